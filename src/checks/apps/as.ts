@@ -1,0 +1,173 @@
+/** `as.*`: authorization-server metadata, found the way the MCP spec tells clients to look. */
+import type { CheckDef } from '../../doctor/types.js';
+import { fail, pass, warn } from '../../doctor/types.js';
+import { readJsonObject } from '../../http/json.js';
+import { HttpFailure } from '../../http/client.js';
+import { safeText } from '../../ui/style.js';
+import { CHATGPT_SAYS, fixFor, recogniseProvider } from '../providers.js';
+import { chatgptScopes, isLoopback, type AppsContext, type AsMetadata } from './context.js';
+
+/** MCP 2025-11-25 order: RFC 8414 path-insert, OIDC path-insert, OIDC path-append. */
+export function asMetadataCandidates(issuer: string): { url: string; how: string }[] {
+  const u = new URL(issuer);
+  const path = u.pathname.replace(/\/$/, '');
+  if (!path) {
+    return [
+      { url: `${u.origin}/.well-known/oauth-authorization-server`, how: 'RFC 8414' },
+      { url: `${u.origin}/.well-known/openid-configuration`, how: 'OpenID Connect discovery' },
+    ];
+  }
+  return [
+    { url: `${u.origin}/.well-known/oauth-authorization-server${path}`, how: 'RFC 8414 path-insert' },
+    { url: `${u.origin}/.well-known/openid-configuration${path}`, how: 'OIDC path-insert' },
+    { url: `${u.origin}${path}/.well-known/openid-configuration`, how: 'OIDC path-append' },
+  ];
+}
+
+export const asMetadata: CheckDef<AppsContext> = {
+  id: 'as.metadata',
+  title: 'Authorization-server metadata is found in the MCP discovery order',
+  severity: 'critical',
+  step: 'Discovery',
+  needs: ['prm.document'],
+  spec: ['RFC 8414 §3', 'OpenID Connect Discovery 1.0 §4', 'MCP 2025-11-25 Authorization §Authorization Server Metadata Discovery'],
+  chatgpt: CHATGPT_SAYS.pkce,
+  async run(ctx) {
+    const issuer = ctx.s.asId!;
+    ctx.s.provider = recogniseProvider(issuer);
+    let candidates;
+    try {
+      candidates = asMetadataCandidates(issuer);
+    } catch {
+      return fail(`authorization_servers[0] is not a URL: "${safeText(issuer, 200)}"`, 'List the issuer URL of your authorization server in authorization_servers.');
+    }
+    const attempts: string[] = [];
+    for (const c of candidates) {
+      let res;
+      try {
+        res = await ctx.http.send({ url: c.url });
+      } catch (err) {
+        if (err instanceof HttpFailure) { attempts.push(`${c.how} ${c.url}: ${err.message}`); continue; }
+        throw err;
+      }
+      if (res.status >= 300 && res.status < 400) { attempts.push(`${c.how} ${c.url}: redirect ${res.status} (not followed)`); continue; }
+      if (res.status !== 200) { attempts.push(`${c.how} ${c.url}: ${res.status}`); continue; }
+      const json = readJsonObject<AsMetadata>(res);
+      if (!json.ok) { attempts.push(`${c.how} ${c.url}: ${json.problem}`); continue; }
+      ctx.s.as = json.value;
+      ctx.s.asUrl = c.url;
+      if (ctx.s.provider === 'generic') ctx.s.provider = recogniseProvider(json.value.issuer);
+      // ChatGPT picks its scopes once discovery is complete.
+      ctx.s.scopes = ctx.opts.scope ?? chatgptScopes(ctx.s);
+      const note = attempts.length ? `; earlier candidates: ${attempts.join('; ')}` : '';
+      return pass(`found at ${c.url} (${c.how})${note}`);
+    }
+    return fail(`no metadata for ${safeText(issuer, 200)}: ${attempts.join('; ')}. ChatGPT shows the PKCE error when it cannot read the metadata at all — the fault is discovery, not PKCE`,
+      fixFor(ctx.s.provider, {
+        keycloak: 'Keycloak serves only /realms/<realm>/.well-known/openid-configuration; add a reverse-proxy rewrite for /.well-known/oauth-authorization-server/realms/<realm>, or list an issuer whose path-append OIDC document answers',
+        supabase: 'the issuer is https://<ref>.supabase.co/auth/v1; enable the OAuth 2.1 server (Authentication → OAuth Server) so its discovery documents answer',
+        generic: `serve RFC 8414 metadata at ${candidates[0]!.url} (or OpenID discovery at one of the other candidates) as application/json, and check that authorization_servers lists the exact issuer`,
+      }));
+  },
+};
+
+export const asIssuer: CheckDef<AppsContext> = {
+  id: 'as.issuer',
+  title: 'Metadata `issuer` is identical to the authorization_servers entry',
+  severity: 'critical',
+  step: 'Discovery',
+  needs: ['as.metadata'],
+  spec: ['RFC 8414 §3.3', 'MCP 2026-07-28 Authorization §Authorization Server Metadata Discovery'],
+  chatgpt: CHATGPT_SAYS.createApp,
+  run(ctx) {
+    const listed = ctx.s.asId!;
+    const got = ctx.s.as!.issuer;
+    if (typeof got !== 'string') return fail('the metadata has no `issuer`', 'Add "issuer" with the exact issuer identifier.', undefined, true);
+    if (got === listed) return pass(`issuer ${safeText(got, 200)}`);
+    const slash = got.replace(/\/$/, '') === listed.replace(/\/$/, '');
+    return fail(`issuer is "${safeText(got, 200)}" but authorization_servers lists "${safeText(listed, 200)}"${slash ? ' (only a trailing slash differs; the comparison is exact)' : ''}`,
+      fixFor(ctx.s.provider, {
+        auth0: 'the Auth0 issuer ends with a slash (https://<tenant>.auth0.com/); copy it verbatim into authorization_servers',
+        generic: `list "${safeText(got, 200)}" verbatim in the protected-resource metadata's authorization_servers`,
+      }), undefined, true);
+  },
+};
+
+export const asPkce: CheckDef<AppsContext> = {
+  id: 'as.pkce-s256',
+  title: 'Authorization server advertises PKCE S256',
+  severity: 'critical',
+  step: 'Discovery',
+  needs: ['as.metadata'],
+  spec: ['RFC 8414 §2', 'RFC 7636 §4.2', 'MCP 2025-11-25 Authorization §Authorization Code Protection'],
+  chatgpt: CHATGPT_SAYS.pkce,
+  run(ctx) {
+    const m = ctx.s.as!.code_challenge_methods_supported;
+    if (!Array.isArray(m)) {
+      return fail(`code_challenge_methods_supported is missing from ${ctx.s.asUrl}; ChatGPT refuses to continue without it`,
+        fixFor(ctx.s.provider, {
+          generic: 'add "code_challenge_methods_supported": ["S256"] to the authorization-server metadata (and support S256 at the authorization and token endpoints)',
+        }), undefined, true);
+    }
+    if (!m.includes('S256')) {
+      return fail(`code_challenge_methods_supported is ${JSON.stringify(m).slice(0, 100)}, without S256`, 'Support and advertise S256.', undefined, true);
+    }
+    if (m.includes('plain')) return warn('S256 is advertised, and so is the weak `plain` method', 'Remove `plain`; OAuth 2.1 and MCP clients use S256 only.');
+    return pass('S256 advertised');
+  },
+};
+
+export const asEndpoints: CheckDef<AppsContext> = {
+  id: 'as.endpoints',
+  title: 'Authorization and token endpoints present, `code` flow, https',
+  severity: 'critical',
+  step: 'Discovery',
+  needs: ['as.metadata'],
+  spec: ['RFC 8414 §2', 'OAuth 2.1 §1.5'],
+  run(ctx) {
+    const m = ctx.s.as!;
+    const problems: string[] = [];
+    const warnings: string[] = [];
+    for (const key of ['authorization_endpoint', 'token_endpoint'] as const) {
+      const v = m[key];
+      if (typeof v !== 'string') { problems.push(`${key} is missing`); continue; }
+      let u: URL;
+      try { u = new URL(v); } catch { problems.push(`${key} is not a URL`); continue; }
+      if (u.protocol !== 'https:' && !(u.protocol === 'http:' && isLoopback(u))) problems.push(`${key} is not https (${safeText(v, 120)})`);
+    }
+    if (Array.isArray(m.response_types_supported) && !m.response_types_supported.includes('code')) problems.push('response_types_supported does not include "code"');
+    if (Array.isArray(m.grant_types_supported)) {
+      if (!m.grant_types_supported.includes('authorization_code')) problems.push('grant_types_supported does not include authorization_code');
+      if (!m.grant_types_supported.includes('refresh_token')) warnings.push('grant_types_supported does not include refresh_token');
+    }
+    if (problems.length) return fail(problems.join('; '), 'Publish https authorization_endpoint and token_endpoint and support the authorization_code grant with response_type=code.', undefined, !problems.some((p) => p.includes('missing')));
+    if (warnings.length) return warn(warnings.join('; '), 'Support refresh tokens so ChatGPT users stay signed in.');
+    return pass(`authorization ${safeText(m.authorization_endpoint, 120)}, token ${safeText(m.token_endpoint, 120)}`);
+  },
+};
+
+export const asClientRegistration: CheckDef<AppsContext> = {
+  id: 'as.client-registration',
+  title: 'ChatGPT has a way to get a client (CIMD, DCR or a predefined client)',
+  severity: 'critical',
+  step: 'Discovery',
+  needs: ['as.metadata'],
+  spec: ['MCP 2025-11-25 Authorization §Client Registration Approaches', 'RFC 7591', 'draft-ietf-oauth-client-id-metadata-document'],
+  chatgpt: CHATGPT_SAYS.fetchConfig,
+  run(ctx) {
+    const m = ctx.s.as!;
+    const ways: string[] = [];
+    if (ctx.opts.clientId) ways.push('a predefined client (--client-id)');
+    if (m.client_id_metadata_document_supported === true) ways.push('client ID metadata documents (CIMD)');
+    if (typeof m.registration_endpoint === 'string') ways.push(`dynamic registration at ${safeText(m.registration_endpoint, 120)}`);
+    if (ways.length) return pass(ways.join('; '));
+    return fail('the metadata advertises neither client_id_metadata_document_supported nor a registration_endpoint, and no predefined client was given',
+      fixFor(ctx.s.provider, {
+        clerk: 'turn on "Dynamic client registration" in the Clerk dashboard (Configure → OAuth applications)',
+        auth0: 'enable the tenant flag "OIDC Dynamic Application Registration" (Settings → Advanced)',
+        stytch: 'enable Dynamic Client Registration in the Stytch dashboard (Connected Apps)',
+        supabase: 'enable dynamic client registration in the OAuth 2.1 server settings',
+        generic: 'enable dynamic client registration or CIMD, or create a client and enter its id in ChatGPT\'s "OAuth advanced settings" (test it here with --client-id)',
+      }));
+  },
+};

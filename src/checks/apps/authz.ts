@@ -1,0 +1,129 @@
+/** `authz.*`: the browser leg of the flow, with ChatGPT's parameters. */
+import type { CheckDef } from '../../doctor/types.js';
+import { fail, info, pass, warn } from '../../doctor/types.js';
+import { CheckAbort } from '../../doctor/engine.js';
+import { LoginError, probeAuthorization } from '../../doctor/login.js';
+import { registerSecret } from '../../http/redact.js';
+import { longState, newPkce } from '../../oauth/pkce.js';
+import { safeText } from '../../ui/style.js';
+import { CHATGPT_SAYS, fixFor, type ProviderKind } from '../providers.js';
+import { authorizeUrl, resourceOf, type AppsContext } from './context.js';
+
+export const authzRedirectExact: CheckDef<AppsContext> = {
+  id: 'authz.redirect-exact',
+  title: 'The authorization endpoint never redirects to an unregistered redirect URI',
+  severity: 'critical',
+  step: 'Authorization',
+  needs: ['as.endpoints', 'dcr.register'],
+  spec: ['RFC 9700 §4.1.1', 'OAuth 2.1 §4.1.1', 'RFC 6749 §4.1.2.1'],
+  async run(ctx) {
+    const registered = new URL(ctx.login.redirectUri);
+    const variants = [
+      `https://${registered.hostname}.gpt-oauth-probe.example${registered.pathname}`,
+      `${registered.origin}${registered.pathname.replace(/\/$/, '')}/gpt-oauth-probe`,
+    ];
+    const results: string[] = [];
+    for (const bad of variants) {
+      const url = authorizeUrl(ctx, { state: longState(), pkce: newPkce(), redirectUri: bad });
+      const probe = await probeAuthorization(ctx.http, url, bad);
+      if (probe.kind === 'redirect') {
+        const loc = probe.location;
+        if (loc.searchParams.has('code')) registerSecret(loc.searchParams.get('code'), 'code');
+        return fail(`the server redirected to the unregistered redirect URI ${bad}${loc.searchParams.has('code') ? ' with an authorization code' : ''}; an attacker can steal codes with a look-alike URI`,
+          'Compare redirect_uri with the registered values by exact string match (no prefix, subdomain or path matching), and show an error page instead of redirecting when it does not match.');
+      }
+      results.push(probe.kind === 'error' ? `refused (${probe.status})` : `showed a page (${probe.status})`);
+    }
+    if (results.every((r) => r.startsWith('refused'))) return pass(`look-alike redirect URIs were refused: ${results.join(', ')}`);
+    return info(`the server showed a page instead of an error for look-alike redirect URIs (${results.join(', ')}); it did not redirect, but whether it would after a login was not tested`);
+  },
+};
+
+function authorizationErrorFix(error: string, provider: ProviderKind, resource: string, scopes: string[]): string {
+  switch (error) {
+    case 'invalid_target':
+      return fixFor(provider, {
+        auth0: `turn on the tenant's "Resource Parameter Compatibility Profile" (Settings → Advanced) and create an API whose identifier is ${resource}`,
+        workos: `register ${resource} as a Resource in the AuthKit dashboard`,
+        supabase: 'Supabase\'s OAuth server refuses the resource parameter at consent; this is a known limitation (supabase/auth#2820) — proxy the authorization endpoint to drop it',
+        generic: `accept resource=${resource} (RFC 8707) at the authorization and token endpoints`,
+      });
+    case 'invalid_scope':
+      return fixFor(provider, {
+        keycloak: 'add the requested scopes as client scopes (openid is rejected by "Allowed Client Scopes"; offline_access needs the realm role)',
+        generic: `ChatGPT requests "${scopes.join(' ')}"; allow every one of these for the client, or stop advertising the ones you do not grant`,
+      });
+    case 'unauthorized_client':
+    case 'invalid_client':
+      return 'The client is not allowed to use the authorization code flow, or is unknown; check the client registration.';
+    case 'invalid_request':
+      return 'Read the error_description: a parameter ChatGPT sends (resource, scope, code_challenge, state) was refused.';
+    default:
+      return 'Read the error_description from the server and its logs.';
+  }
+}
+
+export const authzState: CheckDef<AppsContext> = {
+  id: 'authz.state',
+  title: 'A long `state` with special characters comes back byte-identical',
+  severity: 'high',
+  step: 'Authorization',
+  needs: ['as.endpoints', 'dcr.register'],
+  spec: ['RFC 6749 §4.1.2', 'RFC 9700 §4.7'],
+  chatgpt: CHATGPT_SAYS.state,
+  async run(ctx) {
+    const pkce = newPkce();
+    const state = longState();
+    const url = authorizeUrl(ctx, { state, pkce });
+    ctx.s.logins++;
+    let callback: URL;
+    try {
+      callback = await ctx.login.obtain(url, state, ctx.login.mode === 'auto' ? 'authorization' : `login ${ctx.s.logins} of ${ctx.plannedLogins}: the main authorization`);
+    } catch (err) {
+      if (err instanceof LoginError) throw new CheckAbort(fail(`the authorization could not be completed: ${err.message}`, 'Complete a sign-in with the same parameters in a browser to see the server\'s page.', CHATGPT_SAYS.connecting));
+      throw err;
+    }
+    const error = callback.searchParams.get('error');
+    if (error) {
+      const desc = callback.searchParams.get('error_description');
+      return fail(`the authorization server refused the request: ${safeText(error, 60)}${desc ? ` (${safeText(desc, 300)})` : ''}. Requested scope "${(ctx.s.scopes ?? []).join(' ')}", resource ${resourceOf(ctx)}`,
+        authorizationErrorFix(error, ctx.s.provider, resourceOf(ctx), ctx.s.scopes ?? []), CHATGPT_SAYS.connecting);
+    }
+    const code = callback.searchParams.get('code');
+    if (!code) return fail('the redirect carried neither a code nor an error', 'Redirect back with ?code=…&state=….');
+    registerSecret(code, 'code');
+    ctx.s.main = { callback, state, pkce, redirectUri: ctx.login.redirectUri };
+    const got = callback.searchParams.get('state');
+    if (got === null) return fail('the redirect carried no `state`', 'Return the state parameter unchanged in the redirect (RFC 6749 §4.1.2).', undefined, true);
+    if (got !== state) {
+      const why = got.length < state.length ? ` (${got.length} of ${state.length} characters came back: a short database column?)` : '';
+      return fail(`state came back changed${why}`, 'Store state as an opaque string of at least 1024 characters and return it byte-for-byte.', undefined, true);
+    }
+    return pass(`authorization code received; state of ${state.length} characters returned intact`);
+  },
+};
+
+export const authzIss: CheckDef<AppsContext> = {
+  id: 'authz.iss',
+  title: 'The authorization response carries `iss` equal to the issuer (RFC 9207)',
+  severity: 'medium',
+  step: 'Authorization',
+  needs: ['authz.state'],
+  spec: ['RFC 9207 §2', 'MCP 2026-07-28 Authorization §Authorization Response Validation'],
+  run(ctx) {
+    const advertised = ctx.s.as!.authorization_response_iss_parameter_supported === true;
+    const iss = ctx.s.main!.callback.searchParams.get('iss');
+    const issuer = ctx.s.as!.issuer;
+    if (!advertised) {
+      if (iss !== null && iss !== issuer) return fail(`iss "${safeText(iss, 200)}" differs from the issuer "${safeText(issuer, 200)}"`, 'Send iss equal to the issuer, exactly.');
+      return warn('authorization_response_iss_parameter_supported is not advertised, so ChatGPT uses a per-connector callback (https://chatgpt.com/connector/oauth/<id>) instead of the stable one',
+        fixFor(ctx.s.provider, {
+          auth0: 'enable "Include Issuer in Authorization Responses" in the tenant settings',
+          generic: 'send iss in authorization responses and advertise "authorization_response_iss_parameter_supported": true; until then, allow-list the https://chatgpt.com/connector/oauth/ callbacks',
+        }));
+    }
+    if (iss === null) return fail('iss support is advertised but the redirect carried no iss; clients following RFC 9207 must reject it', 'Include iss in every authorization response, or stop advertising support.');
+    if (iss !== issuer) return fail(`iss "${safeText(iss, 200)}" differs from the issuer "${safeText(issuer, 200)}"`, 'Send iss equal to the metadata issuer, byte for byte.');
+    return pass(`iss ${safeText(iss, 200)}`);
+  },
+};

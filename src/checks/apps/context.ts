@@ -1,0 +1,254 @@
+/**
+ * Shared state and helpers of the `apps` suite. Checks run in flow order and leave what later
+ * checks need here (metadata, client, tokens), the way ChatGPT carries state through a connect.
+ */
+import * as oidc from 'openid-client';
+import type { HttpClient, HttpResponse } from '../../http/client.js';
+import { registerSecret } from '../../http/redact.js';
+import type { LoginDriver } from '../../doctor/login.js';
+import { LoginError } from '../../doctor/login.js';
+import { CheckAbort } from '../../doctor/engine.js';
+import { newPkce, longState, type Pkce } from '../../oauth/pkce.js';
+import type { ProviderKind } from '../providers.js';
+import { safeText } from '../../ui/style.js';
+
+export interface AppsOptions {
+  mcpUrl: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** Requested scopes; default: what ChatGPT would request. */
+  scope?: string[];
+}
+
+export interface AsMetadata {
+  issuer?: string;
+  authorization_endpoint?: string;
+  token_endpoint?: string;
+  registration_endpoint?: string;
+  jwks_uri?: string;
+  scopes_supported?: string[];
+  response_types_supported?: string[];
+  grant_types_supported?: string[];
+  code_challenge_methods_supported?: string[];
+  token_endpoint_auth_methods_supported?: string[];
+  authorization_response_iss_parameter_supported?: boolean;
+  client_id_metadata_document_supported?: boolean;
+  [k: string]: unknown;
+}
+
+export interface Client {
+  clientId: string;
+  clientSecret?: string;
+  authMethod: 'none' | 'client_secret_post' | 'client_secret_basic';
+  source: 'dcr' | 'predefined';
+}
+
+export interface Tokens {
+  response: HttpResponse;
+  body: Record<string, unknown>;
+  accessToken?: string;
+  refreshToken?: string;
+  scope?: string;
+}
+
+export interface AppsState {
+  provider: ProviderKind;
+  challenge?: { status: number; resourceMetadata?: string; scope?: string[] };
+  prm?: Record<string, unknown>;
+  prmUrl?: string;
+  /** The authorization server identifier as listed in `authorization_servers`. */
+  asId?: string;
+  as?: AsMetadata;
+  asUrl?: string;
+  jwks?: { keys: Record<string, unknown>[] };
+  client?: Client;
+  /** Registrations to delete at the end (RFC 7592), best effort. */
+  cleanup: { uri: string; token: string }[];
+  scopes?: string[];
+  main?: { callback: URL; state: string; pkce: Pkce; redirectUri: string };
+  tokens?: Tokens;
+  refreshed?: Tokens;
+  usedRefreshToken?: string;
+  /** How many authorization codes were obtained so far. */
+  logins: number;
+}
+
+export interface AppsContext {
+  http: HttpClient;
+  login: LoginDriver;
+  opts: AppsOptions;
+  say: (line: string) => void;
+  s: AppsState;
+  /** Expected number of logins, for "login 2 of 5" messages. */
+  plannedLogins: number;
+}
+
+export const MCP_PROTOCOL_VERSION = '2025-11-25';
+
+/** The resource identifier ChatGPT sends: the PRM `resource`, else the MCP URL. */
+export function resourceOf(ctx: AppsContext): string {
+  const r = ctx.s.prm?.resource;
+  return typeof r === 'string' && r ? r : ctx.opts.mcpUrl;
+}
+
+export function isLoopback(u: string | URL): boolean {
+  try {
+    const h = new URL(u).hostname;
+    return h === '127.0.0.1' || h === 'localhost' || h === '[::1]' || h === '::1' || h.startsWith('127.');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * ChatGPT's scope selection: the challenge's `scope`, else PRM `scopes_supported`; plus the OIDC
+ * scopes the AS advertises and `offline_access` when the AS lists it.
+ */
+export function chatgptScopes(s: AppsState): string[] {
+  const set = new Set<string>();
+  const base = s.challenge?.scope?.length ? s.challenge.scope : (Array.isArray(s.prm?.scopes_supported) ? s.prm!.scopes_supported as string[] : []);
+  for (const x of base) if (typeof x === 'string') set.add(x);
+  for (const x of s.as?.scopes_supported ?? []) {
+    if (['openid', 'email', 'profile', 'offline_access'].includes(x)) set.add(x);
+  }
+  return [...set];
+}
+
+/** An openid-client configuration for the discovered server and current client. */
+export function oidcConfig(ctx: AppsContext): oidc.Configuration {
+  const { as, client } = ctx.s;
+  if (!as || !client) throw new CheckAbort({ status: 'skip', detail: 'no metadata or client yet' });
+  const auth = client.authMethod === 'none' ? oidc.None()
+    : client.authMethod === 'client_secret_basic' ? oidc.ClientSecretBasic(client.clientSecret)
+      : oidc.ClientSecretPost(client.clientSecret);
+  const config = new oidc.Configuration(as as oidc.ServerMetadata, client.clientId, client.clientSecret ? { client_secret: client.clientSecret } : undefined, auth);
+  config[oidc.customFetch] = ctx.http.fetch as never;
+  if (Object.values(as).some((v) => typeof v === 'string' && v.startsWith('http://'))) oidc.allowInsecureRequests(config);
+  return config;
+}
+
+export interface AuthorizeParams {
+  state: string;
+  pkce?: Pkce;
+  redirectUri?: string;
+  scope?: string[];
+  extra?: Record<string, string>;
+}
+
+export function authorizeUrl(ctx: AppsContext, p: AuthorizeParams): URL {
+  const params: Record<string, string> = {
+    response_type: 'code',
+    redirect_uri: p.redirectUri ?? ctx.login.redirectUri,
+    state: p.state,
+    resource: resourceOf(ctx),
+  };
+  const scope = p.scope ?? ctx.s.scopes ?? [];
+  if (scope.length) params.scope = scope.join(' ');
+  if (p.pkce) {
+    params.code_challenge = p.pkce.challenge;
+    params.code_challenge_method = 'S256';
+  }
+  Object.assign(params, p.extra);
+  return oidc.buildAuthorizationUrl(oidcConfig(ctx), params);
+}
+
+/**
+ * Obtain a fresh authorization code through the login driver. A refusal or a failed login ends
+ * the calling check (fail for the first, skip with the reason for later ones).
+ */
+export async function freshCode(ctx: AppsContext, purpose: string): Promise<{ code: string; callback: URL; pkce: Pkce; redirectUri: string; state: string }> {
+  const pkce = newPkce();
+  const state = longState();
+  const url = authorizeUrl(ctx, { state, pkce });
+  ctx.s.logins++;
+  const label = ctx.login.mode === 'auto' ? purpose : `login ${ctx.s.logins} of ${ctx.plannedLogins}: ${purpose}`;
+  let callback: URL;
+  try {
+    callback = await ctx.login.obtain(url, state, label);
+  } catch (err) {
+    if (err instanceof LoginError) throw new CheckAbort({ status: 'skip', detail: `could not obtain an authorization code: ${err.message}` });
+    throw err;
+  }
+  const error = callback.searchParams.get('error');
+  if (error) {
+    throw new CheckAbort({ status: 'skip', detail: `the authorization server refused the request: ${safeText(error, 60)} ${safeText(callback.searchParams.get('error_description') ?? '', 200)}` });
+  }
+  const code = callback.searchParams.get('code');
+  if (!code) throw new CheckAbort({ status: 'skip', detail: 'the redirect carried no code' });
+  registerSecret(code, 'code');
+  return { code, callback, pkce, redirectUri: ctx.login.redirectUri, state };
+}
+
+/** A raw token endpoint request with the client's authentication method applied. */
+export async function tokenRequest(ctx: AppsContext, form: Record<string, string | undefined>): Promise<HttpResponse> {
+  const { as, client } = ctx.s;
+  if (!as?.token_endpoint || !client) throw new CheckAbort({ status: 'skip', detail: 'no token endpoint or client' });
+  const headers: Record<string, string> = {};
+  const body: Record<string, string | undefined> = { ...form };
+  if (client.authMethod === 'client_secret_basic' && client.clientSecret) {
+    headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString('base64')}`;
+  } else {
+    body.client_id = client.clientId;
+    if (client.authMethod === 'client_secret_post') body.client_secret = client.clientSecret;
+  }
+  return ctx.http.send({ method: 'POST', url: as.token_endpoint, headers, form: body });
+}
+
+/** Remember token values for redaction. */
+export function registerTokens(body: Record<string, unknown>): void {
+  for (const k of ['access_token', 'refresh_token', 'id_token']) {
+    if (typeof body[k] === 'string') registerSecret(body[k] as string, k);
+  }
+}
+
+// ---- MCP over Streamable HTTP ----
+
+export interface McpExchange {
+  res: HttpResponse;
+  message?: Record<string, unknown>;
+  problem?: string;
+}
+
+export function initializeRequest(id = 1): Record<string, unknown> {
+  return {
+    jsonrpc: '2.0', id, method: 'initialize',
+    params: { protocolVersion: MCP_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'openai-mcp', version: '1.0.0' } },
+  };
+}
+
+export async function mcpPost(ctx: AppsContext, body: unknown, token?: string, session?: { id?: string; version?: string }): Promise<McpExchange> {
+  const headers: Record<string, string> = { accept: 'application/json, text/event-stream', 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (session?.id) headers['mcp-session-id'] = session.id;
+  if (session?.version) headers['mcp-protocol-version'] = session.version;
+  const res = await ctx.http.send({ method: 'POST', url: ctx.opts.mcpUrl, headers, json: body });
+  const id = (body as { id?: unknown }).id;
+  if (res.status === 202 || id === undefined) return { res };
+  return { res, ...parseMcpResponse(res, id) };
+}
+
+/** Find the JSON-RPC response with `id` in a JSON or SSE body. */
+export function parseMcpResponse(res: HttpResponse, id: unknown): { message?: Record<string, unknown>; problem?: string } {
+  const ct = (res.header('content-type') ?? '').toLowerCase();
+  const text = res.text();
+  const candidates: unknown[] = [];
+  try {
+    if (ct.includes('text/event-stream')) {
+      for (const event of text.split(/\r?\n\r?\n/)) {
+        const data = event.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
+        if (data) candidates.push(JSON.parse(data));
+      }
+    } else if (ct.includes('json')) {
+      const v = JSON.parse(text);
+      if (Array.isArray(v)) candidates.push(...v);
+      else candidates.push(v);
+    } else {
+      return { problem: `answered ${res.status} with ${safeText(ct || 'no content type', 60)}, neither JSON nor an SSE stream` };
+    }
+  } catch {
+    return { problem: `answered ${res.status} with a body that is not valid JSON-RPC` };
+  }
+  const message = candidates.find((m) => m && typeof m === 'object' && (m as { id?: unknown }).id === id) as Record<string, unknown> | undefined;
+  if (!message) return { problem: `answered ${res.status} without a JSON-RPC response for request ${String(id)}` };
+  return { message };
+}

@@ -1,0 +1,66 @@
+/** `jwks.*`: the key set resource servers use to verify access tokens. */
+import type { CheckDef } from '../../doctor/types.js';
+import { fail, info, pass } from '../../doctor/types.js';
+import { isJsonContentType, describeNonJson } from '../../http/json.js';
+import { safeText } from '../../ui/style.js';
+import type { AppsContext } from './context.js';
+
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+export const jwksKeys: CheckDef<AppsContext> = {
+  id: 'jwks.keys',
+  title: 'jwks_uri serves a valid key set of asymmetric keys with distinct kids',
+  severity: 'high',
+  step: 'Keys',
+  needs: ['as.metadata'],
+  spec: ['RFC 7517 §5', 'RFC 8414 §2', 'RFC 8725 §3.1'],
+  async run(ctx) {
+    const uri = ctx.s.as!.jwks_uri;
+    if (typeof uri !== 'string') {
+      return info('no jwks_uri advertised: access tokens cannot be verified locally, so the MCP server must introspect them');
+    }
+    const res = await ctx.http.send({ url: uri, headers: { accept: 'application/jwk-set+json, application/json' } });
+    if (res.status !== 200) return fail(`GET ${safeText(uri, 200)} answered ${res.status}`, 'Serve the public key set at jwks_uri.');
+    if (!isJsonContentType(res.header('content-type'))) return fail(`${safeText(uri, 200)} ${describeNonJson(res)}`, 'Serve the key set as application/json or application/jwk-set+json.');
+    let set: unknown;
+    try { set = JSON.parse(res.text()); } catch { return fail(`${safeText(uri, 200)} is not valid JSON`, 'Serve a JSON Web Key Set.'); }
+    const keys = (set as { keys?: unknown })?.keys;
+    if (!Array.isArray(keys) || keys.length === 0) return fail('the key set has no `keys` array (or it is empty)', 'Publish at least one public signing key.');
+    if (keys.length > 100) return fail(`the key set lists ${keys.length} keys; refusing to process more than 100`, 'Publish only the keys in use.');
+    ctx.s.jwks = { keys: keys as Record<string, unknown>[] };
+    const problems: string[] = [];
+    const kids = new Set<string>();
+    for (const [i, k] of (keys as Record<string, unknown>[]).entries()) {
+      if (!k || typeof k !== 'object') { problems.push(`key ${i} is not an object`); continue; }
+      if (k.kty === 'oct') problems.push(`key ${i} is symmetric (kty oct)`);
+      else if (!['RSA', 'EC', 'OKP'].includes(String(k.kty))) problems.push(`key ${i} has unknown kty ${safeText(k.kty, 20)}`);
+      if (typeof k.kid !== 'string') problems.push(`key ${i} has no kid`);
+      else if (kids.has(k.kid)) problems.push(`kid "${safeText(k.kid, 60)}" is used twice`);
+      else kids.add(k.kid);
+      if (k.kty === 'RSA' && typeof k.n === 'string' && Buffer.from(k.n, 'base64url').length * 8 < 2048) problems.push(`RSA key ${i} is shorter than 2048 bits`);
+    }
+    if (problems.length) return fail(problems.join('; '), 'Publish asymmetric signing keys (RS256/ES256), each with a unique kid, so resource servers can pick the right key.', undefined, true);
+    return pass(`${keys.length} key(s): ${(keys as Record<string, unknown>[]).map((k) => `${k.kty}${k.alg ? `/${k.alg}` : ''} kid=${safeText(k.kid, 40)}`).join(', ')}`);
+  },
+};
+
+export const jwksNoPrivate: CheckDef<AppsContext> = {
+  id: 'jwks.no-private',
+  title: 'The key set holds no private or symmetric key material',
+  severity: 'critical',
+  step: 'Keys',
+  needs: ['jwks.keys'],
+  spec: ['RFC 7517 §4', 'RFC 8414 §2 (jwks_uri)'],
+  run(ctx) {
+    if (!ctx.s.jwks) return info('no key set to inspect');
+    const leaks = ctx.s.jwks.keys.flatMap((k, i) => {
+      const found = PRIVATE_MEMBERS.filter((m) => m in k);
+      return found.length ? [`key ${i}${typeof k.kid === 'string' ? ` (kid ${safeText(k.kid, 40)})` : ''} exposes ${found.join(', ')}`] : [];
+    });
+    if (leaks.length) {
+      return fail(`the public key set contains private key material: ${leaks.join('; ')}. Anyone can sign tokens your server accepts`,
+        'Publish only public keys (export the public JWK); rotate the exposed keys now, they must be considered compromised.');
+    }
+    return pass('public keys only');
+  },
+};

@@ -1,0 +1,89 @@
+/** `refresh.*`: staying signed in after the access token expires. */
+import * as oidc from 'openid-client';
+import type { CheckDef } from '../../doctor/types.js';
+import { fail, info, pass, skip, warn } from '../../doctor/types.js';
+import type { HttpResponse } from '../../http/client.js';
+import { oauthError, readJsonObject } from '../../http/json.js';
+import { safeText } from '../../ui/style.js';
+import { CHATGPT_SAYS, fixFor } from '../providers.js';
+import { oidcConfig, registerTokens, resourceOf, tokenRequest, type AppsContext } from './context.js';
+import { capturingFetch, judgeAudience, judgeTokenResponse } from './token.js';
+
+export const refreshGrant: CheckDef<AppsContext> = {
+  id: 'refresh.grant',
+  title: 'The refresh grant works',
+  severity: 'medium',
+  step: 'Refresh',
+  needs: ['token.exchange'],
+  spec: ['RFC 6749 §6', 'MCP 2025-11-25 Authorization §Token Handling'],
+  chatgpt: CHATGPT_SAYS.connecting,
+  async run(ctx) {
+    const rt = ctx.s.tokens!.refreshToken;
+    if (!rt) {
+      const exp = ctx.s.tokens!.body.expires_in;
+      return warn(`no refresh token was issued; ChatGPT users must reconnect when the access token expires${typeof exp === 'number' ? ` (after ${exp} s)` : ''}`,
+        fixFor(ctx.s.provider, {
+          auth0: 'enable "Allow Offline Access" on the API and advertise offline_access',
+          keycloak: 'give users the offline_access realm role and add it as an optional client scope',
+          generic: 'issue refresh tokens to ChatGPT\'s client (advertise offline_access in scopes_supported of the authorization-server metadata, not in the protected-resource metadata)',
+        }));
+    }
+    const config = oidcConfig(ctx);
+    const sink: { res?: HttpResponse } = {};
+    config[oidc.customFetch] = capturingFetch(ctx, sink) as never;
+    let libError: Error | undefined;
+    try {
+      await oidc.refreshTokenGrant(config, rt, { resource: resourceOf(ctx) });
+    } catch (err) {
+      libError = err as Error;
+    }
+    if (!sink.res) return fail(`the refresh request could not be sent: ${safeText(libError?.message ?? 'unknown', 200)}`);
+    const judged = judgeTokenResponse(sink.res, 'refresh');
+    if (judged.tokens?.accessToken) {
+      ctx.s.refreshed = judged.tokens;
+      ctx.s.usedRefreshToken = rt;
+    }
+    if (judged.outcome) {
+      judged.outcome.fix ??= 'Accept grant_type=refresh_token with client_id and resource form-encoded for the public client.';
+      return judged.outcome;
+    }
+    if (libError) return fail(`the refresh response is not acceptable to a strict OAuth client (openid-client): ${safeText(libError.message, 300)}`, 'Follow RFC 6749 §5.1 in refresh responses.', undefined, true);
+    return pass(`new access token${judged.tokens!.refreshToken ? ' and refresh token' : ''} issued`);
+  },
+};
+
+export const refreshRotation: CheckDef<AppsContext> = {
+  id: 'refresh.rotation',
+  title: 'For the public client, the old refresh token is refused after rotation',
+  severity: 'high',
+  step: 'Refresh',
+  needs: ['refresh.grant'],
+  spec: ['OAuth 2.1 §4.3.1', 'RFC 9700 §4.14.2', 'MCP 2025-11-25 Authorization §Token Theft'],
+  async run(ctx) {
+    if (!ctx.s.refreshed || !ctx.s.usedRefreshToken) return skip('no refresh happened');
+    if (ctx.s.client!.authMethod !== 'none') return info('confidential client: rotation is recommended but not required');
+    const next = ctx.s.refreshed.refreshToken;
+    if (!next || next === ctx.s.usedRefreshToken) {
+      return fail('the refresh response did not rotate the refresh token; for public clients a stolen refresh token stays usable forever',
+        'Issue a new refresh token on every refresh for public clients and invalidate the old one.');
+    }
+    const res = await tokenRequest(ctx, { grant_type: 'refresh_token', refresh_token: ctx.s.usedRefreshToken, resource: resourceOf(ctx) });
+    const j = readJsonObject(res, false);
+    if (j.ok) registerTokens(j.value);
+    if (res.status === 200) return fail('the old refresh token still works after rotation', 'Invalidate a refresh token once it has been used (and revoke the family on reuse).');
+    return pass(`rotated; the old refresh token is refused (${oauthError(res)})`);
+  },
+};
+
+export const refreshAudience: CheckDef<AppsContext> = {
+  id: 'refresh.audience',
+  title: 'The refreshed access token keeps the resource audience',
+  severity: 'high',
+  step: 'Refresh',
+  needs: ['refresh.grant'],
+  spec: ['RFC 8707 §2.2', 'MCP 2025-11-25 Authorization §Resource Parameter Implementation'],
+  run(ctx) {
+    if (!ctx.s.refreshed?.accessToken) return skip('no refreshed access token');
+    return judgeAudience(ctx, ctx.s.refreshed.accessToken, 'refreshed access token');
+  },
+};

@@ -1,0 +1,93 @@
+/** `resource.accepts-token`, `resource.rejects-*`: the MCP server after sign-in. */
+import type { CheckDef } from '../../doctor/types.js';
+import { fail, pass } from '../../doctor/types.js';
+import { randomToken } from '../../oauth/pkce.js';
+import { algNoneToken, tamperedToken, tokenShape } from '../../oauth/jwt.js';
+import { bearerChallenge } from '../../oauth/www-authenticate.js';
+import { safeText } from '../../ui/style.js';
+import { CHATGPT_SAYS } from '../providers.js';
+import { initializeRequest, mcpPost, resourceOf, MCP_PROTOCOL_VERSION, type AppsContext } from './context.js';
+
+export const resourceAcceptsToken: CheckDef<AppsContext> = {
+  id: 'resource.accepts-token',
+  title: 'An authenticated initialize and tools/list succeed',
+  severity: 'critical',
+  step: 'Resource',
+  needs: ['token.exchange'],
+  spec: ['MCP 2025-11-25 Transports §Streamable HTTP', 'MCP 2025-11-25 Lifecycle §Initialization', 'RFC 6750 §2.1'],
+  chatgpt: CHATGPT_SAYS.connecting,
+  async run(ctx) {
+    const token = ctx.s.tokens!.accessToken!;
+    const init = await mcpPost(ctx, initializeRequest(1), token);
+    if (init.res.status === 401 || init.res.status === 403) {
+      const ch = bearerChallenge(init.res.header('www-authenticate'));
+      return fail(`the MCP server rejected the access token the authorization server just issued (${init.res.status}${ch?.params.error ? ` ${safeText(ch.params.error, 40)}` : ''}${ch?.params.error_description ? `: ${safeText(ch.params.error_description, 200)}` : ''})`,
+        `Make the MCP server accept tokens from ${safeText(ctx.s.as?.issuer ?? 'the issuer', 120)} with aud ${resourceOf(ctx)}: check its expected issuer (exact string, trailing slash), audience and JWKS/introspection settings.`);
+    }
+    if (init.res.status !== 200) return fail(`initialize with the token answered ${init.res.status}${init.problem ? ` (${init.problem})` : ''}`, 'Answer an authenticated initialize with 200 (JSON or an SSE stream).');
+    if (!init.message) return fail(`initialize ${init.problem}`, 'Answer with a JSON-RPC response to the initialize request.');
+    const result = init.message.result as Record<string, unknown> | undefined;
+    if (!result) return fail(`initialize returned a JSON-RPC error: ${safeText(JSON.stringify(init.message.error), 200)}`, 'Answer initialize with a result.');
+    const session = { id: init.res.header('mcp-session-id'), version: typeof result.protocolVersion === 'string' ? result.protocolVersion : MCP_PROTOCOL_VERSION };
+    await mcpPost(ctx, { jsonrpc: '2.0', method: 'notifications/initialized' }, token, session);
+    const list = await mcpPost(ctx, { jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }, token, session);
+    if (list.res.status !== 200 || !list.message) {
+      return fail(`tools/list answered ${list.res.status}${list.problem ? ` (${list.problem})` : ''}`, 'Answer tools/list with 200; a 4xx here shows as "No app actions available" in ChatGPT.');
+    }
+    const tools = (list.message.result as { tools?: unknown[] } | undefined)?.tools;
+    if (!Array.isArray(tools)) return fail(`tools/list returned no tools array: ${safeText(JSON.stringify(list.message.error ?? list.message.result), 200)}`, 'Return {"tools": […]}.');
+    const info = result.serverInfo as { name?: string; version?: string } | undefined;
+    return pass(`initialize 200 (protocol ${safeText(result.protocolVersion, 20)}${info?.name ? `, ${safeText(info.name, 60)}` : ''}); tools/list: ${tools.length} tool(s)${init.res.header('content-type')?.includes('event-stream') ? ' (SSE)' : ''}`);
+  },
+};
+
+async function expect401(ctx: AppsContext, token: string): Promise<{ ok: boolean; detail: string }> {
+  const res = await mcpPost(ctx, initializeRequest(1), token);
+  const ch = bearerChallenge(res.res.header('www-authenticate'));
+  if (res.res.status === 401 && ch) return { ok: true, detail: `401${ch.params.error ? ` ${safeText(ch.params.error, 40)}` : ''}` };
+  if (res.res.status === 401) return { ok: false, detail: '401 without a Bearer WWW-Authenticate challenge (ChatGPT then cannot start a re-authorization)' };
+  if (res.res.status < 300) return { ok: false, detail: `${res.res.status}: the server ACCEPTED it` };
+  return { ok: false, detail: `${res.res.status} instead of 401` };
+}
+
+export const resourceRejectsInvalid: CheckDef<AppsContext> = {
+  id: 'resource.rejects-invalid-token',
+  title: 'A garbage bearer token gets 401 with WWW-Authenticate',
+  severity: 'high',
+  step: 'Resource',
+  needs: ['prm.document'],
+  spec: ['RFC 6750 §3.1', 'MCP 2025-11-25 Authorization §Error Handling'],
+  async run(ctx) {
+    const r = await expect401(ctx, `gpt-oauth-invalid-${randomToken(16)}`);
+    if (r.ok) return pass(r.detail);
+    return fail(`a garbage token got ${r.detail}`, 'Answer an invalid or expired token with 401 and `WWW-Authenticate: Bearer error="invalid_token", resource_metadata="…"` so ChatGPT asks the user to reconnect.');
+  },
+};
+
+export const resourceRejectsForged: CheckDef<AppsContext> = {
+  id: 'resource.rejects-forged-token',
+  title: 'An alg:none token and a token with a tampered signature get 401',
+  severity: 'critical',
+  step: 'Resource',
+  needs: ['prm.document'],
+  spec: ['RFC 8725 §2.1, §3.1', 'RFC 9068 §4'],
+  async run(ctx) {
+    const real = ctx.s.tokens?.accessToken;
+    const now = Math.floor(Date.now() / 1000);
+    const shape = real ? tokenShape(real) : undefined;
+    const claims = shape?.kind === 'jwt' ? { ...shape.payload, sub: 'gpt-oauth-forged-subject' }
+      : { iss: ctx.s.as?.issuer, aud: resourceOf(ctx), sub: 'gpt-oauth-forged-subject', iat: now, exp: now + 600, scope: (ctx.s.scopes ?? []).join(' ') };
+    const cases: [string, string][] = [['alg:none token', algNoneToken(claims)]];
+    if (real) cases.push([`${shape?.kind === 'jwt' ? 'JWT with a changed payload and the original signature' : 'opaque token with one character changed'}`, tamperedToken(real)]);
+    const bad: string[] = [];
+    const good: string[] = [];
+    for (const [label, token] of cases) {
+      const r = await expect401(ctx, token);
+      (r.ok ? good : bad).push(`${label}: ${r.detail}`);
+    }
+    if (bad.length) {
+      return fail(`forged tokens were not refused: ${bad.join('; ')}`, 'Verify the signature with the issuer\'s public keys, allow only asymmetric algorithms (never "none"), and check iss, aud and exp on every request.');
+    }
+    return pass(`${good.join('; ')}${real ? '' : ' (no real token to tamper with)'}`);
+  },
+};

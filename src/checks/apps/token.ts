@@ -1,0 +1,263 @@
+/** `token.*`: the code exchange and the access token ChatGPT receives. */
+import * as oidc from 'openid-client';
+import type { CheckDef, Outcome } from '../../doctor/types.js';
+import { fail, info, pass, warn } from '../../doctor/types.js';
+import type { HttpResponse } from '../../http/client.js';
+import { oauthError, readJsonObject } from '../../http/json.js';
+import { audiences, tokenShape, verifyJwt, ASYMMETRIC_ALGS } from '../../oauth/jwt.js';
+import { safeText } from '../../ui/style.js';
+import { CHATGPT_SAYS, fixFor } from '../providers.js';
+import { freshCode, oidcConfig, registerTokens, resourceOf, tokenRequest, type AppsContext, type Tokens } from './context.js';
+
+/** A fetch for openid-client that also keeps the raw token-endpoint response for our checks. */
+export function capturingFetch(ctx: AppsContext, sink: { res?: HttpResponse }) {
+  return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = typeof input === 'string' || input instanceof URL ? input.toString() : input.url;
+    const headers: Record<string, string> = {};
+    new Headers(init?.headers).forEach((v, k) => { headers[k] = v; });
+    const body = init?.body instanceof URLSearchParams ? init.body.toString() : typeof init?.body === 'string' ? init.body : undefined;
+    const res = await ctx.http.send({ method: init?.method ?? 'GET', url, headers, body });
+    if (url === ctx.s.as?.token_endpoint) {
+      sink.res = res;
+      const j = readJsonObject(res, false);
+      if (j.ok) registerTokens(j.value);
+    }
+    return new Response([101, 204, 205, 304].includes(res.status) ? null : new Uint8Array(res.body), { status: res.status, headers: res.headers });
+  };
+}
+
+/** Judge a token response the way ChatGPT's backend reads it. */
+export function judgeTokenResponse(res: HttpResponse, what: string): { outcome?: Outcome; tokens?: Tokens } {
+  if (res.status !== 200) {
+    return { outcome: fail(`${what}: the token endpoint answered ${oauthError(res)}`, undefined, CHATGPT_SAYS.connecting) };
+  }
+  const json = readJsonObject(res, false);
+  if (!json.ok) return { outcome: fail(`${what}: the token endpoint ${json.problem}`, 'Answer with a JSON object (application/json).', CHATGPT_SAYS.connecting) };
+  const body = json.value;
+  registerTokens(body);
+  const tokens: Tokens = {
+    response: res,
+    body,
+    accessToken: typeof body.access_token === 'string' ? body.access_token : undefined,
+    refreshToken: typeof body.refresh_token === 'string' ? body.refresh_token : undefined,
+    scope: typeof body.scope === 'string' ? body.scope : undefined,
+  };
+  if (!tokens.accessToken) return { outcome: fail(`${what}: the response has no access_token`, 'Return access_token in the token response.', CHATGPT_SAYS.connecting), tokens };
+  const problems: string[] = [];
+  const ct = res.header('content-type') ?? '';
+  if (!ct.toLowerCase().includes('json')) problems.push(`content type is ${safeText(ct || 'missing', 60)}, not application/json`);
+  if (typeof body.token_type !== 'string' || body.token_type.toLowerCase() !== 'bearer') problems.push(`token_type is ${JSON.stringify(body.token_type) ?? 'missing'}, not "Bearer"`);
+  if (body.expires_in !== undefined && typeof body.expires_in !== 'number') problems.push(`expires_in is ${typeof body.expires_in} ${safeText(JSON.stringify(body.expires_in), 40)}, not a number`);
+  if (problems.length) {
+    return { outcome: { ...fail(`${what}: ${problems.join('; ')}`, 'Return {"access_token": "…", "token_type": "Bearer", "expires_in": <number>, …} as application/json (RFC 6749 §5.1).'), nonBlocking: true }, tokens };
+  }
+  return { tokens };
+}
+
+export const tokenExchange: CheckDef<AppsContext> = {
+  id: 'token.exchange',
+  title: 'Code exchange with `resource` returns a Bearer access token with numeric expires_in',
+  severity: 'critical',
+  step: 'Tokens',
+  needs: ['authz.state'],
+  spec: ['RFC 6749 §4.1.3, §5.1', 'RFC 7636 §4.5', 'RFC 8707 §2.2'],
+  chatgpt: CHATGPT_SAYS.connecting,
+  async run(ctx) {
+    const main = ctx.s.main!;
+    const config = oidcConfig(ctx);
+    const sink: { res?: HttpResponse } = {};
+    config[oidc.customFetch] = capturingFetch(ctx, sink) as never;
+    // state and iss were judged by authz.*; hand openid-client a callback it can accept so the
+    // exchange itself is tested even when those failed.
+    const cb = new URL(main.redirectUri);
+    cb.searchParams.set('code', main.callback.searchParams.get('code')!);
+    cb.searchParams.set('state', main.state);
+    if (ctx.s.as!.authorization_response_iss_parameter_supported === true && ctx.s.as!.issuer) cb.searchParams.set('iss', ctx.s.as!.issuer);
+    let libError: Error | undefined;
+    try {
+      await oidc.authorizationCodeGrant(config, cb, { pkceCodeVerifier: main.pkce.verifier, expectedState: main.state }, { resource: resourceOf(ctx) });
+    } catch (err) {
+      libError = err as Error;
+    }
+    if (!sink.res) return fail(`the exchange could not be sent: ${safeText(libError?.message ?? 'unknown error', 300)}`);
+    const judged = judgeTokenResponse(sink.res, 'code exchange');
+    if (judged.tokens) ctx.s.tokens = judged.tokens;
+    if (judged.outcome) {
+      const o = judged.outcome;
+      if (sink.res.status !== 200 && !o.fix) {
+        o.fix = fixFor(ctx.s.provider, {
+          auth0: 'with token_endpoint_auth_method "none", the application must be a public (Native/SPA) client; check that the API allows the client (client grant)',
+          generic: 'the token endpoint must accept the code with client_id, redirect_uri, code_verifier and resource form-encoded (public client, no secret)',
+        });
+      }
+      return o;
+    }
+    if (libError) {
+      return fail(`the token response is not acceptable to a strict OAuth client (openid-client): ${safeText(libError.message, 300)}`, 'Fix the response so it follows RFC 6749 §5.1 (and OIDC Core §3.1.3.3 when an id_token is returned).', undefined, true);
+    }
+    const b = judged.tokens!.body;
+    return pass(`access token (${tokenShape(judged.tokens!.accessToken!).kind}), token_type ${safeText(b.token_type, 20)}, expires_in ${b.expires_in ?? 'absent'}${judged.tokens!.refreshToken ? ', refresh token' : ''}`);
+  },
+};
+
+export const tokenNoStore: CheckDef<AppsContext> = {
+  id: 'token.no-store',
+  title: 'Token responses carry Cache-Control: no-store',
+  severity: 'low',
+  step: 'Tokens',
+  needs: ['token.exchange'],
+  spec: ['RFC 6749 §5.1', 'OAuth 2.1 §3.2.3'],
+  run(ctx) {
+    const cc = ctx.s.tokens!.response.header('cache-control') ?? '';
+    if (/\bno-store\b/i.test(cc)) return pass(`Cache-Control: ${safeText(cc, 80)}`);
+    return warn(`Cache-Control is ${cc ? `"${safeText(cc, 80)}"` : 'missing'}; proxies may cache tokens`, 'Send Cache-Control: no-store on token responses.');
+  },
+};
+
+export const tokenScopes: CheckDef<AppsContext> = {
+  id: 'token.scopes',
+  title: 'Granted scopes cover the requested ones',
+  severity: 'high',
+  step: 'Tokens',
+  needs: ['token.exchange'],
+  spec: ['RFC 6749 §3.3, §5.1'],
+  chatgpt: CHATGPT_SAYS.scopes,
+  run(ctx) {
+    const requested = ctx.s.scopes ?? [];
+    const granted = ctx.s.tokens!.scope;
+    if (granted === undefined) return pass(`no scope in the response, which means the requested scopes (${requested.join(' ') || 'none'}) were granted (RFC 6749 §5.1)`);
+    const got = new Set(granted.split(/\s+/).filter(Boolean));
+    // offline_access is answered by issuing a refresh token, not by echoing it.
+    const missing = requested.filter((s) => !got.has(s) && !(s === 'offline_access' && ctx.s.tokens!.refreshToken));
+    if (!missing.length) return pass(`granted "${safeText(granted, 200)}" for requested "${requested.join(' ')}"`);
+    return fail(`requested "${requested.join(' ')}" but the token response grants "${safeText(granted, 200)}" (missing: ${missing.join(', ')})`,
+      fixFor(ctx.s.provider, {
+        auth0: 'ChatGPT requests every OIDC scope the tenant advertises; add a Post-Login Action that grants them, or enable each scope for the API',
+        generic: 'grant every requested scope, or stop advertising scopes the client cannot get (ChatGPT requests the challenge/PRM scopes plus advertised OIDC scopes and offline_access)',
+      }), undefined, true);
+  },
+};
+
+export const tokenJwtSignature: CheckDef<AppsContext> = {
+  id: 'token.jwt-signature',
+  title: 'A JWT access token verifies against the JWKS (asymmetric alg, iss, exp)',
+  severity: 'high',
+  step: 'Tokens',
+  needs: ['token.exchange'],
+  spec: ['RFC 9068 §4', 'RFC 8725 §3.1', 'RFC 7519 §4.1'],
+  async run(ctx) {
+    const at = ctx.s.tokens!.accessToken!;
+    const shape = tokenShape(at);
+    if (shape.kind === 'opaque') return info('the access token is opaque (not a JWT); the MCP server must introspect it to check issuer, expiry and audience');
+    if (shape.kind === 'jwe') {
+      return warn('the access token is an encrypted JWT (JWE); the MCP server can only use it if it holds the decryption key',
+        fixFor(ctx.s.provider, { auth0: 'Auth0 issues JWE/opaque tokens when no API audience applies; set the API identifier to the MCP URL (resource parameter profile or default audience)', generic: 'issue signed JWT access tokens (RFC 9068) for the MCP resource' }));
+    }
+    const alg = String(shape.header.alg);
+    if (!ASYMMETRIC_ALGS.includes(alg)) return fail(`the access token uses alg "${safeText(alg, 20)}"; resource servers cannot verify it with public keys`, 'Sign access tokens with RS256 or ES256.');
+    if (!ctx.s.jwks) return fail('the access token is a JWT but no usable key set was found to verify it', 'Publish jwks_uri in the metadata.');
+    const v = await verifyJwt(at, ctx.s.jwks as never, ctx.s.as!.issuer!);
+    if (!v.ok) return fail(`the access token does not verify: ${v.reason}`, 'Sign with a key published at jwks_uri and set iss to the metadata issuer.', CHATGPT_SAYS.connecting);
+    return pass(`${v.alg} signature verifies; iss ${safeText(v.payload.iss, 120)}; expires in ${v.payload.exp ? Math.round(v.payload.exp - Date.now() / 1000) : '?'} s`);
+  },
+};
+
+/** Shared by token.audience and refresh.audience. */
+export function judgeAudience(ctx: AppsContext, token: string, what: string): Outcome {
+  const shape = tokenShape(token);
+  if (shape.kind !== 'jwt') return info(`the ${what} is ${shape.kind === 'jwe' ? 'encrypted' : 'opaque'}; its audience can only be checked by the MCP server (introspection)`);
+  const aud = audiences(shape.payload);
+  const resource = resourceOf(ctx);
+  if (aud.includes(resource)) return pass(`aud ${JSON.stringify(aud).slice(0, 200)} contains ${resource}`);
+  return fail(`the ${what}'s aud is ${aud.length ? JSON.stringify(aud).slice(0, 200) : 'missing'}, not ${resource}: the token is not bound to this MCP server, so the server must reject it or accept tokens meant for others`,
+    fixFor(ctx.s.provider, {
+      auth0: `create an API whose identifier is ${resource} and either enable the "Resource Parameter Compatibility Profile" or make it the tenant's Default Audience`,
+      supabase: 'Supabase tokens always carry aud "authenticated"; the MCP server must check iss and client_id instead, and you should warn users that audience binding is not possible',
+      stytch: `set a custom access-token audience of ${resource} for the Connected App`,
+      keycloak: `add an "Audience" protocol mapper with ${resource} to the client scope`,
+      clerk: 'enable JWT access tokens for OAuth applications and include the resource as audience',
+      generic: `put the resource parameter (${resource}) into the access token's aud claim (RFC 8707, RFC 9068)`,
+    }), CHATGPT_SAYS.connecting, true);
+}
+
+export const tokenAudience: CheckDef<AppsContext> = {
+  id: 'token.audience',
+  title: 'A JWT access token\'s aud contains the MCP resource',
+  severity: 'high',
+  step: 'Tokens',
+  needs: ['token.exchange'],
+  spec: ['RFC 8707 §2', 'RFC 9068 §3', 'MCP 2025-11-25 Authorization §Token Audience Binding'],
+  run(ctx) {
+    return judgeAudience(ctx, ctx.s.tokens!.accessToken!, 'access token');
+  },
+};
+
+export const tokenErrorFormat: CheckDef<AppsContext> = {
+  id: 'token.error-format',
+  title: 'Token endpoint errors are RFC 6749 JSON with `error`',
+  severity: 'medium',
+  step: 'Tokens',
+  needs: ['as.endpoints', 'dcr.register'],
+  spec: ['RFC 6749 §5.2'],
+  async run(ctx) {
+    const res = await tokenRequest(ctx, {
+      grant_type: 'authorization_code', code: 'gpt-oauth-invalid-code', redirect_uri: ctx.login.redirectUri,
+      code_verifier: 'gpt-oauth-invalid-verifier-000000000000000000000', resource: resourceOf(ctx),
+    });
+    if (res.status === 200) return fail('an invalid authorization code was accepted (200)', 'Reject unknown codes with 400 invalid_grant.');
+    const j = readJsonObject(res, false);
+    if (!j.ok || typeof j.value.error !== 'string') {
+      return fail(`an invalid code got ${res.status} ${j.ok ? 'JSON without an `error` string' : j.problem}`, 'Answer token errors with 400 and {"error": "invalid_grant", "error_description": "…"} as application/json.');
+    }
+    if (res.status >= 500) return fail(`an invalid code caused ${res.status} (${safeText(j.value.error, 40)})`, 'Answer with 400 invalid_grant, not a server error.');
+    const ct = res.header('content-type') ?? '';
+    if (!ct.includes('json')) return warn(`error "${safeText(j.value.error, 40)}" sent as ${safeText(ct || 'no content type', 60)}`, 'Send errors as application/json.');
+    if (/[\r\n\t\u001b]/.test(String(j.value.error_description ?? ''))) return warn('error_description contains control characters', 'Keep error_description to printable ASCII (RFC 6749 §5.2).');
+    return pass(`${res.status} ${safeText(j.value.error, 40)}`);
+  },
+};
+
+/** Redeem a fresh code in a deliberately wrong way; the server must refuse. */
+async function expectRefused(ctx: AppsContext, purpose: string, alter: (form: Record<string, string | undefined>) => void): Promise<{ res: HttpResponse; fc: Awaited<ReturnType<typeof freshCode>> }> {
+  const fc = await freshCode(ctx, purpose);
+  const form: Record<string, string | undefined> = {
+    grant_type: 'authorization_code', code: fc.code, redirect_uri: fc.redirectUri, code_verifier: fc.pkce.verifier, resource: resourceOf(ctx),
+  };
+  alter(form);
+  const res = await tokenRequest(ctx, form);
+  const j = readJsonObject(res, false);
+  if (j.ok) registerTokens(j.value);
+  return { res, fc };
+}
+
+export const tokenCodeSingleUse: CheckDef<AppsContext> = {
+  id: 'token.code-single-use',
+  title: 'A second redemption of the same code is refused',
+  severity: 'critical',
+  step: 'Tokens',
+  needs: ['token.exchange'],
+  spec: ['RFC 6749 §4.1.2', 'RFC 9700 §4.2.1'],
+  async run(ctx) {
+    const { res, fc } = await expectRefused(ctx, 'code reuse test', () => undefined);
+    if (res.status !== 200) return info(`the first redemption of a fresh code already failed (${oauthError(res)}); reuse could not be tested`);
+    const replay = await tokenRequest(ctx, { grant_type: 'authorization_code', code: fc.code, redirect_uri: fc.redirectUri, code_verifier: fc.pkce.verifier, resource: resourceOf(ctx) });
+    if (replay.status === 200) return fail('the same authorization code was redeemed twice', 'Mark codes as used on first redemption and refuse (and ideally revoke the tokens) on reuse.');
+    return pass(`reuse refused: ${oauthError(replay)}`);
+  },
+};
+
+export const tokenRedirectBinding: CheckDef<AppsContext> = {
+  id: 'token.redirect-binding',
+  title: 'A token request with a different redirect_uri is refused',
+  severity: 'high',
+  step: 'Tokens',
+  needs: ['token.exchange'],
+  spec: ['RFC 6749 §4.1.3', 'OAuth 2.1 §4.1.3'],
+  async run(ctx) {
+    const { res } = await expectRefused(ctx, 'redirect binding test', (f) => { f.redirect_uri = 'https://chatgpt.com/connector/oauth/gptoauthprobe'; });
+    if (res.status === 200) return fail('the code was redeemed with a redirect_uri different from the one in the authorization request', 'Check that redirect_uri at the token endpoint equals the one the code was issued for.');
+    return pass(`refused: ${oauthError(res)}`);
+  },
+};
+
+export { expectRefused };

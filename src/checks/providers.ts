@@ -1,0 +1,51 @@
+/**
+ * Recognise the authorization server's product from its issuer, so a fix can name the exact
+ * setting on that provider. Only used for advice; checks never change behaviour by provider.
+ */
+export type ProviderKind = 'auth0' | 'clerk' | 'stytch' | 'supabase' | 'keycloak' | 'workos' | 'okta' | 'sandbox' | 'generic';
+
+export function recogniseProvider(issuer: string | undefined): ProviderKind {
+  if (!issuer) return 'generic';
+  let host = '';
+  let path = '';
+  try {
+    const u = new URL(issuer);
+    host = u.hostname.toLowerCase();
+    path = u.pathname;
+  } catch {
+    return 'generic';
+  }
+  if (/\.auth0\.com$/.test(host)) return 'auth0';
+  if (/\.clerk\.accounts\.dev$|^clerk\.|\.clerk\.com$/.test(host)) return 'clerk';
+  if (/stytch\.com$|customers\.stytch/.test(host)) return 'stytch';
+  if (/\.supabase\.co$/.test(host) || path.startsWith('/auth/v1')) return 'supabase';
+  if (/\/realms\/[^/]+/.test(path)) return 'keycloak';
+  if (/authkit\.app$|workos/.test(host)) return 'workos';
+  if (/\.okta\.com$|\.oktapreview\.com$/.test(host)) return 'okta';
+  return 'generic';
+}
+
+export const PROVIDER_NAMES: Record<ProviderKind, string> = {
+  auth0: 'Auth0', clerk: 'Clerk', stytch: 'Stytch', supabase: 'Supabase', keycloak: 'Keycloak',
+  workos: 'WorkOS AuthKit', okta: 'Okta', sandbox: 'gpt-oauth sandbox', generic: 'your authorization server',
+};
+
+/**
+ * Pick the provider-specific advice when there is one, followed by the generic fix.
+ * `advice.generic` is always shown, so a wrong guess never hides the general rule.
+ */
+export function fixFor(provider: ProviderKind, advice: Partial<Record<ProviderKind, string>> & { generic: string }): string {
+  const specific = provider !== 'generic' ? advice[provider] : undefined;
+  return specific ? `${PROVIDER_NAMES[provider]}: ${specific} / generic: ${advice.generic}` : advice.generic;
+}
+
+/** ChatGPT's own error texts, quoted where a failure is likely to produce them. */
+export const CHATGPT_SAYS = {
+  pkce: 'Error creating connector — OAuth authorization server metadata must advertise PKCE support with code_challenge_methods_supported containing S256.',
+  fetchConfig: 'Error fetching OAuth configuration',
+  createApp: "Couldn't create MCP app. Try again.",
+  connecting: 'There was a problem connecting <app>. Try again later.',
+  scopes: 'OAUTH_SCOPES_MISMATCH: Granted OAuth scopes do not match the requested scopes.',
+  state: 'Missing `state` param in response from OAuth provider',
+  authMethod: 'MCP server <url> does not support client_secret_post token endpoint auth method',
+} as const;

@@ -1,0 +1,102 @@
+/**
+ * The command tree. Only commander is loaded here: each command's code is imported when that
+ * command runs, so `--help` stays fast (no openid-client, oidc-provider or provider code).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { CliError, EXIT } from './errors.js';
+import { createIO, type GlobalOptions, type IO } from './ui/io.js';
+import { VERSION } from './version.js';
+import { redact } from './http/redact.js';
+
+type Action = (io: IO, args: unknown[], opts: Record<string, unknown>) => Promise<number | void>;
+
+function globals(cmd: Command): GlobalOptions {
+  const o = cmd.optsWithGlobals() as Record<string, unknown>;
+  return { json: !!o.json, input: o.input !== false, color: o.color !== false, debug: !!o.debug, config: o.config as string | undefined };
+}
+
+export function buildProgram(run: (cmd: Command, action: Action, args: unknown[]) => void): Command {
+  const program = new Command('gpt-oauth')
+    .description('Set up, diagnose and conformance-test OAuth for ChatGPT Apps (MCP connectors) and custom GPT Actions.')
+    .version(VERSION, '-v, --version')
+    .option('--json', 'machine-readable output on stdout only')
+    .option('--no-input', 'never prompt (also implied by CI=true or a non-TTY stdin)')
+    .option('--no-color', 'disable colour (also NO_COLOR)')
+    .option('--debug', 'stack traces and the HTTP trace on stderr, secrets redacted')
+    .option('--config <file>', 'project file', './gpt-oauth.yaml')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  program
+    .command('doctor')
+    .description('run the conformance and diagnosis suite against a live server, acting as ChatGPT would')
+    .argument('[url]', 'the MCP server URL exactly as typed into ChatGPT (target apps)')
+    .addOption(new Option('--target <target>', 'which ChatGPT client to emulate').choices(['apps', 'actions']))
+    .option('--sandbox', 'start the embedded reference server on a free loopback port and test it')
+    .addOption(new Option('--login <mode>', 'how to obtain authorization codes (default: browser with a TTY, auto otherwise)').choices(['browser', 'manual', 'auto', 'command']))
+    .option('--login-command <cmd>', 'with --login command: prints the final redirect URL; gets GPT_OAUTH_AUTHORIZE_URL and GPT_OAUTH_REDIRECT_URI')
+    .option('--client-id <id>', 'use a predefined client instead of registering one')
+    .option('--client-secret-env <name>', 'environment variable holding the client secret (default GPT_OAUTH_CLIENT_SECRET)')
+    .option('--client-secret-stdin', 'read the client secret from standard input')
+    .option('--scope <scopes>', 'scopes to request instead of the ones ChatGPT would pick (space or comma separated)')
+    .option('--only <ids>', 'run only these checks (ids or prefixes like token.)')
+    .option('--skip <ids>', 'skip these checks (ids or prefixes)')
+    .option('--junit <file>', 'also write the checks as JUnit XML')
+    .option('--timeout <ms>', 'per-request timeout in milliseconds', '10000')
+    .option('--login-timeout <s>', 'how long to wait for a browser login, in seconds', '300')
+    .action(function (this: Command, url: string | undefined) {
+      run(this, async (io, _a, opts) => (await import('./commands/doctor.js')).run(io, { ...opts, url }), [url]);
+    });
+
+  program
+    .command('sandbox')
+    .description('start the embedded reference authorization server + protected MCP resource on loopback')
+    .option('--port <port>', 'port on 127.0.0.1 (default: a free one)', '0')
+    .option('--login-page', 'show a sign-in page instead of approving every authorization at once')
+    .action(function (this: Command) {
+      run(this, async (io, _a, opts) => (await import('./commands/sandbox.js')).run(io, opts), []);
+    });
+
+  return program;
+}
+
+/** Parse argv and run. Returns the exit code; never calls process.exit. */
+export async function main(argv: string[], proc = process): Promise<number | undefined> {
+  let pending: Promise<number | void> | undefined;
+  let io: IO = createIO({}, proc);
+  const program = buildProgram((cmd, action, args) => {
+    io = createIO(globals(cmd), proc);
+    pending = action(io, args, cmd.optsWithGlobals());
+  });
+  program.configureOutput({
+    writeOut: (s) => proc.stdout.write(s),
+    writeErr: (s) => proc.stderr.write(s),
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    if (!pending) return EXIT.ok;
+    const code = await pending;
+    return typeof code === 'number' ? code : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage; // commander already printed the message
+    }
+    return reportError(io, err);
+  }
+}
+
+export function reportError(io: IO, err: unknown): number {
+  if (err instanceof CliError) {
+    if (io.json) io.stdout.write(`${JSON.stringify({ error: { code: err.code, message: redact(err.message), hint: err.hint ? redact(err.hint) : undefined } })}\n`);
+    io.stderr.write(`Error: ${redact(err.message)}\n`);
+    if (err.hint) io.stderr.write(`${redact(err.hint)}\n`);
+    if (io.debug && err.stack) io.stderr.write(`${redact(err.stack)}\n`);
+    return err.exitCode;
+  }
+  const e = err as Error;
+  io.stderr.write(`Error: ${redact(e?.message ?? String(err))}\n`);
+  if (io.debug && e?.stack) io.stderr.write(`${redact(e.stack)}\n`);
+  else io.stderr.write('Run again with --debug for details.\n');
+  return EXIT.failed;
+}

@@ -1,0 +1,123 @@
+/** `gpt-oauth doctor [URL]`: parse → run → render. */
+import { writeFile } from 'node:fs/promises';
+import { UsageError, EXIT } from '../errors.js';
+import type { IO } from '../ui/io.js';
+import { HttpClient, formatTraceEntry } from '../http/client.js';
+import { registerSecret } from '../http/redact.js';
+import { renderHuman, renderJson, renderJunit } from '../ui/render.js';
+import { safeText } from '../ui/style.js';
+import { VERSION } from '../version.js';
+import type { LoginMode } from '../doctor/login.js';
+
+export interface DoctorOptions {
+  url?: string;
+  target?: 'apps' | 'actions';
+  sandbox?: boolean;
+  login?: LoginMode;
+  loginCommand?: string;
+  clientId?: string;
+  clientSecretEnv?: string;
+  clientSecretStdin?: boolean;
+  scope?: string;
+  only?: string;
+  skip?: string;
+  junit?: string;
+  timeout?: string;
+  loginTimeout?: string;
+}
+
+const list = (s?: string) => s?.split(/[\s,]+/).filter(Boolean);
+
+function positiveInt(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive whole number (got "${safeText(value, 40)}")`);
+  return n;
+}
+
+/** The MCP URL as the user would type it into ChatGPT: https, or http on loopback. */
+export function validateMcpUrl(raw: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new UsageError(`"${safeText(raw, 200)}" is not a URL; give the MCP server URL as you would type it into ChatGPT, e.g. https://api.example.com/mcp`);
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname) || u.hostname.startsWith('127.');
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) {
+    throw new UsageError(`the MCP URL must use https (http is accepted only on loopback): ${safeText(raw, 200)}`);
+  }
+  if (u.username || u.password) throw new UsageError('the MCP URL must not contain a user name or password');
+  if (u.hash) throw new UsageError('the MCP URL must not contain a #fragment');
+  return raw;
+}
+
+async function readSecret(io: IO, o: DoctorOptions): Promise<string | undefined> {
+  if (o.clientSecretStdin) {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    const s = Buffer.concat(chunks).toString('utf8').trim();
+    if (!s) throw new UsageError('--client-secret-stdin was given but standard input was empty');
+    return s;
+  }
+  const name = o.clientSecretEnv ?? 'GPT_OAUTH_CLIENT_SECRET';
+  const v = io.env[name];
+  if (o.clientSecretEnv && !v) throw new UsageError(`--client-secret-env ${name}: the variable ${name} is not set`);
+  return v || undefined;
+}
+
+export async function run(io: IO, o: DoctorOptions): Promise<number> {
+  const target = o.target ?? 'apps';
+  if (target === 'actions') {
+    throw new UsageError('--target actions is not available in this version yet; run the apps suite (the default) for MCP connectors');
+  }
+  if (o.url && o.sandbox) throw new UsageError('give either a URL or --sandbox, not both');
+  if (!o.url && !o.sandbox) throw new UsageError('missing the MCP server URL: gpt-oauth doctor https://api.example.com/mcp (or --sandbox to try the embedded server)');
+  const login: LoginMode = o.login ?? (io.interactive ? 'browser' : 'auto');
+  if (login === 'manual' && !io.interactive) throw new UsageError('--login manual needs an interactive terminal; use --login auto or --login command in CI');
+  if (login === 'command' && !o.loginCommand) throw new UsageError('--login command needs --login-command "CMD"');
+  const timeoutMs = positiveInt(o.timeout, '--timeout', 10_000);
+  const loginTimeoutMs = positiveInt(o.loginTimeout, '--login-timeout', 300) * 1000;
+  const url = o.url ? validateMcpUrl(o.url) : undefined;
+  const clientSecret = await readSecret(io, o);
+  registerSecret(clientSecret, 'client_secret');
+  if (clientSecret && !o.clientId) throw new UsageError('a client secret was given without --client-id');
+
+  const { startSandbox } = o.sandbox ? await import('../sandbox/server.js') : { startSandbox: undefined };
+  const sandbox = startSandbox ? await startSandbox({ loginPage: login === 'browser' }) : undefined;
+  const http = new HttpClient({
+    timeoutMs,
+    maxBytes: 1024 * 1024,
+    userAgent: `gpt-oauth/${VERSION} (+https://www.npmjs.com/package/gpt-oauth)`,
+    onTrace: io.debug ? (e) => io.stderr.write(`${safeText(formatTraceEntry(e), 20000)}\n\n`) : undefined,
+  });
+  const say = (line: string) => io.stderr.write(`${line}\n`);
+  try {
+    const subject = url ?? sandbox!.mcpUrl;
+    if (sandbox) say(`Started the sandbox at ${sandbox.origin} (issuer ${sandbox.issuer}).`);
+    say(`Checking ${subject} as ChatGPT would (login: ${login})…`);
+    const { runAppsSuite } = await import('../doctor/apps.js');
+    const report = await runAppsSuite({
+      mcpUrl: subject,
+      http,
+      login,
+      loginCommand: o.loginCommand,
+      loginTimeoutMs,
+      clientId: o.clientId,
+      clientSecret,
+      scope: list(o.scope),
+      selection: { only: list(o.only), skip: list(o.skip) },
+      say,
+      env: io.env,
+    });
+    io.stdout.write(io.json ? renderJson(report) : renderHuman(report, io.colorStdout));
+    if (o.junit) {
+      await writeFile(o.junit, renderJunit(report));
+      say(`JUnit report written to ${o.junit}`);
+    }
+    return report.summary.failed ? EXIT.failed : EXIT.ok;
+  } finally {
+    await http.close();
+    await sandbox?.close();
+  }
+}

@@ -1,0 +1,315 @@
+/**
+ * How the doctor obtains authorization codes (the contract's `--login` modes). Every driver
+ * takes an authorize URL the doctor built itself and returns the URL the server redirected to.
+ */
+import { createServer, type Server } from 'node:http';
+import { spawn } from 'node:child_process';
+import { timingSafeEqual } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import type { HttpClient } from '../http/client.js';
+import { registerSecret } from '../http/redact.js';
+import { randomToken } from '../oauth/pkce.js';
+import { safeText } from '../ui/style.js';
+import { CancelledError, UsageError } from '../errors.js';
+
+export type LoginMode = 'browser' | 'manual' | 'auto' | 'command';
+
+/** ChatGPT's stable connector redirect URI (used in auto, manual and command modes). */
+export const CHATGPT_CONNECTOR_REDIRECT = 'https://chatgpt.com/connector_platform_oauth_redirect';
+
+export class LoginError extends Error {}
+
+export interface LoginDriver {
+  readonly mode: LoginMode;
+  readonly redirectUri: string;
+  /** Obtain the redirect (callback) URL for this authorize URL. */
+  obtain(authorizeUrl: URL, expectedState: string, purpose: string): Promise<URL>;
+  close(): Promise<void>;
+}
+
+export interface LoginOptions {
+  mode: LoginMode;
+  http: HttpClient;
+  /** Progress lines for people (stderr). */
+  say: (line: string) => void;
+  redirectUri?: string;
+  loginCommand?: string;
+  loginTimeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  stdin?: NodeJS.ReadableStream;
+}
+
+export async function createLoginDriver(o: LoginOptions): Promise<LoginDriver> {
+  switch (o.mode) {
+    case 'auto':
+      return new AutoLogin(o.http, o.redirectUri ?? CHATGPT_CONNECTOR_REDIRECT);
+    case 'browser':
+      return BrowserLogin.start(o);
+    case 'manual':
+      return new ManualLogin(o);
+    case 'command':
+      if (!o.loginCommand) throw new UsageError('--login command needs --login-command "CMD"');
+      return new CommandLogin(o);
+  }
+}
+
+const sameTarget = (candidate: URL, redirectUri: URL) =>
+  candidate.origin === redirectUri.origin && candidate.pathname === redirectUri.pathname;
+
+/**
+ * Result of requesting an authorize URL without a person: the redirect chain is followed with a
+ * cookie jar until a Location points at the redirect URI (which is never loaded).
+ */
+export type Probe =
+  | { kind: 'redirect'; location: URL; hops: number }
+  | { kind: 'page'; status: number; url: string; hops: number; summary: string }
+  | { kind: 'error'; status: number; url: string; hops: number; summary: string };
+
+export async function probeAuthorization(http: HttpClient, start: URL, redirectUri: string, jar = new CookieJar()): Promise<Probe> {
+  const target = new URL(redirectUri);
+  let url = start;
+  for (let hops = 0; hops < 12; hops++) {
+    const res = await http.send({ method: 'GET', url, headers: { accept: 'text/html,application/json', cookie: jar.header(url) } });
+    jar.store(url, res.headers['set-cookie']);
+    const loc = res.header('location');
+    if (res.status >= 300 && res.status < 400 && loc) {
+      let next: URL;
+      try {
+        next = new URL(loc, url);
+      } catch {
+        return { kind: 'error', status: res.status, url: url.href, hops, summary: 'redirected to an invalid URL' };
+      }
+      if (next.searchParams.has('code')) registerSecret(next.searchParams.get('code'), 'code');
+      if (sameTarget(next, target) || (next.protocol !== 'http:' && next.protocol !== 'https:')) {
+        return { kind: 'redirect', location: next, hops: hops + 1 };
+      }
+      url = next;
+      continue;
+    }
+    const summary = summarise(res.text(), res.header('content-type'));
+    if (res.status >= 400) return { kind: 'error', status: res.status, url: url.href, hops, summary };
+    return { kind: 'page', status: res.status, url: url.href, hops, summary };
+  }
+  return { kind: 'error', status: 0, url: url.href, hops: 12, summary: 'more than 12 redirects without reaching the redirect URI (a redirect loop?)' };
+}
+
+function summarise(body: string, ct: string | undefined): string {
+  if (ct?.includes('json')) {
+    try {
+      const j = JSON.parse(body) as Record<string, unknown>;
+      if (typeof j.error === 'string') return `${safeText(j.error, 60)}${typeof j.error_description === 'string' ? `: ${safeText(j.error_description, 200)}` : ''}`;
+    } catch { /* fall through */ }
+  }
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1]?.trim();
+  const h1 = /<h1[^>]*>([^<]*)<\/h1>/i.exec(body)?.[1]?.trim();
+  const text = [title, h1].filter(Boolean).join(' — ');
+  return safeText(text || body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 160) || '(empty page)', 240);
+}
+
+export class CookieJar {
+  private readonly cookies = new Map<string, Map<string, string>>(); // host -> name -> value
+
+  store(url: URL, setCookie: string | undefined): void {
+    if (!setCookie) return;
+    // undici joins multiple Set-Cookie headers with ", " — split on commas that start a new cookie.
+    for (const part of setCookie.split(/,(?=\s*[^;,=\s]+=)/)) {
+      const [pair] = part.trim().split(';');
+      const eq = pair!.indexOf('=');
+      if (eq <= 0) continue;
+      const name = pair!.slice(0, eq).trim();
+      const value = pair!.slice(eq + 1).trim();
+      const host = url.host;
+      if (!this.cookies.has(host)) this.cookies.set(host, new Map());
+      if (/expires=Thu, 01 Jan 1970/i.test(part) || /max-age=0/i.test(part)) this.cookies.get(host)!.delete(name);
+      else this.cookies.get(host)!.set(name, value);
+      registerSecret(value, 'cookie');
+    }
+  }
+
+  header(url: URL): string {
+    const jar = this.cookies.get(url.host);
+    return jar ? [...jar].map(([k, v]) => `${k}=${v}`).join('; ') : '';
+  }
+}
+
+class AutoLogin implements LoginDriver {
+  readonly mode = 'auto' as const;
+  private readonly jar = new CookieJar();
+  constructor(private readonly http: HttpClient, readonly redirectUri: string) {}
+
+  async obtain(authorizeUrl: URL): Promise<URL> {
+    const probe = await probeAuthorization(this.http, authorizeUrl, this.redirectUri, this.jar);
+    if (probe.kind === 'redirect') return probe.location;
+    if (probe.kind === 'page') {
+      throw new LoginError(`the authorization server showed a page (${probe.summary}) at ${safeText(probe.url, 200)} instead of redirecting back: --login auto only works with servers that approve without a login page; use --login browser, manual or command`);
+    }
+    throw new LoginError(`the authorization request ended with ${probe.status || 'no answer'} at ${safeText(probe.url, 200)}: ${probe.summary}`);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** One loopback listener on 127.0.0.1, an ephemeral port and a random path, for the whole run. */
+class BrowserLogin implements LoginDriver {
+  readonly mode = 'browser' as const;
+  private waiter?: { state: string; resolve: (u: URL) => void; reject: (e: Error) => void; mismatches: number };
+
+  private constructor(private readonly o: LoginOptions, private readonly server: Server, readonly redirectUri: string, private readonly host: string) {}
+
+  static async start(o: LoginOptions): Promise<BrowserLogin> {
+    const path = `/callback/${randomToken(12)}`;
+    let self: BrowserLogin | undefined;
+    const server = createServer((req, res) => self!.handle(req.method ?? 'GET', req.url ?? '/', req.headers.host, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const port = (server.address() as { port: number }).port;
+    const host = `127.0.0.1:${port}`;
+    self = new BrowserLogin(o, server, `http://${host}${path}`, host);
+    return self;
+  }
+
+  private handle(method: string, rawUrl: string, hostHeader: string | undefined, res: import('node:http').ServerResponse): void {
+    const page = (status: number, text: string) => {
+      res.writeHead(status, {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'referrer-policy': 'no-referrer',
+        'content-security-policy': "default-src 'none'",
+      });
+      res.end(`<!doctype html><meta charset="utf-8"><title>gpt-oauth</title><p>${text}</p>`);
+    };
+    const expected = new URL(this.redirectUri);
+    const url = new URL(rawUrl, `http://${this.host}`);
+    // DNS-rebinding defence: only answer requests addressed to the literal loopback host.
+    if (method !== 'GET' || hostHeader !== this.host || url.pathname !== expected.pathname) return page(404, 'Not found.');
+    const w = this.waiter;
+    if (!w) return page(400, 'No sign-in is in progress.');
+    const state = url.searchParams.get('state') ?? '';
+    const a = Buffer.from(state);
+    const b = Buffer.from(w.state);
+    if (a.length !== b.length || !timingSafeEqual(a, b)) {
+      w.mismatches++;
+      return page(400, 'This sign-in response does not match the request gpt-oauth made (state mismatch). It was ignored.');
+    }
+    const code = url.searchParams.get('code');
+    registerSecret(code, 'code');
+    this.waiter = undefined;
+    page(200, 'Sign-in response received. You can close this tab and return to the terminal.');
+    w.resolve(url);
+  }
+
+  async obtain(authorizeUrl: URL, expectedState: string, purpose: string): Promise<URL> {
+    const timeoutMs = this.o.loginTimeoutMs ?? 300_000;
+    const result = new Promise<URL>((resolve, reject) => {
+      this.waiter = { state: expectedState, resolve, reject, mismatches: 0 };
+    });
+    this.o.say(`Sign in to continue (${purpose}). Opening your browser; if it does not open, visit:\n  ${authorizeUrl.href}`);
+    await openBrowser(authorizeUrl, this.o.env ?? process.env).catch((e: Error) => this.o.say(`Could not open a browser (${e.message}); open the URL above yourself.`));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const w = this.waiter;
+        this.waiter = undefined;
+        const extra = w?.mismatches ? ` ${w.mismatches} callback(s) arrived with a different state and were refused: the server changes \`state\`, or something else called the loopback address.` : '';
+        reject(new LoginError(`no sign-in response within ${Math.round(timeoutMs / 1000)} s.${extra}`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([result, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.waiter?.reject(new CancelledError('login closed'));
+    await new Promise<void>((r) => this.server.close(() => r()));
+    this.server.closeAllConnections?.();
+  }
+}
+
+/**
+ * Open the system browser with a URL the doctor built. `GPT_OAUTH_BROWSER` names a program to
+ * run instead (given the URL as its only argument, never through a shell), for tests and
+ * unusual desktops.
+ */
+async function openBrowser(url: URL, env: NodeJS.ProcessEnv): Promise<void> {
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('refusing to open a non-http URL');
+  const custom = env.GPT_OAUTH_BROWSER;
+  if (custom) {
+    const [cmd, ...args] = custom.split(' ').filter(Boolean);
+    const child = spawn(cmd!, [...args, url.href], { stdio: 'ignore', detached: false, env });
+    child.on('error', () => undefined);
+    return;
+  }
+  const { default: open } = await import('open');
+  await open(url.href, { wait: false });
+}
+
+class ManualLogin implements LoginDriver {
+  readonly mode = 'manual' as const;
+  readonly redirectUri: string;
+  constructor(private readonly o: LoginOptions) {
+    this.redirectUri = o.redirectUri ?? CHATGPT_CONNECTOR_REDIRECT;
+  }
+
+  async obtain(authorizeUrl: URL, _state: string, purpose: string): Promise<URL> {
+    this.o.say(`Sign in to continue (${purpose}). Open this URL in a browser:\n  ${authorizeUrl.href}\nThe browser ends on ${this.redirectUri}?code=… (ChatGPT may show an error there; that is expected).`);
+    const rl = createInterface({ input: this.o.stdin ?? process.stdin, terminal: false });
+    try {
+      this.o.say('Paste the full URL the browser ended on, then press Enter:');
+      const line = await new Promise<string>((resolve, reject) => {
+        rl.once('line', resolve);
+        rl.once('close', () => reject(new CancelledError('no URL was pasted')));
+      });
+      try {
+        const u = new URL(line.trim());
+        registerSecret(u.searchParams.get('code'), 'code');
+        return u;
+      } catch {
+        throw new LoginError('that is not a URL; paste the whole address from the browser bar');
+      }
+    } finally {
+      rl.close();
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+class CommandLogin implements LoginDriver {
+  readonly mode = 'command' as const;
+  readonly redirectUri: string;
+  constructor(private readonly o: LoginOptions) {
+    this.redirectUri = o.redirectUri ?? CHATGPT_CONNECTOR_REDIRECT;
+  }
+
+  async obtain(authorizeUrl: URL): Promise<URL> {
+    const timeoutMs = this.o.loginTimeoutMs ?? 300_000;
+    const env = { ...(this.o.env ?? process.env), GPT_OAUTH_AUTHORIZE_URL: authorizeUrl.href, GPT_OAUTH_REDIRECT_URI: this.redirectUri };
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(this.o.loginCommand!, { shell: true, env, stdio: ['ignore', 'pipe', 'inherit'] });
+      let stdout = '';
+      const timer = setTimeout(() => { child.kill('SIGTERM'); reject(new LoginError(`--login-command did not finish within ${timeoutMs / 1000} s`)); }, timeoutMs);
+      child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); if (stdout.length > 65536) child.kill(); });
+      child.on('error', (e) => { clearTimeout(timer); reject(new LoginError(`--login-command could not start: ${e.message}`)); });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        if (code !== 0) reject(new LoginError(`--login-command exited with ${code}`));
+        else resolve(stdout);
+      });
+    });
+    const last = out.trim().split(/\r?\n/).pop() ?? '';
+    try {
+      const u = new URL(last.trim());
+      registerSecret(u.searchParams.get('code'), 'code');
+      return u;
+    } catch {
+      throw new LoginError('--login-command must print the final redirect URL as its last line of output');
+    }
+  }
+
+  async close(): Promise<void> {}
+}

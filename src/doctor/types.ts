@@ -1,0 +1,61 @@
+export type Status = 'pass' | 'fail' | 'warn' | 'skip' | 'info';
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+
+/** One row of the report, exactly the contract's shape plus optional extras. */
+export interface CheckResult {
+  id: string;
+  status: Status;
+  severity: Severity;
+  title: string;
+  detail: string;
+  fix?: string;
+  spec: string[];
+  durationMs: number;
+  /** The message the user is likely seeing in ChatGPT when this check fails. */
+  chatgpt?: string;
+  /** Flow step this check belongs to (for grouping). */
+  step: string;
+}
+
+export interface Outcome {
+  status: Status;
+  detail: string;
+  fix?: string;
+  chatgpt?: string;
+  /** A failure that still produced what later checks need (they run anyway). */
+  nonBlocking?: boolean;
+}
+
+export interface CheckDef<C> {
+  id: string;
+  title: string;
+  severity: Severity;
+  spec: string[];
+  step: string;
+  /** Checks whose failure or skip makes this one impossible to run. */
+  needs?: string[];
+  /** Shown by default when the check fails and no specific text is given. */
+  chatgpt?: string;
+  run(ctx: C): Promise<Outcome> | Outcome;
+}
+
+export const pass = (detail: string): Outcome => ({ status: 'pass', detail });
+export const info = (detail: string): Outcome => ({ status: 'info', detail });
+export const skip = (detail: string): Outcome => ({ status: 'skip', detail });
+export const warn = (detail: string, fix?: string, chatgpt?: string): Outcome => ({ status: 'warn', detail, fix, chatgpt });
+export const fail = (detail: string, fix?: string, chatgpt?: string, nonBlocking = false): Outcome =>
+  ({ status: 'fail', detail, fix, chatgpt, nonBlocking });
+
+export interface Report {
+  tool: 'gpt-oauth';
+  version: string;
+  target: 'apps' | 'actions';
+  subject: string;
+  startedAt: string;
+  durationMs: number;
+  summary: { passed: number; failed: number; warnings: number; skipped: number };
+  checks: CheckResult[];
+  /** Extras (allowed by the contract): */
+  requests?: number;
+  login?: string;
+}

@@ -1,0 +1,236 @@
+import { Agent, request, type Dispatcher } from 'undici';
+import { redact, redactHeaders } from './redact.js';
+
+export interface HttpOptions {
+  /** Per-request budget for the whole exchange, headers and body. */
+  timeoutMs: number;
+  /** Response bodies larger than this are refused, not truncated. */
+  maxBytes: number;
+  userAgent: string;
+  /** Hard cap on requests per run, so a hostile server cannot make the doctor loop. */
+  maxRequests?: number;
+  /** Called after each exchange (used by --debug to stream the trace to stderr). */
+  onTrace?: (entry: TraceEntry) => void;
+}
+
+export interface HttpRequest {
+  method?: string;
+  url: string | URL;
+  headers?: Record<string, string>;
+  /** Form-encoded body (application/x-www-form-urlencoded). */
+  form?: Record<string, string | undefined>;
+  /** JSON body. */
+  json?: unknown;
+  body?: string;
+  timeoutMs?: number;
+  maxBytes?: number;
+}
+
+export interface HttpResponse {
+  url: string;
+  method: string;
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+  durationMs: number;
+  text(): string;
+  header(name: string): string | undefined;
+}
+
+export type HttpFailureKind = 'timeout' | 'too-large' | 'network' | 'bad-url' | 'budget';
+
+/** An exchange that produced no usable response. Checks turn it into a finding. */
+export class HttpFailure extends Error {
+  constructor(readonly kind: HttpFailureKind, message: string, readonly url: string) {
+    super(message);
+    this.name = 'HttpFailure';
+  }
+}
+
+export interface TraceEntry {
+  seq: number;
+  startedAt: string;
+  method: string;
+  url: string;
+  requestHeaders: Record<string, string>;
+  requestBody?: string;
+  status?: number;
+  responseHeaders?: Record<string, string>;
+  responseBody?: string;
+  durationMs: number;
+  error?: string;
+}
+
+const TRACE_BODY_LIMIT = 4096;
+
+export class HttpClient {
+  readonly trace: TraceEntry[] = [];
+  requestCount = 0;
+  private readonly agent: Agent;
+
+  constructor(readonly opts: HttpOptions) {
+    this.agent = new Agent({
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+      connect: { timeout: opts.timeoutMs },
+      keepAliveTimeout: 2000,
+      // Huge header blocks are a hostile-server symptom; undici refuses above this size.
+      maxHeaderSize: 64 * 1024,
+    });
+  }
+
+  /** One exchange. Never follows redirects: the caller decides each hop. */
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const method = (req.method ?? (req.form || req.json !== undefined || req.body !== undefined ? 'POST' : 'GET')).toUpperCase();
+    let url: URL;
+    try {
+      url = new URL(req.url);
+    } catch {
+      throw new HttpFailure('bad-url', `not a valid URL: ${String(req.url).slice(0, 200)}`, String(req.url));
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new HttpFailure('bad-url', `refusing to fetch a ${url.protocol} URL`, url.href);
+    }
+    const max = this.opts.maxRequests ?? 400;
+    if (this.requestCount >= max) {
+      throw new HttpFailure('budget', `request budget of ${max} exhausted; stopping to avoid a loop`, url.href);
+    }
+    this.requestCount++;
+
+    const headers: Record<string, string> = { 'user-agent': this.opts.userAgent, ...lower(req.headers ?? {}) };
+    let body: string | undefined = req.body;
+    if (req.form) {
+      const form = new URLSearchParams();
+      for (const [k, v] of Object.entries(req.form)) if (v !== undefined) form.set(k, v);
+      body = form.toString();
+      headers['content-type'] ??= 'application/x-www-form-urlencoded';
+    } else if (req.json !== undefined) {
+      body = JSON.stringify(req.json);
+      headers['content-type'] ??= 'application/json';
+    }
+    headers.accept ??= 'application/json';
+
+    const timeoutMs = req.timeoutMs ?? this.opts.timeoutMs;
+    const maxBytes = req.maxBytes ?? this.opts.maxBytes;
+    const started = performance.now();
+    const entry: TraceEntry = {
+      seq: this.trace.length + 1,
+      startedAt: new Date().toISOString(),
+      method,
+      url: url.href,
+      requestHeaders: headers,
+      requestBody: body,
+      durationMs: 0,
+    };
+    this.trace.push(entry);
+
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error('timeout')), timeoutMs);
+    let res: Dispatcher.ResponseData | undefined;
+    try {
+      res = await request(url, {
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body,
+        dispatcher: this.agent,
+        signal: controller.signal,
+      });
+      const chunks: Buffer[] = [];
+      let total = 0;
+      const declared = Number(res.headers['content-length']);
+      if (Number.isFinite(declared) && declared > maxBytes) {
+        res.body.destroy();
+        throw new HttpFailure('too-large', `response declares ${declared} bytes, over the ${fmtBytes(maxBytes)} limit`, url.href);
+      }
+      for await (const chunk of res.body) {
+        total += (chunk as Buffer).length;
+        if (total > maxBytes) {
+          res.body.destroy();
+          throw new HttpFailure('too-large', `response body is larger than the ${fmtBytes(maxBytes)} limit; stopped reading`, url.href);
+        }
+        chunks.push(chunk as Buffer);
+      }
+      const buf = Buffer.concat(chunks);
+      const resHeaders: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers)) {
+        if (v !== undefined) resHeaders[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+      }
+      entry.status = res.statusCode;
+      entry.responseHeaders = resHeaders;
+      entry.responseBody = buf.subarray(0, TRACE_BODY_LIMIT).toString('utf8');
+      entry.durationMs = Math.round(performance.now() - started);
+      const out: HttpResponse = {
+        url: url.href,
+        method,
+        status: res.statusCode,
+        headers: resHeaders,
+        body: buf,
+        durationMs: entry.durationMs,
+        text: () => buf.toString('utf8'),
+        header: (name) => resHeaders[name.toLowerCase()],
+      };
+      return out;
+    } catch (err) {
+      entry.durationMs = Math.round(performance.now() - started);
+      const failure = toFailure(err, url.href, timeoutMs, controller.signal.aborted);
+      entry.error = failure.message;
+      throw failure;
+    } finally {
+      clearTimeout(timer);
+      this.opts.onTrace?.(entry);
+    }
+  }
+
+  /** A WHATWG-fetch facade over `send`, for openid-client's `customFetch`. */
+  fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = typeof input === 'string' || input instanceof URL ? input.toString() : input.url;
+    const headers: Record<string, string> = {};
+    new Headers(init?.headers).forEach((v, k) => { headers[k] = v; });
+    let body: string | undefined;
+    if (init?.body instanceof URLSearchParams) body = init.body.toString();
+    else if (typeof init?.body === 'string') body = init.body;
+    const res = await this.send({ method: init?.method ?? 'GET', url, headers, body });
+    const nullBody = [101, 204, 205, 304].includes(res.status);
+    return new Response(nullBody ? null : new Uint8Array(res.body), { status: res.status, headers: res.headers });
+  };
+
+  async close(): Promise<void> {
+    await this.agent.destroy().catch(() => undefined);
+  }
+}
+
+function lower(h: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = v;
+  return out;
+}
+
+function fmtBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(0)} MiB` : `${Math.round(n / 1024)} KiB`;
+}
+
+function toFailure(err: unknown, url: string, timeoutMs: number, aborted: boolean): HttpFailure {
+  if (err instanceof HttpFailure) return err;
+  const e = err as { code?: string; message?: string; name?: string; cause?: { code?: string; message?: string } };
+  const code = e?.code ?? e?.cause?.code;
+  if (aborted || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || e?.name === 'AbortError') {
+    return new HttpFailure('timeout', `no complete response within ${timeoutMs / 1000} s`, url);
+  }
+  if (code === 'UND_ERR_HEADERS_OVERFLOW') return new HttpFailure('too-large', 'response headers are too large', url);
+  const what = code ? `${code}` : (e?.message ?? String(err));
+  return new HttpFailure('network', `request failed: ${what}`, url);
+}
+
+/** Human rendering of one trace entry for --debug, redacted. */
+export function formatTraceEntry(e: TraceEntry): string {
+  const lines = [`> ${e.method} ${redact(e.url)}`];
+  for (const [k, v] of Object.entries(redactHeaders(e.requestHeaders))) lines.push(`> ${k}: ${v}`);
+  if (e.requestBody) lines.push(`> ${redact(e.requestBody).slice(0, 2000)}`);
+  if (e.error) lines.push(`< error: ${e.error} (${e.durationMs} ms)`);
+  else {
+    lines.push(`< ${e.status} (${e.durationMs} ms)`);
+    for (const [k, v] of Object.entries(redactHeaders(e.responseHeaders ?? {}))) lines.push(`< ${k}: ${v}`);
+    if (e.responseBody) lines.push(`< ${redact(e.responseBody).slice(0, 2000)}`);
+  }
+  return lines.join('\n');
+}

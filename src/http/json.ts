@@ -1,0 +1,54 @@
+import type { HttpResponse } from './client.js';
+import { safeText } from '../ui/style.js';
+
+export type JsonResult<T = Record<string, unknown>> =
+  | { ok: true; value: T }
+  | { ok: false; problem: string };
+
+export function isJsonContentType(ct: string | undefined): boolean {
+  if (!ct) return false;
+  const base = ct.split(';')[0]!.trim().toLowerCase();
+  return base === 'application/json' || base.endsWith('+json');
+}
+
+/** Describe a body that is not the JSON we wanted, in words a user recognises. */
+export function describeNonJson(res: HttpResponse): string {
+  const ct = res.header('content-type') ?? 'no content type';
+  const text = res.text().trimStart().slice(0, 200).toLowerCase();
+  if (text.startsWith('<!doctype html') || text.startsWith('<html') || ct.includes('text/html')) {
+    return `answered ${res.status} with an HTML page (${safeText(ct, 80)}) instead of JSON; usually a single-page-app fallback route, a login wall or a proxy error page`;
+  }
+  if (res.body.length === 0) return `answered ${res.status} with an empty body (${safeText(ct, 80)})`;
+  return `answered ${res.status} with ${safeText(ct, 80)} instead of application/json`;
+}
+
+/**
+ * Parse a JSON object response. Content type and shape problems become a `problem` string;
+ * the caller decides how severe that is. `requireContentType: false` parses JSON bodies sent
+ * with the wrong type (and the caller may warn about the type).
+ */
+export function readJsonObject<T = Record<string, unknown>>(res: HttpResponse, requireContentType = true): JsonResult<T> {
+  const ct = res.header('content-type');
+  if (requireContentType && !isJsonContentType(ct)) return { ok: false, problem: describeNonJson(res) };
+  let value: unknown;
+  try {
+    value = JSON.parse(res.text());
+  } catch (err) {
+    const msg = (err as Error).message;
+    return { ok: false, problem: `answered ${res.status} with a body that is not valid JSON (${safeText(msg, 120)})` };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { ok: false, problem: `answered ${res.status} with JSON that is not an object` };
+  }
+  return { ok: true, value: value as T };
+}
+
+/** The `error` / `error_description` of an OAuth error response, made safe to print. */
+export function oauthError(res: HttpResponse): string {
+  const parsed = readJsonObject(res, false);
+  if (parsed.ok && typeof parsed.value.error === 'string') {
+    const d = parsed.value.error_description;
+    return `${res.status} ${safeText(parsed.value.error, 80)}${typeof d === 'string' ? `: ${safeText(d, 200)}` : ''}`;
+  }
+  return `${res.status} ${safeText(res.text().slice(0, 160), 160) || '(empty body)'}`;
+}

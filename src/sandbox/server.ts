@@ -1,0 +1,278 @@
+/**
+ * The embedded reference server: a real, certified authorization server (oidc-provider) plus a
+ * protected MCP resource that verifies its JWT access tokens, all on one loopback port.
+ *
+ * What it offers is what ChatGPT needs: RFC 8414 + OIDC discovery, RFC 9728 metadata, dynamic
+ * registration, PKCE S256 (required for public clients), RFC 8707 resource indicators with JWT
+ * access tokens bound to the MCP URL, refresh-token rotation and RFC 9207 `iss`.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import Provider, { errors as oidcErrors } from 'oidc-provider';
+import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, type JWK } from 'jose';
+import { VERSION } from '../version.js';
+import { createMemoryAdapter } from './memory-adapter.js';
+
+export interface SandboxOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Show a sign-in page instead of approving every authorization at once. */
+  loginPage?: boolean;
+  /** Put the issuer under a path (e.g. "/tenant/oidc"); then only path-append OIDC discovery answers. */
+  issuerPath?: string;
+  /** Extra pre-registered clients (e.g. a confidential GPT Actions client). */
+  clients?: Record<string, unknown>[];
+  /** Access token lifetime in seconds. */
+  accessTokenTtl?: number;
+}
+
+export interface Sandbox {
+  origin: string;
+  issuer: string;
+  mcpUrl: string;
+  prmUrl: string;
+  userId: string;
+  close(): Promise<void>;
+}
+
+const SCOPE = 'mcp:tools';
+const USER = 'sandbox-user';
+
+export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  const origin = `http://127.0.0.1:${port}`;
+  const issuerPath = (o.issuerPath ?? '').replace(/\/$/, '');
+  const issuer = `${origin}${issuerPath}`;
+  const mcpUrl = `${origin}/mcp`;
+  const prmUrl = `${origin}/.well-known/oauth-protected-resource/mcp`;
+
+  const keys: JWK[] = [];
+  for (const alg of ['ES256', 'RS256'] as const) {
+    const { privateKey } = await generateKeyPair(alg, { extractable: true });
+    keys.push({ ...(await exportJWK(privateKey)), alg, use: 'sig', kid: `sandbox-${alg.toLowerCase()}-${randomBytes(4).toString('hex')}` });
+  }
+  const publicKeys = keys.map(({ d, p, q, dp, dq, qi, ...pub }) => pub);
+  const verifyKeys = createLocalJWKSet({ keys: publicKeys });
+
+  const provider = new Provider(issuer, {
+    adapter: createMemoryAdapter(),
+    clients: o.clients ?? [],
+    // Redirect URI policy of OAuth 2.1 §2.3.1, applied to every client including registered ones:
+    // https, or http on loopback only. (oidc-provider calls this validator for every client.)
+    extraClientMetadata: {
+      properties: ['gpt_oauth_policy'],
+      validator: (_ctx: unknown, key: string, _value: unknown, metadata: { redirect_uris?: string[] }) => {
+        if (key !== 'gpt_oauth_policy') return;
+        for (const uri of metadata.redirect_uris ?? []) {
+          let u: URL;
+          try { u = new URL(uri); } catch { throw new oidcErrors.InvalidRedirectUri('redirect_uris must be absolute URLs'); }
+          const loopback = u.hostname === '127.0.0.1' || u.hostname === '[::1]' || u.hostname === 'localhost';
+          if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) {
+            throw new oidcErrors.InvalidRedirectUri('redirect_uris must use https (http only on loopback)');
+          }
+        }
+      },
+    },
+    jwks: { keys },
+    cookies: { keys: [randomBytes(32).toString('hex')] },
+    scopes: ['openid', 'offline_access', SCOPE],
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    findAccount: async (_ctx: unknown, sub: string) => ({
+      accountId: sub,
+      claims: async () => ({ sub, name: 'Sandbox User', email: 'user@sandbox.invalid', email_verified: true }),
+    }),
+    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `${issuerPath}/interaction/${interaction.uid}` },
+    features: {
+      devInteractions: { enabled: false },
+      registration: { enabled: true },
+      registrationManagement: { enabled: true },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => mcpUrl,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx: unknown, resource: string) => {
+          if (resource !== mcpUrl) throw new oidcErrors.InvalidTarget(`unknown resource; this sandbox protects ${mcpUrl}`);
+          return { scope: SCOPE, audience: mcpUrl, accessTokenFormat: 'jwt', accessTokenTTL: o.accessTokenTtl ?? 3600, jwt: { sign: { alg: 'ES256' } } };
+        },
+      },
+    },
+    pkce: { methods: ['S256'] },
+    // A refresh token for every client allowed the grant (ChatGPT asks for offline_access too).
+    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(g: string): boolean }) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: true,
+    clientBasedCORS: () => true,
+    ttl: { AccessToken: o.accessTokenTtl ?? 3600, AuthorizationCode: 120, Grant: 86400, Interaction: 600, Session: 86400, RefreshToken: 14 * 86400, IdToken: 3600 },
+    renderError: async (ctx: { type: string; body: string; status: number }, out: Record<string, string>) => {
+      ctx.type = 'html';
+      ctx.body = `<!doctype html><meta charset="utf-8"><title>${esc(out.error ?? 'error')}</title><h1>${esc(out.error ?? 'error')}</h1><p>${esc(out.error_description ?? '')}</p>`;
+    },
+  });
+  // With resource indicators, oidc-provider lists only the resource's scopes in token responses;
+  // report every scope the grant holds (the OIDC ones are granted too), as ChatGPT compares
+  // granted with requested scopes.
+  provider.use(async (ctx: { path: string; body?: Record<string, unknown>; oidc?: { entities?: Record<string, { scope?: string }> } }, next: () => Promise<void>) => {
+    await next();
+    if (!ctx.path.endsWith('/token') || !ctx.body || typeof ctx.body.access_token !== 'string') return;
+    const e = ctx.oidc?.entities ?? {};
+    const granted = (e.AuthorizationCode ?? e.RefreshToken)?.scope;
+    if (typeof granted !== 'string') return;
+    const all = new Set([...String(ctx.body.scope ?? '').split(' '), ...granted.split(' ')].filter(Boolean));
+    ctx.body.scope = [...all].join(' ');
+  });
+  const callback = provider.callback();
+
+  async function interaction(req: IncomingMessage, res: ServerResponse, uid: string, action: string | undefined): Promise<void> {
+    const details = await provider.interactionDetails(req, res);
+    if (details.uid !== uid) return send(res, 400, 'text/plain', 'interaction mismatch');
+    const prompt = details.prompt as { name: string; details: Record<string, unknown> };
+    if (prompt.name === 'login') {
+      if (o.loginPage && !(req.method === 'POST' && action === 'login')) {
+        return send(res, 200, 'text/html; charset=utf-8', loginPage(`${issuerPath}/interaction/${uid}/login`));
+      }
+      return provider.interactionFinished(req, res, { login: { accountId: USER } }, { mergeWithLastSubmission: false });
+    }
+    // Consent: grant what was asked (the sandbox's single user approves everything).
+    const params = details.params as { client_id: string; scope?: string };
+    const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId: details.session.accountId, clientId: params.client_id });
+    const d = prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+    if (d.missingOIDCScope) grant.addOIDCScope(d.missingOIDCScope.join(' '));
+    if (d.missingOIDCClaims) grant.addOIDCClaims(d.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(d.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+    const grantId = await grant.save();
+    return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+  }
+
+  const prm = JSON.stringify({
+    resource: mcpUrl,
+    authorization_servers: [issuer],
+    scopes_supported: [SCOPE],
+    bearer_methods_supported: ['header'],
+    resource_name: 'gpt-oauth sandbox MCP server',
+  });
+  const challenge = (error?: string) => `Bearer resource_metadata="${prmUrl}", scope="${SCOPE}"${error ? `, error="${error}"` : ''}`;
+
+  async function mcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'POST') {
+      res.writeHead(405, { allow: 'POST' });
+      return void res.end();
+    }
+    const auth = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(\S+)$/i.exec(auth);
+    if (!m) {
+      res.writeHead(401, { 'www-authenticate': challenge(), 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ error: 'unauthorized', error_description: 'a bearer token is required' }));
+    }
+    let sub: string;
+    try {
+      const { payload } = await jwtVerify(m[1]!, verifyKeys, { issuer, audience: mcpUrl, typ: 'at+jwt', algorithms: ['ES256', 'RS256'] });
+      sub = String(payload.sub);
+    } catch {
+      res.writeHead(401, { 'www-authenticate': challenge('invalid_token'), 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ error: 'invalid_token' }));
+    }
+    const body = await readBody(req, 1024 * 1024).catch(() => undefined);
+    let msg: { id?: unknown; method?: string; params?: Record<string, unknown> };
+    try {
+      msg = JSON.parse(body ?? '');
+    } catch {
+      return send(res, 400, 'application/json', JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } }));
+    }
+    if (msg.id === undefined) {
+      res.writeHead(202);
+      return void res.end();
+    }
+    const reply = (result: unknown) => send(res, 200, 'application/json', JSON.stringify({ jsonrpc: '2.0', id: msg.id, result }));
+    switch (msg.method) {
+      case 'initialize':
+        return reply({
+          protocolVersion: typeof msg.params?.protocolVersion === 'string' ? msg.params.protocolVersion : '2025-11-25',
+          capabilities: { tools: {} },
+          serverInfo: { name: 'gpt-oauth-sandbox', version: VERSION },
+        });
+      case 'ping':
+        return reply({});
+      case 'tools/list':
+        return reply({ tools: [{ name: 'whoami', description: 'Who the access token belongs to', inputSchema: { type: 'object', properties: {} } }] });
+      case 'tools/call':
+        return reply({ content: [{ type: 'text', text: `You are ${sub}.` }] });
+      default:
+        return send(res, 200, 'application/json', JSON.stringify({ jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: 'Method not found' } }));
+    }
+  }
+
+  server.on('request', (req: IncomingMessage & { originalUrl?: string }, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', origin);
+    const path = url.pathname;
+    const handle = async () => {
+      if (path === '/mcp') return mcp(req, res);
+      if (path === '/.well-known/oauth-protected-resource/mcp' || path === '/.well-known/oauth-protected-resource') {
+        return send(res, 200, 'application/json', prm);
+      }
+      const im = new RegExp(`^${escapeRe(issuerPath)}/interaction/([\\w-]+)(?:/(login))?$`).exec(path);
+      if (im) return interaction(req, res, im[1]!, im[2]);
+      if (!issuerPath && path === '/.well-known/oauth-authorization-server') {
+        // Same document under the RFC 8414 name, so RFC 8414-only clients find it first.
+        req.url = `/.well-known/openid-configuration${url.search}`;
+        return callback(req, res);
+      }
+      if (issuerPath && (path === issuerPath || path.startsWith(`${issuerPath}/`))) {
+        req.originalUrl = req.url;
+        req.url = req.url!.slice(issuerPath.length) || '/';
+        return callback(req, res);
+      }
+      if (!issuerPath) return callback(req, res);
+      return send(res, 404, 'application/json', JSON.stringify({ error: 'not_found' }));
+    };
+    handle().catch((err: Error) => {
+      if (!res.headersSent) send(res, 500, 'application/json', JSON.stringify({ error: 'server_error', error_description: err.message }));
+      else res.end();
+    });
+  });
+
+  return {
+    origin, issuer, mcpUrl, prmUrl, userId: USER,
+    close: () => closeServer(server),
+  };
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+function readBody(req: IncomingMessage, max: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > max) { reject(new Error('too large')); req.destroy(); return; }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function loginPage(action: string): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Sign in — gpt-oauth sandbox</title></head>
+<body><h1>gpt-oauth sandbox</h1><p>This is the sandbox's test user. No password needed.</p>
+<form method="post" action="${esc(action)}"><button type="submit" id="sign-in">Sign in as ${USER}</button></form></body></html>`;
+}

@@ -1,0 +1,79 @@
+/** Pure rendering of doctor reports: human checklist, JSON, JUnit. All output is redacted. */
+import { redact } from '../http/redact.js';
+import type { CheckResult, Report, Status } from '../doctor/types.js';
+import { safeText, style, type Style } from './style.js';
+
+const SYMBOL: Record<Status, string> = { pass: '✓', fail: '✗', warn: '!', skip: '-', info: 'i' };
+
+function paint(st: Style, status: Status, s: string): string {
+  return status === 'pass' ? st.green(s) : status === 'fail' ? st.red(s) : status === 'warn' ? st.yellow(s) : st.dim(s);
+}
+
+const SEVERITY_RANK = { critical: 0, high: 1, medium: 2, low: 3, info: 4 } as const;
+
+/** The first thing to fix: the earliest failure in flow order, most severe first among equals. */
+export function firstFix(checks: CheckResult[]): CheckResult | undefined {
+  const failed = checks.filter((c) => c.status === 'fail');
+  if (!failed.length) return undefined;
+  return [...failed].sort((a, b) => checks.indexOf(a) - checks.indexOf(b) || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity])[0];
+}
+
+export function renderHuman(report: Report, color: boolean): string {
+  const st = style(color);
+  const s = report.summary;
+  const lines: string[] = [];
+  lines.push(st.bold(`gpt-oauth doctor · ${report.target} · ${safeText(report.subject, 200)}`));
+  const verdict = s.failed ? st.red(st.bold('✗ ChatGPT would fail to connect')) : s.warnings ? st.yellow(st.bold('✓ ChatGPT can connect, with warnings')) : st.green(st.bold('✓ ChatGPT can connect'));
+  const counts = [`${s.passed} passed`, `${s.failed} failed`, `${s.warnings} warnings`, `${s.skipped} skipped`].join(', ');
+  lines.push(`${verdict}  ${st.dim(`${counts} · ${report.durationMs} ms${report.requests !== undefined ? ` · ${report.requests} requests` : ''}`)}`);
+  const first = firstFix(report.checks);
+  if (first) {
+    lines.push('');
+    lines.push(`${st.bold('Fix first:')} ${first.id} — ${safeText(first.detail, 600)}`);
+    if (first.fix) lines.push(`  ${st.cyan('→')} ${safeText(first.fix, 800)}`);
+    if (first.chatgpt) lines.push(`  ${st.dim(`ChatGPT shows: "${first.chatgpt}"`)}`);
+  }
+  let step = '';
+  const width = Math.max(...report.checks.map((c) => c.id.length));
+  for (const c of report.checks) {
+    if (c.step !== step) {
+      step = c.step;
+      lines.push('');
+      lines.push(st.bold(step));
+    }
+    lines.push(`  ${paint(st, c.status, SYMBOL[c.status])} ${c.id.padEnd(width)}  ${c.title}`);
+    const detail = safeText(c.detail, c.status === 'pass' || c.status === 'info' ? 240 : 1000);
+    if (detail) lines.push(`    ${c.status === 'pass' ? st.dim(detail) : detail}`);
+    if (c.fix && (c.status === 'fail' || c.status === 'warn')) lines.push(`    ${st.cyan('fix:')} ${safeText(c.fix, 1000)}`);
+    if (c.chatgpt && c.status === 'fail') lines.push(`    ${st.dim(`ChatGPT shows: "${c.chatgpt}"`)}`);
+  }
+  lines.push('');
+  return redact(lines.join('\n'));
+}
+
+export function renderJson(report: Report): string {
+  return `${redact(JSON.stringify(report, null, 2))}\n`;
+}
+
+const xml = (s: string) => s
+  // eslint-disable-next-line no-control-regex
+  .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+  .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+export function renderJunit(report: Report): string {
+  const s = report.summary;
+  const secs = (ms: number) => (ms / 1000).toFixed(3);
+  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  out.push(`<testsuites name="gpt-oauth" tests="${report.checks.length}" failures="${s.failed}" skipped="${s.skipped}" time="${secs(report.durationMs)}">`);
+  out.push(`  <testsuite name="${xml(`gpt-oauth ${report.target} ${report.subject}`)}" tests="${report.checks.length}" failures="${s.failed}" errors="0" skipped="${s.skipped}" time="${secs(report.durationMs)}" timestamp="${report.startedAt}">`);
+  for (const c of report.checks) {
+    const body = [c.detail, c.fix ? `fix: ${c.fix}` : '', c.chatgpt ? `ChatGPT shows: ${c.chatgpt}` : '', c.spec.length ? `spec: ${c.spec.join('; ')}` : ''].filter(Boolean).join('\n');
+    out.push(`    <testcase classname="${xml(`${report.target}.${c.step}`)}" name="${xml(`${c.id}: ${c.title}`)}" time="${secs(c.durationMs)}">`);
+    if (c.status === 'fail') out.push(`      <failure message="${xml(safeText(c.detail, 300))}" type="${c.severity}">${xml(body)}</failure>`);
+    else if (c.status === 'skip') out.push(`      <skipped message="${xml(safeText(c.detail, 300))}"/>`);
+    else out.push(`      <system-out>${xml(`${c.status.toUpperCase()}: ${body}`)}</system-out>`);
+    out.push('    </testcase>');
+  }
+  out.push('  </testsuite>', '</testsuites>', '');
+  return redact(out.join('\n'));
+}

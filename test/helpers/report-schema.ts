@@ -1,0 +1,48 @@
+/** The contract's `doctor --json` report shape (shared/doctor-contract.md), as JSON Schema. */
+export const reportSchema = {
+  type: 'object',
+  required: ['tool', 'version', 'target', 'subject', 'startedAt', 'durationMs', 'summary', 'checks'],
+  properties: {
+    tool: { const: 'gpt-oauth' },
+    version: { type: 'string', pattern: '^\\d+\\.\\d+\\.\\d+' },
+    target: { enum: ['apps', 'actions'] },
+    subject: { type: 'string' },
+    startedAt: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$' },
+    durationMs: { type: 'number', minimum: 0 },
+    summary: {
+      type: 'object',
+      required: ['passed', 'failed', 'warnings', 'skipped'],
+      properties: {
+        passed: { type: 'integer', minimum: 0 }, failed: { type: 'integer', minimum: 0 },
+        warnings: { type: 'integer', minimum: 0 }, skipped: { type: 'integer', minimum: 0 },
+      },
+    },
+    checks: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'status', 'severity', 'title', 'detail', 'spec', 'durationMs'],
+        properties: {
+          id: { type: 'string', pattern: '^[a-z]+\\.[a-z0-9-]+$' },
+          status: { enum: ['pass', 'fail', 'warn', 'skip', 'info'] },
+          severity: { enum: ['critical', 'high', 'medium', 'low', 'info'] },
+          title: { type: 'string', minLength: 1 },
+          detail: { type: 'string' },
+          fix: { type: 'string' },
+          spec: { type: 'array', items: { type: 'string' } },
+          durationMs: { type: 'number', minimum: 0 },
+        },
+      },
+    },
+  },
+} as const;
+
+/** Every `apps` check id in the contract's catalog. */
+export const CONTRACT_APPS_IDS = [
+  'resource.challenge', 'prm.document', 'prm.resource', 'as.metadata', 'as.issuer', 'as.pkce-s256', 'as.endpoints',
+  'as.client-registration', 'jwks.keys', 'jwks.no-private', 'dcr.register', 'dcr.rejects-unsafe-redirects',
+  'authz.redirect-exact', 'authz.state', 'authz.iss', 'pkce.verifier-required', 'pkce.verifier-checked',
+  'token.exchange', 'token.code-single-use', 'token.redirect-binding', 'token.error-format', 'token.no-store',
+  'token.scopes', 'token.jwt-signature', 'token.audience', 'refresh.grant', 'refresh.rotation', 'refresh.audience',
+  'resource.accepts-token', 'resource.rejects-invalid-token', 'resource.rejects-forged-token',
+];
