@@ -40,7 +40,7 @@ export async function runChecks<C>(
     let outcome: Outcome;
     const blocker = (def.needs ?? []).find((n) => {
       const o = outcomes.get(n);
-      return !o || o.status === 'skip' || (o.status === 'fail' && !o.nonBlocking);
+      return !o || ((o.status === 'skip' || o.status === 'fail') && !o.nonBlocking);
     });
     if (blocker) {
       const o = outcomes.get(blocker);

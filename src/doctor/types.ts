@@ -22,7 +22,7 @@ export interface Outcome {
   detail: string;
   fix?: string;
   chatgpt?: string;
-  /** A failure that still produced what later checks need (they run anyway). */
+  /** A failure (or a not-applicable skip) that still left what later checks need: they run anyway. */
   nonBlocking?: boolean;
 }
 

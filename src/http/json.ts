@@ -34,6 +34,8 @@ export function readJsonObject<T = Record<string, unknown>>(res: HttpResponse, r
   try {
     value = JSON.parse(res.text());
   } catch (err) {
+    const head = res.text().trimStart().slice(0, 20).toLowerCase();
+    if (head.startsWith('<') || (res.header('content-type') ?? '').includes('html')) return { ok: false, problem: describeNonJson(res) };
     const msg = (err as Error).message;
     return { ok: false, problem: `answered ${res.status} with a body that is not valid JSON (${safeText(msg, 120)})` };
   }

@@ -1,6 +1,10 @@
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, errors, type JSONWebKeySet, type JWTPayload } from 'jose';
 
-export type TokenShape = { kind: 'jwt'; header: Record<string, unknown>; payload: JWTPayload } | { kind: 'jwe' } | { kind: 'opaque' };
+export type TokenShape =
+  | { kind: 'jwt'; header: Record<string, unknown>; payload: JWTPayload }
+  | { kind: 'malformed-jwt'; reason: string }
+  | { kind: 'jwe' }
+  | { kind: 'opaque' };
 
 export const ASYMMETRIC_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
 
@@ -8,12 +12,16 @@ export function tokenShape(token: string): TokenShape {
   const parts = token.split('.');
   if (parts.length === 5) return { kind: 'jwe' };
   if (parts.length !== 3) return { kind: 'opaque' };
+  let header: Record<string, unknown>;
   try {
-    const header = decodeProtectedHeader(token) as Record<string, unknown>;
-    const payload = decodeJwt(token);
-    return { kind: 'jwt', header, payload };
+    header = decodeProtectedHeader(token) as Record<string, unknown>;
   } catch {
-    return { kind: 'opaque' };
+    return { kind: 'opaque' }; // three dot-separated parts, but not a JWS header: an opaque string
+  }
+  try {
+    return { kind: 'jwt', header, payload: decodeJwt(token) };
+  } catch (err) {
+    return { kind: 'malformed-jwt', reason: `it has a JWT header (alg ${String(header.alg)}) but its payload is not base64url-encoded JSON (${(err as Error).message})` };
   }
 }
 

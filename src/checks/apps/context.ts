@@ -69,6 +69,8 @@ export interface AppsState {
   tokens?: Tokens;
   refreshed?: Tokens;
   usedRefreshToken?: string;
+  /** Results of the PKCE negative tests (for judging redirect binding). */
+  pkceEnforced?: { required?: boolean; checked?: boolean };
   /** How many authorization codes were obtained so far. */
   logins: number;
 }

@@ -34,7 +34,7 @@ export const dcrRegister: CheckDef<AppsContext> = {
         authMethod: ctx.opts.clientSecret ? 'client_secret_post' : 'none',
         source: 'predefined',
       };
-      return skip(`using the predefined client ${safeText(ctx.opts.clientId, 80)}; no registration needed`);
+      return { ...skip(`using the predefined client ${safeText(ctx.opts.clientId, 80)}; no registration needed`), nonBlocking: true };
     }
     const endpoint = ctx.s.as!.registration_endpoint;
     if (typeof endpoint !== 'string') {

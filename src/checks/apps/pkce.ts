@@ -15,6 +15,7 @@ export const pkceVerifierRequired: CheckDef<AppsContext> = {
   spec: ['RFC 7636 §4.6', 'RFC 9700 §2.1.1', 'OAuth 2.1 §4.1.3'],
   async run(ctx) {
     const { res } = await expectRefused(ctx, 'PKCE test without verifier', (f) => { delete f.code_verifier; });
+    ctx.s.pkceEnforced = { ...ctx.s.pkceEnforced, required: res.status !== 200 };
     if (res.status === 200) return fail('tokens were issued without the code_verifier: PKCE is not enforced, so an intercepted code can be redeemed', 'Require code_verifier whenever the authorization request carried a code_challenge, and verify it.');
     return pass(`refused: ${oauthError(res)}`);
   },
@@ -29,6 +30,7 @@ export const pkceVerifierChecked: CheckDef<AppsContext> = {
   spec: ['RFC 7636 §4.6', 'RFC 9700 §2.1.1'],
   async run(ctx) {
     const { res } = await expectRefused(ctx, 'PKCE test with a wrong verifier', (f) => { f.code_verifier = randomToken(32); });
+    ctx.s.pkceEnforced = { ...ctx.s.pkceEnforced, checked: res.status !== 200 };
     if (res.status === 200) return fail('tokens were issued for a wrong code_verifier: the verifier is not compared with the challenge', 'Compute BASE64URL(SHA256(code_verifier)) and compare it with the stored code_challenge.');
     return pass(`refused: ${oauthError(res)}`);
   },

@@ -1,6 +1,6 @@
 /** `resource.accepts-token`, `resource.rejects-*`: the MCP server after sign-in. */
 import type { CheckDef } from '../../doctor/types.js';
-import { fail, pass } from '../../doctor/types.js';
+import { fail, pass, warn } from '../../doctor/types.js';
 import { randomToken } from '../../oauth/pkce.js';
 import { algNoneToken, tamperedToken, tokenShape } from '../../oauth/jwt.js';
 import { bearerChallenge } from '../../oauth/www-authenticate.js';
@@ -41,13 +41,14 @@ export const resourceAcceptsToken: CheckDef<AppsContext> = {
   },
 };
 
-async function expect401(ctx: AppsContext, token: string): Promise<{ ok: boolean; detail: string }> {
+async function expect401(ctx: AppsContext, token: string): Promise<{ ok: boolean; accepted: boolean; detail: string }> {
   const res = await mcpPost(ctx, initializeRequest(1), token);
   const ch = bearerChallenge(res.res.header('www-authenticate'));
-  if (res.res.status === 401 && ch) return { ok: true, detail: `401${ch.params.error ? ` ${safeText(ch.params.error, 40)}` : ''}` };
-  if (res.res.status === 401) return { ok: false, detail: '401 without a Bearer WWW-Authenticate challenge (ChatGPT then cannot start a re-authorization)' };
-  if (res.res.status < 300) return { ok: false, detail: `${res.res.status}: the server ACCEPTED it` };
-  return { ok: false, detail: `${res.res.status} instead of 401` };
+  const status = res.res.status;
+  if (status === 401 && ch) return { ok: true, accepted: false, detail: `401${ch.params.error ? ` ${safeText(ch.params.error, 40)}` : ''}` };
+  if (status === 401) return { ok: false, accepted: false, detail: '401 without a Bearer WWW-Authenticate challenge (ChatGPT then cannot start a re-authorization)' };
+  if (status < 300) return { ok: false, accepted: true, detail: `${status}: the server ACCEPTED it` };
+  return { ok: false, accepted: false, detail: `${status} instead of 401` };
 }
 
 export const resourceRejectsInvalid: CheckDef<AppsContext> = {
@@ -79,14 +80,18 @@ export const resourceRejectsForged: CheckDef<AppsContext> = {
       : { iss: ctx.s.as?.issuer, aud: resourceOf(ctx), sub: 'gpt-oauth-forged-subject', iat: now, exp: now + 600, scope: (ctx.s.scopes ?? []).join(' ') };
     const cases: [string, string][] = [['alg:none token', algNoneToken(claims)]];
     if (real) cases.push([`${shape?.kind === 'jwt' ? 'JWT with a changed payload and the original signature' : 'opaque token with one character changed'}`, tamperedToken(real)]);
-    const bad: string[] = [];
+    const accepted: string[] = [];
+    const odd: string[] = [];
     const good: string[] = [];
     for (const [label, token] of cases) {
       const r = await expect401(ctx, token);
-      (r.ok ? good : bad).push(`${label}: ${r.detail}`);
+      (r.ok ? good : r.accepted ? accepted : odd).push(`${label}: ${r.detail}`);
     }
-    if (bad.length) {
-      return fail(`forged tokens were not refused: ${bad.join('; ')}`, 'Verify the signature with the issuer\'s public keys, allow only asymmetric algorithms (never "none"), and check iss, aud and exp on every request.');
+    if (accepted.length) {
+      return fail(`forged tokens were accepted: ${[...accepted, ...odd].join('; ')}`, 'Verify the signature with the issuer\'s public keys, allow only asymmetric algorithms (never "none"), and check iss, aud and exp on every request.');
+    }
+    if (odd.length) {
+      return warn(`forged tokens were refused, but not with a 401 challenge: ${odd.join('; ')}`, 'Answer tokens that fail verification with 401 and `WWW-Authenticate: Bearer error="invalid_token", resource_metadata="…"`.');
     }
     return pass(`${good.join('; ')}${real ? '' : ' (no real token to tamper with)'}`);
   },

@@ -149,6 +149,7 @@ export const tokenJwtSignature: CheckDef<AppsContext> = {
     const at = ctx.s.tokens!.accessToken!;
     const shape = tokenShape(at);
     if (shape.kind === 'opaque') return info('the access token is opaque (not a JWT); the MCP server must introspect it to check issuer, expiry and audience');
+    if (shape.kind === 'malformed-jwt') return fail(`the access token is a malformed JWT: ${shape.reason}`, 'Issue well-formed signed JWTs (RFC 7519, RFC 9068) or opaque tokens, not something in between.', CHATGPT_SAYS.connecting, true);
     if (shape.kind === 'jwe') {
       return warn('the access token is an encrypted JWT (JWE); the MCP server can only use it if it holds the decryption key',
         fixFor(ctx.s.provider, { auth0: 'Auth0 issues JWE/opaque tokens when no API audience applies; set the API identifier to the MCP URL (resource parameter profile or default audience)', generic: 'issue signed JWT access tokens (RFC 9068) for the MCP resource' }));
@@ -165,6 +166,7 @@ export const tokenJwtSignature: CheckDef<AppsContext> = {
 /** Shared by token.audience and refresh.audience. */
 export function judgeAudience(ctx: AppsContext, token: string, what: string): Outcome {
   const shape = tokenShape(token);
+  if (shape.kind === 'malformed-jwt') return fail(`the ${what} is a malformed JWT; its audience cannot be read`, 'Issue well-formed JWT access tokens.', undefined, true);
   if (shape.kind !== 'jwt') return info(`the ${what} is ${shape.kind === 'jwe' ? 'encrypted' : 'opaque'}; its audience can only be checked by the MCP server (introspection)`);
   const aud = audiences(shape.payload);
   const resource = resourceOf(ctx);
@@ -207,9 +209,9 @@ export const tokenErrorFormat: CheckDef<AppsContext> = {
     if (res.status === 200) return fail('an invalid authorization code was accepted (200)', 'Reject unknown codes with 400 invalid_grant.');
     const j = readJsonObject(res, false);
     if (!j.ok || typeof j.value.error !== 'string') {
-      return fail(`an invalid code got ${res.status} ${j.ok ? 'JSON without an `error` string' : j.problem}`, 'Answer token errors with 400 and {"error": "invalid_grant", "error_description": "…"} as application/json.');
+      return fail(`an invalid code: the token endpoint ${j.ok ? `answered ${res.status} with JSON without an \`error\` string` : j.problem}`, 'Answer token errors with 400 and {"error": "invalid_grant", "error_description": "…"} as application/json.');
     }
-    if (res.status >= 500) return fail(`an invalid code caused ${res.status} (${safeText(j.value.error, 40)})`, 'Answer with 400 invalid_grant, not a server error.');
+    if (res.status >= 500) return warn(`an invalid code caused ${res.status} ${safeText(j.value.error, 40)}: the error is JSON, but clients read a 5xx as an outage, not as a bad code`, 'Answer an unknown, expired or used code with 400 invalid_grant (RFC 6749 §5.2).');
     const ct = res.header('content-type') ?? '';
     if (!ct.includes('json')) return warn(`error "${safeText(j.value.error, 40)}" sent as ${safeText(ct || 'no content type', 60)}`, 'Send errors as application/json.');
     if (/[\r\n\t\u001b]/.test(String(j.value.error_description ?? ''))) return warn('error_description contains control characters', 'Keep error_description to printable ASCII (RFC 6749 §5.2).');
@@ -255,6 +257,10 @@ export const tokenRedirectBinding: CheckDef<AppsContext> = {
   spec: ['RFC 6749 §4.1.3', 'OAuth 2.1 §4.1.3'],
   async run(ctx) {
     const { res } = await expectRefused(ctx, 'redirect binding test', (f) => { f.redirect_uri = 'https://chatgpt.com/connector/oauth/gptoauthprobe'; });
+    const fix = 'Check that redirect_uri at the token endpoint equals the one the code was issued for (RFC 6749 §4.1.3).';
+    if (res.status === 200 && ctx.s.pkceEnforced?.required && ctx.s.pkceEnforced.checked) {
+      return warn('the code was redeemed with a redirect_uri different from the one in the authorization request; PKCE is enforced, which blocks code injection (RFC 9700 §4.5.3), but the binding is still required', fix);
+    }
     if (res.status === 200) return fail('the code was redeemed with a redirect_uri different from the one in the authorization request', 'Check that redirect_uri at the token endpoint equals the one the code was issued for.');
     return pass(`refused: ${oauthError(res)}`);
   },

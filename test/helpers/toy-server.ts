@@ -1,0 +1,309 @@
+/**
+ * A deliberately breakable authorization server + MCP resource, written for the tests. With no
+ * flags it behaves correctly (the doctor passes everything); each flag switches on one failure
+ * mode of the catalog, so a test can assert the exact check id that fails.
+ *
+ * It records every secret value it issues or receives, so tests can grep the doctor's outputs.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createHash, randomBytes } from 'node:crypto';
+import { exportJWK, generateKeyPair, jwtVerify, SignJWT, createLocalJWKSet, type JWK } from 'jose';
+
+export interface ToyFlags {
+  challenge?: 'ok' | 'anonymous-ok' | 'no-resource-metadata';
+  prm?: 'ok' | 'html';
+  /** Appended to the MCP URL in the PRM `resource` (e.g. '/'). */
+  prmResourceSuffix?: string;
+  asMetadata?: 'ok' | '404' | 'huge';
+  issuerSuffix?: string;
+  dropMeta?: string[];
+  jwks?: 'ok' | 'private' | 'dup-kid' | 'hang';
+  dcr?: 'ok' | 'wrong-method';
+  dcrUnsafe?: 'refuse' | 'accept';
+  redirectCheck?: 'exact' | 'none';
+  stateMode?: 'ok' | 'truncate';
+  iss?: 'ok' | 'missing';
+  authorizeLoop?: boolean;
+  pkce?: 'enforce' | 'optional' | 'unchecked';
+  codeReuse?: boolean;
+  redirectBinding?: boolean;
+  tokenFormat?: 'jwt' | 'opaque' | 'malformed';
+  aud?: 'resource' | 'other';
+  expiresIn?: 'number' | 'string';
+  noStore?: boolean;
+  grantedScope?: 'all' | 'subset';
+  tokenErrors?: 'json' | 'html';
+  refresh?: 'rotate' | 'none' | 'same' | 'old-valid' | 'refuse';
+  refreshAud?: 'resource' | 'other';
+  signWrongKey?: boolean;
+  rs?: { rejectValid?: boolean; acceptGarbage?: boolean; acceptNone?: boolean; acceptTampered?: boolean; invalidStatus?: number };
+  /** Pre-registered confidential client (client_secret_post). */
+  client?: { id: string; secret: string };
+}
+
+export interface Toy {
+  origin: string;
+  mcpUrl: string;
+  /** Every code, token, secret, verifier and state the server issued or received. */
+  secrets: Set<string>;
+  close(): Promise<void>;
+}
+
+const SCOPES = ['mcp:read', 'mcp:write'];
+
+export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
+  const f = { redirectBinding: true, noStore: true, ...flags };
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const issuer = origin;
+  const mcpUrl = `${origin}/mcp`;
+  const secrets = new Set<string>();
+  const remember = (v: string | undefined | null) => { if (v) secrets.add(v); return v; };
+
+  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const wrong = await generateKeyPair('ES256', { extractable: true });
+  const pub: JWK = { ...(await exportJWK(publicKey)), kid: 'toy-1', alg: 'ES256', use: 'sig' };
+  const priv: JWK = { ...(await exportJWK(privateKey)), kid: 'toy-1', alg: 'ES256', use: 'sig' };
+  const verifyKeys = createLocalJWKSet({ keys: [pub] });
+
+  const clients = new Map<string, { redirectUris: string[]; secret?: string }>();
+  if (f.client) clients.set(f.client.id, { redirectUris: ['https://chatgpt.com/connector_platform_oauth_redirect'], secret: f.client.secret });
+  const codes = new Map<string, { clientId: string; redirectUri: string; challenge?: string; scope: string; used: boolean }>();
+  const refreshTokens = new Map<string, { clientId: string; scope: string; valid: boolean }>();
+  const opaque = new Set<string>();
+
+  const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
+  const tokenError = (res: ServerResponse, error: string, description: string) => {
+    if (f.tokenErrors === 'html') {
+      res.writeHead(400, { 'content-type': 'text/html' });
+      return void res.end(`<html><body><h1>Bad Request</h1><p>${description}</p></body></html>`);
+    }
+    json(res, 400, { error, error_description: description }, { 'cache-control': 'no-store' });
+  };
+
+  async function accessToken(scope: string, audience: string): Promise<string> {
+    if (f.tokenFormat === 'opaque') {
+      const t = `opaque_${randomBytes(24).toString('hex')}`;
+      opaque.add(t);
+      return remember(t)!;
+    }
+    if (f.tokenFormat === 'malformed') return remember(`eyJhbGciOiJFUzI1NiJ9.not-base64-json!.${randomBytes(8).toString('hex')}`)!;
+    const key = f.signWrongKey ? wrong.privateKey : privateKey;
+    const t = await new SignJWT({ scope, client_id: 'toy' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'toy-1', typ: 'at+jwt' })
+      .setIssuer(issuer).setAudience(audience).setSubject('toy-user')
+      .setIssuedAt().setExpirationTime('1h').setJti(randomBytes(8).toString('hex'))
+      .sign(key);
+    return remember(t)!;
+  }
+
+  async function issueTokens(res: ServerResponse, clientId: string, scope: string, audience: string, withRefresh: boolean): Promise<void> {
+    const granted = f.grantedScope === 'subset' ? scope.split(' ').slice(0, 1).join(' ') : scope;
+    const body: Record<string, unknown> = {
+      access_token: await accessToken(granted, audience),
+      token_type: 'Bearer',
+      expires_in: f.expiresIn === 'string' ? '3600' : 3600,
+      scope: granted,
+    };
+    if (withRefresh && f.refresh !== 'none') {
+      const rt = remember(`rt_${randomBytes(24).toString('hex')}`)!;
+      refreshTokens.set(rt, { clientId, scope, valid: true });
+      body.refresh_token = rt;
+    }
+    json(res, 200, body, f.noStore ? { 'cache-control': 'no-store' } : {});
+  }
+
+  function asMetadata(): Record<string, unknown> {
+    const m: Record<string, unknown> = {
+      issuer: `${issuer}${f.issuerSuffix ?? ''}`,
+      authorization_endpoint: `${origin}/authorize`,
+      token_endpoint: `${origin}/token`,
+      registration_endpoint: `${origin}/register`,
+      jwks_uri: `${origin}/jwks`,
+      scopes_supported: [...SCOPES, 'offline_access'],
+      response_types_supported: ['code'],
+      grant_types_supported: ['authorization_code', 'refresh_token'],
+      code_challenge_methods_supported: ['S256'],
+      token_endpoint_auth_methods_supported: ['none', 'client_secret_post'],
+      authorization_response_iss_parameter_supported: true,
+    };
+    for (const k of f.dropMeta ?? []) delete m[k];
+    return m;
+  }
+
+  async function mcp(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
+    const challenge = `Bearer resource_metadata="${origin}/.well-known/oauth-protected-resource/mcp"`;
+    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const unauthorized = () => {
+      if (f.rs?.invalidStatus) return json(res, f.rs.invalidStatus, { error: 'server_error' });
+      res.writeHead(401, f.challenge === 'no-resource-metadata' ? { 'www-authenticate': 'Bearer' } : { 'www-authenticate': `${challenge}, error="invalid_token"` });
+      res.end();
+    };
+    let ok = false;
+    if (!token) {
+      if (f.challenge !== 'anonymous-ok') {
+        res.writeHead(401, { 'www-authenticate': f.challenge === 'no-resource-metadata' ? 'Bearer' : challenge });
+        return void res.end();
+      }
+      ok = true;
+    } else if (opaque.has(token)) {
+      ok = true;
+    } else if (token.startsWith('gpt-oauth-invalid-')) {
+      ok = !!f.rs?.acceptGarbage;
+    } else {
+      const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString() || '{}');
+      if (header.alg === 'none') ok = !!f.rs?.acceptNone;
+      else {
+        try {
+          await jwtVerify(token, verifyKeys, { issuer });
+          ok = !f.rs?.rejectValid;
+        } catch {
+          // A signature that does not verify: a tampered token, unless the RS is broken.
+          ok = !!f.rs?.acceptTampered;
+        }
+      }
+    }
+    if (!ok) return unauthorized();
+    const msg = JSON.parse(body || '{}');
+    if (msg.id === undefined) { res.writeHead(202); return void res.end(); }
+    const result = msg.method === 'initialize'
+      ? { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 'toy', version: '1' } }
+      : msg.method === 'tools/list' ? { tools: [{ name: 'echo', inputSchema: { type: 'object' } }] } : {};
+    // Streamable HTTP with an SSE response, as many SDK servers answer.
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'mcp-session-id': 'toy-session' });
+    res.end(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', id: msg.id, result })}\n\n`);
+  }
+
+  server.on('request', (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      handle(req, res, Buffer.concat(chunks).toString()).catch((e: Error) => {
+        if (!res.headersSent) json(res, 500, { error: 'server_error', error_description: e.message });
+      });
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
+    const url = new URL(req.url ?? '/', origin);
+    const p = url.pathname;
+    if (p === '/mcp') return mcp(req, res, body);
+    if (p.startsWith('/.well-known/oauth-protected-resource')) {
+      if (f.prm === 'html') {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        return void res.end('<!doctype html><html><head><title>My App</title></head><body><div id="root"></div></body></html>');
+      }
+      return json(res, 200, { resource: `${mcpUrl}${f.prmResourceSuffix ?? ''}`, authorization_servers: [issuer], scopes_supported: SCOPES });
+    }
+    if (p === '/.well-known/oauth-authorization-server' || p === '/.well-known/openid-configuration') {
+      if (f.asMetadata === '404') return json(res, 404, { error: 'not_found' });
+      if (f.asMetadata === 'huge') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        let sent = 0;
+        const pump = () => {
+          while (sent < 50 * 1024 * 1024) {
+            sent += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        res.on('close', () => { sent = Infinity; });
+        return pump();
+      }
+      return json(res, 200, asMetadata());
+    }
+    if (p === '/jwks') {
+      if (f.jwks === 'hang') return; // never answers
+      if (f.jwks === 'private') return json(res, 200, { keys: [priv] });
+      if (f.jwks === 'dup-kid') return json(res, 200, { keys: [pub, { ...pub, x: pub.y, y: pub.x }] });
+      return json(res, 200, { keys: [pub] });
+    }
+    if (p === '/register' && req.method === 'POST') {
+      const m = JSON.parse(body);
+      const uris: string[] = m.redirect_uris ?? [];
+      const unsafe = uris.some((u) => !/^https:|^http:\/\/127\.0\.0\.1/.test(u));
+      if (unsafe && f.dcrUnsafe !== 'accept') return json(res, 400, { error: 'invalid_redirect_uri', error_description: 'redirect_uris must be https' });
+      const id = `client_${randomBytes(8).toString('hex')}`;
+      clients.set(id, { redirectUris: uris });
+      return json(res, 201, { ...m, client_id: id, token_endpoint_auth_method: f.dcr === 'wrong-method' ? 'client_secret_basic' : m.token_endpoint_auth_method });
+    }
+    if (p === '/authorize') {
+      if (f.authorizeLoop) {
+        res.writeHead(302, { location: `${origin}/authorize?loop=${randomBytes(2).toString('hex')}` });
+        return void res.end();
+      }
+      const q = url.searchParams;
+      const client = clients.get(q.get('client_id') ?? '');
+      const redirectUri = q.get('redirect_uri') ?? '';
+      if (!client) return json(res, 400, { error: 'invalid_client' });
+      if (f.redirectCheck !== 'none' && !client.redirectUris.includes(redirectUri)) {
+        res.writeHead(400, { 'content-type': 'text/html' });
+        return void res.end('<html><title>Invalid redirect_uri</title></html>');
+      }
+      remember(q.get('state'));
+      const code = remember(`code_${randomBytes(16).toString('hex')}`)!;
+      codes.set(code, { clientId: q.get('client_id')!, redirectUri, challenge: q.get('code_challenge') ?? undefined, scope: q.get('scope') ?? SCOPES.join(' '), used: false });
+      const loc = new URL(redirectUri);
+      loc.searchParams.set('code', code);
+      const state = q.get('state') ?? '';
+      loc.searchParams.set('state', f.stateMode === 'truncate' ? state.slice(0, 255) : state);
+      if (f.iss !== 'missing') loc.searchParams.set('iss', issuer);
+      res.writeHead(302, { location: loc.href });
+      return void res.end();
+    }
+    if (p === '/token' && req.method === 'POST') {
+      const form = new URLSearchParams(body);
+      const clientId = form.get('client_id') ?? '';
+      remember(form.get('code_verifier'));
+      const client = clients.get(clientId);
+      if (!client) return tokenError(res, 'invalid_client', 'unknown client');
+      if (client.secret && form.get('client_secret') !== client.secret) return tokenError(res, 'invalid_client', 'bad secret');
+      if (form.get('grant_type') === 'authorization_code') {
+        const c = codes.get(form.get('code') ?? '');
+        if (!c || c.clientId !== clientId) return tokenError(res, 'invalid_grant', 'unknown code');
+        if (c.used && !f.codeReuse) return tokenError(res, 'invalid_grant', 'code already used');
+        if (f.redirectBinding && form.get('redirect_uri') !== c.redirectUri) return tokenError(res, 'invalid_grant', 'redirect_uri mismatch');
+        const verifier = form.get('code_verifier');
+        if (c.challenge && f.pkce !== 'optional' && !verifier) return tokenError(res, 'invalid_grant', 'code_verifier required');
+        if (c.challenge && verifier && f.pkce !== 'unchecked' && createHash('sha256').update(verifier).digest('base64url') !== c.challenge) {
+          return tokenError(res, 'invalid_grant', 'code_verifier mismatch');
+        }
+        c.used = true;
+        return issueTokens(res, clientId, c.scope, f.aud === 'other' ? 'https://other.example/api' : (form.get('resource') ?? mcpUrl), true);
+      }
+      if (form.get('grant_type') === 'refresh_token') {
+        const rt = form.get('refresh_token') ?? '';
+        const entry = refreshTokens.get(rt);
+        if (f.refresh === 'refuse' || !entry || !entry.valid || entry.clientId !== clientId) return tokenError(res, 'invalid_grant', 'bad refresh token');
+        const audience = f.refreshAud === 'other' ? 'https://other.example/api' : (form.get('resource') ?? mcpUrl);
+        if (f.refresh === 'same' || f.refresh === 'old-valid') {
+          const granted = entry.scope;
+          const out: Record<string, unknown> = { access_token: await accessToken(granted, audience), token_type: 'Bearer', expires_in: 3600, scope: granted };
+          if (f.refresh === 'same') out.refresh_token = rt;
+          else {
+            const next = remember(`rt_${randomBytes(24).toString('hex')}`)!;
+            refreshTokens.set(next, { ...entry });
+            out.refresh_token = next;
+          }
+          return json(res, 200, out, { 'cache-control': 'no-store' });
+        }
+        entry.valid = false;
+        return issueTokens(res, clientId, entry.scope, audience, true);
+      }
+      return tokenError(res, 'unsupported_grant_type', 'unsupported');
+    }
+    json(res, 404, { error: 'not_found' });
+  }
+
+  return {
+    origin,
+    mcpUrl,
+    secrets,
+    close: () => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); }),
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * The doctor against real servers that others wrote: the MCP TypeScript SDK's OAuth example
+ * (express, mcpAuthRouter, opaque tokens checked by introspection) and oidc-provider mounted
+ * with an issuer that has a path.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAppsSuite } from '../src/doctor/apps.js';
+import { HttpClient } from '../src/http/client.js';
+import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
+import type { Report } from '../src/doctor/types.js';
+
+const http = () => new HttpClient({ timeoutMs: 5000, maxBytes: 1 << 20, userAgent: 'test' });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('the MCP TypeScript SDK OAuth example server', () => {
+  let child: ChildProcess;
+  let port: number;
+  let report: Report;
+
+  beforeAll(async () => {
+    const require = createRequire(import.meta.url);
+    const sdkServer = join(dirname(require.resolve('@modelcontextprotocol/sdk/server')), '..', 'examples', 'server', 'simpleStreamableHttp.js');
+    port = await freePort();
+    const authPort = await freePort();
+    child = spawn(process.execPath, [sdkServer, '--oauth'], { env: { ...process.env, MCP_PORT: String(port), MCP_AUTH_PORT: String(authPort) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      const t = setTimeout(() => reject(new Error(`SDK example did not start: ${out}`)), 20_000);
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('MCP Streamable HTTP Server listening')) { clearTimeout(t); resolve(); }
+      });
+    });
+    const h = http();
+    report = await runAppsSuite({ mcpUrl: `http://localhost:${port}/mcp`, http: h, login: 'auto' });
+    await h.close();
+  });
+  afterAll(() => { child?.kill(); });
+
+  const status = (id: string) => report.checks.find((c) => c.id === id)!;
+
+  it('completes discovery, registration, PKCE authorization, exchange and the MCP handshake', () => {
+    for (const id of ['resource.challenge', 'prm.document', 'prm.resource', 'as.metadata', 'as.issuer', 'as.pkce-s256',
+      'as.endpoints', 'as.client-registration', 'dcr.register', 'authz.redirect-exact', 'authz.state',
+      'pkce.verifier-required', 'pkce.verifier-checked', 'token.exchange', 'token.code-single-use', 'token.scopes',
+      'resource.accepts-token']) {
+      expect(status(id).status, `${id}: ${status(id).detail}`).toBe('pass');
+    }
+    expect(status('resource.accepts-token').detail).toMatch(/tools\/list: \d+ tool\(s\) \(SSE\)/);
+  });
+
+  it('reports its opaque tokens and missing refresh as info/warn, not failures', () => {
+    expect(status('jwks.keys').status).toBe('info');
+    expect(status('token.jwt-signature').status).toBe('info');
+    expect(status('token.audience').status).toBe('info');
+    expect(status('refresh.grant').status).toBe('warn');
+    expect(status('refresh.rotation').status).toBe('skip');
+    expect(status('authz.iss').status).toBe('warn'); // no RFC 9207 support in mcpAuthRouter
+  });
+
+  it('finds the one real defect of the example: invalid tokens get 500, not a 401 challenge', () => {
+    // The example's introspection verifier throws a plain Error, which requireBearerAuth maps to
+    // 500 server_error. ChatGPT needs 401 + WWW-Authenticate to start a re-authorization.
+    const failed = report.checks.filter((c) => c.status === 'fail').map((c) => c.id);
+    expect(failed).toEqual(['resource.rejects-invalid-token']);
+    expect(status('resource.rejects-invalid-token').detail).toMatch(/500 instead of 401/);
+    expect(status('resource.rejects-forged-token').status).toBe('warn');
+    // No redirect_uri binding at its token endpoint, mitigated by its enforced PKCE; and 500 for an unknown code.
+    expect(status('token.redirect-binding').status).toBe('warn');
+    expect(status('token.error-format').status).toBe('warn');
+  });
+});
+
+describe('oidc-provider with an issuer that has a path', () => {
+  let sb: Sandbox;
+  beforeAll(async () => { sb = await startSandbox({ issuerPath: '/tenant/oidc' }); });
+  afterAll(async () => { await sb.close(); });
+
+  it('finds the metadata by OIDC path-append discovery (the third candidate) and passes everything', async () => {
+    const h = http();
+    const report = await runAppsSuite({ mcpUrl: sb.mcpUrl, http: h, login: 'auto' });
+    await h.close();
+    const meta = report.checks.find((c) => c.id === 'as.metadata')!;
+    expect(meta.detail).toContain(`found at ${sb.origin}/tenant/oidc/.well-known/openid-configuration (OIDC path-append)`);
+    expect(meta.detail).toMatch(/RFC 8414 path-insert .*: 404.*OIDC path-insert .*: 404/);
+    expect(report.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id}: ${c.detail}`)).toEqual([]);
+  });
+});
