@@ -1,2 +1,63 @@
 #!/usr/bin/env node
-// Placeholder replaced below in the same session.
+// npm run bench: speed targets, each measured against a baseline taken in the same run.
+//   1. `gpt-oauth --help` wall time vs bare `node -e 0` (target ≤ 1.5×)
+//   2. the doctor's full apps suite against an already running sandbox (target ≤ 1 s), with the
+//      number of HTTP requests it made, vs the same number of plain GETs to that sandbox.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = `${root}bin/gpt-oauth.js`;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (ms) => `${ms.toFixed(1)} ms`;
+
+function wall(args, runs) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const t = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, args, { stdio: 'ignore' });
+    if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}`);
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return median(times);
+}
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+wall([bin, '--help'], 2); // warm the compile cache and the file system
+const base = wall(['-e', '0'], RUNS);
+const help = wall([bin, '--help'], RUNS);
+const ratio = help / base;
+console.log(`startup   node -e 0 (baseline): ${fmt(base)}   gpt-oauth --help: ${fmt(help)}   ratio ${ratio.toFixed(2)}× (target ≤ 1.5×) ${ratio <= 1.5 ? 'OK' : 'OVER'}`);
+
+const { startSandbox } = await import(`${root}dist/sandbox/server.js`);
+const { runAppsSuite } = await import(`${root}dist/doctor/apps.js`);
+const { HttpClient } = await import(`${root}dist/http/client.js`);
+const sb = await startSandbox();
+const suite = async () => {
+  const http = new HttpClient({ timeoutMs: 10_000, maxBytes: 1 << 20, userAgent: 'bench' });
+  const t = performance.now();
+  const report = await runAppsSuite({ mcpUrl: sb.mcpUrl, http, login: 'auto' });
+  const ms = performance.now() - t;
+  await http.close();
+  if (report.summary.failed) throw new Error('the suite failed against the sandbox');
+  return { ms, requests: http.requestCount };
+};
+await suite(); // warm-up
+const SUITE_RUNS = Number(process.env.BENCH_SUITE_RUNS ?? 10);
+const results = [];
+for (let i = 0; i < SUITE_RUNS; i++) results.push(await suite());
+const suiteMs = median(results.map((r) => r.ms));
+const requests = results[0].requests;
+
+// Baseline: the same number of plain GETs to the same sandbox, over the same HTTP layer.
+const http = new HttpClient({ timeoutMs: 10_000, maxBytes: 1 << 20, userAgent: 'bench' });
+const plain = [];
+for (let i = 0; i < SUITE_RUNS; i++) {
+  const t = performance.now();
+  for (let j = 0; j < requests; j++) await http.send({ url: `${sb.origin}/.well-known/oauth-protected-resource/mcp` });
+  plain.push(performance.now() - t);
+}
+await http.close();
+await sb.close();
+console.log(`doctor    apps suite vs running sandbox: ${fmt(suiteMs)} median of ${SUITE_RUNS}, ${requests} HTTP requests (target ≤ 1000 ms) ${suiteMs <= 1000 ? 'OK' : 'OVER'}`);
+console.log(`          baseline: ${requests} plain GETs to the same sandbox: ${fmt(median(plain))}  (suite overhead ×${(suiteMs / median(plain)).toFixed(1)})`);

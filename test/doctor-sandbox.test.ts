@@ -51,3 +51,83 @@ describe('gpt-oauth doctor --sandbox (the built CLI)', () => {
     expect(report.summary).toEqual({ passed: 31, failed: 0, warnings: 0, skipped: 0 });
   });
 });
+
+describe('--login manual', () => {
+  it('prints ChatGPT-redirect authorize URLs and accepts the pasted final URLs', async () => {
+    const { PassThrough } = await import('node:stream');
+    const { probeAuthorization, CHATGPT_CONNECTOR_REDIRECT } = await import('../src/doctor/login.js');
+    const sb = await startSandbox();
+    const stdin = new PassThrough();
+    const http = newHttp();
+    const user = newHttp(); // the person's browser
+    const printed: string[] = [];
+    let pending = Promise.resolve();
+    const say = (line: string) => {
+      printed.push(line);
+      const m = /Open this URL in a browser:\n\s+(\S+)/.exec(line);
+      if (m) {
+        pending = pending.then(async () => {
+          const url = new URL(m[1]!);
+          expect(url.searchParams.get('redirect_uri')).toBe(CHATGPT_CONNECTOR_REDIRECT);
+          const p = await probeAuthorization(user, url, CHATGPT_CONNECTOR_REDIRECT);
+          if (p.kind !== 'redirect') throw new Error(`user could not sign in: ${JSON.stringify(p)}`);
+          stdin.write(`${p.location.href}\n`);
+        });
+      }
+    };
+    const report = await runAppsSuite({ mcpUrl: sb.mcpUrl, http, login: 'manual', say, stdin });
+    await Promise.all([http.close(), user.close(), sb.close()]);
+    expect(report.checks.filter((c) => c.status !== 'pass').map((c) => c.id)).toEqual([]);
+    expect(printed.filter((l) => l.includes('Open this URL')).length).toBe(5);
+    expect(printed.some((l) => /login 5 of 5/.test(l))).toBe(true);
+  });
+});
+
+describe('gpt-oauth sandbox (the command)', () => {
+  it('prints its URLs and the exact doctor command, which passes; Ctrl-C stops it with 130', async () => {
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('./helpers/cli.js');
+    const child = spawn(process.execPath, [BIN, 'sandbox'], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const command = await new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(out)), 15_000);
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /npx gpt-oauth (doctor .+)/.exec(out);
+        if (m) { clearTimeout(t); resolve(m[1]!); }
+      });
+    });
+    expect(out).toMatch(/MCP server URL:\s+http:\/\/127\.0\.0\.1:\d+\/mcp/);
+    const r = await runCli(command.split(' '));
+    expect(r.code, r.stdout).toBe(0);
+    const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.kill('SIGINT');
+    expect(await exit).toBe(130);
+  });
+});
+
+describe('reports', () => {
+  it('--junit writes XML that a JUnit parser reads, one testcase per check', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { XMLParser } = await import('fast-xml-parser');
+    const file = join(mkdtempSync(join(tmpdir(), 'gpt-oauth-junit-')), 'r.xml');
+    const r = await runCli(['doctor', '--sandbox', '--login', 'auto', '--junit', file, '--skip', 'refresh.']);
+    expect(r.code).toBe(0);
+    const doc = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(file, 'utf8'));
+    const suite = doc.testsuites.testsuite;
+    expect(Number(suite['@_tests'])).toBe(28);
+    expect(Number(suite['@_failures'])).toBe(0);
+    expect(suite.testcase.map((t: Record<string, string>) => t['@_name'].split(':')[0])).toContain('token.audience');
+  });
+
+  it('colour only with a terminal or FORCE_COLOR, never with NO_COLOR', async () => {
+    const forced = await runCli(['doctor', '--sandbox', '--login', 'auto', '--only', 'prm.'], { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
+    expect(forced.stdout).toMatch(/\u001b\[32m/);
+    const plain = await runCli(['doctor', '--sandbox', '--login', 'auto', '--only', 'prm.'], { env: { NO_COLOR: '1', FORCE_COLOR: '1' } });
+    expect(plain.stdout).not.toMatch(/\u001b\[/);
+    const flag = await runCli(['doctor', '--sandbox', '--login', 'auto', '--only', 'prm.', '--no-color'], { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
+    expect(flag.stdout).not.toMatch(/\u001b\[/);
+  });
+});

@@ -2,8 +2,8 @@
 import { writeFile } from 'node:fs/promises';
 import { UsageError, EXIT } from '../errors.js';
 import type { IO } from '../ui/io.js';
-import { HttpClient, formatTraceEntry } from '../http/client.js';
-import { registerSecret } from '../http/redact.js';
+import { HttpClient, formatTraceEntry, type TraceEntry } from '../http/client.js';
+import { redactHeaders, registerSecret } from '../http/redact.js';
 import { renderHuman, renderJson, renderJunit } from '../ui/render.js';
 import { safeText } from '../ui/style.js';
 import { VERSION } from '../version.js';
@@ -110,6 +110,7 @@ export async function run(io: IO, o: DoctorOptions): Promise<number> {
       say,
       env: io.env,
     });
+    if (io.debug) report.trace = http.trace.map(traceForReport);
     io.stdout.write(io.json ? renderJson(report) : renderHuman(report, io.colorStdout));
     if (o.junit) {
       await writeFile(o.junit, renderJunit(report));
@@ -120,4 +121,14 @@ export async function run(io: IO, o: DoctorOptions): Promise<number> {
     await http.close();
     await sandbox?.close();
   }
+}
+
+/** A trace entry as it appears in the JSON report (headers redacted here, bodies by renderJson). */
+function traceForReport(e: TraceEntry): Record<string, unknown> {
+  return {
+    seq: e.seq, startedAt: e.startedAt, method: e.method, url: e.url, status: e.status, durationMs: e.durationMs,
+    requestHeaders: redactHeaders(e.requestHeaders), requestBody: e.requestBody,
+    responseHeaders: e.responseHeaders ? redactHeaders(e.responseHeaders) : undefined, responseBody: e.responseBody,
+    error: e.error,
+  };
 }

@@ -16,13 +16,15 @@ export interface AppsRunOptions extends AppsOptions {
   say?: (line: string) => void;
   onResult?: (r: CheckResult) => void;
   env?: NodeJS.ProcessEnv;
+  /** Where `--login manual` reads the pasted URL (default: process.stdin). */
+  stdin?: NodeJS.ReadableStream;
 }
 
 export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
   const startedAt = new Date();
   const say = o.say ?? (() => undefined);
   const login = await createLoginDriver({
-    mode: o.login, http: o.http, say, loginCommand: o.loginCommand, loginTimeoutMs: o.loginTimeoutMs, env: o.env,
+    mode: o.login, http: o.http, say, loginCommand: o.loginCommand, loginTimeoutMs: o.loginTimeoutMs, env: o.env, stdin: o.stdin,
   });
   const planned = APPS_CHECKS.filter((c) => CODE_CONSUMERS.includes(c.id) && isSelected(c.id, o.selection)).length;
   const ctx: AppsContext = {

@@ -58,4 +58,6 @@ export interface Report {
   /** Extras (allowed by the contract): */
   requests?: number;
   login?: string;
+  /** With --debug: every HTTP exchange, redacted when rendered. */
+  trace?: unknown[];
 }

@@ -1,0 +1,50 @@
+/**
+ * `--login browser` end to end: the built CLI, the sandbox's real sign-in page, and headless
+ * Chromium (Debian's, through playwright-core) playing the user's browser.
+ */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const SCRIPT = fileURLToPath(new URL('./helpers/browser-login.mjs', import.meta.url));
+
+describe('--login browser', () => {
+  it.skipIf(!existsSync(CHROMIUM))('signs in through the sandbox page in Chromium, refusing forged callbacks', async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'gpt-oauth-browser-')), 'log.jsonl');
+    const r = await runCli(['doctor', '--sandbox', '--login', 'browser', '--login-timeout', '60'], {
+      env: { GPT_OAUTH_BROWSER: `${process.execPath} ${SCRIPT}`, BROWSER_LOG: log },
+      timeoutMs: 120_000,
+    });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/31 passed, 0 failed/);
+    expect(r.stderr).toMatch(/login 1 of 5/);
+    // The doctor moves on as soon as a callback arrives; give the last browser a moment to log.
+    const read = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+    for (let i = 0; i < 100 && read().filter((e) => e.event !== 'probe').length < 5; i++) await new Promise((r) => setTimeout(r, 100));
+    const events = read();
+    const probes = events.filter((e) => e.event === 'probe');
+    const done = events.filter((e) => e.event === 'done');
+    expect(probes.length).toBe(5);
+    for (const p of probes) {
+      expect(p.redirectHost).toBe('127.0.0.1');
+      expect(p.wrongState).toBe(400); // a callback with another state is refused...
+      expect([404, 'refused']).toContain(p.wrongHost); // ...and so is one addressed to another host name
+    }
+    expect(done.length).toBe(5);
+    expect(done[0].clicked).toBe(true); // the first login went through the real sign-in page
+    expect(done[0].text).toMatch(/Sign-in response received/);
+  });
+
+  it('gives up after --login-timeout with a clear finding when no sign-in arrives', async () => {
+    const r = await runCli(['doctor', '--sandbox', '--login', 'browser', '--login-timeout', '1'], {
+      env: { GPT_OAUTH_BROWSER: 'true' },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/✗ authz\.state/);
+    expect(r.stdout).toMatch(/no sign-in response within 1 s/);
+  });
+});

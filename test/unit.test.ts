@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { parseWwwAuthenticate, bearerChallenge } from '../src/oauth/www-authenticate.js';
+import { clearSecrets, mask, redact, registerSecret } from '../src/http/redact.js';
+import { safeText } from '../src/ui/style.js';
+import { asMetadataCandidates } from '../src/checks/apps/as.js';
+import { chatgptScopes } from '../src/checks/apps/context.js';
+import { tokenShape, tamperedToken, algNoneToken } from '../src/oauth/jwt.js';
+import { CookieJar } from '../src/doctor/login.js';
+
+describe('WWW-Authenticate parsing', () => {
+  it('reads quoted parameters, escaped quotes and several challenges', () => {
+    const h = 'Basic realm="x", Bearer resource_metadata="https://api.example.com/.well-known/oauth-protected-resource/mcp", scope="a b", error_description="say \\"hi\\""';
+    const all = parseWwwAuthenticate(h);
+    expect(all.map((c) => c.scheme)).toEqual(['Basic', 'Bearer']);
+    const b = bearerChallenge(h)!;
+    expect(b.params.resource_metadata).toBe('https://api.example.com/.well-known/oauth-protected-resource/mcp');
+    expect(b.params.scope).toBe('a b');
+    expect(b.params.error_description).toBe('say "hi"');
+  });
+  it('accepts token68-less bare schemes and unquoted values', () => {
+    expect(bearerChallenge('Bearer')?.params).toEqual({});
+    expect(bearerChallenge('bearer error=invalid_token')?.params.error).toBe('invalid_token');
+    expect(bearerChallenge(undefined)).toBeUndefined();
+  });
+});
+
+describe('redaction', () => {
+  it('removes registered values (also URL-encoded), auth headers, form and JSON fields, JWTs', () => {
+    clearSecrets();
+    registerSecret('s3cr3t/value+with=chars', 'client_secret');
+    const text = [
+      'secret s3cr3t/value+with=chars and s3cr3t%2Fvalue%2Bwith%3Dchars',
+      'Authorization: Bearer abcdefghijklmnopqrstuvwxyz0123',
+      'GET /cb?code=abc123&state=xyz&iss=https%3A%2F%2Fas',
+      '{"refresh_token": "rt-1", "token_type": "Bearer"}',
+      'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln',
+    ].join('\n');
+    const out = redact(text);
+    for (const leaked of ['s3cr3t', 'abcdefghijklmnop', 'abc123', 'xyz', 'rt-1', 'eyJzdWIi']) expect(out).not.toContain(leaked);
+    expect(out).toContain('iss=https%3A%2F%2Fas'); // not a secret
+    expect(out).toContain('"token_type": "Bearer"');
+  });
+  it('leaves prose alone', () => {
+    expect(redact('401 with Bearer challenge; the token endpoint answered')).toBe('401 with Bearer challenge; the token endpoint answered');
+  });
+  it('masks for display', () => {
+    expect(mask('abcdefghijkl')).toBe('ab••••kl');
+    expect(mask('short')).toBe('••••');
+    expect(mask(undefined)).toBe('(none)');
+  });
+});
+
+describe('terminal safety', () => {
+  it('strips ANSI CSI/OSC sequences and control characters, keeps newlines', () => {
+    const hostile = 'bad\u001b[31mred\u001b[0m \u001b]52;c;ZXZpbA==\u0007clip\u0000\u0008\nnext';
+    expect(safeText(hostile)).toBe('badred clip\nnext');
+  });
+  it('caps length', () => {
+    expect(safeText('x'.repeat(50), 10)).toMatch(/^x{10}… \(40 more characters\)$/);
+  });
+});
+
+describe('discovery order (MCP 2025-11-25)', () => {
+  it('without a path: RFC 8414 then OIDC', () => {
+    expect(asMetadataCandidates('https://auth.example.com').map((c) => c.url)).toEqual([
+      'https://auth.example.com/.well-known/oauth-authorization-server',
+      'https://auth.example.com/.well-known/openid-configuration',
+    ]);
+  });
+  it('with a path: path-insert OAuth, path-insert OIDC, path-append OIDC', () => {
+    expect(asMetadataCandidates('https://auth.example.com/tenant1/').map((c) => c.url)).toEqual([
+      'https://auth.example.com/.well-known/oauth-authorization-server/tenant1',
+      'https://auth.example.com/.well-known/openid-configuration/tenant1',
+      'https://auth.example.com/tenant1/.well-known/openid-configuration',
+    ]);
+  });
+});
+
+describe("ChatGPT's scope selection", () => {
+  it('uses the challenge scope, adds advertised OIDC scopes and offline_access', () => {
+    const s = { provider: 'generic' as const, cleanup: [], logins: 0, challenge: { status: 401, scope: ['files:read'] }, prm: { scopes_supported: ['x'] }, as: { scopes_supported: ['openid', 'email', 'offline_access', 'admin'] } };
+    expect(chatgptScopes(s)).toEqual(['files:read', 'openid', 'email', 'offline_access']);
+  });
+  it('falls back to PRM scopes_supported', () => {
+    expect(chatgptScopes({ provider: 'generic', cleanup: [], logins: 0, prm: { scopes_supported: ['mcp'] } })).toEqual(['mcp']);
+  });
+});
+
+describe('token shapes and forgeries', () => {
+  const jwt = `${Buffer.from('{"alg":"ES256"}').toString('base64url')}.${Buffer.from('{"sub":"u","aud":"x"}').toString('base64url')}.c2ln`;
+  it('classifies tokens', () => {
+    expect(tokenShape(jwt).kind).toBe('jwt');
+    expect(tokenShape('a.b.c.d.e').kind).toBe('jwe');
+    expect(tokenShape('opaque-token').kind).toBe('opaque');
+    expect(tokenShape(`${Buffer.from('{"alg":"ES256"}').toString('base64url')}.%%%.x`).kind).toBe('malformed-jwt');
+  });
+  it('tampers with the payload but keeps the signature; alg none has an empty signature', () => {
+    const t = tamperedToken(jwt);
+    expect(t.split('.')[2]).toBe('c2ln');
+    expect(t.split('.')[1]).not.toBe(jwt.split('.')[1]);
+    expect(algNoneToken({ sub: 'x' }).endsWith('.')).toBe(true);
+  });
+});
+
+describe('cookie jar (auto login)', () => {
+  it('keeps cookies per host, splits joined Set-Cookie headers and honours deletion', () => {
+    const jar = new CookieJar();
+    const u = new URL('http://127.0.0.1:1/x');
+    jar.store(u, '_session=abc; path=/; expires=Wed, 01 Jan 2031 00:00:00 GMT; httponly, _interaction=def; path=/i');
+    expect(jar.header(u)).toBe('_session=abc; _interaction=def');
+    jar.store(u, '_interaction=; path=/i; expires=Thu, 01 Jan 1970 00:00:00 GMT');
+    expect(jar.header(u)).toBe('_session=abc');
+    expect(jar.header(new URL('http://127.0.0.2:1/'))).toBe('');
+  });
+});
