@@ -24,6 +24,11 @@ export interface DoctorOptions {
   junit?: string;
   timeout?: string;
   loginTimeout?: string;
+  authUrl?: string;
+  tokenUrl?: string;
+  gptId?: string;
+  apiUrl?: string;
+  openapi?: string;
 }
 
 const list = (s?: string) => s?.split(/[\s,]+/).filter(Boolean);
@@ -68,9 +73,7 @@ async function readSecret(io: IO, o: DoctorOptions): Promise<string | undefined>
 
 export async function run(io: IO, o: DoctorOptions): Promise<number> {
   const target = o.target ?? 'apps';
-  if (target === 'actions') {
-    throw new UsageError('--target actions is not available in this version yet; run the apps suite (the default) for MCP connectors');
-  }
+  if (target === 'actions') return runActions(io, o);
   if (o.url && o.sandbox) throw new UsageError('give either a URL or --sandbox, not both');
   if (!o.url && !o.sandbox) throw new UsageError('missing the MCP server URL: gpt-oauth doctor https://api.example.com/mcp (or --sandbox to try the embedded server)');
   const login: LoginMode = o.login ?? (io.interactive ? 'browser' : 'auto');
@@ -121,6 +124,101 @@ export async function run(io: IO, o: DoctorOptions): Promise<number> {
     await http.close();
     await sandbox?.close();
   }
+}
+
+/** An http(s) URL flag; http only on loopback. */
+function validateUrlFlag(raw: string | undefined, flag: string): string | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return validateMcpUrl(raw);
+  } catch (err) {
+    throw new UsageError(`${flag}: ${(err as Error).message.replace(/^the MCP URL /, 'the URL ')}`);
+  }
+}
+
+async function runActions(io: IO, o: DoctorOptions): Promise<number> {
+  if (o.login === 'browser') {
+    throw new UsageError('--login browser is not available for GPT Actions: their clients accept only ChatGPT\'s callback URLs; use --login manual, auto or command');
+  }
+  const login = (o.login ?? (io.interactive ? 'manual' : 'auto')) as 'manual' | 'auto' | 'command';
+  if (login === 'manual' && !io.interactive) throw new UsageError('--login manual needs an interactive terminal; use --login auto or --login command in CI');
+  if (login === 'command' && !o.loginCommand) throw new UsageError('--login command needs --login-command "CMD"');
+  const timeoutMs = positiveInt(o.timeout, '--timeout', 10_000);
+  const loginTimeoutMs = positiveInt(o.loginTimeout, '--login-timeout', 300) * 1000;
+  const say = (line: string) => io.stderr.write(`${line}\n`);
+  const http = new HttpClient({
+    timeoutMs,
+    maxBytes: 1024 * 1024,
+    userAgent: `gpt-oauth/${VERSION} (+https://www.npmjs.com/package/gpt-oauth)`,
+    onTrace: io.debug ? (e) => io.stderr.write(`${safeText(formatTraceEntry(e), 20000)}\n\n`) : undefined,
+  });
+  const { startSandbox } = o.sandbox ? await import('../sandbox/server.js') : { startSandbox: undefined };
+  const sandbox = startSandbox ? await startSandbox({ gptClientSecret: io.env.GPT_OAUTH_CLIENT_SECRET || undefined }) : undefined;
+  try {
+    let inputs;
+    if (sandbox) {
+      const g = sandbox.gpt;
+      inputs = { authUrl: g.authUrl, tokenUrl: g.tokenUrl, clientId: g.clientId, clientSecret: g.clientSecret, scope: g.scope, gptId: g.gptId, apiUrl: g.apiUrl };
+      say(`Started the sandbox at ${sandbox.origin} with the GPT Action client ${g.clientId} (GPT ${g.gptId}).`);
+    } else {
+      inputs = await resolveActionsInputs(io, o, http, say);
+    }
+    registerSecret(inputs.clientSecret, 'client_secret');
+    say(`Checking the GPT Action OAuth set-up as ChatGPT would (login: ${login})…`);
+    const { runActionsSuite } = await import('../doctor/actions.js');
+    const report = await runActionsSuite({
+      ...inputs, http, login, loginCommand: o.loginCommand, loginTimeoutMs,
+      selection: { only: list(o.only), skip: list(o.skip) }, say, env: io.env,
+    });
+    if (io.debug) report.trace = http.trace.map(traceForReport);
+    io.stdout.write(io.json ? renderJson(report) : renderHuman(report, io.colorStdout));
+    if (o.junit) {
+      await writeFile(o.junit, renderJunit(report));
+      say(`JUnit report written to ${o.junit}`);
+    }
+    return report.summary.failed ? EXIT.failed : EXIT.ok;
+  } finally {
+    await http.close();
+    await sandbox?.close();
+  }
+}
+
+/** Flags, then --openapi, then a legacy plugin manifest at the API origin. */
+async function resolveActionsInputs(io: IO, o: DoctorOptions, http: HttpClient, say: (l: string) => void) {
+  const { parseGptId } = await import('../actions/gpt.js');
+  const gptId = parseGptId(o.gptId);
+  const spec = o.openapi ? await (await import('../actions/openapi.js')).readOpenApi(o.openapi) : undefined;
+  let authUrl = o.authUrl ?? spec?.authUrl;
+  let tokenUrl = o.tokenUrl ?? spec?.tokenUrl;
+  let scope = o.scope ?? spec?.scopes.join(' ');
+  const apiUrl = validateUrlFlag(o.apiUrl ?? o.url ?? spec?.apiUrl, '--api-url');
+  if ((!authUrl || !tokenUrl) && apiUrl) {
+    const plugin = await http.send({ url: `${new URL(apiUrl).origin}/.well-known/ai-plugin.json` }).catch(() => undefined);
+    const { readJsonObject } = await import('../http/json.js');
+    const j = plugin?.status === 200 ? readJsonObject(plugin, false) : undefined;
+    const auth = j?.ok ? (j.value.auth as Record<string, unknown> | undefined) : undefined;
+    if (auth?.type === 'oauth') {
+      say('Using the OAuth settings of the retired plugin manifest (/.well-known/ai-plugin.json) at the API origin.');
+      authUrl ??= typeof auth.client_url === 'string' ? auth.client_url : undefined;
+      tokenUrl ??= typeof auth.authorization_url === 'string' ? auth.authorization_url : undefined;
+      scope ??= typeof auth.scope === 'string' ? auth.scope : undefined;
+    }
+  }
+  if (!authUrl) throw new UsageError('missing --auth-url (the GPT editor\'s Authorization URL), or give --openapi FILE with an oauth2 authorizationCode flow');
+  if (!tokenUrl) throw new UsageError('missing --token-url (the GPT editor\'s Token URL), or give --openapi FILE');
+  if (!o.clientId) throw new UsageError('missing --client-id (the GPT editor\'s Client ID)');
+  const clientSecret = await readSecret(io, o);
+  if (!clientSecret) throw new UsageError('missing the client secret: set GPT_OAUTH_CLIENT_SECRET (or use --client-secret-env NAME or --client-secret-stdin); it is never accepted as a flag value');
+  if (!apiUrl) say('No --api-url: actions.api-call and actions.same-root-domain will be skipped.');
+  return {
+    authUrl: validateUrlFlag(authUrl, '--auth-url')!,
+    tokenUrl: validateUrlFlag(tokenUrl, '--token-url')!,
+    clientId: o.clientId,
+    clientSecret,
+    scope: scope ?? '',
+    gptId,
+    apiUrl,
+  };
 }
 
 /** A trace entry as it appears in the JSON report (headers redacted here, bodies by renderJson). */

@@ -22,8 +22,11 @@ export class LoginError extends Error {}
 export interface LoginDriver {
   readonly mode: LoginMode;
   readonly redirectUri: string;
-  /** Obtain the redirect (callback) URL for this authorize URL. */
-  obtain(authorizeUrl: URL, expectedState: string, purpose: string): Promise<URL>;
+  /**
+   * Obtain the redirect (callback) URL for this authorize URL. `redirectUri` overrides the
+   * driver's default (GPT Actions use two ChatGPT callback forms).
+   */
+  obtain(authorizeUrl: URL, expectedState: string, purpose: string, redirectUri?: string): Promise<URL>;
   close(): Promise<void>;
 }
 
@@ -137,8 +140,8 @@ class AutoLogin implements LoginDriver {
   private readonly jar = new CookieJar();
   constructor(private readonly http: HttpClient, readonly redirectUri: string) {}
 
-  async obtain(authorizeUrl: URL): Promise<URL> {
-    const probe = await probeAuthorization(this.http, authorizeUrl, this.redirectUri, this.jar);
+  async obtain(authorizeUrl: URL, _state: string, _purpose: string, redirectUri?: string): Promise<URL> {
+    const probe = await probeAuthorization(this.http, authorizeUrl, redirectUri ?? this.redirectUri, this.jar);
     if (probe.kind === 'redirect') return probe.location;
     if (probe.kind === 'page') {
       throw new LoginError(`the authorization server showed a page (${probe.summary}) at ${safeText(probe.url, 200)} instead of redirecting back: --login auto only works with servers that approve without a login page; use --login browser, manual or command`);
@@ -255,8 +258,8 @@ class ManualLogin implements LoginDriver {
     this.redirectUri = o.redirectUri ?? CHATGPT_CONNECTOR_REDIRECT;
   }
 
-  async obtain(authorizeUrl: URL, _state: string, purpose: string): Promise<URL> {
-    this.o.say(`Sign in to continue (${purpose}). Open this URL in a browser:\n  ${authorizeUrl.href}\nThe browser ends on ${this.redirectUri}?code=… (ChatGPT may show an error there; that is expected).`);
+  async obtain(authorizeUrl: URL, _state: string, purpose: string, redirectUri?: string): Promise<URL> {
+    this.o.say(`Sign in to continue (${purpose}). Open this URL in a browser:\n  ${authorizeUrl.href}\nThe browser ends on ${redirectUri ?? this.redirectUri}?code=… (ChatGPT may show an error there; that is expected).`);
     const rl = createInterface({ input: this.o.stdin ?? process.stdin, terminal: false });
     try {
       this.o.say('Paste the full URL the browser ended on, then press Enter:');
@@ -286,9 +289,9 @@ class CommandLogin implements LoginDriver {
     this.redirectUri = o.redirectUri ?? CHATGPT_CONNECTOR_REDIRECT;
   }
 
-  async obtain(authorizeUrl: URL): Promise<URL> {
+  async obtain(authorizeUrl: URL, _state: string, _purpose: string, redirectUri?: string): Promise<URL> {
     const timeoutMs = this.o.loginTimeoutMs ?? 300_000;
-    const env = { ...(this.o.env ?? process.env), GPT_OAUTH_AUTHORIZE_URL: authorizeUrl.href, GPT_OAUTH_REDIRECT_URI: this.redirectUri };
+    const env = { ...(this.o.env ?? process.env), GPT_OAUTH_AUTHORIZE_URL: authorizeUrl.href, GPT_OAUTH_REDIRECT_URI: redirectUri ?? this.redirectUri };
     const out = await new Promise<string>((resolve, reject) => {
       const child = spawn(this.o.loginCommand!, { shell: true, env, stdio: ['ignore', 'pipe', 'inherit'] });
       let stdout = '';

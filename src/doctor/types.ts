@@ -58,6 +58,8 @@ export interface Report {
   /** Extras (allowed by the contract): */
   requests?: number;
   login?: string;
+  /** actions: what to paste into the GPT editor (secret masked). */
+  gptEditor?: import('../actions/gpt.js').GptEditorFields;
   /** With --debug: every HTTP exchange, redacted when rendered. */
   trace?: unknown[];
 }

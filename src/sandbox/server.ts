@@ -24,6 +24,19 @@ export interface SandboxOptions {
   clients?: Record<string, unknown>[];
   /** Access token lifetime in seconds. */
   accessTokenTtl?: number;
+  /** Secret of the pre-registered GPT Action client (default: random, never printed). */
+  gptClientSecret?: string;
+}
+
+/** The confidential client a custom GPT would use, registered with both ChatGPT callbacks. */
+export interface SandboxGptClient {
+  clientId: string;
+  clientSecret: string;
+  gptId: string;
+  scope: string;
+  authUrl: string;
+  tokenUrl: string;
+  apiUrl: string;
 }
 
 export interface Sandbox {
@@ -32,11 +45,14 @@ export interface Sandbox {
   mcpUrl: string;
   prmUrl: string;
   userId: string;
+  gpt: SandboxGptClient;
   close(): Promise<void>;
 }
 
 const SCOPE = 'mcp:tools';
+const API_SCOPE = 'api:read';
 const USER = 'sandbox-user';
+const GPT_ID = 'g-gptoauthsandbox';
 
 export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
   const server = createServer();
@@ -50,6 +66,16 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
   const issuer = `${origin}${issuerPath}`;
   const mcpUrl = `${origin}/mcp`;
   const prmUrl = `${origin}/.well-known/oauth-protected-resource/mcp`;
+  const apiUrl = `${origin}/api/me`;
+  const gpt: SandboxGptClient = {
+    clientId: 'gpt-action-sandbox',
+    clientSecret: o.gptClientSecret ?? randomBytes(24).toString('base64url'),
+    gptId: GPT_ID,
+    scope: API_SCOPE,
+    authUrl: `${issuer}/auth`,
+    tokenUrl: `${issuer}/token`,
+    apiUrl,
+  };
 
   const keys: JWK[] = [];
   for (const alg of ['ES256', 'RS256'] as const) {
@@ -61,7 +87,18 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
 
   const provider = new Provider(issuer, {
     adapter: createMemoryAdapter(),
-    clients: o.clients ?? [],
+    clients: [
+      {
+        client_id: gpt.clientId,
+        client_secret: gpt.clientSecret,
+        client_name: 'Sandbox GPT Action',
+        redirect_uris: [`https://chatgpt.com/aip/${GPT_ID}/oauth/callback`, `https://chat.openai.com/aip/${GPT_ID}/oauth/callback`],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_post',
+      },
+      ...(o.clients ?? []),
+    ],
     // Redirect URI policy of OAuth 2.1 §2.3.1, applied to every client including registered ones:
     // https, or http on loopback only. (oidc-provider calls this validator for every client.)
     extraClientMetadata: {
@@ -95,15 +132,20 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       introspection: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => mcpUrl,
+        // GPT Actions send no resource parameter: their tokens are for the API.
+        defaultResource: (ctx: { oidc: { client?: { clientId: string } } }) => (ctx.oidc.client?.clientId === gpt.clientId ? apiUrl : mcpUrl),
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx: unknown, resource: string) => {
-          if (resource !== mcpUrl) throw new oidcErrors.InvalidTarget(`unknown resource; this sandbox protects ${mcpUrl}`);
-          return { scope: SCOPE, audience: mcpUrl, accessTokenFormat: 'jwt', accessTokenTTL: o.accessTokenTtl ?? 3600, jwt: { sign: { alg: 'ES256' } } };
+          const jwt = { accessTokenFormat: 'jwt', accessTokenTTL: o.accessTokenTtl ?? 3600, jwt: { sign: { alg: 'ES256' } } };
+          if (resource === mcpUrl) return { scope: SCOPE, audience: mcpUrl, ...jwt };
+          if (resource === apiUrl) return { scope: API_SCOPE, audience: apiUrl, ...jwt };
+          throw new oidcErrors.InvalidTarget(`unknown resource; this sandbox protects ${mcpUrl} and ${apiUrl}`);
         },
       },
     },
-    pkce: { methods: ['S256'] },
+    // PKCE S256 is required of public clients (ChatGPT Apps); confidential clients such as GPT
+    // Actions, which cannot send PKCE, may omit it.
+    pkce: { methods: ['S256'], required: (_ctx: unknown, client: { clientAuthMethod: string }) => client.clientAuthMethod === 'none' },
     // A refresh token for every client allowed the grant (ChatGPT asks for offline_access too).
     issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(g: string): boolean }) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: true,
@@ -117,6 +159,16 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
   // With resource indicators, oidc-provider lists only the resource's scopes in token responses;
   // report every scope the grant holds (the OIDC ones are granted too), as ChatGPT compares
   // granted with requested scopes.
+  // RFC 6749 §3.3: an authorization request without scope (ChatGPT sends `scope=` when the GPT
+  // editor's Scope field is empty) gets the client's resource default instead of an error.
+  provider.use(async (ctx: { path: string; method: string; query: Record<string, string | undefined>; querystring: string }, next: () => Promise<void>) => {
+    if (ctx.method === 'GET' && ctx.path.endsWith('/auth') && !ctx.query.scope?.trim() && ctx.query.client_id) {
+      const params = new URLSearchParams(ctx.querystring);
+      params.set('scope', ctx.query.client_id === gpt.clientId ? API_SCOPE : SCOPE);
+      ctx.querystring = params.toString();
+    }
+    await next();
+  });
   provider.use(async (ctx: { path: string; body?: Record<string, unknown>; oidc?: { entities?: Record<string, { scope?: string }> } }, next: () => Promise<void>) => {
     await next();
     if (!ctx.path.endsWith('/token') || !ctx.body || typeof ctx.body.access_token !== 'string') return;
@@ -207,11 +259,25 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     }
   }
 
+  /** The API a custom GPT Action would call: a protected GET. */
+  async function api(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    try {
+      if (!m) throw new Error('no token');
+      const { payload } = await jwtVerify(m[1]!, verifyKeys, { issuer, audience: apiUrl, typ: 'at+jwt', algorithms: ['ES256', 'RS256'] });
+      return send(res, 200, 'application/json', JSON.stringify({ sub: payload.sub, name: 'Sandbox User' }));
+    } catch {
+      res.writeHead(401, { 'www-authenticate': `Bearer realm="sandbox-api"${m ? ', error="invalid_token"' : ''}`, 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ error: 'invalid_token' }));
+    }
+  }
+
   server.on('request', (req: IncomingMessage & { originalUrl?: string }, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', origin);
     const path = url.pathname;
     const handle = async () => {
       if (path === '/mcp') return mcp(req, res);
+      if (path === '/api/me') return api(req, res);
       if (path === '/.well-known/oauth-protected-resource/mcp' || path === '/.well-known/oauth-protected-resource') {
         return send(res, 200, 'application/json', prm);
       }
@@ -237,7 +303,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
   });
 
   return {
-    origin, issuer, mcpUrl, prmUrl, userId: USER,
+    origin, issuer, mcpUrl, prmUrl, userId: USER, gpt,
     close: () => closeServer(server),
   };
 }

@@ -33,9 +33,11 @@ export function renderHuman(report: Report, color: boolean): string {
     if (first.fix) lines.push(`  ${st.cyan('→')} ${safeText(first.fix, 800)}`);
     if (first.chatgpt) lines.push(`  ${st.dim(`ChatGPT shows: "${first.chatgpt}"`)}`);
   }
-  let step = '';
   const width = Math.max(...report.checks.map((c) => c.id.length));
-  for (const c of report.checks) {
+  const steps = [...new Set(report.checks.map((c) => c.step))];
+  const grouped = steps.flatMap((step) => report.checks.filter((c) => c.step === step));
+  let step = '';
+  for (const c of grouped) {
     if (c.step !== step) {
       step = c.step;
       lines.push('');
@@ -47,8 +49,25 @@ export function renderHuman(report: Report, color: boolean): string {
     if (c.fix && (c.status === 'fail' || c.status === 'warn')) lines.push(`    ${st.cyan('fix:')} ${safeText(c.fix, 1000)}`);
     if (c.chatgpt && c.status === 'fail') lines.push(`    ${st.dim(`ChatGPT shows: "${c.chatgpt}"`)}`);
   }
+  if (report.gptEditor) lines.push('', ...renderGptEditor(report.gptEditor, st));
   lines.push('');
   return redact(lines.join('\n'));
+}
+
+/** The closing block of an actions report, in the GPT editor's own words. */
+function renderGptEditor(g: NonNullable<Report['gptEditor']>, st: Style): string[] {
+  const row = (k: string, v: string) => `  ${k.padEnd(23)}${v}`;
+  return [
+    st.bold('Paste into the GPT editor (Configure → Actions → Authentication → OAuth):'),
+    row('Client ID', safeText(g.clientId, 200)),
+    row('Client Secret', `${g.clientSecret}  (the value you gave the doctor; shown masked)`),
+    row('Authorization URL', safeText(g.authorizationUrl, 300)),
+    row('Token URL', safeText(g.tokenUrl, 300)),
+    row('Scope', g.scope ? safeText(g.scope, 300) : '(empty — see actions.empty-scope)'),
+    row('Token Exchange Method', g.tokenExchangeMethod ?? '(none worked — see actions.token-exchange-method)'),
+    st.bold('Register both callback URLs with your OAuth provider:'),
+    ...g.callbackUrls.map((u) => `  ${u}`),
+  ];
 }
 
 export function renderJson(report: Report): string {

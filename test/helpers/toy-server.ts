@@ -37,8 +37,14 @@ export interface ToyFlags {
   refreshAud?: 'resource' | 'other';
   signWrongKey?: boolean;
   rs?: { rejectValid?: boolean; acceptGarbage?: boolean; acceptNone?: boolean; acceptTampered?: boolean; invalidStatus?: number };
-  /** Pre-registered confidential client (client_secret_post). */
-  client?: { id: string; secret: string };
+  /** Pre-registered confidential client; `auth` says where its secret is accepted (default both). */
+  client?: { id: string; secret: string; redirectUris?: string[]; auth?: 'post' | 'basic' | 'both' };
+  /** Refuse authorization requests without code_challenge. */
+  pkceRequired?: boolean;
+  tokenResponseFormat?: 'json' | 'form';
+  api?: 'ok' | 'accepts-any';
+  /** Serve a retired ChatGPT plugin manifest at /.well-known/ai-plugin.json. */
+  plugin?: boolean;
 }
 
 export interface Toy {
@@ -68,7 +74,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
   const verifyKeys = createLocalJWKSet({ keys: [pub] });
 
   const clients = new Map<string, { redirectUris: string[]; secret?: string }>();
-  if (f.client) clients.set(f.client.id, { redirectUris: ['https://chatgpt.com/connector_platform_oauth_redirect'], secret: f.client.secret });
+  if (f.client) clients.set(f.client.id, { redirectUris: f.client.redirectUris ?? ['https://chatgpt.com/connector_platform_oauth_redirect'], secret: f.client.secret });
   const codes = new Map<string, { clientId: string; redirectUri: string; challenge?: string; scope: string; used: boolean }>();
   const refreshTokens = new Map<string, { clientId: string; scope: string; valid: boolean }>();
   const opaque = new Set<string>();
@@ -113,6 +119,10 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       const rt = remember(`rt_${randomBytes(24).toString('hex')}`)!;
       refreshTokens.set(rt, { clientId, scope, valid: true });
       body.refresh_token = rt;
+    }
+    if (f.tokenResponseFormat === 'form') {
+      res.writeHead(200, { 'content-type': 'application/x-www-form-urlencoded' });
+      return void res.end(new URLSearchParams(Object.entries(body).map(([k, v]) => [k, String(v)])).toString());
     }
     json(res, 200, body, f.noStore ? { 'cache-control': 'no-store' } : {});
   }
@@ -232,6 +242,19 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       clients.set(id, { redirectUris: uris });
       return json(res, 201, { ...m, client_id: id, token_endpoint_auth_method: f.dcr === 'wrong-method' ? 'client_secret_basic' : m.token_endpoint_auth_method });
     }
+    if (p === '/.well-known/ai-plugin.json' && f.plugin) {
+      return json(res, 200, {
+        schema_version: 'v1', name_for_model: 'toy', api: { type: 'openapi', url: `${origin}/openapi.yaml` },
+        auth: { type: 'oauth', client_url: `${origin}/authorize`, authorization_url: `${origin}/token`, scope: 'mcp:read', authorization_content_type: 'application/json', verification_tokens: { openai: 'vt_123' } },
+      });
+    }
+    if (p === '/api/me') {
+      const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      let ok = f.api === 'accepts-any';
+      if (token && !ok) ok = await jwtVerify(token, verifyKeys, { issuer }).then(() => true, () => false);
+      if (!ok) { res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' }); return void res.end(); }
+      return json(res, 200, { sub: 'toy-user' });
+    }
     if (p === '/authorize') {
       if (f.authorizeLoop) {
         res.writeHead(302, { location: `${origin}/authorize?loop=${randomBytes(2).toString('hex')}` });
@@ -244,6 +267,14 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       if (f.redirectCheck !== 'none' && !client.redirectUris.includes(redirectUri)) {
         res.writeHead(400, { 'content-type': 'text/html' });
         return void res.end('<html><title>Invalid redirect_uri</title></html>');
+      }
+      if (f.pkceRequired && !q.get('code_challenge')) {
+        const loc = new URL(redirectUri);
+        loc.searchParams.set('error', 'invalid_request');
+        loc.searchParams.set('error_description', 'code_challenge is required (PKCE)');
+        loc.searchParams.set('state', q.get('state') ?? '');
+        res.writeHead(302, { location: loc.href });
+        return void res.end();
       }
       remember(q.get('state'));
       const code = remember(`code_${randomBytes(16).toString('hex')}`)!;
@@ -258,11 +289,26 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
     }
     if (p === '/token' && req.method === 'POST') {
       const form = new URLSearchParams(body);
-      const clientId = form.get('client_id') ?? '';
+      let clientId = form.get('client_id') ?? '';
+      let secret = form.get('client_secret') ?? undefined;
+      let via: 'post' | 'basic' | undefined = secret ? 'post' : undefined;
+      const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      if (basic) {
+        const [id, sec] = Buffer.from(basic, 'base64').toString().split(':').map((x) => decodeURIComponent(x.replace(/\+/g, ' ')));
+        clientId = id ?? '';
+        secret = sec;
+        via = 'basic';
+      }
       remember(form.get('code_verifier'));
       const client = clients.get(clientId);
       if (!client) return tokenError(res, 'invalid_client', 'unknown client');
-      if (client.secret && form.get('client_secret') !== client.secret) return tokenError(res, 'invalid_client', 'bad secret');
+      if (client.secret) {
+        const allowed = f.client?.auth ?? 'both';
+        if (!via || (allowed !== 'both' && allowed !== via) || secret !== client.secret) {
+          res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="toy"' });
+          return void res.end(JSON.stringify({ error: 'invalid_client', error_description: 'client authentication failed' }));
+        }
+      }
       if (form.get('grant_type') === 'authorization_code') {
         const c = codes.get(form.get('code') ?? '');
         if (!c || c.clientId !== clientId) return tokenError(res, 'invalid_grant', 'unknown code');

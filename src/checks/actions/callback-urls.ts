@@ -1,0 +1,29 @@
+import type { CheckDef } from '../../doctor/types.js';
+import { fail, pass, skip } from '../../doctor/types.js';
+import { fixFor } from '../providers.js';
+import { authorize, CHATGPT_ACTIONS_SAYS, callbackFor, type ActionsContext } from './context.js';
+
+export const callbackUrls: CheckDef<ActionsContext> = {
+  id: 'actions.callback-urls',
+  title: 'Authorization accepts both ChatGPT callback URLs (chatgpt.com and chat.openai.com)',
+  severity: 'critical',
+  step: 'Authorization',
+  spec: ['OpenAI GPT Actions authentication (callback URL)', 'RFC 6749 §3.1.2'],
+  chatgpt: CHATGPT_ACTIONS_SAYS.redirect,
+  async run(ctx) {
+    ctx.s.auth.chatgpt = await authorize(ctx, 'chatgpt', 'GPT callback on chatgpt.com');
+    ctx.s.auth.openai = await authorize(ctx, 'openai', 'GPT callback on chat.openai.com');
+    const results = [ctx.s.auth.chatgpt, ctx.s.auth.openai];
+    if (results.some((r) => !r.ok && r.pkce)) return skip('the authorization server demands PKCE, so no callback could be tested; see actions.no-pkce');
+    const refused = results.filter((r) => !r.ok);
+    if (!refused.length) return pass(`both accepted: ${callbackFor(ctx, 'chatgpt')} and ${callbackFor(ctx, 'openai')}`);
+    const fix = fixFor(ctx.s.provider, {
+      auth0: 'add both URLs to the application\'s "Allowed Callback URLs"',
+      clerk: 'add both URLs to the OAuth application\'s redirect URIs (`gpt-oauth callbacks add --gpt-id …` does it)',
+      stytch: 'add both URLs to the Connected App\'s redirect_urls',
+      generic: `register both callback URLs with the client: ${callbackFor(ctx, 'chatgpt')} and ${callbackFor(ctx, 'openai')} (ChatGPT uses either, depending on the user)`,
+    });
+    const detail = refused.map((r) => `${r.redirectUri} was refused (${r.ok ? '' : r.reason})`).join('; ');
+    return fail(`${detail}${refused.length === 1 ? '; users on the other ChatGPT host can sign in, these cannot' : ''}`, fix, undefined, refused.length === 1);
+  },
+};

@@ -1,0 +1,30 @@
+import type { CheckDef } from '../../doctor/types.js';
+import { fail, pass, warn } from '../../doctor/types.js';
+import { oauthError, readJsonObject } from '../../http/json.js';
+import { EXCHANGE_LABEL } from '../../actions/gpt.js';
+import { actionsTokenRequest, CHATGPT_ACTIONS_SAYS, type ActionsContext } from './context.js';
+
+export const actionsRefresh: CheckDef<ActionsContext> = {
+  id: 'actions.refresh',
+  title: 'The refresh grant works with the chosen exchange method',
+  severity: 'medium',
+  step: 'Refresh',
+  needs: ['actions.token-exchange-method'],
+  spec: ['RFC 6749 §6', 'OpenAI GPT Actions authentication (refresh_token)'],
+  async run(ctx) {
+    if (!ctx.s.refreshToken) {
+      return warn('no refresh token was issued; users must sign in again when the access token expires',
+        'Return a refresh_token (often by granting offline_access) so ChatGPT can renew the access token.');
+    }
+    const res = await actionsTokenRequest(ctx, ctx.s.method!, { grant_type: 'refresh_token', refresh_token: ctx.s.refreshToken });
+    const j = readJsonObject(res, false);
+    if (res.status !== 200 || !j.ok || typeof j.value.access_token !== 'string') {
+      return fail(`refresh with ${EXCHANGE_LABEL[ctx.s.method!]} was refused: ${oauthError(res)}`,
+        'Accept grant_type=refresh_token with the same client authentication as the code exchange, without scope or redirect_uri.',
+        CHATGPT_ACTIONS_SAYS.missingToken(ctx.opts.tokenUrl));
+    }
+    if (typeof j.value.refresh_token === 'string') ctx.s.refreshToken = j.value.refresh_token;
+    ctx.s.accessToken = j.value.access_token;
+    return pass(`new access token${typeof j.value.refresh_token === 'string' ? ' and refresh token' : ''} with ${EXCHANGE_LABEL[ctx.s.method!]}`);
+  },
+};

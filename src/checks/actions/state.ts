@@ -1,0 +1,22 @@
+import type { CheckDef } from '../../doctor/types.js';
+import { fail, pass, skip } from '../../doctor/types.js';
+import { CHATGPT_ACTIONS_SAYS, type ActionsContext } from './context.js';
+
+export const actionsState: CheckDef<ActionsContext> = {
+  id: 'actions.state',
+  title: 'A long `state` comes back byte-identical',
+  severity: 'high',
+  step: 'Authorization',
+  spec: ['RFC 6749 §4.1.2', 'OpenAI GPT Actions authentication ("We require that OAuth applications make use of the state parameter")'],
+  chatgpt: CHATGPT_ACTIONS_SAYS.state,
+  run(ctx) {
+    const r = [ctx.s.auth.chatgpt, ctx.s.auth.openai].find((x) => x?.ok);
+    if (!r || !r.ok) return skip('no authorization succeeded');
+    const got = r.callback.searchParams.get('state');
+    if (got === null) return fail('the redirect carried no state', 'Return the state parameter unchanged in the redirect.');
+    if (got !== r.state) {
+      return fail(`state came back changed (${got.length} of ${r.state.length} characters)`, 'Store state as an opaque string of at least 1024 characters (no VARCHAR(255)) and return it byte-for-byte.');
+    }
+    return pass(`${r.state.length}-character state returned intact`);
+  },
+};

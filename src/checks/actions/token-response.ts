@@ -1,0 +1,33 @@
+import type { CheckDef } from '../../doctor/types.js';
+import { fail, pass, skip } from '../../doctor/types.js';
+import { safeText } from '../../ui/style.js';
+import type { ActionsContext } from './context.js';
+
+export const tokenResponse: CheckDef<ActionsContext> = {
+  id: 'actions.token-response',
+  title: 'Token response is JSON with access_token, token_type bearer and numeric expires_in',
+  severity: 'high',
+  step: 'Tokens',
+  needs: ['actions.token-exchange-method'],
+  spec: ['RFC 6749 §5.1', 'OpenAI GPT Actions authentication (token response)'],
+  run(ctx) {
+    const t = ctx.s.method && ctx.s.attempts[ctx.s.method];
+    if (!t) return skip('no successful token exchange');
+    const ct = (t.res.header('content-type') ?? '').toLowerCase();
+    if (!t.body) {
+      if (ct.includes('x-www-form-urlencoded') || /^access_token=/.test(t.res.text())) {
+        return fail(`the token response is form-encoded (${safeText(ct || 'no content type', 60)}), not JSON; ChatGPT reads it as JSON and finds no access token`,
+          'Answer with application/json; GitHub-style endpoints need the Accept: application/json header, which ChatGPT does not send — put a small proxy in front.', undefined, true);
+      }
+      return fail(`the token response is not JSON (${safeText(ct || 'no content type', 60)})`, 'Answer with a JSON object (application/json).', undefined, true);
+    }
+    const b = t.body;
+    const problems: string[] = [];
+    if (!ct.includes('json')) problems.push(`content type is ${safeText(ct || 'missing', 60)}`);
+    if (typeof b.access_token !== 'string' || !b.access_token) problems.push('access_token is missing');
+    if (typeof b.token_type !== 'string' || b.token_type.toLowerCase() !== 'bearer') problems.push(`token_type is ${safeText(JSON.stringify(b.token_type) ?? 'missing', 40)}, not bearer`);
+    if (b.expires_in !== undefined && typeof b.expires_in !== 'number') problems.push(`expires_in is a ${typeof b.expires_in} (${safeText(JSON.stringify(b.expires_in), 20)}), not a number`);
+    if (problems.length) return fail(problems.join('; '), 'Return {"access_token": "…", "token_type": "bearer", "expires_in": 3600, "refresh_token": "…"} as application/json.', undefined, true);
+    return pass(`access_token, token_type ${safeText(b.token_type, 20)}, expires_in ${b.expires_in ?? 'absent'}${typeof b.refresh_token === 'string' ? ', refresh_token' : ''}`);
+  },
+};

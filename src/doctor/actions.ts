@@ -1,0 +1,43 @@
+/** Runs the `actions` suite (custom GPT Actions) and builds the GPT editor block. */
+import type { HttpClient } from '../http/client.js';
+import { ACTIONS_CHECKS, ACTIONS_REPORT_ORDER } from '../checks/actions/index.js';
+import type { ActionsContext, ActionsOptions } from '../checks/actions/context.js';
+import { recogniseProvider } from '../checks/providers.js';
+import { gptEditorFields } from '../actions/gpt.js';
+import { createLoginDriver, type LoginMode } from './login.js';
+import { runChecks, type Selection } from './engine.js';
+import { buildReport } from './apps.js';
+import type { CheckResult, Report } from './types.js';
+
+export interface ActionsRunOptions extends ActionsOptions {
+  http: HttpClient;
+  login: Exclude<LoginMode, 'browser'>;
+  loginCommand?: string;
+  loginTimeoutMs?: number;
+  selection?: Selection;
+  say?: (line: string) => void;
+  onResult?: (r: CheckResult) => void;
+  env?: NodeJS.ProcessEnv;
+  stdin?: NodeJS.ReadableStream;
+}
+
+export async function runActionsSuite(o: ActionsRunOptions): Promise<Report> {
+  const startedAt = new Date();
+  const say = o.say ?? (() => undefined);
+  const login = await createLoginDriver({ mode: o.login, http: o.http, say, loginCommand: o.loginCommand, loginTimeoutMs: o.loginTimeoutMs, env: o.env, stdin: o.stdin });
+  const ctx: ActionsContext = {
+    http: o.http,
+    login,
+    opts: o,
+    s: { provider: recogniseProvider(o.authUrl), auth: {}, attempts: {}, logins: 0 },
+  };
+  let results: CheckResult[];
+  try {
+    results = await runChecks(ACTIONS_CHECKS, ctx, o.selection, o.onResult);
+  } finally {
+    await login.close();
+  }
+  results.sort((a, b) => ACTIONS_REPORT_ORDER.indexOf(a.id) - ACTIONS_REPORT_ORDER.indexOf(b.id));
+  const gptEditor = gptEditorFields({ clientId: o.clientId, clientSecret: o.clientSecret, authUrl: o.authUrl, tokenUrl: o.tokenUrl, scope: o.scope, method: ctx.s.method, gptId: o.gptId });
+  return { ...buildReport('actions', o.apiUrl ?? o.authUrl, startedAt, results, { requests: o.http.requestCount, login: o.login }), gptEditor };
+}
