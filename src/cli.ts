@@ -54,6 +54,19 @@ export function buildProgram(run: (cmd: Command, action: Action, args: unknown[]
     });
 
   program
+    .command('callbacks')
+    .description('read or patch the callback (redirect) URLs of an OAuth app on a provider')
+    .argument('<action>', 'list, add or remove')
+    .addOption(new Option('--provider <name>', 'the provider').choices(['clerk', 'auth0', 'stytch', 'supabase']))
+    .option('--app <ref>', 'the app: its id or client id (or exact name)')
+    .option('--gpt-id <id>', 'add/remove both ChatGPT callback URLs of this GPT (g-…)')
+    .option('--url <url...>', 'a redirect URL to add/remove (https, or http on loopback); repeatable')
+    .option('--dry-run', 'show the change without making it')
+    .action(function (this: Command, action: string) {
+      run(this, async (io, _a, opts) => (await import('./commands/callbacks.js')).run(io, { ...opts, action } as never), [action]);
+    });
+
+  program
     .command('sandbox')
     .description('start the embedded reference authorization server + protected MCP resource on loopback')
     .option('--port <port>', 'port on 127.0.0.1 (default: a free one)', '0')
@@ -99,7 +112,14 @@ export function reportError(io: IO, err: unknown): number {
     if (io.debug && err.stack) io.stderr.write(`${redact(err.stack)}\n`);
     return err.exitCode;
   }
-  const e = err as Error;
+  const e = err as Error & { hint?: string; code?: string; provider?: string };
+  if (e?.name === 'ProviderError') {
+    if (io.json) io.stdout.write(`${JSON.stringify({ error: { code: e.code ?? 'provider_error', provider: e.provider, message: redact(e.message), hint: e.hint ? redact(e.hint) : undefined } })}\n`);
+    io.stderr.write(`Error: ${e.provider}: ${redact(e.message)}\n`);
+    if (e.hint) io.stderr.write(`${redact(e.hint)}\n`);
+    if (io.debug && e.stack) io.stderr.write(`${redact(e.stack)}\n`);
+    return EXIT.failed;
+  }
   io.stderr.write(`Error: ${redact(e?.message ?? String(err))}\n`);
   if (io.debug && e?.stack) io.stderr.write(`${redact(e.stack)}\n`);
   else io.stderr.write('Run again with --debug for details.\n');

@@ -1,0 +1,72 @@
+/** `gpt-oauth callbacks list|add|remove`: read or patch an OAuth app's redirect URIs. */
+import { UsageError, EXIT } from '../errors.js';
+import type { IO } from '../ui/io.js';
+import { HttpClient } from '../http/client.js';
+import { redact } from '../http/redact.js';
+import { safeText, style } from '../ui/style.js';
+import { VERSION } from '../version.js';
+
+export interface CallbacksOptions {
+  action: string;
+  provider?: string;
+  app?: string;
+  gptId?: string;
+  url?: string[];
+  dryRun?: boolean;
+}
+
+export async function run(io: IO, o: CallbacksOptions): Promise<number> {
+  if (!['list', 'add', 'remove'].includes(o.action)) throw new UsageError(`unknown action "${o.action}"; use list, add or remove`);
+  if (!o.provider) throw new UsageError('missing --provider (clerk, auth0, stytch or supabase)');
+  if (!o.app) throw new UsageError('missing --app (the app id or client id on the provider)');
+  const urls: string[] = [];
+  if (o.gptId) {
+    const { parseGptId, gptCallbackUrls } = await import('../actions/gpt.js');
+    const cb = gptCallbackUrls(parseGptId(o.gptId));
+    urls.push(cb.chatgpt, cb.openai);
+  }
+  urls.push(...(o.url ?? []));
+  const { validateRedirectUri, updateRedirects } = await import('../providers/ops.js');
+  for (const u of urls) {
+    const problem = validateRedirectUri(u);
+    if (problem) throw new UsageError(`--url ${problem}`);
+  }
+  if (o.action !== 'list' && !urls.length) throw new UsageError(`callbacks ${o.action} needs --gpt-id g-… or --url URL`);
+
+  const http = new HttpClient({ timeoutMs: 20_000, maxBytes: 4 * 1024 * 1024, userAgent: `gpt-oauth/${VERSION}` });
+  try {
+    const { loadProvider } = await import('../providers/index.js');
+    const adapter = await loadProvider(o.provider, io.env, http);
+    const plan = await updateRedirects(adapter, o.app, o.action === 'add' ? urls : [], o.action === 'remove' ? urls : [], o.action === 'list' || !!o.dryRun);
+    const result = {
+      provider: adapter.name,
+      app: { id: plan.app.id, clientId: plan.app.clientId, name: plan.app.name },
+      action: o.action,
+      dryRun: !!o.dryRun,
+      changed: o.action !== 'list' && plan.changed && !o.dryRun,
+      before: plan.before,
+      after: plan.after,
+      added: plan.added,
+      removed: plan.removed,
+    };
+    if (io.json) {
+      io.stdout.write(`${redact(JSON.stringify(result, null, 2))}\n`);
+      return EXIT.ok;
+    }
+    const st = style(io.colorStdout);
+    const lines = [`${st.bold(`${adapter.name} app ${safeText(plan.app.name, 120)}`)} (client id ${safeText(plan.app.clientId, 120)})`];
+    if (o.action === 'list') {
+      lines.push(...(plan.before.length ? plan.before.map((u) => `  ${safeText(u, 500)}`) : ['  (no redirect URIs)']));
+    } else {
+      for (const u of plan.after) lines.push(plan.added.includes(u) ? st.green(`+ ${u}`) : `  ${safeText(u, 500)}`);
+      for (const u of plan.removed) lines.push(st.red(`- ${u}`));
+      lines.push(!plan.changed ? 'Nothing to change: the redirect URIs are already as asked.'
+        : o.dryRun ? `Dry run: ${plan.added.length} to add, ${plan.removed.length} to remove; nothing was changed.`
+          : `Updated: ${plan.added.length} added, ${plan.removed.length} removed.`);
+    }
+    io.stdout.write(`${redact(lines.join('\n'))}\n`);
+    return EXIT.ok;
+  } finally {
+    await http.close();
+  }
+}

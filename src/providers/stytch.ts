@@ -1,0 +1,126 @@
+/**
+ * Stytch Connected Apps (project API, HTTP Basic project_id:secret). Credentials: STYTCH_PROJECT_ID,
+ * STYTCH_SECRET; location: STYTCH_API_URL (default by project id: test.stytch.com or api.stytch.com).
+ * The DCR toggle and the authorization URL live in the workspace Management API or the dashboard.
+ */
+import type { HttpClient } from '../http/client.js';
+import { registerSecret } from '../http/redact.js';
+import { ProviderHttp } from './http.js';
+import { apiOrigin, requireEnv } from './env.js';
+import { ProviderError, type AppSpec, type OAuthApp, type ProviderAdapter, type SettingChange } from './types.js';
+
+interface ConnectedApp { client_id: string; client_name: string; client_type: string; redirect_urls?: string[]; access_token_custom_audience?: string; client_secret?: string }
+
+export class StytchAdapter implements ProviderAdapter {
+  readonly name = 'stytch' as const;
+  private readonly api: ProviderHttp;
+  private readonly base: string;
+  private readonly projectId: string;
+
+  constructor(private readonly env: NodeJS.ProcessEnv, http: HttpClient) {
+    this.projectId = requireEnv(env, 'STYTCH_PROJECT_ID', 'the project id under Project settings, e.g. project-test-…');
+    const secret = requireEnv(env, 'STYTCH_SECRET', 'a project secret under API keys');
+    const def = this.projectId.startsWith('project-live-') ? 'https://api.stytch.com' : 'https://test.stytch.com';
+    this.base = apiOrigin(env.STYTCH_API_URL ?? def, 'STYTCH_API_URL');
+    const basic = Buffer.from(`${this.projectId}:${secret}`).toString('base64');
+    this.api = new ProviderHttp({
+      provider: 'stytch',
+      http,
+      baseUrl: this.base,
+      headers: () => ({ authorization: `Basic ${basic}` }),
+      parseError: (_s, body) => {
+        const b = body as { error_type?: string; error_message?: string } | undefined;
+        return { code: b?.error_type, message: b?.error_message };
+      },
+      authHint: () => 'STYTCH_PROJECT_ID and STYTCH_SECRET were refused: use a secret of the same project and environment (test secrets for project-test-…, live for project-live-…).',
+    });
+  }
+
+  private toApp(a: ConnectedApp): OAuthApp {
+    return { id: a.client_id, clientId: a.client_id, name: a.client_name, redirectUris: a.redirect_urls ?? [], public: a.client_type.endsWith('_public') };
+  }
+
+  async checkCredentials() {
+    await this.api.call('POST', '/v1/connected_apps/clients/search', { json: { limit: 1 }, what: 'listing Connected Apps' });
+    const mgmt = this.env.STYTCH_WORKSPACE_KEY_ID && this.env.STYTCH_WORKSPACE_KEY_SECRET;
+    return { account: `Stytch project ${this.projectId}`, allows: ['connected_apps', mgmt ? 'workspace management (keys present)' : 'no workspace keys: the DCR toggle is a dashboard step'] };
+  }
+
+  async findApp(ref: string): Promise<OAuthApp | undefined> {
+    if (ref.startsWith('connected-app-')) {
+      try {
+        return this.toApp((await this.api.call<{ connected_app: ConnectedApp }>('GET', `/v1/connected_apps/clients/${encodeURIComponent(ref)}`)).connected_app);
+      } catch (err) {
+        if (!(err instanceof ProviderError) || err.status !== 404) throw err;
+      }
+    }
+    let cursor: string | undefined;
+    for (let i = 0; i < 100; i++) {
+      const res = await this.api.call<{ connected_apps: ConnectedApp[]; results_metadata?: { next_cursor?: string | null } }>('POST', '/v1/connected_apps/clients/search', {
+        json: cursor ? { limit: 1000, cursor } : { limit: 1000 }, what: 'searching Connected Apps',
+      });
+      const hit = res.connected_apps.find((a) => a.client_id === ref || a.client_name === ref);
+      if (hit) return this.toApp(hit);
+      cursor = res.results_metadata?.next_cursor ?? undefined;
+      if (!cursor) return undefined;
+    }
+    return undefined;
+  }
+
+  async createApp(spec: AppSpec) {
+    const res = await this.api.call<{ connected_app: ConnectedApp }>('POST', '/v1/connected_apps/clients', {
+      what: 'creating the Connected App',
+      json: {
+        // GPT Actions: confidential; ChatGPT Apps with a predefined client: public with PKCE.
+        client_type: spec.target === 'actions' ? 'third_party' : 'third_party_public',
+        client_name: spec.name,
+        redirect_urls: spec.redirectUris,
+        ...(spec.resource ? { access_token_custom_audience: spec.resource } : {}),
+      },
+    });
+    const secret = res.connected_app.client_secret;
+    if (secret) registerSecret(secret, 'client_secret');
+    return { app: this.toApp(res.connected_app), clientSecret: secret };
+  }
+
+  async setRedirectUris(app: OAuthApp, uris: string[]) {
+    const res = await this.api.call<{ connected_app: ConnectedApp }>('PUT', `/v1/connected_apps/clients/${encodeURIComponent(app.id)}`, { json: { redirect_urls: uris }, what: 'updating the redirect URLs' });
+    return this.toApp(res.connected_app);
+  }
+
+  async rotateSecret(app: OAuthApp) {
+    const start = await this.api.call<{ connected_app?: { next_client_secret?: string } }>('POST', `/v1/connected_apps/clients/${encodeURIComponent(app.id)}/secrets/rotate/start`, { what: 'starting the secret rotation' });
+    const next = start.connected_app?.next_client_secret;
+    if (!next) throw new ProviderError('stytch', 'the new secret was not returned');
+    registerSecret(next, 'client_secret');
+    await this.api.call('POST', `/v1/connected_apps/clients/${encodeURIComponent(app.id)}/secrets/rotate`, { what: 'completing the secret rotation' });
+    return next;
+  }
+
+  async issuer() {
+    const domain = this.env.STYTCH_DOMAIN;
+    if (domain) {
+      const issuer = apiOrigin(domain, 'STYTCH_DOMAIN');
+      return { issuer, discoveryUrl: `${issuer}/.well-known/oauth-authorization-server` };
+    }
+    const issuer = `${this.base}/v1/public/${this.projectId}`;
+    return { issuer, discoveryUrl: `${issuer}/.well-known/openid-configuration` };
+  }
+
+  async enableChatGpt(spec: AppSpec, app?: OAuthApp): Promise<SettingChange[]> {
+    const changes: SettingChange[] = [];
+    if (app && spec.resource) {
+      const cur = (await this.api.call<{ connected_app: ConnectedApp }>('GET', `/v1/connected_apps/clients/${encodeURIComponent(app.id)}`)).connected_app;
+      if (cur.access_token_custom_audience === spec.resource) changes.push({ setting: 'access_token_custom_audience', to: spec.resource, status: 'already' });
+      else {
+        await this.api.call('PUT', `/v1/connected_apps/clients/${encodeURIComponent(app.id)}`, { json: { access_token_custom_audience: spec.resource }, what: 'setting the token audience' });
+        changes.push({ setting: 'access_token_custom_audience', from: cur.access_token_custom_audience, to: spec.resource, status: 'changed', note: 'by default Stytch tokens carry the client id as audience' });
+      }
+    }
+    if (spec.target === 'apps') {
+      changes.push({ setting: 'Dynamic Client Registration', to: true, status: 'manual', dashboardUrl: 'https://stytch.com/dashboard/connected-apps', note: 'turn it on under Connected Apps (or with workspace keys through the Management API)' });
+      changes.push({ setting: 'authorization URL', to: 'your app\'s consent page', status: 'manual', dashboardUrl: 'https://stytch.com/dashboard/connected-apps', note: 'Stytch sends users to a page your app hosts' });
+    }
+    return changes;
+  }
+}

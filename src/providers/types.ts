@@ -1,0 +1,65 @@
+/**
+ * One interface for every provider. Adapters never print; they return data or throw
+ * ProviderError. Everything `init` and `callbacks` do on a provider goes through this.
+ */
+export type ProviderName = 'clerk' | 'auth0' | 'stytch' | 'supabase';
+export const PROVIDERS: ProviderName[] = ['clerk', 'auth0', 'stytch', 'supabase'];
+
+export interface OAuthApp {
+  /** The provider's own id of the app (Clerk `oa_…`, Auth0/Stytch/Supabase: the client id). */
+  id: string;
+  clientId: string;
+  name: string;
+  redirectUris: string[];
+  public: boolean;
+}
+
+/** What ChatGPT needs from an app. */
+export interface AppSpec {
+  name: string;
+  target: 'actions' | 'apps';
+  redirectUris: string[];
+  scopes?: string[];
+  /** The MCP URL (apps) or API URL (actions), used as audience where the provider supports it. */
+  resource?: string;
+}
+
+/** A provider setting the adapter changed, found already right, or can only report. */
+export interface SettingChange {
+  setting: string;
+  to: unknown;
+  from?: unknown;
+  status: 'changed' | 'already' | 'manual';
+  /** For `manual`: where in the dashboard to change it. */
+  dashboardUrl?: string;
+  note?: string;
+}
+
+export interface ProviderAdapter {
+  readonly name: ProviderName;
+  /** Check the credentials; say what they allow. */
+  checkCredentials(): Promise<{ account: string; allows: string[] }>;
+  /** Find an app by its id, its client id or its exact name. */
+  findApp(ref: string): Promise<OAuthApp | undefined>;
+  createApp(spec: AppSpec): Promise<{ app: OAuthApp; clientSecret?: string }>;
+  /** Replace the redirect URIs with exactly `uris` (callers merge first). */
+  setRedirectUris(app: OAuthApp, uris: string[]): Promise<OAuthApp>;
+  rotateSecret(app: OAuthApp): Promise<string>;
+  issuer(app?: OAuthApp): Promise<{ issuer: string; discoveryUrl: string }>;
+  /** Switch on what ChatGPT needs (DCR, audience, JWT tokens…), idempotently. */
+  enableChatGpt(spec: AppSpec, app?: OAuthApp): Promise<SettingChange[]>;
+}
+
+/** A failed provider call, with the provider's own error code and what to do about it. */
+export class ProviderError extends Error {
+  constructor(
+    readonly provider: ProviderName,
+    message: string,
+    readonly status?: number,
+    readonly code?: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'ProviderError';
+  }
+}
