@@ -17,7 +17,7 @@ function importsOf(args: string[]): string[] {
 }
 
 describe('fast start', () => {
-  for (const args of [['--help'], ['doctor', '--help'], ['sandbox', '--help'], ['--version']]) {
+  for (const args of [['--help'], ['doctor', '--help'], ['sandbox', '--help'], ['callbacks', '--help'], ['--version']]) {
     it(`\`gpt-oauth ${args.join(' ')}\` loads no OAuth, sandbox, prompt or provider code`, () => {
       const urls = importsOf(args);
       expect(urls.some((u) => u.includes('commander'))).toBe(true); // the trace works

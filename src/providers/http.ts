@@ -27,18 +27,19 @@ const IDEMPOTENT = new Set(['GET', 'PUT', 'DELETE', 'HEAD']);
 export class ProviderHttp {
   constructor(private readonly o: ProviderHttpOptions) {}
 
-  async call<T = Record<string, unknown>>(method: string, path: string, opts: { json?: unknown; query?: Record<string, string | number | boolean | undefined>; what?: string } = {}): Promise<T> {
+  async call<T = Record<string, unknown>>(method: string, path: string, opts: { json?: unknown; query?: Record<string, string | number | boolean | undefined>; what?: string; /** A read sent as POST (search). */ idempotent?: boolean } = {}): Promise<T> {
     const url = new URL(this.o.baseUrl.replace(/\/$/, '') + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const maxRetries = this.o.maxRetries ?? 4;
     const sleep = this.o.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
     const what = opts.what ?? `${method} ${path}`;
+    const retryable = opts.idempotent ?? IDEMPOTENT.has(method);
     for (let attempt = 0; ; attempt++) {
       let res: HttpResponse;
       try {
         res = await this.o.http.send({ method, url, headers: { accept: 'application/json', ...(await this.o.headers()) }, json: opts.json });
       } catch (err) {
-        if (err instanceof HttpFailure && IDEMPOTENT.has(method) && attempt < maxRetries && err.kind !== 'bad-url') {
+        if (err instanceof HttpFailure && retryable && attempt < maxRetries && err.kind !== 'bad-url') {
           await sleep(backoff(attempt));
           continue;
         }
@@ -50,7 +51,7 @@ export class ProviderHttp {
         await sleep(Math.min(rateLimitWait(res), this.o.maxWaitMs ?? 30_000));
         continue;
       }
-      if (res.status >= 500 && IDEMPOTENT.has(method) && attempt < maxRetries) {
+      if (res.status >= 500 && retryable && attempt < maxRetries) {
         await sleep(backoff(attempt));
         continue;
       }

@@ -41,7 +41,7 @@ export class StytchAdapter implements ProviderAdapter {
   }
 
   async checkCredentials() {
-    await this.api.call('POST', '/v1/connected_apps/clients/search', { json: { limit: 1 }, what: 'listing Connected Apps' });
+    await this.api.call('POST', '/v1/connected_apps/clients/search', { json: { limit: 1 }, what: 'listing Connected Apps', idempotent: true });
     const mgmt = this.env.STYTCH_WORKSPACE_KEY_ID && this.env.STYTCH_WORKSPACE_KEY_SECRET;
     return { account: `Stytch project ${this.projectId}`, allows: ['connected_apps', mgmt ? 'workspace management (keys present)' : 'no workspace keys: the DCR toggle is a dashboard step'] };
   }
@@ -57,7 +57,7 @@ export class StytchAdapter implements ProviderAdapter {
     let cursor: string | undefined;
     for (let i = 0; i < 100; i++) {
       const res = await this.api.call<{ connected_apps: ConnectedApp[]; results_metadata?: { next_cursor?: string | null } }>('POST', '/v1/connected_apps/clients/search', {
-        json: cursor ? { limit: 1000, cursor } : { limit: 1000 }, what: 'searching Connected Apps',
+        json: cursor ? { limit: 1000, cursor } : { limit: 1000 }, what: 'searching Connected Apps', idempotent: true,
       });
       const hit = res.connected_apps.find((a) => a.client_id === ref || a.client_name === ref);
       if (hit) return this.toApp(hit);
@@ -89,11 +89,11 @@ export class StytchAdapter implements ProviderAdapter {
   }
 
   async rotateSecret(app: OAuthApp) {
-    const start = await this.api.call<{ connected_app?: { next_client_secret?: string } }>('POST', `/v1/connected_apps/clients/${encodeURIComponent(app.id)}/secrets/rotate/start`, { what: 'starting the secret rotation' });
+    const start = await this.api.call<{ connected_app?: { next_client_secret?: string } }>('POST', `/v1/connected_apps/clients/${encodeURIComponent(app.id)}/secrets/rotate/start`, { json: {}, what: 'starting the secret rotation' });
     const next = start.connected_app?.next_client_secret;
     if (!next) throw new ProviderError('stytch', 'the new secret was not returned');
     registerSecret(next, 'client_secret');
-    await this.api.call('POST', `/v1/connected_apps/clients/${encodeURIComponent(app.id)}/secrets/rotate`, { what: 'completing the secret rotation' });
+    await this.api.call('POST', `/v1/connected_apps/clients/${encodeURIComponent(app.id)}/secrets/rotate`, { json: {}, what: 'completing the secret rotation' });
     return next;
   }
 

@@ -1,0 +1,76 @@
+/** Stytch project API fake (Connected Apps clients), HTTP Basic project_id:secret. */
+import { randomBytes } from 'node:crypto';
+import { loadFixture, ProviderFake } from '../provider-fake.js';
+
+export const STYTCH = { projectId: 'project-test-00000000-fake-4000-8000-000000000000', secret: 'secret-test-fakeStytchSecret0123456789=' };
+
+export async function startStytchFake(): Promise<{ fake: ProviderFake; state: { apps: Map<string, Record<string, unknown>> }; env: Record<string, string> }> {
+  const state = { apps: new Map<string, Record<string, unknown>>() };
+  const rid = () => `request-id-test-${randomBytes(6).toString('hex')}`;
+  const err = (status: number, code: string, message: string) => ({ status_code: status, request_id: rid(), error_type: code, error_message: message, error_url: 'https://stytch.com/docs/api/errors' });
+  const view = (a: Record<string, unknown>) => {
+    const { client_secret: _s, next_client_secret: _n, ...rest } = a;
+    return rest;
+  };
+  const basic = `Basic ${Buffer.from(`${STYTCH.projectId}:${STYTCH.secret}`).toString('base64')}`;
+  const fake = new ProviderFake({
+    fixtures: [{ fixture: loadFixture('stytch'), prefix: '' }],
+    authorize: (h) => h.authorization === basic,
+    error: err,
+    handlers: {
+      'POST /v1/connected_apps/clients': ({ body }) => {
+        if (!['first_party', 'first_party_public', 'third_party', 'third_party_public'].includes(body.client_type)) return { status: 400, body: err(400, 'invalid_client_type', 'client_type is invalid') };
+        const id = `connected-app-test-${randomBytes(8).toString('hex')}`;
+        const confidential = !String(body.client_type).endsWith('_public');
+        const app: Record<string, unknown> = {
+          client_id: id, client_name: body.client_name ?? '', client_description: body.client_description ?? '', status: 'active',
+          full_access_allowed: false, client_type: body.client_type, redirect_urls: body.redirect_urls ?? [], access_token_expiry_minutes: 60,
+          access_token_template_content: '', post_logout_redirect_urls: [], bypass_consent_for_offline_access: false, creation_method: 'api',
+          ...(body.access_token_custom_audience ? { access_token_custom_audience: body.access_token_custom_audience } : {}),
+        };
+        if (confidential) { app.client_secret = `stytch_client_secret_${randomBytes(16).toString('hex')}`; app.client_secret_last_four = String(app.client_secret).slice(-4); }
+        state.apps.set(id, app);
+        return { status: 200, body: { request_id: rid(), status_code: 200, connected_app: app } };
+      },
+      'GET /v1/connected_apps/clients/{client_id}': ({ params }) => {
+        const a = state.apps.get(params.client_id!);
+        return a ? { status: 200, body: { request_id: rid(), status_code: 200, connected_app: view(a) } } : { status: 404, body: err(404, 'connected_app_not_found', 'Connected App not found') };
+      },
+      'PUT /v1/connected_apps/clients/{client_id}': ({ params, body }) => {
+        const a = state.apps.get(params.client_id!);
+        if (!a) return { status: 404, body: err(404, 'connected_app_not_found', 'Connected App not found') };
+        if ('client_type' in body) return { status: 400, body: err(400, 'invalid_argument', 'Cannot update Client Type') };
+        Object.assign(a, body);
+        return { status: 200, body: { request_id: rid(), status_code: 200, connected_app: view(a) } };
+      },
+      'DELETE /v1/connected_apps/clients/{client_id}': ({ params }) => {
+        state.apps.delete(params.client_id!);
+        return { status: 200, body: { request_id: rid(), client_id: params.client_id, status_code: 200 } };
+      },
+      'POST /v1/connected_apps/clients/search': ({ body }) => {
+        const all = [...state.apps.values()];
+        const start = Number(body?.cursor ?? 0);
+        const limit = Number(body?.limit ?? 100);
+        const page = all.slice(start, start + limit);
+        const next = start + limit < all.length ? String(start + limit) : undefined;
+        // The documented next_cursor is a string: absent on the last page.
+        return { status: 200, body: { request_id: rid(), status_code: 200, connected_apps: page.map(view), results_metadata: { total: all.length, ...(next ? { next_cursor: next } : {}) } } };
+      },
+      'POST /v1/connected_apps/clients/{client_id}/secrets/rotate/start': ({ params }) => {
+        const a = state.apps.get(params.client_id!);
+        if (!a) return { status: 404, body: err(404, 'connected_app_not_found', 'Connected App not found') };
+        a.next_client_secret = `stytch_client_secret_${randomBytes(16).toString('hex')}`;
+        return { status: 200, body: { request_id: rid(), status_code: 200, connected_app: { ...view(a), next_client_secret: a.next_client_secret } } };
+      },
+      'POST /v1/connected_apps/clients/{client_id}/secrets/rotate': ({ params }) => {
+        const a = state.apps.get(params.client_id!);
+        if (!a?.next_client_secret) return { status: 400, body: err(400, 'no_rotation_in_progress', 'start a rotation first') };
+        a.client_secret = a.next_client_secret;
+        delete a.next_client_secret;
+        return { status: 200, body: { request_id: rid(), status_code: 200, connected_app: view(a) } };
+      },
+    },
+  });
+  await fake.start();
+  return { fake, state, env: { STYTCH_PROJECT_ID: STYTCH.projectId, STYTCH_SECRET: STYTCH.secret, STYTCH_API_URL: fake.origin } };
+}
