@@ -32,6 +32,7 @@ const PROVIDERS = {
       ['get', '/resource-servers'], ['post', '/resource-servers'],
       ['get', '/client-grants'], ['post', '/client-grants'],
       ['get', '/tenants/settings'], ['patch', '/tenants/settings'],
+      ['get', '/connections'], ['patch', '/connections/{id}'],
     ],
   },
   stytch: {
@@ -41,6 +42,13 @@ const PROVIDERS = {
       ['put', '/v1/connected_apps/clients/{client_id}'], ['delete', '/v1/connected_apps/clients/{client_id}'],
       ['post', '/v1/connected_apps/clients/search'],
       ['post', '/v1/connected_apps/clients/{client_id}/secrets/rotate/start'], ['post', '/v1/connected_apps/clients/{client_id}/secrets/rotate'],
+    ],
+  },
+  'stytch-management': {
+    file: 'stytch-management-api.yml',
+    ops: [
+      ['get', '/pwa/v3/projects'], ['get', '/pwa/v3/projects/:project_slug/environments'],
+      ['patch', '/pwa/v3/projects/:project_slug/environments/:environment_slug'],
     ],
   },
   'supabase-management': {
@@ -97,7 +105,8 @@ for (const [name, p] of Object.entries(PROVIDERS)) {
     }
     return {
       method: method.toUpperCase(),
-      path,
+      // The Stytch Management document writes path parameters Express-style (:slug).
+      path: path.replace(/:([A-Za-z_]+)/g, '{$1}'),
       operationId: op.operationId,
       parameters: inline(doc, [...(item.parameters ?? []), ...(op.parameters ?? [])]).map((x) => ({ name: x.name, in: x.in, required: !!x.required, schema: x.schema })),
       requestBody: body ? { required: !!body.required, schema: body.content?.['application/json']?.schema ?? null } : null,

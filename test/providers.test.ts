@@ -190,6 +190,13 @@ describe('provider specifics', () => {
     expect(again.filter((c) => c.status === 'changed')).toEqual([]);
     expect(again.find((c) => c.status === 'manual')?.dashboardUrl).toMatch(/manage\.auth0\.com/);
     expect((await a.issuer()).issuer.endsWith('/')).toBe(true);
+    // Naming the login connection lets the adapter promote it to domain level, once.
+    const promoted = await a.enableChatGpt({ ...s, connection: 'google-oauth2' });
+    expect(promoted.find((c) => c.setting.startsWith('domain-level'))?.status).toBe('changed');
+    expect(f.state.connections.find((c) => c.name === 'google-oauth2')?.is_domain_connection).toBe(true);
+    expect(f.state.connections.find((c) => c.name === 'Username-Password-Authentication')?.is_domain_connection).toBe(false);
+    expect((await a.enableChatGpt({ ...s, connection: 'google-oauth2' })).find((c) => c.setting.startsWith('domain-level'))?.status).toBe('already');
+    await expect(a.enableChatGpt({ ...s, connection: 'nope' })).rejects.toThrow(/no connection named "nope"/);
   });
 
   it('auth0: a GPT Action app is a confidential regular web app posting its secret', async () => {
@@ -229,5 +236,16 @@ describe('provider specifics', () => {
     const changes = await a.enableChatGpt({ name: 'connector', target: 'apps', redirectUris: [], resource: 'https://api.example.com/mcp/v2' }, con.app);
     expect(changes.find((c) => c.setting === 'access_token_custom_audience')?.status).toBe('changed');
     expect(changes.find((c) => c.setting === 'Dynamic Client Registration')?.status).toBe('manual');
+  });
+
+  it('stytch: with workspace keys, turns on DCR and sets the authorization URL on the right environment', async () => {
+    const f = await startStytchFake();
+    current = { fake: f.fake, env: f.env, remote: () => [] };
+    const a = await loadProvider('stytch', f.workspaceEnv, http());
+    const s: AppSpec = { name: 'c', target: 'apps', redirectUris: [], authorizationUrl: 'https://app.example.com/oauth/authorize' };
+    const changes = await a.enableChatGpt(s);
+    expect(changes.filter((c) => c.status === 'changed').map((c) => c.setting).sort()).toEqual(['idp_authorization_url', 'idp_dynamic_client_registration_enabled']);
+    expect(f.state.environment).toMatchObject({ idp_dynamic_client_registration_enabled: true, idp_authorization_url: 'https://app.example.com/oauth/authorize' });
+    expect((await a.enableChatGpt(s)).filter((c) => c.status === 'changed')).toEqual([]);
   });
 });

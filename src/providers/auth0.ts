@@ -160,8 +160,21 @@ export class Auth0Adapter implements ProviderAdapter {
           changes.push({ setting: 'client grant for third-party (DCR) clients', to: spec.resource, status: 'changed' });
         }
       }
-      changes.push({ setting: 'domain-level login connection', to: true, status: 'manual', dashboardUrl: 'https://manage.auth0.com/#/connections', note: 'DCR clients can only use domain-level connections: enable "Promote Connection to Domain Level" on the connection your users sign in with' });
+      changes.push(await this.promoteConnection(spec.connection));
     }
     return changes;
+  }
+
+  /** DCR (third-party) clients can only use domain-level connections. */
+  private async promoteConnection(name: string | undefined): Promise<SettingChange> {
+    const setting = 'domain-level login connection';
+    const dashboardUrl = 'https://manage.auth0.com/#/connections';
+    if (!name) return { setting, to: true, status: 'manual', dashboardUrl, note: 'DCR clients can only use domain-level connections: enable "Promote Connection to Domain Level" on the connection your users sign in with (or name it so gpt-oauth can)' };
+    const found = await this.api.call<{ id: string; name: string; is_domain_connection?: boolean }[]>('GET', '/connections', { query: { name, fields: 'id,name,is_domain_connection', include_fields: true }, what: 'looking up the connection' });
+    const c = found.find((x) => x.name === name);
+    if (!c) throw new ProviderError('auth0', `no connection named "${name}" in the tenant`, 404, 'inexistent_connection', 'Check Authentication → Database / Social for the exact connection name (e.g. Username-Password-Authentication, google-oauth2).');
+    if (c.is_domain_connection) return { setting: `${setting} (${name})`, to: true, status: 'already' };
+    await this.api.call('PATCH', `/connections/${encodeURIComponent(c.id)}`, { json: { is_domain_connection: true }, what: 'promoting the connection to domain level' });
+    return { setting: `${setting} (${name})`, from: false, to: true, status: 'changed' };
   }
 }

@@ -16,6 +16,7 @@ export class StytchAdapter implements ProviderAdapter {
   private readonly api: ProviderHttp;
   private readonly base: string;
   private readonly projectId: string;
+  private readonly mgmt?: ProviderHttp;
 
   constructor(private readonly env: NodeJS.ProcessEnv, http: HttpClient) {
     this.projectId = requireEnv(env, 'STYTCH_PROJECT_ID', 'the project id under Project settings, e.g. project-test-…');
@@ -34,6 +35,34 @@ export class StytchAdapter implements ProviderAdapter {
       },
       authHint: () => 'STYTCH_PROJECT_ID and STYTCH_SECRET were refused: use a secret of the same project and environment (test secrets for project-test-…, live for project-live-…).',
     });
+    const keyId = env.STYTCH_WORKSPACE_KEY_ID;
+    const keySecret = env.STYTCH_WORKSPACE_KEY_SECRET;
+    if (keyId && keySecret) {
+      registerSecret(keySecret, 'STYTCH_WORKSPACE_KEY_SECRET');
+      const wbasic = Buffer.from(`${keyId}:${keySecret}`).toString('base64');
+      this.mgmt = new ProviderHttp({
+        provider: 'stytch',
+        http,
+        baseUrl: apiOrigin(env.STYTCH_MANAGEMENT_API_URL ?? 'https://management.stytch.com', 'STYTCH_MANAGEMENT_API_URL'),
+        headers: () => ({ authorization: `Basic ${wbasic}` }),
+        parseError: (_s, body) => {
+          const b = body as { error_type?: string; error_message?: string } | undefined;
+          return { code: b?.error_type, message: b?.error_message };
+        },
+        authHint: () => 'STYTCH_WORKSPACE_KEY_ID/STYTCH_WORKSPACE_KEY_SECRET were refused: create a workspace management key under Workspace settings → Management API.',
+      });
+    }
+  }
+
+  /** The project and environment slugs of STYTCH_PROJECT_ID, through the workspace Management API. */
+  private async environment(): Promise<{ project: string; env: string; current: Record<string, unknown> }> {
+    const projects = await this.mgmt!.call<{ projects: { project_slug: string }[] }>('GET', '/pwa/v3/projects', { what: 'listing workspace projects' });
+    for (const p of projects.projects) {
+      const envs = await this.mgmt!.call<{ environments: Record<string, unknown>[] }>('GET', `/pwa/v3/projects/${encodeURIComponent(p.project_slug)}/environments`, { what: 'listing environments' });
+      const e = envs.environments.find((x) => x.project_id === this.projectId);
+      if (e) return { project: p.project_slug, env: String(e.environment_slug), current: e };
+    }
+    throw new ProviderError('stytch', `no environment of the workspace has project id ${this.projectId}`, 404, 'not_found', 'Use workspace keys of the workspace that owns STYTCH_PROJECT_ID.');
   }
 
   private toApp(a: ConnectedApp): OAuthApp {
@@ -117,10 +146,24 @@ export class StytchAdapter implements ProviderAdapter {
         changes.push({ setting: 'access_token_custom_audience', from: cur.access_token_custom_audience, to: spec.resource, status: 'changed', note: 'by default Stytch tokens carry the client id as audience' });
       }
     }
-    if (spec.target === 'apps') {
-      changes.push({ setting: 'Dynamic Client Registration', to: true, status: 'manual', dashboardUrl: 'https://stytch.com/dashboard/connected-apps', note: 'turn it on under Connected Apps (or with workspace keys through the Management API)' });
-      changes.push({ setting: 'authorization URL', to: 'your app\'s consent page', status: 'manual', dashboardUrl: 'https://stytch.com/dashboard/connected-apps', note: 'Stytch sends users to a page your app hosts' });
+    const dashboardUrl = 'https://stytch.com/dashboard/connected-apps';
+    const want: Record<string, unknown> = {};
+    if (spec.target === 'apps') want.idp_dynamic_client_registration_enabled = true;
+    if (spec.authorizationUrl) want.idp_authorization_url = spec.authorizationUrl;
+    if (!this.mgmt) {
+      if (spec.target === 'apps') changes.push({ setting: 'Dynamic Client Registration', to: true, status: 'manual', dashboardUrl, note: 'turn it on under Connected Apps, or set STYTCH_WORKSPACE_KEY_ID and STYTCH_WORKSPACE_KEY_SECRET so gpt-oauth can' });
+      changes.push({ setting: 'authorization URL', to: spec.authorizationUrl ?? 'your app\'s consent page', status: 'manual', dashboardUrl, note: 'Stytch sends users to a page your app hosts' });
+      return changes;
     }
+    if (!Object.keys(want).length) return changes;
+    const { project, env, current } = await this.environment();
+    const patch: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(want)) {
+      if (current[k] === v) changes.push({ setting: k, to: v, status: 'already' });
+      else { patch[k] = v; changes.push({ setting: k, from: current[k], to: v, status: 'changed' }); }
+    }
+    if (Object.keys(patch).length) await this.mgmt.call('PATCH', `/pwa/v3/projects/${encodeURIComponent(project)}/environments/${encodeURIComponent(env)}`, { json: patch, what: 'updating the environment\'s Connected Apps settings' });
+    if (!spec.authorizationUrl && !current.idp_authorization_url) changes.push({ setting: 'authorization URL', to: 'your app\'s consent page', status: 'manual', dashboardUrl, note: 'Stytch sends users to a page your app hosts; give its URL so gpt-oauth can set it' });
     return changes;
   }
 }

@@ -22,6 +22,10 @@ export interface AppSpec {
   scopes?: string[];
   /** The MCP URL (apps) or API URL (actions), used as audience where the provider supports it. */
   resource?: string;
+  /** Auth0: the login connection to promote to domain level so DCR clients can use it. */
+  connection?: string;
+  /** Stytch: the URL of the authorization (consent) page your app hosts. */
+  authorizationUrl?: string;
 }
 
 /** A provider setting the adapter changed, found already right, or can only report. */

@@ -10,11 +10,13 @@ export interface Auth0State {
   grants: Record<string, unknown>[];
   settings: Record<string, unknown>;
   tokens: Set<string>;
+  connections: Record<string, unknown>[];
 }
 
 export async function startAuth0Fake(): Promise<{ fake: ProviderFake; state: Auth0State; env: Record<string, string> }> {
   const state: Auth0State = {
     clients: new Map(), resourceServers: [], grants: [], tokens: new Set(),
+    connections: [{ id: 'con_db0001', name: 'Username-Password-Authentication', strategy: 'auth0', is_domain_connection: false }, { id: 'con_goog01', name: 'google-oauth2', strategy: 'google-oauth2', is_domain_connection: false }],
     settings: { friendly_name: 'Fake tenant', flags: { enable_dynamic_client_registration: false }, resource_parameter_profile: 'audience' },
   };
   const err = (status: number, code: string, message: string) => ({ statusCode: status, error: status === 404 ? 'Not Found' : status === 401 ? 'Unauthorized' : 'Bad Request', message, errorCode: code });
@@ -95,6 +97,13 @@ export async function startAuth0Fake(): Promise<{ fake: ProviderFake; state: Aut
         const g = { id: `cgr_${randomBytes(8).toString('hex')}`, scope: [], ...body };
         state.grants.push(g);
         return { status: 201, body: g };
+      },
+      'GET /connections': ({ query }) => ({ status: 200, body: state.connections.filter((c) => !query.get('name') || c.name === query.get('name')) }),
+      'PATCH /connections/{id}': ({ params, body }) => {
+        const c = state.connections.find((x) => x.id === params.id);
+        if (!c) return { status: 404, body: err(404, 'inexistent_connection', 'The connection does not exist') };
+        Object.assign(c, body);
+        return { status: 200, body: c };
       },
       'GET /tenants/settings': () => ({ status: 200, body: state.settings }),
       'PATCH /tenants/settings': ({ body }) => {

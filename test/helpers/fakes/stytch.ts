@@ -2,10 +2,21 @@
 import { randomBytes } from 'node:crypto';
 import { loadFixture, ProviderFake } from '../provider-fake.js';
 
-export const STYTCH = { projectId: 'project-test-00000000-fake-4000-8000-000000000000', secret: 'secret-test-fakeStytchSecret0123456789=' };
+export const STYTCH = {
+  projectId: 'project-test-00000000-fake-4000-8000-000000000000',
+  secret: 'secret-test-fakeStytchSecret0123456789=',
+  workspaceKeyId: 'workspace-key-test-fake0001',
+  workspaceKeySecret: 'workspace-secret-fake-0123456789abcdef',
+};
 
-export async function startStytchFake(): Promise<{ fake: ProviderFake; state: { apps: Map<string, Record<string, unknown>> }; env: Record<string, string> }> {
-  const state = { apps: new Map<string, Record<string, unknown>>() };
+export async function startStytchFake(): Promise<{ fake: ProviderFake; state: { apps: Map<string, Record<string, unknown>>; environment: Record<string, unknown> }; env: Record<string, string>; workspaceEnv: Record<string, string> }> {
+  const environment: Record<string, unknown> = {
+    environment_slug: 'test', project_slug: 'todo-app', name: 'Test', oauth_callback_id: 'oauth-callback-test-fake', cross_org_passwords_enabled: false,
+    user_impersonation_enabled: false, zero_downtime_session_migration_url: '', use_custom_domain_in_magic_link_emails: false, user_lock_self_serve_enabled: false,
+    user_lock_threshold: 10, user_lock_ttl: 3600, idp_authorization_url: '', idp_dynamic_client_registration_enabled: false,
+    idp_dynamic_client_registration_access_token_template_content: '', project_id: STYTCH.projectId, type: 'TEST',
+  };
+  const state = { apps: new Map<string, Record<string, unknown>>(), environment };
   const rid = () => `request-id-test-${randomBytes(6).toString('hex')}`;
   const err = (status: number, code: string, message: string) => ({ status_code: status, request_id: rid(), error_type: code, error_message: message, error_url: 'https://stytch.com/docs/api/errors' });
   const view = (a: Record<string, unknown>) => {
@@ -13,11 +24,22 @@ export async function startStytchFake(): Promise<{ fake: ProviderFake; state: { 
     return rest;
   };
   const basic = `Basic ${Buffer.from(`${STYTCH.projectId}:${STYTCH.secret}`).toString('base64')}`;
+  const workspace = `Basic ${Buffer.from(`${STYTCH.workspaceKeyId}:${STYTCH.workspaceKeySecret}`).toString('base64')}`;
   const fake = new ProviderFake({
-    fixtures: [{ fixture: loadFixture('stytch'), prefix: '' }],
-    authorize: (h) => h.authorization === basic,
+    fixtures: [{ fixture: loadFixture('stytch'), prefix: '' }, { fixture: loadFixture('stytch-management'), prefix: '' }],
+    authorize: (h, path) => h.authorization === (path.startsWith('/pwa/') ? workspace : basic),
     error: err,
     handlers: {
+      'GET /pwa/v3/projects': () => ({ status: 200, body: { request_id: rid(), status_code: 200, projects: [{ project_slug: 'other-app', name: 'Other' }, { project_slug: 'todo-app', name: 'Todo' }] } }),
+      'GET /pwa/v3/projects/{project_slug}/environments': ({ params }) => ({
+        status: 200,
+        body: { request_id: rid(), status_code: 200, environments: params.project_slug === 'todo-app' ? [environment] : [] },
+      }),
+      'PATCH /pwa/v3/projects/{project_slug}/environments/{environment_slug}': ({ params, body }) => {
+        if (params.project_slug !== 'todo-app' || params.environment_slug !== 'test') return { status: 404, body: err(404, 'environment_not_found', 'Environment not found') };
+        Object.assign(environment, body);
+        return { status: 200, body: { request_id: rid(), status_code: 200, environment } };
+      },
       'POST /v1/connected_apps/clients': ({ body }) => {
         if (!['first_party', 'first_party_public', 'third_party', 'third_party_public'].includes(body.client_type)) return { status: 400, body: err(400, 'invalid_client_type', 'client_type is invalid') };
         const id = `connected-app-test-${randomBytes(8).toString('hex')}`;
@@ -72,5 +94,6 @@ export async function startStytchFake(): Promise<{ fake: ProviderFake; state: { 
     },
   });
   await fake.start();
-  return { fake, state, env: { STYTCH_PROJECT_ID: STYTCH.projectId, STYTCH_SECRET: STYTCH.secret, STYTCH_API_URL: fake.origin } };
+  const env = { STYTCH_PROJECT_ID: STYTCH.projectId, STYTCH_SECRET: STYTCH.secret, STYTCH_API_URL: fake.origin };
+  return { fake, state, env, workspaceEnv: { ...env, STYTCH_WORKSPACE_KEY_ID: STYTCH.workspaceKeyId, STYTCH_WORKSPACE_KEY_SECRET: STYTCH.workspaceKeySecret, STYTCH_MANAGEMENT_API_URL: fake.origin } };
 }
