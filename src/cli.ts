@@ -54,6 +54,30 @@ export function buildProgram(run: (cmd: Command, action: Action, args: unknown[]
     });
 
   program
+    .command('init')
+    .description('guided set-up: provision the OAuth app on your provider, write gpt-oauth.yaml, print what to paste into ChatGPT')
+    .addOption(new Option('--target <target>', 'what you connect to ChatGPT').choices(['actions', 'apps', 'both']))
+    .addOption(new Option('--provider <name>', 'the OAuth provider').choices(['clerk', 'auth0', 'stytch', 'supabase', 'custom', 'sandbox', 'firebase', 'privy']))
+    .option('--mcp-url <url>', 'apps: the MCP server URL as typed into ChatGPT')
+    .option('--api-url <url>', 'actions: a protected GET endpoint of the action\'s API')
+    .option('--gpt-id <id>', 'actions: the GPT id (g-…), when the GPT is saved')
+    .option('--app <ref>', 'actions: reuse this OAuth app (id or client id) instead of creating one')
+    .option('--name <name>', 'name of the OAuth app to create or reuse')
+    .option('--scopes <scopes>', 'scopes (space or comma separated)')
+    .option('--connection <name>', 'auth0: the login connection to promote to domain level for DCR clients')
+    .option('--authorization-url <url>', 'stytch: the URL of your app\'s authorization (consent) page')
+    .option('--templates <names>', 'files to write: github-actions, openapi-security, protected-resource, mcp-middleware, env-example, all or none')
+    .option('--force', 'overwrite existing template files')
+    .option('-y, --yes', 'make the provider changes without asking')
+    .option('--doctor', 'run the doctor when done')
+    .option('--no-doctor', 'do not offer to run the doctor')
+    .option('--open', 'open the provider dashboard and ChatGPT when done')
+    .option('--no-open', 'do not offer to open the browser')
+    .action(function (this: Command) {
+      run(this, async (io, _a, opts) => (await import('./commands/init.js')).run(io, opts as never), []);
+    });
+
+  program
     .command('callbacks')
     .description('read or patch the callback (redirect) URLs of an OAuth app on a provider')
     .argument('<action>', 'list, add or remove')

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { BIN, runCli } from './helpers/cli.js';
 
 const TRACE = fileURLToPath(new URL('./helpers/trace-imports.mjs', import.meta.url));
-const HEAVY = ['openid-client', 'oidc-provider', '@inquirer', 'jose', 'undici', '/dist/providers/', '/dist/sandbox/', '/dist/doctor/', 'open/index.js'];
+const HEAVY = ['openid-client', 'oidc-provider', '@inquirer', 'ora', 'conf', '@napi-rs', 'yaml', 'jose', 'undici', '/dist/providers/', '/dist/sandbox/', '/dist/doctor/', 'open/index.js'];
 
 function importsOf(args: string[]): string[] {
   const log = join(mkdtempSync(join(tmpdir(), 'gpt-oauth-imports-')), 'imports.txt');
@@ -17,7 +17,7 @@ function importsOf(args: string[]): string[] {
 }
 
 describe('fast start', () => {
-  for (const args of [['--help'], ['doctor', '--help'], ['sandbox', '--help'], ['callbacks', '--help'], ['--version']]) {
+  for (const args of [['--help'], ['doctor', '--help'], ['sandbox', '--help'], ['callbacks', '--help'], ['init', '--help'], ['--version']]) {
     it(`\`gpt-oauth ${args.join(' ')}\` loads no OAuth, sandbox, prompt or provider code`, () => {
       const urls = importsOf(args);
       expect(urls.some((u) => u.includes('commander'))).toBe(true); // the trace works

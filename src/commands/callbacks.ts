@@ -13,10 +13,19 @@ export interface CallbacksOptions {
   gptId?: string;
   url?: string[];
   dryRun?: boolean;
+  config?: string;
 }
 
 export async function run(io: IO, o: CallbacksOptions): Promise<number> {
   if (!['list', 'add', 'remove'].includes(o.action)) throw new UsageError(`unknown action "${o.action}"; use list, add or remove`);
+  if (!o.provider || !o.app) {
+    // After `init`, the project file names the provider and the app.
+    const { loadProject, DEFAULT_PROJECT_FILE } = await import('../project.js');
+    const p = await loadProject(o.config ?? DEFAULT_PROJECT_FILE);
+    if (p && !['custom', 'sandbox'].includes(p.provider)) {
+      o = { ...o, provider: o.provider ?? p.provider, app: o.app ?? p.app?.clientId };
+    }
+  }
   if (!o.provider) throw new UsageError('missing --provider (clerk, auth0, stytch or supabase)');
   if (!o.app) throw new UsageError('missing --app (the app id or client id on the provider)');
   const urls: string[] = [];

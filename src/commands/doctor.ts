@@ -29,6 +29,9 @@ export interface DoctorOptions {
   gptId?: string;
   apiUrl?: string;
   openapi?: string;
+  config?: string;
+  /** Set from the project file: the provider that holds the client (for the stored secret). */
+  provider?: string;
 }
 
 const list = (s?: string) => s?.split(/[\s,]+/).filter(Boolean);
@@ -71,7 +74,30 @@ async function readSecret(io: IO, o: DoctorOptions): Promise<string | undefined>
   return v || undefined;
 }
 
-export async function run(io: IO, o: DoctorOptions): Promise<number> {
+/** Without a URL, --sandbox or action inputs, the project file written by `init` says what to check. */
+async function withProject(o: DoctorOptions): Promise<DoctorOptions> {
+  if (o.url || o.sandbox || o.authUrl || o.openapi) return o;
+  const { loadProject, DEFAULT_PROJECT_FILE } = await import('../project.js');
+  const p = await loadProject(o.config ?? DEFAULT_PROJECT_FILE);
+  if (!p) return o;
+  const target = o.target ?? (p.target === 'both' ? 'apps' : p.target);
+  return {
+    ...o,
+    target,
+    sandbox: p.provider === 'sandbox',
+    provider: p.provider,
+    url: target === 'apps' ? p.mcpUrl : undefined,
+    authUrl: target === 'actions' ? p.authUrl : undefined,
+    tokenUrl: o.tokenUrl ?? p.tokenUrl,
+    clientId: o.clientId ?? (target === 'actions' ? p.app?.clientId : undefined),
+    gptId: o.gptId ?? p.gptId,
+    apiUrl: o.apiUrl ?? p.apiUrl,
+    scope: o.scope ?? p.scopes?.join(' '),
+  };
+}
+
+export async function run(io: IO, opts: DoctorOptions): Promise<number> {
+  const o = await withProject(opts);
   const target = o.target ?? 'apps';
   if (target === 'actions') return runActions(io, o);
   if (o.url && o.sandbox) throw new UsageError('give either a URL or --sandbox, not both');
@@ -207,7 +233,11 @@ async function resolveActionsInputs(io: IO, o: DoctorOptions, http: HttpClient, 
   if (!authUrl) throw new UsageError('missing --auth-url (the GPT editor\'s Authorization URL), or give --openapi FILE with an oauth2 authorizationCode flow');
   if (!tokenUrl) throw new UsageError('missing --token-url (the GPT editor\'s Token URL), or give --openapi FILE');
   if (!o.clientId) throw new UsageError('missing --client-id (the GPT editor\'s Client ID)');
-  const clientSecret = await readSecret(io, o);
+  let clientSecret = await readSecret(io, o);
+  if (!clientSecret && o.provider && o.clientId) {
+    const { readSecret: stored, secretAccount } = await import('../secrets.js');
+    clientSecret = await stored(secretAccount(o.provider, o.clientId), io.env);
+  }
   if (!clientSecret) throw new UsageError('missing the client secret: set GPT_OAUTH_CLIENT_SECRET (or use --client-secret-env NAME or --client-secret-stdin); it is never accepted as a flag value');
   if (!apiUrl) say('No --api-url: actions.api-call and actions.same-root-domain will be skipped.');
   return {

@@ -90,7 +90,7 @@ export class ClerkAdapter implements ProviderAdapter {
     const fapi = d.data.find((x) => x.frontend_api_url)?.frontend_api_url;
     if (!fapi) throw new ProviderError('clerk', 'the instance has no Frontend API domain');
     const issuer = fapi.replace(/\/$/, '');
-    return { issuer, discoveryUrl: `${issuer}/.well-known/oauth-authorization-server` };
+    return { issuer, discoveryUrl: `${issuer}/.well-known/oauth-authorization-server`, authorizationUrl: `${issuer}/oauth/authorize`, tokenUrl: `${issuer}/oauth/token` };
   }
 
   async enableChatGpt(spec: AppSpec): Promise<SettingChange[]> {

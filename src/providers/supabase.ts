@@ -113,7 +113,7 @@ export class SupabaseAdapter implements ProviderAdapter {
   }
 
   async issuer() {
-    return { issuer: `${this.projectUrl}/auth/v1`, discoveryUrl: `${this.projectUrl}/.well-known/oauth-authorization-server/auth/v1` };
+    return { issuer: `${this.projectUrl}/auth/v1`, discoveryUrl: `${this.projectUrl}/.well-known/oauth-authorization-server/auth/v1`, authorizationUrl: `${this.projectUrl}/auth/v1/oauth/authorize`, tokenUrl: `${this.projectUrl}/auth/v1/oauth/token` };
   }
 
   async enableChatGpt(spec: AppSpec): Promise<SettingChange[]> {

@@ -49,7 +49,8 @@ export interface ProviderAdapter {
   /** Replace the redirect URIs with exactly `uris` (callers merge first). */
   setRedirectUris(app: OAuthApp, uris: string[]): Promise<OAuthApp>;
   rotateSecret(app: OAuthApp): Promise<string>;
-  issuer(app?: OAuthApp): Promise<{ issuer: string; discoveryUrl: string }>;
+  /** Issuer, discovery document and the endpoints the GPT editor asks for (no network needed). */
+  issuer(app?: OAuthApp): Promise<{ issuer: string; discoveryUrl: string; authorizationUrl: string; tokenUrl: string }>;
   /** Switch on what ChatGPT needs (DCR, audience, JWT tokens…), idempotently. */
   enableChatGpt(spec: AppSpec, app?: OAuthApp): Promise<SettingChange[]>;
 }

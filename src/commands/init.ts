@@ -1,0 +1,375 @@
+/**
+ * `gpt-oauth init`: target → provider → credentials → URLs → GPT id → summary → confirm →
+ * provision → project file → templates → what to paste into ChatGPT → offer doctor and browser.
+ * Every answer has a flag; without a terminal (or with --no-input / CI) a missing one is an
+ * exit-2 error naming it. Nothing is written locally before the provider work succeeded.
+ */
+import { CancelledError, CliError, EXIT, UsageError } from '../errors.js';
+import type { IO } from '../ui/io.js';
+import { createPrompter, type Prompter } from '../ui/prompt.js';
+import { withSpinner } from '../ui/spinner.js';
+import { safeText, style } from '../ui/style.js';
+import { HttpClient } from '../http/client.js';
+import { mask, registerSecret } from '../http/redact.js';
+import { VERSION } from '../version.js';
+import { DEFAULT_PROJECT_FILE, loadProject, saveProject, type ProjectFile } from '../project.js';
+import type { AppSpec, ProviderName, SettingChange } from '../providers/types.js';
+
+export interface InitOptions {
+  config?: string;
+  target?: string;
+  provider?: string;
+  mcpUrl?: string;
+  apiUrl?: string;
+  gptId?: string;
+  app?: string;
+  name?: string;
+  scopes?: string;
+  connection?: string;
+  authorizationUrl?: string;
+  templates?: string;
+  force?: boolean;
+  yes?: boolean;
+  doctor?: boolean;
+  open?: boolean;
+  dir?: string;
+}
+
+type Target = ProjectFile['target'];
+type Provider = ProjectFile['provider'];
+
+/** Where each provider shows its credentials, and how to ask for them. */
+const CREDENTIALS: Record<ProviderName, { vars: { name: string; secret: boolean; label: string }[]; where: string; dashboard: string }> = {
+  clerk: { vars: [{ name: 'CLERK_SECRET_KEY', secret: true, label: 'Clerk secret key (sk_…)' }], where: 'https://dashboard.clerk.com → Configure → API Keys', dashboard: 'https://dashboard.clerk.com' },
+  auth0: {
+    vars: [
+      { name: 'AUTH0_DOMAIN', secret: false, label: 'Auth0 tenant domain (acme.us.auth0.com)' },
+      { name: 'AUTH0_CLIENT_ID', secret: false, label: 'Client ID of a machine-to-machine app authorised for the Management API' },
+      { name: 'AUTH0_CLIENT_SECRET', secret: true, label: 'Its client secret' },
+    ],
+    where: 'https://manage.auth0.com → Applications → (your M2M app) → Settings',
+    dashboard: 'https://manage.auth0.com',
+  },
+  stytch: {
+    vars: [
+      { name: 'STYTCH_PROJECT_ID', secret: false, label: 'Stytch project id (project-test-…)' },
+      { name: 'STYTCH_SECRET', secret: true, label: 'Stytch project secret' },
+    ],
+    where: 'https://stytch.com/dashboard/api-keys',
+    dashboard: 'https://stytch.com/dashboard/connected-apps',
+  },
+  supabase: {
+    vars: [
+      { name: 'SUPABASE_PROJECT_REF', secret: false, label: 'Supabase project ref (the subdomain of <ref>.supabase.co)' },
+      { name: 'SUPABASE_ACCESS_TOKEN', secret: true, label: 'Supabase personal access token (sbp_…)' },
+    ],
+    where: 'https://supabase.com/dashboard/account/tokens',
+    dashboard: 'https://supabase.com/dashboard',
+  },
+};
+
+const isProvider = (p: string): p is ProviderName => p in CREDENTIALS;
+
+/** What the GPT editor's Scope field should say when --scopes is not given. */
+const DEFAULT_SCOPES: Record<string, string[]> = {
+  clerk: ['profile', 'email'],
+  auth0: ['openid', 'profile', 'email', 'offline_access'],
+  stytch: ['openid', 'email', 'profile', 'offline_access'],
+  supabase: ['openid', 'email', 'profile'],
+};
+
+function validUrl(v: string): string | true {
+  try {
+    const u = new URL(v);
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+    return u.protocol === 'https:' || (u.protocol === 'http:' && loopback) ? true : 'use https (http only on loopback)';
+  } catch {
+    return 'enter an absolute URL, e.g. https://api.example.com/mcp';
+  }
+}
+
+function checkUrl(v: string | undefined, flag: string): string | undefined {
+  if (v === undefined) return undefined;
+  const r = validUrl(v);
+  if (r !== true) throw new UsageError(`${flag}: ${r} (got "${safeText(v, 200)}")`);
+  return v;
+}
+
+export async function run(io: IO, o: InitOptions): Promise<number> {
+  const prompt = createPrompter(io);
+  const say = (line = '') => io.stderr.write(`${line}\n`);
+  const st = style(io.color);
+  const configFile = o.config ?? DEFAULT_PROJECT_FILE;
+  const dir = o.dir ?? process.cwd();
+
+  // Re-running in a configured folder offers to update rather than start over.
+  let defaults: Partial<ProjectFile> = {};
+  const existing = await loadProject(configFile);
+  if (existing) {
+    const choice = io.interactive && !o.yes
+      ? await prompt.select(`${configFile} already describes a set-up (${existing.target} on ${existing.provider}). What now?`, [
+        { value: 'update', name: 'Update it (keep its answers as defaults)' },
+        { value: 'fresh', name: 'Start over' },
+        { value: 'cancel', name: 'Cancel' },
+      ], '--yes', 'update')
+      : 'update';
+    if (choice === 'cancel') throw new CancelledError('Nothing changed.');
+    if (choice === 'update') defaults = existing;
+  }
+
+  const target = (o.target ?? defaults.target ?? await prompt.select<Target>('What are you connecting to ChatGPT?', [
+    { value: 'actions', name: 'A custom GPT with an OAuth Action' },
+    { value: 'apps', name: 'A ChatGPT App / MCP connector' },
+    { value: 'both', name: 'Both' },
+  ], '--target')) as Target;
+  if (!['actions', 'apps', 'both'].includes(target)) throw new UsageError(`--target must be actions, apps or both (got "${target}")`);
+
+  let provider = (o.provider ?? defaults.provider ?? await prompt.select<string>('Which OAuth provider?', [
+    { value: 'clerk', name: 'Clerk' }, { value: 'auth0', name: 'Auth0' }, { value: 'stytch', name: 'Stytch' }, { value: 'supabase', name: 'Supabase' },
+    { value: 'custom', name: 'My own authorization server (custom)' },
+    { value: 'sandbox', name: 'The offline sandbox (try everything, no account)' },
+    { value: 'firebase', name: 'Firebase Auth' }, { value: 'privy', name: 'Privy' },
+  ], '--provider')) as string;
+  if (provider === 'firebase' || provider === 'privy') {
+    const label = provider === 'firebase' ? 'Firebase Auth' : 'Privy';
+    say(`${label} signs users in, but it cannot act as the OAuth authorization server ChatGPT needs (no authorization endpoint for third-party clients, no dynamic registration). Put your own authorization server in front of it (for example one that delegates the login to ${label}) and choose "custom".`);
+    if (!io.interactive || !(await prompt.confirm('Continue with a custom authorization server?', '--provider custom'))) {
+      throw new UsageError(`${label} cannot be the OAuth server for ChatGPT; use --provider custom with your own authorization server`);
+    }
+    provider = 'custom';
+  }
+  if (!['clerk', 'auth0', 'stytch', 'supabase', 'custom', 'sandbox'].includes(provider)) throw new UsageError(`unknown --provider "${provider}"`);
+  const wantsApps = target !== 'actions';
+  const wantsActions = target !== 'apps';
+  const sandbox = provider === 'sandbox';
+
+  // Credentials first (read from the environment when present), so a wrong key fails early.
+  const env: NodeJS.ProcessEnv = { ...io.env };
+  if (isProvider(provider)) await askCredentials(provider, env, prompt, io, say);
+
+  const mcpUrl = wantsApps && !sandbox
+    ? checkUrl(o.mcpUrl ?? defaults.mcpUrl ?? await prompt.input('MCP server URL (exactly as you will type it into ChatGPT)', '--mcp-url', { validate: validUrl }), '--mcp-url')
+    : undefined;
+  const apiUrl = wantsActions && !sandbox
+    ? checkUrl(o.apiUrl ?? defaults.apiUrl ?? await prompt.input('API URL of the action (a protected GET endpoint)', '--api-url', { validate: validUrl }), '--api-url')
+    : undefined;
+  let gptId = o.gptId ?? defaults.gptId;
+  if (wantsActions && !sandbox && gptId === undefined && io.interactive) {
+    gptId = (await prompt.input('GPT id (g-…, shown once the GPT is saved), or leave empty to add it later', '--gpt-id', {
+      validate: (v) => (!v.trim() || /^g-[A-Za-z0-9]{6,}/.test(v.trim()) ? true : 'a GPT id looks like g-AbC123xyz'),
+    })).trim() || undefined;
+  }
+  const { parseGptId, gptCallbackUrls } = await import('../actions/gpt.js');
+  if (gptId) gptId = parseGptId(gptId);
+  const scopes = o.scopes ? o.scopes.split(/[\s,]+/).filter(Boolean) : defaults.scopes ?? (wantsActions ? DEFAULT_SCOPES[provider] : undefined);
+
+  const project: ProjectFile = { version: 1, target, provider: provider as Provider, mcpUrl, apiUrl, gptId, scopes };
+
+  if (sandbox || provider === 'custom') {
+    if (provider === 'custom' && mcpUrl) await checkCustomServer(io, mcpUrl, say);
+    await saveProject(configFile, project);
+    say(`${st.green('✔')} Wrote ${configFile}`);
+    await offerTemplates(io, o, prompt, project, dir, say, {});
+    io.stdout.write(`${finalBlock(project, {}, st)}\n`);
+    return await offerDoctor(io, o, prompt, configFile, say);
+  }
+
+  // A provider: plan, confirm, provision.
+  const name = o.name ?? defaults.app?.name ?? `ChatGPT ${new URL(apiUrl ?? mcpUrl ?? 'https://app.example').host}`;
+  const redirectUris = gptId ? Object.values(gptCallbackUrls(gptId)) : [];
+  const plan: string[] = [];
+  if (wantsApps) plan.push(`switch on what ChatGPT Apps need on ${provider} (dynamic client registration, audience ${mcpUrl})`);
+  if (wantsActions) {
+    plan.push(`${o.app ?? defaults.app ? 'update' : 'create (or reuse, if one has this name)'} the OAuth app "${o.app ?? defaults.app?.clientId ?? name}" for the GPT Action`);
+    plan.push(redirectUris.length ? `make sure its callback URLs include ${redirectUris.join(' and ')}` : 'leave its callback URLs for later (no GPT id yet)');
+  }
+  say('');
+  say(st.bold(`On ${provider}, gpt-oauth will:`));
+  for (const p of plan) say(`  • ${p}`);
+  if (!o.yes) {
+    if (!io.interactive) throw new UsageError('missing --yes (required to change the provider when not running interactively)');
+    if (!(await prompt.confirm('Go ahead?', '--yes'))) throw new CancelledError('Nothing changed.');
+  }
+
+  const http = new HttpClient({ timeoutMs: 20_000, maxBytes: 4 * 1024 * 1024, userAgent: `gpt-oauth/${VERSION}` });
+  const secrets: { clientSecret?: string; stored?: string } = {};
+  try {
+    const { loadProvider } = await import('../providers/index.js');
+    const { ensureApp } = await import('../providers/ops.js');
+    const adapter = await loadProvider(provider, env, http);
+    await withSpinner(io, `Checking the ${provider} credentials`, () => adapter.checkCredentials(), (r) => `${r.account}: ${r.allows.join(', ')}`);
+    const changes: SettingChange[] = [];
+    if (wantsApps) {
+      const spec: AppSpec = { name, target: 'apps', redirectUris: [], resource: mcpUrl, connection: o.connection, authorizationUrl: o.authorizationUrl };
+      changes.push(...await withSpinner(io, 'Switching on what ChatGPT Apps need', () => adapter.enableChatGpt(spec), (c) => `ChatGPT Apps settings: ${summarise(c)}`));
+    }
+    if (wantsActions) {
+      const spec: AppSpec = { name, target: 'actions', redirectUris, resource: apiUrl, scopes, authorizationUrl: o.authorizationUrl };
+      changes.push(...await withSpinner(io, 'Preparing the provider for the GPT Action', () => adapter.enableChatGpt(spec), (c) => `GPT Action settings: ${summarise(c)}`));
+      const r = await withSpinner(io, `Creating or updating the OAuth app "${name}"`, () => ensureApp(adapter, spec, o.app ?? defaults.app?.id), (x) => `${x.created ? 'Created' : 'Reused'} the OAuth app ${x.app.name} (client id ${x.app.clientId})${x.addedRedirectUris.length ? `, added ${x.addedRedirectUris.length} callback URL(s)` : ''}`);
+      project.app = { id: r.app.id, clientId: r.app.clientId, name: r.app.name };
+      if (r.clientSecret) {
+        registerSecret(r.clientSecret, 'client_secret');
+        secrets.clientSecret = r.clientSecret;
+        if (io.env.CI && io.env.CI !== 'false') {
+          secrets.stored = 'nowhere (CI: keep it in your CI secret store as GPT_OAUTH_CLIENT_SECRET)';
+        } else {
+          const { storeSecret, secretAccount } = await import('../secrets.js');
+          const where = await storeSecret(secretAccount(provider, r.app.clientId), r.clientSecret, io.env);
+          secrets.stored = where.where;
+          say(`${st.green('✔')} Stored the client secret in ${where.where}`);
+        }
+      }
+    }
+    const iss = await adapter.issuer(project.app ? { id: project.app.id, clientId: project.app.clientId, name: project.app.name, redirectUris, public: false } : undefined);
+    project.issuer = iss.issuer;
+    if (wantsActions) {
+      project.authUrl = iss.authorizationUrl;
+      project.tokenUrl = iss.tokenUrl;
+    }
+    for (const c of changes.filter((x) => x.status === 'manual')) {
+      say(`${st.yellow('!')} ${c.setting}: ${c.note ?? 'change it in the dashboard'}${c.dashboardUrl ? ` (${c.dashboardUrl})` : ''}`);
+    }
+  } finally {
+    await http.close();
+  }
+
+  await saveProject(configFile, project);
+  say(`${st.green('✔')} Wrote ${configFile} (no secrets in it)`);
+  await offerTemplates(io, o, prompt, project, dir, say, secrets);
+  io.stdout.write(`${finalBlock(project, secrets, st)}\n`);
+  await offerOpen(io, o, prompt, provider as ProviderName, say);
+  return await offerDoctor(io, o, prompt, configFile, say);
+}
+
+function summarise(changes: SettingChange[]): string {
+  const changed = changes.filter((c) => c.status === 'changed').length;
+  const already = changes.filter((c) => c.status === 'already').length;
+  const manual = changes.filter((c) => c.status === 'manual').length;
+  return `${changed} changed, ${already} already right${manual ? `, ${manual} to do in the dashboard` : ''}`;
+}
+
+async function askCredentials(provider: ProviderName, env: NodeJS.ProcessEnv, prompt: Prompter, io: IO, say: (l?: string) => void): Promise<void> {
+  const c = CREDENTIALS[provider];
+  const vars = provider === 'auth0' && env.AUTH0_MANAGEMENT_TOKEN ? c.vars.filter((v) => v.name === 'AUTH0_DOMAIN') : c.vars;
+  const missing = vars.filter((v) => !env[v.name]);
+  if (!missing.length) {
+    say(`Using ${vars.map((v) => v.name).join(', ')} from the environment.`);
+    return;
+  }
+  if (!io.interactive) {
+    throw new UsageError(`missing ${missing.map((v) => v.name).join(', ')} (the ${provider} credentials; find them at ${c.where})`, 'Set them in the environment; secrets are never accepted as flag values.');
+  }
+  say(`The ${provider} credentials are at ${c.where}. Set ${missing.map((v) => v.name).join(', ')} in the environment to skip these questions next time.`);
+  for (const v of missing) {
+    const value = v.secret ? await prompt.secret(v.label, v.name) : await prompt.input(v.label, v.name);
+    if (v.secret) registerSecret(value, v.name);
+    env[v.name] = value.trim();
+  }
+}
+
+/** "custom": nothing to provision; check what the user's own server advertises. */
+async function checkCustomServer(io: IO, mcpUrl: string, say: (l?: string) => void): Promise<void> {
+  const http = new HttpClient({ timeoutMs: 10_000, maxBytes: 1 << 20, userAgent: `gpt-oauth/${VERSION}` });
+  try {
+    const { runAppsSuite } = await import('../doctor/apps.js');
+    const report = await withSpinner(io, `Reading what ${mcpUrl} advertises`, () => runAppsSuite({ mcpUrl, http, login: 'auto', selection: { only: ['resource.', 'prm.', 'as.'] } }),
+      (r) => `Discovery: ${r.summary.passed} passed, ${r.summary.failed} failed, ${r.summary.warnings} warnings`);
+    for (const c of report.checks.filter((x) => x.status === 'fail' || x.status === 'warn')) say(`  ${c.status === 'fail' ? '✗' : '!'} ${c.id}: ${safeText(c.detail, 300)}${c.fix ? `\n    fix: ${safeText(c.fix, 300)}` : ''}`);
+  } finally {
+    await http.close();
+  }
+}
+
+async function offerTemplates(io: IO, o: InitOptions, prompt: Prompter, p: ProjectFile, dir: string, say: (l?: string) => void, secrets: { clientSecret?: string }): Promise<void> {
+  const { TEMPLATE_NAMES, TEMPLATES, renderTemplate, writeTemplate } = await import('../templates.js');
+  const fits = TEMPLATE_NAMES.filter((n) => TEMPLATES[n].needs === 'any' || (TEMPLATES[n].needs === 'apps' ? p.target !== 'actions' : p.target !== 'apps'));
+  let chosen: string[];
+  if (o.templates !== undefined) {
+    chosen = o.templates === 'all' ? fits : o.templates === 'none' ? [] : o.templates.split(',').map((s) => s.trim()).filter(Boolean);
+    for (const c of chosen) if (!TEMPLATE_NAMES.includes(c as never)) throw new UsageError(`--templates: unknown template "${c}" (choose from ${TEMPLATE_NAMES.join(', ')}, all or none)`);
+  } else if (io.interactive) {
+    chosen = await prompt.checkbox('Write any of these files?', fits.map((n) => ({ value: n, name: `${TEMPLATES[n].dest} — ${TEMPLATES[n].describe}` })), '--templates');
+  } else {
+    chosen = [];
+  }
+  const scopes = p.scopes?.length ? p.scopes : ['openid'];
+  const doctorArgs = p.provider === 'sandbox' ? '--sandbox' + (p.target === 'actions' ? ' --target actions' : '')
+    : p.target === 'actions' ? '--target actions' : p.mcpUrl ?? '';
+  const values: Record<string, string> = {
+    target: p.target, version: VERSION, doctorArgs,
+    apiOrigin: p.apiUrl ? new URL(p.apiUrl).origin : 'https://api.example.com',
+    authUrl: p.authUrl ?? 'https://auth.example.com/authorize', tokenUrl: p.tokenUrl ?? 'https://auth.example.com/token',
+    scopesYaml: scopes.map((s) => `            ${s}: ${s}`).join('\n'), scopesList: scopes.join(', '), scopesJson: JSON.stringify(scopes),
+    mcpUrl: p.mcpUrl ?? 'https://api.example.com/mcp', issuer: p.issuer ?? 'https://auth.example.com',
+    jwksUri: `${(p.issuer ?? 'https://auth.example.com').replace(/\/$/, '')}/.well-known/jwks.json`,
+    audienceExpr: p.provider === 'supabase' ? "'authenticated' /* Supabase cannot bind the audience; check client_id too */" : 'MCP_URL',
+    resourceName: 'MCP server',
+    envLines: envExample(p),
+  };
+  for (const n of chosen as (typeof TEMPLATE_NAMES)[number][]) {
+    const content = await renderTemplate(n, values);
+    if (secrets.clientSecret && content.includes(secrets.clientSecret)) throw new CliError('refusing to write a template that contains the client secret');
+    const r = await writeTemplate(dir, n, content, !!o.force);
+    if (r.status === 'written') say(`✔ Wrote ${r.path}`);
+    else if (r.status === 'unchanged') say(`✔ ${r.path} is up to date`);
+    else say(`! ${r.path} exists and differs; not overwritten (use --force). What would change:\n${r.diff}`);
+  }
+}
+
+function envExample(p: ProjectFile): string {
+  const lines = ['# The GPT Action\'s client secret (for gpt-oauth doctor --target actions)', 'GPT_OAUTH_CLIENT_SECRET='];
+  const byProvider: Record<string, string[]> = {
+    clerk: ['CLERK_SECRET_KEY='], auth0: ['AUTH0_DOMAIN=', 'AUTH0_CLIENT_ID=', 'AUTH0_CLIENT_SECRET='],
+    stytch: ['STYTCH_PROJECT_ID=', 'STYTCH_SECRET='], supabase: ['SUPABASE_PROJECT_REF=', 'SUPABASE_ACCESS_TOKEN='],
+  };
+  if (byProvider[p.provider]) lines.push(`# ${p.provider} management credentials (for gpt-oauth init and callbacks)`, ...byProvider[p.provider]!);
+  return lines.join('\n');
+}
+
+/** Exactly what to paste into ChatGPT. Secrets masked; where the full one is stored is said. */
+function finalBlock(p: ProjectFile, secrets: { clientSecret?: string; stored?: string }, st: ReturnType<typeof style>): string {
+  const lines: string[] = [''];
+  const row = (k: string, v: string) => `  ${k.padEnd(23)}${v}`;
+  if (p.provider === 'sandbox') {
+    lines.push(st.bold('The sandbox is set up. Try it:'), '  npx gpt-oauth doctor          (reads gpt-oauth.yaml, starts the sandbox, runs every check)');
+    if (p.target === 'both') lines.push('  npx gpt-oauth doctor --target actions');
+    return lines.join('\n');
+  }
+  if (p.target !== 'apps') {
+    lines.push(st.bold('Paste into the GPT editor (Configure → Actions → Authentication → OAuth):'));
+    lines.push(row('Client ID', p.app?.clientId ?? '(your client id)'));
+    lines.push(row('Client Secret', secrets.clientSecret ? `${mask(secrets.clientSecret)}  (full value stored in ${secrets.stored})` : '(the app\'s existing secret)'));
+    lines.push(row('Authorization URL', p.authUrl ?? '(your authorization endpoint)'));
+    lines.push(row('Token URL', p.tokenUrl ?? '(your token endpoint)'));
+    lines.push(row('Scope', p.scopes?.join(' ') ?? ''));
+    lines.push(row('Token Exchange Method', 'Default (POST request)'));
+    if (p.gptId) lines.push(`  Callback URLs registered for ${p.gptId}.`);
+    else lines.push('  Once the GPT is saved, register its callback URLs:', `    npx gpt-oauth callbacks add --gpt-id g-…${p.provider !== 'custom' ? '' : '   (or add both https://chatgpt.com/aip/g-…/oauth/callback forms to your server)'}`);
+  }
+  if (p.target !== 'actions') {
+    lines.push(st.bold('In ChatGPT (Settings → Apps → Create app):'));
+    lines.push(row('MCP Server URL', p.mcpUrl ?? ''));
+    lines.push(row('Authentication', 'OAuth'));
+    lines.push('  Leave the client fields empty: ChatGPT registers its own client (dynamic registration).');
+  }
+  lines.push('', `Check it as ChatGPT would: npx gpt-oauth doctor${p.target === 'both' ? '   and   npx gpt-oauth doctor --target actions' : ''}`);
+  return lines.join('\n');
+}
+
+async function offerOpen(io: IO, o: InitOptions, prompt: Prompter, provider: ProviderName, say: (l?: string) => void): Promise<void> {
+  const wanted = o.open ?? (io.interactive ? await prompt.confirm('Open the provider dashboard and ChatGPT in your browser?', '--open', false) : false);
+  if (!wanted) return;
+  const { default: open } = await import('open');
+  for (const url of [CREDENTIALS[provider].dashboard, 'https://chatgpt.com/gpts/editor']) {
+    await open(url).catch(() => say(`Could not open ${url}`));
+  }
+}
+
+async function offerDoctor(io: IO, o: InitOptions, prompt: Prompter, configFile: string, say: (l?: string) => void): Promise<number> {
+  const wanted = o.doctor ?? (io.interactive ? await prompt.confirm('Run gpt-oauth doctor now?', '--doctor', true) : false);
+  if (!wanted) return EXIT.ok;
+  say('');
+  const { run: doctor } = await import('./doctor.js');
+  return doctor(io, { config: configFile });
+}

@@ -1,0 +1,91 @@
+/** The real interactive `init` in a terminal (tmux), against the Clerk fake. */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BIN } from './helpers/cli.js';
+import { hasTmux, Terminal } from './helpers/tmux.js';
+import { startClerkFake, CLERK_KEY } from './helpers/fakes/clerk.js';
+import type { ProviderFake } from './helpers/provider-fake.js';
+
+let term: Terminal | undefined;
+let fake: ProviderFake | undefined;
+afterEach(async () => { term?.kill(); await fake?.close(); term = undefined; fake = undefined; });
+
+function start(dir: string, env: Record<string, string>): { term: Terminal; exitFile: string } {
+  const exitFile = join(dir, 'exit-code');
+  const vars = Object.entries({ GPT_OAUTH_CONFIG_DIR: join(dir, '.config'), GPT_OAUTH_SECRET_BACKEND: 'file', TERM: 'xterm-256color', ...env }).map(([k, v]) => `${k}='${v}'`).join(' ');
+  // CI is unset so the program sees an interactive terminal, as a person would run it.
+  const cmd = `env -u CI -u GPT_OAUTH_NO_INPUT ${vars} '${process.execPath}' '${BIN}' init --no-open; echo $? > '${exitFile}'; sleep 30`;
+  return { term: new Terminal(cmd, dir), exitFile };
+}
+
+async function exitCode(file: string): Promise<number> {
+  for (let i = 0; i < 150; i++) {
+    if (existsSync(file) && readFileSync(file, 'utf8').trim()) return Number(readFileSync(file, 'utf8').trim());
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the program did not finish');
+}
+
+describe.skipIf(!hasTmux)('init, interactive (tmux)', () => {
+  it('answers every prompt, shows spinners finishing, and ends with the remote app and the project file', async () => {
+    const f = await startClerkFake();
+    fake = f.fake;
+    const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-tty-'));
+    const s = start(dir, { CLERK_API_URL: f.env.CLERK_API_URL! });
+    term = s.term;
+    await term.waitFor(/What are you connecting to ChatGPT\?/);
+    term.keys('Enter'); // A custom GPT with an OAuth Action
+    await term.waitFor(/Which OAuth provider\?/);
+    term.keys('Enter'); // Clerk
+    await term.waitFor(/Clerk secret key/);
+    term.type(CLERK_KEY);
+    expect(term.screen()).not.toContain(CLERK_KEY); // masked input
+    term.keys('Enter');
+    await term.waitFor(/API URL of the action/);
+    term.type('https://api.todo.example/me');
+    term.keys('Enter');
+    await term.waitFor(/GPT id/);
+    term.type('g-AbC123xyz');
+    term.keys('Enter');
+    await term.waitFor(/Go ahead\?/);
+    expect(term.screen()).toMatch(/create \(or reuse, if one has this name\) the OAuth app/);
+    term.keys('Enter');
+    await term.waitFor(/Write any of these files\?/);
+    term.keys('Enter'); // none
+    await term.waitFor(/Run gpt-oauth doctor now\?/);
+    term.type('n');
+    term.keys('Enter');
+    expect(await exitCode(s.exitFile)).toBe(0);
+    const screen = term.screen();
+    expect(screen).toMatch(/✔ .*Created the OAuth app ChatGPT api\.todo\.example/);
+    expect(screen).toMatch(/✔ .*Checking the clerk credentials|✔ Clerk instance/);
+    expect(screen).toMatch(/Paste into the GPT editor/);
+    const apps = [...f.state.apps.values()];
+    expect(apps).toHaveLength(1);
+    expect(apps[0]!.redirect_uris).toEqual(['https://chatgpt.com/aip/g-AbC123xyz/oauth/callback', 'https://chat.openai.com/aip/g-AbC123xyz/oauth/callback']);
+    expect(readFileSync(join(dir, 'gpt-oauth.yaml'), 'utf8')).toMatch(/provider: clerk/);
+    for (const secret of [CLERK_KEY, String(apps[0]!.client_secret)]) {
+      expect(screen).not.toContain(secret);
+      expect(readFileSync(join(dir, 'gpt-oauth.yaml'), 'utf8')).not.toContain(secret);
+    }
+  });
+
+  it('Ctrl-C at a prompt exits 130 and leaves no project file and no remote app', async () => {
+    const f = await startClerkFake();
+    fake = f.fake;
+    const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-tty-'));
+    const s = start(dir, f.env);
+    term = s.term;
+    await term.waitFor(/What are you connecting to ChatGPT\?/);
+    term.keys('Enter');
+    await term.waitFor(/Which OAuth provider\?/);
+    term.keys('Enter');
+    await term.waitFor(/API URL of the action/);
+    term.keys('C-c');
+    expect(await exitCode(s.exitFile)).toBe(130);
+    expect(existsSync(join(dir, 'gpt-oauth.yaml'))).toBe(false);
+    expect(f.state.apps.size).toBe(0);
+  });
+});

@@ -1,0 +1,149 @@
+/** `gpt-oauth init` without a terminal: flags only, against the provider fakes and the sandbox. */
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from './helpers/cli.js';
+import { startClerkFake } from './helpers/fakes/clerk.js';
+import { startSupabaseFake } from './helpers/fakes/supabase.js';
+import type { ProviderFake } from './helpers/provider-fake.js';
+import { parseProject } from '../src/project.js';
+
+let fake: ProviderFake | undefined;
+afterEach(async () => { await fake?.close(); fake = undefined; });
+
+function workdir() {
+  const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-init-'));
+  return { dir, configDir: join(dir, '.config') };
+}
+const inDir = (dir: string, configDir: string, args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> =>
+  runCli(['--config', join(dir, 'gpt-oauth.yaml'), ...args, ...(args[0] === 'init' ? ['--no-open'] : [])], { env: { GPT_OAUTH_CONFIG_DIR: configDir, GPT_OAUTH_SECRET_BACKEND: 'file', ...env }, cwd: dir });
+
+describe('init, non-interactive', () => {
+  it('provisions a GPT Action on Clerk from flags, stores the secret 0600, writes the project file and templates', async () => {
+    const f = await startClerkFake();
+    fake = f.fake;
+    const { dir, configDir } = workdir();
+    const r = await inDir(dir, configDir, ['init', '--target', 'actions', '--provider', 'clerk', '--api-url', 'https://api.todo.example/me', '--gpt-id', 'g-AbC123xyz', '--yes', '--templates', 'all', '--no-doctor'], f.env);
+    expect(r.code, r.stderr).toBe(0);
+    // Remote state: one app with both GPT callbacks, PKCE not required (GPT Actions send none).
+    const apps = [...f.state.apps.values()];
+    expect(apps).toHaveLength(1);
+    expect(apps[0]).toMatchObject({ name: 'ChatGPT api.todo.example', pkce_required: false, redirect_uris: ['https://chatgpt.com/aip/g-AbC123xyz/oauth/callback', 'https://chat.openai.com/aip/g-AbC123xyz/oauth/callback'] });
+    const secret = String(apps[0]!.client_secret);
+    // The project file: no secrets, loads back.
+    const yaml = readFileSync(join(dir, 'gpt-oauth.yaml'), 'utf8');
+    expect(yaml).not.toContain(secret);
+    const p = await parseProject(yaml, 'gpt-oauth.yaml');
+    expect(p).toMatchObject({ target: 'actions', provider: 'clerk', gptId: 'g-AbC123xyz', app: { clientId: apps[0]!.client_id }, authUrl: 'https://clean-fox-42.clerk.accounts.dev/oauth/authorize' });
+    // The secret: in a 0600 file, never printed, never in templates.
+    const store = join(configDir, 'secrets.json');
+    expect(statSync(store).mode & 0o777).toBe(0o600);
+    expect(readFileSync(store, 'utf8')).toContain(secret);
+    expect(r.stdout + r.stderr).not.toContain(secret);
+    expect(r.stderr).toMatch(/Stored the client secret in .*secrets\.json \(mode 0600\)/);
+    expect(r.stdout).toMatch(/Paste into the GPT editor/);
+    expect(r.stdout).toMatch(/Token Exchange Method\s+Default \(POST request\)/);
+    for (const file of ['.github/workflows/chatgpt-oauth.yml', 'gpt-oauth.openapi-security.yaml', '.env.example']) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      expect(text).not.toContain(secret);
+      expect(text).not.toMatch(/\{\{\w+\}\}/);
+    }
+    expect(readFileSync(join(dir, '.github/workflows/chatgpt-oauth.yml'), 'utf8')).toMatch(/doctor --target actions --login auto --junit/);
+    expect(readFileSync(join(dir, 'gpt-oauth.openapi-security.yaml'), 'utf8')).toContain('tokenUrl: https://clean-fox-42.clerk.accounts.dev/oauth/token');
+
+    // Re-running converges: same single app, no new secret, templates untouched.
+    const again = await inDir(dir, configDir, ['init', '--yes', '--templates', 'all', '--no-doctor'], f.env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(f.state.apps.size).toBe(1);
+    expect(again.stderr).toMatch(/Reused the OAuth app/);
+    expect(again.stderr).toMatch(/is up to date/);
+
+    // callbacks reads provider and app from the project file.
+    const cb = await inDir(dir, configDir, ['callbacks', 'add', '--url', 'https://chatgpt.com/aip/g-Other12345/oauth/callback'], f.env);
+    expect(cb.code, cb.stderr).toBe(0);
+    expect(apps[0]!.redirect_uris).toHaveLength(3);
+  });
+
+  it('never overwrites a changed template without --force; shows the diff instead', async () => {
+    const { dir, configDir } = workdir();
+    expect((await inDir(dir, configDir, ['init', '--provider', 'sandbox', '--target', 'apps', '--templates', 'env-example', '--no-doctor'])).code).toBe(0);
+    writeFileSync(join(dir, '.env.example'), 'MY_OWN=1\n');
+    const kept = await inDir(dir, configDir, ['init', '--yes', '--templates', 'env-example', '--no-doctor']);
+    expect(kept.stderr).toMatch(/exists and differs; not overwritten \(use --force\)/);
+    expect(kept.stderr).toMatch(/^- MY_OWN=1$/m);
+    expect(readFileSync(join(dir, '.env.example'), 'utf8')).toBe('MY_OWN=1\n');
+    await inDir(dir, configDir, ['init', '--yes', '--templates', 'env-example', '--force', '--no-doctor']);
+    expect(readFileSync(join(dir, '.env.example'), 'utf8')).toMatch(/GPT_OAUTH_CLIENT_SECRET=/);
+  });
+
+  it('names the missing flag or variable (exit 2) and writes nothing', async () => {
+    const f = await startClerkFake();
+    fake = f.fake;
+    const { dir, configDir } = workdir();
+    const noTarget = await inDir(dir, configDir, ['init', '--provider', 'clerk']);
+    expect(noTarget.code).toBe(2);
+    expect(noTarget.stderr).toMatch(/missing --target/);
+    const noKey = await inDir(dir, configDir, ['init', '--target', 'actions', '--provider', 'clerk', '--api-url', 'https://a.example/me', '--yes'], { CLERK_SECRET_KEY: undefined, CLERK_API_URL: f.env.CLERK_API_URL });
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toMatch(/missing CLERK_SECRET_KEY/);
+    const noYes = await inDir(dir, configDir, ['init', '--target', 'actions', '--provider', 'clerk', '--api-url', 'https://a.example/me'], f.env);
+    expect(noYes.code).toBe(2);
+    expect(noYes.stderr).toMatch(/missing --yes/);
+    expect(readdirSync(dir).filter((n) => n !== '.config')).toEqual([]);
+    expect(f.state.apps.size).toBe(0);
+  });
+
+  it('firebase and privy are told plainly they cannot be the OAuth server', async () => {
+    const { dir, configDir } = workdir();
+    const r = await inDir(dir, configDir, ['init', '--target', 'apps', '--provider', 'firebase']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot act as the OAuth authorization server ChatGPT needs/);
+    expect(r.stderr).toMatch(/--provider custom/);
+  });
+
+  it('a failed provider call leaves no project file; re-running converges', async () => {
+    const f = await startSupabaseFake();
+    fake = f.fake;
+    const { dir, configDir } = workdir();
+    f.fake.crashAfter('POST /admin/oauth/clients');
+    const args = ['init', '--target', 'actions', '--provider', 'supabase', '--api-url', 'https://api.todo.example/me', '--gpt-id', 'g-AbC123xyz', '--yes', '--no-doctor'];
+    const first = await inDir(dir, configDir, args, f.env);
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(/running the same command again finds and reuses/);
+    expect(existsSync(join(dir, 'gpt-oauth.yaml'))).toBe(false);
+    const second = await inDir(dir, configDir, args, f.env);
+    expect(second.code, second.stderr).toBe(0);
+    expect(f.state.clients.size).toBe(1);
+    expect([...f.state.clients.values()][0]!.redirect_uris).toEqual(['https://chatgpt.com/aip/g-AbC123xyz/oauth/callback', 'https://chat.openai.com/aip/g-AbC123xyz/oauth/callback']);
+    expect(f.state.config.oauth_server_enabled).toBe(true);
+  });
+
+  it('init --provider sandbox, then doctor with no flags, passes offline', async () => {
+    const { dir, configDir } = workdir();
+    expect((await inDir(dir, configDir, ['init', '--provider', 'sandbox', '--target', 'both', '--no-doctor'])).code).toBe(0);
+    const apps = await inDir(dir, configDir, ['doctor']);
+    expect(apps.code, apps.stdout).toBe(0);
+    expect(apps.stdout).toMatch(/31 passed, 0 failed/);
+    const actions = await inDir(dir, configDir, ['doctor', '--target', 'actions']);
+    expect(actions.code, actions.stdout).toBe(0);
+    expect(actions.stdout).toMatch(/10 passed, 0 failed/);
+  });
+});
+
+describe('the project file', () => {
+  it('is validated with line-numbered errors', async () => {
+    await expect(parseProject('version: 1\ntarget: apps\nprovider: clerk\nmcpURL: https://x\n', 'g.yaml')).rejects.toThrow(/g\.yaml:4: unknown key "mcpURL"/);
+    await expect(parseProject('version: 1\ntarget: gpts\nprovider: clerk\n', 'g.yaml')).rejects.toThrow(/g\.yaml:2: "target" must be one of actions, apps, both/);
+    await expect(parseProject('version: 1\ntarget: apps\nprovider: clerk\nmcpUrl: not a url\n', 'g.yaml')).rejects.toThrow(/g\.yaml:4: "mcpUrl" must be an absolute URL/);
+    await expect(parseProject('version: 1\ntarget: apps\nprovider: clerk\nclientSecret: abc\n', 'g.yaml')).rejects.toThrow(/g\.yaml:4: "clientSecret" looks like a secret/);
+    await expect(parseProject('version: 1\ntarget: [apps\n', 'g.yaml')).rejects.toThrow(/g\.yaml:\d+: not valid YAML/);
+  });
+  it('a broken project file is a usage error for doctor (exit 2)', async () => {
+    const { dir, configDir } = workdir();
+    writeFileSync(join(dir, 'gpt-oauth.yaml'), 'version: 1\ntarget: apps\nprovider: nope\n');
+    const r = await inDir(dir, configDir, ['doctor']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/gpt-oauth\.yaml:3: "provider" must be one of/);
+  });
+});
