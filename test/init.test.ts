@@ -147,3 +147,43 @@ describe('the project file', () => {
     expect(r.stderr).toMatch(/gpt-oauth\.yaml:3: "provider" must be one of/);
   });
 });
+
+describe('init --provider custom and the connector templates', () => {
+  it('checks what the server advertises and renders working metadata and middleware', async () => {
+    const { startToy } = await import('./helpers/toy-server.js');
+    const toy = await startToy({ dropMeta: ['code_challenge_methods_supported'] });
+    try {
+      const { dir, configDir } = workdir();
+      const r = await inDir(dir, configDir, ['init', '--provider', 'custom', '--target', 'apps', '--mcp-url', toy.mcpUrl, '--templates', 'protected-resource,mcp-middleware', '--no-doctor']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/Discovery: \d+ passed, 1 failed/);
+      expect(r.stderr).toMatch(/✗ as\.pkce-s256/);
+      const prm = JSON.parse(readFileSync(join(dir, '.well-known/oauth-protected-resource.json'), 'utf8'));
+      expect(prm).toMatchObject({ resource: toy.mcpUrl, bearer_methods_supported: ['header'] });
+
+      // The middleware runs: metadata at both well-known paths, 401 challenges without/with a bad token.
+      const mw = await import(join(dir, 'mcp-auth-middleware.mjs'));
+      const call = async (fn: (req: unknown, res: unknown, next: () => void) => unknown, req: Record<string, unknown>) => {
+        const out: { status?: number; headers: Record<string, string>; body?: unknown; next?: boolean } = { headers: {} };
+        const res = {
+          status(s: number) { out.status = s; return res; },
+          set(k: string, v: string) { out.headers[k.toLowerCase()] = v; return res; },
+          json(b: unknown) { out.body = b; return res; },
+        };
+        await fn({ headers: {}, ...req }, res, () => { out.next = true; });
+        return out;
+      };
+      const meta = await call(mw.protectedResourceMetadata, { path: '/.well-known/oauth-protected-resource/mcp' });
+      expect(meta.body).toMatchObject({ resource: toy.mcpUrl });
+      expect((await call(mw.protectedResourceMetadata, { path: '/other' })).next).toBe(true);
+      const none = await call(mw.requireBearer, {});
+      expect(none.status).toBe(401);
+      expect(none.headers['www-authenticate']).toBe(`Bearer resource_metadata="${toy.origin}/.well-known/oauth-protected-resource/mcp"`);
+      const bad = await call(mw.requireBearer, { headers: { authorization: 'Bearer not-a-jwt' } });
+      expect(bad.status).toBe(401);
+      expect(bad.headers['www-authenticate']).toMatch(/error="invalid_token"/);
+    } finally {
+      await toy.close();
+    }
+  });
+});
