@@ -47,6 +47,10 @@ export function buildProgram(run: (cmd: Command, action: Action, args: unknown[]
     .option('--only <ids>', 'run only these checks (ids or prefixes like token.)')
     .option('--skip <ids>', 'skip these checks (ids or prefixes)')
     .option('--junit <file>', 'also write the checks as JUnit XML')
+    .option('--report <file>', 'also write a Markdown summary (verdict table and a sequence diagram of the flow)')
+    .option('--trace <file>', 'write every HTTP exchange as HAR 1.2, secrets redacted')
+    .option('--baseline <file>', 'accepted failures/warnings: fail only on regressions')
+    .option('--write-baseline <file>', 'write the current failures/warnings as a baseline')
     .option('--timeout <ms>', 'per-request timeout in milliseconds', '10000')
     .option('--login-timeout <s>', 'how long to wait for a browser login, in seconds', '300')
     .action(function (this: Command, url: string | undefined) {

@@ -30,6 +30,10 @@ export interface DoctorOptions {
   apiUrl?: string;
   openapi?: string;
   config?: string;
+  report?: string;
+  trace?: string;
+  baseline?: string;
+  writeBaseline?: string;
   /** Set from the project file: the provider that holds the client (for the stored secret). */
   provider?: string;
 }
@@ -113,7 +117,7 @@ export async function run(io: IO, opts: DoctorOptions): Promise<number> {
   if (clientSecret && !o.clientId) throw new UsageError('a client secret was given without --client-id');
 
   const { startSandbox } = o.sandbox ? await import('../sandbox/server.js') : { startSandbox: undefined };
-  const sandbox = startSandbox ? await startSandbox({ loginPage: login === 'browser' }) : undefined;
+  const sandbox = startSandbox ? await startSandbox({ loginPage: login === 'browser' || login === 'command' }) : undefined;
   const http = new HttpClient({
     timeoutMs,
     maxBytes: 1024 * 1024,
@@ -139,17 +143,52 @@ export async function run(io: IO, opts: DoctorOptions): Promise<number> {
       say,
       env: io.env,
     });
-    if (io.debug) report.trace = http.trace.map(traceForReport);
-    io.stdout.write(io.json ? renderJson(report) : renderHuman(report, io.colorStdout));
-    if (o.junit) {
-      await writeFile(o.junit, renderJunit(report));
-      say(`JUnit report written to ${o.junit}`);
-    }
-    return report.summary.failed ? EXIT.failed : EXIT.ok;
+    return await emit(io, o, report, http, say);
   } finally {
     await http.close();
     await sandbox?.close();
   }
+}
+
+/** Everything after a run: stdout, JUnit, Markdown, HAR, GitHub, baseline; returns the exit code. */
+async function emit(io: IO, o: DoctorOptions, report: import('../doctor/types.js').Report, http: HttpClient, say: (l: string) => void): Promise<number> {
+  const { renderMarkdown, githubAnnotations, toHar } = await import('../doctor/reports.js');
+  let failed = report.summary.failed > 0;
+  if (o.baseline) {
+    const { readBaseline, applyBaseline } = await import('../doctor/baseline.js');
+    failed = applyBaseline(report, await readBaseline(o.baseline), o.baseline);
+    if (report.baseline!.accepted.length) say(`Baseline ${o.baseline}: ${report.baseline!.accepted.length} accepted failure(s)/warning(s) (${report.baseline!.accepted.join(', ')}).`);
+    if (report.baseline!.fixed.length) say(`Baseline entries that now pass and can be removed: ${report.baseline!.fixed.join(', ')}`);
+  }
+  if (io.debug) report.trace = http.trace.map(traceForReport);
+  io.stdout.write(io.json ? renderJson(report) : renderHuman(report, io.colorStdout));
+  if (o.junit) {
+    await writeFile(o.junit, renderJunit(report));
+    say(`JUnit report written to ${o.junit}`);
+  }
+  const markdown = o.report || io.env.GITHUB_STEP_SUMMARY ? renderMarkdown(report, http.trace) : '';
+  if (o.report) {
+    await writeFile(o.report, markdown);
+    say(`Markdown report written to ${o.report}`);
+  }
+  if (o.trace) {
+    await writeFile(o.trace, `${JSON.stringify(toHar(http.trace), null, 1)}\n`);
+    say(`HAR trace written to ${o.trace} (secrets redacted)`);
+  }
+  if (io.env.GITHUB_ACTIONS === 'true') {
+    const notes = githubAnnotations(report);
+    if (notes) io.stderr.write(`${notes}\n`);
+    if (io.env.GITHUB_STEP_SUMMARY) {
+      const { appendFile } = await import('node:fs/promises');
+      await appendFile(io.env.GITHUB_STEP_SUMMARY, markdown);
+    }
+  }
+  if (o.writeBaseline) {
+    const { writeBaseline } = await import('../doctor/baseline.js');
+    const n = await writeBaseline(o.writeBaseline, report);
+    say(`Baseline with ${n} accepted failure(s)/warning(s) written to ${o.writeBaseline}; give each entry a reason.`);
+  }
+  return failed ? EXIT.failed : EXIT.ok;
 }
 
 /** An http(s) URL flag; http only on loopback. */
@@ -196,13 +235,7 @@ async function runActions(io: IO, o: DoctorOptions): Promise<number> {
       ...inputs, http, login, loginCommand: o.loginCommand, loginTimeoutMs,
       selection: { only: list(o.only), skip: list(o.skip) }, say, env: io.env,
     });
-    if (io.debug) report.trace = http.trace.map(traceForReport);
-    io.stdout.write(io.json ? renderJson(report) : renderHuman(report, io.colorStdout));
-    if (o.junit) {
-      await writeFile(o.junit, renderJunit(report));
-      say(`JUnit report written to ${o.junit}`);
-    }
-    return report.summary.failed ? EXIT.failed : EXIT.ok;
+    return await emit(io, o, report, http, say);
   } finally {
     await http.close();
     await sandbox?.close();

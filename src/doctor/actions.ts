@@ -33,7 +33,7 @@ export async function runActionsSuite(o: ActionsRunOptions): Promise<Report> {
   };
   let results: CheckResult[];
   try {
-    results = await runChecks(ACTIONS_CHECKS, ctx, o.selection, o.onResult);
+    results = await runChecks(ACTIONS_CHECKS, ctx, o.selection, o.onResult, (id) => { o.http.tag = id; });
   } finally {
     await login.close();
   }

@@ -37,7 +37,7 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
   };
   let results: CheckResult[];
   try {
-    results = await runChecks(APPS_CHECKS, ctx, o.selection, o.onResult);
+    results = await runChecks(APPS_CHECKS, ctx, o.selection, o.onResult, (id) => { o.http.tag = id; });
   } finally {
     await login.close();
     await cleanup(ctx);

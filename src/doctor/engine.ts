@@ -20,6 +20,7 @@ export async function runChecks<C>(
   ctx: C,
   sel: Selection = {},
   onResult?: (r: CheckResult) => void,
+  onStart?: (id: string) => void,
 ): Promise<CheckResult[]> {
   const byId = new Map(defs.map((d) => [d.id, d]));
   const selected = new Set(
@@ -46,6 +47,7 @@ export async function runChecks<C>(
       const o = outcomes.get(blocker);
       outcome = { status: 'skip', detail: `needs ${blocker}, which ${o?.status === 'fail' ? 'failed' : 'did not run'}` };
     } else {
+      onStart?.(def.id);
       try {
         outcome = await def.run(ctx);
       } catch (err) {

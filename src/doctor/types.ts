@@ -60,6 +60,8 @@ export interface Report {
   login?: string;
   /** actions: what to paste into the GPT editor (secret masked). */
   gptEditor?: import('../actions/gpt.js').GptEditorFields;
+  /** With --baseline: accepted ids (failures/warnings listed in the baseline) and entries that now pass. */
+  baseline?: { file: string; accepted: string[]; fixed: string[] };
   /** With --debug: every HTTP exchange, redacted when rendered. */
   trace?: unknown[];
 }

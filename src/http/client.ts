@@ -49,6 +49,8 @@ export class HttpFailure extends Error {
 
 export interface TraceEntry {
   seq: number;
+  /** The check that made this request (set by the doctor). */
+  tag?: string;
   startedAt: string;
   method: string;
   url: string;
@@ -66,6 +68,8 @@ const TRACE_BODY_LIMIT = 4096;
 export class HttpClient {
   readonly trace: TraceEntry[] = [];
   requestCount = 0;
+  /** Tag recorded on the next trace entries (the doctor sets the running check's id). */
+  tag?: string;
   private readonly agent: Agent;
 
   constructor(readonly opts: HttpOptions) {
@@ -115,6 +119,7 @@ export class HttpClient {
     const started = performance.now();
     const entry: TraceEntry = {
       seq: this.trace.length + 1,
+      tag: this.tag,
       startedAt: new Date().toISOString(),
       method,
       url: url.href,

@@ -1,0 +1,131 @@
+/**
+ * The doctor in CI: --login command with a real headless Chromium script, GitHub annotations and
+ * job summary (the Mermaid diagram is rendered by Mermaid itself), JUnit, HAR, baselines.
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { afterEach, describe, expect, it } from 'vitest';
+import { XMLParser } from 'fast-xml-parser';
+import { Ajv } from 'ajv';
+import { runCli } from './helpers/cli.js';
+import { startToy, type Toy } from './helpers/toy-server.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const EXAMPLE = fileURLToPath(new URL('../examples/login-command.mjs', import.meta.url));
+const require = createRequire(import.meta.url);
+const tmp = () => mkdtempSync(join(tmpdir(), 'gpt-oauth-ci-'));
+let toy: Toy | undefined;
+afterEach(async () => { await toy?.close(); toy = undefined; });
+
+/** Parse and render a Mermaid diagram with Mermaid itself, in headless Chromium. */
+async function renderMermaid(text: string): Promise<string> {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  try {
+    const page = await browser.newPage();
+    await page.setContent('<!doctype html><html><body></body></html>');
+    await page.addScriptTag({ path: require.resolve('mermaid/dist/mermaid.min.js') });
+    return await page.evaluate(async (src) => {
+      const m = (window as unknown as { mermaid: { initialize(o: object): void; parse(t: string): Promise<unknown>; render(id: string, t: string): Promise<{ svg: string }> } }).mermaid;
+      m.initialize({ startOnLoad: false });
+      await m.parse(src);
+      return (await m.render('d', src)).svg;
+    }, text);
+  } finally {
+    await browser.close();
+  }
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('CI mode with --login command (headless Chromium)', () => {
+  it('signs in through the example script, writes JUnit, annotations and a step summary whose Mermaid renders', async () => {
+    const dir = tmp();
+    const summary = join(dir, 'summary.md');
+    const junit = join(dir, 'junit.xml');
+    const r = await runCli(['doctor', '--sandbox', '--login', 'command', '--login-command', `${process.execPath} ${EXAMPLE}`, '--junit', junit, '--skip', 'authz.redirect-exact'], {
+      env: { CI: 'true', GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary },
+      timeoutMs: 120_000,
+    });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const suite = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8')).testsuites.testsuite;
+    expect(Number(suite['@_tests'])).toBe(30);
+    const md = readFileSync(summary, 'utf8');
+    expect(md).toMatch(/\*\*✅ ChatGPT can connect\*\*/);
+    expect(md).toMatch(/\| ✅ \| `token\.audience` \|/);
+    const mermaid = /```mermaid\n([\s\S]*?)```/.exec(md)![1]!;
+    expect(mermaid).toMatch(/^sequenceDiagram/);
+    const svg = await renderMermaid(mermaid);
+    expect(svg).toMatch(/<svg/);
+    expect(svg).toMatch(/token\.exchange/);
+  });
+});
+
+describe('GitHub annotations, Markdown report and HAR', () => {
+  it('annotates failures, marks the failing hop in the diagram, and writes a redacted HAR 1.2', async () => {
+    toy = await startToy({ client: { id: 'gpt', secret: 'cs_toy_secret_value_123456' }, iss: 'missing', refresh: 'refuse' });
+    const dir = tmp();
+    const har = join(dir, 'trace.har');
+    const report = join(dir, 'report.md');
+    const r = await runCli(['doctor', toy.mcpUrl, '--login', 'auto', '--client-id', 'gpt', '--trace', har, '--report', report], {
+      env: { GITHUB_ACTIONS: 'true', GPT_OAUTH_CLIENT_SECRET: 'cs_toy_secret_value_123456' },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^::error title=gpt-oauth authz\.iss::iss support is advertised but the redirect carried no iss/m);
+    const md = readFileSync(report, 'utf8');
+    expect(md).toMatch(/Fix first: `authz\.iss`/);
+    expect(md).toMatch(/-xD: 400 FAILED\n\s+Note right of D: refresh\.grant failed/);
+    expect(md).toMatch(/Note right of D: authz\.iss failed/);
+    if (existsSync(CHROMIUM)) expect(await renderMermaid(/```mermaid\n([\s\S]*?)```/.exec(md)![1]!)).toMatch(/<svg/);
+
+    const doc = JSON.parse(readFileSync(har, 'utf8'));
+    const schemas = ['afterRequest', 'beforeRequest', 'browser', 'cache', 'content', 'cookie', 'creator', 'entry', 'har', 'header', 'log', 'page', 'pageTimings', 'postData', 'query', 'request', 'response', 'timings'];
+    const ajv = new Ajv({ strict: false, validateFormats: false });
+    ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-06.json'));
+    for (const n of schemas) ajv.addSchema(require(`har-schema/lib/${n}.json`), `${n}.json`);
+    const validate = ajv.getSchema('har.json')!;
+    expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
+    expect(doc.log.entries.length).toBeGreaterThan(20);
+    const text = readFileSync(har, 'utf8');
+    for (const v of [...toy.secrets, 'cs_toy_secret_value_123456']) expect(text.includes(v), `HAR leaks ${v.slice(0, 8)}…`).toBe(false);
+    for (const e of doc.log.entries) {
+      for (const h of [...e.request.headers, ...e.response.headers]) {
+        if (/^(authorization|cookie|set-cookie)$/i.test(h.name)) expect(h.value).toBe('[redacted]');
+      }
+    }
+  });
+});
+
+describe('baselines', () => {
+  it('accepted failures exit 0, new failures exit 1, and fixed entries are reported', async () => {
+    const dir = tmp();
+    const file = join(dir, 'baseline.yaml');
+    toy = await startToy({ iss: 'missing' });
+    const write = await runCli(['doctor', toy.mcpUrl, '--login', 'auto', '--write-baseline', file]);
+    expect(write.code).toBe(1);
+    expect(readFileSync(file, 'utf8')).toMatch(/- id: authz\.iss/);
+    const accepted = await runCli(['doctor', toy.mcpUrl, '--login', 'auto', '--baseline', file, '--json']);
+    expect(accepted.code).toBe(0);
+    expect(JSON.parse(accepted.stdout).baseline).toMatchObject({ accepted: ['authz.iss'], fixed: [] });
+    await toy.close();
+
+    toy = await startToy({ iss: 'missing', redirectBinding: false, pkce: 'optional' });
+    const regression = await runCli(['doctor', toy.mcpUrl, '--login', 'auto', '--baseline', file]);
+    expect(regression.code).toBe(1);
+    await toy.close();
+
+    toy = await startToy({});
+    const fixed = await runCli(['doctor', toy.mcpUrl, '--login', 'auto', '--baseline', file]);
+    expect(fixed.code).toBe(0);
+    expect(fixed.stderr).toMatch(/Baseline entries that now pass and can be removed: authz\.iss/);
+  });
+
+  it('a malformed baseline is a usage error', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'b.yaml'), 'accepted: nope\n');
+    const r = await runCli(['doctor', '--sandbox', '--login', 'auto', '--baseline', join(dir, 'b.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/expected "accepted:"/);
+  });
+});
