@@ -24,6 +24,7 @@ async function fileStore(env: NodeJS.ProcessEnv) {
     projectName: 'gpt-oauth',
     configName: 'secrets',
     configFileMode: 0o600,
+    accessPropertiesByDotNotation: false, // account names contain URLs
     ...(env.GPT_OAUTH_CONFIG_DIR ? { cwd: env.GPT_OAUTH_CONFIG_DIR } : {}),
   });
   return store;

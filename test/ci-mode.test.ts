@@ -129,3 +129,58 @@ describe('baselines', () => {
     expect(r.stderr).toMatch(/expected "accepted:"/);
   });
 });
+
+describe('--save-refresh-token, then --refresh-token-env in CI', () => {
+  it('runs every check that needs no new authorization, skips the others with the reason', async () => {
+    const { startSandbox } = await import('../src/sandbox/server.js');
+    const sb = await startSandbox();
+    try {
+      const dir = tmp();
+      const cfg = join(dir, 'cfg');
+      const save = await runCli(['doctor', sb.mcpUrl, '--login', 'auto', '--save-refresh-token'], { env: { GPT_OAUTH_CONFIG_DIR: cfg, GPT_OAUTH_SECRET_BACKEND: 'file' } });
+      expect(save.code, save.stderr).toBe(0);
+      const clientId = /Saved the refresh token for client (\S+) in /.exec(save.stderr)![1]!;
+      const rt = JSON.parse(readFileSync(join(cfg, 'secrets.json'), 'utf8'))[`refresh-token:${sb.mcpUrl}`];
+      expect(rt).toBeTruthy();
+      expect(save.stdout + save.stderr).not.toContain(rt);
+
+      const summary = join(dir, 'summary.md');
+      const junit = join(dir, 'junit.xml');
+      const args = ['doctor', sb.mcpUrl, '--client-id', clientId, '--refresh-token-env', 'GPT_OAUTH_REFRESH_TOKEN', '--junit', junit, '--json'];
+      const env = { CI: 'true', GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GPT_OAUTH_REFRESH_TOKEN: rt };
+      const r = await runCli(args, { env });
+      expect(r.code, r.stdout).toBe(0);
+      const report = JSON.parse(r.stdout);
+      const status = (id: string) => report.checks.find((c: { id: string }) => c.id === id);
+      for (const id of ['authz.state', 'authz.iss', 'pkce.verifier-required', 'token.code-single-use', 'token.redirect-binding']) {
+        expect(status(id).status).toBe('skip');
+        expect(status(id).detail).toMatch(/needs a new authorization.*GPT_OAUTH_REFRESH_TOKEN/);
+      }
+      expect(status('refresh.rotation').detail).toMatch(/would revoke the token family/);
+      for (const id of ['prm.document', 'as.metadata', 'jwks.keys', 'token.jwt-signature', 'token.audience', 'refresh.grant', 'refresh.audience', 'resource.accepts-token', 'resource.rejects-forged-token']) {
+        expect(status(id).status, id).toBe('pass');
+      }
+      expect(r.stdout + r.stderr).not.toContain(rt);
+      const suite = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8')).testsuites.testsuite;
+      expect(Number(suite['@_skipped'])).toBe(9); // the six above, token.exchange, refresh.rotation and dcr.register (predefined client)
+      expect(Number(suite['@_failures'])).toBe(0);
+      const md = readFileSync(summary, 'utf8');
+      if (existsSync(CHROMIUM)) expect(await renderMermaid(/```mermaid\n([\s\S]*?)```/.exec(md)![1]!)).toMatch(/<svg/);
+
+      // The sandbox rotates refresh tokens: the same one again is refused, with what to do.
+      const stale = await runCli(args, { env: { ...env, GITHUB_STEP_SUMMARY: join(dir, 's2.md') } });
+      expect(stale.code).toBe(1);
+      const exchange = JSON.parse(stale.stdout).checks.find((c: { id: string }) => c.id === 'token.exchange');
+      expect(exchange.status).toBe('fail');
+      expect(exchange.fix).toMatch(/--save-refresh-token/);
+    } finally {
+      await sb.close();
+    }
+  });
+
+  it('--refresh-token-env without --client-id is a usage error', async () => {
+    const r = await runCli(['doctor', '--sandbox', '--refresh-token-env', 'RT'], { env: { RT: 'x'.repeat(20) } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/needs --client-id/);
+  });
+});

@@ -34,6 +34,8 @@ export interface DoctorOptions {
   trace?: string;
   baseline?: string;
   writeBaseline?: string;
+  refreshTokenEnv?: string;
+  saveRefreshToken?: boolean;
   /** Set from the project file: the provider that holds the client (for the stored secret). */
   provider?: string;
 }
@@ -107,6 +109,14 @@ export async function run(io: IO, opts: DoctorOptions): Promise<number> {
   if (o.url && o.sandbox) throw new UsageError('give either a URL or --sandbox, not both');
   if (!o.url && !o.sandbox) throw new UsageError('missing the MCP server URL: gpt-oauth doctor https://api.example.com/mcp (or --sandbox to try the embedded server)');
   const login: LoginMode = o.login ?? (io.interactive ? 'browser' : 'auto');
+  let refreshToken: string | undefined;
+  if (o.refreshTokenEnv) {
+    refreshToken = io.env[o.refreshTokenEnv];
+    if (!refreshToken) throw new UsageError(`--refresh-token-env ${o.refreshTokenEnv}: the variable ${o.refreshTokenEnv} is not set`);
+    registerSecret(refreshToken, 'refresh_token');
+    if (!o.clientId) throw new UsageError('--refresh-token-env needs --client-id (the client the refresh token was issued to; --save-refresh-token printed it)');
+    if (o.saveRefreshToken) throw new UsageError('use either --refresh-token-env or --save-refresh-token');
+  }
   if (login === 'manual' && !io.interactive) throw new UsageError('--login manual needs an interactive terminal; use --login auto or --login command in CI');
   if (login === 'command' && !o.loginCommand) throw new UsageError('--login command needs --login-command "CMD"');
   const timeoutMs = positiveInt(o.timeout, '--timeout', 10_000);
@@ -142,12 +152,30 @@ export async function run(io: IO, opts: DoctorOptions): Promise<number> {
       selection: { only: list(o.only), skip: list(o.skip) },
       say,
       env: io.env,
+      refreshToken,
+      refreshTokenSource: o.refreshTokenEnv,
+      keepGrant: !!o.saveRefreshToken,
     });
+    if (o.saveRefreshToken) await saveRefreshToken(io, subject, report, say);
     return await emit(io, o, report, http, say);
   } finally {
     await http.close();
     await sandbox?.close();
   }
+}
+
+/** Store the run's newest refresh token (and its client) for unattended CI runs. Never printed. */
+async function saveRefreshToken(io: IO, subject: string, report: import('../doctor/types.js').Report, say: (l: string) => void): Promise<void> {
+  const kept = (report as { kept?: { refreshToken: string; clientId: string; clientSecret?: string } }).kept;
+  if (!kept) {
+    say('No refresh token was issued, so none was saved (see refresh.grant).');
+    return;
+  }
+  const { storeSecret } = await import('../secrets.js');
+  const where = await storeSecret(`refresh-token:${subject}`, kept.refreshToken, io.env);
+  say(`Saved the refresh token for client ${kept.clientId} in ${where.where}.`);
+  say(`For CI: store it as a secret (e.g. GPT_OAUTH_REFRESH_TOKEN) and run:\n  npx gpt-oauth doctor ${subject} --client-id ${kept.clientId} --refresh-token-env GPT_OAUTH_REFRESH_TOKEN`);
+  say('If the server rotates refresh tokens, each one works once: prefer --login command for repeated runs.');
 }
 
 /** Everything after a run: stdout, JUnit, Markdown, HAR, GitHub, baseline; returns the exit code. */

@@ -4,7 +4,7 @@ import { APPS_CHECKS, APPS_REPORT_ORDER, CODE_CONSUMERS } from '../checks/apps/i
 import { type AppsContext, type AppsOptions } from '../checks/apps/context.js';
 import { createLoginDriver, type LoginMode } from './login.js';
 import { runChecks, type Selection } from './engine.js';
-import type { CheckResult, Report } from './types.js';
+import type { CheckDef, CheckResult, Report } from './types.js';
 import { VERSION } from '../version.js';
 
 export interface AppsRunOptions extends AppsOptions {
@@ -18,6 +18,42 @@ export interface AppsRunOptions extends AppsOptions {
   env?: NodeJS.ProcessEnv;
   /** Where `--login manual` reads the pasted URL (default: process.stdin). */
   stdin?: NodeJS.ReadableStream;
+  /** Start from this refresh token instead of a new authorization (CI). */
+  refreshToken?: string;
+  refreshTokenSource?: string;
+  /** Keep the client and the grant usable so the final refresh token can be saved. */
+  keepGrant?: boolean;
+}
+
+/** Checks that need a new authorization; skipped when starting from a refresh token. */
+const NEEDS_AUTHORIZATION = ['authz.state', 'authz.iss', 'pkce.verifier-required', 'pkce.verifier-checked', 'token.code-single-use', 'token.redirect-binding'];
+/** Checks that can revoke the grant (reuse detection); skipped when the grant must survive. */
+const REVOKES_GRANT = ['refresh.rotation', 'token.code-single-use'];
+
+/** The catalog adapted to the run's mode (refresh-token start, or keeping the grant). */
+function catalogFor(o: AppsRunOptions): CheckDef<AppsContext>[] {
+  return APPS_CHECKS.map((c) => {
+    if (o.refreshToken && NEEDS_AUTHORIZATION.includes(c.id)) {
+      return { ...c, run: () => ({ status: 'skip' as const, nonBlocking: true, detail: `needs a new authorization; not run when starting from the refresh token in ${o.refreshTokenSource ?? 'the environment'}` }) };
+    }
+    if ((o.refreshToken || o.keepGrant) && REVOKES_GRANT.includes(c.id)) {
+      return { ...c, run: () => ({ status: 'skip' as const, detail: o.refreshToken ? 'not run with a kept refresh token: replaying it would revoke the token family CI depends on' : 'not run with --save-refresh-token: it could revoke the grant of the token being saved' }) };
+    }
+    if (o.refreshToken && c.id === 'token.exchange') return { ...c, run: (x: AppsContext) => tokensFromRefresh(x, o) };
+    return c;
+  });
+}
+
+async function tokensFromRefresh(ctx: AppsContext, o: AppsRunOptions) {
+  const { tokenRequest, resourceOf } = await import('../checks/apps/context.js');
+  const { judgeTokenResponse } = await import('../checks/apps/token.js');
+  const res = await tokenRequest(ctx, { grant_type: 'refresh_token', refresh_token: o.refreshToken, resource: resourceOf(ctx) });
+  const judged = judgeTokenResponse(res, 'refresh with the kept refresh token');
+  if (judged.tokens) ctx.s.tokens = judged.tokens;
+  if (judged.outcome?.status === 'fail' && !judged.tokens?.accessToken) {
+    return { ...judged.outcome, fix: `Obtain a new refresh token with \`gpt-oauth doctor ${ctx.opts.mcpUrl} --save-refresh-token\` and update ${o.refreshTokenSource}; servers that rotate refresh tokens make each one single-use, so CI must store the newest one or use --login command.` };
+  }
+  return { status: 'skip' as const, nonBlocking: true, detail: `no code exchange when starting from ${o.refreshTokenSource ?? 'a refresh token'}; the access token for the following checks came from a refresh grant` };
 }
 
 export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
@@ -37,13 +73,17 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
   };
   let results: CheckResult[];
   try {
-    results = await runChecks(APPS_CHECKS, ctx, o.selection, o.onResult, (id) => { o.http.tag = id; });
+    results = await runChecks(catalogFor(o), ctx, o.selection, o.onResult, (id) => { o.http.tag = id; });
   } finally {
     await login.close();
-    await cleanup(ctx);
+    if (!o.keepGrant) await cleanup(ctx);
   }
   results.sort((a, b) => APPS_REPORT_ORDER.indexOf(a.id) - APPS_REPORT_ORDER.indexOf(b.id));
-  return buildReport('apps', o.mcpUrl, startedAt, results, { requests: o.http.requestCount, login: o.login });
+  const report = buildReport('apps', o.mcpUrl, startedAt, results, { requests: o.http.requestCount, login: o.refreshToken ? 'refresh-token' : o.login });
+  // The newest refresh token and its client, for --save-refresh-token (never printed).
+  const rt = ctx.s.refreshed?.refreshToken ?? ctx.s.tokens?.refreshToken;
+  if (rt && ctx.s.client) Object.defineProperty(report, 'kept', { value: { refreshToken: rt, clientId: ctx.s.client.clientId, clientSecret: ctx.s.client.clientSecret }, enumerable: false });
+  return report;
 }
 
 function isSelected(id: string, sel?: Selection): boolean {
