@@ -46,6 +46,8 @@ export function buildProgram(run: (cmd: Command, action: Action, args: unknown[]
     .option('--openapi <file>', 'actions: the action\'s OpenAPI document (its oauth2 scheme and servers supply the URLs)')
     .option('--refresh-token-env <name>', 'apps, CI: start from the refresh token in this variable instead of a new authorization (needs --client-id)')
     .option('--save-refresh-token', 'apps: keep the client and store the newest refresh token (OS keyring or 0600 file) for --refresh-token-env')
+    .option('--allow-host <hosts>', 'also fetch metadata URLs on these hosts (comma separated), outside the server\'s and issuer\'s domains')
+    .option('--allow-private-network', 'allow private and loopback targets for a public server')
     .option('--only <ids>', 'run only these checks (ids or prefixes like token.)')
     .option('--skip <ids>', 'skip these checks (ids or prefixes)')
     .option('--junit <file>', 'also write the checks as JUnit XML')

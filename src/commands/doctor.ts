@@ -36,6 +36,8 @@ export interface DoctorOptions {
   writeBaseline?: string;
   refreshTokenEnv?: string;
   saveRefreshToken?: boolean;
+  allowHost?: string;
+  allowPrivateNetwork?: boolean;
   /** Set from the project file: the provider that holds the client (for the stored secret). */
   provider?: string;
 }
@@ -128,7 +130,9 @@ export async function run(io: IO, opts: DoctorOptions): Promise<number> {
 
   const { startSandbox } = o.sandbox ? await import('../sandbox/server.js') : { startSandbox: undefined };
   const sandbox = startSandbox ? await startSandbox({ loginPage: login === 'browser' || login === 'command' }) : undefined;
+  const { UrlPolicy } = await import('../http/policy.js');
   const http = new HttpClient({
+    policy: new UrlPolicy(url ?? sandbox!.mcpUrl, { allowHosts: list(o.allowHost), allowPrivate: o.allowPrivateNetwork }),
     timeoutMs,
     maxBytes: 1024 * 1024,
     userAgent: `gpt-oauth/${VERSION} (+https://www.npmjs.com/package/gpt-oauth)`,

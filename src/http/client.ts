@@ -11,6 +11,8 @@ export interface HttpOptions {
   maxRequests?: number;
   /** Called after each exchange (used by --debug to stream the trace to stderr). */
   onTrace?: (entry: TraceEntry) => void;
+  /** Which targets may be fetched (the doctor's SSRF policy). */
+  policy?: import('./policy.js').UrlPolicy;
 }
 
 export interface HttpRequest {
@@ -37,7 +39,7 @@ export interface HttpResponse {
   header(name: string): string | undefined;
 }
 
-export type HttpFailureKind = 'timeout' | 'too-large' | 'network' | 'bad-url' | 'budget';
+export type HttpFailureKind = 'timeout' | 'too-large' | 'network' | 'bad-url' | 'budget' | 'refused';
 
 /** An exchange that produced no usable response. Checks turn it into a finding. */
 export class HttpFailure extends Error {
@@ -76,7 +78,7 @@ export class HttpClient {
     this.agent = new Agent({
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
-      connect: { timeout: opts.timeoutMs },
+      connect: { timeout: opts.timeoutMs, ...(opts.policy ? { lookup: opts.policy.lookup } : {}) },
       keepAliveTimeout: 2000,
       // Huge header blocks are a hostile-server symptom; undici refuses above this size.
       maxHeaderSize: 64 * 1024,
@@ -95,6 +97,8 @@ export class HttpClient {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new HttpFailure('bad-url', `refusing to fetch a ${url.protocol} URL`, url.href);
     }
+    const refusal = this.opts.policy?.check(url);
+    if (refusal) throw new HttpFailure('refused', refusal, url.href);
     const max = this.opts.maxRequests ?? 400;
     if (this.requestCount >= max) {
       throw new HttpFailure('budget', `request budget of ${max} exhausted; stopping to avoid a loop`, url.href);
@@ -222,6 +226,8 @@ function toFailure(err: unknown, url: string, timeoutMs: number, aborted: boolea
     return new HttpFailure('timeout', `no complete response within ${timeoutMs / 1000} s`, url);
   }
   if (code === 'UND_ERR_HEADERS_OVERFLOW') return new HttpFailure('too-large', 'response headers are too large', url);
+  if (code === 'EPRIVATE') return new HttpFailure('refused', e?.cause?.message ?? e?.message ?? 'private address refused', url);
+  if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') return new HttpFailure('network', 'the connection was closed before the response was complete', url);
   const what = code ? `${code}` : (e?.message ?? String(err));
   return new HttpFailure('network', `request failed: ${what}`, url);
 }

@@ -45,10 +45,21 @@ export interface ToyFlags {
   api?: 'ok' | 'accepts-any';
   /** Serve a retired ChatGPT plugin manifest at /.well-known/ai-plugin.json. */
   plugin?: boolean;
+  /** Answer requests whose path matches with a hostile response instead. */
+  hostile?: { path: RegExp; kind: Hostile };
+  /** Override the jwks_uri in the metadata. */
+  jwksUri?: string;
+  /** Put a jku header pointing at the toy's /jku into issued JWTs. */
+  jku?: boolean;
 }
+
+export type Hostile = 'wrong-content-type' | 'truncated-json' | 'deep-json' | 'many-keys' | 'huge-headers' | 'slow-drip'
+  | 'reset-mid-body' | 'redirect-other-host' | 'redirect-private' | 'ansi-error';
 
 export interface Toy {
   origin: string;
+  /** Every path requested, in order. */
+  requests: string[];
   mcpUrl: string;
   /** Every code, token, secret, verifier and state the server issued or received. */
   secrets: Set<string>;
@@ -65,6 +76,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
   const issuer = origin;
   const mcpUrl = `${origin}/mcp`;
   const secrets = new Set<string>();
+  const requests: string[] = [];
   const remember = (v: string | undefined | null) => { if (v) secrets.add(v); return v; };
 
   const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
@@ -100,7 +112,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
     if (f.tokenFormat === 'malformed') return remember(`eyJhbGciOiJFUzI1NiJ9.not-base64-json!.${randomBytes(8).toString('hex')}`)!;
     const key = f.signWrongKey ? wrong.privateKey : privateKey;
     const t = await new SignJWT({ scope, client_id: 'toy' })
-      .setProtectedHeader({ alg: 'ES256', kid: 'toy-1', typ: 'at+jwt' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'toy-1', typ: 'at+jwt', ...(f.jku ? { jku: `${origin}/jku` } : {}) })
       .setIssuer(issuer).setAudience(audience).setSubject('toy-user')
       .setIssuedAt().setExpirationTime('1h').setJti(randomBytes(8).toString('hex'))
       .sign(key);
@@ -133,7 +145,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       authorization_endpoint: `${origin}/authorize`,
       token_endpoint: `${origin}/token`,
       registration_endpoint: `${origin}/register`,
-      jwks_uri: `${origin}/jwks`,
+      jwks_uri: f.jwksUri ?? `${origin}/jwks`,
       scopes_supported: [...SCOPES, 'offline_access'],
       response_types_supported: ['code'],
       grant_types_supported: ['authorization_code', 'refresh_token'],
@@ -198,9 +210,52 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
     });
   });
 
+  function hostile(res: ServerResponse, kind: Hostile): void {
+    switch (kind) {
+      case 'wrong-content-type':
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        return void res.end(JSON.stringify({ resource: mcpUrl, authorization_servers: [issuer] }));
+      case 'truncated-json':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end('{"resource": "http://127.0.0.1/mcp", "authorization_servers": ["htt');
+      case 'deep-json':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(`${'['.repeat(200_000)}${']'.repeat(200_000)}`);
+      case 'many-keys': {
+        const keys = Array.from({ length: 10_000 }, (_, i) => ({ kty: 'EC', kid: `k${i}` }));
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ keys }));
+      }
+      case 'huge-headers':
+        res.writeHead(200, { 'content-type': 'application/json', 'x-padding': 'a'.repeat(200_000) });
+        return void res.end('{}');
+      case 'slow-drip': {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const t = setInterval(() => res.write(' '), 300);
+        res.on('close', () => clearInterval(t));
+        return;
+      }
+      case 'reset-mid-body':
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+        res.write('{"resource": "');
+        return void setTimeout(() => res.socket?.destroy(), 50);
+      case 'redirect-other-host':
+        res.writeHead(302, { location: 'https://attacker.example/.well-known/oauth-protected-resource' });
+        return void res.end();
+      case 'redirect-private':
+        res.writeHead(307, { location: 'http://169.254.169.254/latest/meta-data/' });
+        return void res.end();
+      case 'ansi-error':
+        res.writeHead(400, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ error: 'invalid_grant', error_description: '\u001b[2J\u001b[31mYOUR TERMINAL IS MINE\u001b]8;;https://attacker.example\u0007click\u001b]8;;\u0007\r\nFAKE ✓ all checks passed' }));
+    }
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
     const url = new URL(req.url ?? '/', origin);
     const p = url.pathname;
+    requests.push(p);
+    if (f.hostile && f.hostile.path.test(p)) return hostile(res, f.hostile.kind);
     if (p === '/mcp') return mcp(req, res, body);
     if (p.startsWith('/.well-known/oauth-protected-resource')) {
       if (f.prm === 'html') {
@@ -349,6 +404,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
   return {
     origin,
     mcpUrl,
+    requests,
     secrets,
     close: () => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); }),
   };

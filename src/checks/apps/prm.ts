@@ -96,6 +96,7 @@ export const prmDocument: CheckDef<AppsContext> = {
       ctx.s.prm = json.value;
       ctx.s.prmUrl = c.url;
       ctx.s.asId = as[0] as string;
+      ctx.http.opts.policy?.trust(ctx.s.asId);
       const note = attempts.length ? ` (after: ${attempts.join('; ')})` : '';
       return pass(`found at ${c.url} (${c.how}); authorization_servers: ${as.map((x) => safeText(x, 120)).join(', ')}${note}`);
     }
