@@ -49,7 +49,11 @@ describe('init, non-interactive', () => {
       expect(text).not.toContain(secret);
       expect(text).not.toMatch(/\{\{\w+\}\}/);
     }
-    expect(readFileSync(join(dir, '.github/workflows/chatgpt-oauth.yml'), 'utf8')).toMatch(/doctor --target actions --login auto --junit/);
+    const workflow = readFileSync(join(dir, '.github/workflows/chatgpt-oauth.yml'), 'utf8');
+    expect(workflow).toMatch(/doctor --target actions\n\s+--login auto\n\s+--junit gpt-oauth-junit\.xml --report gpt-oauth-report\.md --trace gpt-oauth-trace\.har/);
+    expect(workflow).toContain("${{ hashFiles('.gpt-oauth-baseline.yaml') != '' && '--baseline .gpt-oauth-baseline.yaml' || '' }}");
+    const { parse } = await import('yaml');
+    expect(parse(workflow).jobs.doctor.steps).toHaveLength(4);
     expect(readFileSync(join(dir, 'gpt-oauth.openapi-security.yaml'), 'utf8')).toContain('tokenUrl: https://clean-fox-42.clerk.accounts.dev/oauth/token');
 
     // Re-running converges: same single app, no new secret, templates untouched.
