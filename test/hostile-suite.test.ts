@@ -26,7 +26,7 @@ const cases: { kind: Hostile; path: RegExp; id: string; detail: RegExp; status?:
   { kind: 'slow-drip', path: /^\/jwks$/, id: 'jwks.keys', detail: /no complete response within 2 s/ },
   { kind: 'reset-mid-body', path: PRM, id: 'prm.document', detail: /closed before the response was complete/ },
   { kind: 'redirect-other-host', path: PRM, id: 'prm.document', detail: /redirect 302 \(not followed/ },
-  { kind: 'redirect-private', path: AS, id: 'as.metadata', detail: /redirect 307 \(not followed\)/ },
+  { kind: 'redirect-private', path: AS, id: 'as.metadata', detail: /redirect 307 \(not followed/ },
   { kind: 'ansi-error', path: /^\/token$/, id: 'token.exchange', detail: /invalid_grant/ },
 ];
 

@@ -130,14 +130,7 @@ export async function run(io: IO, opts: DoctorOptions): Promise<number> {
 
   const { startSandbox } = o.sandbox ? await import('../sandbox/server.js') : { startSandbox: undefined };
   const sandbox = startSandbox ? await startSandbox({ loginPage: login === 'browser' || login === 'command' }) : undefined;
-  const { UrlPolicy } = await import('../http/policy.js');
-  const http = new HttpClient({
-    policy: new UrlPolicy(url ?? sandbox!.mcpUrl, { allowHosts: list(o.allowHost), allowPrivate: o.allowPrivateNetwork }),
-    timeoutMs,
-    maxBytes: 1024 * 1024,
-    userAgent: `gpt-oauth/${VERSION} (+https://www.npmjs.com/package/gpt-oauth)`,
-    onTrace: io.debug ? (e) => io.stderr.write(`${safeText(formatTraceEntry(e), 20000)}\n\n`) : undefined,
-  });
+  const http = await doctorHttp(io, o, url ?? sandbox!.mcpUrl, timeoutMs);
   const say = (line: string) => io.stderr.write(`${line}\n`);
   try {
     const subject = url ?? sandbox!.mcpUrl;
@@ -166,6 +159,21 @@ export async function run(io: IO, opts: DoctorOptions): Promise<number> {
     await http.close();
     await sandbox?.close();
   }
+}
+
+/**
+ * The HTTP client of a doctor run: 1 MiB responses, the per-request timeout, the --debug trace on
+ * stderr, and the URL policy anchored on what the user asked to check.
+ */
+async function doctorHttp(io: IO, o: DoctorOptions, subject: string, timeoutMs: number): Promise<HttpClient> {
+  const { UrlPolicy } = await import('../http/policy.js');
+  return new HttpClient({
+    policy: new UrlPolicy(subject, { allowHosts: list(o.allowHost), allowPrivate: o.allowPrivateNetwork }),
+    timeoutMs,
+    maxBytes: 1024 * 1024,
+    userAgent: `gpt-oauth/${VERSION} (+https://www.npmjs.com/package/gpt-oauth)`,
+    onTrace: io.debug ? (e) => io.stderr.write(`${safeText(formatTraceEntry(e), 20000)}\n\n`) : undefined,
+  });
 }
 
 /** Store the run's newest refresh token (and its client) for unattended CI runs. Never printed. */
@@ -243,14 +251,9 @@ async function runActions(io: IO, o: DoctorOptions): Promise<number> {
   const timeoutMs = positiveInt(o.timeout, '--timeout', 10_000);
   const loginTimeoutMs = positiveInt(o.loginTimeout, '--login-timeout', 300) * 1000;
   const say = (line: string) => io.stderr.write(`${line}\n`);
-  const http = new HttpClient({
-    timeoutMs,
-    maxBytes: 1024 * 1024,
-    userAgent: `gpt-oauth/${VERSION} (+https://www.npmjs.com/package/gpt-oauth)`,
-    onTrace: io.debug ? (e) => io.stderr.write(`${safeText(formatTraceEntry(e), 20000)}\n\n`) : undefined,
-  });
   const { startSandbox } = o.sandbox ? await import('../sandbox/server.js') : { startSandbox: undefined };
   const sandbox = startSandbox ? await startSandbox({ gptClientSecret: io.env.GPT_OAUTH_CLIENT_SECRET || undefined }) : undefined;
+  let http: HttpClient | undefined;
   try {
     let inputs;
     if (sandbox) {
@@ -258,9 +261,12 @@ async function runActions(io: IO, o: DoctorOptions): Promise<number> {
       inputs = { authUrl: g.authUrl, tokenUrl: g.tokenUrl, clientId: g.clientId, clientSecret: g.clientSecret, scope: g.scope, gptId: g.gptId, apiUrl: g.apiUrl };
       say(`Started the sandbox at ${sandbox.origin} with the GPT Action client ${g.clientId} (GPT ${g.gptId}).`);
     } else {
-      inputs = await resolveActionsInputs(io, o, http, say);
+      inputs = await resolveActionsInputs(io, o, (subject) => doctorHttp(io, o, subject, timeoutMs), say);
     }
+    http = await doctorHttp(io, o, inputs.apiUrl ?? inputs.authUrl, timeoutMs);
     registerSecret(inputs.clientSecret, 'client_secret');
+    // The GPT editor's URLs were given by the user (flags, OpenAPI document, project file).
+    for (const u of [inputs.authUrl, inputs.tokenUrl, inputs.apiUrl]) if (u) http.opts.policy?.trust(u);
     say(`Checking the GPT Action OAuth set-up as ChatGPT would (login: ${login})…`);
     const { runActionsSuite } = await import('../doctor/actions.js');
     const report = await runActionsSuite({
@@ -269,13 +275,13 @@ async function runActions(io: IO, o: DoctorOptions): Promise<number> {
     });
     return await emit(io, o, report, http, say);
   } finally {
-    await http.close();
+    await http?.close();
     await sandbox?.close();
   }
 }
 
 /** Flags, then --openapi, then a legacy plugin manifest at the API origin. */
-async function resolveActionsInputs(io: IO, o: DoctorOptions, http: HttpClient, say: (l: string) => void) {
+async function resolveActionsInputs(io: IO, o: DoctorOptions, httpFor: (subject: string) => Promise<HttpClient>, say: (l: string) => void) {
   const { parseGptId } = await import('../actions/gpt.js');
   const gptId = parseGptId(o.gptId);
   const spec = o.openapi ? await (await import('../actions/openapi.js')).readOpenApi(o.openapi) : undefined;
@@ -284,7 +290,9 @@ async function resolveActionsInputs(io: IO, o: DoctorOptions, http: HttpClient, 
   let scope = o.scope ?? spec?.scopes.join(' ');
   const apiUrl = validateUrlFlag(o.apiUrl ?? o.url ?? spec?.apiUrl, '--api-url');
   if ((!authUrl || !tokenUrl) && apiUrl) {
+    const http = await httpFor(apiUrl);
     const plugin = await http.send({ url: `${new URL(apiUrl).origin}/.well-known/ai-plugin.json` }).catch(() => undefined);
+    await http.close();
     const { readJsonObject } = await import('../http/json.js');
     const j = plugin?.status === 200 ? readJsonObject(plugin, false) : undefined;
     const auth = j?.ok ? (j.value.auth as Record<string, unknown> | undefined) : undefined;

@@ -1,11 +1,9 @@
 /** `as.*`: authorization-server metadata, found the way the MCP spec tells clients to look. */
 import type { CheckDef } from '../../doctor/types.js';
 import { fail, pass, warn } from '../../doctor/types.js';
-import { readJsonObject } from '../../http/json.js';
-import { HttpFailure } from '../../http/client.js';
 import { safeText } from '../../ui/style.js';
 import { CHATGPT_SAYS, fixFor, recogniseProvider } from '../providers.js';
-import { chatgptScopes, isLoopback, type AppsContext, type AsMetadata } from './context.js';
+import { chatgptScopes, firstJsonDocument, isLoopback, type AppsContext, type AsMetadata } from './context.js';
 
 /** MCP 2025-11-25 order: RFC 8414 path-insert, OIDC path-insert, OIDC path-append. */
 export function asMetadataCandidates(issuer: string): { url: string; how: string }[] {
@@ -41,26 +39,15 @@ export const asMetadata: CheckDef<AppsContext> = {
     } catch {
       return fail(`authorization_servers[0] is not a URL: "${safeText(issuer, 200)}"`, 'List the issuer URL of your authorization server in authorization_servers.');
     }
-    const attempts: string[] = [];
-    for (const c of candidates) {
-      let res;
-      try {
-        res = await ctx.http.send({ url: c.url });
-      } catch (err) {
-        if (err instanceof HttpFailure) { attempts.push(`${c.how} ${c.url}: ${err.message}`); continue; }
-        throw err;
-      }
-      if (res.status >= 300 && res.status < 400) { attempts.push(`${c.how} ${c.url}: redirect ${res.status} (not followed)`); continue; }
-      if (res.status !== 200) { attempts.push(`${c.how} ${c.url}: ${res.status}`); continue; }
-      const json = readJsonObject<AsMetadata>(res);
-      if (!json.ok) { attempts.push(`${c.how} ${c.url}: ${json.problem}`); continue; }
-      ctx.s.as = json.value;
-      ctx.s.asUrl = c.url;
-      if (ctx.s.provider === 'generic') ctx.s.provider = recogniseProvider(json.value.issuer);
+    const { found, attempts } = await firstJsonDocument<AsMetadata>(ctx.http, candidates);
+    if (found) {
+      ctx.s.as = found.value;
+      ctx.s.asUrl = found.url;
+      if (ctx.s.provider === 'generic') ctx.s.provider = recogniseProvider(found.value.issuer);
       // ChatGPT picks its scopes once discovery is complete.
       ctx.s.scopes = ctx.opts.scope ?? chatgptScopes(ctx.s);
       const note = attempts.length ? `; earlier candidates: ${attempts.join('; ')}` : '';
-      return pass(`found at ${c.url} (${c.how})${note}`);
+      return pass(`found at ${found.url} (${found.how})${note}`);
     }
     return fail(`no metadata for ${safeText(issuer, 200)}: ${attempts.join('; ')}. ChatGPT shows the PKCE error when it cannot read the metadata at all — the fault is discovery, not PKCE`,
       fixFor(ctx.s.provider, {

@@ -3,7 +3,8 @@
  * checks need here (metadata, client, tokens), the way ChatGPT carries state through a connect.
  */
 import * as oidc from 'openid-client';
-import type { HttpClient, HttpResponse } from '../../http/client.js';
+import { HttpFailure, type HttpClient, type HttpResponse } from '../../http/client.js';
+import { readJsonObject } from '../../http/json.js';
 import { registerSecret } from '../../http/redact.js';
 import type { LoginDriver } from '../../doctor/login.js';
 import { LoginError } from '../../doctor/login.js';
@@ -253,4 +254,35 @@ export function parseMcpResponse(res: HttpResponse, id: unknown): { message?: Re
   const message = candidates.find((m) => m && typeof m === 'object' && (m as { id?: unknown }).id === id) as Record<string, unknown> | undefined;
   if (!message) return { problem: `answered ${res.status} without a JSON-RPC response for request ${String(id)}` };
   return { message };
+}
+
+/**
+ * Try candidate URLs in order, as ChatGPT does during discovery, and return the first 200 JSON
+ * object `accept` takes (it returns a problem string to reject one). Every miss is described.
+ * Redirects are reported, never followed.
+ */
+export async function firstJsonDocument<T = Record<string, unknown>>(
+  http: HttpClient,
+  candidates: { url: string; how: string }[],
+  accept: (value: T) => string | undefined = () => undefined,
+): Promise<{ found?: { url: string; how: string; value: T }; attempts: string[] }> {
+  const attempts: string[] = [];
+  for (const c of candidates) {
+    const miss = (why: string) => attempts.push(`${c.how} ${c.url}: ${why}`);
+    let res: HttpResponse;
+    try {
+      res = await http.send({ url: c.url });
+    } catch (err) {
+      if (err instanceof HttpFailure) { miss(err.message); continue; }
+      throw err;
+    }
+    if (res.status >= 300 && res.status < 400) { miss(`redirect ${res.status} (not followed, as ChatGPT does not)`); continue; }
+    if (res.status !== 200) { miss(String(res.status)); continue; }
+    const json = readJsonObject<T>(res);
+    if (!json.ok) { miss(json.problem); continue; }
+    const problem = accept(json.value);
+    if (problem) { miss(problem); continue; }
+    return { found: { ...c, value: json.value }, attempts };
+  }
+  return { attempts };
 }

@@ -2,11 +2,9 @@
 import type { CheckDef } from '../../doctor/types.js';
 import { fail, pass, warn } from '../../doctor/types.js';
 import { bearerChallenge } from '../../oauth/www-authenticate.js';
-import { readJsonObject } from '../../http/json.js';
-import { HttpFailure } from '../../http/client.js';
 import { safeText } from '../../ui/style.js';
 import { CHATGPT_SAYS } from '../providers.js';
-import { initializeRequest, type AppsContext } from './context.js';
+import { firstJsonDocument, initializeRequest, type AppsContext } from './context.js';
 
 export const resourceChallenge: CheckDef<AppsContext> = {
   id: 'resource.challenge',
@@ -72,33 +70,18 @@ export const prmDocument: CheckDef<AppsContext> = {
   spec: ['RFC 9728 §3', 'MCP 2025-11-25 Authorization §Protected Resource Metadata Discovery'],
   chatgpt: CHATGPT_SAYS.fetchConfig,
   async run(ctx) {
-    const attempts: string[] = [];
-    for (const c of wellKnownCandidates(ctx.opts.mcpUrl, ctx.s.challenge?.resourceMetadata)) {
-      let res;
-      try {
-        res = await ctx.http.send({ url: c.url });
-      } catch (err) {
-        if (err instanceof HttpFailure) { attempts.push(`${c.how} ${c.url}: ${err.message}`); continue; }
-        throw err;
-      }
-      if (res.status >= 300 && res.status < 400) {
-        attempts.push(`${c.how} ${c.url}: redirect ${res.status} (not followed, as ChatGPT does not)`);
-        continue;
-      }
-      if (res.status !== 200) { attempts.push(`${c.how} ${c.url}: ${res.status}`); continue; }
-      const json = readJsonObject(res);
-      if (!json.ok) { attempts.push(`${c.how} ${c.url}: ${json.problem}`); continue; }
-      const as = json.value.authorization_servers;
-      if (!Array.isArray(as) || as.length === 0 || as.some((x) => typeof x !== 'string')) {
-        attempts.push(`${c.how} ${c.url}: JSON without a non-empty authorization_servers array of strings`);
-        continue;
-      }
-      ctx.s.prm = json.value;
-      ctx.s.prmUrl = c.url;
-      ctx.s.asId = as[0] as string;
-      ctx.http.opts.policy?.trust(ctx.s.asId);
+    const { found, attempts } = await firstJsonDocument(ctx.http, wellKnownCandidates(ctx.opts.mcpUrl, ctx.s.challenge?.resourceMetadata), (v) => {
+      const as = v.authorization_servers;
+      return Array.isArray(as) && as.length > 0 && as.every((x) => typeof x === 'string') ? undefined : 'JSON without a non-empty authorization_servers array of strings';
+    });
+    if (found) {
+      const as = found.value.authorization_servers as string[];
+      ctx.s.prm = found.value;
+      ctx.s.prmUrl = found.url;
+      ctx.s.asId = as[0];
+      ctx.http.opts.policy?.trust(as[0]!);
       const note = attempts.length ? ` (after: ${attempts.join('; ')})` : '';
-      return pass(`found at ${c.url} (${c.how}); authorization_servers: ${as.map((x) => safeText(x, 120)).join(', ')}${note}`);
+      return pass(`found at ${found.url} (${found.how}); authorization_servers: ${as.map((x) => safeText(x, 120)).join(', ')}${note}`);
     }
     return fail(`no usable protected-resource metadata: ${attempts.join('; ')}`,
       `Serve RFC 9728 metadata as application/json at ${wellKnownCandidates(ctx.opts.mcpUrl)[0]!.url} (and point the 401 challenge's resource_metadata at it), with {"resource": "${ctx.opts.mcpUrl}", "authorization_servers": ["<issuer>"]}. Make sure no SPA catch-all or auth middleware answers /.well-known/ paths.`);
