@@ -184,3 +184,18 @@ describe('--save-refresh-token, then --refresh-token-env in CI', () => {
     expect(r.stderr).toMatch(/needs --client-id/);
   });
 });
+
+describe('HAR against the sandbox (real session cookies)', () => {
+  it('redacts every Cookie and Set-Cookie value', async () => {
+    const dir = tmp();
+    const har = join(dir, 'sb.har');
+    const r = await runCli(['doctor', '--sandbox', '--login', 'auto', '--trace', har]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(readFileSync(har, 'utf8'));
+    const cookieHeaders = doc.log.entries.flatMap((e: { request: { headers: { name: string; value: string }[] }; response: { headers: { name: string; value: string }[] } }) =>
+      [...e.request.headers, ...e.response.headers].filter((h) => /^(cookie|set-cookie)$/i.test(h.name)));
+    expect(cookieHeaders.length).toBeGreaterThan(3); // oidc-provider's session and interaction cookies
+    for (const h of cookieHeaders) expect(h.value).toBe('[redacted]');
+    expect(readFileSync(har, 'utf8')).not.toMatch(/_session=|_interaction=[A-Za-z0-9]/);
+  });
+});
