@@ -90,6 +90,18 @@ describe('each failure mode is reported by its own check id', () => {
   }
 });
 
+describe('client ID metadata documents (CIMD)', () => {
+  it('uses ChatGPT\'s own client id when the server offers CIMD only, and completes the flow', async () => {
+    const r = await doctor({ cimdOnly: true });
+    const byId = (id: string) => r.checks.find((c) => c.id === id)!;
+    expect(byId('as.client-registration').detail).toMatch(/client ID metadata documents/);
+    expect(byId('dcr.register').status).toBe('skip');
+    expect(byId('dcr.register').detail).toContain('https://chatgpt.com/oauth/client.json');
+    expect(r.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.detail}`)).toEqual([]);
+    for (const id of ['authz.state', 'token.exchange', 'token.audience', 'refresh.grant', 'resource.accepts-token', 'pkce.verifier-checked']) expect(byId(id).status, id).toBe('pass');
+  });
+});
+
 describe('provider-aware advice', () => {
   it('names the Auth0 setting for an Auth0-style issuer', async () => {
     const { fixFor, recogniseProvider } = await import('../src/checks/providers.js');

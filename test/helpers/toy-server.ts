@@ -51,6 +51,8 @@ export interface ToyFlags {
   jwksUri?: string;
   /** Put a jku header pointing at the toy's /jku into issued JWTs. */
   jku?: boolean;
+  /** Offer client ID metadata documents instead of dynamic registration. */
+  cimdOnly?: boolean;
 }
 
 export type Hostile = 'wrong-content-type' | 'truncated-json' | 'deep-json' | 'many-keys' | 'huge-headers' | 'slow-drip'
@@ -86,6 +88,8 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
   const verifyKeys = createLocalJWKSet({ keys: [pub] });
 
   const clients = new Map<string, { redirectUris: string[]; secret?: string }>();
+  // As if the server had fetched ChatGPT's client ID metadata document (no network in tests).
+  if (flags.cimdOnly) clients.set('https://chatgpt.com/oauth/client.json', { redirectUris: ['https://chatgpt.com/connector_platform_oauth_redirect'] });
   if (f.client) clients.set(f.client.id, { redirectUris: f.client.redirectUris ?? ['https://chatgpt.com/connector_platform_oauth_redirect'], secret: f.client.secret });
   const codes = new Map<string, { clientId: string; redirectUri: string; challenge?: string; scope: string; used: boolean }>();
   const refreshTokens = new Map<string, { clientId: string; scope: string; valid: boolean }>();
@@ -153,6 +157,10 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       token_endpoint_auth_methods_supported: ['none', 'client_secret_post'],
       authorization_response_iss_parameter_supported: true,
     };
+    if (f.cimdOnly) {
+      delete m.registration_endpoint;
+      m.client_id_metadata_document_supported = true;
+    }
     for (const k of f.dropMeta ?? []) delete m[k];
     return m;
   }

@@ -7,7 +7,7 @@ import { registerSecret } from '../../http/redact.js';
 import { longState, newPkce } from '../../oauth/pkce.js';
 import { safeText } from '../../ui/style.js';
 import { CHATGPT_SAYS, fixFor, type ProviderKind } from '../providers.js';
-import { authorizeUrl, resourceOf, type AppsContext } from './context.js';
+import { assertCimdLogin, authorizeUrl, resourceOf, type AppsContext } from './context.js';
 
 export const authzRedirectExact: CheckDef<AppsContext> = {
   id: 'authz.redirect-exact',
@@ -72,6 +72,7 @@ export const authzState: CheckDef<AppsContext> = {
   spec: ['RFC 6749 §4.1.2', 'RFC 9700 §4.7'],
   chatgpt: CHATGPT_SAYS.state,
   async run(ctx) {
+    assertCimdLogin(ctx);
     const pkce = newPkce();
     const state = longState();
     const url = authorizeUrl(ctx, { state, pkce });

@@ -41,8 +41,11 @@ export interface Client {
   clientId: string;
   clientSecret?: string;
   authMethod: 'none' | 'client_secret_post' | 'client_secret_basic';
-  source: 'dcr' | 'predefined';
+  source: 'dcr' | 'predefined' | 'cimd';
 }
+
+/** ChatGPT's stable client ID metadata document (CIMD); the authorization server fetches it. */
+export const CHATGPT_CIMD_CLIENT_ID = 'https://chatgpt.com/oauth/client.json';
 
 export interface Tokens {
   response: HttpResponse;
@@ -159,7 +162,15 @@ export function authorizeUrl(ctx: AppsContext, p: AuthorizeParams): URL {
  * Obtain a fresh authorization code through the login driver. A refusal or a failed login ends
  * the calling check (fail for the first, skip with the reason for later ones).
  */
+/** ChatGPT's CIMD document lists only its own redirect URI: the loopback browser login cannot work. */
+export function assertCimdLogin(ctx: AppsContext): void {
+  if (ctx.s.client?.source === 'cimd' && ctx.login.mode === 'browser') {
+    throw new CheckAbort({ status: 'skip', detail: 'with ChatGPT\'s CIMD client id only ChatGPT\'s redirect URI is allowed; use --login manual, auto or command' });
+  }
+}
+
 export async function freshCode(ctx: AppsContext, purpose: string): Promise<{ code: string; callback: URL; pkce: Pkce; redirectUri: string; state: string }> {
+  assertCimdLogin(ctx);
   const pkce = newPkce();
   const state = longState();
   const url = authorizeUrl(ctx, { state, pkce });

@@ -6,7 +6,7 @@ import { registerSecret } from '../../http/redact.js';
 import { safeText } from '../../ui/style.js';
 import { CHATGPT_SAYS, fixFor } from '../providers.js';
 import { CHATGPT_CONNECTOR_REDIRECT } from '../../doctor/login.js';
-import type { AppsContext } from './context.js';
+import { CHATGPT_CIMD_CLIENT_ID, type AppsContext } from './context.js';
 
 function remember(ctx: AppsContext, body: Record<string, unknown>): void {
   if (typeof body.client_secret === 'string') registerSecret(body.client_secret, 'client_secret');
@@ -38,9 +38,11 @@ export const dcrRegister: CheckDef<AppsContext> = {
     }
     const endpoint = ctx.s.as!.registration_endpoint;
     if (typeof endpoint !== 'string') {
-      return skip(ctx.s.as!.client_id_metadata_document_supported
-        ? 'the server offers CIMD only; the doctor cannot serve ChatGPT\'s client document, so pass a client with --client-id'
-        : 'no registration_endpoint');
+      if (ctx.s.as!.client_id_metadata_document_supported === true) {
+        ctx.s.client = { clientId: CHATGPT_CIMD_CLIENT_ID, authMethod: 'none', source: 'cimd' };
+        return { ...skip(`no dynamic registration; using client ID metadata documents as ChatGPT does, with ChatGPT's own client id ${CHATGPT_CIMD_CLIENT_ID} (the server fetches that document)`), nonBlocking: true };
+      }
+      return skip('no registration_endpoint');
     }
     const redirects = [...new Set([CHATGPT_CONNECTOR_REDIRECT, ctx.login.redirectUri])];
     const request = {

@@ -82,6 +82,9 @@ export const tokenExchange: CheckDef<AppsContext> = {
     if (!sink.res) return fail(`the exchange could not be sent: ${safeText(libError?.message ?? 'unknown error', 300)}`);
     const judged = judgeTokenResponse(sink.res, 'code exchange');
     if (judged.tokens) ctx.s.tokens = judged.tokens;
+    if (judged.outcome && ctx.s.client?.source === 'cimd' && /invalid_client/.test(judged.outcome.detail)) {
+      return { status: 'skip', detail: `the server wants ChatGPT's CIMD client to authenticate (${judged.outcome.detail}); ChatGPT signs a private_key_jwt assertion with its own key, which the doctor cannot do. Test the rest with a predefined client (--client-id)` };
+    }
     if (judged.outcome) {
       const o = judged.outcome;
       if (sink.res.status !== 200 && !o.fix) {
