@@ -69,6 +69,21 @@ describe('init, non-interactive', () => {
     expect(apps[0]!.redirect_uris).toHaveLength(3);
   });
 
+  it('GPT id later: callbacks add --gpt-id registers the callbacks and completes the project file', async () => {
+    const f = await startClerkFake();
+    fake = f.fake;
+    const { dir, configDir } = workdir();
+    const init = await inDir(dir, configDir, ['init', '--target', 'actions', '--provider', 'clerk', '--api-url', 'https://api.todo.example/me', '--yes', '--no-doctor'], f.env);
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.stdout).toMatch(/npx gpt-oauth callbacks add --gpt-id g-/);
+    expect([...f.state.apps.values()][0]!.redirect_uris).toEqual([]);
+    const cb = await inDir(dir, configDir, ['callbacks', 'add', '--gpt-id', 'g-AbC123xyz-todo'], f.env);
+    expect(cb.code, cb.stderr).toBe(0);
+    expect(cb.stderr).toMatch(/Recorded the GPT id/);
+    expect([...f.state.apps.values()][0]!.redirect_uris).toEqual(['https://chatgpt.com/aip/g-AbC123xyz/oauth/callback', 'https://chat.openai.com/aip/g-AbC123xyz/oauth/callback']);
+    expect((await parseProject(readFileSync(join(dir, 'gpt-oauth.yaml'), 'utf8'), 'x')).gptId).toBe('g-AbC123xyz');
+  });
+
   it('never overwrites a changed template without --force; shows the diff instead', async () => {
     const { dir, configDir } = workdir();
     expect((await inDir(dir, configDir, ['init', '--provider', 'sandbox', '--target', 'apps', '--templates', 'env-example', '--no-doctor'])).code).toBe(0);

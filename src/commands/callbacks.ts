@@ -18,14 +18,12 @@ export interface CallbacksOptions {
 
 export async function run(io: IO, o: CallbacksOptions): Promise<number> {
   if (!['list', 'add', 'remove'].includes(o.action)) throw new UsageError(`unknown action "${o.action}"; use list, add or remove`);
-  if (!o.provider || !o.app) {
-    // After `init`, the project file names the provider and the app.
-    const { loadProject, DEFAULT_PROJECT_FILE } = await import('../project.js');
-    const p = await loadProject(o.config ?? DEFAULT_PROJECT_FILE);
-    if (p && !['custom', 'sandbox'].includes(p.provider)) {
-      o = { ...o, provider: o.provider ?? p.provider, app: o.app ?? p.app?.clientId };
-    }
-  }
+  // After `init`, the project file names the provider and the app.
+  const { loadProject, saveProject, DEFAULT_PROJECT_FILE } = await import('../project.js');
+  const projectFile = o.config ?? DEFAULT_PROJECT_FILE;
+  const project = !o.provider || !o.app || o.gptId ? await loadProject(projectFile) : undefined;
+  const fromProject = !!project && !['custom', 'sandbox'].includes(project.provider) && (!o.provider || o.provider === project.provider) && (!o.app || o.app === project.app?.clientId || o.app === project.app?.id);
+  if (project && fromProject) o = { ...o, provider: o.provider ?? project.provider, app: o.app ?? project.app?.clientId };
   if (!o.provider) throw new UsageError('missing --provider (clerk, auth0, stytch or supabase)');
   if (!o.app) throw new UsageError('missing --app (the app id or client id on the provider)');
   const urls: string[] = [];
@@ -58,6 +56,12 @@ export async function run(io: IO, o: CallbacksOptions): Promise<number> {
       added: plan.added,
       removed: plan.removed,
     };
+    // The GPT id the user now knows completes the project file, so `doctor --target actions` needs no flag.
+    if (project && fromProject && o.action === 'add' && o.gptId && !o.dryRun && !project.gptId) {
+      const { parseGptId } = await import('../actions/gpt.js');
+      await saveProject(projectFile, { ...project, gptId: parseGptId(o.gptId) });
+      io.stderr.write(`Recorded the GPT id in ${projectFile}.\n`);
+    }
     if (io.json) {
       io.stdout.write(`${redact(JSON.stringify(result, null, 2))}\n`);
       return EXIT.ok;

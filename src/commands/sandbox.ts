@@ -11,8 +11,11 @@ export async function run(io: IO, o: SandboxCommandOptions): Promise<number> {
   const port = Number(o.port ?? '0');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got "${o.port}")`);
   const { startSandbox } = await import('../sandbox/server.js');
-  const sb = await startSandbox({ port, loginPage: !!o.loginPage });
-  const info = { issuer: sb.issuer, mcpUrl: sb.mcpUrl, protectedResourceMetadata: sb.prmUrl, user: sb.userId, login: o.loginPage ? 'page' : 'auto-approve' };
+  const sb = await startSandbox({ port, loginPage: !!o.loginPage, gptClientSecret: io.env.GPT_OAUTH_CLIENT_SECRET || undefined });
+  const info = {
+    issuer: sb.issuer, mcpUrl: sb.mcpUrl, protectedResourceMetadata: sb.prmUrl, user: sb.userId, login: o.loginPage ? 'page' : 'auto-approve',
+    gptAction: { clientId: sb.gpt.clientId, gptId: sb.gpt.gptId, authUrl: sb.gpt.authUrl, tokenUrl: sb.gpt.tokenUrl, scope: sb.gpt.scope, apiUrl: sb.gpt.apiUrl },
+  };
   if (io.json) io.stdout.write(`${JSON.stringify(info)}\n`);
   else {
     io.stdout.write([
@@ -24,6 +27,9 @@ export async function run(io: IO, o: SandboxCommandOptions): Promise<number> {
       '',
       'Test it as ChatGPT would:',
       `  npx gpt-oauth doctor ${sb.mcpUrl} --login ${o.loginPage ? 'browser' : 'auto'}`,
+      '',
+      `GPT Action client: ${sb.gpt.clientId} (GPT ${sb.gpt.gptId}, both callback URLs registered), API ${sb.gpt.apiUrl}`,
+      `  ${io.env.GPT_OAUTH_CLIENT_SECRET ? '' : '(start the sandbox with GPT_OAUTH_CLIENT_SECRET set to choose the client secret) '}GPT_OAUTH_CLIENT_SECRET=… npx gpt-oauth doctor --target actions --auth-url ${sb.gpt.authUrl} --token-url ${sb.gpt.tokenUrl} --client-id ${sb.gpt.clientId} --scope ${sb.gpt.scope} --gpt-id ${sb.gpt.gptId} --api-url ${sb.gpt.apiUrl} --login auto`,
       '',
     ].join('\n'));
   }
