@@ -29,7 +29,8 @@ export async function run(io: IO, o: SandboxCommandOptions): Promise<number> {
       `  npx gpt-oauth doctor ${sb.mcpUrl} --login ${o.loginPage ? 'browser' : 'auto'}`,
       '',
       `GPT Action client: ${sb.gpt.clientId} (GPT ${sb.gpt.gptId}, both callback URLs registered), API ${sb.gpt.apiUrl}`,
-      `  ${io.env.GPT_OAUTH_CLIENT_SECRET ? '' : '(start the sandbox with GPT_OAUTH_CLIENT_SECRET set to choose the client secret) '}GPT_OAUTH_CLIENT_SECRET=… npx gpt-oauth doctor --target actions --auth-url ${sb.gpt.authUrl} --token-url ${sb.gpt.tokenUrl} --client-id ${sb.gpt.clientId} --scope ${sb.gpt.scope} --gpt-id ${sb.gpt.gptId} --api-url ${sb.gpt.apiUrl} --login auto`,
+      ...(io.env.GPT_OAUTH_CLIENT_SECRET ? [] : ['  (its secret is random: start the sandbox with GPT_OAUTH_CLIENT_SECRET set to choose it)']),
+      `  GPT_OAUTH_CLIENT_SECRET=… npx gpt-oauth doctor --target actions --auth-url ${sb.gpt.authUrl} --token-url ${sb.gpt.tokenUrl} --client-id ${sb.gpt.clientId} --scope ${sb.gpt.scope} --gpt-id ${sb.gpt.gptId} --api-url ${sb.gpt.apiUrl} --login auto`,
       '',
     ].join('\n'));
   }
