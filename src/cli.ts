@@ -25,6 +25,14 @@ export function buildProgram(run: (cmd: Command, action: Action, args: unknown[]
     .option('--debug', 'stack traces and the HTTP trace on stderr, secrets redacted')
     .option('--config <file>', 'project file', './gpt-oauth.yaml')
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', `
+Examples:
+  $ gpt-oauth doctor --sandbox --login auto        try everything offline
+  $ gpt-oauth doctor https://api.example.com/mcp    check an MCP server as ChatGPT would
+  $ gpt-oauth init                                  guided set-up on Clerk, Auth0, Stytch or Supabase
+  $ gpt-oauth callbacks add --gpt-id g-AbC123xyz    register a saved GPT's callback URLs
+
+Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error, 130 interrupted.`)
     .exitOverride();
 
   program
