@@ -89,3 +89,34 @@ describe.skipIf(!hasTmux)('init, interactive (tmux)', () => {
     expect(f.state.apps.size).toBe(0);
   });
 });
+
+describe.skipIf(!hasTmux)('re-running init interactively', () => {
+  it('offers to update the existing set-up, keeps its answers and converges to the same app', async () => {
+    const f = await startClerkFake();
+    fake = f.fake;
+    const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-tty-'));
+    const env = { ...f.env };
+    // A first set-up, non-interactively.
+    const { runCli } = await import('./helpers/cli.js');
+    const done = await runCli(['init', '--target', 'actions', '--provider', 'clerk', '--api-url', 'https://api.todo.example/me', '--gpt-id', 'g-AbC123xyz', '--yes', '--no-doctor', '--no-open'],
+      { env: { ...env, GPT_OAUTH_CONFIG_DIR: join(dir, '.config'), GPT_OAUTH_SECRET_BACKEND: 'file' }, cwd: dir });
+    expect(done.code, done.stderr).toBe(0);
+    // Then interactively: the existing file is offered for update; no question already answered is asked again.
+    const s = start(dir, env);
+    term = s.term;
+    await term.waitFor(/already describes a set-up \(actions on clerk\)\. What now\?/);
+    expect(term.screen()).toMatch(/Update it/);
+    term.keys('Enter');
+    await term.waitFor(/Go ahead\?/);
+    expect(term.screen()).not.toMatch(/What are you connecting|Which OAuth provider|API URL of the action/);
+    term.keys('Enter');
+    await term.waitFor(/Write any of these files\?/);
+    term.keys('Enter');
+    await term.waitFor(/Run gpt-oauth doctor now\?/);
+    term.type('n');
+    term.keys('Enter');
+    expect(await exitCode(s.exitFile)).toBe(0);
+    expect(term.screen()).toMatch(/Reused the OAuth app/);
+    expect(f.state.apps.size).toBe(1);
+  });
+});
