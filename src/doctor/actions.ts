@@ -1,24 +1,16 @@
 /** Runs the `actions` suite (custom GPT Actions) and builds the GPT editor block. */
-import type { HttpClient } from '../http/client.js';
 import { ACTIONS_CHECKS, ACTIONS_REPORT_ORDER } from '../checks/actions/index.js';
 import type { ActionsContext, ActionsOptions } from '../checks/actions/context.js';
 import { recogniseProvider } from '../checks/providers.js';
 import { gptEditorFields } from '../actions/gpt.js';
 import { createLoginDriver, type LoginMode } from './login.js';
-import { runChecks, type Selection } from './engine.js';
+import { runChecks } from './engine.js';
 import { buildReport } from './apps.js';
-import type { CheckResult, Report } from './types.js';
+import type { CheckResult, Report, SuiteRunOptions } from './types.js';
 
-export interface ActionsRunOptions extends ActionsOptions {
-  http: HttpClient;
+export interface ActionsRunOptions extends ActionsOptions, SuiteRunOptions {
+  /** GPT Action clients accept only ChatGPT's callbacks: no loopback browser login. */
   login: Exclude<LoginMode, 'browser'>;
-  loginCommand?: string;
-  loginTimeoutMs?: number;
-  selection?: Selection;
-  say?: (line: string) => void;
-  onResult?: (r: CheckResult) => void;
-  env?: NodeJS.ProcessEnv;
-  stdin?: NodeJS.ReadableStream;
 }
 
 export async function runActionsSuite(o: ActionsRunOptions): Promise<Report> {

@@ -1,23 +1,12 @@
 /** Runs the `apps` suite: the engine, the catalog, the login driver and cleanup. */
-import { HttpClient } from '../http/client.js';
 import { APPS_CHECKS, APPS_REPORT_ORDER, CODE_CONSUMERS } from '../checks/apps/index.js';
 import { type AppsContext, type AppsOptions } from '../checks/apps/context.js';
-import { createLoginDriver, type LoginMode } from './login.js';
+import { createLoginDriver } from './login.js';
 import { runChecks, type Selection } from './engine.js';
-import type { CheckDef, CheckResult, Report } from './types.js';
+import type { CheckDef, CheckResult, Report, SuiteRunOptions } from './types.js';
 import { VERSION } from '../version.js';
 
-export interface AppsRunOptions extends AppsOptions {
-  http: HttpClient;
-  login: LoginMode;
-  loginCommand?: string;
-  loginTimeoutMs?: number;
-  selection?: Selection;
-  say?: (line: string) => void;
-  onResult?: (r: CheckResult) => void;
-  env?: NodeJS.ProcessEnv;
-  /** Where `--login manual` reads the pasted URL (default: process.stdin). */
-  stdin?: NodeJS.ReadableStream;
+export interface AppsRunOptions extends AppsOptions, SuiteRunOptions {
   /** Start from this refresh token instead of a new authorization (CI). */
   refreshToken?: string;
   refreshTokenSource?: string;

@@ -65,3 +65,18 @@ export interface Report {
   /** With --debug: every HTTP exchange, redacted when rendered. */
   trace?: unknown[];
 }
+
+/** What every suite run takes besides its target's inputs. */
+export interface SuiteRunOptions {
+  http: import('../http/client.js').HttpClient;
+  login: import('./login.js').LoginMode;
+  loginCommand?: string;
+  loginTimeoutMs?: number;
+  selection?: import('./engine.js').Selection;
+  /** Progress lines for people (stderr). */
+  say?: (line: string) => void;
+  onResult?: (r: CheckResult) => void;
+  env?: NodeJS.ProcessEnv;
+  /** Where `--login manual` reads the pasted URL (default: process.stdin). */
+  stdin?: NodeJS.ReadableStream;
+}
