@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Ambient CI/colour/provider variables of the machine running the tests must not leak in.
+    setupFiles: ['test/setup-env.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Tests start real servers on loopback and spawn the built CLI; two cores, so keep it modest.

@@ -84,6 +84,18 @@ describe('init, non-interactive', () => {
     expect((await parseProject(readFileSync(join(dir, 'gpt-oauth.yaml'), 'utf8'), 'x')).gptId).toBe('g-AbC123xyz');
   });
 
+  it('on a CI runner the new client secret is still stored (never dropped, never printed) and the user is told to move it', async () => {
+    const f = await startClerkFake();
+    fake = f.fake;
+    const { dir, configDir } = workdir();
+    const r = await inDir(dir, configDir, ['init', '--target', 'actions', '--provider', 'clerk', '--api-url', 'https://api.todo.example/me', '--gpt-id', 'g-AbC123xyz', '--yes', '--no-doctor'], { ...f.env, CI: 'true' });
+    expect(r.code, r.stderr).toBe(0);
+    const secret = String([...f.state.apps.values()][0]!.client_secret);
+    expect(readFileSync(join(configDir, 'secrets.json'), 'utf8')).toContain(secret);
+    expect(r.stdout + r.stderr).not.toContain(secret);
+    expect(r.stderr).toMatch(/CI runner.*CI secret store as GPT_OAUTH_CLIENT_SECRET/);
+  });
+
   it('never overwrites a changed template without --force; shows the diff instead', async () => {
     const { dir, configDir } = workdir();
     expect((await inDir(dir, configDir, ['init', '--provider', 'sandbox', '--target', 'apps', '--templates', 'env-example', '--no-doctor'])).code).toBe(0);

@@ -211,13 +211,14 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
       if (r.clientSecret) {
         registerSecret(r.clientSecret, 'client_secret');
         secrets.clientSecret = r.clientSecret;
+        // Stored the same way in CI as anywhere else: dropping it would lose the only copy of a
+        // secret the provider may never show again. A CI runner is thrown away, so say so.
+        const { storeSecret, secretAccount } = await import('../secrets.js');
+        const where = await storeSecret(secretAccount(provider, r.app.clientId), r.clientSecret, io.env);
+        secrets.stored = where.where;
+        say(`${st.green('✔')} Stored the client secret in ${where.where}`);
         if (io.env.CI && io.env.CI !== 'false') {
-          secrets.stored = 'nowhere (CI: keep it in your CI secret store as GPT_OAUTH_CLIENT_SECRET)';
-        } else {
-          const { storeSecret, secretAccount } = await import('../secrets.js');
-          const where = await storeSecret(secretAccount(provider, r.app.clientId), r.clientSecret, io.env);
-          secrets.stored = where.where;
-          say(`${st.green('✔')} Stored the client secret in ${where.where}`);
+          say(`${st.yellow('!')} This looks like a CI runner, which is discarded after the job: copy the secret from there into your CI secret store as GPT_OAUTH_CLIENT_SECRET.`);
         }
       }
     }
