@@ -76,10 +76,40 @@ describe('the MCP TypeScript SDK OAuth example server', () => {
     const failed = report.checks.filter((c) => c.status === 'fail').map((c) => c.id);
     expect(failed).toEqual(['resource.rejects-invalid-token']);
     expect(status('resource.rejects-invalid-token').detail).toMatch(/500 instead of 401/);
+    // ...and the fix names the SDK's remedy, which the next suite shows to work.
+    expect(status('resource.rejects-invalid-token').fix).toMatch(/throw InvalidTokenError .* in verifyAccessToken/);
     expect(status('resource.rejects-forged-token').status).toBe('warn');
     // No redirect_uri binding at its token endpoint, mitigated by its enforced PKCE; and 500 for an unknown code.
     expect(status('token.redirect-binding').status).toBe('warn');
     expect(status('token.error-format').status).toBe('warn');
+  });
+});
+
+describe('the same SDK example with the fix the doctor suggests', () => {
+  let child: ChildProcess;
+  let report: Report;
+  beforeAll(async () => {
+    const port = await freePort();
+    const authPort = await freePort();
+    child = spawn(process.execPath, [join(import.meta.dirname, 'helpers', 'sdk-fixed-server.mjs')], { env: { ...process.env, MCP_PORT: String(port), MCP_AUTH_PORT: String(authPort) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      const t = setTimeout(() => reject(new Error(`fixed SDK server did not start: ${out}`)), 20_000);
+      child.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('listening')) { clearTimeout(t); resolve(); } });
+      child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+    });
+    const h = http();
+    report = await runAppsSuite({ mcpUrl: `http://localhost:${port}/mcp`, http: h, login: 'auto' });
+    await h.close();
+  });
+  afterAll(() => { child?.kill(); });
+
+  it('throwing InvalidTokenError in verifyAccessToken leaves no failed check', () => {
+    const failed = report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.detail}`);
+    expect(failed).toEqual([]);
+    const check = report.checks.find((c) => c.id === 'resource.rejects-invalid-token')!;
+    expect(check.status, check.detail).toBe('pass');
+    expect(report.checks.find((c) => c.id === 'resource.rejects-forged-token')!.status).toBe('pass');
   });
 });
 

@@ -41,15 +41,18 @@ export const resourceAcceptsToken: CheckDef<AppsContext> = {
   },
 };
 
-async function expect401(ctx: AppsContext, token: string): Promise<{ ok: boolean; accepted: boolean; detail: string }> {
+async function expect401(ctx: AppsContext, token: string): Promise<{ ok: boolean; accepted: boolean; serverError?: boolean; detail: string }> {
   const res = await mcpPost(ctx, initializeRequest(1), token);
   const ch = bearerChallenge(res.res.header('www-authenticate'));
   const status = res.res.status;
   if (status === 401 && ch) return { ok: true, accepted: false, detail: `401${ch.params.error ? ` ${safeText(ch.params.error, 40)}` : ''}` };
   if (status === 401) return { ok: false, accepted: false, detail: '401 without a Bearer WWW-Authenticate challenge (ChatGPT then cannot start a re-authorization)' };
   if (status < 300) return { ok: false, accepted: true, detail: `${status}: the server ACCEPTED it` };
-  return { ok: false, accepted: false, detail: `${status} instead of 401` };
+  return { ok: false, accepted: false, serverError: status >= 500, detail: `${status} instead of 401${status >= 500 ? ' (the token check threw instead of rejecting)' : ''}` };
 }
+
+/** A 5xx for a bad token almost always means the verifier threw. The MCP TypeScript SDK is the common case. */
+const SERVER_ERROR_HINT = ' A 5xx here means the token verification threw an error instead of rejecting the token. With the MCP TypeScript SDK\'s requireBearerAuth, throw InvalidTokenError (from @modelcontextprotocol/sdk/server/auth/errors.js) in verifyAccessToken: any other error becomes 500 server_error.';
 
 export const resourceRejectsInvalid: CheckDef<AppsContext> = {
   id: 'resource.rejects-invalid-token',
@@ -61,7 +64,7 @@ export const resourceRejectsInvalid: CheckDef<AppsContext> = {
   async run(ctx) {
     const r = await expect401(ctx, `gpt-oauth-invalid-${randomToken(16)}`);
     if (r.ok) return pass(r.detail);
-    return fail(`a garbage token got ${r.detail}`, 'Answer an invalid or expired token with 401 and `WWW-Authenticate: Bearer error="invalid_token", resource_metadata="…"` so ChatGPT asks the user to reconnect.');
+    return fail(`a garbage token got ${r.detail}`, `Answer an invalid or expired token with 401 and \`WWW-Authenticate: Bearer error="invalid_token", resource_metadata="…"\` so ChatGPT asks the user to reconnect.${r.serverError ? SERVER_ERROR_HINT : ''}`);
   },
 };
 
@@ -83,15 +86,17 @@ export const resourceRejectsForged: CheckDef<AppsContext> = {
     const accepted: string[] = [];
     const odd: string[] = [];
     const good: string[] = [];
+    let threw = false;
     for (const [label, token] of cases) {
       const r = await expect401(ctx, token);
       (r.ok ? good : r.accepted ? accepted : odd).push(`${label}: ${r.detail}`);
+      threw ||= !!r.serverError;
     }
     if (accepted.length) {
       return fail(`forged tokens were accepted: ${[...accepted, ...odd].join('; ')}`, 'Verify the signature with the issuer\'s public keys, allow only asymmetric algorithms (never "none"), and check iss, aud and exp on every request.');
     }
     if (odd.length) {
-      return warn(`forged tokens were refused, but not with a 401 challenge: ${odd.join('; ')}`, 'Answer tokens that fail verification with 401 and `WWW-Authenticate: Bearer error="invalid_token", resource_metadata="…"`.');
+      return warn(`forged tokens were refused, but not with a 401 challenge: ${odd.join('; ')}`, `Answer tokens that fail verification with 401 and \`WWW-Authenticate: Bearer error="invalid_token", resource_metadata="…"\`.${threw ? SERVER_ERROR_HINT : ''}`);
     }
     return pass(`${good.join('; ')}${real ? '' : ' (no real token to tamper with)'}`);
   },
