@@ -110,7 +110,8 @@ export async function run(io: IO, opts: DoctorOptions): Promise<number> {
   if (target === 'actions') return runActions(io, o);
   if (o.url && o.sandbox) throw new UsageError('give either a URL or --sandbox, not both');
   if (!o.url && !o.sandbox) throw new UsageError('missing the MCP server URL: gpt-oauth doctor https://api.example.com/mcp (or --sandbox to try the embedded server)');
-  const login: LoginMode = o.login ?? (io.interactive ? 'browser' : 'auto');
+  // The sandbox approves its test user by itself, so it needs no browser unless asked for one.
+  const login: LoginMode = o.login ?? (io.interactive && !o.sandbox ? 'browser' : 'auto');
   let refreshToken: string | undefined;
   if (o.refreshTokenEnv) {
     refreshToken = io.env[o.refreshTokenEnv];
@@ -245,7 +246,7 @@ async function runActions(io: IO, o: DoctorOptions): Promise<number> {
   if (o.login === 'browser') {
     throw new UsageError('--login browser is not available for GPT Actions: their clients accept only ChatGPT\'s callback URLs; use --login manual, auto or command');
   }
-  const login = (o.login ?? (io.interactive ? 'manual' : 'auto')) as 'manual' | 'auto' | 'command';
+  const login = (o.login ?? (io.interactive && !o.sandbox ? 'manual' : 'auto')) as 'manual' | 'auto' | 'command';
   if (login === 'manual' && !io.interactive) throw new UsageError('--login manual needs an interactive terminal; use --login auto or --login command in CI');
   if (login === 'command' && !o.loginCommand) throw new UsageError('--login command needs --login-command "CMD"');
   const timeoutMs = positiveInt(o.timeout, '--timeout', 10_000);
