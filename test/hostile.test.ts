@@ -36,6 +36,14 @@ describe('hostile servers become findings, not crashes', () => {
     });
   }
 
+  it('fix texts that quote a WWW-Authenticate challenge are printed whole, not mistaken for tokens', async () => {
+    toy = await startToy({ challenge: 'anonymous-ok' });
+    const r = await runCli(['doctor', toy.mcpUrl, '--login', 'auto']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/fix: .*WWW-Authenticate: Bearer resource_metadata="https:\/\/…\/\.well-known\/oauth-protected-resource\/…"/);
+    expect(r.stdout).not.toContain('Bearer [redacted]');
+  });
+
   it('reports as JSON too, with the failed check and exit 1', async () => {
     toy = await startToy({ asMetadata: 'huge' });
     const r = await runCli(['doctor', toy.mcpUrl, '--login', 'auto', '--json']);

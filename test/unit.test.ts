@@ -40,8 +40,18 @@ describe('redaction', () => {
     expect(out).toContain('iss=https%3A%2F%2Fas'); // not a secret
     expect(out).toContain('"token_type": "Bearer"');
   });
-  it('leaves prose alone', () => {
-    expect(redact('401 with Bearer challenge; the token endpoint answered')).toBe('401 with Bearer challenge; the token endpoint answered');
+  it('leaves prose and challenge parameters alone', () => {
+    for (const text of [
+      '401 with Bearer challenge; the token endpoint answered',
+      'answer with 401 and `WWW-Authenticate: Bearer resource_metadata="https://x.example/.well-known/oauth-protected-resource/mcp"`',
+      'WWW-Authenticate: Bearer error=invalid_token_because_expired, scope="mcp:tools"',
+    ]) expect(redact(text)).toBe(text);
+  });
+  it('redacts Basic credentials with padding and tokens followed by punctuation', () => {
+    expect(redact('Authorization: Basic dXNlcjpwYXNzd29yZDEyMw==')).toBe('Authorization: Basic [redacted]');
+    expect(redact('sent Bearer abc.def-ghi_jkl~mno123, then')).toBe('sent Bearer [redacted], then');
+    expect(redact('{"authorization": "Bearer abcdefghijklmnop0123"}')).toBe('{"authorization": "Bearer [redacted]"}');
+    expect(redact('"Basic dXNlcjpwYXNzd29yZDEyMw=="')).toBe('"Basic [redacted]"');
   });
   it('masks for display', () => {
     expect(mask('abcdefghijkl')).toBe('ab••••kl');

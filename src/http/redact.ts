@@ -35,8 +35,9 @@ const FIELD_RE = new RegExp(
   'g',
 );
 // Credentials after an auth scheme: long token-like strings only, so prose such as
-// "Bearer challenge" stays readable.
-const BASIC_RE = /\b(Basic|Bearer|DPoP)\s+(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{16,}/g;
+// "Bearer challenge" stays readable, and not auth-params (`Bearer resource_metadata="…"`,
+// `Bearer error=invalid_token`: a lowercase name and `=`), which are challenge syntax, not secrets.
+const BASIC_RE = /\b(Basic|Bearer|DPoP)\s+(?![a-z_]+\s*=)(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{16,}/g;
 
 export function redact(text: string): string {
   if (!text) return text;
