@@ -27,7 +27,7 @@ export function buildProgram(run: (cmd: Command, action: Action, args: unknown[]
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `
 Examples:
-  $ gpt-oauth doctor --sandbox --login auto        try everything offline
+  $ gpt-oauth doctor --sandbox                     try everything offline
   $ gpt-oauth doctor https://api.example.com/mcp    check an MCP server as ChatGPT would
   $ gpt-oauth init                                  guided set-up on Clerk, Auth0, Stytch or Supabase
   $ gpt-oauth callbacks add --gpt-id g-AbC123xyz    register a saved GPT's callback URLs
@@ -109,7 +109,7 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
   program
     .command('sandbox')
     .description('start the embedded reference authorization server + protected MCP resource on loopback')
-    .option('--port <port>', 'port on 127.0.0.1 (default: a free one)', '0')
+    .option('--port <port>', 'port on 127.0.0.1 (default: a free one)')
     .option('--login-page', 'show a sign-in page instead of approving every authorization at once')
     .action(function (this: Command) {
       run(this, async (io, _a, opts) => (await import('./commands/sandbox.js')).run(io, opts), []);

@@ -60,7 +60,7 @@ function renderGptEditor(g: NonNullable<Report['gptEditor']>, st: Style): string
   return [
     st.bold('Paste into the GPT editor (Configure → Actions → Authentication → OAuth):'),
     row('Client ID', safeText(g.clientId, 200)),
-    row('Client Secret', `${g.clientSecret}  (the value you gave the doctor; shown masked)`),
+    row('Client Secret', `${g.clientSecret}  (masked: the secret this run used)`),
     row('Authorization URL', safeText(g.authorizationUrl, 300)),
     row('Token URL', safeText(g.tokenUrl, 300)),
     row('Scope', g.scope ? safeText(g.scope, 300) : '(empty — see actions.empty-scope)'),
