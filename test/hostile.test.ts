@@ -74,6 +74,15 @@ describe('usage errors exit 2 and name the flag', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--login-command/);
   });
+  it('a GPT Action secret exported in the shell does not stop a connector check; an explicit one needs --client-id', async () => {
+    const secret = 'exported-for-the-gpt-action-5551';
+    const ok = await runCli(['doctor', '--sandbox', '--debug'], { env: { GPT_OAUTH_CLIENT_SECRET: secret } });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout + ok.stderr).not.toContain(secret);
+    const bad = await runCli(['doctor', '--sandbox', '--client-secret-env', 'MY_SECRET'], { env: { MY_SECRET: secret } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/client secret was given without --client-id/);
+  });
   it('--client-secret-env naming an unset variable', async () => {
     const r = await runCli(['doctor', 'https://x.example/mcp', '--client-id', 'a', '--client-secret-env', 'NOPE_NOT_SET'], { env: { NOPE_NOT_SET: undefined } });
     expect(r.code).toBe(2);

@@ -125,8 +125,11 @@ export async function run(io: IO, opts: DoctorOptions): Promise<number> {
   const timeoutMs = positiveInt(o.timeout, '--timeout', 10_000);
   const loginTimeoutMs = positiveInt(o.loginTimeout, '--login-timeout', 300) * 1000;
   const url = o.url ? validateMcpUrl(o.url) : undefined;
-  const clientSecret = await readSecret(io, o);
-  registerSecret(clientSecret, 'client_secret');
+  // GPT_OAUTH_CLIENT_SECRET may be exported for a GPT Action in the same shell; for a connector it
+  // only means something next to --client-id. A secret asked for explicitly must have one.
+  const explicitSecret = !!(o.clientSecretStdin || o.clientSecretEnv);
+  const clientSecret = o.clientId || explicitSecret ? await readSecret(io, o) : undefined;
+  registerSecret(clientSecret ?? io.env.GPT_OAUTH_CLIENT_SECRET, 'client_secret');
   if (clientSecret && !o.clientId) throw new UsageError('a client secret was given without --client-id');
 
   const { startSandbox } = o.sandbox ? await import('../sandbox/server.js') : { startSandbox: undefined };
