@@ -6,7 +6,7 @@
 import type { TraceEntry } from '../http/client.js';
 import { redact, redactHeaders } from '../http/redact.js';
 import { safeText } from '../ui/style.js';
-import { firstFix } from '../ui/render.js';
+import { firstFix, infoCount } from '../ui/render.js';
 import type { CheckResult, Report } from './types.js';
 import { VERSION } from '../version.js';
 
@@ -19,7 +19,7 @@ export function renderMarkdown(report: Report, trace: TraceEntry[] = []): string
   const out: string[] = [
     `## gpt-oauth doctor · ${report.target} · ${md(report.subject)}`,
     '',
-    `**${verdict}** — ${s.passed} passed, ${s.failed} failed, ${s.warnings} warnings, ${s.skipped} skipped (${report.durationMs} ms${report.requests !== undefined ? `, ${report.requests} requests` : ''})`,
+    `**${verdict}** — ${s.passed} passed, ${s.failed} failed, ${s.warnings} warnings, ${s.skipped} skipped${infoCount(report) ? `, ${infoCount(report)} info` : ''} (${report.durationMs} ms${report.requests !== undefined ? `, ${report.requests} requests` : ''})`,
   ];
   const first = firstFix(report.checks);
   if (first) out.push('', `**Fix first: \`${first.id}\`** — ${md(first.detail)}`, first.fix ? `> ${md(first.fix)}` : '');

@@ -18,13 +18,17 @@ export function firstFix(checks: CheckResult[]): CheckResult | undefined {
   return [...failed].sort((a, b) => checks.indexOf(a) - checks.indexOf(b) || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity])[0];
 }
 
+/** `info` results (e.g. opaque tokens: nothing to verify locally) are not in the contract's summary. */
+export const infoCount = (report: Report): number => report.checks.filter((c) => c.status === 'info').length;
+
 export function renderHuman(report: Report, color: boolean): string {
   const st = style(color);
   const s = report.summary;
   const lines: string[] = [];
   lines.push(st.bold(`gpt-oauth doctor · ${report.target} · ${safeText(report.subject, 200)}`));
   const verdict = s.failed ? st.red(st.bold('✗ ChatGPT would fail to connect')) : s.warnings ? st.yellow(st.bold('✓ ChatGPT can connect, with warnings')) : st.green(st.bold('✓ ChatGPT can connect'));
-  const counts = [`${s.passed} passed`, `${s.failed} failed`, `${s.warnings} warnings`, `${s.skipped} skipped`].join(', ');
+  const info = infoCount(report);
+  const counts = [`${s.passed} passed`, `${s.failed} failed`, `${s.warnings} warnings`, `${s.skipped} skipped`, ...(info ? [`${info} info`] : [])].join(', ');
   lines.push(`${verdict}  ${st.dim(`${counts} · ${report.durationMs} ms${report.requests !== undefined ? ` · ${report.requests} requests` : ''}`)}`);
   const first = firstFix(report.checks);
   if (first) {
