@@ -3,6 +3,7 @@
 //   1. `gpt-oauth --help` wall time vs bare `node -e 0` (target ≤ 1.5×)
 //   2. the doctor's full apps suite against an already running sandbox (target ≤ 1 s), with the
 //      number of HTTP requests it made, vs the same number of plain GETs to that sandbox.
+//   3. the installed footprint of the production dependencies, vs the development tree.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -61,3 +62,28 @@ await http.close();
 await sb.close();
 console.log(`doctor    apps suite vs running sandbox: ${fmt(suiteMs)} median of ${SUITE_RUNS}, ${requests} HTTP requests (target ≤ 1000 ms) ${suiteMs <= 1000 ? 'OK' : 'OVER'}`);
 console.log(`          baseline: ${requests} plain GETs to the same sandbox: ${fmt(median(plain))}  (suite overhead ×${(suiteMs / median(plain)).toFixed(1)})`);
+
+// 3. Footprint: what `npm install gpt-oauth` puts on disk (the production dependency tree as
+//    installed here), against the whole development tree in the same node_modules.
+const { readdirSync, lstatSync } = await import('node:fs');
+const { join } = await import('node:path');
+function bytes(dir) {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) n += bytes(p);
+    else if (e.isFile()) n += lstatSync(p).size;
+  }
+  return n;
+}
+const tree = (omitDev) => {
+  const r = spawnSync('npm', ['ls', '--all', '--parseable', ...(omitDev ? ['--omit=dev'] : [])], { cwd: root, encoding: 'utf8' });
+  const dirs = [...new Set(r.stdout.split('\n').filter((l) => l.includes('node_modules')))];
+  // A package's own files only (nested node_modules are counted as their own packages).
+  const own = (dir) => readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.name === 'node_modules' ? 0 : e.isDirectory() ? bytes(join(dir, e.name)) : e.isFile() ? lstatSync(join(dir, e.name)).size : 0), 0);
+  return { packages: dirs.length, mb: dirs.reduce((n, d) => n + own(d), 0) / 1e6 };
+};
+const prod = tree(true);
+const all = tree(false);
+console.log(`footprint installed dependencies: ${prod.packages} packages, ${prod.mb.toFixed(1)} MB (+ ${(bytes(join(root, 'dist')) / 1e6).toFixed(1)} MB dist)`);
+console.log(`          baseline: the development tree in the same node_modules: ${all.packages} packages, ${all.mb.toFixed(1)} MB`);
