@@ -20,7 +20,7 @@ describe('--login browser', () => {
       timeoutMs: 120_000,
     });
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/31 passed, 0 failed/);
+    expect(r.stdout).toMatch(/32 passed, 0 failed/);
     expect(r.stderr).toMatch(/login 1 of 5/);
     // The doctor moves on as soon as a callback arrives; give the last browser a moment to log.
     const read = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);

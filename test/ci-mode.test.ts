@@ -50,7 +50,7 @@ describe.skipIf(!existsSync(CHROMIUM))('CI mode with --login command (headless C
     });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const suite = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8')).testsuites.testsuite;
-    expect(Number(suite['@_tests'])).toBe(30);
+    expect(Number(suite['@_tests'])).toBe(31);
     const md = readFileSync(summary, 'utf8');
     expect(md).toMatch(/\*\*✅ ChatGPT can connect\*\*/);
     expect(md).toMatch(/\| ✅ \| `token\.audience` \|/);

@@ -4,7 +4,7 @@ import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { runAppsSuite } from '../src/doctor/apps.js';
 import { HttpClient } from '../src/http/client.js';
 import { runCli } from './helpers/cli.js';
-import { CONTRACT_APPS_IDS, reportSchema } from './helpers/report-schema.js';
+import { CONTRACT_APPS_IDS, EXTRA_APPS_IDS, reportSchema } from './helpers/report-schema.js';
 
 const newHttp = () => new HttpClient({ timeoutMs: 5000, maxBytes: 1 << 20, userAgent: 'test' });
 
@@ -19,7 +19,7 @@ describe('doctor against the embedded sandbox (oidc-provider)', () => {
     await http.close();
     const notPassing = report.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id}: ${c.status} ${c.detail}`);
     expect(notPassing).toEqual([]);
-    expect(report.checks.map((c) => c.id).sort()).toEqual([...CONTRACT_APPS_IDS].sort());
+    expect(report.checks.map((c) => c.id).sort()).toEqual([...CONTRACT_APPS_IDS, ...EXTRA_APPS_IDS].sort());
   });
 
   it('runs only the selected checks (and their prerequisites silently) with --only', async () => {
@@ -36,7 +36,7 @@ describe('gpt-oauth doctor --sandbox (the built CLI)', () => {
     const r = await runCli(['doctor', '--sandbox', '--login', 'auto']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('✓ ChatGPT can connect');
-    expect(r.stdout).toMatch(/31 passed, 0 failed/);
+    expect(r.stdout).toMatch(/32 passed, 0 failed/);
     // Hints and progress go to stderr, the report to stdout.
     expect(r.stderr).toContain('Started the sandbox');
     expect(r.stdout).not.toContain('Started the sandbox');
@@ -48,7 +48,7 @@ describe('gpt-oauth doctor --sandbox (the built CLI)', () => {
     const report = JSON.parse(r.stdout);
     const validate = new Ajv({ strict: false }).compile(reportSchema);
     expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
-    expect(report.summary).toEqual({ passed: 31, failed: 0, warnings: 0, skipped: 0 });
+    expect(report.summary).toEqual({ passed: 32, failed: 0, warnings: 0, skipped: 0 });
   });
 });
 
@@ -117,7 +117,7 @@ describe('reports', () => {
     expect(r.code).toBe(0);
     const doc = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(file, 'utf8'));
     const suite = doc.testsuites.testsuite;
-    expect(Number(suite['@_tests'])).toBe(28);
+    expect(Number(suite['@_tests'])).toBe(29);
     expect(Number(suite['@_failures'])).toBe(0);
     expect(suite.testcase.map((t: Record<string, string>) => t['@_name'].split(':')[0])).toContain('token.audience');
   });

@@ -21,7 +21,7 @@ async function exitCode(file: string): Promise<number> {
 }
 
 describe.skipIf(!hasTmux)('doctor --sandbox in a terminal', () => {
-  for (const [target, passed] of [['apps', 31], ['actions', 10]] as const) {
+  for (const [target, passed] of [['apps', 32], ['actions', 10]] as const) {
     it(`--target ${target}: every check passes and no browser is opened`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-tty-doctor-'));
       const opened = join(dir, 'browser-was-opened');

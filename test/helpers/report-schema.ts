@@ -37,6 +37,9 @@ export const reportSchema = {
   },
 } as const;
 
+/** Checks we add to the `apps` catalog beyond the contract (allowed: "add to it freely"). */
+export const EXTRA_APPS_IDS = ['network.server-user-agent'];
+
 /** Every `apps` check id in the contract's catalog. */
 export const CONTRACT_APPS_IDS = [
   'resource.challenge', 'prm.document', 'prm.resource', 'as.metadata', 'as.issuer', 'as.pkce-s256', 'as.endpoints',

@@ -53,6 +53,8 @@ export interface ToyFlags {
   jku?: boolean;
   /** Offer client ID metadata documents instead of dynamic registration. */
   cimdOnly?: boolean;
+  /** Bot protection: answer User-Agents matching this with a Cloudflare-style 403 challenge page. */
+  blockUserAgent?: RegExp;
 }
 
 export type Hostile = 'wrong-content-type' | 'truncated-json' | 'deep-json' | 'many-keys' | 'huge-headers' | 'slow-drip'
@@ -263,6 +265,10 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
     const url = new URL(req.url ?? '/', origin);
     const p = url.pathname;
     requests.push(p);
+    if (f.blockUserAgent?.test(req.headers['user-agent'] ?? '')) {
+      res.writeHead(403, { 'content-type': 'text/html; charset=UTF-8', server: 'cloudflare', 'cf-mitigated': 'challenge' });
+      return void res.end('<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>');
+    }
     if (f.hostile && f.hostile.path.test(p)) return hostile(res, f.hostile.kind);
     if (p === '/mcp') return mcp(req, res, body);
     if (p.startsWith('/.well-known/oauth-protected-resource')) {

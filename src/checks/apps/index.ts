@@ -1,6 +1,7 @@
 /**
  * The `apps` catalog. Each check lives in the file named by its id prefix
- * (`token.audience` → token.ts; `resource.challenge` → prm.ts with the other discovery checks).
+ * (`token.audience` → token.ts; `network.server-user-agent` → network.ts; `resource.challenge` →
+ * prm.ts with the other discovery checks). `network.*` is ours, beyond the contract's catalog.
  */
 import type { CheckDef } from '../../doctor/types.js';
 import type { AppsContext } from './context.js';
@@ -13,6 +14,7 @@ import { pkceVerifierChecked, pkceVerifierRequired } from './pkce.js';
 import { tokenAudience, tokenCodeSingleUse, tokenErrorFormat, tokenExchange, tokenJwtSignature, tokenNoStore, tokenRedirectBinding, tokenScopes } from './token.js';
 import { refreshAudience, refreshGrant, refreshRotation } from './refresh.js';
 import { resourceAcceptsToken, resourceRejectsForged, resourceRejectsInvalid } from './resource.js';
+import { networkServerUserAgent } from './network.js';
 
 /**
  * Execution order: the flow as ChatGPT runs it, then the checks that spend tokens (refresh
@@ -20,7 +22,7 @@ import { resourceAcceptsToken, resourceRejectsForged, resourceRejectsInvalid } f
  */
 export const APPS_CHECKS: CheckDef<AppsContext>[] = [
   resourceChallenge, prmDocument, prmResource,
-  asMetadata, asIssuer, asPkce, asEndpoints, asClientRegistration,
+  asMetadata, asIssuer, asPkce, asEndpoints, asClientRegistration, networkServerUserAgent,
   jwksKeys, jwksNoPrivate,
   dcrRegister, dcrUnsafeRedirects,
   authzRedirectExact, authzState, authzIss,
@@ -30,10 +32,10 @@ export const APPS_CHECKS: CheckDef<AppsContext>[] = [
   tokenErrorFormat, pkceVerifierRequired, pkceVerifierChecked, tokenCodeSingleUse, tokenRedirectBinding,
 ];
 
-/** Report order: the contract's catalog order. */
+/** Report order: the contract's catalog order, with our additions next to their step. */
 export const APPS_REPORT_ORDER = [
   'resource.challenge', 'prm.document', 'prm.resource', 'as.metadata', 'as.issuer', 'as.pkce-s256', 'as.endpoints',
-  'as.client-registration', 'jwks.keys', 'jwks.no-private', 'dcr.register', 'dcr.rejects-unsafe-redirects',
+  'as.client-registration', 'network.server-user-agent', 'jwks.keys', 'jwks.no-private', 'dcr.register', 'dcr.rejects-unsafe-redirects',
   'authz.redirect-exact', 'authz.state', 'authz.iss', 'pkce.verifier-required', 'pkce.verifier-checked',
   'token.exchange', 'token.code-single-use', 'token.redirect-binding', 'token.error-format', 'token.no-store',
   'token.scopes', 'token.jwt-signature', 'token.audience', 'refresh.grant', 'refresh.rotation', 'refresh.audience',

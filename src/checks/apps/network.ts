@@ -1,0 +1,59 @@
+/**
+ * `network.*`: what stands between ChatGPT and the server before OAuth even starts. ChatGPT's
+ * discovery, registration and MCP calls come from OpenAI's servers with Python HTTP clients, not
+ * from a browser; bot protection (Cloudflare Bot Fight Mode, WAF rules) that blocks those
+ * User-Agents breaks "Connect" while every browser-based test passes.
+ */
+import type { CheckDef } from '../../doctor/types.js';
+import { fail, pass } from '../../doctor/types.js';
+import { HttpFailure, type HttpResponse } from '../../http/client.js';
+import { safeText } from '../../ui/style.js';
+import { CHATGPT_SAYS } from '../providers.js';
+import { initializeRequest, type AppsContext } from './context.js';
+
+/** User-Agents observed on ChatGPT's server-side requests to MCP servers and their metadata. */
+export const CHATGPT_SERVER_USER_AGENTS = ['python-httpx/0.28.1', 'Python/3.12 aiohttp/3.13.5'];
+
+export const networkServerUserAgent: CheckDef<AppsContext> = {
+  id: 'network.server-user-agent',
+  title: "ChatGPT's server-side User-Agents get the same answers (no bot protection in the way)",
+  severity: 'high',
+  step: 'Discovery',
+  needs: ['prm.document'],
+  spec: ['OpenAI Apps SDK: Authentication (requests come from OpenAI servers)', 'RFC 9110 §10.1.5'],
+  chatgpt: CHATGPT_SAYS.fetchConfig,
+  async run(ctx) {
+    // What the doctor's own requests got, which the earlier checks already judged.
+    const endpoints: { label: string; expect: number; send: (ua: string) => Promise<HttpResponse> }[] = [
+      {
+        label: `POST ${ctx.opts.mcpUrl} (no token)`, expect: ctx.s.challenge?.status ?? 401,
+        send: (ua) => ctx.http.send({ method: 'POST', url: ctx.opts.mcpUrl, headers: { 'user-agent': ua, accept: 'application/json, text/event-stream', 'content-type': 'application/json' }, json: initializeRequest() }),
+      },
+      { label: `GET ${ctx.s.prmUrl}`, expect: 200, send: (ua) => ctx.http.send({ url: ctx.s.prmUrl!, headers: { 'user-agent': ua, accept: 'application/json' } }) },
+    ];
+    if (ctx.s.asUrl) endpoints.push({ label: `GET ${ctx.s.asUrl}`, expect: 200, send: (ua) => ctx.http.send({ url: ctx.s.asUrl!, headers: { 'user-agent': ua, accept: 'application/json' } }) });
+
+    const blocked: string[] = [];
+    let cloudflare = false;
+    for (const ua of CHATGPT_SERVER_USER_AGENTS) {
+      for (const e of endpoints) {
+        let got: string;
+        try {
+          const res = await e.send(ua);
+          if (res.status === e.expect) continue;
+          cloudflare ||= !!res.header('cf-mitigated') || /cloudflare/i.test(res.header('server') ?? '');
+          const type = (res.header('content-type') ?? '').split(';')[0];
+          got = `${res.status}${type ? ` ${safeText(type, 40)}` : ''}${res.header('cf-mitigated') ? ` (cf-mitigated: ${safeText(res.header('cf-mitigated'), 20)})` : ''}`;
+        } catch (err) {
+          got = err instanceof HttpFailure ? err.message : String(err);
+        }
+        blocked.push(`${safeText(e.label, 200)} as "${ua}" got ${got}, not ${e.expect} as for the doctor's own requests`);
+      }
+    }
+    if (blocked.length) {
+      return fail(blocked.join('; '),
+        `ChatGPT calls these URLs from OpenAI's servers with Python HTTP clients. Let them through: ${cloudflare ? 'Cloudflare: turn off Bot Fight Mode for this host, or add a WAF skip rule for the MCP path, /.well-known/* and the OAuth endpoints' : 'allow these User-Agents (or OpenAI\'s published egress IP ranges) in your WAF / bot protection / reverse proxy for the MCP path, /.well-known/* and the OAuth endpoints'}.`);
+    }
+    return pass(`${endpoints.length} endpoint(s) answer ${CHATGPT_SERVER_USER_AGENTS.map((u) => `"${u}"`).join(' and ')} as they answer the doctor`);
+  },
+};
