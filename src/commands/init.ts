@@ -225,10 +225,12 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
     const iss = await adapter.issuer(project.app ? { id: project.app.id, clientId: project.app.clientId, name: project.app.name, redirectUris, public: false } : undefined);
     project.issuer = iss.issuer;
     if (wantsActions) {
-      project.authUrl = iss.authorizationUrl;
+      project.authUrl = o.authorizationUrl ?? iss.authorizationUrl;
       project.tokenUrl = iss.tokenUrl;
     }
-    for (const c of changes.filter((x) => x.status === 'manual')) {
+    const manual = changes.filter((x) => x.status === 'manual');
+    // Both targets may need the same dashboard step; say it once.
+    for (const c of manual.filter((x, i) => manual.findIndex((y) => y.setting === x.setting && y.note === x.note) === i)) {
       say(`${st.yellow('!')} ${c.setting}: ${c.note ?? 'change it in the dashboard'}${c.dashboardUrl ? ` (${c.dashboardUrl})` : ''}`);
     }
   } finally {
@@ -341,7 +343,7 @@ function finalBlock(p: ProjectFile, secrets: { clientSecret?: string; stored?: s
     lines.push(st.bold('Paste into the GPT editor (Configure → Actions → Authentication → OAuth):'));
     lines.push(row('Client ID', p.app?.clientId ?? '(your client id)'));
     lines.push(row('Client Secret', secrets.clientSecret ? `${mask(secrets.clientSecret)}  (full value stored in ${secrets.stored})` : '(the app\'s existing secret)'));
-    lines.push(row('Authorization URL', p.authUrl ?? '(your authorization endpoint)'));
+    lines.push(row('Authorization URL', p.authUrl ?? (p.provider === 'stytch' ? '(your app\'s authorization page: run init again with --authorization-url URL)' : '(your authorization endpoint)')));
     lines.push(row('Token URL', p.tokenUrl ?? '(your token endpoint)'));
     lines.push(row('Scope', p.scopes?.join(' ') ?? ''));
     lines.push(row('Token Exchange Method', 'Default (POST request)'));

@@ -126,15 +126,16 @@ export class StytchAdapter implements ProviderAdapter {
     return next;
   }
 
+  // Stytch's authorization_endpoint is a page the user's app hosts (the Connected Apps
+  // "authorization URL"), so it is known only from STYTCH_AUTHORIZATION_URL or --authorization-url.
   async issuer() {
     const domain = this.env.STYTCH_DOMAIN;
     if (domain) {
       const issuer = apiOrigin(domain, 'STYTCH_DOMAIN');
-      return { issuer, discoveryUrl: `${issuer}/.well-known/oauth-authorization-server`, authorizationUrl: this.env.STYTCH_AUTHORIZATION_URL ?? `${issuer}/oauth/authorize`, tokenUrl: `${issuer}/v1/oauth2/token` };
+      return { issuer, discoveryUrl: `${issuer}/.well-known/oauth-authorization-server`, authorizationUrl: this.env.STYTCH_AUTHORIZATION_URL, tokenUrl: `${issuer}/v1/oauth2/token` };
     }
     const issuer = `${this.base}/v1/public/${this.projectId}`;
-    // The authorization page is hosted by your app (set in the dashboard or STYTCH_AUTHORIZATION_URL).
-    return { issuer, discoveryUrl: `${issuer}/.well-known/openid-configuration`, authorizationUrl: this.env.STYTCH_AUTHORIZATION_URL ?? `${issuer}/oauth2/authorize`, tokenUrl: `${issuer}/oauth2/token` };
+    return { issuer, discoveryUrl: `${issuer}/.well-known/openid-configuration`, authorizationUrl: this.env.STYTCH_AUTHORIZATION_URL, tokenUrl: `${issuer}/oauth2/token` };
   }
 
   async enableChatGpt(spec: AppSpec, app?: OAuthApp): Promise<SettingChange[]> {

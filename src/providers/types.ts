@@ -50,7 +50,8 @@ export interface ProviderAdapter {
   setRedirectUris(app: OAuthApp, uris: string[]): Promise<OAuthApp>;
   rotateSecret(app: OAuthApp): Promise<string>;
   /** Issuer, discovery document and the endpoints the GPT editor asks for (no network needed). */
-  issuer(app?: OAuthApp): Promise<{ issuer: string; discoveryUrl: string; authorizationUrl: string; tokenUrl: string }>;
+  /** `authorizationUrl` is undefined when users go to a page the user's app hosts and its URL is not known (Stytch). */
+  issuer(app?: OAuthApp): Promise<{ issuer: string; discoveryUrl: string; authorizationUrl?: string; tokenUrl: string }>;
   /** Switch on what ChatGPT needs (DCR, audience, JWT tokens…), idempotently. */
   enableChatGpt(spec: AppSpec, app?: OAuthApp): Promise<SettingChange[]>;
 }

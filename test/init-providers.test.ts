@@ -1,0 +1,72 @@
+/**
+ * `init --target both` without a terminal, on every provider's spec-derived fake: one app with
+ * both GPT callbacks, the connector settings, a project file that loads, each dashboard step said
+ * once, the secret never printed, and a re-run that converges.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseProject } from '../src/project.js';
+import { runCli } from './helpers/cli.js';
+import type { ProviderFake } from './helpers/provider-fake.js';
+import { startClerkFake } from './helpers/fakes/clerk.js';
+import { startAuth0Fake } from './helpers/fakes/auth0.js';
+import { startStytchFake } from './helpers/fakes/stytch.js';
+import { startSupabaseFake } from './helpers/fakes/supabase.js';
+
+interface Setup { fake: ProviderFake; env: Record<string, string>; apps: () => { uris: string[]; secret: unknown }[] }
+const PROVIDERS: Record<string, () => Promise<Setup>> = {
+  clerk: async () => { const f = await startClerkFake(); return { fake: f.fake, env: f.env, apps: () => [...f.state.apps.values()].map((a) => ({ uris: a.redirect_uris as string[], secret: a.client_secret })) }; },
+  auth0: async () => { const f = await startAuth0Fake(); return { fake: f.fake, env: f.env, apps: () => [...f.state.clients.values()].filter((c) => c.app_type !== 'non_interactive').map((c) => ({ uris: c.callbacks as string[], secret: c.client_secret })) }; },
+  stytch: async () => { const f = await startStytchFake(); return { fake: f.fake, env: f.env, apps: () => [...f.state.apps.values()].map((a) => ({ uris: a.redirect_urls as string[], secret: a.client_secret })) }; },
+  supabase: async () => { const f = await startSupabaseFake(); return { fake: f.fake, env: f.env, apps: () => [...f.state.clients.values()].map((c) => ({ uris: c.redirect_uris as string[], secret: c.client_secret })) }; },
+};
+const GPT_URLS = ['https://chatgpt.com/aip/g-AbC123xyz/oauth/callback', 'https://chat.openai.com/aip/g-AbC123xyz/oauth/callback'];
+
+let fake: ProviderFake | undefined;
+afterEach(async () => {
+  if (fake) expect(fake.violations, 'the fake answered outside the documented schema').toEqual([]);
+  await fake?.close();
+  fake = undefined;
+});
+
+describe('init --target both on every provider', () => {
+  for (const [name, start] of Object.entries(PROVIDERS)) {
+    it(name, async () => {
+      const setup = await start();
+      fake = setup.fake;
+      const dir = mkdtempSync(join(tmpdir(), `gpt-oauth-init-${name}-`));
+      const run = (extra: string[] = []) => runCli(['--config', join(dir, 'gpt-oauth.yaml'), 'init', '--target', 'both', '--provider', name,
+        '--mcp-url', 'https://api.todo.example/mcp', '--api-url', 'https://api.todo.example/me', '--gpt-id', 'g-AbC123xyz', '--yes', '--no-doctor', '--no-open', ...extra],
+      { env: { ...setup.env, GPT_OAUTH_CONFIG_DIR: join(dir, '.config'), GPT_OAUTH_SECRET_BACKEND: 'file' }, cwd: dir });
+
+      const r = await run();
+      expect(r.code, r.stderr).toBe(0);
+      const apps = setup.apps();
+      expect(apps).toHaveLength(1);
+      expect(apps[0]!.uris).toEqual(GPT_URLS);
+      expect(r.stdout + r.stderr).not.toContain(String(apps[0]!.secret));
+      const warnings = r.stderr.split('\n').filter((l) => l.startsWith('! '));
+      expect(new Set(warnings).size, 'each dashboard step is said once').toBe(warnings.length);
+      expect(r.stdout).toMatch(/Paste into the GPT editor/);
+      expect(r.stdout).toMatch(/MCP Server URL\s+https:\/\/api\.todo\.example\/mcp/);
+      const project = await parseProject(readFileSync(join(dir, 'gpt-oauth.yaml'), 'utf8'), 'gpt-oauth.yaml');
+      expect(project).toMatchObject({ target: 'both', provider: name, mcpUrl: 'https://api.todo.example/mcp', apiUrl: 'https://api.todo.example/me', gptId: 'g-AbC123xyz' });
+      if (name === 'stytch') {
+        // Stytch's authorization page is the user's own: never guessed.
+        expect(project.authUrl).toBeUndefined();
+        expect(r.stdout).toMatch(/Authorization URL\s+\(your app's authorization page: run init again with --authorization-url URL\)/);
+      } else {
+        expect(project.authUrl).toMatch(/^https?:\/\/[^/]+\/.*authorize$/);
+      }
+
+      const again = await run(name === 'stytch' ? ['--authorization-url', 'https://app.todo.example/oauth/authorize'] : []);
+      expect(again.code, again.stderr).toBe(0);
+      expect(setup.apps()).toHaveLength(1);
+      expect(setup.apps()[0]!.uris).toEqual(GPT_URLS);
+      expect(again.stderr).toMatch(/Reused the OAuth app/);
+      if (name === 'stytch') expect(again.stdout).toMatch(/Authorization URL\s+https:\/\/app\.todo\.example\/oauth\/authorize/);
+    });
+  }
+});
