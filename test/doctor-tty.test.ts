@@ -2,23 +2,16 @@
  * `npx gpt-oauth doctor --sandbox` typed by a person in a real terminal (tmux): the whole suite
  * runs offline with the sandbox's test user, and no browser is opened unless asked for.
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN } from './helpers/cli.js';
-import { hasTmux, Terminal } from './helpers/tmux.js';
+import { exitCodeFrom, hasTmux, Terminal } from './helpers/tmux.js';
 
 let term: Terminal | undefined;
 afterEach(() => { term?.kill(); term = undefined; });
 
-async function exitCode(file: string): Promise<number> {
-  for (let i = 0; i < 300; i++) {
-    if (existsSync(file) && readFileSync(file, 'utf8').trim()) return Number(readFileSync(file, 'utf8').trim());
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the program did not finish');
-}
 
 describe.skipIf(!hasTmux)('doctor --sandbox in a terminal', () => {
   for (const [target, passed] of [['apps', 32], ['actions', 10]] as const) {
@@ -31,7 +24,7 @@ describe.skipIf(!hasTmux)('doctor --sandbox in a terminal', () => {
       const exitFile = join(dir, 'exit-code');
       const cmd = `env -u CI -u GPT_OAUTH_NO_INPUT TERM=xterm-256color GPT_OAUTH_BROWSER='${browser}' '${process.execPath}' '${BIN}' doctor --sandbox --target ${target}; echo $? > '${exitFile}'; sleep 30`;
       term = new Terminal(cmd, dir);
-      expect(await exitCode(exitFile)).toBe(0);
+      expect(await exitCodeFrom(exitFile, 30_000)).toBe(0);
       const screen = term.screen();
       expect(screen).toMatch(/\(login: auto\)/);
       expect(screen).toMatch(new RegExp(`ChatGPT can connect\\s+${passed} passed, 0 failed`));

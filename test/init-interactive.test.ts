@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN } from './helpers/cli.js';
-import { hasTmux, Terminal } from './helpers/tmux.js';
+import { exitCodeFrom, hasTmux, Terminal } from './helpers/tmux.js';
 import { startClerkFake, CLERK_KEY } from './helpers/fakes/clerk.js';
 import type { ProviderFake } from './helpers/provider-fake.js';
 
@@ -20,13 +20,6 @@ function start(dir: string, env: Record<string, string>): { term: Terminal; exit
   return { term: new Terminal(cmd, dir), exitFile };
 }
 
-async function exitCode(file: string): Promise<number> {
-  for (let i = 0; i < 150; i++) {
-    if (existsSync(file) && readFileSync(file, 'utf8').trim()) return Number(readFileSync(file, 'utf8').trim());
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the program did not finish');
-}
 
 describe.skipIf(!hasTmux)('init, interactive (tmux)', () => {
   it('answers every prompt, shows spinners finishing, and ends with the remote app and the project file', async () => {
@@ -57,7 +50,7 @@ describe.skipIf(!hasTmux)('init, interactive (tmux)', () => {
     await term.waitFor(/Run gpt-oauth doctor now\?/);
     term.type('n');
     term.keys('Enter');
-    expect(await exitCode(s.exitFile)).toBe(0);
+    expect(await exitCodeFrom(s.exitFile, 15_000)).toBe(0);
     const screen = term.screen();
     expect(screen).toMatch(/✔ .*Created the OAuth app ChatGPT api\.todo\.example/);
     expect(screen).toMatch(/✔ .*Checking the clerk credentials|✔ Clerk instance/);
@@ -84,7 +77,7 @@ describe.skipIf(!hasTmux)('init, interactive (tmux)', () => {
     term.keys('Enter');
     await term.waitFor(/API URL of the action/);
     term.keys('C-c');
-    expect(await exitCode(s.exitFile)).toBe(130);
+    expect(await exitCodeFrom(s.exitFile, 15_000)).toBe(130);
     expect(existsSync(join(dir, 'gpt-oauth.yaml'))).toBe(false);
     expect(f.state.apps.size).toBe(0);
   });
@@ -115,7 +108,7 @@ describe.skipIf(!hasTmux)('re-running init interactively', () => {
     await term.waitFor(/Run gpt-oauth doctor now\?/);
     term.type('n');
     term.keys('Enter');
-    expect(await exitCode(s.exitFile)).toBe(0);
+    expect(await exitCodeFrom(s.exitFile, 15_000)).toBe(0);
     expect(term.screen()).toMatch(/Reused the OAuth app/);
     expect(f.state.apps.size).toBe(1);
   });

@@ -1,5 +1,6 @@
 /** Drive a real terminal program in tmux: type, press keys, read the screen. */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
 export const hasTmux = spawnSync('tmux', ['-V']).status === 0;
@@ -40,4 +41,14 @@ export class Terminal {
   kill(): void {
     spawnSync('tmux', ['kill-session', '-t', this.name]);
   }
+}
+
+/** The exit code a terminal command wrote with `echo $? > FILE`, once it has finished. */
+export async function exitCodeFrom(file: string, timeoutMs = 30_000): Promise<number> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (existsSync(file) && readFileSync(file, 'utf8').trim()) return Number(readFileSync(file, 'utf8').trim());
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the program did not finish');
 }
