@@ -13,7 +13,16 @@ import { startClerkFake } from './helpers/fakes/clerk.js';
 import type { ProviderFake } from './helpers/provider-fake.js';
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-const keyringAvailable = has('dbus-run-session') && has('gnome-keyring-daemon') && has('secret-tool');
+/** Can this machine run a Secret Service at all? (A platform probe with secret-tool, not our code.) */
+function secretServiceWorks(): boolean {
+  if (!has('dbus-run-session') || !has('gnome-keyring-daemon') || !has('secret-tool')) return false;
+  const home = mkdtempSync(join(tmpdir(), 'gpt-oauth-keyring-probe-'));
+  const r = spawnSync('dbus-run-session', ['--', 'bash', '-c',
+    `eval "$(printf 'probe\\n' | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null; printf ok | secret-tool store --label=probe service gpt-oauth-probe account probe && secret-tool lookup service gpt-oauth-probe account probe`],
+  { env: { ...process.env, HOME: home }, encoding: 'utf8', timeout: 20_000 });
+  return r.stdout === 'ok';
+}
+const keyringAvailable = secretServiceWorks();
 
 let fake: ProviderFake | undefined;
 afterEach(async () => { await fake?.close(); fake = undefined; });
