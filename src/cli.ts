@@ -41,7 +41,7 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .argument('[url]', 'the MCP server URL exactly as typed into ChatGPT (target apps)')
     .addOption(new Option('--target <target>', 'which ChatGPT client to emulate').choices(['apps', 'actions']))
     .option('--sandbox', 'start the embedded reference server on a free loopback port and test it')
-    .addOption(new Option('--login <mode>', 'how to obtain authorization codes (default: browser with a TTY, auto otherwise)').choices(['browser', 'manual', 'auto', 'command']))
+    .addOption(new Option('--login <mode>', 'how to obtain authorization codes (default: browser with a TTY (manual for --target actions), auto otherwise and with --sandbox)').choices(['browser', 'manual', 'auto', 'command']))
     .option('--login-command <cmd>', 'with --login command: prints the final redirect URL; gets GPT_OAUTH_AUTHORIZE_URL and GPT_OAUTH_REDIRECT_URI')
     .option('--client-id <id>', 'apps: use a predefined client instead of registering one; actions: the GPT\'s client id')
     .option('--client-secret-env <name>', 'environment variable holding the client secret (default GPT_OAUTH_CLIENT_SECRET)')
