@@ -1,0 +1,23 @@
+/**
+ * `npm run bench` keeps working as the suite grows (it broke once when the apps suite passed 400
+ * requests over ten runs). Figures are not asserted here: targets live in the bench's own output.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+
+it('npm run bench runs to the end and prints every figure with its baseline', async () => {
+  const script = fileURLToPath(new URL('../scripts/bench.mjs', import.meta.url));
+  const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
+    const child = spawn(process.execPath, [script], { env: { ...process.env, BENCH_RUNS: '2', BENCH_SUITE_RUNS: '10' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    child.on('close', (c) => resolve({ code: c, out }));
+  });
+  expect(code, out).toBe(0);
+  expect(out).toMatch(/startup\s+node -e 0 \(baseline\): [\d.]+ ms\s+gpt-oauth --help: [\d.]+ ms\s+ratio [\d.]+×/);
+  expect(out).toMatch(/apps suite vs running sandbox: [\d.]+ ms median of 10, \d+ HTTP requests/);
+  expect(out).toMatch(/baseline: \d+ plain GETs/);
+  expect(out).toMatch(/footprint installed dependencies: \d+ packages, [\d.]+ MB/);
+}, 120_000);
