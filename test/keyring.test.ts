@@ -13,12 +13,25 @@ import { startClerkFake } from './helpers/fakes/clerk.js';
 import type { ProviderFake } from './helpers/provider-fake.js';
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+
+/**
+ * Start an unlocked keyring in this D-Bus session, then wait until it owns the Secret Service
+ * name: otherwise the first client races it and D-Bus activates a second, locked daemon.
+ */
+const START_KEYRING = [
+  `eval "$(printf 'test-keyring-password\\n' | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null`,
+  'for i in $(seq 1 100); do',
+  '  dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true" && break',
+  '  sleep 0.1',
+  'done',
+].join('\n');
+
 /** Can this machine run a Secret Service at all? (A platform probe with secret-tool, not our code.) */
 function secretServiceWorks(): boolean {
-  if (!has('dbus-run-session') || !has('gnome-keyring-daemon') || !has('secret-tool')) return false;
+  if (!has('dbus-run-session') || !has('dbus-send') || !has('gnome-keyring-daemon') || !has('secret-tool')) return false;
   const home = mkdtempSync(join(tmpdir(), 'gpt-oauth-keyring-probe-'));
   const r = spawnSync('dbus-run-session', ['--', 'bash', '-c',
-    `eval "$(printf 'probe\\n' | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null; printf ok | secret-tool store --label=probe service gpt-oauth-probe account probe && secret-tool lookup service gpt-oauth-probe account probe`],
+    `${START_KEYRING}\nprintf ok | secret-tool store --label=probe service gpt-oauth-probe account probe && secret-tool lookup service gpt-oauth-probe account probe`],
   { env: { ...process.env, HOME: home }, encoding: 'utf8', timeout: 20_000 });
   return r.stdout === 'ok';
 }
@@ -41,7 +54,7 @@ describe.skipIf(!keyringAvailable)('secrets in the OS keyring (gnome-keyring ove
       'set -u',
       `export HOME=${q(dir)}`,
       // An unlocked login keyring for this D-Bus session only.
-      `eval "$(printf 'test-keyring-password\\n' | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null`,
+      START_KEYRING,
       `${q(process.execPath)} ${q(BIN)} --config ${q(join(dir, 'gpt-oauth.yaml'))} init --target actions --provider clerk --api-url https://api.todo.example/me --gpt-id g-AbC123xyz --yes --no-doctor --no-open > ${q(join(dir, 'out'))} 2> ${q(join(dir, 'err'))}`,
       `echo $? > ${q(join(dir, 'code'))}`,
       `secret-tool search --all service gpt-oauth > ${q(join(dir, 'keyring'))} 2>/dev/null`,
