@@ -31,7 +31,7 @@ const ratio = help / base;
 console.log(`startup   node -e 0 (baseline): ${fmt(base)}   gpt-oauth --help: ${fmt(help)}   ratio ${ratio.toFixed(2)}× (target ≤ 1.5×) ${ratio <= 1.5 ? 'OK' : 'OVER'}`);
 
 const { startSandbox } = await import(`${root}dist/sandbox/server.js`);
-const { runAppsSuite } = await import(`${root}dist/doctor/apps.js`);
+const { runAppsSuite } = await import(`${root}dist/doctor/suites/apps.js`);
 const { HttpClient } = await import(`${root}dist/http/client.js`);
 const sb = await startSandbox();
 const suite = async () => {

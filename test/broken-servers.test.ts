@@ -4,7 +4,7 @@
  * the checks before it in the flow still pass, so a failure is attributed to the right step.
  */
 import { describe, expect, it } from 'vitest';
-import { runAppsSuite } from '../src/doctor/apps.js';
+import { runAppsSuite } from '../src/doctor/suites/apps.js';
 import { HttpClient } from '../src/http/client.js';
 import type { Report, Status } from '../src/doctor/types.js';
 import { startToy, type ToyFlags } from './helpers/toy-server.js';
@@ -105,7 +105,7 @@ describe('client ID metadata documents (CIMD)', () => {
 
 describe('provider-aware advice', () => {
   it('names the Auth0 setting for an Auth0-style issuer', async () => {
-    const { fixFor, recogniseProvider } = await import('../src/checks/providers.js');
+    const { fixFor, recogniseProvider } = await import('../src/checks/advice.js');
     expect(recogniseProvider('https://tenant.us.auth0.com/')).toBe('auth0');
     expect(recogniseProvider('https://kc.example.com/realms/acme')).toBe('keycloak');
     expect(recogniseProvider('https://abc.supabase.co/auth/v1')).toBe('supabase');

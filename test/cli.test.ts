@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { BIN, runCli } from './helpers/cli.js';
 
 const TRACE = fileURLToPath(new URL('./helpers/trace-imports.mjs', import.meta.url));
-const HEAVY = ['openid-client', 'oidc-provider', '@inquirer', 'ora', 'conf', '@napi-rs', 'yaml', 'jose', 'undici', '/dist/providers/', '/dist/sandbox/', '/dist/doctor/', 'open/index.js'];
+const HEAVY = ['openid-client', 'oidc-provider', '@inquirer', 'ora', 'conf', '@napi-rs', 'yaml', 'jose', 'undici', '/dist/providers/', '/dist/sandbox/', '/dist/doctor/', '/dist/login/', '/dist/checks/', 'open/index.js'];
 
 function importsOf(args: string[]): string[] {
   const log = join(mkdtempSync(join(tmpdir(), 'gpt-oauth-imports-')), 'imports.txt');

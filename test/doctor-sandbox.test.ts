@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Ajv from 'ajv';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
-import { runAppsSuite } from '../src/doctor/apps.js';
+import { runAppsSuite } from '../src/doctor/suites/apps.js';
 import { HttpClient } from '../src/http/client.js';
 import { runCli } from './helpers/cli.js';
 import { CONTRACT_APPS_IDS, EXTRA_APPS_IDS, reportSchema } from './helpers/report-schema.js';
@@ -55,7 +55,8 @@ describe('gpt-oauth doctor --sandbox (the built CLI)', () => {
 describe('--login manual', () => {
   it('prints ChatGPT-redirect authorize URLs and accepts the pasted final URLs', async () => {
     const { PassThrough } = await import('node:stream');
-    const { probeAuthorization, CHATGPT_CONNECTOR_REDIRECT } = await import('../src/doctor/login.js');
+    const { probeAuthorization } = await import('../src/login/drivers.js');
+    const { CONNECTOR_REDIRECT: CHATGPT_CONNECTOR_REDIRECT } = await import('../src/chatgpt/redirects.js');
     const sb = await startSandbox();
     const stdin = new PassThrough();
     const http = newHttp();

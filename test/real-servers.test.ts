@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAppsSuite } from '../src/doctor/apps.js';
+import { runAppsSuite } from '../src/doctor/suites/apps.js';
 import { HttpClient } from '../src/http/client.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import type { Report } from '../src/doctor/types.js';

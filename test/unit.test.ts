@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseWwwAuthenticate, bearerChallenge } from '../src/oauth/www-authenticate.js';
 import { clearSecrets, mask, redact, registerSecret } from '../src/http/redact.js';
-import { safeText } from '../src/ui/style.js';
+import { safeText } from '../src/text.js';
 import { asMetadataCandidates } from '../src/checks/apps/as.js';
-import { chatgptScopes } from '../src/checks/apps/context.js';
+import { scopesFor as chatgptScopes } from '../src/checks/apps/context.js';
 import { tokenShape, tamperedToken, algNoneToken } from '../src/oauth/jwt.js';
-import { CookieJar } from '../src/doctor/login.js';
+import { CookieJar } from '../src/login/drivers.js';
 
 describe('WWW-Authenticate parsing', () => {
   it('reads quoted parameters, escaped quotes and several challenges', () => {
@@ -127,7 +127,7 @@ describe('cookie jar (auto login)', () => {
 describe('report verdict line', () => {
   it('accounts for every check: info results are counted too, in the terminal and the Markdown summary', async () => {
     const { renderHuman } = await import('../src/ui/render.js');
-    const { renderMarkdown } = await import('../src/doctor/reports.js');
+    const { renderMarkdown } = await import('../src/doctor/report.js');
     const check = (id: string, status: 'pass' | 'info' | 'warn') => ({ id, status, severity: 'high' as const, title: id, detail: 'd', spec: [], durationMs: 1 });
     const report = {
       tool: 'gpt-oauth' as const, version: '0', target: 'apps' as const, subject: 'http://127.0.0.1/mcp', startedAt: new Date(0).toISOString(), durationMs: 5,

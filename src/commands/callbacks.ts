@@ -3,7 +3,8 @@ import { UsageError, EXIT } from '../errors.js';
 import type { IO } from '../ui/io.js';
 import { HttpClient } from '../http/client.js';
 import { redact } from '../http/redact.js';
-import { safeText, style } from '../ui/style.js';
+import { safeText } from '../text.js';
+import { style } from '../ui/style.js';
 import { VERSION } from '../version.js';
 
 export interface CallbacksOptions {
@@ -28,7 +29,7 @@ export async function run(io: IO, o: CallbacksOptions): Promise<number> {
   if (!o.app) throw new UsageError('missing --app (the app id or client id on the provider)');
   const urls: string[] = [];
   if (o.gptId) {
-    const { parseGptId, gptCallbackUrls } = await import('../actions/gpt.js');
+    const { parseGptId, gptCallbackUrls } = await import('../gpt-actions/gpt.js');
     const cb = gptCallbackUrls(parseGptId(o.gptId));
     urls.push(cb.chatgpt, cb.openai);
   }
@@ -58,7 +59,7 @@ export async function run(io: IO, o: CallbacksOptions): Promise<number> {
     };
     // The GPT id the user now knows completes the project file, so `doctor --target actions` needs no flag.
     if (project && fromProject && o.action === 'add' && o.gptId && !o.dryRun && !project.gptId) {
-      const { parseGptId } = await import('../actions/gpt.js');
+      const { parseGptId } = await import('../gpt-actions/gpt.js');
       await saveProject(projectFile, { ...project, gptId: parseGptId(o.gptId) });
       io.stderr.write(`Recorded the GPT id in ${projectFile}.\n`);
     }

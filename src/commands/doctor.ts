@@ -5,9 +5,10 @@ import type { IO } from '../ui/io.js';
 import { HttpClient, formatTraceEntry, type TraceEntry } from '../http/client.js';
 import { redactHeaders, registerSecret } from '../http/redact.js';
 import { renderHuman, renderJson, renderJunit } from '../ui/render.js';
-import { safeText } from '../ui/style.js';
+import { safeText } from '../text.js';
 import { VERSION } from '../version.js';
-import type { LoginMode } from '../doctor/login.js';
+import type { LoginMode } from '../login/drivers.js';
+import { isHttpsOrLoopback } from '../url.js';
 
 export interface DoctorOptions {
   url?: string;
@@ -59,8 +60,7 @@ export function validateMcpUrl(raw: string): string {
   } catch {
     throw new UsageError(`"${safeText(raw, 200)}" is not a URL; give the MCP server URL as you would type it into ChatGPT, e.g. https://api.example.com/mcp`);
   }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname) || u.hostname.startsWith('127.');
-  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) {
+  if (!isHttpsOrLoopback(u)) {
     throw new UsageError(`the MCP URL must use https (http is accepted only on loopback): ${safeText(raw, 200)}`);
   }
   if (u.username || u.password) throw new UsageError('the MCP URL must not contain a user name or password');
@@ -140,7 +140,7 @@ export async function run(io: IO, opts: DoctorOptions): Promise<number> {
     const subject = url ?? sandbox!.mcpUrl;
     if (sandbox) say(`Started the sandbox at ${sandbox.origin} (issuer ${sandbox.issuer}).`);
     say(`Checking ${subject} as ChatGPT would (login: ${login})…`);
-    const { runAppsSuite } = await import('../doctor/apps.js');
+    const { runAppsSuite } = await import('../doctor/suites/apps.js');
     const report = await runAppsSuite({
       mcpUrl: subject,
       http,
@@ -196,7 +196,7 @@ async function saveRefreshToken(io: IO, subject: string, report: import('../doct
 
 /** Everything after a run: stdout, JUnit, Markdown, HAR, GitHub, baseline; returns the exit code. */
 async function emit(io: IO, o: DoctorOptions, report: import('../doctor/types.js').Report, http: HttpClient, say: (l: string) => void): Promise<number> {
-  const { renderMarkdown, githubAnnotations, toHar } = await import('../doctor/reports.js');
+  const { renderMarkdown, githubAnnotations, toHar } = await import('../doctor/report.js');
   let failed = report.summary.failed > 0;
   if (o.baseline) {
     const { readBaseline, applyBaseline } = await import('../doctor/baseline.js');
@@ -272,7 +272,7 @@ async function runActions(io: IO, o: DoctorOptions): Promise<number> {
     // The GPT editor's URLs were given by the user (flags, OpenAPI document, project file).
     for (const u of [inputs.authUrl, inputs.tokenUrl, inputs.apiUrl]) if (u) http.opts.policy?.trust(u);
     say(`Checking the GPT Action OAuth set-up as ChatGPT would (login: ${login})…`);
-    const { runActionsSuite } = await import('../doctor/actions.js');
+    const { runActionsSuite } = await import('../doctor/suites/actions.js');
     const report = await runActionsSuite({
       ...inputs, http, login, loginCommand: o.loginCommand, loginTimeoutMs,
       selection: { only: list(o.only), skip: list(o.skip) }, say, env: io.env,
@@ -286,9 +286,9 @@ async function runActions(io: IO, o: DoctorOptions): Promise<number> {
 
 /** Flags, then --openapi, then a legacy plugin manifest at the API origin. */
 async function resolveActionsInputs(io: IO, o: DoctorOptions, httpFor: (subject: string) => Promise<HttpClient>, say: (l: string) => void) {
-  const { parseGptId } = await import('../actions/gpt.js');
+  const { parseGptId } = await import('../gpt-actions/gpt.js');
   const gptId = parseGptId(o.gptId);
-  const spec = o.openapi ? await (await import('../actions/openapi.js')).readOpenApi(o.openapi) : undefined;
+  const spec = o.openapi ? await (await import('../gpt-actions/openapi.js')).readOpenApi(o.openapi) : undefined;
   let authUrl = o.authUrl ?? spec?.authUrl;
   let tokenUrl = o.tokenUrl ?? spec?.tokenUrl;
   let scope = o.scope ?? spec?.scopes.join(' ');

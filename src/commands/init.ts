@@ -8,12 +8,15 @@ import { CancelledError, CliError, EXIT, UsageError } from '../errors.js';
 import type { IO } from '../ui/io.js';
 import { createPrompter, type Prompter } from '../ui/prompt.js';
 import { withSpinner } from '../ui/spinner.js';
-import { safeText, style } from '../ui/style.js';
+import { safeText } from '../text.js';
+import { style } from '../ui/style.js';
 import { HttpClient } from '../http/client.js';
 import { mask, registerSecret } from '../http/redact.js';
 import { VERSION } from '../version.js';
 import { DEFAULT_PROJECT_FILE, loadProject, saveProject, type ProjectFile } from '../project.js';
 import type { AppSpec, ProviderName, SettingChange } from '../providers/types.js';
+import { isHttpsOrLoopback } from '../url.js';
+import { GPT_EDITOR_URL } from '../chatgpt/redirects.js';
 
 export interface InitOptions {
   config?: string;
@@ -81,8 +84,7 @@ const DEFAULT_SCOPES: Record<string, string[]> = {
 function validUrl(v: string): string | true {
   try {
     const u = new URL(v);
-    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
-    return u.protocol === 'https:' || (u.protocol === 'http:' && loopback) ? true : 'use https (http only on loopback)';
+    return isHttpsOrLoopback(u) ? true : 'use https (http only on loopback)';
   } catch {
     return 'enter an absolute URL, e.g. https://api.example.com/mcp';
   }
@@ -159,7 +161,7 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
       validate: (v) => (!v.trim() || /^g-[A-Za-z0-9]{6,}/.test(v.trim()) ? true : 'a GPT id looks like g-AbC123xyz'),
     })).trim() || undefined;
   }
-  const { parseGptId, gptCallbackUrls } = await import('../actions/gpt.js');
+  const { parseGptId, gptCallbackUrls } = await import('../gpt-actions/gpt.js');
   if (gptId) gptId = parseGptId(gptId);
   const scopes = o.scopes ? o.scopes.split(/[\s,]+/).filter(Boolean) : defaults.scopes ?? (wantsActions ? DEFAULT_SCOPES[provider] : undefined);
 
@@ -275,7 +277,7 @@ async function askCredentials(provider: ProviderName, env: NodeJS.ProcessEnv, pr
 async function checkCustomServer(io: IO, mcpUrl: string, say: (l?: string) => void): Promise<void> {
   const http = new HttpClient({ timeoutMs: 10_000, maxBytes: 1 << 20, userAgent: `gpt-oauth/${VERSION}` });
   try {
-    const { runAppsSuite } = await import('../doctor/apps.js');
+    const { runAppsSuite } = await import('../doctor/suites/apps.js');
     const report = await withSpinner(io, `Reading what ${mcpUrl} advertises`, () => runAppsSuite({ mcpUrl, http, login: 'auto', selection: { only: ['resource.', 'prm.', 'as.'] } }),
       (r) => `Discovery: ${r.summary.passed} passed, ${r.summary.failed} failed, ${r.summary.warnings} warnings`);
     for (const c of report.checks.filter((x) => x.status === 'fail' || x.status === 'warn')) say(`  ${c.status === 'fail' ? '✗' : '!'} ${c.id}: ${safeText(c.detail, 300)}${c.fix ? `\n    fix: ${safeText(c.fix, 300)}` : ''}`);
@@ -364,7 +366,7 @@ async function offerOpen(io: IO, o: InitOptions, prompt: Prompter, provider: Pro
   const wanted = o.open ?? (io.interactive ? await prompt.confirm('Open the provider dashboard and ChatGPT in your browser?', '--open', false) : false);
   if (!wanted) return;
   const { default: open } = await import('open');
-  for (const url of [CREDENTIALS[provider].dashboard, 'https://chatgpt.com/gpts/editor']) {
+  for (const url of [CREDENTIALS[provider].dashboard, GPT_EDITOR_URL]) {
     await open(url).catch(() => say(`Could not open ${url}`));
   }
 }

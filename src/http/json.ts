@@ -1,5 +1,5 @@
 import type { HttpResponse } from './client.js';
-import { safeText } from '../ui/style.js';
+import { safeText } from '../text.js';
 
 export type JsonResult<T = Record<string, unknown>> =
   | { ok: true; value: T }

@@ -1,6 +1,7 @@
 /** Reading provider credentials and API locations from the environment. */
 import { registerSecret } from '../http/redact.js';
 import { UsageError } from '../errors.js';
+import { isHttpsOrLoopback } from '../url.js';
 
 export function requireEnv(env: NodeJS.ProcessEnv, name: string, why: string): string {
   const v = env[name];
@@ -17,8 +18,7 @@ export function apiOrigin(raw: string, variable: string): string {
   } catch {
     throw new UsageError(`${variable} is not a URL or domain: ${raw}`);
   }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
-  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) throw new UsageError(`${variable} must be https (http only on loopback): ${raw}`);
+  if (!isHttpsOrLoopback(u)) throw new UsageError(`${variable} must be https (http only on loopback): ${raw}`);
   return u.origin + u.pathname.replace(/\/$/, '');
 }
 

@@ -4,7 +4,7 @@
  * error type carrying the provider's own error code.
  */
 import { HttpFailure, type HttpClient, type HttpResponse } from '../http/client.js';
-import { safeText } from '../ui/style.js';
+import { safeText } from '../text.js';
 import { ProviderError, type ProviderName } from './types.js';
 
 export interface ProviderHttpOptions {

@@ -4,6 +4,7 @@
  * run again converges to one app with the right redirect URIs.
  */
 import type { AppSpec, OAuthApp, ProviderAdapter } from './types.js';
+import { isHttpsOrLoopback } from '../url.js';
 
 export interface EnsureResult {
   app: OAuthApp;
@@ -61,8 +62,7 @@ export function validateRedirectUri(raw: string): string | undefined {
   } catch {
     return `"${raw}" is not an absolute URL`;
   }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
-  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) return `"${raw}" must use https (http only on loopback)`;
+  if (!isHttpsOrLoopback(u)) return `"${raw}" must use https (http only on loopback)`;
   if (u.hash) return `"${raw}" must not contain a #fragment`;
   if (u.username || u.password) return `"${raw}" must not contain user info`;
   return undefined;

@@ -12,6 +12,9 @@ import Provider, { errors as oidcErrors } from 'oidc-provider';
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, type JWK } from 'jose';
 import { VERSION } from '../version.js';
 import { createMemoryAdapter } from './memory-adapter.js';
+import { isHttpsOrLoopback } from '../url.js';
+import { gptCallbackUrls } from '../chatgpt/redirects.js';
+import { MCP_PROTOCOL_VERSION } from '../chatgpt/client.js';
 
 export interface SandboxOptions {
   /** 0 (default) picks a free port. */
@@ -92,7 +95,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
         client_id: gpt.clientId,
         client_secret: gpt.clientSecret,
         client_name: 'Sandbox GPT Action',
-        redirect_uris: [`https://chatgpt.com/aip/${GPT_ID}/oauth/callback`, `https://chat.openai.com/aip/${GPT_ID}/oauth/callback`],
+        redirect_uris: Object.values(gptCallbackUrls(GPT_ID)),
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_post',
@@ -108,8 +111,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
         for (const uri of metadata.redirect_uris ?? []) {
           let u: URL;
           try { u = new URL(uri); } catch { throw new oidcErrors.InvalidRedirectUri('redirect_uris must be absolute URLs'); }
-          const loopback = u.hostname === '127.0.0.1' || u.hostname === '[::1]' || u.hostname === 'localhost';
-          if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) {
+          if (!isHttpsOrLoopback(u)) {
             throw new oidcErrors.InvalidRedirectUri('redirect_uris must use https (http only on loopback)');
           }
         }
@@ -244,7 +246,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     switch (msg.method) {
       case 'initialize':
         return reply({
-          protocolVersion: typeof msg.params?.protocolVersion === 'string' ? msg.params.protocolVersion : '2025-11-25',
+          protocolVersion: typeof msg.params?.protocolVersion === 'string' ? msg.params.protocolVersion : MCP_PROTOCOL_VERSION,
           capabilities: { tools: {} },
           serverInfo: { name: 'gpt-oauth-sandbox', version: VERSION },
         });

@@ -1,25 +1,17 @@
 /** Pure rendering of doctor reports: human checklist, JSON, JUnit. All output is redacted. */
 import { redact } from '../http/redact.js';
-import type { CheckResult, Report, Status } from '../doctor/types.js';
-import { safeText, style, type Style } from './style.js';
+import type { Status } from '../checks/types.js';
+import type { Report } from '../doctor/types.js';
+import { firstFix, infoCount } from '../doctor/verdict.js';
+
+import { safeText } from '../text.js';
+import { style, type Style } from './style.js';
 
 const SYMBOL: Record<Status, string> = { pass: '✓', fail: '✗', warn: '!', skip: '-', info: 'i' };
 
 function paint(st: Style, status: Status, s: string): string {
   return status === 'pass' ? st.green(s) : status === 'fail' ? st.red(s) : status === 'warn' ? st.yellow(s) : st.dim(s);
 }
-
-const SEVERITY_RANK = { critical: 0, high: 1, medium: 2, low: 3, info: 4 } as const;
-
-/** The first thing to fix: the earliest failure in flow order, most severe first among equals. */
-export function firstFix(checks: CheckResult[]): CheckResult | undefined {
-  const failed = checks.filter((c) => c.status === 'fail');
-  if (!failed.length) return undefined;
-  return [...failed].sort((a, b) => checks.indexOf(a) - checks.indexOf(b) || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity])[0];
-}
-
-/** `info` results (e.g. opaque tokens: nothing to verify locally) are not in the contract's summary. */
-export const infoCount = (report: Report): number => report.checks.filter((c) => c.status === 'info').length;
 
 export function renderHuman(report: Report, color: boolean): string {
   const st = style(color);

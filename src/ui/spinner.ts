@@ -1,6 +1,6 @@
 /** Spinners on stderr (ora) with a TTY; plain "… done" lines otherwise. */
 import type { IO } from './io.js';
-import { safeText } from './style.js';
+import { safeText } from '../text.js';
 
 export async function withSpinner<T>(io: IO, text: string, work: () => Promise<T>, done?: (r: T) => string): Promise<T> {
   const tty = !!(io.stderr as NodeJS.WriteStream).isTTY && io.interactive;

@@ -1,7 +1,8 @@
-import type { CheckDef } from '../../doctor/types.js';
-import { fail, pass, skip, warn } from '../../doctor/types.js';
+import type { CheckDef } from '../types.js';
+import { fail, pass, skip, warn } from '../types.js';
 import { randomToken } from '../../oauth/pkce.js';
 import type { ActionsContext } from './context.js';
+import { refs } from '../spec.js';
 
 export const apiCall: CheckDef<ActionsContext> = {
   id: 'actions.api-call',
@@ -9,7 +10,8 @@ export const apiCall: CheckDef<ActionsContext> = {
   severity: 'critical',
   step: 'API',
   needs: ['actions.token-exchange-method'],
-  spec: ['RFC 6750 §2.1, §3.1', 'OpenAI GPT Actions production notes (45 s timeout, 100 000 characters)'],
+  spec: refs('RFC 6750 §2.1, §3.1', 'OpenAI GPT Actions production notes (45 s timeout, 100 000 characters)'),
+  reads: ['accessToken'],
   async run(ctx) {
     if (!ctx.opts.apiUrl) return skip('no API URL: pass --api-url with a protected GET endpoint, or --openapi');
     if (!ctx.s.accessToken) return skip('no access token');

@@ -1,14 +1,19 @@
-import type { CheckDef } from '../../doctor/types.js';
-import { fail, pass, skip } from '../../doctor/types.js';
-import { fixFor } from '../providers.js';
-import { authorize, CHATGPT_ACTIONS_SAYS, callbackFor, type ActionsContext } from './context.js';
+import type { CheckDef } from '../types.js';
+import { fail, pass, skip } from '../types.js';
+import { fixFor } from '../advice.js';
+import { authorize, callbackFor, type ActionsContext } from './context.js';
+import { CHATGPT_ACTIONS_SAYS } from '../../chatgpt/messages.js';
+import { refs } from '../spec.js';
 
 export const callbackUrls: CheckDef<ActionsContext> = {
   id: 'actions.callback-urls',
   title: 'Authorization accepts both ChatGPT callback URLs (chatgpt.com and chat.openai.com)',
   severity: 'critical',
   step: 'Authorization',
-  spec: ['OpenAI GPT Actions authentication (callback URL)', 'RFC 6749 §3.1.2'],
+  spec: refs('OpenAI GPT Actions authentication (callback URL)', 'RFC 6749 §3.1.2'),
+  reads: ['provider'],
+  writes: ['auth'],
+  logins: 2,
   chatgpt: CHATGPT_ACTIONS_SAYS.redirect,
   async run(ctx) {
     ctx.s.auth.chatgpt = await authorize(ctx, 'chatgpt', 'GPT callback on chatgpt.com');

@@ -4,12 +4,12 @@
  */
 import type { HttpClient, HttpResponse } from '../../http/client.js';
 import { registerSecret } from '../../http/redact.js';
-import type { LoginDriver } from '../../doctor/login.js';
-import { LoginError } from '../../doctor/login.js';
+import type { LoginDriver } from '../../login/drivers.js';
+import { LoginError } from '../../login/drivers.js';
 import { longState } from '../../oauth/pkce.js';
-import { safeText } from '../../ui/style.js';
-import { gptCallbackUrls, type ExchangeMethod } from '../../actions/gpt.js';
-import type { ProviderKind } from '../providers.js';
+import { safeText } from '../../text.js';
+import { gptCallbackUrls, type ExchangeMethod } from '../../gpt-actions/gpt.js';
+import type { ProviderKind } from '../advice.js';
 import { readJsonObject } from '../../http/json.js';
 
 export interface ActionsOptions {
@@ -115,9 +115,3 @@ export async function actionsTokenRequest(ctx: ActionsContext, method: ExchangeM
   }
   return res;
 }
-
-export const CHATGPT_ACTIONS_SAYS = {
-  missingToken: (url: string) => `Missing access token, received 400 from ${url}: response_data={… 'error': 'invalid_grant' …}`,
-  state: 'Missing `state` param in response from OAuth provider',
-  redirect: 'redirect_uri is not registered for client (shown by the provider before the sign-in page)',
-} as const;

@@ -1,6 +1,7 @@
-import type { CheckDef } from '../../doctor/types.js';
-import { pass, skip, warn } from '../../doctor/types.js';
+import type { CheckDef } from '../types.js';
+import { pass, skip, warn } from '../types.js';
 import { authorize, type ActionsContext } from './context.js';
+import { refs } from '../spec.js';
 
 export const emptyScope: CheckDef<ActionsContext> = {
   id: 'actions.empty-scope',
@@ -8,7 +9,9 @@ export const emptyScope: CheckDef<ActionsContext> = {
   severity: 'low',
   step: 'Authorization',
   needs: ['actions.callback-urls'],
-  spec: ['RFC 6749 §3.3'],
+  spec: refs('RFC 6749 §3.3'),
+  reads: ['auth'],
+  logins: 1,
   async run(ctx) {
     if (ctx.opts.scope === '') {
       const r = ctx.s.auth.chatgpt;

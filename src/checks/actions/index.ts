@@ -1,5 +1,5 @@
 /** The `actions` catalog (custom GPT Actions). Each check lives in the file named after its id. */
-import type { CheckDef } from '../../doctor/types.js';
+import type { CheckDef } from '../types.js';
 import type { ActionsContext } from './context.js';
 import { callbackUrls } from './callback-urls.js';
 import { noPkce } from './no-pkce.js';
@@ -12,13 +12,7 @@ import { apiCall } from './api-call.js';
 import { emptyScope } from './empty-scope.js';
 import { legacyPlugin } from './legacy-plugin.js';
 
-/** Execution order: authorizations first; no-pkce is judged after the token exchange. */
+/** The catalog in report order (the contract's table, then additions); the engine orders execution. */
 export const ACTIONS_CHECKS: CheckDef<ActionsContext>[] = [
-  sameRootDomain, callbackUrls, actionsState, tokenExchangeMethod, noPkce, tokenResponse, actionsRefresh, apiCall, emptyScope, legacyPlugin,
-];
-
-/** Report order: the contract's table, then additions. */
-export const ACTIONS_REPORT_ORDER = [
-  'actions.callback-urls', 'actions.no-pkce', 'actions.state', 'actions.token-exchange-method', 'actions.token-response',
-  'actions.refresh', 'actions.same-root-domain', 'actions.api-call', 'actions.empty-scope', 'actions.legacy-plugin',
+  callbackUrls, noPkce, actionsState, tokenExchangeMethod, tokenResponse, actionsRefresh, sameRootDomain, apiCall, emptyScope, legacyPlugin,
 ];

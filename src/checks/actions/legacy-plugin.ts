@@ -1,9 +1,10 @@
-import type { CheckDef } from '../../doctor/types.js';
-import { pass, skip, warn } from '../../doctor/types.js';
+import type { CheckDef } from '../types.js';
+import { pass, skip, warn } from '../types.js';
 import { readJsonObject } from '../../http/json.js';
-import { safeText } from '../../ui/style.js';
+import { safeText } from '../../text.js';
 import { HttpFailure } from '../../http/client.js';
 import type { ActionsContext } from './context.js';
+import { refs } from '../spec.js';
 
 /** Map a retired plugin manifest's `auth` block onto the GPT editor's fields. */
 export function pluginToGptFields(auth: Record<string, unknown>): Record<string, string> {
@@ -21,7 +22,7 @@ export const legacyPlugin: CheckDef<ActionsContext> = {
   title: 'No retired ChatGPT plugin manifest is still relied on',
   severity: 'low',
   step: 'Configuration',
-  spec: ['OpenAI plugins authentication (retired)'],
+  spec: refs('OpenAI plugins authentication (retired)'),
   async run(ctx) {
     if (!ctx.opts.apiUrl) return skip('no API URL');
     const url = `${new URL(ctx.opts.apiUrl).origin}/.well-known/ai-plugin.json`;

@@ -1,14 +1,16 @@
-import type { CheckDef } from '../../doctor/types.js';
-import { fail, pass, skip } from '../../doctor/types.js';
-import { fixFor } from '../providers.js';
+import type { CheckDef } from '../types.js';
+import { fail, pass, skip } from '../types.js';
+import { fixFor } from '../advice.js';
 import type { ActionsContext } from './context.js';
+import { refs } from '../spec.js';
 
 export const noPkce: CheckDef<ActionsContext> = {
   id: 'actions.no-pkce',
   title: 'Authorization and token exchange work without PKCE (GPT Actions send none)',
   severity: 'critical',
   step: 'Authorization',
-  spec: ['OpenAI GPT Actions authentication', 'RFC 7636 §4.4.1 (PKCE is the client\'s choice for confidential clients)'],
+  spec: refs('OpenAI GPT Actions authentication', 'RFC 7636 §4.4.1 (PKCE is the client\'s choice for confidential clients)'),
+  reads: ['auth', 'attempts', 'provider'],
   run(ctx) {
     const results = Object.values(ctx.s.auth);
     const fix = fixFor(ctx.s.provider, {

@@ -1,8 +1,10 @@
-import type { CheckDef } from '../../doctor/types.js';
-import { fail, pass, warn } from '../../doctor/types.js';
+import type { CheckDef } from '../types.js';
+import { fail, pass, warn } from '../types.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
-import { EXCHANGE_LABEL } from '../../actions/gpt.js';
-import { actionsTokenRequest, CHATGPT_ACTIONS_SAYS, type ActionsContext } from './context.js';
+import { EXCHANGE_LABEL } from '../../gpt-actions/gpt.js';
+import { actionsTokenRequest, type ActionsContext } from './context.js';
+import { CHATGPT_ACTIONS_SAYS } from '../../chatgpt/messages.js';
+import { refs } from '../spec.js';
 
 export const actionsRefresh: CheckDef<ActionsContext> = {
   id: 'actions.refresh',
@@ -10,7 +12,9 @@ export const actionsRefresh: CheckDef<ActionsContext> = {
   severity: 'medium',
   step: 'Refresh',
   needs: ['actions.token-exchange-method'],
-  spec: ['RFC 6749 §6', 'OpenAI GPT Actions authentication (refresh_token)'],
+  spec: refs('RFC 6749 §6', 'OpenAI GPT Actions authentication (refresh_token)'),
+  reads: ['method', 'refreshToken', 'provider'],
+  writes: ['refreshToken', 'accessToken'],
   async run(ctx) {
     if (!ctx.s.refreshToken) {
       return warn('no refresh token was issued; users must sign in again when the access token expires',

@@ -1,7 +1,8 @@
 import { getDomain } from 'tldts';
-import type { CheckDef } from '../../doctor/types.js';
-import { fail, pass, skip } from '../../doctor/types.js';
+import type { CheckDef } from '../types.js';
+import { fail, pass, skip } from '../types.js';
 import type { ActionsContext } from './context.js';
+import { refs } from '../spec.js';
 
 /** OAuth hosts OpenAI exempts from the rule ("with the exception of Google, Microsoft and Adobe"). */
 const EXEMPT = /(^|\.)(google\.com|googleapis\.com|microsoftonline\.com|live\.com|microsoft\.com|adobelogin\.com|adobe\.com)$/;
@@ -16,7 +17,7 @@ export const sameRootDomain: CheckDef<ActionsContext> = {
   title: 'Authorization URL, token URL and API share one registrable domain',
   severity: 'high',
   step: 'Configuration',
-  spec: ['OpenAI GPT Actions production notes ("all domains used in an OAuth flow must be the same as the domain used for the primary endpoints")'],
+  spec: refs('OpenAI GPT Actions production notes ("all domains used in an OAuth flow must be the same as the domain used for the primary endpoints")'),
   run(ctx) {
     if (!ctx.opts.apiUrl) return skip('no API URL (--api-url or the OpenAPI servers) to compare with');
     const hosts = { 'Authorization URL': new URL(ctx.opts.authUrl).hostname, 'Token URL': new URL(ctx.opts.tokenUrl).hostname, API: new URL(ctx.opts.apiUrl).hostname };

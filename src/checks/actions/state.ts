@@ -1,13 +1,16 @@
-import type { CheckDef } from '../../doctor/types.js';
-import { fail, pass, skip } from '../../doctor/types.js';
-import { CHATGPT_ACTIONS_SAYS, type ActionsContext } from './context.js';
+import type { CheckDef } from '../types.js';
+import { fail, pass, skip } from '../types.js';
+import { type ActionsContext } from './context.js';
+import { CHATGPT_ACTIONS_SAYS } from '../../chatgpt/messages.js';
+import { refs } from '../spec.js';
 
 export const actionsState: CheckDef<ActionsContext> = {
   id: 'actions.state',
   title: 'A long `state` comes back byte-identical',
   severity: 'high',
   step: 'Authorization',
-  spec: ['RFC 6749 §4.1.2', 'OpenAI GPT Actions authentication ("We require that OAuth applications make use of the state parameter")'],
+  spec: refs('RFC 6749 §4.1.2', 'OpenAI GPT Actions authentication ("We require that OAuth applications make use of the state parameter")'),
+  reads: ['auth'],
   chatgpt: CHATGPT_ACTIONS_SAYS.state,
   run(ctx) {
     const r = [ctx.s.auth.chatgpt, ctx.s.auth.openai].find((x) => x?.ok);

@@ -1,9 +1,11 @@
-import type { CheckDef } from '../../doctor/types.js';
-import { fail, pass } from '../../doctor/types.js';
+import type { CheckDef } from '../types.js';
+import { fail, pass } from '../types.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
-import { EXCHANGE_LABEL, type ExchangeMethod } from '../../actions/gpt.js';
-import { fixFor } from '../providers.js';
-import { actionsTokenRequest, authorize, CHATGPT_ACTIONS_SAYS, type ActionsContext, type AuthResult } from './context.js';
+import { EXCHANGE_LABEL, type ExchangeMethod } from '../../gpt-actions/gpt.js';
+import { fixFor } from '../advice.js';
+import { actionsTokenRequest, authorize, type ActionsContext, type AuthResult } from './context.js';
+import { CHATGPT_ACTIONS_SAYS } from '../../chatgpt/messages.js';
+import { refs } from '../spec.js';
 
 /** Did the exchange work? A form-encoded or otherwise odd body still counts: actions.token-response judges the body. */
 function worked(status: number, text: string): boolean {
@@ -16,7 +18,9 @@ export const tokenExchangeMethod: CheckDef<ActionsContext> = {
   severity: 'critical',
   step: 'Tokens',
   needs: ['actions.callback-urls'],
-  spec: ['RFC 6749 §2.3.1, §4.1.3', 'OpenAI GPT Actions authentication (Token Exchange Method)'],
+  spec: refs('RFC 6749 §2.3.1, §4.1.3', 'OpenAI GPT Actions authentication (Token Exchange Method)'),
+  reads: ['auth', 'provider'],
+  writes: ['attempts', 'method', 'accessToken', 'refreshToken'],
   async run(ctx) {
     // Each method gets its own code: POST the chatgpt.com callback's, Basic the other's (or a fresh one).
     const unused = [ctx.s.auth.chatgpt, ctx.s.auth.openai].filter((x): x is Extract<AuthResult, { ok: true }> => !!x?.ok);

@@ -1,7 +1,8 @@
-import type { CheckDef } from '../../doctor/types.js';
-import { fail, pass, skip } from '../../doctor/types.js';
-import { safeText } from '../../ui/style.js';
+import type { CheckDef } from '../types.js';
+import { fail, pass, skip } from '../types.js';
+import { safeText } from '../../text.js';
 import type { ActionsContext } from './context.js';
+import { refs } from '../spec.js';
 
 export const tokenResponse: CheckDef<ActionsContext> = {
   id: 'actions.token-response',
@@ -9,7 +10,8 @@ export const tokenResponse: CheckDef<ActionsContext> = {
   severity: 'high',
   step: 'Tokens',
   needs: ['actions.token-exchange-method'],
-  spec: ['RFC 6749 §5.1', 'OpenAI GPT Actions authentication (token response)'],
+  spec: refs('RFC 6749 §5.1', 'OpenAI GPT Actions authentication (token response)'),
+  reads: ['method', 'attempts'],
   run(ctx) {
     const t = ctx.s.method && ctx.s.attempts[ctx.s.method];
     if (!t) return skip('no successful token exchange');

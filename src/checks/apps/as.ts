@@ -1,9 +1,12 @@
 /** `as.*`: authorization-server metadata, found the way the MCP spec tells clients to look. */
-import type { CheckDef } from '../../doctor/types.js';
-import { fail, pass, warn } from '../../doctor/types.js';
-import { safeText } from '../../ui/style.js';
-import { CHATGPT_SAYS, fixFor, recogniseProvider } from '../providers.js';
-import { chatgptScopes, firstJsonDocument, isLoopback, type AppsContext, type AsMetadata } from './context.js';
+import type { CheckDef } from '../types.js';
+import { fail, pass, warn } from '../types.js';
+import { safeText } from '../../text.js';
+import { fixFor, recogniseProvider } from '../advice.js';
+import { isHttpsOrLoopback } from '../../url.js';
+import { scopesFor, firstJsonDocument, type AppsContext, type AsMetadata } from './context.js';
+import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
+import { refs } from '../spec.js';
 
 /** MCP 2025-11-25 order: RFC 8414 path-insert, OIDC path-insert, OIDC path-append. */
 export function asMetadataCandidates(issuer: string): { url: string; how: string }[] {
@@ -28,7 +31,9 @@ export const asMetadata: CheckDef<AppsContext> = {
   severity: 'critical',
   step: 'Discovery',
   needs: ['prm.document'],
-  spec: ['RFC 8414 §3', 'OpenID Connect Discovery 1.0 §4', 'MCP 2025-11-25 Authorization §Authorization Server Metadata Discovery'],
+  spec: refs('RFC 8414 §3', 'OpenID Connect Discovery 1.0 §4', 'MCP 2025-11-25 Authorization §Authorization Server Metadata Discovery'),
+  reads: ['asId', 'challenge', 'prm'],
+  writes: ['provider', 'as', 'asUrl', 'scopes'],
   chatgpt: CHATGPT_SAYS.pkce,
   async run(ctx) {
     const issuer = ctx.s.asId!;
@@ -45,7 +50,7 @@ export const asMetadata: CheckDef<AppsContext> = {
       ctx.s.asUrl = found.url;
       if (ctx.s.provider === 'generic') ctx.s.provider = recogniseProvider(found.value.issuer);
       // ChatGPT picks its scopes once discovery is complete.
-      ctx.s.scopes = ctx.opts.scope ?? chatgptScopes(ctx.s);
+      ctx.s.scopes = ctx.opts.scope ?? scopesFor(ctx.s);
       const note = attempts.length ? `; earlier candidates: ${attempts.join('; ')}` : '';
       return pass(`found at ${found.url} (${found.how})${note}`);
     }
@@ -64,7 +69,8 @@ export const asIssuer: CheckDef<AppsContext> = {
   severity: 'critical',
   step: 'Discovery',
   needs: ['as.metadata'],
-  spec: ['RFC 8414 §3.3', 'MCP 2026-07-28 Authorization §Authorization Server Metadata Discovery'],
+  spec: refs('RFC 8414 §3.3', 'MCP 2026-07-28 Authorization §Authorization Server Metadata Discovery'),
+  reads: ['asId', 'as', 'provider'],
   chatgpt: CHATGPT_SAYS.createApp,
   run(ctx) {
     const listed = ctx.s.asId!;
@@ -86,7 +92,8 @@ export const asPkce: CheckDef<AppsContext> = {
   severity: 'critical',
   step: 'Discovery',
   needs: ['as.metadata'],
-  spec: ['RFC 8414 §2', 'RFC 7636 §4.2', 'MCP 2025-11-25 Authorization §Authorization Code Protection'],
+  spec: refs('RFC 8414 §2', 'RFC 7636 §4.2', 'MCP 2025-11-25 Authorization §Authorization Code Protection'),
+  reads: ['as', 'asUrl', 'provider'],
   chatgpt: CHATGPT_SAYS.pkce,
   run(ctx) {
     const m = ctx.s.as!.code_challenge_methods_supported;
@@ -110,7 +117,8 @@ export const asEndpoints: CheckDef<AppsContext> = {
   severity: 'critical',
   step: 'Discovery',
   needs: ['as.metadata'],
-  spec: ['RFC 8414 §2', 'OAuth 2.1 §1.5'],
+  spec: refs('RFC 8414 §2', 'OAuth 2.1 §1.5'),
+  reads: ['as'],
   run(ctx) {
     const m = ctx.s.as!;
     const problems: string[] = [];
@@ -120,7 +128,7 @@ export const asEndpoints: CheckDef<AppsContext> = {
       if (typeof v !== 'string') { problems.push(`${key} is missing`); continue; }
       let u: URL;
       try { u = new URL(v); } catch { problems.push(`${key} is not a URL`); continue; }
-      if (u.protocol !== 'https:' && !(u.protocol === 'http:' && isLoopback(u))) problems.push(`${key} is not https (${safeText(v, 120)})`);
+      if (!isHttpsOrLoopback(u)) problems.push(`${key} is not https (${safeText(v, 120)})`);
     }
     if (Array.isArray(m.response_types_supported) && !m.response_types_supported.includes('code')) problems.push('response_types_supported does not include "code"');
     if (Array.isArray(m.grant_types_supported)) {
@@ -139,7 +147,8 @@ export const asClientRegistration: CheckDef<AppsContext> = {
   severity: 'critical',
   step: 'Discovery',
   needs: ['as.metadata'],
-  spec: ['MCP 2025-11-25 Authorization §Client Registration Approaches', 'RFC 7591', 'draft-ietf-oauth-client-id-metadata-document'],
+  spec: refs('MCP 2025-11-25 Authorization §Client Registration Approaches', 'RFC 7591', 'draft-ietf-oauth-client-id-metadata-document'),
+  reads: ['as', 'provider'],
   chatgpt: CHATGPT_SAYS.fetchConfig,
   run(ctx) {
     const m = ctx.s.as!;

@@ -1,13 +1,16 @@
 /** `authz.*`: the browser leg of the flow, with ChatGPT's parameters. */
-import type { CheckDef } from '../../doctor/types.js';
-import { fail, info, pass, warn } from '../../doctor/types.js';
-import { CheckAbort } from '../../doctor/engine.js';
-import { LoginError, probeAuthorization } from '../../doctor/login.js';
+import type { CheckDef } from '../types.js';
+import { fail, info, pass, warn } from '../types.js';
+import { CheckAbort } from '../engine.js';
+import { LoginError, probeAuthorization } from '../../login/drivers.js';
 import { registerSecret } from '../../http/redact.js';
 import { longState, newPkce } from '../../oauth/pkce.js';
-import { safeText } from '../../ui/style.js';
-import { CHATGPT_SAYS, fixFor, type ProviderKind } from '../providers.js';
+import { safeText } from '../../text.js';
+import { fixFor, type ProviderKind } from '../advice.js';
 import { assertCimdLogin, authorizeUrl, resourceOf, type AppsContext } from './context.js';
+import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
+import { CONNECTOR_CALLBACK_PREFIX, connectorCallback } from '../../chatgpt/redirects.js';
+import { refs } from '../spec.js';
 
 export const authzRedirectExact: CheckDef<AppsContext> = {
   id: 'authz.redirect-exact',
@@ -15,7 +18,8 @@ export const authzRedirectExact: CheckDef<AppsContext> = {
   severity: 'critical',
   step: 'Authorization',
   needs: ['as.endpoints', 'dcr.register'],
-  spec: ['RFC 9700 §4.1.1', 'OAuth 2.1 §4.1.1', 'RFC 6749 §4.1.2.1'],
+  spec: refs('RFC 9700 §4.1.1', 'OAuth 2.1 §4.1.1', 'RFC 6749 §4.1.2.1'),
+  reads: ['prm', 'scopes', 'as', 'client'],
   async run(ctx) {
     const registered = new URL(ctx.login.redirectUri);
     const variants = [
@@ -69,7 +73,10 @@ export const authzState: CheckDef<AppsContext> = {
   severity: 'high',
   step: 'Authorization',
   needs: ['as.endpoints', 'dcr.register'],
-  spec: ['RFC 6749 §4.1.2', 'RFC 9700 §4.7'],
+  spec: refs('RFC 6749 §4.1.2', 'RFC 9700 §4.7'),
+  reads: ['prm', 'scopes', 'as', 'client', 'provider'],
+  writes: ['main'],
+  logins: 1,
   chatgpt: CHATGPT_SAYS.state,
   async run(ctx) {
     assertCimdLogin(ctx);
@@ -110,17 +117,18 @@ export const authzIss: CheckDef<AppsContext> = {
   severity: 'medium',
   step: 'Authorization',
   needs: ['authz.state'],
-  spec: ['RFC 9207 §2', 'MCP 2026-07-28 Authorization §Authorization Response Validation'],
+  spec: refs('RFC 9207 §2', 'MCP 2026-07-28 Authorization §Authorization Response Validation'),
+  reads: ['as', 'main', 'provider'],
   run(ctx) {
     const advertised = ctx.s.as!.authorization_response_iss_parameter_supported === true;
     const iss = ctx.s.main!.callback.searchParams.get('iss');
     const issuer = ctx.s.as!.issuer;
     if (!advertised) {
       if (iss !== null && iss !== issuer) return fail(`iss "${safeText(iss, 200)}" differs from the issuer "${safeText(issuer, 200)}"`, 'Send iss equal to the issuer, exactly.');
-      return warn('authorization_response_iss_parameter_supported is not advertised, so ChatGPT uses a per-connector callback (https://chatgpt.com/connector/oauth/<id>) instead of the stable one',
+      return warn(`authorization_response_iss_parameter_supported is not advertised, so ChatGPT uses a per-connector callback (${connectorCallback('<id>')}) instead of the stable one`,
         fixFor(ctx.s.provider, {
           auth0: 'enable "Include Issuer in Authorization Responses" in the tenant settings',
-          generic: 'send iss in authorization responses and advertise "authorization_response_iss_parameter_supported": true; until then, allow-list the https://chatgpt.com/connector/oauth/ callbacks',
+          generic: `send iss in authorization responses and advertise "authorization_response_iss_parameter_supported": true; until then, allow-list the ${CONNECTOR_CALLBACK_PREFIX} callbacks`,
         }));
     }
     if (iss === null) return fail('iss support is advertised but the redirect carried no iss; clients following RFC 9207 must reject it', 'Include iss in every authorization response, or stop advertising support.');

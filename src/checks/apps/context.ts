@@ -6,12 +6,15 @@ import * as oidc from 'openid-client';
 import { HttpFailure, type HttpClient, type HttpResponse } from '../../http/client.js';
 import { readJsonObject } from '../../http/json.js';
 import { registerSecret } from '../../http/redact.js';
-import type { LoginDriver } from '../../doctor/login.js';
-import { LoginError } from '../../doctor/login.js';
-import { CheckAbort } from '../../doctor/engine.js';
+import type { LoginDriver } from '../../login/drivers.js';
+import { LoginError } from '../../login/drivers.js';
+import { CheckAbort } from '../engine.js';
 import { newPkce, longState, type Pkce } from '../../oauth/pkce.js';
-import type { ProviderKind } from '../providers.js';
-import { safeText } from '../../ui/style.js';
+import type { ProviderKind } from '../advice.js';
+import { safeText } from '../../text.js';
+import { chatgptScopes, MCP_CLIENT_INFO, MCP_PROTOCOL_VERSION } from '../../chatgpt/client.js';
+
+export { MCP_PROTOCOL_VERSION };
 
 export interface AppsOptions {
   mcpUrl: string;
@@ -44,9 +47,6 @@ export interface Client {
   source: 'dcr' | 'predefined' | 'cimd';
 }
 
-/** ChatGPT's stable client ID metadata document (CIMD); the authorization server fetches it. */
-export const CHATGPT_CIMD_CLIENT_ID = 'https://chatgpt.com/oauth/client.json';
-
 export interface Tokens {
   response: HttpResponse;
   body: Record<string, unknown>;
@@ -73,8 +73,9 @@ export interface AppsState {
   tokens?: Tokens;
   refreshed?: Tokens;
   usedRefreshToken?: string;
-  /** Results of the PKCE negative tests (for judging redirect binding). */
-  pkceEnforced?: { required?: boolean; checked?: boolean };
+  /** Results of the PKCE negative tests (for judging redirect binding): the verifier is required / compared. */
+  pkceRequired?: boolean;
+  pkceChecked?: boolean;
   /** How many authorization codes were obtained so far. */
   logins: number;
 }
@@ -89,35 +90,16 @@ export interface AppsContext {
   plannedLogins: number;
 }
 
-export const MCP_PROTOCOL_VERSION = '2025-11-25';
-
 /** The resource identifier ChatGPT sends: the PRM `resource`, else the MCP URL. */
 export function resourceOf(ctx: AppsContext): string {
   const r = ctx.s.prm?.resource;
   return typeof r === 'string' && r ? r : ctx.opts.mcpUrl;
 }
 
-export function isLoopback(u: string | URL): boolean {
-  try {
-    const h = new URL(u).hostname;
-    return h === '127.0.0.1' || h === 'localhost' || h === '[::1]' || h === '::1' || h.startsWith('127.');
-  } catch {
-    return false;
-  }
-}
 
-/**
- * ChatGPT's scope selection: the challenge's `scope`, else PRM `scopes_supported`; plus the OIDC
- * scopes the AS advertises and `offline_access` when the AS lists it.
- */
-export function chatgptScopes(s: AppsState): string[] {
-  const set = new Set<string>();
-  const base = s.challenge?.scope?.length ? s.challenge.scope : (Array.isArray(s.prm?.scopes_supported) ? s.prm!.scopes_supported as string[] : []);
-  for (const x of base) if (typeof x === 'string') set.add(x);
-  for (const x of s.as?.scopes_supported ?? []) {
-    if (['openid', 'email', 'profile', 'offline_access'].includes(x)) set.add(x);
-  }
-  return [...set];
+/** ChatGPT's scope selection applied to what discovery found. */
+export function scopesFor(s: AppsState): string[] {
+  return chatgptScopes({ challengeScope: s.challenge?.scope, prmScopes: s.prm?.scopes_supported, asScopes: s.as?.scopes_supported });
 }
 
 /** An openid-client configuration for the discovered server and current client. */
@@ -226,7 +208,7 @@ export interface McpExchange {
 export function initializeRequest(id = 1): Record<string, unknown> {
   return {
     jsonrpc: '2.0', id, method: 'initialize',
-    params: { protocolVersion: MCP_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'openai-mcp', version: '1.0.0' } },
+    params: { protocolVersion: MCP_PROTOCOL_VERSION, capabilities: {}, clientInfo: { ...MCP_CLIENT_INFO } },
   };
 }
 

@@ -1,12 +1,15 @@
 /** `dcr.*`: dynamic client registration, done with a body like ChatGPT's. */
-import type { CheckDef } from '../../doctor/types.js';
-import { fail, pass, skip, warn } from '../../doctor/types.js';
+import type { CheckDef } from '../types.js';
+import { fail, pass, skip, warn } from '../types.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { registerSecret } from '../../http/redact.js';
-import { safeText } from '../../ui/style.js';
-import { CHATGPT_SAYS, fixFor } from '../providers.js';
-import { CHATGPT_CONNECTOR_REDIRECT } from '../../doctor/login.js';
-import { CHATGPT_CIMD_CLIENT_ID, type AppsContext } from './context.js';
+import { safeText } from '../../text.js';
+import { fixFor } from '../advice.js';
+import { CONNECTOR_REDIRECT } from '../../chatgpt/redirects.js';
+import { CIMD_CLIENT_ID, dcrRequestBody } from '../../chatgpt/client.js';
+import type { AppsContext } from './context.js';
+import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
+import { refs } from '../spec.js';
 
 function remember(ctx: AppsContext, body: Record<string, unknown>): void {
   if (typeof body.client_secret === 'string') registerSecret(body.client_secret, 'client_secret');
@@ -24,7 +27,9 @@ export const dcrRegister: CheckDef<AppsContext> = {
   severity: 'critical',
   step: 'Registration',
   needs: ['as.metadata'],
-  spec: ['RFC 7591 §3', 'MCP 2025-11-25 Authorization §Dynamic Client Registration'],
+  spec: refs('RFC 7591 §3', 'MCP 2025-11-25 Authorization §Dynamic Client Registration'),
+  reads: ['as', 'provider'],
+  writes: ['client'],
   chatgpt: CHATGPT_SAYS.createApp,
   async run(ctx) {
     if (ctx.opts.clientId) {
@@ -39,20 +44,13 @@ export const dcrRegister: CheckDef<AppsContext> = {
     const endpoint = ctx.s.as!.registration_endpoint;
     if (typeof endpoint !== 'string') {
       if (ctx.s.as!.client_id_metadata_document_supported === true) {
-        ctx.s.client = { clientId: CHATGPT_CIMD_CLIENT_ID, authMethod: 'none', source: 'cimd' };
-        return { ...skip(`no dynamic registration; using client ID metadata documents as ChatGPT does, with ChatGPT's own client id ${CHATGPT_CIMD_CLIENT_ID} (the server fetches that document)`), nonBlocking: true };
+        ctx.s.client = { clientId: CIMD_CLIENT_ID, authMethod: 'none', source: 'cimd' };
+        return { ...skip(`no dynamic registration; using client ID metadata documents as ChatGPT does, with ChatGPT's own client id ${CIMD_CLIENT_ID} (the server fetches that document)`), nonBlocking: true };
       }
       return skip('no registration_endpoint');
     }
-    const redirects = [...new Set([CHATGPT_CONNECTOR_REDIRECT, ctx.login.redirectUri])];
-    const request = {
-      client_name: 'ChatGPT (gpt-oauth doctor)',
-      redirect_uris: redirects,
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-      application_type: 'web',
-    };
+    const redirects = [...new Set([CONNECTOR_REDIRECT, ctx.login.redirectUri])];
+    const request = dcrRequestBody(redirects);
     const res = await ctx.http.send({ method: 'POST', url: endpoint, json: request });
     if (res.status !== 201 && res.status !== 200) {
       return fail(`registration was refused: ${oauthError(res)}`,
@@ -60,7 +58,7 @@ export const dcrRegister: CheckDef<AppsContext> = {
           keycloak: 'anonymous registration is blocked by the "Trusted Hosts" client-registration policy; allow chatgpt.com or relax the policy',
           auth0: 'enable "OIDC Dynamic Application Registration" for the tenant, and promote the login connection to domain level so DCR clients can use it',
           clerk: 'enable dynamic client registration for the instance',
-          generic: 'accept RFC 7591 registrations from unauthenticated public clients (token_endpoint_auth_method "none") with https redirect URIs such as https://chatgpt.com/connector_platform_oauth_redirect',
+          generic: `accept RFC 7591 registrations from unauthenticated public clients (token_endpoint_auth_method "none") with https redirect URIs such as ${CONNECTOR_REDIRECT}`,
         }));
     }
     const json = readJsonObject(res);
@@ -100,7 +98,8 @@ export const dcrUnsafeRedirects: CheckDef<AppsContext> = {
   severity: 'critical',
   step: 'Registration',
   needs: ['as.metadata'],
-  spec: ['RFC 7591 §5', 'RFC 9700 §4.1', 'OAuth 2.1 §2.3.1'],
+  spec: refs('RFC 7591 §5', 'RFC 9700 §4.1', 'OAuth 2.1 §2.3.1'),
+  reads: ['as'],
   async run(ctx) {
     const endpoint = ctx.s.as!.registration_endpoint;
     if (typeof endpoint !== 'string') return skip('no registration_endpoint');

@@ -3,7 +3,7 @@
  * (`token.audience` → token.ts; `network.server-user-agent` → network.ts; `resource.challenge` →
  * prm.ts with the other discovery checks). `network.*` is ours, beyond the contract's catalog.
  */
-import type { CheckDef } from '../../doctor/types.js';
+import type { CheckDef } from '../types.js';
 import type { AppsContext } from './context.js';
 import { prmDocument, prmResource, resourceChallenge } from './prm.js';
 import { asClientRegistration, asEndpoints, asIssuer, asMetadata, asPkce } from './as.js';
@@ -17,30 +17,15 @@ import { resourceAcceptsToken, resourceRejectsForged, resourceRejectsInvalid } f
 import { networkServerUserAgent } from './network.js';
 
 /**
- * Execution order: the flow as ChatGPT runs it, then the checks that spend tokens (refresh
- * rotation may revoke a token family) and the negative tests that need their own fresh codes.
+ * The catalog, in report order: the contract's order, with our additions next to their step.
+ * The engine derives the execution order from each check's declared needs, reads, writes and
+ * spends (e.g. the checks that may revoke the token family run after every reader of the tokens).
  */
 export const APPS_CHECKS: CheckDef<AppsContext>[] = [
-  resourceChallenge, prmDocument, prmResource,
-  asMetadata, asIssuer, asPkce, asEndpoints, asClientRegistration, networkServerUserAgent,
-  jwksKeys, jwksNoPrivate,
-  dcrRegister, dcrUnsafeRedirects,
-  authzRedirectExact, authzState, authzIss,
-  tokenExchange, tokenNoStore, tokenScopes, tokenJwtSignature, tokenAudience,
+  resourceChallenge, prmDocument, prmResource, asMetadata, asIssuer, asPkce, asEndpoints,
+  asClientRegistration, networkServerUserAgent, jwksKeys, jwksNoPrivate, dcrRegister, dcrUnsafeRedirects,
+  authzRedirectExact, authzState, authzIss, pkceVerifierRequired, pkceVerifierChecked,
+  tokenExchange, tokenCodeSingleUse, tokenRedirectBinding, tokenErrorFormat, tokenNoStore,
+  tokenScopes, tokenJwtSignature, tokenAudience, refreshGrant, refreshRotation, refreshAudience,
   resourceAcceptsToken, resourceRejectsInvalid, resourceRejectsForged,
-  refreshGrant, refreshAudience, refreshRotation,
-  tokenErrorFormat, pkceVerifierRequired, pkceVerifierChecked, tokenCodeSingleUse, tokenRedirectBinding,
 ];
-
-/** Report order: the contract's catalog order, with our additions next to their step. */
-export const APPS_REPORT_ORDER = [
-  'resource.challenge', 'prm.document', 'prm.resource', 'as.metadata', 'as.issuer', 'as.pkce-s256', 'as.endpoints',
-  'as.client-registration', 'network.server-user-agent', 'jwks.keys', 'jwks.no-private', 'dcr.register', 'dcr.rejects-unsafe-redirects',
-  'authz.redirect-exact', 'authz.state', 'authz.iss', 'pkce.verifier-required', 'pkce.verifier-checked',
-  'token.exchange', 'token.code-single-use', 'token.redirect-binding', 'token.error-format', 'token.no-store',
-  'token.scopes', 'token.jwt-signature', 'token.audience', 'refresh.grant', 'refresh.rotation', 'refresh.audience',
-  'resource.accepts-token', 'resource.rejects-invalid-token', 'resource.rejects-forged-token',
-];
-
-/** Checks that each obtain an authorization code (for "login N of M" in browser mode). */
-export const CODE_CONSUMERS = ['authz.state', 'pkce.verifier-required', 'pkce.verifier-checked', 'token.code-single-use', 'token.redirect-binding'];

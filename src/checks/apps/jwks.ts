@@ -1,9 +1,10 @@
 /** `jwks.*`: the key set resource servers use to verify access tokens. */
-import type { CheckDef } from '../../doctor/types.js';
-import { fail, info, pass } from '../../doctor/types.js';
+import type { CheckDef } from '../types.js';
+import { fail, info, pass } from '../types.js';
 import { isJsonContentType, describeNonJson } from '../../http/json.js';
-import { safeText } from '../../ui/style.js';
+import { safeText } from '../../text.js';
 import type { AppsContext } from './context.js';
+import { refs } from '../spec.js';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
@@ -13,7 +14,9 @@ export const jwksKeys: CheckDef<AppsContext> = {
   severity: 'high',
   step: 'Keys',
   needs: ['as.metadata'],
-  spec: ['RFC 7517 §5', 'RFC 8414 §2', 'RFC 8725 §3.1'],
+  spec: refs('RFC 7517 §5', 'RFC 8414 §2', 'RFC 8725 §3.1'),
+  reads: ['as'],
+  writes: ['jwks'],
   async run(ctx) {
     const uri = ctx.s.as!.jwks_uri;
     if (typeof uri !== 'string') {
@@ -50,7 +53,8 @@ export const jwksNoPrivate: CheckDef<AppsContext> = {
   severity: 'critical',
   step: 'Keys',
   needs: ['jwks.keys'],
-  spec: ['RFC 7517 §4', 'RFC 8414 §2 (jwks_uri)'],
+  spec: refs('RFC 7517 §4', 'RFC 8414 §2 (jwks_uri)'),
+  reads: ['jwks'],
   run(ctx) {
     if (!ctx.s.jwks) return info('no key set to inspect');
     const leaks = ctx.s.jwks.keys.flatMap((k, i) => {

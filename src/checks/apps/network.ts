@@ -4,15 +4,15 @@
  * from a browser; bot protection (Cloudflare Bot Fight Mode, WAF rules) that blocks those
  * User-Agents breaks "Connect" while every browser-based test passes.
  */
-import type { CheckDef } from '../../doctor/types.js';
-import { fail, pass } from '../../doctor/types.js';
+import type { CheckDef } from '../types.js';
+import { fail, pass } from '../types.js';
 import { HttpFailure, type HttpResponse } from '../../http/client.js';
-import { safeText } from '../../ui/style.js';
-import { CHATGPT_SAYS } from '../providers.js';
+import { safeText } from '../../text.js';
 import { initializeRequest, type AppsContext } from './context.js';
+import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
+import { SERVER_USER_AGENTS } from '../../chatgpt/headers.js';
+import { refs } from '../spec.js';
 
-/** User-Agents observed on ChatGPT's server-side requests to MCP servers and their metadata. */
-export const CHATGPT_SERVER_USER_AGENTS = ['python-httpx/0.28.1', 'Python/3.12 aiohttp/3.13.5'];
 
 export const networkServerUserAgent: CheckDef<AppsContext> = {
   id: 'network.server-user-agent',
@@ -20,7 +20,8 @@ export const networkServerUserAgent: CheckDef<AppsContext> = {
   severity: 'high',
   step: 'Discovery',
   needs: ['prm.document'],
-  spec: ['OpenAI Apps SDK: Authentication (requests come from OpenAI servers)', 'RFC 9110 §10.1.5'],
+  spec: refs('OpenAI Apps SDK: Authentication (requests come from OpenAI servers)', 'RFC 9110 §10.1.5'),
+  reads: ['challenge', 'prmUrl', 'asUrl'],
   chatgpt: CHATGPT_SAYS.fetchConfig,
   async run(ctx) {
     // What the doctor's own requests got, which the earlier checks already judged.
@@ -35,7 +36,7 @@ export const networkServerUserAgent: CheckDef<AppsContext> = {
 
     const blocked: string[] = [];
     let cloudflare = false;
-    for (const ua of CHATGPT_SERVER_USER_AGENTS) {
+    for (const ua of SERVER_USER_AGENTS) {
       for (const e of endpoints) {
         let got: string;
         try {
@@ -54,6 +55,6 @@ export const networkServerUserAgent: CheckDef<AppsContext> = {
       return fail(blocked.join('; '),
         `ChatGPT calls these URLs from OpenAI's servers with Python HTTP clients. Let them through: ${cloudflare ? 'Cloudflare: turn off Bot Fight Mode for this host, or add a WAF skip rule for the MCP path, /.well-known/* and the OAuth endpoints' : 'allow these User-Agents (or OpenAI\'s published egress IP ranges) in your WAF / bot protection / reverse proxy for the MCP path, /.well-known/* and the OAuth endpoints'}.`);
     }
-    return pass(`${endpoints.length} endpoint(s) answer ${CHATGPT_SERVER_USER_AGENTS.map((u) => `"${u}"`).join(' and ')} as they answer the doctor`);
+    return pass(`${endpoints.length} endpoint(s) answer ${SERVER_USER_AGENTS.map((u) => `"${u}"`).join(' and ')} as they answer the doctor`);
   },
 };

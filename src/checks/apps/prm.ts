@@ -1,17 +1,19 @@
 /** `resource.challenge`, `prm.*`: how ChatGPT finds out that the MCP server needs OAuth, and where. */
-import type { CheckDef } from '../../doctor/types.js';
-import { fail, pass, warn } from '../../doctor/types.js';
+import type { CheckDef } from '../types.js';
+import { fail, pass, warn } from '../types.js';
 import { bearerChallenge } from '../../oauth/www-authenticate.js';
-import { safeText } from '../../ui/style.js';
-import { CHATGPT_SAYS } from '../providers.js';
+import { safeText } from '../../text.js';
 import { firstJsonDocument, initializeRequest, type AppsContext } from './context.js';
+import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
+import { refs } from '../spec.js';
 
 export const resourceChallenge: CheckDef<AppsContext> = {
   id: 'resource.challenge',
   title: 'MCP endpoint answers an anonymous initialize with a 401 Bearer challenge',
   severity: 'high',
   step: 'Discovery',
-  spec: ['MCP 2025-11-25 Authorization §Protected Resource Metadata Discovery', 'RFC 9728 §5.1', 'RFC 6750 §3'],
+  spec: refs('MCP 2025-11-25 Authorization §Protected Resource Metadata Discovery', 'RFC 9728 §5.1', 'RFC 6750 §3'),
+  writes: ['challenge'],
   chatgpt: CHATGPT_SAYS.fetchConfig,
   async run(ctx) {
     const res = await ctx.http.send({
@@ -67,7 +69,9 @@ export const prmDocument: CheckDef<AppsContext> = {
   title: 'Protected-resource metadata is served as JSON with authorization_servers',
   severity: 'critical',
   step: 'Discovery',
-  spec: ['RFC 9728 §3', 'MCP 2025-11-25 Authorization §Protected Resource Metadata Discovery'],
+  spec: refs('RFC 9728 §3', 'MCP 2025-11-25 Authorization §Protected Resource Metadata Discovery'),
+  reads: ['challenge'],
+  writes: ['prm', 'prmUrl', 'asId'],
   chatgpt: CHATGPT_SAYS.fetchConfig,
   async run(ctx) {
     const { found, attempts } = await firstJsonDocument(ctx.http, wellKnownCandidates(ctx.opts.mcpUrl, ctx.s.challenge?.resourceMetadata), (v) => {
@@ -94,7 +98,8 @@ export const prmResource: CheckDef<AppsContext> = {
   severity: 'high',
   step: 'Discovery',
   needs: ['prm.document'],
-  spec: ['RFC 9728 §3.3', 'RFC 8707 §2'],
+  spec: refs('RFC 9728 §3.3', 'RFC 8707 §2'),
+  reads: ['prm'],
   chatgpt: CHATGPT_SAYS.connecting,
   run(ctx) {
     const r = ctx.s.prm?.resource;

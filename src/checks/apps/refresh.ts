@@ -1,13 +1,15 @@
 /** `refresh.*`: staying signed in after the access token expires. */
 import * as oidc from 'openid-client';
-import type { CheckDef } from '../../doctor/types.js';
-import { fail, info, pass, skip, warn } from '../../doctor/types.js';
+import type { CheckDef } from '../types.js';
+import { fail, info, pass, skip, warn } from '../types.js';
 import type { HttpResponse } from '../../http/client.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
-import { safeText } from '../../ui/style.js';
-import { CHATGPT_SAYS, fixFor } from '../providers.js';
+import { safeText } from '../../text.js';
+import { fixFor } from '../advice.js';
 import { oidcConfig, registerTokens, resourceOf, tokenRequest, type AppsContext } from './context.js';
 import { capturingFetch, judgeAudience, judgeTokenResponse } from './token.js';
+import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
+import { refs } from '../spec.js';
 
 export const refreshGrant: CheckDef<AppsContext> = {
   id: 'refresh.grant',
@@ -15,7 +17,9 @@ export const refreshGrant: CheckDef<AppsContext> = {
   severity: 'medium',
   step: 'Refresh',
   needs: ['token.exchange'],
-  spec: ['RFC 6749 §6', 'MCP 2025-11-25 Authorization §Token Handling'],
+  spec: refs('RFC 6749 §6', 'MCP 2025-11-25 Authorization §Token Handling'),
+  reads: ['tokens', 'as', 'client', 'prm', 'provider'],
+  writes: ['refreshed', 'usedRefreshToken'],
   chatgpt: CHATGPT_SAYS.connecting,
   async run(ctx) {
     const rt = ctx.s.tokens!.refreshToken;
@@ -58,7 +62,9 @@ export const refreshRotation: CheckDef<AppsContext> = {
   severity: 'high',
   step: 'Refresh',
   needs: ['refresh.grant'],
-  spec: ['OAuth 2.1 §4.3.1', 'RFC 9700 §4.14.2', 'MCP 2025-11-25 Authorization §Token Theft'],
+  spec: refs('OAuth 2.1 §4.3.1', 'RFC 9700 §4.14.2', 'MCP 2025-11-25 Authorization §Token Theft'),
+  reads: ['refreshed', 'usedRefreshToken', 'client', 'as', 'prm'],
+  spends: ['tokens', 'refreshed'],
   async run(ctx) {
     if (!ctx.s.refreshed || !ctx.s.usedRefreshToken) return skip('no refresh happened');
     if (ctx.s.client!.authMethod !== 'none') return info('confidential client: rotation is recommended but not required');
@@ -81,7 +87,8 @@ export const refreshAudience: CheckDef<AppsContext> = {
   severity: 'high',
   step: 'Refresh',
   needs: ['refresh.grant'],
-  spec: ['RFC 8707 §2.2', 'MCP 2025-11-25 Authorization §Resource Parameter Implementation'],
+  spec: refs('RFC 8707 §2.2', 'MCP 2025-11-25 Authorization §Resource Parameter Implementation'),
+  reads: ['refreshed', 'prm', 'provider'],
   run(ctx) {
     if (!ctx.s.refreshed?.accessToken) return skip('no refreshed access token');
     return judgeAudience(ctx, ctx.s.refreshed.accessToken, 'refreshed access token');

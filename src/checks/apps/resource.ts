@@ -1,12 +1,13 @@
 /** `resource.accepts-token`, `resource.rejects-*`: the MCP server after sign-in. */
-import type { CheckDef } from '../../doctor/types.js';
-import { fail, pass, warn } from '../../doctor/types.js';
+import type { CheckDef } from '../types.js';
+import { fail, pass, warn } from '../types.js';
 import { randomToken } from '../../oauth/pkce.js';
 import { algNoneToken, tamperedToken, tokenShape } from '../../oauth/jwt.js';
 import { bearerChallenge } from '../../oauth/www-authenticate.js';
-import { safeText } from '../../ui/style.js';
-import { CHATGPT_SAYS } from '../providers.js';
+import { safeText } from '../../text.js';
 import { initializeRequest, mcpPost, resourceOf, MCP_PROTOCOL_VERSION, type AppsContext } from './context.js';
+import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
+import { refs } from '../spec.js';
 
 export const resourceAcceptsToken: CheckDef<AppsContext> = {
   id: 'resource.accepts-token',
@@ -14,7 +15,8 @@ export const resourceAcceptsToken: CheckDef<AppsContext> = {
   severity: 'critical',
   step: 'Resource',
   needs: ['token.exchange'],
-  spec: ['MCP 2025-11-25 Transports §Streamable HTTP', 'MCP 2025-11-25 Lifecycle §Initialization', 'RFC 6750 §2.1'],
+  spec: refs('MCP 2025-11-25 Transports §Streamable HTTP', 'MCP 2025-11-25 Lifecycle §Initialization', 'RFC 6750 §2.1'),
+  reads: ['tokens', 'as', 'prm'],
   chatgpt: CHATGPT_SAYS.connecting,
   async run(ctx) {
     const token = ctx.s.tokens!.accessToken!;
@@ -60,7 +62,7 @@ export const resourceRejectsInvalid: CheckDef<AppsContext> = {
   severity: 'high',
   step: 'Resource',
   needs: ['prm.document'],
-  spec: ['RFC 6750 §3.1', 'MCP 2025-11-25 Authorization §Error Handling'],
+  spec: refs('RFC 6750 §3.1', 'MCP 2025-11-25 Authorization §Error Handling'),
   async run(ctx) {
     const r = await expect401(ctx, `gpt-oauth-invalid-${randomToken(16)}`);
     if (r.ok) return pass(r.detail);
@@ -74,7 +76,8 @@ export const resourceRejectsForged: CheckDef<AppsContext> = {
   severity: 'critical',
   step: 'Resource',
   needs: ['prm.document'],
-  spec: ['RFC 8725 §2.1, §3.1', 'RFC 9068 §4'],
+  spec: refs('RFC 8725 §2.1, §3.1', 'RFC 9068 §4'),
+  reads: ['tokens', 'as', 'prm', 'scopes'],
   async run(ctx) {
     const real = ctx.s.tokens?.accessToken;
     const now = Math.floor(Date.now() / 1000);

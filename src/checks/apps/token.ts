@@ -1,13 +1,16 @@
 /** `token.*`: the code exchange and the access token ChatGPT receives. */
 import * as oidc from 'openid-client';
-import type { CheckDef, Outcome } from '../../doctor/types.js';
-import { fail, info, pass, warn } from '../../doctor/types.js';
+import type { CheckDef, Outcome } from '../types.js';
+import { fail, info, pass, warn } from '../types.js';
 import type { HttpResponse } from '../../http/client.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { audiences, tokenShape, verifyJwt, ASYMMETRIC_ALGS } from '../../oauth/jwt.js';
-import { safeText } from '../../ui/style.js';
-import { CHATGPT_SAYS, fixFor } from '../providers.js';
+import { safeText } from '../../text.js';
+import { fixFor } from '../advice.js';
 import { freshCode, oidcConfig, registerTokens, resourceOf, tokenRequest, type AppsContext, type Tokens } from './context.js';
+import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
+import { connectorCallback } from '../../chatgpt/redirects.js';
+import { refs } from '../spec.js';
 
 /** A fetch for openid-client that also keeps the raw token-endpoint response for our checks. */
 export function capturingFetch(ctx: AppsContext, sink: { res?: HttpResponse }) {
@@ -60,7 +63,9 @@ export const tokenExchange: CheckDef<AppsContext> = {
   severity: 'critical',
   step: 'Tokens',
   needs: ['authz.state'],
-  spec: ['RFC 6749 §4.1.3, §5.1', 'RFC 7636 §4.5', 'RFC 8707 §2.2'],
+  spec: refs('RFC 6749 §4.1.3, §5.1', 'RFC 7636 §4.5', 'RFC 8707 §2.2'),
+  reads: ['main', 'as', 'client', 'prm', 'provider'],
+  writes: ['tokens'],
   chatgpt: CHATGPT_SAYS.connecting,
   async run(ctx) {
     const main = ctx.s.main!;
@@ -109,7 +114,8 @@ export const tokenNoStore: CheckDef<AppsContext> = {
   severity: 'low',
   step: 'Tokens',
   needs: ['token.exchange'],
-  spec: ['RFC 6749 §5.1', 'OAuth 2.1 §3.2.3'],
+  spec: refs('RFC 6749 §5.1', 'OAuth 2.1 §3.2.3'),
+  reads: ['tokens'],
   run(ctx) {
     const cc = ctx.s.tokens!.response.header('cache-control') ?? '';
     if (/\bno-store\b/i.test(cc)) return pass(`Cache-Control: ${safeText(cc, 80)}`);
@@ -123,7 +129,8 @@ export const tokenScopes: CheckDef<AppsContext> = {
   severity: 'high',
   step: 'Tokens',
   needs: ['token.exchange'],
-  spec: ['RFC 6749 §3.3, §5.1'],
+  spec: refs('RFC 6749 §3.3, §5.1'),
+  reads: ['scopes', 'tokens', 'provider'],
   chatgpt: CHATGPT_SAYS.scopes,
   run(ctx) {
     const requested = ctx.s.scopes ?? [];
@@ -147,7 +154,8 @@ export const tokenJwtSignature: CheckDef<AppsContext> = {
   severity: 'high',
   step: 'Tokens',
   needs: ['token.exchange'],
-  spec: ['RFC 9068 §4', 'RFC 8725 §3.1', 'RFC 7519 §4.1'],
+  spec: refs('RFC 9068 §4', 'RFC 8725 §3.1', 'RFC 7519 §4.1'),
+  reads: ['tokens', 'jwks', 'as', 'provider'],
   async run(ctx) {
     const at = ctx.s.tokens!.accessToken!;
     const shape = tokenShape(at);
@@ -191,7 +199,8 @@ export const tokenAudience: CheckDef<AppsContext> = {
   severity: 'high',
   step: 'Tokens',
   needs: ['token.exchange'],
-  spec: ['RFC 8707 §2', 'RFC 9068 §3', 'MCP 2025-11-25 Authorization §Token Audience Binding'],
+  spec: refs('RFC 8707 §2', 'RFC 9068 §3', 'MCP 2025-11-25 Authorization §Token Audience Binding'),
+  reads: ['tokens', 'prm', 'provider'],
   run(ctx) {
     return judgeAudience(ctx, ctx.s.tokens!.accessToken!, 'access token');
   },
@@ -203,7 +212,8 @@ export const tokenErrorFormat: CheckDef<AppsContext> = {
   severity: 'medium',
   step: 'Tokens',
   needs: ['as.endpoints', 'dcr.register'],
-  spec: ['RFC 6749 §5.2'],
+  spec: refs('RFC 6749 §5.2'),
+  reads: ['as', 'client', 'prm'],
   async run(ctx) {
     const res = await tokenRequest(ctx, {
       grant_type: 'authorization_code', code: 'gpt-oauth-invalid-code', redirect_uri: ctx.login.redirectUri,
@@ -241,7 +251,10 @@ export const tokenCodeSingleUse: CheckDef<AppsContext> = {
   severity: 'critical',
   step: 'Tokens',
   needs: ['token.exchange'],
-  spec: ['RFC 6749 §4.1.2', 'RFC 9700 §4.2.1'],
+  spec: refs('RFC 6749 §4.1.2', 'RFC 9700 §4.2.1'),
+  reads: ['as', 'client', 'prm', 'scopes'],
+  spends: ['tokens', 'refreshed'],
+  logins: 1,
   async run(ctx) {
     const { res, fc } = await expectRefused(ctx, 'code reuse test', () => undefined);
     if (res.status !== 200) return info(`the first redemption of a fresh code already failed (${oauthError(res)}); reuse could not be tested`);
@@ -257,11 +270,13 @@ export const tokenRedirectBinding: CheckDef<AppsContext> = {
   severity: 'high',
   step: 'Tokens',
   needs: ['token.exchange'],
-  spec: ['RFC 6749 §4.1.3', 'OAuth 2.1 §4.1.3'],
+  spec: refs('RFC 6749 §4.1.3', 'OAuth 2.1 §4.1.3'),
+  reads: ['as', 'client', 'prm', 'scopes', 'pkceRequired', 'pkceChecked'],
+  logins: 1,
   async run(ctx) {
-    const { res } = await expectRefused(ctx, 'redirect binding test', (f) => { f.redirect_uri = 'https://chatgpt.com/connector/oauth/gptoauthprobe'; });
+    const { res } = await expectRefused(ctx, 'redirect binding test', (f) => { f.redirect_uri = connectorCallback('gptoauthprobe'); });
     const fix = 'Check that redirect_uri at the token endpoint equals the one the code was issued for (RFC 6749 §4.1.3).';
-    if (res.status === 200 && ctx.s.pkceEnforced?.required && ctx.s.pkceEnforced.checked) {
+    if (res.status === 200 && ctx.s.pkceRequired && ctx.s.pkceChecked) {
       return warn('the code was redeemed with a redirect_uri different from the one in the authorization request; PKCE is enforced, which blocks code injection (RFC 9700 §4.5.3), but the binding is still required', fix);
     }
     if (res.status === 200) return fail('the code was redeemed with a redirect_uri different from the one in the authorization request', 'Check that redirect_uri at the token endpoint equals the one the code was issued for.');

@@ -5,9 +5,10 @@
  */
 import type { TraceEntry } from '../http/client.js';
 import { redact, redactHeaders } from '../http/redact.js';
-import { safeText } from '../ui/style.js';
-import { firstFix, infoCount } from '../ui/render.js';
-import type { CheckResult, Report } from './types.js';
+import { safeText } from '../text.js';
+import { firstFix, infoCount } from './verdict.js';
+import type { CheckResult } from '../checks/types.js';
+import type { Report } from './types.js';
 import { VERSION } from '../version.js';
 
 const ICON: Record<string, string> = { pass: '✅', fail: '❌', warn: '⚠️', skip: '⏭️', info: 'ℹ️' };

@@ -1,12 +1,13 @@
 /** Runs the `actions` suite (custom GPT Actions) and builds the GPT editor block. */
-import { ACTIONS_CHECKS, ACTIONS_REPORT_ORDER } from '../checks/actions/index.js';
-import type { ActionsContext, ActionsOptions } from '../checks/actions/context.js';
-import { recogniseProvider } from '../checks/providers.js';
-import { gptEditorFields } from '../actions/gpt.js';
-import { createLoginDriver, type LoginMode } from './login.js';
-import { runChecks } from './engine.js';
+import { ACTIONS_CHECKS } from '../../checks/actions/index.js';
+import type { ActionsContext, ActionsOptions } from '../../checks/actions/context.js';
+import { recogniseProvider } from '../../checks/advice.js';
+import { gptEditorFields } from '../../gpt-actions/gpt.js';
+import { createLoginDriver, type LoginMode } from '../../login/drivers.js';
+import { runChecks } from '../../checks/engine.js';
 import { buildReport } from './apps.js';
-import type { CheckResult, Report, SuiteRunOptions } from './types.js';
+import type { CheckResult } from '../../checks/types.js';
+import type { Report, SuiteRunOptions } from '../types.js';
 
 export interface ActionsRunOptions extends ActionsOptions, SuiteRunOptions {
   /** GPT Action clients accept only ChatGPT's callbacks: no loopback browser login. */
@@ -25,11 +26,12 @@ export async function runActionsSuite(o: ActionsRunOptions): Promise<Report> {
   };
   let results: CheckResult[];
   try {
-    results = await runChecks(ACTIONS_CHECKS, ctx, o.selection, o.onResult, (id) => { o.http.tag = id; });
+    results = await runChecks(ACTIONS_CHECKS, ctx, o.selection, {
+      onResult: o.onResult, onStart: (id) => { o.http.tag = id; }, free: ['logins'], onViolation: o.onStateViolation,
+    });
   } finally {
     await login.close();
   }
-  results.sort((a, b) => ACTIONS_REPORT_ORDER.indexOf(a.id) - ACTIONS_REPORT_ORDER.indexOf(b.id));
   const gptEditor = gptEditorFields({ clientId: o.clientId, clientSecret: o.clientSecret, authUrl: o.authUrl, tokenUrl: o.tokenUrl, scope: o.scope, method: ctx.s.method, gptId: o.gptId });
   return { ...buildReport('actions', o.apiUrl ?? o.authUrl, startedAt, results, { requests: o.http.requestCount, login: o.login }), gptEditor };
 }

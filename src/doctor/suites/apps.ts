@@ -1,10 +1,11 @@
 /** Runs the `apps` suite: the engine, the catalog, the login driver and cleanup. */
-import { APPS_CHECKS, APPS_REPORT_ORDER, CODE_CONSUMERS } from '../checks/apps/index.js';
-import { type AppsContext, type AppsOptions } from '../checks/apps/context.js';
-import { createLoginDriver } from './login.js';
-import { runChecks, type Selection } from './engine.js';
-import type { CheckDef, CheckResult, Report, SuiteRunOptions } from './types.js';
-import { VERSION } from '../version.js';
+import { APPS_CHECKS } from '../../checks/apps/index.js';
+import { type AppsContext, type AppsOptions } from '../../checks/apps/context.js';
+import { createLoginDriver } from '../../login/drivers.js';
+import { planChecks, runChecks } from '../../checks/engine.js';
+import type { CheckDef, CheckResult } from '../../checks/types.js';
+import type { Report, SuiteRunOptions } from '../types.js';
+import { VERSION } from '../../version.js';
 
 export interface AppsRunOptions extends AppsOptions, SuiteRunOptions {
   /** Start from this refresh token instead of a new authorization (CI). */
@@ -34,8 +35,8 @@ function catalogFor(o: AppsRunOptions): CheckDef<AppsContext>[] {
 }
 
 async function tokensFromRefresh(ctx: AppsContext, o: AppsRunOptions) {
-  const { tokenRequest, resourceOf } = await import('../checks/apps/context.js');
-  const { judgeTokenResponse } = await import('../checks/apps/token.js');
+  const { tokenRequest, resourceOf } = await import('../../checks/apps/context.js');
+  const { judgeTokenResponse } = await import('../../checks/apps/token.js');
   const res = await tokenRequest(ctx, { grant_type: 'refresh_token', refresh_token: o.refreshToken, resource: resourceOf(ctx) });
   const judged = judgeTokenResponse(res, 'refresh with the kept refresh token');
   if (judged.tokens) ctx.s.tokens = judged.tokens;
@@ -51,7 +52,8 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
   const login = await createLoginDriver({
     mode: o.login, http: o.http, say, loginCommand: o.loginCommand, loginTimeoutMs: o.loginTimeoutMs, env: o.env, stdin: o.stdin,
   });
-  const planned = APPS_CHECKS.filter((c) => CODE_CONSUMERS.includes(c.id) && isSelected(c.id, o.selection)).length;
+  const catalog = catalogFor(o);
+  const planned = planChecks(catalog, o.selection).run.reduce((n, c) => n + (c.logins ?? 0), 0);
   const ctx: AppsContext = {
     http: o.http,
     login,
@@ -62,23 +64,18 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
   };
   let results: CheckResult[];
   try {
-    results = await runChecks(catalogFor(o), ctx, o.selection, o.onResult, (id) => { o.http.tag = id; });
+    results = await runChecks(catalog, ctx, o.selection, {
+      onResult: o.onResult, onStart: (id) => { o.http.tag = id; }, free: ['cleanup', 'logins'], onViolation: o.onStateViolation,
+    });
   } finally {
     await login.close();
     if (!o.keepGrant) await cleanup(ctx);
   }
-  results.sort((a, b) => APPS_REPORT_ORDER.indexOf(a.id) - APPS_REPORT_ORDER.indexOf(b.id));
   const report = buildReport('apps', o.mcpUrl, startedAt, results, { requests: o.http.requestCount, login: o.refreshToken ? 'refresh-token' : o.login });
   // The newest refresh token and its client, for --save-refresh-token (never printed).
   const rt = ctx.s.refreshed?.refreshToken ?? ctx.s.tokens?.refreshToken;
   if (rt && ctx.s.client) Object.defineProperty(report, 'kept', { value: { refreshToken: rt, clientId: ctx.s.client.clientId, clientSecret: ctx.s.client.clientSecret }, enumerable: false });
   return report;
-}
-
-function isSelected(id: string, sel?: Selection): boolean {
-  const m = (p: string) => p === id || id.startsWith(p.endsWith('.') ? p : `${p}.`);
-  if (sel?.only?.length && !sel.only.some(m)) return false;
-  return !(sel?.skip?.length && sel.skip.some(m));
 }
 
 /** Delete the clients the run registered (RFC 7592), best effort and quietly. */

@@ -1,6 +1,9 @@
 /** The GPT editor's vocabulary: GPT ids, callback URLs and the six OAuth fields. */
 import { UsageError } from '../errors.js';
 import { mask } from '../http/redact.js';
+import { GPT_URL_RE, gptCallbackUrls } from '../chatgpt/redirects.js';
+
+export { gptCallbackUrls };
 
 /**
  * Validate a GPT id: `g-` followed by its id, optionally a `-slug` (as in the GPT's URL); a whole
@@ -12,7 +15,7 @@ export function parseGptId(raw: string | undefined): string {
       'It is also shown in the callback URL under Configure → Actions → Authentication.');
   }
   let s = raw.trim();
-  const fromUrl = /^https:\/\/(?:chatgpt\.com|chat\.openai\.com)\/(?:g|gpts\/editor|aip)\/(g-[^/?#]+)/.exec(s);
+  const fromUrl = GPT_URL_RE.exec(s);
   if (fromUrl) s = fromUrl[1]!;
   const m = /^g-([A-Za-z0-9]{6,64})(?:-[a-z0-9][a-z0-9-]*)?$/.exec(s);
   if (!m) {
@@ -21,13 +24,6 @@ export function parseGptId(raw: string | undefined): string {
   return `g-${m[1]}`;
 }
 
-/** Both callback forms ChatGPT uses; register both with the provider. */
-export function gptCallbackUrls(gptId: string): { chatgpt: string; openai: string } {
-  return {
-    chatgpt: `https://chatgpt.com/aip/${gptId}/oauth/callback`,
-    openai: `https://chat.openai.com/aip/${gptId}/oauth/callback`,
-  };
-}
 
 export type ExchangeMethod = 'default_post' | 'basic_auth_header';
 export const EXCHANGE_LABEL: Record<ExchangeMethod, string> = {

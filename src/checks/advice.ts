@@ -38,14 +38,3 @@ export function fixFor(provider: ProviderKind, advice: Partial<Record<ProviderKi
   const specific = provider !== 'generic' ? advice[provider] : undefined;
   return specific ? `${PROVIDER_NAMES[provider]}: ${specific} / generic: ${advice.generic}` : advice.generic;
 }
-
-/** ChatGPT's own error texts, quoted where a failure is likely to produce them. */
-export const CHATGPT_SAYS = {
-  pkce: 'Error creating connector — OAuth authorization server metadata must advertise PKCE support with code_challenge_methods_supported containing S256.',
-  fetchConfig: 'Error fetching OAuth configuration',
-  createApp: "Couldn't create MCP app. Try again.",
-  connecting: 'There was a problem connecting <app>. Try again later.',
-  scopes: 'OAUTH_SCOPES_MISMATCH: Granted OAuth scopes do not match the requested scopes.',
-  state: 'Missing `state` param in response from OAuth provider',
-  authMethod: 'MCP server <url> does not support client_secret_post token endpoint auth method',
-} as const;

@@ -9,13 +9,12 @@ import { createInterface } from 'node:readline';
 import type { HttpClient } from '../http/client.js';
 import { registerSecret } from '../http/redact.js';
 import { randomToken } from '../oauth/pkce.js';
-import { safeText } from '../ui/style.js';
+import { safeText } from '../text.js';
 import { CancelledError, UsageError } from '../errors.js';
+import { CONNECTOR_REDIRECT } from '../chatgpt/redirects.js';
 
 export type LoginMode = 'browser' | 'manual' | 'auto' | 'command';
 
-/** ChatGPT's stable connector redirect URI (used in auto, manual and command modes). */
-export const CHATGPT_CONNECTOR_REDIRECT = 'https://chatgpt.com/connector_platform_oauth_redirect';
 
 export class LoginError extends Error {}
 
@@ -45,7 +44,7 @@ export interface LoginOptions {
 export async function createLoginDriver(o: LoginOptions): Promise<LoginDriver> {
   switch (o.mode) {
     case 'auto':
-      return new AutoLogin(o.http, o.redirectUri ?? CHATGPT_CONNECTOR_REDIRECT);
+      return new AutoLogin(o.http, o.redirectUri ?? CONNECTOR_REDIRECT);
     case 'browser':
       return BrowserLogin.start(o);
     case 'manual':
@@ -255,7 +254,7 @@ class ManualLogin implements LoginDriver {
   readonly mode = 'manual' as const;
   readonly redirectUri: string;
   constructor(private readonly o: LoginOptions) {
-    this.redirectUri = o.redirectUri ?? CHATGPT_CONNECTOR_REDIRECT;
+    this.redirectUri = o.redirectUri ?? CONNECTOR_REDIRECT;
   }
 
   async obtain(authorizeUrl: URL, _state: string, purpose: string, redirectUri?: string): Promise<URL> {
@@ -286,7 +285,7 @@ class CommandLogin implements LoginDriver {
   readonly mode = 'command' as const;
   readonly redirectUri: string;
   constructor(private readonly o: LoginOptions) {
-    this.redirectUri = o.redirectUri ?? CHATGPT_CONNECTOR_REDIRECT;
+    this.redirectUri = o.redirectUri ?? CONNECTOR_REDIRECT;
   }
 
   async obtain(authorizeUrl: URL, _state: string, _purpose: string, redirectUri?: string): Promise<URL> {

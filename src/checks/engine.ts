@@ -1,0 +1,182 @@
+/**
+ * The check engine. A catalog is one list, in report order. Each check declares what it needs
+ * (blocking prerequisites) and which keys of the suite's shared state (`ctx.s`) it reads, writes
+ * and spends; the engine derives the execution order from those declarations, runs the producers
+ * a selected check depends on even when they are not selected (their results are not reported),
+ * and watches every access to the state so an undeclared read or write is caught by the tests.
+ * Because a check only ever sees state its declared producers made, its verdict is the same in
+ * a full run and with `--only <id>`.
+ */
+import { HttpFailure } from '../http/client.js';
+import { safeText } from '../text.js';
+import type { CheckDef, CheckResult, Outcome, Selection } from './types.js';
+
+const matches = (id: string, patterns: string[]) =>
+  patterns.some((p) => p === id || (p.endsWith('.') ? id.startsWith(p) : id.startsWith(`${p}.`) || id === p));
+
+/** Selectors (`--only`/`--skip` entries) that name no check of the catalog. */
+export function unknownSelectors(ids: string[], patterns: string[] = []): string[] {
+  return patterns.filter((p) => !ids.some((id) => matches(id, [p])));
+}
+
+/** The id prefixes of a catalog (`token.`, `refresh.`), for messages. */
+export function prefixesOf(ids: string[]): string[] {
+  return [...new Set(ids.map((id) => `${id.split('.')[0]}.`))];
+}
+
+export function isSelected(id: string, sel: Selection = {}): boolean {
+  return (!sel.only?.length || matches(id, sel.only)) && !(sel.skip?.length && matches(id, sel.skip));
+}
+
+/**
+ * Execution order: a stable topological order of the catalog under the declared constraints
+ * (a need runs first; a writer of a key runs before its readers; every reader of a key runs
+ * before a check that spends it). Among checks that are ready, catalog order wins.
+ */
+export function executionOrder<C>(defs: CheckDef<C>[]): CheckDef<C>[] {
+  const index = new Map(defs.map((d, i) => [d.id, i]));
+  const before = new Map<string, Set<string>>(defs.map((d) => [d.id, new Set()]));
+  const writers = (k: string) => defs.filter((d) => (d.writes as string[] | undefined)?.includes(k)).map((d) => d.id);
+  const readers = (k: string) => defs.filter((d) => (d.reads as string[] | undefined)?.includes(k)).map((d) => d.id);
+  for (const d of defs) {
+    const deps = before.get(d.id)!;
+    for (const n of d.needs ?? []) {
+      if (!index.has(n)) throw new Error(`${d.id} needs ${n}, which is not in the catalog`);
+      deps.add(n);
+    }
+    for (const k of (d.reads ?? []) as string[]) for (const w of writers(k)) if (w !== d.id) deps.add(w);
+    for (const k of (d.spends ?? []) as string[]) {
+      for (const r of readers(k)) if (r !== d.id) deps.add(r);
+      for (const w of writers(k)) if (w !== d.id) deps.add(w);
+    }
+  }
+  const done = new Set<string>();
+  const out: CheckDef<C>[] = [];
+  while (out.length < defs.length) {
+    const next = defs.find((d) => !done.has(d.id) && [...before.get(d.id)!].every((x) => done.has(x)));
+    if (!next) {
+      const stuck = defs.filter((d) => !done.has(d.id)).map((d) => d.id);
+      throw new Error(`the catalog's declarations form a cycle among: ${stuck.join(', ')}`);
+    }
+    done.add(next.id);
+    out.push(next);
+  }
+  return out;
+}
+
+export interface Plan<C> {
+  /** Every check that runs, in execution order. */
+  run: CheckDef<C>[];
+  /** The checks that are reported. */
+  selected: Set<string>;
+}
+
+/** The selected checks plus, transitively, what they need and the producers of what they read. */
+export function planChecks<C>(defs: CheckDef<C>[], sel: Selection = {}): Plan<C> {
+  const byId = new Map(defs.map((d) => [d.id, d]));
+  const selected = new Set(defs.filter((d) => isSelected(d.id, sel)).map((d) => d.id));
+  const needed = new Set(selected);
+  const stack = [...selected];
+  while (stack.length) {
+    const d = byId.get(stack.pop()!)!;
+    const producers = ((d.reads ?? []) as string[]).flatMap((k) => defs.filter((w) => w.id !== d.id && (w.writes as string[] | undefined)?.includes(k)).map((w) => w.id));
+    for (const n of [...(d.needs ?? []), ...producers]) if (!needed.has(n)) { needed.add(n); stack.push(n); }
+  }
+  return { run: executionOrder(defs).filter((d) => needed.has(d.id)), selected };
+}
+
+export interface RunHooks {
+  onResult?: (r: CheckResult) => void;
+  onStart?: (id: string) => void;
+  /** State keys any check may touch without declaring them (counters, cleanup lists). */
+  free?: string[];
+  /** Receives every undeclared state access (tests assert there are none). */
+  onViolation?: (v: string) => void;
+}
+
+/**
+ * Run a plan. A check whose prerequisite failed or was skipped is `skip`ped with the reason.
+ * Results come back in catalog order, selected checks only.
+ */
+export async function runChecks<C extends { s: object }>(defs: CheckDef<C>[], ctx: C, sel: Selection = {}, hooks: RunHooks = {}): Promise<CheckResult[]> {
+  const plan = planChecks(defs, sel);
+  const outcomes = new Map<string, Outcome>();
+  const results: CheckResult[] = [];
+  for (const def of plan.run) {
+    const started = performance.now();
+    let outcome: Outcome;
+    const blocker = (def.needs ?? []).find((n) => {
+      const o = outcomes.get(n);
+      return !o || ((o.status === 'skip' || o.status === 'fail') && !o.nonBlocking);
+    });
+    if (blocker) {
+      const o = outcomes.get(blocker);
+      outcome = { status: 'skip', detail: `needs ${blocker}, which ${o?.status === 'fail' ? 'failed' : 'did not run'}` };
+    } else {
+      hooks.onStart?.(def.id);
+      try {
+        outcome = await def.run(watched(ctx, def, hooks));
+      } catch (err) {
+        outcome = crashOutcome(err);
+      }
+    }
+    outcomes.set(def.id, outcome);
+    if (!plan.selected.has(def.id)) continue;
+    const result: CheckResult = {
+      id: def.id,
+      status: outcome.status,
+      severity: outcome.status === 'fail' || outcome.status === 'warn' ? def.severity : 'info',
+      title: def.title,
+      detail: outcome.detail,
+      ...(outcome.fix ? { fix: outcome.fix } : {}),
+      spec: def.spec.map((r) => r.id),
+      references: def.spec,
+      durationMs: Math.round(performance.now() - started),
+      step: def.step,
+      ...(outcome.status === 'fail' && (outcome.chatgpt ?? def.chatgpt) ? { chatgpt: outcome.chatgpt ?? def.chatgpt } : {}),
+    };
+    results.push(result);
+    hooks.onResult?.(result);
+  }
+  const order = new Map(defs.map((d, i) => [d.id, i]));
+  return results.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+}
+
+/** The context as one check sees it: `ctx.s` behind a proxy that reports undeclared access. */
+function watched<C extends { s: object }>(ctx: C, def: CheckDef<C>, hooks: RunHooks): C {
+  if (!hooks.onViolation) return ctx;
+  const free = new Set(hooks.free ?? []);
+  const readable = new Set<string>([...((def.reads ?? []) as string[]), ...((def.writes ?? []) as string[]), ...free]);
+  const writable = new Set<string>([...((def.writes ?? []) as string[]), ...free]);
+  const report = hooks.onViolation;
+  const s = new Proxy(ctx.s, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && !readable.has(key)) report(`${def.id} reads s.${key} without declaring it`);
+      return Reflect.get(target, key, receiver);
+    },
+    set(target, key, value, receiver) {
+      if (typeof key === 'string' && !writable.has(key)) report(`${def.id} writes s.${key} without declaring it`);
+      return Reflect.set(target, key, value, receiver);
+    },
+  });
+  const view = Object.create(ctx) as C;
+  Object.defineProperty(view, 's', { value: s, enumerable: true });
+  return view;
+}
+
+/** A check that threw: network trouble is a finding about the server, anything else is our bug. */
+function crashOutcome(err: unknown): Outcome {
+  if (err instanceof HttpFailure) {
+    return { status: 'fail', detail: `${safeText(err.url, 200)}: ${err.message}` };
+  }
+  if (err instanceof CheckAbort) return err.outcome;
+  const e = err as Error;
+  return { status: 'fail', detail: `the check could not complete: ${safeText(e?.message ?? String(err), 300)}` };
+}
+
+/** Throw from deep inside a check to end it with a given outcome. */
+export class CheckAbort extends Error {
+  constructor(readonly outcome: Outcome) {
+    super(outcome.detail);
+  }
+}
