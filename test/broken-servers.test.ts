@@ -6,8 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { runAppsSuite } from '../src/doctor/suites/apps.js';
 import { HttpClient } from '../src/http/client.js';
-import type { Report, Status } from '../src/doctor/types.js';
+import type { Report } from '../src/doctor/types.js';
+import type { Status } from '../src/checks/types.js';
 import { startToy, type ToyFlags } from './helpers/toy-server.js';
+import { cases } from './helpers/broken-cases.js';
 
 async function doctor(flags: ToyFlags, timeoutMs = 5000): Promise<Report> {
   const toy = await startToy(flags);
@@ -30,47 +32,6 @@ describe('the toy server with no flags is a correct server', () => {
   });
 });
 
-const cases: { id: string; flags: ToyFlags; status?: Status; detail?: RegExp; fix?: RegExp }[] = [
-  { id: 'resource.challenge', flags: { challenge: 'anonymous-ok' }, detail: /accepted an unauthenticated initialize/ },
-  { id: 'resource.challenge', flags: { challenge: 'no-resource-metadata' }, status: 'warn', detail: /no resource_metadata/ },
-  { id: 'prm.document', flags: { prm: 'html' }, detail: /HTML page/, fix: /SPA catch-all/ },
-  { id: 'prm.resource', flags: { prmResourceSuffix: '/' }, detail: /only by a trailing slash/ },
-  { id: 'as.metadata', flags: { asMetadata: '404' }, detail: /fault is discovery, not PKCE/ },
-  { id: 'as.issuer', flags: { issuerSuffix: '/' }, detail: /only a trailing slash differs/ },
-  { id: 'as.pkce-s256', flags: { dropMeta: ['code_challenge_methods_supported'] }, detail: /code_challenge_methods_supported is missing/ },
-  { id: 'as.endpoints', flags: { dropMeta: ['authorization_endpoint'] }, detail: /authorization_endpoint is missing/ },
-  { id: 'as.client-registration', flags: { dropMeta: ['registration_endpoint'] }, fix: /predefined|OAuth advanced settings/ },
-  { id: 'network.server-user-agent', flags: { blockUserAgent: /python|aiohttp/i }, detail: /as "python-httpx\/0\.28\.1" got 403 text\/html \(cf-mitigated: challenge\), not 401.*\/\.well-known\/oauth-protected-resource\/mcp as "python-httpx/, fix: /Cloudflare: turn off Bot Fight Mode/ },
-  { id: 'jwks.keys', flags: { jwks: 'dup-kid' }, detail: /used twice/ },
-  { id: 'jwks.no-private', flags: { jwks: 'private' }, detail: /private key material/ },
-  { id: 'dcr.register', flags: { dcr: 'wrong-method' }, detail: /answered "client_secret_basic"/ },
-  { id: 'dcr.rejects-unsafe-redirects', flags: { dcrUnsafe: 'accept' }, detail: /javascript: and data:/ },
-  { id: 'authz.redirect-exact', flags: { redirectCheck: 'none' }, detail: /unregistered redirect URI/ },
-  { id: 'authz.state', flags: { stateMode: 'truncate' }, detail: /255 of \d+ characters/ },
-  { id: 'authz.iss', flags: { iss: 'missing' }, detail: /carried no iss/ },
-  { id: 'pkce.verifier-required', flags: { pkce: 'optional' }, detail: /without the code_verifier/ },
-  { id: 'pkce.verifier-checked', flags: { pkce: 'unchecked' }, detail: /wrong code_verifier/ },
-  { id: 'token.exchange', flags: { expiresIn: 'string' }, detail: /expires_in is string/ },
-  { id: 'token.code-single-use', flags: { codeReuse: true }, detail: /redeemed twice/ },
-  { id: 'token.redirect-binding', flags: { redirectBinding: false, pkce: 'optional' }, detail: /different from the one/ },
-  { id: 'token.redirect-binding', flags: { redirectBinding: false }, status: 'warn', detail: /PKCE is enforced/ },
-  { id: 'token.error-format', flags: { tokenErrors: 'html' }, detail: /HTML page/ },
-  { id: 'token.no-store', flags: { noStore: false }, status: 'warn', detail: /Cache-Control is missing/ },
-  { id: 'token.scopes', flags: { grantedScope: 'subset' }, detail: /missing: mcp:write/ },
-  { id: 'token.jwt-signature', flags: { signWrongKey: true, rs: { acceptTampered: true } }, detail: /signature does not verify/ },
-  { id: 'token.audience', flags: { aud: 'other' }, detail: /not bound to this MCP server/ },
-  { id: 'refresh.grant', flags: { refresh: 'refuse' }, detail: /invalid_grant/ },
-  { id: 'refresh.grant', flags: { refresh: 'none' }, status: 'warn', detail: /no refresh token/ },
-  { id: 'refresh.rotation', flags: { refresh: 'old-valid' }, detail: /old refresh token still works/ },
-  { id: 'refresh.rotation', flags: { refresh: 'same' }, detail: /did not rotate/ },
-  { id: 'refresh.audience', flags: { refreshAud: 'other' }, detail: /refreshed access token's aud/ },
-  { id: 'resource.accepts-token', flags: { rs: { rejectValid: true } }, detail: /rejected the access token/ },
-  { id: 'resource.rejects-invalid-token', flags: { rs: { acceptGarbage: true } }, detail: /ACCEPTED/ },
-  { id: 'resource.rejects-forged-token', flags: { rs: { acceptNone: true } }, detail: /accepted.*alg:none token: 200/ },
-  { id: 'resource.rejects-forged-token', flags: { rs: { acceptTampered: true } }, detail: /changed payload.*200/ },
-  { id: 'resource.rejects-forged-token', flags: { rs: { invalidStatus: 500 } }, status: 'warn', detail: /refused, but not with a 401.*500 instead of 401/ },
-  { id: 'resource.rejects-invalid-token', flags: { rs: { invalidStatus: 500 } }, detail: /500 instead of 401/ },
-];
 
 describe('each failure mode is reported by its own check id', () => {
   for (const c of cases) {

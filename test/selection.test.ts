@@ -1,0 +1,123 @@
+/**
+ * A check's verdict must not depend on which other checks were selected: for every check id,
+ * `--only <id>` gives the same status as a full run on the same server. And every check touches
+ * only the suite state it declares (the engine reports undeclared reads and writes).
+ */
+import { describe, expect, it } from 'vitest';
+import { runAppsSuite } from '../src/doctor/suites/apps.js';
+import { runActionsSuite } from '../src/doctor/suites/actions.js';
+import { APPS_CHECKS } from '../src/checks/apps/index.js';
+import { ACTIONS_CHECKS } from '../src/checks/actions/index.js';
+import { executionOrder, planChecks, unknownSelectors } from '../src/checks/engine.js';
+import { HttpClient } from '../src/http/client.js';
+import { startSandbox } from '../src/sandbox/server.js';
+import { startToy } from './helpers/toy-server.js';
+import { cases } from './helpers/broken-cases.js';
+
+const newHttp = () => new HttpClient({ timeoutMs: 5000, maxBytes: 1 << 20, userAgent: 'test', maxRequests: 1000 });
+
+async function appsStatuses(mcpUrl: string, only?: string[]): Promise<{ statuses: Record<string, string>; violations: string[] }> {
+  const http = newHttp();
+  const violations: string[] = [];
+  try {
+    const r = await runAppsSuite({ mcpUrl, http, login: 'auto', selection: { only }, onStateViolation: (v) => violations.push(v) });
+    return { statuses: Object.fromEntries(r.checks.map((c) => [c.id, c.status])), violations };
+  } finally {
+    await http.close();
+  }
+}
+
+/** Full run, then every id alone (in parallel, each with its own client and codes). */
+async function compare(mcpUrl: string): Promise<{ mismatches: string[]; violations: string[] }> {
+  const full = await appsStatuses(mcpUrl);
+  const alone = await Promise.all(APPS_CHECKS.map((c) => appsStatuses(mcpUrl, [c.id])));
+  const mismatches = APPS_CHECKS.flatMap((c, i) => {
+    const got = alone[i]!.statuses[c.id];
+    return got === full.statuses[c.id] ? [] : [`${c.id}: ${full.statuses[c.id]} in a full run, ${got} with --only`];
+  });
+  return { mismatches, violations: [...new Set([...full.violations, ...alone.flatMap((a) => a.violations)])] };
+}
+
+describe('the engine orders checks from their declarations', () => {
+  it('finds an order for both catalogs (no cycle) in which every producer runs before its readers', () => {
+    for (const catalog of [APPS_CHECKS, ACTIONS_CHECKS] as never[][]) {
+      const order = executionOrder(catalog as typeof APPS_CHECKS).map((c) => c.id);
+      for (const c of catalog as typeof APPS_CHECKS) {
+        for (const k of c.reads ?? []) {
+          for (const w of (catalog as typeof APPS_CHECKS).filter((x) => x.id !== c.id && x.writes?.includes(k))) {
+            expect(order.indexOf(w.id), `${w.id} writes ${k}, read by ${c.id}`).toBeLessThan(order.indexOf(c.id));
+          }
+        }
+        for (const k of c.spends ?? []) {
+          for (const r of (catalog as typeof APPS_CHECKS).filter((x) => x.id !== c.id && x.reads?.includes(k))) {
+            expect(order.indexOf(r.id), `${r.id} reads ${k}, spent by ${c.id}`).toBeLessThan(order.indexOf(c.id));
+          }
+        }
+      }
+    }
+  });
+  it('runs the producers a selected check reads from, and only reports the selected one', () => {
+    const plan = planChecks(APPS_CHECKS, { only: ['token.redirect-binding'] });
+    const ran = plan.run.map((c) => c.id);
+    expect(ran).toEqual(expect.arrayContaining(['pkce.verifier-required', 'pkce.verifier-checked', 'token.exchange', 'authz.state']));
+    expect(ran).not.toContain('refresh.rotation');
+    expect([...plan.selected]).toEqual(['token.redirect-binding']);
+  });
+  it('names selectors that match no check', () => {
+    const ids = APPS_CHECKS.map((c) => c.id);
+    expect(unknownSelectors(ids, ['token.', 'token', 'refresh.grant', 'nosuch.id', 'tok'])).toEqual(['nosuch.id', 'tok']);
+  });
+});
+
+describe('--only <id> gives the same status as a full run', () => {
+  it('on the sandbox (oidc-provider), with no undeclared state access', async () => {
+    const sb = await startSandbox();
+    try {
+      const { mismatches, violations } = await compare(sb.mcpUrl);
+      expect(mismatches).toEqual([]);
+      expect(violations).toEqual([]);
+    } finally {
+      await sb.close();
+    }
+  });
+
+  it('on every broken-server case, with no undeclared state access', async () => {
+    const problems: string[] = [];
+    for (const c of cases) {
+      const toy = await startToy(c.flags);
+      try {
+        const { mismatches, violations } = await compare(toy.mcpUrl);
+        problems.push(...[...mismatches, ...violations].map((m) => `${JSON.stringify(c.flags)} ${m}`));
+      } finally {
+        await toy.close();
+      }
+    }
+    expect(problems).toEqual([]);
+  }, 180_000);
+
+  it('for the actions suite on the sandbox', async () => {
+    const sb = await startSandbox();
+    const g = sb.gpt;
+    const run = async (only?: string[]) => {
+      const http = newHttp();
+      const violations: string[] = [];
+      try {
+        const r = await runActionsSuite({ ...g, http, login: 'auto', selection: { only }, onStateViolation: (v) => violations.push(v) });
+        return { statuses: Object.fromEntries(r.checks.map((c) => [c.id, c.status])), violations };
+      } finally {
+        await http.close();
+      }
+    };
+    try {
+      const full = await run();
+      expect(full.violations).toEqual([]);
+      for (const c of ACTIONS_CHECKS) {
+        const alone = await run([c.id]);
+        expect(alone.statuses[c.id], c.id).toBe(full.statuses[c.id]);
+        expect(alone.violations).toEqual([]);
+      }
+    } finally {
+      await sb.close();
+    }
+  });
+});
