@@ -7,6 +7,11 @@ import { CliError, EXIT } from './errors.js';
 import { createIO, type GlobalOptions, type IO } from './ui/io.js';
 import { VERSION } from './version.js';
 import { redact } from './http/redact.js';
+// Types only: erased at build time, so --help still loads no command code.
+import type { DoctorOptions } from './commands/doctor.js';
+import type { InitOptions } from './commands/init.js';
+import type { CallbacksOptions } from './commands/callbacks.js';
+import type { SandboxCommandOptions } from './commands/sandbox.js';
 
 type Action = (io: IO, args: unknown[], opts: Record<string, unknown>) => Promise<number | void>;
 
@@ -66,7 +71,7 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .option('--timeout <ms>', 'per-request timeout in milliseconds', '10000')
     .option('--login-timeout <s>', 'how long to wait for a browser login, in seconds', '300')
     .action(function (this: Command, url: string | undefined) {
-      run(this, async (io, _a, opts) => (await import('./commands/doctor.js')).run(io, { ...opts, url }), [url]);
+      run(this, async (io, _a, opts) => (await import('./commands/doctor.js')).doctor(io, { ...opts as DoctorOptions, url }), [url]);
     });
 
   program
@@ -90,7 +95,7 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .option('--open', 'open the provider dashboard and ChatGPT when done')
     .option('--no-open', 'do not offer to open the browser')
     .action(function (this: Command) {
-      run(this, async (io, _a, opts) => (await import('./commands/init.js')).run(io, opts as never), []);
+      run(this, async (io, _a, opts) => (await import('./commands/init.js')).run(io, opts as InitOptions), []);
     });
 
   program
@@ -103,7 +108,7 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .option('--url <url...>', 'a redirect URL to add/remove (https, or http on loopback); repeatable')
     .option('--dry-run', 'show the change without making it')
     .action(function (this: Command, action: string) {
-      run(this, async (io, _a, opts) => (await import('./commands/callbacks.js')).run(io, { ...opts, action } as never), [action]);
+      run(this, async (io, _a, opts) => (await import('./commands/callbacks.js')).run(io, { ...opts as Omit<CallbacksOptions, 'action'>, action }), [action]);
     });
 
   program
@@ -112,7 +117,7 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .option('--port <port>', 'port on 127.0.0.1 (default: a free one)')
     .option('--login-page', 'show a sign-in page instead of approving every authorization at once')
     .action(function (this: Command) {
-      run(this, async (io, _a, opts) => (await import('./commands/sandbox.js')).run(io, opts), []);
+      run(this, async (io, _a, opts) => (await import('./commands/sandbox.js')).run(io, opts as SandboxCommandOptions), []);
     });
 
   return program;
@@ -121,7 +126,8 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
 /** Parse argv and run. Returns the exit code; never calls process.exit. */
 export async function main(argv: string[], proc = process): Promise<number | undefined> {
   let pending: Promise<number | void> | undefined;
-  let io: IO = createIO({}, proc);
+  // Before parsing, --json is read from argv so that commander's own usage errors are JSON too.
+  let io: IO = createIO({ json: argv.includes('--json') }, proc);
   const program = buildProgram((cmd, action, args) => {
     io = createIO(globals(cmd), proc);
     pending = action(io, args, cmd.optsWithGlobals());
@@ -138,28 +144,27 @@ export async function main(argv: string[], proc = process): Promise<number | und
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
-      return EXIT.usage; // commander already printed the message
+      // commander already printed the message on stderr; --json also gets it on stdout.
+      if (io.json) io.stdout.write(`${JSON.stringify({ error: { code: 'usage', message: err.message.replace(/^error: /, ''), commander: err.code } })}\n`);
+      return EXIT.usage;
     }
     return reportError(io, err);
   }
 }
 
+/** The one translator from an error to what a person (stderr) and a program (--json stdout) see. */
 export function reportError(io: IO, err: unknown): number {
   if (err instanceof CliError) {
-    if (io.json) io.stdout.write(`${JSON.stringify({ error: { code: err.code, message: redact(err.message), hint: err.hint ? redact(err.hint) : undefined } })}\n`);
-    io.stderr.write(`Error: ${redact(err.message)}\n`);
+    if (io.json) {
+      io.stdout.write(`${JSON.stringify({ error: { code: err.code, message: redact(err.message), ...(err.hint ? { hint: redact(err.hint) } : {}), ...err.details } })}\n`);
+    }
+    io.stderr.write(`Error: ${redact(err.display)}\n`);
     if (err.hint) io.stderr.write(`${redact(err.hint)}\n`);
     if (io.debug && err.stack) io.stderr.write(`${redact(err.stack)}\n`);
     return err.exitCode;
   }
-  const e = err as Error & { hint?: string; code?: string; provider?: string };
-  if (e?.name === 'ProviderError') {
-    if (io.json) io.stdout.write(`${JSON.stringify({ error: { code: e.code ?? 'provider_error', provider: e.provider, message: redact(e.message), hint: e.hint ? redact(e.hint) : undefined } })}\n`);
-    io.stderr.write(`Error: ${e.provider}: ${redact(e.message)}\n`);
-    if (e.hint) io.stderr.write(`${redact(e.hint)}\n`);
-    if (io.debug && e.stack) io.stderr.write(`${redact(e.stack)}\n`);
-    return EXIT.failed;
-  }
+  const e = err as Error;
+  if (io.json) io.stdout.write(`${JSON.stringify({ error: { code: 'internal', message: redact(e?.message ?? String(err)) } })}\n`);
   io.stderr.write(`Error: ${redact(e?.message ?? String(err))}\n`);
   if (io.debug && e?.stack) io.stderr.write(`${redact(e.stack)}\n`);
   else io.stderr.write('Run again with --debug for details.\n');

@@ -1,16 +1,28 @@
-/** Exit codes fixed by the contract (shared/doctor-contract.md). */
+/**
+ * One error base for everything the CLI reports to a person: a message, an exit code, a hint and
+ * a stable code for `--json`. Provider, login and HTTP failures extend it; `cli.ts` has the one
+ * translator that prints them.
+ */
+
+/** Exit codes of the contract (docs/contract.md). */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
-/** An error the CLI reports in one or two lines, without a stack trace (unless --debug). */
 export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: number = EXIT.failed,
     readonly hint?: string,
-    readonly code = 'failed',
+    readonly code: string = 'failed',
+    /** Extra fields of the `--json` error object (never secrets). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'CliError';
+  }
+
+  /** The message as a person reads it (subclasses add their context, e.g. the provider). */
+  get display(): string {
+    return this.message;
   }
 }
 

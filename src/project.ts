@@ -5,8 +5,8 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { UsageError } from './errors.js';
 
-export const TARGETS = ['actions', 'apps', 'both'] as const;
-export const PROJECT_PROVIDERS = ['clerk', 'auth0', 'stytch', 'supabase', 'custom', 'sandbox'] as const;
+const TARGETS = ['actions', 'apps', 'both'] as const;
+const PROJECT_PROVIDERS = ['clerk', 'auth0', 'stytch', 'supabase', 'custom', 'sandbox'] as const;
 
 export interface ProjectFile {
   version: 1;

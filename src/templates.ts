@@ -44,7 +44,7 @@ export async function writeTemplate(dir: string, name: TemplateName, content: st
 }
 
 /** A small line diff (LCS), enough to show what --force would change. */
-export function lineDiff(a: string, b: string): string {
+function lineDiff(a: string, b: string): string {
   const x = a.split('\n');
   const y = b.split('\n');
   const n = x.length;

@@ -20,6 +20,25 @@ const inDir = (dir: string, configDir: string, args: string[], env: Record<strin
   runCli(['--config', join(dir, 'gpt-oauth.yaml'), ...args, ...(args[0] === 'init' ? ['--no-open'] : [])], { env: { GPT_OAUTH_CONFIG_DIR: configDir, GPT_OAUTH_SECRET_BACKEND: 'file', ...env }, cwd: dir });
 
 describe('init, non-interactive', () => {
+  it('--json prints one result object on Clerk: the app, what changed, what to paste, a masked secret', async () => {
+    const f = await startClerkFake();
+    fake = f.fake;
+    const { dir, configDir } = workdir();
+    const r = await inDir(dir, configDir, ['--json', 'init', '--target', 'actions', '--provider', 'clerk', '--api-url', 'https://api.todo.example/me', '--gpt-id', 'g-AbC123xyz', '--yes', '--templates', 'none', '--no-doctor'], f.env);
+    expect(r.code, r.stderr).toBe(0);
+    const app = [...f.state.apps.values()][0]!;
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({
+      provider: 'clerk', target: 'actions',
+      app: { clientId: app.client_id, created: true },
+      paste: { gptEditor: { clientId: app.client_id, tokenExchangeMethod: 'Default (POST request)' } },
+      clientSecret: { storedIn: expect.stringMatching(/secrets\.json/) },
+    });
+    expect(Array.isArray(j.changes)).toBe(true);
+    expect(r.stdout).not.toContain(String(app.client_secret));
+    expect(r.stdout).not.toMatch(/Paste into the GPT editor/);
+  });
+
   it('provisions a GPT Action on Clerk from flags, stores the secret 0600, writes the project file and templates', async () => {
     const f = await startClerkFake();
     fake = f.fake;

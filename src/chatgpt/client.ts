@@ -14,7 +14,7 @@ import { CONNECTOR_REDIRECT, connectorCallback } from './redirects.js';
 export const CIMD_CLIENT_ID = 'https://chatgpt.com/oauth/client.json';
 
 /** The per-connector CIMD form, e.g. `https://chatgpt.com/oauth/j0wKlDBsmsUM/client.json` (observed 2026-09). */
-export const cimdClientId = (callbackId: string): string => CIMD_CLIENT_ID.replace('/client.json', `/${callbackId}/client.json`);
+const cimdClientId = (callbackId: string): string => CIMD_CLIENT_ID.replace('/client.json', `/${callbackId}/client.json`);
 
 /**
  * ChatGPT's client metadata document as fetched on 2026-09-08 (research B5). A per-connector
@@ -59,7 +59,7 @@ export const MCP_PROTOCOL_VERSION = '2025-11-25';
 export const MCP_CLIENT_INFO = { name: 'openai-mcp', version: '1.0.0' } as const;
 
 /** OIDC scopes ChatGPT adds when the AS advertises them (Apps SDK auth docs, research B8). */
-export const OIDC_SCOPES = ['openid', 'email', 'profile'] as const;
+const OIDC_SCOPES = ['openid', 'email', 'profile'] as const;
 
 /**
  * ChatGPT's scope selection (MCP 2025-11-25 §Scope Selection Strategy plus the Apps SDK docs):

@@ -23,7 +23,8 @@ export const connectorCallback = (callbackId: string): string => `${CONNECTOR_CA
 
 /**
  * The app review flow's redirect ("allowlist … so the review flow can complete OAuth"), Apps SDK
- * auth doc v1 (2025). Last confirmed 2026-09-08.
+ * auth doc v1 (2025). Last confirmed 2026-09-08. Not used by a check yet.
+ * @public
  */
 export const REVIEW_REDIRECT = 'https://platform.openai.com/apps-manage/oauth';
 

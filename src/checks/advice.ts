@@ -25,7 +25,7 @@ export function recogniseProvider(issuer: string | undefined): ProviderKind {
   return 'generic';
 }
 
-export const PROVIDER_NAMES: Record<ProviderKind, string> = {
+const PROVIDER_NAMES: Record<ProviderKind, string> = {
   auth0: 'Auth0', clerk: 'Clerk', stytch: 'Stytch', supabase: 'Supabase', keycloak: 'Keycloak',
   workos: 'WorkOS AuthKit', okta: 'Okta', sandbox: 'gpt-oauth sandbox', generic: 'your authorization server',
 };

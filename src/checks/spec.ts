@@ -30,7 +30,7 @@ const RULES: { re: RegExp; url: (m: RegExpExecArray) => string }[] = [
   { re: /^OpenAI Apps SDK/, url: () => 'https://developers.openai.com/apps-sdk/build/auth' },
 ];
 
-export function specRef(label: string): SpecRef {
+function specRef(label: string): SpecRef {
   for (const r of RULES) {
     const m = r.re.exec(label);
     if (m) return { id: label, url: r.url(m) };

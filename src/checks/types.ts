@@ -2,7 +2,7 @@
 import type { SpecRef } from './spec.js';
 
 export type Status = 'pass' | 'fail' | 'warn' | 'skip' | 'info';
-export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 
 /** One row of the report, exactly the contract's shape plus optional extras. */
 export interface CheckResult {
@@ -33,7 +33,7 @@ export interface Outcome {
 }
 
 /** The shared state of a suite is `ctx.s`; checks name its keys in `reads`, `writes`, `spends`. */
-export type StateKey<C> = C extends { s: infer S } ? Extract<keyof S, string> : never;
+type StateKey<C> = C extends { s: infer S } ? Extract<keyof S, string> : never;
 
 export interface CheckDef<C> {
   id: string;

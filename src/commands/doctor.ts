@@ -1,5 +1,14 @@
-/** `gpt-oauth doctor [URL]`: parse → run → render. */
-import { writeFile } from 'node:fs/promises';
+/**
+ * `gpt-oauth doctor [URL]`: options → validate → run → render.
+ *
+ * `validate()` has no side effects beyond reading local files: every flag combination, URL,
+ * output path, baseline and check selection is checked there, so a usage error exits 2 before
+ * any HTTP request. `run()` starts what the run needs (sandbox, HTTP client), runs the suite and
+ * returns the report; `render()` writes stdout, the report files and the baseline, and returns the
+ * exit code.
+ */
+import { access, constants, stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { UsageError, EXIT } from '../errors.js';
 import type { IO } from '../ui/io.js';
 import { HttpClient, formatTraceEntry, type TraceEntry } from '../http/client.js';
@@ -8,8 +17,12 @@ import { renderHuman, renderJson, renderJunit } from '../ui/render.js';
 import { safeText } from '../text.js';
 import { VERSION } from '../version.js';
 import type { LoginMode } from '../login/drivers.js';
+import type { Report } from '../doctor/types.js';
+import type { Baseline } from '../doctor/baseline.js';
+import type { Selection } from '../checks/types.js';
 import { isHttpsOrLoopback } from '../url.js';
 
+/** The options as commander parses them (strings; validated below). */
 export interface DoctorOptions {
   url?: string;
   target?: 'apps' | 'actions';
@@ -43,6 +56,24 @@ export interface DoctorOptions {
   provider?: string;
 }
 
+/** Everything `run()` and `render()` need, checked. */
+interface Common {
+  o: DoctorOptions;
+  login: LoginMode;
+  timeoutMs: number;
+  loginTimeoutMs: number;
+  selection: Selection;
+  baseline?: { file: string; data: Baseline };
+}
+export type DoctorPlan =
+  | (Common & { target: 'apps'; url?: string; sandbox: boolean; refreshToken?: string })
+  | (Common & { target: 'actions'; sandbox: boolean; gptId?: string; openapi?: import('../gpt-actions/openapi.js').OpenApiOAuth; apiUrl?: string });
+
+export interface DoctorResult {
+  report: Report;
+  trace: TraceEntry[];
+}
+
 const list = (s?: string) => s?.split(/[\s,]+/).filter(Boolean);
 
 function positiveInt(value: string | undefined, flag: string, fallback: number): number {
@@ -68,18 +99,44 @@ export function validateMcpUrl(raw: string): string {
   return raw;
 }
 
-async function readSecret(io: IO, o: DoctorOptions): Promise<string | undefined> {
-  if (o.clientSecretStdin) {
-    const chunks: Buffer[] = [];
-    for await (const c of process.stdin) chunks.push(c as Buffer);
-    const s = Buffer.concat(chunks).toString('utf8').trim();
-    if (!s) throw new UsageError('--client-secret-stdin was given but standard input was empty');
-    return s;
+/** An http(s) URL flag; http only on loopback. */
+function validateUrlFlag(raw: string | undefined, flag: string): string | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return validateMcpUrl(raw);
+  } catch (err) {
+    throw new UsageError(`${flag}: ${(err as Error).message.replace(/^the MCP URL /, 'the URL ')}`);
   }
-  const name = o.clientSecretEnv ?? 'GPT_OAUTH_CLIENT_SECRET';
-  const v = io.env[name];
-  if (o.clientSecretEnv && !v) throw new UsageError(`--client-secret-env ${name}: the variable ${name} is not set`);
-  return v || undefined;
+}
+
+/** An output file must be creatable: its directory exists and is writable. */
+async function checkOutputPath(file: string | undefined, flag: string): Promise<void> {
+  if (!file) return;
+  const dir = dirname(resolve(file));
+  const s = await stat(dir).catch(() => undefined);
+  if (!s?.isDirectory()) throw new UsageError(`${flag} ${file}: the directory ${dir} does not exist`);
+  try {
+    await access(dir, constants.W_OK);
+  } catch {
+    throw new UsageError(`${flag} ${file}: the directory ${dir} is not writable`);
+  }
+  const f = await stat(file).catch(() => undefined);
+  if (f?.isDirectory()) throw new UsageError(`${flag} ${file}: that is a directory, not a file`);
+}
+
+/** `--only`/`--skip` must name checks of the target's catalog, and leave something to run. */
+async function checkSelection(target: 'apps' | 'actions', sel: Selection): Promise<void> {
+  const catalog = target === 'apps' ? (await import('../checks/apps/index.js')).APPS_CHECKS : (await import('../checks/actions/index.js')).ACTIONS_CHECKS;
+  const { isSelected, prefixesOf, unknownSelectors } = await import('../checks/engine.js');
+  const ids = (catalog as { id: string }[]).map((c) => c.id);
+  for (const [flag, patterns] of [['--only', sel.only], ['--skip', sel.skip]] as const) {
+    const unknown = unknownSelectors(ids, patterns);
+    if (unknown.length) {
+      throw new UsageError(`${flag}: no ${target} check matches ${unknown.map((u) => `"${safeText(u, 80)}"`).join(', ')}`,
+        `Known prefixes: ${prefixesOf(ids).join(' ')} (ids are listed in the README's check table).`);
+    }
+  }
+  if (!ids.some((id) => isSelected(id, sel))) throw new UsageError('--only and --skip leave no check to run');
 }
 
 /** Without a URL, --sandbox or action inputs, the project file written by `init` says what to check. */
@@ -104,10 +161,41 @@ async function withProject(o: DoctorOptions): Promise<DoctorOptions> {
   };
 }
 
-export async function run(io: IO, opts: DoctorOptions): Promise<number> {
+export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan> {
   const o = await withProject(opts);
   const target = o.target ?? 'apps';
-  if (target === 'actions') return runActions(io, o);
+  const timeoutMs = positiveInt(o.timeout, '--timeout', 10_000);
+  const loginTimeoutMs = positiveInt(o.loginTimeout, '--login-timeout', 300) * 1000;
+  const selection = { only: list(o.only), skip: list(o.skip) };
+  await checkSelection(target, selection);
+  for (const [file, flag] of [[o.junit, '--junit'], [o.report, '--report'], [o.trace, '--trace'], [o.writeBaseline, '--write-baseline']] as const) {
+    await checkOutputPath(file, flag);
+  }
+  let baseline: Common['baseline'];
+  if (o.baseline) {
+    const { readBaseline } = await import('../doctor/baseline.js');
+    baseline = { file: o.baseline, data: await readBaseline(o.baseline) };
+  }
+  if (o.login === 'command' && !o.loginCommand) throw new UsageError('--login command needs --login-command "CMD"');
+
+  if (target === 'actions') {
+    if (o.login === 'browser') {
+      throw new UsageError('--login browser is not available for GPT Actions: their clients accept only ChatGPT\'s callback URLs; use --login manual, auto or command');
+    }
+    const login: LoginMode = o.login ?? (io.interactive && !o.sandbox ? 'manual' : 'auto');
+    if (login === 'manual' && !io.interactive) throw new UsageError('--login manual needs an interactive terminal; use --login auto or --login command in CI');
+    if (o.sandbox) return { target, o, login, timeoutMs, loginTimeoutMs, selection, baseline, sandbox: true };
+    const { parseGptId } = await import('../gpt-actions/gpt.js');
+    const gptId = parseGptId(o.gptId);
+    const openapi = o.openapi ? await (await import('../gpt-actions/openapi.js')).readOpenApi(o.openapi) : undefined;
+    const apiUrl = validateUrlFlag(o.apiUrl ?? o.url ?? openapi?.apiUrl, '--api-url');
+    validateUrlFlag(o.authUrl, '--auth-url');
+    validateUrlFlag(o.tokenUrl, '--token-url');
+    if (!o.authUrl && !openapi?.authUrl && !apiUrl) throw new UsageError('missing --auth-url (the GPT editor\'s Authorization URL), or give --openapi FILE with an oauth2 authorizationCode flow');
+    if (!o.clientId) throw new UsageError('missing --client-id (the GPT editor\'s Client ID)');
+    return { target, o, login, timeoutMs, loginTimeoutMs, selection, baseline, sandbox: false, gptId, openapi, apiUrl };
+  }
+
   if (o.url && o.sandbox) throw new UsageError('give either a URL or --sandbox, not both');
   if (!o.url && !o.sandbox) throw new UsageError('missing the MCP server URL: gpt-oauth doctor https://api.example.com/mcp (or --sandbox to try the embedded server)');
   // The sandbox approves its test user by itself, so it needs no browser unless asked for one.
@@ -121,23 +209,51 @@ export async function run(io: IO, opts: DoctorOptions): Promise<number> {
     if (o.saveRefreshToken) throw new UsageError('use either --refresh-token-env or --save-refresh-token');
   }
   if (login === 'manual' && !io.interactive) throw new UsageError('--login manual needs an interactive terminal; use --login auto or --login command in CI');
-  if (login === 'command' && !o.loginCommand) throw new UsageError('--login command needs --login-command "CMD"');
-  const timeoutMs = positiveInt(o.timeout, '--timeout', 10_000);
-  const loginTimeoutMs = positiveInt(o.loginTimeout, '--login-timeout', 300) * 1000;
+  if (o.clientSecretEnv && !io.env[o.clientSecretEnv]) throw new UsageError(`--client-secret-env ${o.clientSecretEnv}: the variable ${o.clientSecretEnv} is not set`);
+  if ((o.clientSecretStdin || o.clientSecretEnv) && !o.clientId) throw new UsageError('a client secret was given without --client-id');
   const url = o.url ? validateMcpUrl(o.url) : undefined;
+  return { target, o, login, timeoutMs, loginTimeoutMs, selection, baseline, url, sandbox: !!o.sandbox, refreshToken };
+}
+
+async function readSecret(io: IO, o: DoctorOptions): Promise<string | undefined> {
+  if (o.clientSecretStdin) {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    const s = Buffer.concat(chunks).toString('utf8').trim();
+    if (!s) throw new UsageError('--client-secret-stdin was given but standard input was empty');
+    return s;
+  }
+  const name = o.clientSecretEnv ?? 'GPT_OAUTH_CLIENT_SECRET';
+  const v = io.env[name];
+  if (o.clientSecretEnv && !v) throw new UsageError(`--client-secret-env ${name}: the variable ${name} is not set`);
+  return v || undefined;
+}
+
+/** validate → run → render: what `gpt-oauth doctor` does. Returns the exit code. */
+export async function doctor(io: IO, opts: DoctorOptions): Promise<number> {
+  const plan = await validate(io, opts);
+  return render(io, plan, await run(io, plan));
+}
+
+export async function run(io: IO, plan: DoctorPlan): Promise<DoctorResult> {
+  return plan.target === 'actions' ? runActions(io, plan) : runApps(io, plan);
+}
+
+const sayTo = (io: IO) => (line: string) => io.stderr.write(`${line}\n`);
+
+async function runApps(io: IO, plan: Extract<DoctorPlan, { target: 'apps' }>): Promise<DoctorResult> {
+  const { o, login } = plan;
   // GPT_OAUTH_CLIENT_SECRET may be exported for a GPT Action in the same shell; for a connector it
   // only means something next to --client-id. A secret asked for explicitly must have one.
-  const explicitSecret = !!(o.clientSecretStdin || o.clientSecretEnv);
-  const clientSecret = o.clientId || explicitSecret ? await readSecret(io, o) : undefined;
+  const clientSecret = o.clientId ? await readSecret(io, o) : undefined;
   registerSecret(clientSecret ?? io.env.GPT_OAUTH_CLIENT_SECRET, 'client_secret');
-  if (clientSecret && !o.clientId) throw new UsageError('a client secret was given without --client-id');
 
-  const { startSandbox } = o.sandbox ? await import('../sandbox/server.js') : { startSandbox: undefined };
+  const { startSandbox } = plan.sandbox ? await import('../sandbox/server.js') : { startSandbox: undefined };
   const sandbox = startSandbox ? await startSandbox({ loginPage: login === 'browser' || login === 'command' }) : undefined;
-  const http = await doctorHttp(io, o, url ?? sandbox!.mcpUrl, timeoutMs);
-  const say = (line: string) => io.stderr.write(`${line}\n`);
+  const subject = plan.url ?? sandbox!.mcpUrl;
+  const http = await doctorHttp(io, o, subject, plan.timeoutMs);
+  const say = sayTo(io);
   try {
-    const subject = url ?? sandbox!.mcpUrl;
     if (sandbox) say(`Started the sandbox at ${sandbox.origin} (issuer ${sandbox.issuer}).`);
     say(`Checking ${subject} as ChatGPT would (login: ${login})…`);
     const { runAppsSuite } = await import('../doctor/suites/apps.js');
@@ -146,21 +262,53 @@ export async function run(io: IO, opts: DoctorOptions): Promise<number> {
       http,
       login,
       loginCommand: o.loginCommand,
-      loginTimeoutMs,
+      loginTimeoutMs: plan.loginTimeoutMs,
       clientId: o.clientId,
       clientSecret,
       scope: list(o.scope),
-      selection: { only: list(o.only), skip: list(o.skip) },
+      selection: plan.selection,
       say,
       env: io.env,
-      refreshToken,
+      refreshToken: plan.refreshToken,
       refreshTokenSource: o.refreshTokenEnv,
       keepGrant: !!o.saveRefreshToken,
     });
-    if (o.saveRefreshToken) await saveRefreshToken(io, subject, report, say);
-    return await emit(io, o, report, http, say);
+    if (o.saveRefreshToken) await saveRefreshToken(subject, report, io.env, say);
+    return { report, trace: http.trace };
   } finally {
     await http.close();
+    await sandbox?.close();
+  }
+}
+
+async function runActions(io: IO, plan: Extract<DoctorPlan, { target: 'actions' }>): Promise<DoctorResult> {
+  const { o, login } = plan;
+  const say = sayTo(io);
+  const { startSandbox } = plan.sandbox ? await import('../sandbox/server.js') : { startSandbox: undefined };
+  const sandbox = startSandbox ? await startSandbox({ gptClientSecret: io.env.GPT_OAUTH_CLIENT_SECRET || undefined }) : undefined;
+  let http: HttpClient | undefined;
+  try {
+    let inputs;
+    if (sandbox) {
+      const g = sandbox.gpt;
+      inputs = { authUrl: g.authUrl, tokenUrl: g.tokenUrl, clientId: g.clientId, clientSecret: g.clientSecret, scope: g.scope, gptId: g.gptId, apiUrl: g.apiUrl };
+      say(`Started the sandbox at ${sandbox.origin} with the GPT Action client ${g.clientId} (GPT ${g.gptId}).`);
+    } else {
+      inputs = await resolveActionsInputs(io, plan, (subject) => doctorHttp(io, o, subject, plan.timeoutMs), say);
+    }
+    http = await doctorHttp(io, o, inputs.apiUrl ?? inputs.authUrl, plan.timeoutMs);
+    registerSecret(inputs.clientSecret, 'client_secret');
+    // The GPT editor's URLs were given by the user (flags, OpenAPI document, project file).
+    for (const u of [inputs.authUrl, inputs.tokenUrl, inputs.apiUrl]) if (u) http.opts.policy?.trust(u);
+    say(`Checking the GPT Action OAuth set-up as ChatGPT would (login: ${login})…`);
+    const { runActionsSuite } = await import('../doctor/suites/actions.js');
+    const report = await runActionsSuite({
+      ...inputs, http, login: login as Exclude<LoginMode, 'browser'>, loginCommand: o.loginCommand, loginTimeoutMs: plan.loginTimeoutMs,
+      selection: plan.selection, say, env: io.env,
+    });
+    return { report, trace: http.trace };
+  } finally {
+    await http?.close();
     await sandbox?.close();
   }
 }
@@ -181,42 +329,45 @@ async function doctorHttp(io: IO, o: DoctorOptions, subject: string, timeoutMs: 
 }
 
 /** Store the run's newest refresh token (and its client) for unattended CI runs. Never printed. */
-async function saveRefreshToken(io: IO, subject: string, report: import('../doctor/types.js').Report, say: (l: string) => void): Promise<void> {
+async function saveRefreshToken(subject: string, report: Report, env: NodeJS.ProcessEnv, say: (l: string) => void): Promise<void> {
   const kept = (report as { kept?: { refreshToken: string; clientId: string; clientSecret?: string } }).kept;
   if (!kept) {
     say('No refresh token was issued, so none was saved (see refresh.grant).');
     return;
   }
   const { storeSecret } = await import('../secrets.js');
-  const where = await storeSecret(`refresh-token:${subject}`, kept.refreshToken, io.env);
+  const where = await storeSecret(`refresh-token:${subject}`, kept.refreshToken, env);
   say(`Saved the refresh token for client ${kept.clientId} in ${where.where}.`);
   say(`For CI: store it as a secret (e.g. GPT_OAUTH_REFRESH_TOKEN) and run:\n  npx gpt-oauth doctor ${subject} --client-id ${kept.clientId} --refresh-token-env GPT_OAUTH_REFRESH_TOKEN`);
   say('If the server rotates refresh tokens, each one works once: prefer --login command for repeated runs.');
 }
 
 /** Everything after a run: stdout, JUnit, Markdown, HAR, GitHub, baseline; returns the exit code. */
-async function emit(io: IO, o: DoctorOptions, report: import('../doctor/types.js').Report, http: HttpClient, say: (l: string) => void): Promise<number> {
+export async function render(io: IO, plan: DoctorPlan, result: DoctorResult): Promise<number> {
+  const { o } = plan;
+  const { report, trace } = result;
+  const say = sayTo(io);
   const { renderMarkdown, githubAnnotations, toHar } = await import('../doctor/report.js');
   let failed = report.summary.failed > 0;
-  if (o.baseline) {
-    const { readBaseline, applyBaseline } = await import('../doctor/baseline.js');
-    failed = applyBaseline(report, await readBaseline(o.baseline), o.baseline);
-    if (report.baseline!.accepted.length) say(`Baseline ${o.baseline}: ${report.baseline!.accepted.length} accepted failure(s)/warning(s) (${report.baseline!.accepted.join(', ')}).`);
+  if (plan.baseline) {
+    const { applyBaseline } = await import('../doctor/baseline.js');
+    failed = applyBaseline(report, plan.baseline.data, plan.baseline.file);
+    if (report.baseline!.accepted.length) say(`Baseline ${plan.baseline.file}: ${report.baseline!.accepted.length} accepted failure(s)/warning(s) (${report.baseline!.accepted.join(', ')}).`);
     if (report.baseline!.fixed.length) say(`Baseline entries that now pass and can be removed: ${report.baseline!.fixed.join(', ')}`);
   }
-  if (io.debug) report.trace = http.trace.map(traceForReport);
+  if (io.debug) report.trace = trace.map(traceForReport);
   io.stdout.write(io.json ? renderJson(report) : renderHuman(report, io.colorStdout));
   if (o.junit) {
     await writeFile(o.junit, renderJunit(report));
     say(`JUnit report written to ${o.junit}`);
   }
-  const markdown = o.report || io.env.GITHUB_STEP_SUMMARY ? renderMarkdown(report, http.trace) : '';
+  const markdown = o.report || io.env.GITHUB_STEP_SUMMARY ? renderMarkdown(report, trace) : '';
   if (o.report) {
     await writeFile(o.report, markdown);
     say(`Markdown report written to ${o.report}`);
   }
   if (o.trace) {
-    await writeFile(o.trace, `${JSON.stringify(toHar(http.trace), null, 1)}\n`);
+    await writeFile(o.trace, `${JSON.stringify(toHar(trace), null, 1)}\n`);
     say(`HAR trace written to ${o.trace} (secrets redacted)`);
   }
   if (io.env.GITHUB_ACTIONS === 'true') {
@@ -235,64 +386,19 @@ async function emit(io: IO, o: DoctorOptions, report: import('../doctor/types.js
   return failed ? EXIT.failed : EXIT.ok;
 }
 
-/** An http(s) URL flag; http only on loopback. */
-function validateUrlFlag(raw: string | undefined, flag: string): string | undefined {
-  if (raw === undefined) return undefined;
-  try {
-    return validateMcpUrl(raw);
-  } catch (err) {
-    throw new UsageError(`${flag}: ${(err as Error).message.replace(/^the MCP URL /, 'the URL ')}`);
-  }
-}
-
-async function runActions(io: IO, o: DoctorOptions): Promise<number> {
-  if (o.login === 'browser') {
-    throw new UsageError('--login browser is not available for GPT Actions: their clients accept only ChatGPT\'s callback URLs; use --login manual, auto or command');
-  }
-  const login = (o.login ?? (io.interactive && !o.sandbox ? 'manual' : 'auto')) as 'manual' | 'auto' | 'command';
-  if (login === 'manual' && !io.interactive) throw new UsageError('--login manual needs an interactive terminal; use --login auto or --login command in CI');
-  if (login === 'command' && !o.loginCommand) throw new UsageError('--login command needs --login-command "CMD"');
-  const timeoutMs = positiveInt(o.timeout, '--timeout', 10_000);
-  const loginTimeoutMs = positiveInt(o.loginTimeout, '--login-timeout', 300) * 1000;
-  const say = (line: string) => io.stderr.write(`${line}\n`);
-  const { startSandbox } = o.sandbox ? await import('../sandbox/server.js') : { startSandbox: undefined };
-  const sandbox = startSandbox ? await startSandbox({ gptClientSecret: io.env.GPT_OAUTH_CLIENT_SECRET || undefined }) : undefined;
-  let http: HttpClient | undefined;
-  try {
-    let inputs;
-    if (sandbox) {
-      const g = sandbox.gpt;
-      inputs = { authUrl: g.authUrl, tokenUrl: g.tokenUrl, clientId: g.clientId, clientSecret: g.clientSecret, scope: g.scope, gptId: g.gptId, apiUrl: g.apiUrl };
-      say(`Started the sandbox at ${sandbox.origin} with the GPT Action client ${g.clientId} (GPT ${g.gptId}).`);
-    } else {
-      inputs = await resolveActionsInputs(io, o, (subject) => doctorHttp(io, o, subject, timeoutMs), say);
-    }
-    http = await doctorHttp(io, o, inputs.apiUrl ?? inputs.authUrl, timeoutMs);
-    registerSecret(inputs.clientSecret, 'client_secret');
-    // The GPT editor's URLs were given by the user (flags, OpenAPI document, project file).
-    for (const u of [inputs.authUrl, inputs.tokenUrl, inputs.apiUrl]) if (u) http.opts.policy?.trust(u);
-    say(`Checking the GPT Action OAuth set-up as ChatGPT would (login: ${login})…`);
-    const { runActionsSuite } = await import('../doctor/suites/actions.js');
-    const report = await runActionsSuite({
-      ...inputs, http, login, loginCommand: o.loginCommand, loginTimeoutMs,
-      selection: { only: list(o.only), skip: list(o.skip) }, say, env: io.env,
-    });
-    return await emit(io, o, report, http, say);
-  } finally {
-    await http?.close();
-    await sandbox?.close();
-  }
-}
-
 /** Flags, then --openapi, then a legacy plugin manifest at the API origin. */
-async function resolveActionsInputs(io: IO, o: DoctorOptions, httpFor: (subject: string) => Promise<HttpClient>, say: (l: string) => void) {
-  const { parseGptId } = await import('../gpt-actions/gpt.js');
-  const gptId = parseGptId(o.gptId);
-  const spec = o.openapi ? await (await import('../gpt-actions/openapi.js')).readOpenApi(o.openapi) : undefined;
+async function resolveActionsInputs(io: IO, plan: Extract<DoctorPlan, { target: 'actions' }>, httpFor: (subject: string) => Promise<HttpClient>, say: (l: string) => void) {
+  const { o, openapi: spec, apiUrl } = plan;
   let authUrl = o.authUrl ?? spec?.authUrl;
   let tokenUrl = o.tokenUrl ?? spec?.tokenUrl;
   let scope = o.scope ?? spec?.scopes.join(' ');
-  const apiUrl = validateUrlFlag(o.apiUrl ?? o.url ?? spec?.apiUrl, '--api-url');
+  // Secrets before any request: a missing one is a usage error, not a half-run.
+  let clientSecret = await readSecret(io, o);
+  if (!clientSecret && o.provider && o.clientId) {
+    const { readSecret: stored, secretAccount } = await import('../secrets.js');
+    clientSecret = await stored(secretAccount(o.provider, o.clientId), io.env);
+  }
+  if (!clientSecret) throw new UsageError('missing the client secret: set GPT_OAUTH_CLIENT_SECRET (or use --client-secret-env NAME or --client-secret-stdin); it is never accepted as a flag value');
   if ((!authUrl || !tokenUrl) && apiUrl) {
     const http = await httpFor(apiUrl);
     const plugin = await http.send({ url: `${new URL(apiUrl).origin}/.well-known/ai-plugin.json` }).catch(() => undefined);
@@ -309,21 +415,14 @@ async function resolveActionsInputs(io: IO, o: DoctorOptions, httpFor: (subject:
   }
   if (!authUrl) throw new UsageError('missing --auth-url (the GPT editor\'s Authorization URL), or give --openapi FILE with an oauth2 authorizationCode flow');
   if (!tokenUrl) throw new UsageError('missing --token-url (the GPT editor\'s Token URL), or give --openapi FILE');
-  if (!o.clientId) throw new UsageError('missing --client-id (the GPT editor\'s Client ID)');
-  let clientSecret = await readSecret(io, o);
-  if (!clientSecret && o.provider && o.clientId) {
-    const { readSecret: stored, secretAccount } = await import('../secrets.js');
-    clientSecret = await stored(secretAccount(o.provider, o.clientId), io.env);
-  }
-  if (!clientSecret) throw new UsageError('missing the client secret: set GPT_OAUTH_CLIENT_SECRET (or use --client-secret-env NAME or --client-secret-stdin); it is never accepted as a flag value');
   if (!apiUrl) say('No --api-url: actions.api-call and actions.same-root-domain will be skipped.');
   return {
     authUrl: validateUrlFlag(authUrl, '--auth-url')!,
     tokenUrl: validateUrlFlag(tokenUrl, '--token-url')!,
-    clientId: o.clientId,
+    clientId: o.clientId!,
     clientSecret,
     scope: scope ?? '',
-    gptId,
+    gptId: plan.gptId!,
     apiUrl,
   };
 }

@@ -11,12 +11,12 @@ import { withSpinner } from '../ui/spinner.js';
 import { safeText } from '../text.js';
 import { style } from '../ui/style.js';
 import { HttpClient } from '../http/client.js';
-import { mask, registerSecret } from '../http/redact.js';
+import { mask, redact, registerSecret } from '../http/redact.js';
 import { VERSION } from '../version.js';
 import { DEFAULT_PROJECT_FILE, loadProject, saveProject, type ProjectFile } from '../project.js';
 import type { AppSpec, ProviderName, SettingChange } from '../providers/types.js';
 import { isHttpsOrLoopback } from '../url.js';
-import { GPT_EDITOR_URL } from '../chatgpt/redirects.js';
+import { GPT_EDITOR_URL, gptCallbackUrls } from '../chatgpt/redirects.js';
 
 export interface InitOptions {
   config?: string;
@@ -161,19 +161,19 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
       validate: (v) => (!v.trim() || /^g-[A-Za-z0-9]{6,}/.test(v.trim()) ? true : 'a GPT id looks like g-AbC123xyz'),
     })).trim() || undefined;
   }
-  const { parseGptId, gptCallbackUrls } = await import('../gpt-actions/gpt.js');
+  const { parseGptId } = await import('../gpt-actions/gpt.js');
   if (gptId) gptId = parseGptId(gptId);
   const scopes = o.scopes ? o.scopes.split(/[\s,]+/).filter(Boolean) : defaults.scopes ?? (wantsActions ? DEFAULT_SCOPES[provider] : undefined);
 
   const project: ProjectFile = { version: 1, target, provider: provider as Provider, mcpUrl, apiUrl, gptId, scopes };
 
+  const result: InitResult = { configFile, target, provider, project, changes: [], templates: [] };
   if (sandbox || provider === 'custom') {
     if (provider === 'custom' && mcpUrl) await checkCustomServer(io, mcpUrl, say);
     await saveProject(configFile, project);
     say(`${st.green('✔')} Wrote ${configFile}`);
-    await offerTemplates(io, o, prompt, project, dir, say, {});
-    io.stdout.write(`${finalBlock(project, {}, st)}\n`);
-    return await offerDoctor(io, o, prompt, configFile, say);
+    result.templates = await offerTemplates(io, o, prompt, project, dir, say, {});
+    return finish(io, o, prompt, result, {}, say);
   }
 
   // A provider: plan, confirm, provision.
@@ -210,6 +210,7 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
       changes.push(...await withSpinner(io, 'Preparing the provider for the GPT Action', () => adapter.enableChatGpt(spec), (c) => `GPT Action settings: ${summarise(c)}`));
       const r = await withSpinner(io, `Creating or updating the OAuth app "${name}"`, () => ensureApp(adapter, spec, o.app ?? defaults.app?.id), (x) => `${x.created ? 'Created' : 'Reused'} the OAuth app ${x.app.name} (client id ${x.app.clientId})${x.addedRedirectUris.length ? `, added ${x.addedRedirectUris.length} callback URL(s)` : ''}`);
       project.app = { id: r.app.id, clientId: r.app.clientId, name: r.app.name };
+      result.app = { ...project.app, created: r.created, addedRedirectUris: r.addedRedirectUris };
       if (r.clientSecret) {
         registerSecret(r.clientSecret, 'client_secret');
         secrets.clientSecret = r.clientSecret;
@@ -230,6 +231,7 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
       project.authUrl = o.authorizationUrl ?? iss.authorizationUrl;
       project.tokenUrl = iss.tokenUrl;
     }
+    result.changes = changes;
     const manual = changes.filter((x) => x.status === 'manual');
     // Both targets may need the same dashboard step; say it once.
     for (const c of manual.filter((x, i) => manual.findIndex((y) => y.setting === x.setting && y.note === x.note) === i)) {
@@ -241,10 +243,60 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
 
   await saveProject(configFile, project);
   say(`${st.green('✔')} Wrote ${configFile} (no secrets in it)`);
-  await offerTemplates(io, o, prompt, project, dir, say, secrets);
-  io.stdout.write(`${finalBlock(project, secrets, st)}\n`);
+  result.templates = await offerTemplates(io, o, prompt, project, dir, say, secrets);
+  if (secrets.clientSecret) result.clientSecret = { masked: mask(secrets.clientSecret), storedIn: secrets.stored! };
   await offerOpen(io, o, prompt, provider as ProviderName, say);
-  return await offerDoctor(io, o, prompt, configFile, say);
+  return finish(io, o, prompt, result, secrets, say);
+}
+
+/** `init --json`: what was set up, what changed and what to paste — never a secret. */
+interface InitResult {
+  configFile: string;
+  target: Target;
+  provider: string;
+  project: ProjectFile;
+  app?: { id: string; clientId: string; name: string; created: boolean; addedRedirectUris: string[] };
+  clientSecret?: { masked: string; storedIn: string };
+  changes: SettingChange[];
+  templates: { name: string; path: string; status: string }[];
+  paste?: Record<string, unknown>;
+  doctor?: import('../doctor/types.js').Report;
+}
+
+/** Render the result (the paste block, or one JSON object), then offer the doctor. */
+async function finish(io: IO, o: InitOptions, prompt: Prompter, result: InitResult, secrets: { clientSecret?: string; stored?: string }, say: (l?: string) => void): Promise<number> {
+  if (!io.json) {
+    io.stdout.write(`${finalBlock(result.project, secrets, style(io.colorStdout))}\n`);
+    return offerDoctor(io, o, prompt, result.configFile, say);
+  }
+  result.paste = pasteFields(result.project, secrets);
+  let code: number = EXIT.ok;
+  if (o.doctor) {
+    // One JSON object on stdout: the doctor's report goes inside it.
+    const { validate, run: runDoctor } = await import('./doctor.js');
+    const { report } = await runDoctor(io, await validate(io, { config: result.configFile }));
+    result.doctor = report;
+    if (report.summary.failed) code = EXIT.failed;
+  }
+  io.stdout.write(`${redact(JSON.stringify(result, null, 2))}\n`);
+  return code;
+}
+
+/** What to paste into ChatGPT, as data (the same facts as the human block). */
+function pasteFields(p: ProjectFile, secrets: { clientSecret?: string; stored?: string }): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (p.target !== 'apps' && p.provider !== 'sandbox') {
+    out.gptEditor = {
+      clientId: p.app?.clientId ?? null,
+      clientSecret: secrets.clientSecret ? mask(secrets.clientSecret) : null,
+      authorizationUrl: p.authUrl ?? null,
+      tokenUrl: p.tokenUrl ?? null,
+      scope: p.scopes?.join(' ') ?? '',
+      tokenExchangeMethod: 'Default (POST request)',
+    };
+  }
+  if (p.target !== 'actions' && p.provider !== 'sandbox') out.chatgptApp = { mcpServerUrl: p.mcpUrl ?? null, authentication: 'OAuth' };
+  return out;
 }
 
 function summarise(changes: SettingChange[]): string {
@@ -286,7 +338,7 @@ async function checkCustomServer(io: IO, mcpUrl: string, say: (l?: string) => vo
   }
 }
 
-async function offerTemplates(io: IO, o: InitOptions, prompt: Prompter, p: ProjectFile, dir: string, say: (l?: string) => void, secrets: { clientSecret?: string }): Promise<void> {
+async function offerTemplates(io: IO, o: InitOptions, prompt: Prompter, p: ProjectFile, dir: string, say: (l?: string) => void, secrets: { clientSecret?: string }): Promise<{ name: string; path: string; status: string }[]> {
   const { TEMPLATE_NAMES, TEMPLATES, renderTemplate, writeTemplate } = await import('../templates.js');
   const fits = TEMPLATE_NAMES.filter((n) => TEMPLATES[n].needs === 'any' || (TEMPLATES[n].needs === 'apps' ? p.target !== 'actions' : p.target !== 'apps'));
   let chosen: string[];
@@ -312,6 +364,7 @@ async function offerTemplates(io: IO, o: InitOptions, prompt: Prompter, p: Proje
     resourceName: 'MCP server',
     envLines: envExample(p),
   };
+  const written: { name: string; path: string; status: string }[] = [];
   for (const n of chosen as (typeof TEMPLATE_NAMES)[number][]) {
     const content = await renderTemplate(n, values);
     if (secrets.clientSecret && content.includes(secrets.clientSecret)) throw new CliError('refusing to write a template that contains the client secret');
@@ -319,7 +372,9 @@ async function offerTemplates(io: IO, o: InitOptions, prompt: Prompter, p: Proje
     if (r.status === 'written') say(`✔ Wrote ${r.path}`);
     else if (r.status === 'unchanged') say(`✔ ${r.path} is up to date`);
     else say(`! ${r.path} exists and differs; not overwritten (use --force). What would change:\n${r.diff}`);
+    written.push({ name: n, path: r.path, status: r.status });
   }
+  return written;
 }
 
 function envExample(p: ProjectFile): string {
@@ -350,7 +405,7 @@ function finalBlock(p: ProjectFile, secrets: { clientSecret?: string; stored?: s
     lines.push(row('Scope', p.scopes?.join(' ') ?? ''));
     lines.push(row('Token Exchange Method', 'Default (POST request)'));
     if (p.gptId) lines.push(`  Callback URLs registered for ${p.gptId}.`);
-    else lines.push('  Once the GPT is saved, register its callback URLs:', `    npx gpt-oauth callbacks add --gpt-id g-…${p.provider !== 'custom' ? '' : '   (or add both https://chatgpt.com/aip/g-…/oauth/callback forms to your server)'}`);
+    else lines.push('  Once the GPT is saved, register its callback URLs:', `    npx gpt-oauth callbacks add --gpt-id g-…${p.provider !== 'custom' ? '' : `   (or add both ${Object.values(gptCallbackUrls('g-…')).join(' and ')} to your server)`}`);
   }
   if (p.target !== 'actions') {
     lines.push(st.bold('In ChatGPT (Settings → Apps → Create app):'));
@@ -375,6 +430,6 @@ async function offerDoctor(io: IO, o: InitOptions, prompt: Prompter, configFile:
   const wanted = o.doctor ?? (io.interactive ? await prompt.confirm('Run gpt-oauth doctor now?', '--doctor', true) : false);
   if (!wanted) return EXIT.ok;
   say('');
-  const { run: doctor } = await import('./doctor.js');
+  const { doctor } = await import('./doctor.js');
   return doctor(io, { config: configFile });
 }

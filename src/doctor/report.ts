@@ -35,7 +35,7 @@ export function renderMarkdown(report: Report, trace: TraceEntry[] = []): string
 }
 
 /** A Mermaid sequence diagram of the exchanges, grouped by check; a failing check's hop is crossed. */
-export function mermaidSequence(report: Report, trace: TraceEntry[]): string {
+function mermaidSequence(report: Report, trace: TraceEntry[]): string {
   const byId = new Map<string, CheckResult>(report.checks.map((c) => [c.id, c]));
   const participants = new Map<string, string>();
   const alias = (origin: string) => {

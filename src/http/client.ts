@@ -1,5 +1,6 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { redact, redactHeaders } from './redact.js';
+import { CliError, EXIT } from '../errors.js';
 
 export interface HttpOptions {
   /** Per-request budget for the whole exchange, headers and body. */
@@ -42,9 +43,9 @@ export interface HttpResponse {
 export type HttpFailureKind = 'timeout' | 'too-large' | 'network' | 'bad-url' | 'budget' | 'refused';
 
 /** An exchange that produced no usable response. Checks turn it into a finding. */
-export class HttpFailure extends Error {
+export class HttpFailure extends CliError {
   constructor(readonly kind: HttpFailureKind, message: string, readonly url: string) {
-    super(message);
+    super(message, EXIT.failed, undefined, `http_${kind.replace(/-/g, '_')}`, { kind });
     this.name = 'HttpFailure';
   }
 }

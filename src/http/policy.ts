@@ -8,7 +8,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import { getDomain } from 'tldts';
 
-export function isPrivateAddress(ip: string): boolean {
+function isPrivateAddress(ip: string): boolean {
   const v = ip.replace(/^\[|\]$/g, '').toLowerCase();
   if (isIP(v) === 4) {
     const [a, b] = v.split('.').map(Number) as [number, number];

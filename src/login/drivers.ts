@@ -10,13 +10,20 @@ import type { HttpClient } from '../http/client.js';
 import { registerSecret } from '../http/redact.js';
 import { randomToken } from '../oauth/pkce.js';
 import { safeText } from '../text.js';
-import { CancelledError, UsageError } from '../errors.js';
+import { CancelledError, CliError, EXIT, UsageError } from '../errors.js';
 import { CONNECTOR_REDIRECT } from '../chatgpt/redirects.js';
+import { BROWSER_NAVIGATION_HEADERS } from '../chatgpt/headers.js';
 
 export type LoginMode = 'browser' | 'manual' | 'auto' | 'command';
 
 
-export class LoginError extends Error {}
+/** The doctor could not obtain an authorization code (a login page, a failed login command…). */
+export class LoginError extends CliError {
+  constructor(message: string, hint?: string) {
+    super(message, EXIT.failed, hint, 'login');
+    this.name = 'LoginError';
+  }
+}
 
 export interface LoginDriver {
   readonly mode: LoginMode;
@@ -71,7 +78,8 @@ export async function probeAuthorization(http: HttpClient, start: URL, redirectU
   const target = new URL(redirectUri);
   let url = start;
   for (let hops = 0; hops < 12; hops++) {
-    const res = await http.send({ method: 'GET', url, headers: { accept: 'text/html,application/json', cookie: jar.header(url) } });
+    // A top-level navigation in the user's browser, as ChatGPT opens the authorization URL.
+    const res = await http.send({ method: 'GET', url, headers: { ...BROWSER_NAVIGATION_HEADERS, cookie: jar.header(url) } });
     jar.store(url, res.headers['set-cookie']);
     const loc = res.header('location');
     if (res.status >= 300 && res.status < 400 && loc) {

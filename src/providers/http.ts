@@ -79,7 +79,7 @@ export class ProviderHttp {
 const backoff = (attempt: number) => Math.min(250 * 2 ** attempt, 4000);
 
 /** Seconds from Retry-After (delta or date), else X-RateLimit-Reset (unix time), else 1 s. */
-export function rateLimitWait(res: HttpResponse, now = Date.now()): number {
+function rateLimitWait(res: HttpResponse, now = Date.now()): number {
   const ra = res.header('retry-after');
   if (ra) {
     const secs = Number(ra);

@@ -7,7 +7,6 @@ import { UsageError } from '../errors.js';
 import type { ProviderAdapter, ProviderName } from './types.js';
 import { PROVIDERS } from './types.js';
 
-export { requireEnv, apiOrigin } from './env.js';
 
 export async function loadProvider(name: string, env: NodeJS.ProcessEnv, http: HttpClient): Promise<ProviderAdapter> {
   if (!PROVIDERS.includes(name as ProviderName)) {

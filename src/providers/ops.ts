@@ -34,7 +34,7 @@ export interface RedirectPlan {
 }
 
 /** Keep every existing URI (in order), append the new ones, drop the removed ones. */
-export function planRedirects(current: string[], add: string[], remove: string[]): RedirectPlan {
+function planRedirects(current: string[], add: string[], remove: string[]): RedirectPlan {
   const after = current.filter((u) => !remove.includes(u));
   const added: string[] = [];
   for (const u of add) if (!after.includes(u)) { after.push(u); added.push(u); }

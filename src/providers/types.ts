@@ -2,6 +2,8 @@
  * One interface for every provider. Adapters never print; they return data or throw
  * ProviderError. Everything `init` and `callbacks` do on a provider goes through this.
  */
+import { CliError, EXIT } from '../errors.js';
+
 export type ProviderName = 'clerk' | 'auth0' | 'stytch' | 'supabase';
 export const PROVIDERS: ProviderName[] = ['clerk', 'auth0', 'stytch', 'supabase'];
 
@@ -57,15 +59,20 @@ export interface ProviderAdapter {
 }
 
 /** A failed provider call, with the provider's own error code and what to do about it. */
-export class ProviderError extends Error {
+/** A provider API call failed: exit 1, the provider's own error code when it sent one. */
+export class ProviderError extends CliError {
   constructor(
     readonly provider: ProviderName,
     message: string,
     readonly status?: number,
-    readonly code?: string,
-    readonly hint?: string,
+    code?: string,
+    hint?: string,
   ) {
-    super(message);
+    super(message, EXIT.failed, hint, code ?? 'provider_error', { provider, ...(status ? { status } : {}) });
     this.name = 'ProviderError';
+  }
+
+  override get display(): string {
+    return `${this.provider}: ${this.message}`;
   }
 }

@@ -1,7 +1,11 @@
 /**
- * Minimal ANSI styling. Colour only adds emphasis; symbols and words carry the meaning.
- * Kept dependency-free so `--help` and the doctor start fast.
+ * Styling through chalk (nesting, NO_COLOR / FORCE_COLOR levels). Colour only adds emphasis;
+ * symbols and words carry the meaning. Whether to colour is decided once per stream by
+ * `createIO` (flags, NO_COLOR, TTY); chalk supplies the level (FORCE_COLOR=2/3 give 256/true colour).
+ * Not imported by `--help`, which needs no colour.
  */
+import chalk, { Chalk } from 'chalk';
+
 export interface Style {
   red(s: string): string;
   green(s: string): string;
@@ -11,19 +15,14 @@ export interface Style {
   bold(s: string): string;
 }
 
-const wrap = (open: number, close: number) => (s: string) => `\u001b[${open}m${s}\u001b[${close}m`;
-
 export function style(enabled: boolean): Style {
-  if (!enabled) {
-    const id = (s: string) => s;
-    return { red: id, green: id, yellow: id, cyan: id, dim: id, bold: id };
-  }
+  const c = new Chalk({ level: enabled ? Math.max(chalk.level, 1) as 1 | 2 | 3 : 0 });
   return {
-    red: wrap(31, 39),
-    green: wrap(32, 39),
-    yellow: wrap(33, 39),
-    cyan: wrap(36, 39),
-    dim: wrap(2, 22),
-    bold: wrap(1, 22),
+    red: (s) => c.red(s),
+    green: (s) => c.green(s),
+    yellow: (s) => c.yellow(s),
+    cyan: (s) => c.cyan(s),
+    dim: (s) => c.dim(s),
+    bold: (s) => c.bold(s),
   };
 }

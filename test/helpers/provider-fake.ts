@@ -25,18 +25,18 @@ export function loadFixture(name: string): { operations: SpecOp[] } {
   return JSON.parse(readFileSync(new URL(`../fixtures/provider-specs/${name}.json`, import.meta.url), 'utf8'));
 }
 
-export interface FakeRequest {
+interface FakeRequest {
   params: Record<string, string>;
   query: URLSearchParams;
   body: any;
   headers: IncomingHttpHeaders;
 }
-export interface FakeResponse {
+interface FakeResponse {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
 }
-export type Handler = (req: FakeRequest) => FakeResponse;
+type Handler = (req: FakeRequest) => FakeResponse;
 
 export interface FakeConfig {
   fixtures: { fixture: { operations: SpecOp[] }; prefix: string }[];

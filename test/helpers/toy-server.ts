@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
+import { clientMetadataDocument } from '../../src/chatgpt/client.js';
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT, createLocalJWKSet, type JWK } from 'jose';
 
 export interface ToyFlags {
@@ -91,7 +92,10 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
 
   const clients = new Map<string, { redirectUris: string[]; secret?: string }>();
   // As if the server had fetched ChatGPT's client ID metadata document (no network in tests).
-  if (flags.cimdOnly) clients.set('https://chatgpt.com/oauth/client.json', { redirectUris: ['https://chatgpt.com/connector_platform_oauth_redirect'] });
+  if (flags.cimdOnly) {
+    const doc = clientMetadataDocument();
+    clients.set(doc.client_id as string, { redirectUris: doc.redirect_uris as string[] });
+  }
   if (f.client) clients.set(f.client.id, { redirectUris: f.client.redirectUris ?? ['https://chatgpt.com/connector_platform_oauth_redirect'], secret: f.client.secret });
   const codes = new Map<string, { clientId: string; redirectUri: string; challenge?: string; scope: string; used: boolean }>();
   const refreshTokens = new Map<string, { clientId: string; scope: string; valid: boolean }>();

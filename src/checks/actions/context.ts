@@ -29,14 +29,14 @@ export type AuthResult =
   | { ok: true; code: string; callback: URL; state: string; redirectUri: string }
   | { ok: false; redirectUri: string; reason: string; pkce: boolean };
 
-export interface TokenAttempt {
+interface TokenAttempt {
   method: ExchangeMethod;
   res: HttpResponse;
   ok: boolean;
   body?: Record<string, unknown>;
 }
 
-export interface ActionsState {
+interface ActionsState {
   provider: ProviderKind;
   auth: Partial<Record<Variant, AuthResult>>;
   attempts: Partial<Record<ExchangeMethod, TokenAttempt>>;
@@ -59,7 +59,7 @@ export function callbackFor(ctx: ActionsContext, v: Variant): string {
 }
 
 /** The authorize request the GPT editor's client sends: no PKCE, a long state, the Scope field as is. */
-export function actionsAuthorizeUrl(ctx: ActionsContext, redirectUri: string, state: string, scope = ctx.opts.scope): URL {
+function actionsAuthorizeUrl(ctx: ActionsContext, redirectUri: string, state: string, scope = ctx.opts.scope): URL {
   const u = new URL(ctx.opts.authUrl);
   u.searchParams.set('response_type', 'code');
   u.searchParams.set('client_id', ctx.opts.clientId);

@@ -7,7 +7,7 @@ import type { ActionsContext } from './context.js';
 import { refs } from '../spec.js';
 
 /** Map a retired plugin manifest's `auth` block onto the GPT editor's fields. */
-export function pluginToGptFields(auth: Record<string, unknown>): Record<string, string> {
+function pluginToGptFields(auth: Record<string, unknown>): Record<string, string> {
   const s = (v: unknown) => (typeof v === 'string' ? v : '');
   return {
     'Authorization URL': s(auth.client_url),

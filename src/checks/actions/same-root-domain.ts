@@ -8,7 +8,7 @@ import { refs } from '../spec.js';
 const EXEMPT = /(^|\.)(google\.com|googleapis\.com|microsoftonline\.com|live\.com|microsoft\.com|adobelogin\.com|adobe\.com)$/;
 
 /** The registrable domain (eTLD+1, public suffix list incl. private suffixes); IPs and single labels as they are. */
-export function registrableDomain(host: string): string {
+function registrableDomain(host: string): string {
   return getDomain(host, { allowPrivateDomains: true }) ?? host;
 }
 

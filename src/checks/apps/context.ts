@@ -40,7 +40,7 @@ export interface AsMetadata {
   [k: string]: unknown;
 }
 
-export interface Client {
+interface Client {
   clientId: string;
   clientSecret?: string;
   authMethod: 'none' | 'client_secret_post' | 'client_secret_basic';
@@ -224,7 +224,7 @@ export async function mcpPost(ctx: AppsContext, body: unknown, token?: string, s
 }
 
 /** Find the JSON-RPC response with `id` in a JSON or SSE body. */
-export function parseMcpResponse(res: HttpResponse, id: unknown): { message?: Record<string, unknown>; problem?: string } {
+function parseMcpResponse(res: HttpResponse, id: unknown): { message?: Record<string, unknown>; problem?: string } {
   const ct = (res.header('content-type') ?? '').toLowerCase();
   const text = res.text();
   const candidates: unknown[] = [];

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadFixture, ProviderFake } from '../provider-fake.js';
 
-export const AUTH0_M2M = { id: 'm2mFakeClientId000', secret: 'auth0_m2m_fake_secret_0123456789' };
+const AUTH0_M2M = { id: 'm2mFakeClientId000', secret: 'auth0_m2m_fake_secret_0123456789' };
 
 export interface Auth0State {
   clients: Map<string, Record<string, unknown>>;

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadFixture, ProviderFake } from '../provider-fake.js';
 
-export const STYTCH = {
+const STYTCH = {
   projectId: 'project-test-00000000-fake-4000-8000-000000000000',
   secret: 'secret-test-fakeStytchSecret0123456789=',
   workspaceKeyId: 'workspace-key-test-fake0001',

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadFixture, ProviderFake } from '../provider-fake.js';
 
-export const SUPABASE = { token: 'sbp_fakeAccessToken0123456789abcdef', ref: 'abcdefghijklmnopqrst', serviceKey: 'sb_secret_fakeServiceKey0123456789' };
+const SUPABASE = { token: 'sbp_fakeAccessToken0123456789abcdef', ref: 'abcdefghijklmnopqrst', serviceKey: 'sb_secret_fakeServiceKey0123456789' };
 
 /** A value of the documented type for every property (the response schema requires them all). */
 function defaults(schema: { properties?: Record<string, { type?: string; nullable?: boolean }> }): Record<string, unknown> {
