@@ -90,6 +90,7 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .option('--templates <names>', 'files to write: github-actions, openapi-security, protected-resource, mcp-middleware, env-example, all or none')
     .option('--force', 'overwrite existing template files')
     .option('-y, --yes', 'make the provider changes without asking')
+    .option('--rotate-secret', 'actions: when a reused app\'s client secret is not stored here, have the provider issue a new one')
     .option('--doctor', 'run the doctor when done')
     .option('--no-doctor', 'do not offer to run the doctor')
     .option('--open', 'open the provider dashboard and ChatGPT when done')

@@ -20,6 +20,27 @@ const inDir = (dir: string, configDir: string, args: string[], env: Record<strin
   runCli(['--config', join(dir, 'gpt-oauth.yaml'), ...args, ...(args[0] === 'init' ? ['--no-open'] : [])], { env: { GPT_OAUTH_CONFIG_DIR: configDir, GPT_OAUTH_SECRET_BACKEND: 'file', ...env }, cwd: dir });
 
 describe('init, non-interactive', () => {
+  it('a reused app whose secret nobody has: exit 1 naming --rotate-secret, then --rotate-secret issues and stores one', async () => {
+    const f = await startClerkFake();
+    fake = f.fake;
+    const { dir, configDir } = workdir();
+    const args = ['init', '--target', 'actions', '--provider', 'clerk', '--api-url', 'https://api.todo.example/me', '--gpt-id', 'g-AbC123xyz', '--yes', '--templates', 'none', '--no-doctor'];
+    expect((await inDir(dir, configDir, args, f.env)).code).toBe(0);
+    // The secret is lost (as when a create committed but its answer never arrived).
+    const { rmSync } = await import('node:fs');
+    rmSync(join(configDir, 'secrets.json'));
+    const again = await inDir(dir, configDir, args, f.env);
+    expect(again.code, again.stderr).toBe(1);
+    expect(again.stderr).toMatch(/no one has its client secret/);
+    expect(again.stderr).toMatch(/--rotate-secret/);
+    const rotated = await inDir(dir, configDir, [...args, '--rotate-secret'], f.env);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const app = [...f.state.apps.values()][0]!;
+    expect(f.state.apps.size).toBe(1);
+    expect(readFileSync(join(configDir, 'secrets.json'), 'utf8')).toContain(String(app.client_secret));
+    expect(rotated.stdout + rotated.stderr).not.toContain(String(app.client_secret));
+  });
+
   it('--json prints one result object on Clerk: the app, what changed, what to paste, a masked secret', async () => {
     const f = await startClerkFake();
     fake = f.fake;
@@ -162,9 +183,15 @@ describe('init, non-interactive', () => {
     expect(first.code).toBe(1);
     expect(first.stderr).toMatch(/running the same command again finds and reuses/);
     expect(existsSync(join(dir, 'gpt-oauth.yaml'))).toBe(false);
+    // The create committed but its answer (with the only copy of the secret) was lost: a plain
+    // re-run must not exit 0 with an app nobody has the secret of.
     const second = await inDir(dir, configDir, args, f.env);
-    expect(second.code, second.stderr).toBe(0);
+    expect(second.code, second.stderr).toBe(1);
+    expect(second.stderr).toMatch(/--rotate-secret/);
+    const third = await inDir(dir, configDir, [...args, '--rotate-secret'], f.env);
+    expect(third.code, third.stderr).toBe(0);
     expect(f.state.clients.size).toBe(1);
+    expect(readFileSync(join(configDir, 'secrets.json'), 'utf8')).toContain(String([...f.state.clients.values()][0]!.client_secret));
     expect([...f.state.clients.values()][0]!.redirect_uris).toEqual(['https://chatgpt.com/aip/g-AbC123xyz/oauth/callback', 'https://chat.openai.com/aip/g-AbC123xyz/oauth/callback']);
     expect(f.state.config.oauth_server_enabled).toBe(true);
   });

@@ -33,6 +33,8 @@ export interface InitOptions {
   templates?: string;
   force?: boolean;
   yes?: boolean;
+  /** Issue a new client secret when a reused app has none stored. */
+  rotateSecret?: boolean;
   doctor?: boolean;
   open?: boolean;
   dir?: string;
@@ -211,12 +213,23 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
       const r = await withSpinner(io, `Creating or updating the OAuth app "${name}"`, () => ensureApp(adapter, spec, o.app ?? defaults.app?.id), (x) => `${x.created ? 'Created' : 'Reused'} the OAuth app ${x.app.name} (client id ${x.app.clientId})${x.addedRedirectUris.length ? `, added ${x.addedRedirectUris.length} callback URL(s)` : ''}`);
       project.app = { id: r.app.id, clientId: r.app.clientId, name: r.app.name };
       result.app = { ...project.app, created: r.created, addedRedirectUris: r.addedRedirectUris };
+      const { storeSecret, readSecret, secretAccount } = await import('../secrets.js');
+      if (!r.clientSecret && !(await readSecret(secretAccount(provider, r.app.clientId), io.env)) && !io.env.GPT_OAUTH_CLIENT_SECRET) {
+        // A reused app whose secret nobody has (e.g. an earlier create whose answer was lost):
+        // the GPT editor needs it, and providers show a secret only once, so rotate to get one.
+        say(`${st.yellow('!')} No client secret for ${r.app.clientId} is stored on this machine, and GPT_OAUTH_CLIENT_SECRET is not set.`);
+        const rotate = o.rotateSecret ?? (io.interactive ? await prompt.confirm('Rotate the client secret now? (the old secret stops working)', '--rotate-secret', true) : false);
+        if (!rotate) {
+          throw new CliError(`the OAuth app ${r.app.clientId} was reused, but no one has its client secret`, EXIT.failed,
+            'Run again with --rotate-secret to have the provider issue a new one (stored like a new app\'s), or set GPT_OAUTH_CLIENT_SECRET if you have it.', 'secret_missing');
+        }
+        r.clientSecret = await withSpinner(io, `Rotating the client secret of ${r.app.clientId}`, () => adapter.rotateSecret(r.app), () => 'New client secret issued');
+      }
       if (r.clientSecret) {
         registerSecret(r.clientSecret, 'client_secret');
         secrets.clientSecret = r.clientSecret;
         // Stored the same way in CI as anywhere else: dropping it would lose the only copy of a
         // secret the provider may never show again. A CI runner is thrown away, so say so.
-        const { storeSecret, secretAccount } = await import('../secrets.js');
         const where = await storeSecret(secretAccount(provider, r.app.clientId), r.clientSecret, io.env);
         secrets.stored = where.where;
         say(`${st.green('✔')} Stored the client secret in ${where.where}`);
@@ -225,7 +238,7 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
         }
       }
     }
-    const iss = await adapter.issuer(project.app ? { id: project.app.id, clientId: project.app.clientId, name: project.app.name, redirectUris, public: false } : undefined);
+    const iss = await adapter.issuer();
     project.issuer = iss.issuer;
     if (wantsActions) {
       project.authUrl = o.authorizationUrl ?? iss.authorizationUrl;

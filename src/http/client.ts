@@ -191,18 +191,24 @@ export class HttpClient {
     }
   }
 
-  /** A WHATWG-fetch facade over `send`, for openid-client's `customFetch`. */
-  fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const url = typeof input === 'string' || input instanceof URL ? input.toString() : input.url;
-    const headers: Record<string, string> = {};
-    new Headers(init?.headers).forEach((v, k) => { headers[k] = v; });
-    let body: string | undefined;
-    if (init?.body instanceof URLSearchParams) body = init.body.toString();
-    else if (typeof init?.body === 'string') body = init.body;
-    const res = await this.send({ method: init?.method ?? 'GET', url, headers, body });
-    const nullBody = [101, 204, 205, 304].includes(res.status);
-    return new Response(nullBody ? null : new Uint8Array(res.body), { status: res.status, headers: res.headers });
-  };
+  /**
+   * A WHATWG-fetch facade over `send`, for openid-client's `customFetch`. `onResponse` sees every
+   * raw response first (the token checks keep the token endpoint's answer to judge it themselves).
+   */
+  fetcher(onResponse?: (res: HttpResponse) => void): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
+    return async (input, init) => {
+      const url = typeof input === 'string' || input instanceof URL ? input.toString() : input.url;
+      const headers: Record<string, string> = {};
+      new Headers(init?.headers).forEach((v, k) => { headers[k] = v; });
+      let body: string | undefined;
+      if (init?.body instanceof URLSearchParams) body = init.body.toString();
+      else if (typeof init?.body === 'string') body = init.body;
+      const res = await this.send({ method: init?.method ?? 'GET', url, headers, body });
+      onResponse?.(res);
+      const nullBody = [101, 204, 205, 304].includes(res.status);
+      return new Response(nullBody ? null : new Uint8Array(res.body), { status: res.status, headers: res.headers });
+    };
+  }
 
   async close(): Promise<void> {
     await this.agent.destroy().catch(() => undefined);

@@ -122,7 +122,7 @@ export class Auth0Adapter implements ProviderAdapter {
 
   async issuer() {
     // Auth0's issuer keeps its trailing slash; copy it verbatim into authorization_servers.
-    return { issuer: `${this.origin}/`, discoveryUrl: `${this.origin}/.well-known/openid-configuration`, authorizationUrl: `${this.origin}/authorize`, tokenUrl: `${this.origin}/oauth/token` };
+    return { issuer: `${this.origin}/`, authorizationUrl: `${this.origin}/authorize`, tokenUrl: `${this.origin}/oauth/token` };
   }
 
   async enableChatGpt(spec: AppSpec): Promise<SettingChange[]> {

@@ -6,6 +6,7 @@ import type { HttpClient } from '../http/client.js';
 import { ProviderHttp } from './http.js';
 import { apiOrigin, requireEnv } from './env.js';
 import { ProviderError, type AppSpec, type OAuthApp, type ProviderAdapter, type SettingChange } from './types.js';
+import { diffSettings } from './settings.js';
 
 interface ClerkApp {
   id: string; client_id: string; name: string; redirect_uris?: string[] | null; public?: boolean;
@@ -90,19 +91,14 @@ export class ClerkAdapter implements ProviderAdapter {
     const fapi = d.data.find((x) => x.frontend_api_url)?.frontend_api_url;
     if (!fapi) throw new ProviderError('clerk', 'the instance has no Frontend API domain');
     const issuer = fapi.replace(/\/$/, '');
-    return { issuer, discoveryUrl: `${issuer}/.well-known/oauth-authorization-server`, authorizationUrl: `${issuer}/oauth/authorize`, tokenUrl: `${issuer}/oauth/token` };
+    return { issuer, authorizationUrl: `${issuer}/oauth/authorize`, tokenUrl: `${issuer}/oauth/token` };
   }
 
   async enableChatGpt(spec: AppSpec): Promise<SettingChange[]> {
     if (spec.target !== 'apps') return [];
     const current = await this.api.call<Record<string, unknown>>('GET', '/instance/oauth_application_settings', { what: 'reading the instance OAuth settings' });
     const want = { dynamic_oauth_client_registration: true, oauth_jwt_access_tokens: true };
-    const patch: Record<string, boolean> = {};
-    const changes: SettingChange[] = [];
-    for (const [k, v] of Object.entries(want)) {
-      if (current[k] === v) changes.push({ setting: k, to: v, status: 'already' });
-      else { patch[k] = v; changes.push({ setting: k, from: current[k], to: v, status: 'changed' }); }
-    }
+    const { patch, changes } = diffSettings(current, want);
     if (Object.keys(patch).length) await this.api.call('PATCH', '/instance/oauth_application_settings', { json: patch, what: 'enabling dynamic registration and JWT access tokens' });
     changes.push({ setting: 'access token audience', to: spec.resource, status: 'manual', note: 'Clerk access tokens carry no aud claim; the MCP server must check iss and the token\'s client instead' });
     return changes;

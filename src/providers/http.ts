@@ -45,7 +45,7 @@ export class ProviderHttp {
         }
         const f = err as HttpFailure;
         throw new ProviderError(this.o.provider, `${what} failed: ${f.message}`, undefined, f.kind,
-          method === 'POST' ? 'The request may or may not have been applied; running the same command again finds and reuses what was created.' : undefined);
+          method === 'POST' ? 'The request may or may not have been applied; running the same command again finds and reuses what was created (add --rotate-secret if init then says no one has its secret).' : undefined);
       }
       if (res.status === 429 && attempt < maxRetries) {
         await sleep(Math.min(rateLimitWait(res), this.o.maxWaitMs ?? 30_000));

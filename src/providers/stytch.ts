@@ -8,6 +8,7 @@ import { registerSecret } from '../http/redact.js';
 import { ProviderHttp } from './http.js';
 import { apiOrigin, requireEnv } from './env.js';
 import { ProviderError, type AppSpec, type OAuthApp, type ProviderAdapter, type SettingChange } from './types.js';
+import { diffSettings } from './settings.js';
 
 interface ConnectedApp { client_id: string; client_name: string; client_type: string; redirect_urls?: string[]; access_token_custom_audience?: string; client_secret?: string }
 
@@ -132,10 +133,10 @@ export class StytchAdapter implements ProviderAdapter {
     const domain = this.env.STYTCH_DOMAIN;
     if (domain) {
       const issuer = apiOrigin(domain, 'STYTCH_DOMAIN');
-      return { issuer, discoveryUrl: `${issuer}/.well-known/oauth-authorization-server`, authorizationUrl: this.env.STYTCH_AUTHORIZATION_URL, tokenUrl: `${issuer}/v1/oauth2/token` };
+      return { issuer, authorizationUrl: this.env.STYTCH_AUTHORIZATION_URL, tokenUrl: `${issuer}/v1/oauth2/token` };
     }
     const issuer = `${this.base}/v1/public/${this.projectId}`;
-    return { issuer, discoveryUrl: `${issuer}/.well-known/openid-configuration`, authorizationUrl: this.env.STYTCH_AUTHORIZATION_URL, tokenUrl: `${issuer}/oauth2/token` };
+    return { issuer, authorizationUrl: this.env.STYTCH_AUTHORIZATION_URL, tokenUrl: `${issuer}/oauth2/token` };
   }
 
   async enableChatGpt(spec: AppSpec, app?: OAuthApp): Promise<SettingChange[]> {
@@ -159,11 +160,9 @@ export class StytchAdapter implements ProviderAdapter {
     }
     if (!Object.keys(want).length) return changes;
     const { project, env, current } = await this.environment();
-    const patch: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(want)) {
-      if (current[k] === v) changes.push({ setting: k, to: v, status: 'already' });
-      else { patch[k] = v; changes.push({ setting: k, from: current[k], to: v, status: 'changed' }); }
-    }
+    const diff = diffSettings(current, want);
+    const patch = diff.patch;
+    changes.push(...diff.changes);
     if (Object.keys(patch).length) await this.mgmt.call('PATCH', `/pwa/v3/projects/${encodeURIComponent(project)}/environments/${encodeURIComponent(env)}`, { json: patch, what: 'updating the environment\'s Connected Apps settings' });
     if (!spec.authorizationUrl && !current.idp_authorization_url) changes.push({ setting: 'authorization URL', to: 'your app\'s consent page', status: 'manual', dashboardUrl, note: 'Stytch sends users to a page your app hosts; give its URL so gpt-oauth can set it' });
     return changes;

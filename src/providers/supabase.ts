@@ -9,6 +9,7 @@ import { registerSecret } from '../http/redact.js';
 import { ProviderHttp } from './http.js';
 import { apiOrigin, requireEnv } from './env.js';
 import { ProviderError, type AppSpec, type OAuthApp, type ProviderAdapter, type SettingChange } from './types.js';
+import { diffSettings } from './settings.js';
 
 interface SupabaseClient { client_id: string; client_name: string; client_type: string; redirect_uris?: string[]; client_secret?: string }
 const MAX_REDIRECTS = 10;
@@ -113,7 +114,7 @@ export class SupabaseAdapter implements ProviderAdapter {
   }
 
   async issuer() {
-    return { issuer: `${this.projectUrl}/auth/v1`, discoveryUrl: `${this.projectUrl}/.well-known/oauth-authorization-server/auth/v1`, authorizationUrl: `${this.projectUrl}/auth/v1/oauth/authorize`, tokenUrl: `${this.projectUrl}/auth/v1/oauth/token` };
+    return { issuer: `${this.projectUrl}/auth/v1`, authorizationUrl: `${this.projectUrl}/auth/v1/oauth/authorize`, tokenUrl: `${this.projectUrl}/auth/v1/oauth/token` };
   }
 
   async enableChatGpt(spec: AppSpec): Promise<SettingChange[]> {
@@ -121,12 +122,7 @@ export class SupabaseAdapter implements ProviderAdapter {
     const want: Record<string, unknown> = { oauth_server_enabled: true };
     if (spec.target === 'apps') want.oauth_server_allow_dynamic_registration = true;
     if (!cur.oauth_server_authorization_path) want.oauth_server_authorization_path = '/oauth/consent';
-    const patch: Record<string, unknown> = {};
-    const changes: SettingChange[] = [];
-    for (const [k, v] of Object.entries(want)) {
-      if (cur[k] === v) changes.push({ setting: k, to: v, status: 'already' });
-      else { patch[k] = v; changes.push({ setting: k, from: cur[k] ?? null, to: v, status: 'changed' }); }
-    }
+    const { patch, changes } = diffSettings(cur, want);
     if (Object.keys(patch).length) await this.mgmt.call('PATCH', '/config/auth', { json: patch, what: 'enabling the OAuth 2.1 server' });
     changes.push({ setting: 'access token audience', to: spec.resource, status: 'manual', note: 'Supabase tokens always carry aud "authenticated" (the resource parameter is ignored); the server must check iss and client_id instead of aud' });
     changes.push({ setting: 'consent page', to: `${String(cur.site_url ?? 'SITE_URL')}${String(cur.oauth_server_authorization_path ?? want.oauth_server_authorization_path)}`, status: 'manual', note: 'the authorization (consent) page is yours to host; it calls the oauth/authorizations API with the user\'s session' });

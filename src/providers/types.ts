@@ -53,7 +53,7 @@ export interface ProviderAdapter {
   rotateSecret(app: OAuthApp): Promise<string>;
   /** Issuer, discovery document and the endpoints the GPT editor asks for (no network needed). */
   /** `authorizationUrl` is undefined when users go to a page the user's app hosts and its URL is not known (Stytch). */
-  issuer(app?: OAuthApp): Promise<{ issuer: string; discoveryUrl: string; authorizationUrl?: string; tokenUrl: string }>;
+  issuer(): Promise<{ issuer: string; authorizationUrl?: string; tokenUrl: string }>;
   /** Switch on what ChatGPT needs (DCR, audience, JWT tokens…), idempotently. */
   enableChatGpt(spec: AppSpec, app?: OAuthApp): Promise<SettingChange[]>;
 }

@@ -7,6 +7,7 @@ import { registerSecret } from '../../http/redact.js';
 import type { LoginDriver } from '../../login/drivers.js';
 import { LoginError } from '../../login/drivers.js';
 import { longState } from '../../oauth/pkce.js';
+import { withClientAuth } from '../../oauth/client-auth.js';
 import { safeText } from '../../text.js';
 import { gptCallbackUrls, type ExchangeMethod } from '../../gpt-actions/gpt.js';
 import type { ProviderKind } from '../advice.js';
@@ -96,16 +97,9 @@ export async function authorize(ctx: ActionsContext, v: Variant, purpose: string
 
 /** A token request with the GPT editor's client authentication (form-encoded, as ChatGPT sends). */
 export async function actionsTokenRequest(ctx: ActionsContext, method: ExchangeMethod, form: Record<string, string>): Promise<HttpResponse> {
-  const headers: Record<string, string> = {};
-  const body: Record<string, string> = { ...form };
-  if (method === 'basic_auth_header') {
-    const enc = (s: string) => new URLSearchParams({ v: s }).toString().slice(2);
-    headers.authorization = `Basic ${Buffer.from(`${enc(ctx.opts.clientId)}:${enc(ctx.opts.clientSecret)}`).toString('base64')}`;
-  } else {
-    body.client_id = ctx.opts.clientId;
-    body.client_secret = ctx.opts.clientSecret;
-  }
-  const res = await ctx.http.send({ method: 'POST', url: ctx.opts.tokenUrl, headers, form: body });
+  // "Basic authorization header" is client_secret_basic; "Default (POST request)" is client_secret_post.
+  const req = withClientAuth(method === 'basic_auth_header' ? 'client_secret_basic' : 'client_secret_post', ctx.opts.clientId, ctx.opts.clientSecret, form);
+  const res = await ctx.http.send({ method: 'POST', url: ctx.opts.tokenUrl, headers: req.headers, form: req.form });
   const j = readJsonObject(res, false);
   if (j.ok) for (const k of ['access_token', 'refresh_token', 'id_token']) if (typeof j.value[k] === 'string') registerSecret(j.value[k] as string, k);
   if (!j.ok && /access_token=/.test(res.text())) {

@@ -10,6 +10,7 @@ import type { LoginDriver } from '../../login/drivers.js';
 import { LoginError } from '../../login/drivers.js';
 import { CheckAbort } from '../engine.js';
 import { newPkce, longState, type Pkce } from '../../oauth/pkce.js';
+import { withClientAuth, type ClientAuthMethod } from '../../oauth/client-auth.js';
 import type { ProviderKind } from '../advice.js';
 import { safeText } from '../../text.js';
 import { chatgptScopes, MCP_CLIENT_INFO, MCP_PROTOCOL_VERSION } from '../../chatgpt/client.js';
@@ -43,7 +44,7 @@ export interface AsMetadata {
 interface Client {
   clientId: string;
   clientSecret?: string;
-  authMethod: 'none' | 'client_secret_post' | 'client_secret_basic';
+  authMethod: ClientAuthMethod;
   source: 'dcr' | 'predefined' | 'cimd';
 }
 
@@ -110,7 +111,7 @@ export function oidcConfig(ctx: AppsContext): oidc.Configuration {
     : client.authMethod === 'client_secret_basic' ? oidc.ClientSecretBasic(client.clientSecret)
       : oidc.ClientSecretPost(client.clientSecret);
   const config = new oidc.Configuration(as as oidc.ServerMetadata, client.clientId, client.clientSecret ? { client_secret: client.clientSecret } : undefined, auth);
-  config[oidc.customFetch] = ctx.http.fetch as never;
+  config[oidc.customFetch] = ctx.http.fetcher() as never;
   if (Object.values(as).some((v) => typeof v === 'string' && v.startsWith('http://'))) oidc.allowInsecureRequests(config);
   return config;
 }
@@ -179,15 +180,8 @@ export async function freshCode(ctx: AppsContext, purpose: string): Promise<{ co
 export async function tokenRequest(ctx: AppsContext, form: Record<string, string | undefined>): Promise<HttpResponse> {
   const { as, client } = ctx.s;
   if (!as?.token_endpoint || !client) throw new CheckAbort({ status: 'skip', detail: 'no token endpoint or client' });
-  const headers: Record<string, string> = {};
-  const body: Record<string, string | undefined> = { ...form };
-  if (client.authMethod === 'client_secret_basic' && client.clientSecret) {
-    headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString('base64')}`;
-  } else {
-    body.client_id = client.clientId;
-    if (client.authMethod === 'client_secret_post') body.client_secret = client.clientSecret;
-  }
-  return ctx.http.send({ method: 'POST', url: as.token_endpoint, headers, form: body });
+  const req = withClientAuth(client.authMethod, client.clientId, client.clientSecret, form);
+  return ctx.http.send({ method: 'POST', url: as.token_endpoint, headers: req.headers, form: req.form });
 }
 
 /** Remember token values for redaction. */

@@ -12,21 +12,16 @@ import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { connectorCallback } from '../../chatgpt/redirects.js';
 import { refs } from '../spec.js';
 
+const hrefOf = (u: string | undefined) => { try { return u ? new URL(u).href : undefined; } catch { return undefined; } };
+
 /** A fetch for openid-client that also keeps the raw token-endpoint response for our checks. */
 export function capturingFetch(ctx: AppsContext, sink: { res?: HttpResponse }) {
-  return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const url = typeof input === 'string' || input instanceof URL ? input.toString() : input.url;
-    const headers: Record<string, string> = {};
-    new Headers(init?.headers).forEach((v, k) => { headers[k] = v; });
-    const body = init?.body instanceof URLSearchParams ? init.body.toString() : typeof init?.body === 'string' ? init.body : undefined;
-    const res = await ctx.http.send({ method: init?.method ?? 'GET', url, headers, body });
-    if (url === ctx.s.as?.token_endpoint) {
-      sink.res = res;
-      const j = readJsonObject(res, false);
-      if (j.ok) registerTokens(j.value);
-    }
-    return new Response([101, 204, 205, 304].includes(res.status) ? null : new Uint8Array(res.body), { status: res.status, headers: res.headers });
-  };
+  return ctx.http.fetcher((res) => {
+    if (res.url !== hrefOf(ctx.s.as?.token_endpoint)) return;
+    sink.res = res;
+    const j = readJsonObject(res, false);
+    if (j.ok) registerTokens(j.value);
+  });
 }
 
 /** Judge a token response the way ChatGPT's backend reads it. */
