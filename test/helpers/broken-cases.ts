@@ -22,7 +22,7 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'authz.iss', flags: { iss: 'missing' }, detail: /carried no iss/ },
   { id: 'pkce.verifier-required', flags: { pkce: 'optional' }, detail: /without the code_verifier/ },
   { id: 'pkce.verifier-checked', flags: { pkce: 'unchecked' }, detail: /wrong code_verifier/ },
-  { id: 'token.exchange', flags: { expiresIn: 'string' }, detail: /expires_in is string/ },
+  { id: 'token.exchange', flags: { expiresIn: 'string' }, detail: /expires_in is a string/ },
   { id: 'token.code-single-use', flags: { codeReuse: true }, detail: /redeemed twice/ },
   { id: 'token.redirect-binding', flags: { redirectBinding: false, pkce: 'optional' }, detail: /different from the one/ },
   { id: 'token.redirect-binding', flags: { redirectBinding: false }, status: 'warn', detail: /PKCE is enforced/ },

@@ -3,6 +3,7 @@ import { fail, pass, skip } from '../types.js';
 import { safeText } from '../../text.js';
 import type { ActionsContext } from './context.js';
 import { refs } from '../spec.js';
+import { tokenResponseProblems } from '../../oauth/token-response.js';
 
 export const tokenResponse: CheckDef<ActionsContext> = {
   id: 'actions.token-response',
@@ -24,11 +25,7 @@ export const tokenResponse: CheckDef<ActionsContext> = {
       return fail(`the token response is not JSON (${safeText(ct || 'no content type', 60)})`, 'Answer with a JSON object (application/json).', undefined, true);
     }
     const b = t.body;
-    const problems: string[] = [];
-    if (!ct.includes('json')) problems.push(`content type is ${safeText(ct || 'missing', 60)}`);
-    if (typeof b.access_token !== 'string' || !b.access_token) problems.push('access_token is missing');
-    if (typeof b.token_type !== 'string' || b.token_type.toLowerCase() !== 'bearer') problems.push(`token_type is ${safeText(JSON.stringify(b.token_type) ?? 'missing', 40)}, not bearer`);
-    if (b.expires_in !== undefined && typeof b.expires_in !== 'number') problems.push(`expires_in is a ${typeof b.expires_in} (${safeText(JSON.stringify(b.expires_in), 20)}), not a number`);
+    const problems = tokenResponseProblems(ct, b);
     if (problems.length) return fail(problems.join('; '), 'Return {"access_token": "…", "token_type": "bearer", "expires_in": 3600, "refresh_token": "…"} as application/json.', undefined, true);
     return pass(`access_token, token_type ${safeText(b.token_type, 20)}, expires_in ${b.expires_in ?? 'absent'}${typeof b.refresh_token === 'string' ? ', refresh_token' : ''}`);
   },

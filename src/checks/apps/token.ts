@@ -11,6 +11,7 @@ import { freshCode, oidcConfig, registerTokens, resourceOf, tokenRequest, type A
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { connectorCallback } from '../../chatgpt/redirects.js';
 import { refs } from '../spec.js';
+import { tokenResponseProblems } from '../../oauth/token-response.js';
 
 const hrefOf = (u: string | undefined) => { try { return u ? new URL(u).href : undefined; } catch { return undefined; } };
 
@@ -41,11 +42,7 @@ export function judgeTokenResponse(res: HttpResponse, what: string): { outcome?:
     scope: typeof body.scope === 'string' ? body.scope : undefined,
   };
   if (!tokens.accessToken) return { outcome: fail(`${what}: the response has no access_token`, 'Return access_token in the token response.', CHATGPT_SAYS.connecting), tokens };
-  const problems: string[] = [];
-  const ct = res.header('content-type') ?? '';
-  if (!ct.toLowerCase().includes('json')) problems.push(`content type is ${safeText(ct || 'missing', 60)}, not application/json`);
-  if (typeof body.token_type !== 'string' || body.token_type.toLowerCase() !== 'bearer') problems.push(`token_type is ${JSON.stringify(body.token_type) ?? 'missing'}, not "Bearer"`);
-  if (body.expires_in !== undefined && typeof body.expires_in !== 'number') problems.push(`expires_in is ${typeof body.expires_in} ${safeText(JSON.stringify(body.expires_in), 40)}, not a number`);
+  const problems = tokenResponseProblems(res.header('content-type'), body);
   if (problems.length) {
     return { outcome: { ...fail(`${what}: ${problems.join('; ')}`, 'Return {"access_token": "…", "token_type": "Bearer", "expires_in": <number>, …} as application/json (RFC 6749 §5.1).'), nonBlocking: true }, tokens };
   }
