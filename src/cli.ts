@@ -37,7 +37,8 @@ Examples:
   $ gpt-oauth init                                  guided set-up on Clerk, Auth0, Stytch or Supabase
   $ gpt-oauth callbacks add --gpt-id g-AbC123xyz    register a saved GPT's callback URLs
 
-Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error, 130 interrupted.`)
+Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
+3 incomplete (the doctor could not finish, e.g. sign-in), 130 interrupted.`)
     .exitOverride();
 
   program
@@ -68,6 +69,7 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .option('--trace <file>', 'write every HTTP exchange as HAR 1.2, secrets redacted')
     .option('--baseline <file>', 'accepted failures/warnings: fail only on regressions')
     .option('--write-baseline <file>', 'write the current failures/warnings as a baseline')
+    .addOption(new Option('--fail-on <impact>', 'which failures make exit 1: chatgpt (ChatGPT breaks), security, or all').choices(['chatgpt', 'security', 'all']).default('all'))
     .option('--timeout <ms>', 'per-request timeout in milliseconds', '10000')
     .option('--login-timeout <s>', 'how long to wait for a browser login, in seconds', '300')
     .action(function (this: Command, url: string | undefined) {

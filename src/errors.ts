@@ -5,7 +5,8 @@
  */
 
 /** Exit codes of the contract (docs/contract.md). */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+/** 3: the doctor could not complete (sign-in, its own environment) — not a server fault. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, incomplete: 3, interrupted: 130 } as const;
 
 export class CliError extends Error {
   constructor(

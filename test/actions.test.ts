@@ -83,13 +83,25 @@ describe('broken GPT-Action servers: each failure mode under its own id, with ad
   }
 
   it('when neither exchange method works, ChatGPT\'s own error text is quoted', async () => {
+    toy = await startToy({ client: { id: 'gpt', secret: SECRET, redirectUris: [CB.chatgpt, CB.openai] }, codeExchange: 'invalid-grant' });
+    const h = http();
+    const r = await runActionsSuite({ http: h, login: 'auto', authUrl: `${toy.origin}/authorize`, tokenUrl: `${toy.origin}/token`, clientId: 'gpt', clientSecret: SECRET, scope: 'mcp:read', gptId: GPT, apiUrl: `${toy.origin}/api/me` });
+    await h.close();
+    const x = check(r, 'actions.token-exchange-method');
+    expect(x.status).toBe('fail');
+    expect(x.impact).toBe('chatgpt');
+    expect(x.chatgpt).toMatch(/^Missing access token, received 400 from/);
+  });
+
+  it('a wrong client secret given by the tester is incomplete, not a server fault', async () => {
     toy = await startToy({ client: { id: 'gpt', secret: SECRET, redirectUris: [CB.chatgpt, CB.openai] } });
     const h = http();
     const r = await runActionsSuite({ http: h, login: 'auto', authUrl: `${toy.origin}/authorize`, tokenUrl: `${toy.origin}/token`, clientId: 'gpt', clientSecret: 'wrong-secret-value', scope: 'mcp:read', gptId: GPT, apiUrl: `${toy.origin}/api/me` });
     await h.close();
     const x = check(r, 'actions.token-exchange-method');
-    expect(x.status).toBe('fail');
-    expect(x.chatgpt).toMatch(/^Missing access token, received 400 from/);
+    expect(x).toMatchObject({ status: 'skip', incomplete: true, fix: expect.stringMatching(/client secret/) });
+    expect(x.chatgpt).toBeUndefined();
+    expect(r.verdict.chatgpt).toBe('incomplete');
   });
 });
 
@@ -170,7 +182,8 @@ describe('output', () => {
     const args = ['doctor', '--target', 'actions', '--auth-url', `${toy.origin}/authorize`, '--token-url', `${toy.origin}/token`, '--client-id', 'gpt', '--scope', 'mcp:read', '--gpt-id', `${GPT}-todo`, '--api-url', `${toy.origin}/api/me`, '--login', 'auto'];
     const human = await runCli(args, { env: { GPT_OAUTH_CLIENT_SECRET: SECRET } });
     expect(human.code).toBe(0);
-    const tail = human.stdout.trimEnd().split('\n').slice(-10).join('\n');
+    // The GPT editor block, then the two verdict lines.
+    const tail = human.stdout.trimEnd().split('\n').slice(-13).join('\n');
     expect(tail).toMatch(/Paste into the GPT editor/);
     expect(tail).toMatch(/Token Exchange Method\s+Basic authorization header/);
     expect(tail).toContain(CB.openai);

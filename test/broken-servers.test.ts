@@ -42,6 +42,11 @@ describe('each failure mode is reported by its own check id', () => {
       expect(check.status, `${c.id}: ${check.detail}`).toBe(status);
       if (c.detail) expect(check.detail).toMatch(c.detail);
       if (c.fix) expect(check.fix).toMatch(c.fix);
+      if (c.impact) expect(check.impact, `${c.id} impact`).toBe(c.impact);
+      if (c.chatgpt === false) expect(check.chatgpt, 'no ChatGPT message on a finding ChatGPT does not show').toBeUndefined();
+      if (c.chatgpt === true) expect(check.chatgpt).toBeTruthy();
+      // ChatGPT's message appears only on findings whose impact is chatgpt.
+      for (const x of r.checks) if (x.chatgpt) expect(x.impact, x.id).toBe('chatgpt');
       if (status === 'fail') {
         expect(check.fix, 'every failure says how to fix it').toBeTruthy();
         // The first failure in flow order is this check or one it explains (never an unrelated one).

@@ -39,12 +39,14 @@ describe('--login browser', () => {
     expect(done[0].text).toMatch(/Sign-in response received/);
   });
 
-  it('gives up after --login-timeout with a clear finding when no sign-in arrives', async () => {
+  it('gives up after --login-timeout: incomplete (exit 3), not a server fault, and says what to do', async () => {
     const r = await runCli(['doctor', '--sandbox', '--login', 'browser', '--login-timeout', '1'], {
       env: { GPT_OAUTH_BROWSER: 'true' },
     });
-    expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/✗ authz\.state/);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/\? authz\.state/);
     expect(r.stdout).toMatch(/no sign-in response within 1 s/);
+    expect(r.stdout).toMatch(/\? ChatGPT: incomplete — sign in within --login-timeout/);
+    expect(r.stdout).not.toMatch(/ChatGPT would fail/);
   });
 });

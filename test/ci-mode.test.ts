@@ -72,9 +72,10 @@ describe('GitHub annotations, Markdown report and HAR', () => {
       env: { GITHUB_ACTIONS: 'true', GPT_OAUTH_CLIENT_SECRET: 'cs_toy_secret_value_123456' },
     });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^::error title=gpt-oauth authz\.iss::iss support is advertised but the redirect carried no iss/m);
+    expect(r.stderr).toMatch(/^::error title=gpt-oauth \[interop\] authz\.iss::iss support is advertised but the redirect carried no iss/m);
     const md = readFileSync(report, 'utf8');
-    expect(md).toMatch(/Fix first: `authz\.iss`/);
+    // What breaks ChatGPT comes first (refresh.grant); the interop finding (authz.iss) is still listed.
+    expect(md).toMatch(/Fix first: `refresh\.grant`/);
     expect(md).toMatch(/-xD: 400 FAILED\n\s+Note right of D: refresh\.grant failed/);
     expect(md).toMatch(/Note right of D: authz\.iss failed/);
     if (existsSync(CHROMIUM)) expect(await renderMermaid(/```mermaid\n([\s\S]*?)```/.exec(md)![1]!)).toMatch(/<svg/);

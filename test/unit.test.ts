@@ -128,10 +128,11 @@ describe('report verdict line', () => {
   it('accounts for every check: info results are counted too, in the terminal and the Markdown summary', async () => {
     const { renderHuman } = await import('../src/ui/render.js');
     const { renderMarkdown } = await import('../src/doctor/report.js');
-    const check = (id: string, status: 'pass' | 'info' | 'warn') => ({ id, status, severity: 'high' as const, title: id, detail: 'd', spec: [], durationMs: 1 });
+    const check = (id: string, status: 'pass' | 'info' | 'warn') => ({ id, status, severity: 'high' as const, title: id, detail: 'd', spec: [], references: [], durationMs: 1, step: 'Discovery', impact: 'chatgpt' as const });
     const report = {
       tool: 'gpt-oauth' as const, version: '0', target: 'apps' as const, subject: 'http://127.0.0.1/mcp', startedAt: new Date(0).toISOString(), durationMs: 5,
       summary: { passed: 1, failed: 0, warnings: 1, skipped: 0 },
+      verdict: { chatgpt: 'pass' as const, security: 'pass' as const },
       checks: [check('a.one', 'pass'), check('a.two', 'info'), check('a.three', 'info'), check('a.four', 'warn')],
     };
     expect(renderHuman(report, false)).toMatch(/1 passed, 0 failed, 1 warnings, 0 skipped, 2 info/);

@@ -111,7 +111,9 @@ export async function runChecks<C extends { s: object }>(defs: CheckDef<C>[], ct
     });
     if (blocker) {
       const o = outcomes.get(blocker);
-      outcome = { status: 'skip', detail: `needs ${blocker}, which ${o?.status === 'fail' ? 'failed' : 'did not run'}` };
+      outcome = o?.incomplete
+        ? { status: 'skip', detail: `needs ${blocker}, which could not be completed`, incomplete: true }
+        : { status: 'skip', detail: `needs ${blocker}, which ${o?.status === 'fail' ? 'failed' : 'did not run'}` };
     } else {
       hooks.onStart?.(def.id);
       try {
@@ -122,6 +124,12 @@ export async function runChecks<C extends { s: object }>(defs: CheckDef<C>[], ct
     }
     outcomes.set(def.id, outcome);
     if (!plan.selected.has(def.id)) continue;
+    const impact = outcome.impact ?? def.impact;
+    // ChatGPT's message only where ChatGPT really shows one: a failure (or a warning that names
+    // its own message) whose impact is `chatgpt`.
+    const chatgpt = impact !== 'chatgpt' ? undefined
+      : outcome.status === 'fail' ? outcome.chatgpt ?? def.chatgpt
+        : outcome.status === 'warn' ? outcome.chatgpt : undefined;
     const result: CheckResult = {
       id: def.id,
       status: outcome.status,
@@ -133,7 +141,9 @@ export async function runChecks<C extends { s: object }>(defs: CheckDef<C>[], ct
       references: def.spec,
       durationMs: Math.round(performance.now() - started),
       step: def.step,
-      ...(outcome.status === 'fail' && (outcome.chatgpt ?? def.chatgpt) ? { chatgpt: outcome.chatgpt ?? def.chatgpt } : {}),
+      impact,
+      ...(chatgpt ? { chatgpt } : {}),
+      ...(outcome.incomplete ? { incomplete: true as const } : {}),
     };
     results.push(result);
     hooks.onResult?.(result);

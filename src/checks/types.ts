@@ -2,6 +2,15 @@
 import type { SpecRef } from './spec.js';
 
 export type Status = 'pass' | 'fail' | 'warn' | 'skip' | 'info';
+
+/**
+ * What a finding means for the user:
+ * - `chatgpt`: ChatGPT's connect, sign-in, tool calls or re-authorization break or show an error;
+ * - `security`: a MUST/MUST NOT of OAuth 2.1, RFC 6749/7636/8707/9068/9207/9700/9728 or the MCP
+ *   authorization spec that an attacker can exploit, while ChatGPT works;
+ * - `interop`: strict OAuth/MCP clients or libraries break; ChatGPT tolerates it.
+ */
+export type Impact = 'chatgpt' | 'security' | 'interop';
 type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 
 /** One row of the report, exactly the contract's shape plus optional extras. */
@@ -17,10 +26,14 @@ export interface CheckResult {
   /** The same references with a URL each. */
   references: SpecRef[];
   durationMs: number;
-  /** The message the user is likely seeing in ChatGPT when this check fails. */
+  /** The message ChatGPT shows for this finding (only when `impact` is `chatgpt`). */
   chatgpt?: string;
   /** Flow step this check belongs to (for grouping). */
   step: string;
+  /** What the finding means: ChatGPT breaks, a security weakness, or strict clients break. */
+  impact: Impact;
+  /** The doctor itself could not finish this check (sign-in, its own environment): not a server fault. */
+  incomplete?: true;
 }
 
 export interface Outcome {
@@ -30,6 +43,10 @@ export interface Outcome {
   chatgpt?: string;
   /** A failure (or a not-applicable skip) that still left what later checks need: they run anyway. */
   nonBlocking?: boolean;
+  /** This outcome's impact when it differs from the check's (one check can fail both ways). */
+  impact?: Impact;
+  /** A skip because the doctor could not complete a step on the tester's side. */
+  incomplete?: true;
 }
 
 /** The shared state of a suite is `ctx.s`; checks name its keys in `reads`, `writes`, `spends`. */
@@ -51,7 +68,9 @@ export interface CheckDef<C> {
   spends?: StateKey<C>[];
   /** How many authorization codes the check obtains (for "login N of M"). */
   logins?: number;
-  /** Shown by default when the check fails and no specific text is given. */
+  /** What a failure of this check means, unless an outcome says otherwise. */
+  impact: Impact;
+  /** Shown by default when the check fails with impact `chatgpt` and no specific text is given. */
   chatgpt?: string;
   run(ctx: C): Promise<Outcome> | Outcome;
 }
@@ -62,6 +81,10 @@ export const skip = (detail: string): Outcome => ({ status: 'skip', detail });
 export const warn = (detail: string, fix?: string, chatgpt?: string): Outcome => ({ status: 'warn', detail, fix, chatgpt });
 export const fail = (detail: string, fix?: string, chatgpt?: string, nonBlocking = false): Outcome =>
   ({ status: 'fail', detail, fix, chatgpt, nonBlocking });
+/** The doctor could not complete this step for a reason on the tester's side; `fix` says what to do. */
+export const incomplete = (detail: string, fix?: string): Outcome => ({ status: 'skip', detail, fix, incomplete: true });
+/** The same outcome with another impact. */
+export const as = (impact: Impact, o: Outcome): Outcome => ({ ...o, impact });
 
 /** `--only` / `--skip`: check ids or id prefixes (`token.` or `token`). */
 export interface Selection {

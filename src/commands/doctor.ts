@@ -9,7 +9,7 @@
  */
 import { access, constants, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { UsageError, EXIT } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { IO } from '../ui/io.js';
 import { HttpClient, formatTraceEntry, type TraceEntry } from '../http/client.js';
 import { redactHeaders, registerSecret } from '../http/redact.js';
@@ -19,6 +19,7 @@ import { VERSION } from '../version.js';
 import type { LoginMode } from '../login/drivers.js';
 import type { Report } from '../doctor/types.js';
 import type { Baseline } from '../doctor/baseline.js';
+import type { FailOn } from '../doctor/verdict.js';
 import type { Selection } from '../checks/types.js';
 import { isHttpsOrLoopback } from '../url.js';
 
@@ -52,6 +53,7 @@ export interface DoctorOptions {
   saveRefreshToken?: boolean;
   allowHost?: string;
   allowPrivateNetwork?: boolean;
+  failOn?: string;
   /** Set from the project file: the provider that holds the client (for the stored secret). */
   provider?: string;
 }
@@ -64,6 +66,8 @@ interface Common {
   loginTimeoutMs: number;
   selection: Selection;
   baseline?: { file: string; data: Baseline };
+  /** Which failures make exit 1. */
+  failOn: FailOn;
 }
 export type DoctorPlan =
   | (Common & { target: 'apps'; url?: string; sandbox: boolean; refreshToken?: string })
@@ -167,6 +171,8 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
   const timeoutMs = positiveInt(o.timeout, '--timeout', 10_000);
   const loginTimeoutMs = positiveInt(o.loginTimeout, '--login-timeout', 300) * 1000;
   const selection = { only: list(o.only), skip: list(o.skip) };
+  const failOn = (o.failOn ?? 'all') as FailOn;
+  if (!['chatgpt', 'security', 'all'].includes(failOn)) throw new UsageError(`--fail-on must be chatgpt, security or all (got "${safeText(o.failOn, 40)}")`);
   await checkSelection(target, selection);
   for (const [file, flag] of [[o.junit, '--junit'], [o.report, '--report'], [o.trace, '--trace'], [o.writeBaseline, '--write-baseline']] as const) {
     await checkOutputPath(file, flag);
@@ -184,7 +190,7 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
     }
     const login: LoginMode = o.login ?? (io.interactive && !o.sandbox ? 'manual' : 'auto');
     if (login === 'manual' && !io.interactive) throw new UsageError('--login manual needs an interactive terminal; use --login auto or --login command in CI');
-    if (o.sandbox) return { target, o, login, timeoutMs, loginTimeoutMs, selection, baseline, sandbox: true };
+    if (o.sandbox) return { target, o, login, timeoutMs, loginTimeoutMs, selection, baseline, failOn, sandbox: true };
     const { parseGptId } = await import('../gpt-actions/gpt.js');
     const gptId = parseGptId(o.gptId);
     const openapi = o.openapi ? await (await import('../gpt-actions/openapi.js')).readOpenApi(o.openapi) : undefined;
@@ -193,7 +199,7 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
     validateUrlFlag(o.tokenUrl, '--token-url');
     if (!o.authUrl && !openapi?.authUrl && !apiUrl) throw new UsageError('missing --auth-url (the GPT editor\'s Authorization URL), or give --openapi FILE with an oauth2 authorizationCode flow');
     if (!o.clientId) throw new UsageError('missing --client-id (the GPT editor\'s Client ID)');
-    return { target, o, login, timeoutMs, loginTimeoutMs, selection, baseline, sandbox: false, gptId, openapi, apiUrl };
+    return { target, o, login, timeoutMs, loginTimeoutMs, selection, baseline, failOn, sandbox: false, gptId, openapi, apiUrl };
   }
 
   if (o.url && o.sandbox) throw new UsageError('give either a URL or --sandbox, not both');
@@ -212,7 +218,7 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
   if (o.clientSecretEnv && !io.env[o.clientSecretEnv]) throw new UsageError(`--client-secret-env ${o.clientSecretEnv}: the variable ${o.clientSecretEnv} is not set`);
   if ((o.clientSecretStdin || o.clientSecretEnv) && !o.clientId) throw new UsageError('a client secret was given without --client-id');
   const url = o.url ? validateMcpUrl(o.url) : undefined;
-  return { target, o, login, timeoutMs, loginTimeoutMs, selection, baseline, url, sandbox: !!o.sandbox, refreshToken };
+  return { target, o, login, timeoutMs, loginTimeoutMs, selection, baseline, failOn, url, sandbox: !!o.sandbox, refreshToken };
 }
 
 async function readSecret(io: IO, o: DoctorOptions): Promise<string | undefined> {
@@ -348,10 +354,9 @@ export async function render(io: IO, plan: DoctorPlan, result: DoctorResult): Pr
   const { report, trace } = result;
   const say = sayTo(io);
   const { renderMarkdown, githubAnnotations, toHar } = await import('../doctor/report.js');
-  let failed = report.summary.failed > 0;
   if (plan.baseline) {
     const { applyBaseline } = await import('../doctor/baseline.js');
-    failed = applyBaseline(report, plan.baseline.data, plan.baseline.file);
+    applyBaseline(report, plan.baseline.data, plan.baseline.file);
     if (report.baseline!.accepted.length) say(`Baseline ${plan.baseline.file}: ${report.baseline!.accepted.length} accepted failure(s)/warning(s) (${report.baseline!.accepted.join(', ')}).`);
     if (report.baseline!.fixed.length) say(`Baseline entries that now pass and can be removed: ${report.baseline!.fixed.join(', ')}`);
   }
@@ -383,7 +388,8 @@ export async function render(io: IO, plan: DoctorPlan, result: DoctorResult): Pr
     const n = await writeBaseline(o.writeBaseline, report);
     say(`Baseline with ${n} accepted failure(s)/warning(s) written to ${o.writeBaseline}; give each entry a reason.`);
   }
-  return failed ? EXIT.failed : EXIT.ok;
+  const { exitCode } = await import('../doctor/verdict.js');
+  return exitCode(report, plan.failOn);
 }
 
 /** Flags, then --openapi, then a legacy plugin manifest at the API origin. */

@@ -6,7 +6,7 @@
 import type { TraceEntry } from '../http/client.js';
 import { redact, redactHeaders } from '../http/redact.js';
 import { safeText } from '../text.js';
-import { firstFix, infoCount } from './verdict.js';
+import { firstFix, infoCount, verdictLines } from './verdict.js';
 import type { CheckResult } from '../checks/types.js';
 import type { Report } from './types.js';
 import { VERSION } from '../version.js';
@@ -16,19 +16,24 @@ const md = (s: string) => safeText(s, 600).replace(/\|/g, '\\|').replace(/\n/g, 
 
 export function renderMarkdown(report: Report, trace: TraceEntry[] = []): string {
   const s = report.summary;
-  const verdict = s.failed ? '❌ ChatGPT would fail to connect' : s.warnings ? '⚠️ ChatGPT can connect, with warnings' : '✅ ChatGPT can connect';
+  const v = verdictLines(report);
+  const icon = (x: { verdict: string }) => (x.verdict === 'pass' ? '✅' : x.verdict === 'fail' ? '❌' : '⚠️');
   const out: string[] = [
     `## gpt-oauth doctor · ${report.target} · ${md(report.subject)}`,
     '',
-    `**${verdict}** — ${s.passed} passed, ${s.failed} failed, ${s.warnings} warnings, ${s.skipped} skipped${infoCount(report) ? `, ${infoCount(report)} info` : ''} (${report.durationMs} ms${report.requests !== undefined ? `, ${report.requests} requests` : ''})`,
+    `**${icon(v.chatgpt)} ${md(v.chatgpt.text)}**  `,
+    `**${icon(v.security)} ${md(v.security.text)}**`,
+    '',
+    `${s.passed} passed, ${s.failed} failed, ${s.warnings} warnings, ${s.skipped} skipped${infoCount(report) ? `, ${infoCount(report)} info` : ''} (${report.durationMs} ms${report.requests !== undefined ? `, ${report.requests} requests` : ''})`,
   ];
   const first = firstFix(report.checks);
   if (first) out.push('', `**Fix first: \`${first.id}\`** — ${md(first.detail)}`, first.fix ? `> ${md(first.fix)}` : '');
   if (report.baseline?.fixed.length) out.push('', `Baseline entries that now pass and can be removed: ${report.baseline.fixed.map((i) => `\`${i}\``).join(', ')}`);
-  out.push('', '| | Check | Detail |', '|---|---|---|');
+  out.push('', '| | Check | Impact | Detail |', '|---|---|---|---|');
   for (const c of report.checks) {
     const accepted = report.baseline?.accepted.includes(c.id) ? ' (accepted in baseline)' : '';
-    out.push(`| ${ICON[c.status]} | \`${c.id}\`${accepted} | ${md(c.detail)}${c.fix && c.status !== 'pass' ? `<br>**fix:** ${md(c.fix)}` : ''} |`);
+    const impact = c.status === 'fail' || c.status === 'warn' ? c.impact : '';
+    out.push(`| ${ICON[c.status]} | \`${c.id}\`${accepted} | ${impact} | ${md(c.detail)}${c.fix && c.status !== 'pass' ? `<br>**fix:** ${md(c.fix)}` : ''} |`);
   }
   if (trace.length) out.push('', '<details><summary>The flow as it ran</summary>', '', '```mermaid', mermaidSequence(report, trace), '```', '', '</details>');
   return redact(`${out.join('\n')}\n`);
@@ -78,7 +83,7 @@ export function githubAnnotations(report: Report): string {
   const prop = (s: string) => esc(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
   return report.checks
     .filter((c) => (c.status === 'fail' && !report.baseline?.accepted.includes(c.id)) || c.status === 'warn')
-    .map((c) => `::${c.status === 'fail' ? 'error' : 'warning'} title=${prop(`gpt-oauth ${c.id}`)}::${esc(safeText(`${c.detail}${c.fix ? ` — fix: ${c.fix}` : ''}`, 900))}`)
+    .map((c) => `::${c.status === 'fail' ? 'error' : 'warning'} title=${prop(`gpt-oauth [${c.impact}] ${c.id}`)}::${esc(safeText(`${c.detail}${c.fix ? ` — fix: ${c.fix}` : ''}`, 900))}`)
     .join('\n');
 }
 

@@ -9,6 +9,8 @@ export interface Report {
   startedAt: string;
   durationMs: number;
   summary: { passed: number; failed: number; warnings: number; skipped: number };
+  /** "Can ChatGPT connect?" and "Is it safe?": pass, fail, or incomplete (the doctor could not finish). */
+  verdict: { chatgpt: 'pass' | 'fail' | 'incomplete'; security: 'pass' | 'fail' | 'incomplete' };
   checks: CheckResult[];
   /** Extras (allowed by the contract): */
   requests?: number;

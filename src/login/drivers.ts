@@ -17,10 +17,15 @@ import { BROWSER_NAVIGATION_HEADERS } from '../chatgpt/headers.js';
 export type LoginMode = 'browser' | 'manual' | 'auto' | 'command';
 
 
-/** The doctor could not obtain an authorization code (a login page, a failed login command…). */
+/**
+ * The doctor could not obtain an authorization code. Usually that is on the tester's side (a
+ * login page in `--login auto`, a sign-in that timed out, a failing `--login-command`, a paste
+ * that is not a URL): the affected checks are then *incomplete*, not server faults. `serverSide`
+ * marks the one exception: the authorization endpoint itself answered with an error page.
+ */
 export class LoginError extends CliError {
-  constructor(message: string, hint?: string) {
-    super(message, EXIT.failed, hint, 'login');
+  constructor(message: string, hint?: string, readonly serverSide = false) {
+    super(message, EXIT.incomplete, hint, 'login');
     this.name = 'LoginError';
   }
 }
@@ -151,9 +156,10 @@ class AutoLogin implements LoginDriver {
     const probe = await probeAuthorization(this.http, authorizeUrl, redirectUri ?? this.redirectUri, this.jar);
     if (probe.kind === 'redirect') return probe.location;
     if (probe.kind === 'page') {
-      throw new LoginError(`the authorization server showed a page (${probe.summary}) at ${safeText(probe.url, 200)} instead of redirecting back: --login auto only works with servers that approve without a login page; use --login browser, manual or command`);
+      throw new LoginError(`the authorization server showed a page (${probe.summary}) at ${safeText(probe.url, 200)} instead of redirecting back; --login auto only works with servers that approve without a login page`,
+        'this server shows a login page: use --login browser, or --login command in CI');
     }
-    throw new LoginError(`the authorization request ended with ${probe.status || 'no answer'} at ${safeText(probe.url, 200)}: ${probe.summary}`);
+    throw new LoginError(`the authorization request ended with ${probe.status || 'no answer'} at ${safeText(probe.url, 200)}: ${probe.summary}`, undefined, true);
   }
 
   async close(): Promise<void> {}
@@ -223,7 +229,7 @@ class BrowserLogin implements LoginDriver {
         const w = this.waiter;
         this.waiter = undefined;
         const extra = w?.mismatches ? ` ${w.mismatches} callback(s) arrived with a different state and were refused: the server changes \`state\`, or something else called the loopback address.` : '';
-        reject(new LoginError(`no sign-in response within ${Math.round(timeoutMs / 1000)} s.${extra}`));
+        reject(new LoginError(`no sign-in response within ${Math.round(timeoutMs / 1000)} s.${extra}`, 'sign in within --login-timeout (seconds), or use --login command in CI'));
       }, timeoutMs);
     });
     try {
@@ -258,6 +264,9 @@ async function openBrowser(url: URL, env: NodeJS.ProcessEnv): Promise<void> {
   await open(url.href, { wait: false });
 }
 
+/** How often `--login manual` asks again when the paste is not a URL. */
+const MANUAL_TRIES = 3;
+
 class ManualLogin implements LoginDriver {
   readonly mode = 'manual' as const;
   readonly redirectUri: string;
@@ -268,19 +277,29 @@ class ManualLogin implements LoginDriver {
   async obtain(authorizeUrl: URL, _state: string, purpose: string, redirectUri?: string): Promise<URL> {
     this.o.say(`Sign in to continue (${purpose}). Open this URL in a browser:\n  ${authorizeUrl.href}\nThe browser ends on ${redirectUri ?? this.redirectUri}?code=… (ChatGPT may show an error there; that is expected).`);
     const rl = createInterface({ input: this.o.stdin ?? process.stdin, terminal: false });
+    const lines: string[] = [];
+    let waiting: ((l: string | undefined) => void) | undefined;
+    let closed = false;
+    rl.on('line', (l) => { if (waiting) { const w = waiting; waiting = undefined; w(l); } else lines.push(l); });
+    rl.once('close', () => { closed = true; waiting?.(undefined); });
+    const next = () => new Promise<string | undefined>((resolve) => {
+      if (lines.length) resolve(lines.shift());
+      else if (closed) resolve(undefined);
+      else waiting = resolve;
+    });
     try {
-      this.o.say('Paste the full URL the browser ended on, then press Enter:');
-      const line = await new Promise<string>((resolve, reject) => {
-        rl.once('line', resolve);
-        rl.once('close', () => reject(new CancelledError('no URL was pasted')));
-      });
-      try {
-        const u = new URL(line.trim());
-        registerSecret(u.searchParams.get('code'), 'code');
-        return u;
-      } catch {
-        throw new LoginError('that is not a URL; paste the whole address from the browser bar');
+      for (let attempt = 1; attempt <= MANUAL_TRIES; attempt++) {
+        this.o.say(attempt === 1 ? 'Paste the full URL the browser ended on, then press Enter:'
+          : `That is not a URL; paste the whole address from the browser bar (try ${attempt} of ${MANUAL_TRIES}):`);
+        const line = await next();
+        if (line === undefined) throw new CancelledError('no URL was pasted');
+        try {
+          const u = new URL(line.trim());
+          registerSecret(u.searchParams.get('code'), 'code');
+          return u;
+        } catch { /* ask again */ }
       }
+      throw new LoginError(`no URL was pasted in ${MANUAL_TRIES} tries`, 'paste the whole address the browser ended on (it starts with https://), or use --login command in CI');
     } finally {
       rl.close();
     }
@@ -302,12 +321,13 @@ class CommandLogin implements LoginDriver {
     const out = await new Promise<string>((resolve, reject) => {
       const child = spawn(this.o.loginCommand!, { shell: true, env, stdio: ['ignore', 'pipe', 'inherit'] });
       let stdout = '';
-      const timer = setTimeout(() => { child.kill('SIGTERM'); reject(new LoginError(`--login-command did not finish within ${timeoutMs / 1000} s`)); }, timeoutMs);
+      const hint = 'fix the --login-command (run it by hand with GPT_OAUTH_AUTHORIZE_URL set to see what it does)';
+      const timer = setTimeout(() => { child.kill('SIGTERM'); reject(new LoginError(`--login-command did not finish within ${timeoutMs / 1000} s`, hint)); }, timeoutMs);
       child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); if (stdout.length > 65536) child.kill(); });
-      child.on('error', (e) => { clearTimeout(timer); reject(new LoginError(`--login-command could not start: ${e.message}`)); });
+      child.on('error', (e) => { clearTimeout(timer); reject(new LoginError(`--login-command could not start: ${e.message}`, hint)); });
       child.on('close', (code) => {
         clearTimeout(timer);
-        if (code !== 0) reject(new LoginError(`--login-command exited with ${code}`));
+        if (code !== 0) reject(new LoginError(`--login-command exited with ${code}`, hint));
         else resolve(stdout);
       });
     });
@@ -317,7 +337,7 @@ class CommandLogin implements LoginDriver {
       registerSecret(u.searchParams.get('code'), 'code');
       return u;
     } catch {
-      throw new LoginError('--login-command must print the final redirect URL as its last line of output');
+      throw new LoginError('--login-command must print the final redirect URL as its last line of output', 'make the --login-command print the URL the browser ended on as its last line');
     }
   }
 

@@ -2,7 +2,7 @@
 import { redact } from '../http/redact.js';
 import type { Status } from '../checks/types.js';
 import type { Report } from '../doctor/types.js';
-import { firstFix, infoCount } from '../doctor/verdict.js';
+import { firstFix, infoCount, verdictLines } from '../doctor/verdict.js';
 
 import { safeText } from '../text.js';
 import { style, type Style } from './style.js';
@@ -18,10 +18,10 @@ export function renderHuman(report: Report, color: boolean): string {
   const s = report.summary;
   const lines: string[] = [];
   lines.push(st.bold(`gpt-oauth doctor · ${report.target} · ${safeText(report.subject, 200)}`));
-  const verdict = s.failed ? st.red(st.bold('✗ ChatGPT would fail to connect')) : s.warnings ? st.yellow(st.bold('✓ ChatGPT can connect, with warnings')) : st.green(st.bold('✓ ChatGPT can connect'));
   const info = infoCount(report);
   const counts = [`${s.passed} passed`, `${s.failed} failed`, `${s.warnings} warnings`, `${s.skipped} skipped`, ...(info ? [`${info} info`] : [])].join(', ');
-  lines.push(`${verdict}  ${st.dim(`${counts} · ${report.durationMs} ms${report.requests !== undefined ? ` · ${report.requests} requests` : ''}`)}`);
+  const verdict = verdictBlock(report, st);
+  lines.push(`${verdict[0]}  ${st.dim(`${counts} · ${report.durationMs} ms${report.requests !== undefined ? ` · ${report.requests} requests` : ''}`)}`, verdict[1]!);
   const first = firstFix(report.checks);
   if (first) {
     lines.push('');
@@ -39,15 +39,27 @@ export function renderHuman(report: Report, color: boolean): string {
       lines.push('');
       lines.push(st.bold(step));
     }
-    lines.push(`  ${paint(st, c.status, SYMBOL[c.status])} ${c.id.padEnd(width)}  ${c.title}`);
+    lines.push(`  ${paint(st, c.status, c.incomplete ? '?' : SYMBOL[c.status])} ${c.id.padEnd(width)}  ${c.title}${c.status === 'fail' || c.status === 'warn' ? st.dim(` [${c.impact}]`) : ''}`);
     const detail = safeText(c.detail, c.status === 'pass' || c.status === 'info' ? 240 : 1000);
     if (detail) lines.push(`    ${c.status === 'pass' ? st.dim(detail) : detail}`);
     if (c.fix && (c.status === 'fail' || c.status === 'warn')) lines.push(`    ${st.cyan('fix:')} ${safeText(c.fix, 1000)}`);
-    if (c.chatgpt && c.status === 'fail') lines.push(`    ${st.dim(`ChatGPT shows: "${c.chatgpt}"`)}`);
+    else if (c.fix && c.incomplete) lines.push(`    ${st.cyan('to finish:')} ${safeText(c.fix, 1000)}`);
+    if (c.chatgpt && (c.status === 'fail' || c.status === 'warn')) lines.push(`    ${st.dim(`ChatGPT shows: "${c.chatgpt}"`)}`);
   }
   if (report.gptEditor) lines.push('', ...renderGptEditor(report.gptEditor, st));
-  lines.push('');
+  // The last screen is the answer: both verdicts again.
+  lines.push('', ...verdictBlock(report, st), '');
   return redact(lines.join('\n'));
+}
+
+/** The two verdict lines: "Can ChatGPT connect?" and "Is it safe?". */
+function verdictBlock(report: Report, st: Style): string[] {
+  const v = verdictLines(report);
+  const paint2 = (x: { symbol: string; text: string; verdict: string }) => {
+    const t = `${x.symbol} ${safeText(x.text, 400)}`;
+    return st.bold(x.verdict === 'pass' ? st.green(t) : x.verdict === 'fail' ? st.red(t) : st.yellow(t));
+  };
+  return [paint2(v.chatgpt), paint2(v.security)];
 }
 
 /** The closing block of an actions report, in the GPT editor's own words. */
@@ -81,10 +93,12 @@ export function renderJunit(report: Report): string {
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   out.push(`<testsuites name="gpt-oauth" tests="${report.checks.length}" failures="${s.failed}" skipped="${s.skipped}" time="${secs(report.durationMs)}">`);
   out.push(`  <testsuite name="${xml(`gpt-oauth ${report.target} ${report.subject}`)}" tests="${report.checks.length}" failures="${s.failed}" errors="0" skipped="${s.skipped}" time="${secs(report.durationMs)}" timestamp="${report.startedAt}">`);
+  out.push(`    <properties><property name="verdict.chatgpt" value="${report.verdict.chatgpt}"/><property name="verdict.security" value="${report.verdict.security}"/></properties>`);
   for (const c of report.checks) {
     const body = [c.detail, c.fix ? `fix: ${c.fix}` : '', c.chatgpt ? `ChatGPT shows: ${c.chatgpt}` : '', c.spec.length ? `spec: ${c.spec.join('; ')}` : ''].filter(Boolean).join('\n');
     out.push(`    <testcase classname="${xml(`${report.target}.${c.step}`)}" name="${xml(`${c.id}: ${c.title}`)}" time="${secs(c.durationMs)}">`);
-    if (c.status === 'fail') out.push(`      <failure message="${xml(safeText(c.detail, 300))}" type="${c.severity}">${xml(body)}</failure>`);
+    out.push(`      <properties><property name="impact" value="${c.impact}"/><property name="severity" value="${c.severity}"/>${c.incomplete ? '<property name="incomplete" value="true"/>' : ''}</properties>`);
+    if (c.status === 'fail') out.push(`      <failure message="${xml(`[${c.impact}] ${safeText(c.detail, 300)}`)}" type="${c.impact}:${c.severity}">${xml(body)}</failure>`);
     else if (c.status === 'skip') out.push(`      <skipped message="${xml(safeText(c.detail, 300))}"/>`);
     else out.push(`      <system-out>${xml(`${c.status.toUpperCase()}: ${body}`)}</system-out>`);
     out.push('    </testcase>');

@@ -1,8 +1,12 @@
 /** One deliberately broken toy server per failure mode, with the check id that must report it. */
-import type { Status } from '../../src/checks/types.js';
+import type { Impact, Status } from '../../src/checks/types.js';
 import type { ToyFlags } from './toy-server.js';
 
-export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: RegExp; fix?: RegExp }[] = [
+/**
+ * `impact`, when given, is asserted; `chatgpt: false` asserts that no ChatGPT message is attached
+ * (a security or interop finding must never carry one), `chatgpt: true` that one is.
+ */
+export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: RegExp; fix?: RegExp; impact?: Impact; chatgpt?: boolean }[] = [
   { id: 'resource.challenge', flags: { challenge: 'anonymous-ok' }, detail: /accepted an unauthenticated initialize/ },
   { id: 'resource.challenge', flags: { challenge: 'no-resource-metadata' }, status: 'warn', detail: /no resource_metadata/ },
   { id: 'prm.document', flags: { prm: 'html' }, detail: /HTML page/, fix: /SPA catch-all/ },
@@ -28,18 +32,27 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'token.redirect-binding', flags: { redirectBinding: false }, status: 'warn', detail: /PKCE is enforced/ },
   { id: 'token.error-format', flags: { tokenErrors: 'html' }, detail: /HTML page/ },
   { id: 'token.no-store', flags: { noStore: false }, status: 'warn', detail: /Cache-Control is missing/ },
-  { id: 'token.scopes', flags: { grantedScope: 'subset' }, detail: /missing: mcp:write/ },
+  { id: 'token.scopes', flags: { grantedScope: 'subset' }, detail: /missing: mcp:write/, impact: 'chatgpt', chatgpt: true },
+  // What a resource-bound token from oidc-provider looks like: the OIDC scopes are not echoed.
+  { id: 'token.scopes', flags: { oidcScopes: true, grantedScopeMode: 'no-oidc' }, status: 'warn', detail: /only the OpenID Connect scope\(s\) openid, profile, email are missing/, impact: 'chatgpt', chatgpt: true },
+  // Issuer and resource are one service sharing an HS256 secret: ChatGPT treats the token as opaque.
+  { id: 'token.jwt-signature', flags: { symmetric: true }, status: 'info', detail: /symmetric HS256; the MCP server accepts it/ },
   { id: 'token.jwt-signature', flags: { signWrongKey: true, rs: { acceptTampered: true } }, detail: /signature does not verify/ },
-  { id: 'token.audience', flags: { aud: 'other' }, detail: /not bound to this MCP server/ },
+  { id: 'token.audience', flags: { aud: 'other' }, detail: /the MCP server refuses it/, impact: 'chatgpt', chatgpt: true },
+  { id: 'token.audience', flags: { aud: 'other', rs: { ignoreAudience: true } }, detail: /the MCP server accepts it: it does not check the audience/, impact: 'security', chatgpt: false },
   { id: 'refresh.grant', flags: { refresh: 'refuse' }, detail: /invalid_grant/ },
   { id: 'refresh.grant', flags: { refresh: 'none' }, status: 'warn', detail: /no refresh token/ },
-  { id: 'refresh.rotation', flags: { refresh: 'old-valid' }, detail: /old refresh token still works/ },
-  { id: 'refresh.rotation', flags: { refresh: 'same' }, detail: /did not rotate/ },
-  { id: 'refresh.audience', flags: { refreshAud: 'other' }, detail: /refreshed access token's aud/ },
+  // refresh.rotation (a)–(e); none is ChatGPT's problem (it never replays a refresh token).
+  { id: 'refresh.rotation', flags: { refresh: 'same' }, detail: /did not rotate/, impact: 'security', chatgpt: false },
+  { id: 'refresh.rotation', flags: { refresh: 'grace-identical' }, status: 'pass', detail: /identical earlier response/ },
+  { id: 'refresh.rotation', flags: { refresh: 'old-valid' }, detail: /previous refresh token still mints new tokens/, impact: 'security', chatgpt: false },
+  { id: 'refresh.rotation', flags: { refresh: 'no-family-revoke' }, detail: /newest refresh token still works/, impact: 'security', chatgpt: false },
+  { id: 'refresh.audience', flags: { refreshAud: 'other' }, detail: /refreshed access token's aud/, impact: 'chatgpt' },
+  { id: 'refresh.audience', flags: { refreshAud: 'other', rs: { ignoreAudience: true } }, detail: /does not check the audience/, impact: 'security', chatgpt: false },
   { id: 'resource.accepts-token', flags: { rs: { rejectValid: true } }, detail: /rejected the access token/ },
-  { id: 'resource.rejects-invalid-token', flags: { rs: { acceptGarbage: true } }, detail: /ACCEPTED/ },
+  { id: 'resource.rejects-invalid-token', flags: { rs: { acceptGarbage: true } }, detail: /ACCEPTED/, impact: 'security', chatgpt: false },
   { id: 'resource.rejects-forged-token', flags: { rs: { acceptNone: true } }, detail: /accepted.*alg:none token: 200/ },
   { id: 'resource.rejects-forged-token', flags: { rs: { acceptTampered: true } }, detail: /changed payload.*200/ },
   { id: 'resource.rejects-forged-token', flags: { rs: { invalidStatus: 500 } }, status: 'warn', detail: /refused, but not with a 401.*500 instead of 401/ },
-  { id: 'resource.rejects-invalid-token', flags: { rs: { invalidStatus: 500 } }, detail: /500 instead of 401/ },
+  { id: 'resource.rejects-invalid-token', flags: { rs: { invalidStatus: 500 } }, detail: /500 instead of 401/, impact: 'chatgpt' },
 ];

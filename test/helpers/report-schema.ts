@@ -1,7 +1,7 @@
 /** The contract's `doctor --json` report shape (shared/doctor-contract.md), as JSON Schema. */
 export const reportSchema = {
   type: 'object',
-  required: ['tool', 'version', 'target', 'subject', 'startedAt', 'durationMs', 'summary', 'checks'],
+  required: ['tool', 'version', 'target', 'subject', 'startedAt', 'durationMs', 'summary', 'verdict', 'checks'],
   properties: {
     tool: { const: 'gpt-oauth' },
     version: { type: 'string', pattern: '^\\d+\\.\\d+\\.\\d+' },
@@ -17,11 +17,16 @@ export const reportSchema = {
         warnings: { type: 'integer', minimum: 0 }, skipped: { type: 'integer', minimum: 0 },
       },
     },
+    verdict: {
+      type: 'object',
+      required: ['chatgpt', 'security'],
+      properties: { chatgpt: { enum: ['pass', 'fail', 'incomplete'] }, security: { enum: ['pass', 'fail', 'incomplete'] } },
+    },
     checks: {
       type: 'array',
       items: {
         type: 'object',
-        required: ['id', 'status', 'severity', 'title', 'detail', 'spec', 'durationMs'],
+        required: ['id', 'status', 'severity', 'title', 'detail', 'spec', 'durationMs', 'impact'],
         properties: {
           id: { type: 'string', pattern: '^[a-z]+\\.[a-z0-9-]+$' },
           status: { enum: ['pass', 'fail', 'warn', 'skip', 'info'] },
@@ -31,6 +36,9 @@ export const reportSchema = {
           fix: { type: 'string' },
           spec: { type: 'array', items: { type: 'string' } },
           durationMs: { type: 'number', minimum: 0 },
+          impact: { enum: ['chatgpt', 'security', 'interop'] },
+          incomplete: { const: true },
+          references: { type: 'array', items: { type: 'object', required: ['id', 'url'], properties: { id: { type: 'string' }, url: { type: 'string', pattern: '^https://' } } } },
         },
       },
     },

@@ -34,10 +34,24 @@ export interface ToyFlags {
   noStore?: boolean;
   grantedScope?: 'all' | 'subset';
   tokenErrors?: 'json' | 'html';
-  refresh?: 'rotate' | 'none' | 'same' | 'old-valid' | 'refuse';
+  /**
+   * rotate: rotation with reuse detection (a replay revokes the family); none: no refresh token;
+   * same: the same refresh token again; old-valid: the previous one keeps minting tokens;
+   * no-family-revoke: a replay is refused but the newest keeps working; grace-identical: a replay
+   * within the window returns the identical earlier response; refuse: the refresh grant fails.
+   */
+  refresh?: 'rotate' | 'none' | 'same' | 'old-valid' | 'no-family-revoke' | 'grace-identical' | 'refuse';
   refreshAud?: 'resource' | 'other';
   signWrongKey?: boolean;
-  rs?: { rejectValid?: boolean; acceptGarbage?: boolean; acceptNone?: boolean; acceptTampered?: boolean; invalidStatus?: number };
+  rs?: { rejectValid?: boolean; acceptGarbage?: boolean; acceptNone?: boolean; acceptTampered?: boolean; invalidStatus?: number; ignoreAudience?: boolean };
+  /** Advertise the OIDC scopes openid, profile and email (ChatGPT then requests them). */
+  oidcScopes?: boolean;
+  /** all: every requested scope; subset: only the first; no-oidc: all but the OIDC scopes (like oidc-provider with resource indicators). */
+  grantedScopeMode?: 'no-oidc';
+  /** invalid-grant: the token endpoint refuses every authorization code. */
+  codeExchange?: 'invalid-grant';
+  /** Sign access tokens with HS256 and a secret the MCP server shares. */
+  symmetric?: boolean;
   /** Pre-registered confidential client; `auth` says where its secret is accepted (default both). */
   client?: { id: string; secret: string; redirectUris?: string[]; auth?: 'post' | 'basic' | 'both' };
   /** Refuse authorization requests without code_challenge. */
@@ -98,7 +112,8 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
   }
   if (f.client) clients.set(f.client.id, { redirectUris: f.client.redirectUris ?? ['https://chatgpt.com/connector_platform_oauth_redirect'], secret: f.client.secret });
   const codes = new Map<string, { clientId: string; redirectUri: string; challenge?: string; scope: string; used: boolean }>();
-  const refreshTokens = new Map<string, { clientId: string; scope: string; valid: boolean }>();
+  const refreshTokens = new Map<string, { clientId: string; scope: string; valid: boolean; family: string; answer?: Record<string, unknown> }>();
+  const hsKey = new TextEncoder().encode(randomBytes(32).toString('hex'));
   const opaque = new Set<string>();
 
   const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -120,17 +135,18 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       return remember(t)!;
     }
     if (f.tokenFormat === 'malformed') return remember(`eyJhbGciOiJFUzI1NiJ9.not-base64-json!.${randomBytes(8).toString('hex')}`)!;
-    const key = f.signWrongKey ? wrong.privateKey : privateKey;
+    const key = f.symmetric ? hsKey : f.signWrongKey ? wrong.privateKey : privateKey;
     const t = await new SignJWT({ scope, client_id: 'toy' })
-      .setProtectedHeader({ alg: 'ES256', kid: 'toy-1', typ: 'at+jwt', ...(f.jku ? { jku: `${origin}/jku` } : {}) })
+      .setProtectedHeader({ alg: f.symmetric ? 'HS256' : 'ES256', kid: 'toy-1', typ: 'at+jwt', ...(f.jku ? { jku: `${origin}/jku` } : {}) })
       .setIssuer(issuer).setAudience(audience).setSubject('toy-user')
       .setIssuedAt().setExpirationTime('1h').setJti(randomBytes(8).toString('hex'))
       .sign(key);
     return remember(t)!;
   }
 
-  async function issueTokens(res: ServerResponse, clientId: string, scope: string, audience: string, withRefresh: boolean): Promise<void> {
-    const granted = f.grantedScope === 'subset' ? scope.split(' ').slice(0, 1).join(' ') : scope;
+  async function issueTokens(res: ServerResponse, clientId: string, scope: string, audience: string, withRefresh: boolean, family = randomBytes(8).toString('hex')): Promise<Record<string, unknown> | undefined> {
+    const granted = f.grantedScope === 'subset' ? scope.split(' ').slice(0, 1).join(' ')
+      : f.grantedScopeMode === 'no-oidc' ? scope.split(' ').filter((x) => !['openid', 'profile', 'email'].includes(x)).join(' ') : scope;
     const body: Record<string, unknown> = {
       access_token: await accessToken(granted, audience),
       token_type: 'Bearer',
@@ -139,14 +155,16 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
     };
     if (withRefresh && f.refresh !== 'none') {
       const rt = remember(`rt_${randomBytes(24).toString('hex')}`)!;
-      refreshTokens.set(rt, { clientId, scope, valid: true });
+      refreshTokens.set(rt, { clientId, scope, valid: true, family });
       body.refresh_token = rt;
     }
     if (f.tokenResponseFormat === 'form') {
       res.writeHead(200, { 'content-type': 'application/x-www-form-urlencoded' });
-      return void res.end(new URLSearchParams(Object.entries(body).map(([k, v]) => [k, String(v)])).toString());
+      res.end(new URLSearchParams(Object.entries(body).map(([k, v]) => [k, String(v)])).toString());
+      return body;
     }
     json(res, 200, body, f.noStore ? { 'cache-control': 'no-store' } : {});
+    return body;
   }
 
   function asMetadata(): Record<string, unknown> {
@@ -156,7 +174,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       token_endpoint: `${origin}/token`,
       registration_endpoint: `${origin}/register`,
       jwks_uri: f.jwksUri ?? `${origin}/jwks`,
-      scopes_supported: [...SCOPES, 'offline_access'],
+      scopes_supported: [...SCOPES, ...(f.oidcScopes ? ['openid', 'profile', 'email'] : []), 'offline_access'],
       response_types_supported: ['code'],
       grant_types_supported: ['authorization_code', 'refresh_token'],
       code_challenge_methods_supported: ['S256'],
@@ -195,8 +213,9 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       if (header.alg === 'none') ok = !!f.rs?.acceptNone;
       else {
         try {
-          await jwtVerify(token, verifyKeys, { issuer });
-          ok = !f.rs?.rejectValid;
+          const { payload } = f.symmetric ? await jwtVerify(token, hsKey, { issuer }) : await jwtVerify(token, verifyKeys, { issuer });
+          const aud = [payload.aud ?? []].flat();
+          ok = !f.rs?.rejectValid && (!!f.rs?.ignoreAudience || aud.includes(mcpUrl));
         } catch {
           // A signature that does not verify: a tampered token, unless the RS is broken.
           ok = !!f.rs?.acceptTampered;
@@ -383,6 +402,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
         }
       }
       if (form.get('grant_type') === 'authorization_code') {
+        if (f.codeExchange === 'invalid-grant') return tokenError(res, 'invalid_grant', 'the code could not be redeemed');
         const c = codes.get(form.get('code') ?? '');
         if (!c || c.clientId !== clientId) return tokenError(res, 'invalid_grant', 'unknown code');
         if (c.used && !f.codeReuse) return tokenError(res, 'invalid_grant', 'code already used');
@@ -398,6 +418,12 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       if (form.get('grant_type') === 'refresh_token') {
         const rt = form.get('refresh_token') ?? '';
         const entry = refreshTokens.get(rt);
+        if (entry && !entry.valid && entry.clientId === clientId) {
+          // Reuse of a used refresh token.
+          if (f.refresh === 'grace-identical' && entry.answer) return json(res, 200, entry.answer, { 'cache-control': 'no-store' });
+          if (f.refresh !== 'no-family-revoke') for (const e of refreshTokens.values()) if (e.family === entry.family) e.valid = false;
+          return tokenError(res, 'invalid_grant', 'refresh token already used');
+        }
         if (f.refresh === 'refuse' || !entry || !entry.valid || entry.clientId !== clientId) return tokenError(res, 'invalid_grant', 'bad refresh token');
         const audience = f.refreshAud === 'other' ? 'https://other.example/api' : (form.get('resource') ?? mcpUrl);
         if (f.refresh === 'same' || f.refresh === 'old-valid') {
@@ -412,7 +438,8 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
           return json(res, 200, out, { 'cache-control': 'no-store' });
         }
         entry.valid = false;
-        return issueTokens(res, clientId, entry.scope, audience, true);
+        entry.answer = await issueTokens(res, clientId, entry.scope, audience, true, entry.family);
+        return;
       }
       return tokenError(res, 'unsupported_grant_type', 'unsupported');
     }

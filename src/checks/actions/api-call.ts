@@ -1,5 +1,5 @@
 import type { CheckDef } from '../types.js';
-import { fail, pass, skip, warn } from '../types.js';
+import { as, fail, pass, skip, warn } from '../types.js';
 import { randomToken } from '../../oauth/pkce.js';
 import type { ActionsContext } from './context.js';
 import { refs } from '../spec.js';
@@ -8,6 +8,7 @@ export const apiCall: CheckDef<ActionsContext> = {
   id: 'actions.api-call',
   title: 'The API accepts the token and refuses a garbage token with 401',
   severity: 'critical',
+  impact: 'chatgpt',
   step: 'API',
   needs: ['actions.token-exchange-method'],
   spec: refs('RFC 6750 §2.1, §3.1', 'OpenAI GPT Actions production notes (45 s timeout, 100 000 characters)'),
@@ -20,7 +21,7 @@ export const apiCall: CheckDef<ActionsContext> = {
       return fail(`GET ${ctx.opts.apiUrl} with the access token answered ${good.status}`, 'Make the API accept access tokens from this authorization server (check issuer, audience and the verification key).');
     }
     const bad = await ctx.http.send({ url: ctx.opts.apiUrl, headers: { authorization: `Bearer gpt-oauth-invalid-${randomToken(12)}`, accept: 'application/json' } });
-    if (bad.status >= 200 && bad.status < 300) return fail(`a garbage token was ACCEPTED (${bad.status}): the API does not check tokens`, 'Verify every bearer token and answer invalid ones with 401.');
+    if (bad.status >= 200 && bad.status < 300) return as('security', fail(`a garbage token was ACCEPTED (${bad.status}): the API does not check tokens`, 'Verify every bearer token and answer invalid ones with 401.'));
     const size = good.body.length > 100_000 ? `; the response is ${good.body.length} bytes, over ChatGPT's 100 000-character limit` : '';
     if (bad.status !== 401) return warn(`the token works (${good.status}); a garbage token got ${bad.status} instead of 401${size}`, 'Answer invalid or expired tokens with 401 so ChatGPT asks the user to sign in again.');
     if (size) return warn(`the token works and a garbage token gets 401${size}`, 'Keep responses under 100 000 characters.');

@@ -1,5 +1,5 @@
 import type { CheckDef } from '../types.js';
-import { fail, pass, skip } from '../types.js';
+import { fail, incomplete, pass, skip } from '../types.js';
 import { fixFor } from '../advice.js';
 import { authorize, callbackFor, type ActionsContext } from './context.js';
 import { CHATGPT_ACTIONS_SAYS } from '../../chatgpt/messages.js';
@@ -9,6 +9,7 @@ export const callbackUrls: CheckDef<ActionsContext> = {
   id: 'actions.callback-urls',
   title: 'Authorization accepts both ChatGPT callback URLs (chatgpt.com and chat.openai.com)',
   severity: 'critical',
+  impact: 'chatgpt',
   step: 'Authorization',
   spec: refs('OpenAI GPT Actions authentication (callback URL)', 'RFC 6749 §3.1.2'),
   reads: ['provider'],
@@ -19,6 +20,8 @@ export const callbackUrls: CheckDef<ActionsContext> = {
     ctx.s.auth.chatgpt = await authorize(ctx, 'chatgpt', 'GPT callback on chatgpt.com');
     ctx.s.auth.openai = await authorize(ctx, 'openai', 'GPT callback on chat.openai.com');
     const results = [ctx.s.auth.chatgpt, ctx.s.auth.openai];
+    const lost = results.find((r) => !r.ok && r.incomplete);
+    if (lost && !lost.ok && results.every((r) => !r.ok && r.incomplete)) return incomplete(`the doctor could not sign in: ${lost.reason}`, lost.incomplete?.hint);
     if (results.some((r) => !r.ok && r.pkce)) return skip('the authorization server demands PKCE, so no callback could be tested; see actions.no-pkce');
     const refused = results.filter((r) => !r.ok);
     if (!refused.length) return pass(`both accepted: ${callbackFor(ctx, 'chatgpt')} and ${callbackFor(ctx, 'openai')}`);

@@ -28,7 +28,7 @@ export type Variant = 'chatgpt' | 'openai';
 
 export type AuthResult =
   | { ok: true; code: string; callback: URL; state: string; redirectUri: string }
-  | { ok: false; redirectUri: string; reason: string; pkce: boolean };
+  | { ok: false; redirectUri: string; reason: string; pkce: boolean; incomplete?: { hint?: string } };
 
 interface TokenAttempt {
   method: ExchangeMethod;
@@ -81,7 +81,9 @@ export async function authorize(ctx: ActionsContext, v: Variant, purpose: string
   try {
     callback = await ctx.login.obtain(url, state, ctx.login.mode === 'auto' ? purpose : `login ${ctx.s.logins}: ${purpose}`, redirectUri);
   } catch (err) {
-    if (err instanceof LoginError) return { ok: false, redirectUri, reason: err.message, pkce: PKCE_RE.test(err.message) };
+    if (err instanceof LoginError) {
+      return { ok: false, redirectUri, reason: err.message, pkce: PKCE_RE.test(err.message), ...(err.serverSide ? {} : { incomplete: { hint: err.hint } }) };
+    }
     throw err;
   }
   const error = callback.searchParams.get('error');

@@ -7,6 +7,7 @@ export const emptyScope: CheckDef<ActionsContext> = {
   id: 'actions.empty-scope',
   title: 'An empty `scope=` is handled',
   severity: 'low',
+  impact: 'chatgpt',
   step: 'Authorization',
   needs: ['actions.callback-urls'],
   spec: refs('RFC 6749 §3.3'),

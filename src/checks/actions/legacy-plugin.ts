@@ -21,6 +21,7 @@ export const legacyPlugin: CheckDef<ActionsContext> = {
   id: 'actions.legacy-plugin',
   title: 'No retired ChatGPT plugin manifest is still relied on',
   severity: 'low',
+  impact: 'interop',
   step: 'Configuration',
   spec: refs('OpenAI plugins authentication (retired)'),
   async run(ctx) {

@@ -8,6 +8,7 @@ export const noPkce: CheckDef<ActionsContext> = {
   id: 'actions.no-pkce',
   title: 'Authorization and token exchange work without PKCE (GPT Actions send none)',
   severity: 'critical',
+  impact: 'chatgpt',
   step: 'Authorization',
   spec: refs('OpenAI GPT Actions authentication', 'RFC 7636 §4.4.1 (PKCE is the client\'s choice for confidential clients)'),
   reads: ['auth', 'attempts', 'provider'],

@@ -10,6 +10,7 @@ export const actionsRefresh: CheckDef<ActionsContext> = {
   id: 'actions.refresh',
   title: 'The refresh grant works with the chosen exchange method',
   severity: 'medium',
+  impact: 'chatgpt',
   step: 'Refresh',
   needs: ['actions.token-exchange-method'],
   spec: refs('RFC 6749 §6', 'OpenAI GPT Actions authentication (refresh_token)'),

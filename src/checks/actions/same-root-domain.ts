@@ -16,6 +16,7 @@ export const sameRootDomain: CheckDef<ActionsContext> = {
   id: 'actions.same-root-domain',
   title: 'Authorization URL, token URL and API share one registrable domain',
   severity: 'high',
+  impact: 'chatgpt',
   step: 'Configuration',
   spec: refs('OpenAI GPT Actions production notes ("all domains used in an OAuth flow must be the same as the domain used for the primary endpoints")'),
   run(ctx) {

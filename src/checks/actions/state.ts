@@ -8,6 +8,7 @@ export const actionsState: CheckDef<ActionsContext> = {
   id: 'actions.state',
   title: 'A long `state` comes back byte-identical',
   severity: 'high',
+  impact: 'chatgpt',
   step: 'Authorization',
   spec: refs('RFC 6749 §4.1.2', 'OpenAI GPT Actions authentication ("We require that OAuth applications make use of the state parameter")'),
   reads: ['auth'],

@@ -1,5 +1,5 @@
 import type { CheckDef } from '../types.js';
-import { fail, pass } from '../types.js';
+import { fail, incomplete, pass } from '../types.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { EXCHANGE_LABEL, type ExchangeMethod } from '../../gpt-actions/gpt.js';
 import { fixFor } from '../advice.js';
@@ -16,6 +16,7 @@ export const tokenExchangeMethod: CheckDef<ActionsContext> = {
   id: 'actions.token-exchange-method',
   title: 'The token endpoint accepts "Default (POST request)" or "Basic authorization header"',
   severity: 'critical',
+  impact: 'chatgpt',
   step: 'Tokens',
   needs: ['actions.callback-urls'],
   spec: refs('RFC 6749 §2.3.1, §4.1.3', 'OpenAI GPT Actions authentication (Token Exchange Method)'),
@@ -39,6 +40,11 @@ export const tokenExchangeMethod: CheckDef<ActionsContext> = {
       return `${EXCHANGE_LABEL[m]}: ${!a ? 'not tried (no code)' : a.ok ? 'works' : `refused (${oauthError(a.res)})`}`;
     };
     const chosen = post?.ok ? 'default_post' : basic?.ok ? 'basic_auth_header' : undefined;
+    // Both methods refused the client: the id or secret the tester gave is wrong, not the server.
+    if (!chosen && post && basic && [post, basic].every((a) => /invalid_client/.test(a.res.text()))) {
+      return incomplete(`both exchange methods were refused with invalid_client. ${describe('default_post')}; ${describe('basic_auth_header')}`,
+        'check --client-id and the client secret (GPT_OAUTH_CLIENT_SECRET, --client-secret-env or --client-secret-stdin): they must be the GPT editor\'s');
+    }
     if (!chosen) {
       return fail(`neither method worked. ${describe('default_post')}; ${describe('basic_auth_header')}`,
         fixFor(ctx.s.provider, {

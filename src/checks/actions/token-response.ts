@@ -9,6 +9,7 @@ export const tokenResponse: CheckDef<ActionsContext> = {
   id: 'actions.token-response',
   title: 'Token response is JSON with access_token, token_type bearer and numeric expires_in',
   severity: 'high',
+  impact: 'chatgpt',
   step: 'Tokens',
   needs: ['actions.token-exchange-method'],
   spec: refs('RFC 6749 §5.1', 'OpenAI GPT Actions authentication (token response)'),

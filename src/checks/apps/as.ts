@@ -1,6 +1,6 @@
 /** `as.*`: authorization-server metadata, found the way the MCP spec tells clients to look. */
 import type { CheckDef } from '../types.js';
-import { fail, pass, warn } from '../types.js';
+import { as, fail, pass, warn } from '../types.js';
 import { safeText } from '../../text.js';
 import { fixFor, recogniseProvider } from '../advice.js';
 import { isHttpsOrLoopback } from '../../url.js';
@@ -29,6 +29,7 @@ export const asMetadata: CheckDef<AppsContext> = {
   id: 'as.metadata',
   title: 'Authorization-server metadata is found in the MCP discovery order',
   severity: 'critical',
+  impact: 'chatgpt',
   step: 'Discovery',
   needs: ['prm.document'],
   spec: refs('RFC 8414 §3', 'OpenID Connect Discovery 1.0 §4', 'MCP 2025-11-25 Authorization §Authorization Server Metadata Discovery'),
@@ -67,6 +68,7 @@ export const asIssuer: CheckDef<AppsContext> = {
   id: 'as.issuer',
   title: 'Metadata `issuer` is identical to the authorization_servers entry',
   severity: 'critical',
+  impact: 'chatgpt',
   step: 'Discovery',
   needs: ['as.metadata'],
   spec: refs('RFC 8414 §3.3', 'MCP 2026-07-28 Authorization §Authorization Server Metadata Discovery'),
@@ -90,6 +92,7 @@ export const asPkce: CheckDef<AppsContext> = {
   id: 'as.pkce-s256',
   title: 'Authorization server advertises PKCE S256',
   severity: 'critical',
+  impact: 'chatgpt',
   step: 'Discovery',
   needs: ['as.metadata'],
   spec: refs('RFC 8414 §2', 'RFC 7636 §4.2', 'MCP 2025-11-25 Authorization §Authorization Code Protection'),
@@ -106,7 +109,8 @@ export const asPkce: CheckDef<AppsContext> = {
     if (!m.includes('S256')) {
       return fail(`code_challenge_methods_supported is ${JSON.stringify(m).slice(0, 100)}, without S256`, 'Support and advertise S256.', undefined, true);
     }
-    if (m.includes('plain')) return warn('S256 is advertised, and so is the weak `plain` method', 'Remove `plain`; OAuth 2.1 and MCP clients use S256 only.');
+    // `plain` gives no protection against an intercepted code (RFC 7636 §7.2); ChatGPT uses S256.
+    if (m.includes('plain')) return as('security', warn('S256 is advertised, and so is the weak `plain` method', 'Remove `plain`; OAuth 2.1 and MCP clients use S256 only.'));
     return pass('S256 advertised');
   },
 };
@@ -115,6 +119,7 @@ export const asEndpoints: CheckDef<AppsContext> = {
   id: 'as.endpoints',
   title: 'Authorization and token endpoints present, `code` flow, https',
   severity: 'critical',
+  impact: 'chatgpt',
   step: 'Discovery',
   needs: ['as.metadata'],
   spec: refs('RFC 8414 §2', 'OAuth 2.1 §1.5'),
@@ -145,6 +150,7 @@ export const asClientRegistration: CheckDef<AppsContext> = {
   id: 'as.client-registration',
   title: 'ChatGPT has a way to get a client (CIMD, DCR or a predefined client)',
   severity: 'critical',
+  impact: 'chatgpt',
   step: 'Discovery',
   needs: ['as.metadata'],
   spec: refs('MCP 2025-11-25 Authorization §Client Registration Approaches', 'RFC 7591', 'draft-ietf-oauth-client-id-metadata-document'),

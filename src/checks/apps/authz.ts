@@ -1,6 +1,6 @@
 /** `authz.*`: the browser leg of the flow, with ChatGPT's parameters. */
 import type { CheckDef } from '../types.js';
-import { fail, info, pass, warn } from '../types.js';
+import { fail, incomplete, info, pass, warn, type Outcome } from '../types.js';
 import { CheckAbort } from '../engine.js';
 import { LoginError, probeAuthorization } from '../../login/drivers.js';
 import { registerSecret } from '../../http/redact.js';
@@ -16,6 +16,7 @@ export const authzRedirectExact: CheckDef<AppsContext> = {
   id: 'authz.redirect-exact',
   title: 'The authorization endpoint never redirects to an unregistered redirect URI',
   severity: 'critical',
+  impact: 'security',
   step: 'Authorization',
   needs: ['as.endpoints', 'dcr.register'],
   spec: refs('RFC 9700 §4.1.1', 'OAuth 2.1 §4.1.1', 'RFC 6749 §4.1.2.1'),
@@ -67,10 +68,27 @@ function authorizationErrorFix(error: string, provider: ProviderKind, resource: 
   }
 }
 
+/** Errors that mean "this client", which is the tester's input when it came from --client-id. */
+const CLIENT_ERRORS = ['invalid_client', 'unauthorized_client'];
+
+/**
+ * A login that could not be completed: on the tester's side (login page in auto mode, timeout,
+ * a failing command) it is incomplete; an error page from the authorization endpoint is the
+ * server's — unless the client it complains about is the one the tester gave.
+ */
+function loginFailure(ctx: AppsContext, err: LoginError): Outcome {
+  if (!err.serverSide) return incomplete(`the doctor could not sign in: ${err.message}`, err.hint);
+  if (ctx.s.client?.source === 'predefined') {
+    return incomplete(`the authorization request with the client you gave failed: ${err.message}`, 'check --client-id (and its redirect URIs), or leave it out to let the doctor register a client as ChatGPT does');
+  }
+  return fail(`the authorization endpoint answered with an error: ${err.message}`, 'Open the same authorization URL in a browser to see the server\'s page, and read its logs.', CHATGPT_SAYS.connecting);
+}
+
 export const authzState: CheckDef<AppsContext> = {
   id: 'authz.state',
   title: 'A long `state` with special characters comes back byte-identical',
   severity: 'high',
+  impact: 'chatgpt',
   step: 'Authorization',
   needs: ['as.endpoints', 'dcr.register'],
   spec: refs('RFC 6749 §4.1.2', 'RFC 9700 §4.7'),
@@ -88,10 +106,14 @@ export const authzState: CheckDef<AppsContext> = {
     try {
       callback = await ctx.login.obtain(url, state, ctx.login.mode === 'auto' ? 'authorization' : `login ${ctx.s.logins} of ${ctx.plannedLogins}: the main authorization`);
     } catch (err) {
-      if (err instanceof LoginError) throw new CheckAbort(fail(`the authorization could not be completed: ${err.message}`, 'Complete a sign-in with the same parameters in a browser to see the server\'s page.', CHATGPT_SAYS.connecting));
+      if (err instanceof LoginError) throw new CheckAbort(loginFailure(ctx, err));
       throw err;
     }
     const error = callback.searchParams.get('error');
+    if (error && ctx.s.client?.source === 'predefined' && CLIENT_ERRORS.includes(error)) {
+      return incomplete(`the authorization server does not accept the client you gave (${safeText(error, 60)}${callback.searchParams.get('error_description') ? `: ${safeText(callback.searchParams.get('error_description'), 200)}` : ''})`,
+        'check --client-id (and its redirect URIs), or leave it out to let the doctor register a client as ChatGPT does');
+    }
     if (error) {
       const desc = callback.searchParams.get('error_description');
       return fail(`the authorization server refused the request: ${safeText(error, 60)}${desc ? ` (${safeText(desc, 300)})` : ''}. Requested scope "${(ctx.s.scopes ?? []).join(' ')}", resource ${resourceOf(ctx)}`,
@@ -115,6 +137,7 @@ export const authzIss: CheckDef<AppsContext> = {
   id: 'authz.iss',
   title: 'The authorization response carries `iss` equal to the issuer (RFC 9207)',
   severity: 'medium',
+  impact: 'interop',
   step: 'Authorization',
   needs: ['authz.state'],
   spec: refs('RFC 9207 §2', 'MCP 2026-07-28 Authorization §Authorization Response Validation'),

@@ -163,7 +163,10 @@ export async function freshCode(ctx: AppsContext, purpose: string): Promise<{ co
   try {
     callback = await ctx.login.obtain(url, state, label);
   } catch (err) {
-    if (err instanceof LoginError) throw new CheckAbort({ status: 'skip', detail: `could not obtain an authorization code: ${err.message}` });
+    if (err instanceof LoginError) {
+      throw new CheckAbort(err.serverSide ? { status: 'skip', detail: `could not obtain an authorization code: ${err.message}` }
+        : { status: 'skip', detail: `the doctor could not sign in: ${err.message}`, fix: err.hint, incomplete: true });
+    }
     throw err;
   }
   const error = callback.searchParams.get('error');

@@ -1,6 +1,6 @@
 /** `dcr.*`: dynamic client registration, done with a body like ChatGPT's. */
 import type { CheckDef } from '../types.js';
-import { fail, pass, skip, warn } from '../types.js';
+import { as, fail, pass, skip, warn } from '../types.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { registerSecret } from '../../http/redact.js';
 import { safeText } from '../../text.js';
@@ -25,6 +25,7 @@ export const dcrRegister: CheckDef<AppsContext> = {
   id: 'dcr.register',
   title: 'Dynamic registration with a ChatGPT-like body succeeds and echoes it consistently',
   severity: 'critical',
+  impact: 'chatgpt',
   step: 'Registration',
   needs: ['as.metadata'],
   spec: refs('RFC 7591 §3', 'MCP 2025-11-25 Authorization §Dynamic Client Registration'),
@@ -87,7 +88,8 @@ export const dcrRegister: CheckDef<AppsContext> = {
         'Echo the requested method, or refuse the registration; ChatGPT abandons setup when the method differs.', CHATGPT_SAYS.authMethod, true);
     }
     if (body.client_secret !== undefined) problems.push('issued a client_secret to a public client (harmless, but it will never be used)');
-    if (problems.length) return warn(`registered ${safeText(body.client_id, 80)}, but ${problems.join('; ')}`);
+    // 200 instead of 201, or a secret nobody uses: ChatGPT registers fine; strict clients may not.
+    if (problems.length) return as('interop', warn(`registered ${safeText(body.client_id, 80)}, but ${problems.join('; ')}`));
     return pass(`registered public client ${safeText(body.client_id, 80)} with ${redirects.length} redirect URI(s)`);
   },
 };
@@ -96,6 +98,7 @@ export const dcrUnsafeRedirects: CheckDef<AppsContext> = {
   id: 'dcr.rejects-unsafe-redirects',
   title: 'Registration refuses javascript:, data: and plain-http redirect URIs',
   severity: 'critical',
+  impact: 'security',
   step: 'Registration',
   needs: ['as.metadata'],
   spec: refs('RFC 7591 §5', 'RFC 9700 §4.1', 'OAuth 2.1 §2.3.1'),

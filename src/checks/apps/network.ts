@@ -18,6 +18,7 @@ export const networkServerUserAgent: CheckDef<AppsContext> = {
   id: 'network.server-user-agent',
   title: "ChatGPT's server-side User-Agents get the same answers (no bot protection in the way)",
   severity: 'high',
+  impact: 'chatgpt',
   step: 'Discovery',
   needs: ['prm.document'],
   spec: refs('OpenAI Apps SDK: Authentication (requests come from OpenAI servers)', 'RFC 9110 §10.1.5'),

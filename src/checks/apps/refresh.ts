@@ -15,6 +15,7 @@ export const refreshGrant: CheckDef<AppsContext> = {
   id: 'refresh.grant',
   title: 'The refresh grant works',
   severity: 'medium',
+  impact: 'chatgpt',
   step: 'Refresh',
   needs: ['token.exchange'],
   spec: refs('RFC 6749 §6', 'MCP 2025-11-25 Authorization §Token Handling'),
@@ -56,10 +57,20 @@ export const refreshGrant: CheckDef<AppsContext> = {
   },
 };
 
+/**
+ * Rotation as RFC 9700 §4.14.2 asks of public clients, told apart by replaying the previous
+ * refresh token after a successful refresh and then trying the newest one:
+ * (a) no new refresh token → fail; (b) the replay returns the identical earlier response (an
+ * idempotent retry window) → pass with a note; (c) the replay mints new tokens → fail; (d) the
+ * replay is refused but the newest token still works → fail (the family was not revoked);
+ * (e) the replay is refused and so is the newest token afterwards → pass.
+ * None of this is `chatgpt` impact: ChatGPT never replays a refresh token.
+ */
 export const refreshRotation: CheckDef<AppsContext> = {
   id: 'refresh.rotation',
-  title: 'For the public client, the old refresh token is refused after rotation',
+  title: 'For the public client, a replayed refresh token is refused and revokes the token family',
   severity: 'high',
+  impact: 'security',
   step: 'Refresh',
   needs: ['refresh.grant'],
   spec: refs('OAuth 2.1 §4.3.1', 'RFC 9700 §4.14.2', 'MCP 2025-11-25 Authorization §Token Theft'),
@@ -68,16 +79,31 @@ export const refreshRotation: CheckDef<AppsContext> = {
   async run(ctx) {
     if (!ctx.s.refreshed || !ctx.s.usedRefreshToken) return skip('no refresh happened');
     if (ctx.s.client!.authMethod !== 'none') return info('confidential client: rotation is recommended but not required');
+    const previous = ctx.s.usedRefreshToken;
     const next = ctx.s.refreshed.refreshToken;
-    if (!next || next === ctx.s.usedRefreshToken) {
+    if (!next || next === previous) {
       return fail('the refresh response did not rotate the refresh token; for public clients a stolen refresh token stays usable forever',
-        'Issue a new refresh token on every refresh for public clients and invalidate the old one.');
+        'Issue a new refresh token on every refresh for public clients and invalidate the old one (RFC 9700 §4.14.2).');
     }
-    const res = await tokenRequest(ctx, { grant_type: 'refresh_token', refresh_token: ctx.s.usedRefreshToken, resource: resourceOf(ctx) });
-    const j = readJsonObject(res, false);
-    if (j.ok) registerTokens(j.value);
-    if (res.status === 200) return fail('the old refresh token still works after rotation', 'Invalidate a refresh token once it has been used (and revoke the family on reuse).');
-    return pass(`rotated; the old refresh token is refused (${oauthError(res)})`);
+    const replay = await tokenRequest(ctx, { grant_type: 'refresh_token', refresh_token: previous, resource: resourceOf(ctx) });
+    const rj = readJsonObject(replay, false);
+    if (rj.ok) registerTokens(rj.value);
+    if (replay.status === 200) {
+      const same = rj.ok && rj.value.access_token === ctx.s.refreshed.accessToken && rj.value.refresh_token === next;
+      if (same) {
+        return pass('rotated; replaying the previous refresh token returned the identical earlier response (an idempotent retry window, not new tokens)');
+      }
+      return fail('the previous refresh token still mints new tokens after rotation: a stolen refresh token keeps working until its successor is used (or for a grace period)',
+        'Invalidate a refresh token once it has been used; if you allow a retry window, return the identical earlier response, and revoke the whole token family on reuse (RFC 9700 §4.14.2).');
+    }
+    const after = await tokenRequest(ctx, { grant_type: 'refresh_token', refresh_token: next, resource: resourceOf(ctx) });
+    const aj = readJsonObject(after, false);
+    if (aj.ok) registerTokens(aj.value);
+    if (after.status === 200) {
+      return fail(`the replay was refused (${oauthError(replay)}), but the newest refresh token still works: reuse of a used token does not revoke the token family, so an attacker who rotated first keeps access`,
+        'On reuse of an invalidated refresh token, revoke the active refresh token of that family too (RFC 9700 §4.14.2).');
+    }
+    return pass(`rotated; the replayed refresh token was refused (${oauthError(replay)}) and revoked the family (the newest token is refused too: ${oauthError(after)})`);
   },
 };
 
@@ -85,11 +111,12 @@ export const refreshAudience: CheckDef<AppsContext> = {
   id: 'refresh.audience',
   title: 'The refreshed access token keeps the resource audience',
   severity: 'high',
+  impact: 'security',
   step: 'Refresh',
   needs: ['refresh.grant'],
   spec: refs('RFC 8707 §2.2', 'MCP 2025-11-25 Authorization §Resource Parameter Implementation'),
   reads: ['refreshed', 'prm', 'provider'],
-  run(ctx) {
+  async run(ctx) {
     if (!ctx.s.refreshed?.accessToken) return skip('no refreshed access token');
     return judgeAudience(ctx, ctx.s.refreshed.accessToken, 'refreshed access token');
   },

@@ -1,6 +1,6 @@
 /** `resource.accepts-token`, `resource.rejects-*`: the MCP server after sign-in. */
 import type { CheckDef } from '../types.js';
-import { fail, pass, warn } from '../types.js';
+import { as, fail, pass, warn } from '../types.js';
 import { randomToken } from '../../oauth/pkce.js';
 import { algNoneToken, tamperedToken, tokenShape } from '../../oauth/jwt.js';
 import { bearerChallenge } from '../../oauth/www-authenticate.js';
@@ -13,6 +13,7 @@ export const resourceAcceptsToken: CheckDef<AppsContext> = {
   id: 'resource.accepts-token',
   title: 'An authenticated initialize and tools/list succeed',
   severity: 'critical',
+  impact: 'chatgpt',
   step: 'Resource',
   needs: ['token.exchange'],
   spec: refs('MCP 2025-11-25 Transports §Streamable HTTP', 'MCP 2025-11-25 Lifecycle §Initialization', 'RFC 6750 §2.1'),
@@ -60,12 +61,16 @@ export const resourceRejectsInvalid: CheckDef<AppsContext> = {
   id: 'resource.rejects-invalid-token',
   title: 'A garbage bearer token gets 401 with WWW-Authenticate',
   severity: 'high',
+  impact: 'chatgpt',
   step: 'Resource',
   needs: ['prm.document'],
   spec: refs('RFC 6750 §3.1', 'MCP 2025-11-25 Authorization §Error Handling'),
   async run(ctx) {
     const r = await expect401(ctx, `gpt-oauth-invalid-${randomToken(16)}`);
     if (r.ok) return pass(r.detail);
+    // Accepting garbage is a security hole; anything but 401 + challenge (a 5xx, a bare 401)
+    // breaks ChatGPT: it never learns it must refresh or re-authorize.
+    if (r.accepted) return as('security', fail(`a garbage token got ${r.detail}`, 'Verify every bearer token (signature or introspection, issuer, audience, expiry) and answer 401 with `WWW-Authenticate: Bearer error="invalid_token", resource_metadata="…"` when it fails.'));
     return fail(`a garbage token got ${r.detail}`, `Answer an invalid or expired token with 401 and \`WWW-Authenticate: Bearer error="invalid_token", resource_metadata="…"\` so ChatGPT asks the user to reconnect.${r.serverError ? SERVER_ERROR_HINT : ''}`);
   },
 };
@@ -74,6 +79,7 @@ export const resourceRejectsForged: CheckDef<AppsContext> = {
   id: 'resource.rejects-forged-token',
   title: 'An alg:none token and a token with a tampered signature get 401',
   severity: 'critical',
+  impact: 'security',
   step: 'Resource',
   needs: ['prm.document'],
   spec: refs('RFC 8725 §2.1, §3.1', 'RFC 9068 §4'),
@@ -99,7 +105,9 @@ export const resourceRejectsForged: CheckDef<AppsContext> = {
       return fail(`forged tokens were accepted: ${[...accepted, ...odd].join('; ')}`, 'Verify the signature with the issuer\'s public keys, allow only asymmetric algorithms (never "none"), and check iss, aud and exp on every request.');
     }
     if (odd.length) {
-      return warn(`forged tokens were refused, but not with a 401 challenge: ${odd.join('; ')}`, `Answer tokens that fail verification with 401 and \`WWW-Authenticate: Bearer error="invalid_token", resource_metadata="…"\`.${threw ? SERVER_ERROR_HINT : ''}`);
+      // Refused, just not in the standard way: ChatGPT never sends forged tokens (the expired or
+      // bad-token case ChatGPT meets is resource.rejects-invalid-token).
+      return as('interop', warn(`forged tokens were refused, but not with a 401 challenge: ${odd.join('; ')}`, `Answer tokens that fail verification with 401 and \`WWW-Authenticate: Bearer error="invalid_token", resource_metadata="…"\`.${threw ? SERVER_ERROR_HINT : ''}`));
     }
     return pass(`${good.join('; ')}${real ? '' : ' (no real token to tamper with)'}`);
   },

@@ -1,13 +1,16 @@
 /** `token.*`: the code exchange and the access token ChatGPT receives. */
 import * as oidc from 'openid-client';
 import type { CheckDef, Outcome } from '../types.js';
-import { fail, info, pass, warn } from '../types.js';
+import { as, fail, incomplete, info, pass, warn } from '../types.js';
+
+/** What to do when the client the tester gave (--client-id and secret) is refused. */
+export const CLIENT_HINT = 'check --client-id and its secret (GPT_OAUTH_CLIENT_SECRET, --client-secret-env or --client-secret-stdin), or leave --client-id out to let the doctor register a client as ChatGPT does';
 import type { HttpResponse } from '../../http/client.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { audiences, tokenShape, verifyJwt, ASYMMETRIC_ALGS } from '../../oauth/jwt.js';
 import { safeText } from '../../text.js';
 import { fixFor } from '../advice.js';
-import { freshCode, oidcConfig, registerTokens, resourceOf, tokenRequest, type AppsContext, type Tokens } from './context.js';
+import { freshCode, initializeRequest, mcpPost, oidcConfig, registerTokens, resourceOf, tokenRequest, type AppsContext, type Tokens } from './context.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { connectorCallback } from '../../chatgpt/redirects.js';
 import { refs } from '../spec.js';
@@ -53,6 +56,7 @@ export const tokenExchange: CheckDef<AppsContext> = {
   id: 'token.exchange',
   title: 'Code exchange with `resource` returns a Bearer access token with numeric expires_in',
   severity: 'critical',
+  impact: 'chatgpt',
   step: 'Tokens',
   needs: ['authz.state'],
   spec: refs('RFC 6749 §4.1.3, §5.1', 'RFC 7636 §4.5', 'RFC 8707 §2.2'),
@@ -82,6 +86,9 @@ export const tokenExchange: CheckDef<AppsContext> = {
     if (judged.outcome && ctx.s.client?.source === 'cimd' && /invalid_client/.test(judged.outcome.detail)) {
       return { status: 'skip', detail: `the server wants ChatGPT's CIMD client to authenticate (${judged.outcome.detail}); ChatGPT signs a private_key_jwt assertion with its own key, which the doctor cannot do. Test the rest with a predefined client (--client-id)` };
     }
+    if (judged.outcome && ctx.s.client?.source === 'predefined' && /invalid_client/.test(judged.outcome.detail)) {
+      return incomplete(`the token endpoint refused the client you gave (${judged.outcome.detail})`, CLIENT_HINT);
+    }
     if (judged.outcome) {
       const o = judged.outcome;
       if (sink.res.status !== 200 && !o.fix) {
@@ -104,6 +111,7 @@ export const tokenNoStore: CheckDef<AppsContext> = {
   id: 'token.no-store',
   title: 'Token responses carry Cache-Control: no-store',
   severity: 'low',
+  impact: 'security',
   step: 'Tokens',
   needs: ['token.exchange'],
   spec: refs('RFC 6749 §5.1', 'OAuth 2.1 §3.2.3'),
@@ -119,9 +127,10 @@ export const tokenScopes: CheckDef<AppsContext> = {
   id: 'token.scopes',
   title: 'Granted scopes cover the requested ones',
   severity: 'high',
+  impact: 'chatgpt',
   step: 'Tokens',
   needs: ['token.exchange'],
-  spec: refs('RFC 6749 §3.3, §5.1'),
+  spec: refs('RFC 6749 §3.3', 'RFC 6749 §5.1', 'MCP 2025-11-25 Authorization §Scope Selection Strategy'),
   reads: ['scopes', 'tokens', 'provider'],
   chatgpt: CHATGPT_SAYS.scopes,
   run(ctx) {
@@ -132,18 +141,44 @@ export const tokenScopes: CheckDef<AppsContext> = {
     // offline_access is answered by issuing a refresh token, not by echoing it.
     const missing = requested.filter((s) => !got.has(s) && !(s === 'offline_access' && ctx.s.tokens!.refreshToken));
     if (!missing.length) return pass(`granted "${safeText(granted, 200)}" for requested "${requested.join(' ')}"`);
-    return fail(`requested "${requested.join(' ')}" but the token response grants "${safeText(granted, 200)}" (missing: ${missing.join(', ')})`,
-      fixFor(ctx.s.provider, {
-        auth0: 'ChatGPT requests every OIDC scope the tenant advertises; add a Post-Login Action that grants them, or enable each scope for the API',
-        generic: 'grant every requested scope, or stop advertising scopes the client cannot get (ChatGPT requests the challenge/PRM scopes plus advertised OIDC scopes and offline_access)',
-      }), undefined, true);
+    const fix = fixFor(ctx.s.provider, {
+      auth0: 'ChatGPT requests every OIDC scope the tenant advertises; add a Post-Login Action that grants them, or enable each scope for the API',
+      generic: 'grant every requested scope, or stop advertising scopes the client cannot get (ChatGPT requests the challenge/PRM scopes plus advertised OIDC scopes and offline_access)',
+    });
+    // The resource's own scopes (from the 401 challenge or the PRM) are what the tools need.
+    const resourceMissing = missing.filter((s) => !isOidcScope(s));
+    if (resourceMissing.length) {
+      return fail(`requested "${requested.join(' ')}" but the token response grants "${safeText(granted, 200)}" (missing: ${resourceMissing.join(', ')}); tools that need them will be refused`, fix, undefined, true);
+    }
+    // Only OIDC scopes missing: what a resource-bound token from oidc-provider looks like. ChatGPT
+    // warns and still connects (PostHog/posthog#81072, Aug 2026).
+    return warn(`requested "${requested.join(' ')}" but the token response grants "${safeText(granted, 200)}": only the OpenID Connect scope(s) ${missing.join(', ')} are missing, which ChatGPT reports as a warning and still connects`,
+      fix, CHATGPT_SAYS.scopesPartial);
   },
 };
+
+/** Advertised OpenID Connect scopes ChatGPT adds on top of the resource's own. */
+const isOidcScope = (s: string) => ['openid', 'profile', 'email'].includes(s);
+
+/**
+ * Send an initialize with `token` to the MCP server: does it accept it? Used to judge findings
+ * whose impact depends on it (an unbound audience the server accepts is a security problem; one
+ * it refuses breaks ChatGPT).
+ */
+async function mcpAccepts(ctx: AppsContext, token: string): Promise<boolean | undefined> {
+  try {
+    const r = await mcpPost(ctx, initializeRequest(1), token);
+    return r.res.status < 300 ? true : r.res.status === 401 || r.res.status === 403 ? false : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export const tokenJwtSignature: CheckDef<AppsContext> = {
   id: 'token.jwt-signature',
   title: 'A JWT access token verifies against the JWKS (asymmetric alg, iss, exp)',
   severity: 'high',
+  impact: 'chatgpt',
   step: 'Tokens',
   needs: ['token.exchange'],
   spec: refs('RFC 9068 §4', 'RFC 8725 §3.1', 'RFC 7519 §4.1'),
@@ -152,43 +187,69 @@ export const tokenJwtSignature: CheckDef<AppsContext> = {
     const at = ctx.s.tokens!.accessToken!;
     const shape = tokenShape(at);
     if (shape.kind === 'opaque') return info('the access token is opaque (not a JWT); the MCP server must introspect it to check issuer, expiry and audience');
-    if (shape.kind === 'malformed-jwt') return fail(`the access token is a malformed JWT: ${shape.reason}`, 'Issue well-formed signed JWTs (RFC 7519, RFC 9068) or opaque tokens, not something in between.', CHATGPT_SAYS.connecting, true);
+    if (shape.kind === 'malformed-jwt') {
+      // ChatGPT treats the token as opaque; it breaks only if the MCP server cannot use it.
+      const accepted = await mcpAccepts(ctx, at);
+      return { ...fail(`the access token is a malformed JWT: ${shape.reason}`, 'Issue well-formed signed JWTs (RFC 7519, RFC 9068) or opaque tokens, not something in between.', CHATGPT_SAYS.connecting, true), impact: accepted ? 'interop' : 'chatgpt' };
+    }
     if (shape.kind === 'jwe') {
-      return warn('the access token is an encrypted JWT (JWE); the MCP server can only use it if it holds the decryption key',
-        fixFor(ctx.s.provider, { auth0: 'Auth0 issues JWE/opaque tokens when no API audience applies; set the API identifier to the MCP URL (resource parameter profile or default audience)', generic: 'issue signed JWT access tokens (RFC 9068) for the MCP resource' }));
+      return as('interop', warn('the access token is an encrypted JWT (JWE); the MCP server can only use it if it holds the decryption key',
+        fixFor(ctx.s.provider, { auth0: 'Auth0 issues JWE/opaque tokens when no API audience applies; set the API identifier to the MCP URL (resource parameter profile or default audience)', generic: 'issue signed JWT access tokens (RFC 9068) for the MCP resource' })));
     }
     const alg = String(shape.header.alg);
-    if (!ASYMMETRIC_ALGS.includes(alg)) return fail(`the access token uses alg "${safeText(alg, 20)}"; resource servers cannot verify it with public keys`, 'Sign access tokens with RS256 or ES256.');
-    if (!ctx.s.jwks) return fail('the access token is a JWT but no usable key set was found to verify it', 'Publish jwks_uri in the metadata.');
+    if (!ASYMMETRIC_ALGS.includes(alg)) {
+      // A symmetric token the MCP server accepts: issuer and resource are one service holding the
+      // secret, and ChatGPT treats the token as opaque. Not a failure.
+      if (/^HS/.test(alg) && await mcpAccepts(ctx, at)) {
+        return info(`the access token is signed with the symmetric ${safeText(alg, 20)}; the MCP server accepts it, so issuer and resource share the secret. Only a resource server holding that secret can verify it (no other service can use the JWKS for it)`);
+      }
+      return as('interop', fail(`the access token uses alg "${safeText(alg, 20)}"; resource servers cannot verify it with public keys`, 'Sign access tokens with RS256 or ES256.', undefined, true));
+    }
+    if (!ctx.s.jwks) return as('interop', fail('the access token is a JWT but no usable key set was found to verify it', 'Publish jwks_uri in the metadata.', undefined, true));
     const v = await verifyJwt(at, ctx.s.jwks as never, ctx.s.as!.issuer!);
-    if (!v.ok) return fail(`the access token does not verify: ${v.reason}`, 'Sign with a key published at jwks_uri and set iss to the metadata issuer.', CHATGPT_SAYS.connecting);
+    if (!v.ok) {
+      // The MCP server refusing it breaks ChatGPT; accepting it means it does not use the published keys.
+      const accepted = await mcpAccepts(ctx, at);
+      const o = fail(`the access token does not verify against the published key set: ${v.reason}${accepted ? ' (the MCP server accepts it anyway, so it does not verify with the published keys)' : ''}`,
+        'Sign with a key published at jwks_uri and set iss to the metadata issuer.', CHATGPT_SAYS.connecting, true);
+      return accepted ? as('interop', o) : o;
+    }
     return pass(`${v.alg} signature verifies; iss ${safeText(v.payload.iss, 120)}; expires in ${v.payload.exp ? Math.round(v.payload.exp - Date.now() / 1000) : '?'} s`);
   },
 };
 
 /** Shared by token.audience and refresh.audience. */
-export function judgeAudience(ctx: AppsContext, token: string, what: string): Outcome {
+export async function judgeAudience(ctx: AppsContext, token: string, what: string): Promise<Outcome> {
   const shape = tokenShape(token);
-  if (shape.kind === 'malformed-jwt') return fail(`the ${what} is a malformed JWT; its audience cannot be read`, 'Issue well-formed JWT access tokens.', undefined, true);
+  if (shape.kind === 'malformed-jwt') return as('interop', fail(`the ${what} is a malformed JWT; its audience cannot be read`, 'Issue well-formed JWT access tokens.', undefined, true));
   if (shape.kind !== 'jwt') return info(`the ${what} is ${shape.kind === 'jwe' ? 'encrypted' : 'opaque'}; its audience can only be checked by the MCP server (introspection)`);
   const aud = audiences(shape.payload);
   const resource = resourceOf(ctx);
   if (aud.includes(resource)) return pass(`aud ${JSON.stringify(aud).slice(0, 200)} contains ${resource}`);
-  return fail(`the ${what}'s aud is ${aud.length ? JSON.stringify(aud).slice(0, 200) : 'missing'}, not ${resource}: the token is not bound to this MCP server, so the server must reject it or accept tokens meant for others`,
-    fixFor(ctx.s.provider, {
-      auth0: `create an API whose identifier is ${resource} and either enable the "Resource Parameter Compatibility Profile" or make it the tenant's Default Audience`,
-      supabase: 'Supabase tokens always carry aud "authenticated"; the MCP server must check iss and client_id instead, and you should warn users that audience binding is not possible',
-      stytch: `set a custom access-token audience of ${resource} for the Connected App`,
-      keycloak: `add an "Audience" protocol mapper with ${resource} to the client scope`,
-      clerk: 'enable JWT access tokens for OAuth applications and include the resource as audience',
-      generic: `put the resource parameter (${resource}) into the access token's aud claim (RFC 8707, RFC 9068)`,
-    }), CHATGPT_SAYS.connecting, true);
+  const fix = fixFor(ctx.s.provider, {
+    auth0: `create an API whose identifier is ${resource} and either enable the "Resource Parameter Compatibility Profile" or make it the tenant's Default Audience`,
+    supabase: 'Supabase tokens always carry aud "authenticated"; the MCP server must check iss and client_id instead, and you should warn users that audience binding is not possible',
+    stytch: `set a custom access-token audience of ${resource} for the Connected App`,
+    keycloak: `add an "Audience" protocol mapper with ${resource} to the client scope`,
+    clerk: 'enable JWT access tokens for OAuth applications and include the resource as audience',
+    generic: `put the resource parameter (${resource}) into the access token's aud claim (RFC 8707, RFC 9068)`,
+  });
+  const audText = aud.length ? JSON.stringify(aud).slice(0, 200) : 'missing';
+  const accepted = await mcpAccepts(ctx, token);
+  if (accepted) {
+    // ChatGPT works; the weakness is that the token is good for other services too.
+    return as('security', fail(`the ${what}'s aud is ${audText}, not ${resource}, and the MCP server accepts it: it does not check the audience, so tokens issued for other services work here (and this one works elsewhere)`,
+      `${fix}; and make the MCP server refuse tokens whose aud does not contain ${resource}`, undefined, true));
+  }
+  return as('chatgpt', fail(`the ${what}'s aud is ${audText}, not ${resource}, and the MCP server refuses it: ChatGPT's calls with this token fail`,
+    fix, CHATGPT_SAYS.connecting, true));
 }
 
 export const tokenAudience: CheckDef<AppsContext> = {
   id: 'token.audience',
   title: 'A JWT access token\'s aud contains the MCP resource',
   severity: 'high',
+  impact: 'security',
   step: 'Tokens',
   needs: ['token.exchange'],
   spec: refs('RFC 8707 §2', 'RFC 9068 §3', 'MCP 2025-11-25 Authorization §Token Audience Binding'),
@@ -202,6 +263,7 @@ export const tokenErrorFormat: CheckDef<AppsContext> = {
   id: 'token.error-format',
   title: 'Token endpoint errors are RFC 6749 JSON with `error`',
   severity: 'medium',
+  impact: 'interop',
   step: 'Tokens',
   needs: ['as.endpoints', 'dcr.register'],
   spec: refs('RFC 6749 §5.2'),
@@ -211,7 +273,7 @@ export const tokenErrorFormat: CheckDef<AppsContext> = {
       grant_type: 'authorization_code', code: 'gpt-oauth-invalid-code', redirect_uri: ctx.login.redirectUri,
       code_verifier: 'gpt-oauth-invalid-verifier-000000000000000000000', resource: resourceOf(ctx),
     });
-    if (res.status === 200) return fail('an invalid authorization code was accepted (200)', 'Reject unknown codes with 400 invalid_grant.');
+    if (res.status === 200) return as('security', fail('an invalid authorization code was accepted (200)', 'Reject unknown codes with 400 invalid_grant.'));
     const j = readJsonObject(res, false);
     if (!j.ok || typeof j.value.error !== 'string') {
       return fail(`an invalid code: the token endpoint ${j.ok ? `answered ${res.status} with JSON without an \`error\` string` : j.problem}`, 'Answer token errors with 400 and {"error": "invalid_grant", "error_description": "…"} as application/json.');
@@ -241,6 +303,7 @@ export const tokenCodeSingleUse: CheckDef<AppsContext> = {
   id: 'token.code-single-use',
   title: 'A second redemption of the same code is refused',
   severity: 'critical',
+  impact: 'security',
   step: 'Tokens',
   needs: ['token.exchange'],
   spec: refs('RFC 6749 §4.1.2', 'RFC 9700 §4.2.1'),
@@ -260,6 +323,7 @@ export const tokenRedirectBinding: CheckDef<AppsContext> = {
   id: 'token.redirect-binding',
   title: 'A token request with a different redirect_uri is refused',
   severity: 'high',
+  impact: 'security',
   step: 'Tokens',
   needs: ['token.exchange'],
   spec: refs('RFC 6749 §4.1.3', 'OAuth 2.1 §4.1.3'),

@@ -6,6 +6,7 @@ import { planChecks, runChecks } from '../../checks/engine.js';
 import type { CheckDef, CheckResult } from '../../checks/types.js';
 import type { Report, SuiteRunOptions } from '../types.js';
 import { VERSION } from '../../version.js';
+import { verdicts } from '../verdict.js';
 
 export interface AppsRunOptions extends AppsOptions, SuiteRunOptions {
   /** Start from this refresh token instead of a new authorization (CI). */
@@ -40,6 +41,10 @@ async function tokensFromRefresh(ctx: AppsContext, o: AppsRunOptions) {
   const res = await tokenRequest(ctx, { grant_type: 'refresh_token', refresh_token: o.refreshToken, resource: resourceOf(ctx) });
   const judged = judgeTokenResponse(res, 'refresh with the kept refresh token');
   if (judged.tokens) ctx.s.tokens = judged.tokens;
+  if (judged.outcome && /invalid_client/.test(judged.outcome.detail)) {
+    const { CLIENT_HINT } = await import('../../checks/apps/token.js');
+    return { status: 'skip' as const, incomplete: true as const, detail: `the token endpoint refused the client you gave (${judged.outcome.detail})`, fix: CLIENT_HINT };
+  }
   if (judged.outcome?.status === 'fail' && !judged.tokens?.accessToken) {
     return { ...judged.outcome, fix: `Obtain a new refresh token with \`gpt-oauth doctor ${ctx.opts.mcpUrl} --save-refresh-token\` and update ${o.refreshTokenSource}; servers that rotate refresh tokens make each one single-use, so CI must store the newest one or use --login command.` };
   }
@@ -95,6 +100,7 @@ export function buildReport(target: 'apps' | 'actions', subject: string, started
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
     summary: { passed: count('pass'), failed: count('fail'), warnings: count('warn'), skipped: count('skip') },
+    verdict: verdicts(checks),
     checks,
     ...extra,
   };
