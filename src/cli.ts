@@ -47,6 +47,7 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .argument('[url]', 'the MCP server URL exactly as typed into ChatGPT (target apps)')
     .addOption(new Option('--target <target>', 'which ChatGPT client to emulate').choices(['apps', 'actions']))
     .option('--sandbox', 'start the embedded reference server on a free loopback port and test it')
+    .option('--mixed-auth', 'with --sandbox: run the sandbox in mixed auth mode (public tool list, per-tool OAuth)')
     .addOption(new Option('--login <mode>', 'how to obtain authorization codes (default: browser with a TTY (manual for --target actions), auto otherwise and with --sandbox)').choices(['browser', 'manual', 'auto', 'command']))
     .option('--login-command <cmd>', 'with --login command: prints the final redirect URL; gets GPT_OAUTH_AUTHORIZE_URL and GPT_OAUTH_REDIRECT_URI')
     .option('--client-id <id>', 'apps: use a predefined client instead of registering one; actions: the GPT\'s client id')
@@ -119,6 +120,7 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .description('start the embedded reference authorization server + protected MCP resource on loopback')
     .option('--port <port>', 'port on 127.0.0.1 (default: a free one)')
     .option('--login-page', 'show a sign-in page instead of approving every authorization at once')
+    .option('--mixed-auth', 'mixed auth mode (Apps SDK): initialize and tools/list without a token, a protected tool that challenges in _meta')
     .action(function (this: Command) {
       run(this, async (io, _a, opts) => (await import('./commands/sandbox.js')).run(io, opts as SandboxCommandOptions), []);
     });

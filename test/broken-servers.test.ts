@@ -9,7 +9,7 @@ import { HttpClient } from '../src/http/client.js';
 import type { Report } from '../src/doctor/types.js';
 import type { Status } from '../src/checks/types.js';
 import { startToy, type ToyFlags } from './helpers/toy-server.js';
-import { cases } from './helpers/broken-cases.js';
+import { cases, soundVariants } from './helpers/broken-cases.js';
 
 async function doctor(flags: ToyFlags, timeoutMs = 5000): Promise<Report> {
   const toy = await startToy(flags);
@@ -28,10 +28,53 @@ const byStatus = (r: Report, s: Status) => r.checks.filter((c) => c.status === s
 describe('the toy server with no flags is a correct server', () => {
   it('passes every check (so each failure below is caused by its flag alone)', async () => {
     const r = await doctor({});
-    expect(r.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id}: ${c.detail}`)).toEqual([]);
+    // CIMD and mixed auth are not used by this server: those two checks say so and skip.
+    const notApplicable = ['cimd.chatgpt-document', 'resource.mixed-auth'];
+    expect(r.checks.filter((c) => c.status !== 'pass' && !(notApplicable.includes(c.id) && c.status === 'skip')).map((c) => `${c.id}: ${c.detail}`)).toEqual([]);
   });
 });
 
+
+describe('sound servers that do things differently pass', () => {
+  for (const v of soundVariants) {
+    it(v.name, async () => {
+      const r = await doctor(v.flags);
+      expect(r.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.detail}`)).toEqual([]);
+      expect(r.verdict.chatgpt).toBe('pass');
+    });
+  }
+  it('mixed auth: recognised, followed from the _meta challenge through the whole OAuth suite', async () => {
+    const r = await doctor({ mixed: 'ok' });
+    const byId = (id: string) => r.checks.find((c) => c.id === id)!;
+    expect(byId('resource.challenge').detail).toMatch(/mixed auth mode: initialize and tools\/list are public, 1 tool\(s\) declare oauth2 securitySchemes; calling whoami without a token returns the _meta challenge/);
+    expect(byId('resource.mixed-auth')).toMatchObject({ status: 'pass', detail: expect.stringMatching(/with a token whoami succeeds/) });
+    for (const id of ['prm.document', 'authz.state', 'token.exchange', 'resource.accepts-token']) expect(byId(id).status, id).toBe('pass');
+  });
+  it('a 403 insufficient_scope challenge is followed once and reported', async () => {
+    const r = await doctor({ rs: { stepUp: 'mcp:admin' } });
+    expect(r.checks.find((c) => c.id === 'resource.accepts-token')).toMatchObject({ status: 'pass', detail: expect.stringMatching(/after a step-up: 403 insufficient_scope asked for "mcp:read mcp:write mcp:admin", followed once/) });
+  });
+  it('CIMD first: with both advertised, ChatGPT\'s document is tested and passes', async () => {
+    const r = await doctor({ cimdBoth: true });
+    expect(r.checks.find((c) => c.id === 'cimd.chatgpt-document')).toMatchObject({ status: 'pass', detail: expect.stringMatching(/none and PKCE/) });
+    expect(r.checks.find((c) => c.id === 'dcr.register')!.status).toBe('pass');
+  });
+  it('gzip: the decoded size is capped like the raw one (a compression bomb stops at 1 MiB)', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const { createServer } = await import('node:http');
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20));
+    const server = createServer((_req, res) => { res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }); res.end(bomb); });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const http = new HttpClient({ timeoutMs: 5000, maxBytes: 1 << 20, userAgent: 'test' });
+    try {
+      const e = await http.send({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}/` }).catch((x) => x);
+      expect(e.message).toMatch(/decoded response body is larger than the 1 MiB limit/);
+    } finally {
+      await http.close();
+      server.close();
+    }
+  });
+});
 
 describe('each failure mode is reported by its own check id', () => {
   for (const c of cases) {

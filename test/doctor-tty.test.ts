@@ -14,7 +14,7 @@ afterEach(() => { term?.kill(); term = undefined; });
 
 
 describe.skipIf(!hasTmux)('doctor --sandbox in a terminal', () => {
-  for (const [target, passed] of [['apps', 32], ['actions', 10]] as const) {
+  for (const [target, passed] of [['apps', 35], ['actions', 10]] as const) {
     it(`--target ${target}: every check passes and no browser is opened`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-tty-doctor-'));
       const opened = join(dir, 'browser-was-opened');

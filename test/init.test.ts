@@ -201,7 +201,7 @@ describe('init, non-interactive', () => {
     expect((await inDir(dir, configDir, ['init', '--provider', 'sandbox', '--target', 'both', '--no-doctor'])).code).toBe(0);
     const apps = await inDir(dir, configDir, ['doctor']);
     expect(apps.code, apps.stdout).toBe(0);
-    expect(apps.stdout).toMatch(/32 passed, 0 failed/);
+    expect(apps.stdout).toMatch(/35 passed, 0 failed/);
     const actions = await inDir(dir, configDir, ['doctor', '--target', 'actions']);
     expect(actions.code, actions.stdout).toBe(0);
     expect(actions.stdout).toMatch(/10 passed, 0 failed/);

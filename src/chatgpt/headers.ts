@@ -13,6 +13,12 @@
 export const SERVER_USER_AGENTS = ['python-httpx/0.28.1', 'Python/3.12 aiohttp/3.13.5'] as const;
 
 /**
+ * The codings ChatGPT's server-side HTTP client accepts and decodes (httpx sends
+ * `gzip, deflate`, plus `br` with brotli installed; research B13). Every doctor request sends it.
+ */
+export const SERVER_ACCEPT_ENCODING = 'gzip, deflate, br';
+
+/**
  * What a current desktop browser sends on a top-level navigation to the authorization URL
  * (Fetch Metadata, RFC 9110 content negotiation). Cookies are kept by the caller.
  */

@@ -88,6 +88,8 @@ export function planChecks<C>(defs: CheckDef<C>[], sel: Selection = {}): Plan<C>
 export interface RunHooks {
   onResult?: (r: CheckResult) => void;
   onStart?: (id: string) => void;
+  /** After every planned check, whether it ran or was skipped for a prerequisite. */
+  onFinish?: (def: { id: string; logins?: number }, ran: boolean) => void;
   /** State keys any check may touch without declaring them (counters, cleanup lists). */
   free?: string[];
   /** Receives every undeclared state access (tests assert there are none). */
@@ -123,6 +125,7 @@ export async function runChecks<C extends { s: object }>(defs: CheckDef<C>[], ct
       }
     }
     outcomes.set(def.id, outcome);
+    hooks.onFinish?.(def, !blocker);
     if (!plan.selected.has(def.id)) continue;
     const impact = outcome.impact ?? def.impact;
     // ChatGPT's message only where ChatGPT really shows one: a failure (or a warning that names

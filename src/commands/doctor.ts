@@ -54,6 +54,7 @@ export interface DoctorOptions {
   allowHost?: string;
   allowPrivateNetwork?: boolean;
   failOn?: string;
+  mixedAuth?: boolean;
   /** Set from the project file: the provider that holds the client (for the stored secret). */
   provider?: string;
 }
@@ -203,6 +204,7 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
   }
 
   if (o.url && o.sandbox) throw new UsageError('give either a URL or --sandbox, not both');
+  if (o.mixedAuth && !o.sandbox) throw new UsageError('--mixed-auth is a sandbox mode: use it with --sandbox');
   if (!o.url && !o.sandbox) throw new UsageError('missing the MCP server URL: gpt-oauth doctor https://api.example.com/mcp (or --sandbox to try the embedded server)');
   // The sandbox approves its test user by itself, so it needs no browser unless asked for one.
   const login: LoginMode = o.login ?? (io.interactive && !o.sandbox ? 'browser' : 'auto');
@@ -255,7 +257,7 @@ async function runApps(io: IO, plan: Extract<DoctorPlan, { target: 'apps' }>): P
   registerSecret(clientSecret ?? io.env.GPT_OAUTH_CLIENT_SECRET, 'client_secret');
 
   const { startSandbox } = plan.sandbox ? await import('../sandbox/server.js') : { startSandbox: undefined };
-  const sandbox = startSandbox ? await startSandbox({ loginPage: login === 'browser' || login === 'command' }) : undefined;
+  const sandbox = startSandbox ? await startSandbox({ loginPage: login === 'browser' || login === 'command', mixedAuth: !!o.mixedAuth }) : undefined;
   const subject = plan.url ?? sandbox!.mcpUrl;
   const http = await doctorHttp(io, o, subject, plan.timeoutMs);
   const say = sayTo(io);

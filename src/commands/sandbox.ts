@@ -5,13 +5,14 @@ import type { IO } from '../ui/io.js';
 export interface SandboxCommandOptions {
   port?: string;
   loginPage?: boolean;
+  mixedAuth?: boolean;
 }
 
 export async function run(io: IO, o: SandboxCommandOptions): Promise<number> {
   const port = Number(o.port ?? '0');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got "${o.port}")`);
   const { startSandbox } = await import('../sandbox/server.js');
-  const sb = await startSandbox({ port, loginPage: !!o.loginPage, gptClientSecret: io.env.GPT_OAUTH_CLIENT_SECRET || undefined });
+  const sb = await startSandbox({ port, loginPage: !!o.loginPage, mixedAuth: !!o.mixedAuth, gptClientSecret: io.env.GPT_OAUTH_CLIENT_SECRET || undefined });
   const info = {
     issuer: sb.issuer, mcpUrl: sb.mcpUrl, protectedResourceMetadata: sb.prmUrl, user: sb.userId, login: o.loginPage ? 'page' : 'auto-approve',
     gptAction: { clientId: sb.gpt.clientId, gptId: sb.gpt.gptId, authUrl: sb.gpt.authUrl, tokenUrl: sb.gpt.tokenUrl, scope: sb.gpt.scope, apiUrl: sb.gpt.apiUrl },
@@ -24,6 +25,7 @@ export async function run(io: IO, o: SandboxCommandOptions): Promise<number> {
       `  Issuer:          ${sb.issuer}`,
       `  Metadata:        ${sb.prmUrl}`,
       `  Sign-in:         ${o.loginPage ? `a sign-in page for the test user "${sb.userId}"` : `approves every request as "${sb.userId}"`}`,
+      ...(o.mixedAuth ? ['  Auth mode:       mixed (initialize and tools/list are public; the tool whoami needs a sign-in)'] : []),
       '',
       'Test it as ChatGPT would:',
       `  npx gpt-oauth doctor ${sb.mcpUrl} --login ${o.loginPage ? 'browser' : 'auto'}`,

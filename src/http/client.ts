@@ -1,4 +1,6 @@
+import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { Agent, request, type Dispatcher } from 'undici';
+import { SERVER_ACCEPT_ENCODING } from '../chatgpt/headers.js';
 import { redact, redactHeaders } from './redact.js';
 import { CliError, EXIT } from '../errors.js';
 
@@ -40,7 +42,7 @@ export interface HttpResponse {
   header(name: string): string | undefined;
 }
 
-export type HttpFailureKind = 'timeout' | 'too-large' | 'network' | 'bad-url' | 'budget' | 'refused';
+export type HttpFailureKind = 'timeout' | 'too-large' | 'network' | 'bad-url' | 'budget' | 'refused' | 'bad-encoding';
 
 /** An exchange that produced no usable response. Checks turn it into a finding. */
 export class HttpFailure extends CliError {
@@ -118,6 +120,7 @@ export class HttpClient {
       headers['content-type'] ??= 'application/json';
     }
     headers.accept ??= 'application/json';
+    headers['accept-encoding'] ??= SERVER_ACCEPT_ENCODING;
 
     const timeoutMs = req.timeoutMs ?? this.opts.timeoutMs;
     const maxBytes = req.maxBytes ?? this.opts.maxBytes;
@@ -160,11 +163,11 @@ export class HttpClient {
         }
         chunks.push(chunk as Buffer);
       }
-      const buf = Buffer.concat(chunks);
       const resHeaders: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) {
         if (v !== undefined) resHeaders[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
       }
+      const buf = decode(Buffer.concat(chunks), resHeaders['content-encoding'], maxBytes, url.href);
       entry.status = res.statusCode;
       entry.responseHeaders = resHeaders;
       entry.responseBody = buf.subarray(0, TRACE_BODY_LIMIT).toString('utf8');
@@ -213,6 +216,31 @@ export class HttpClient {
   async close(): Promise<void> {
     await this.agent.destroy().catch(() => undefined);
   }
+}
+
+/**
+ * Content-Encoding as ChatGPT's HTTP client handles it: gzip, deflate (zlib or raw) and br are
+ * decoded, with the same size cap on the decoded body (a compression bomb stops at the cap).
+ */
+function decode(raw: Buffer, encoding: string | undefined, maxBytes: number, url: string): Buffer {
+  const codings = (encoding ?? '').toLowerCase().split(',').map((s) => s.trim()).filter((s) => s && s !== 'identity');
+  let body = raw;
+  const opts = { maxOutputLength: maxBytes };
+  try {
+    for (const c of codings.reverse()) {
+      if (c === 'gzip' || c === 'x-gzip') body = gunzipSync(body, opts);
+      else if (c === 'deflate') {
+        try { body = inflateSync(body, opts); } catch (e) { if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw e; body = inflateRawSync(body, opts); }
+      } else if (c === 'br') body = brotliDecompressSync(body, opts);
+      else throw new HttpFailure('bad-encoding', `the response uses Content-Encoding "${c.slice(0, 40)}", which HTTP clients such as ChatGPT's do not decode`, url);
+    }
+  } catch (err) {
+    if (err instanceof HttpFailure) throw err;
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) throw new HttpFailure('too-large', `the decoded response body is larger than the ${fmtBytes(maxBytes)} limit; stopped decoding`, url);
+    throw new HttpFailure('bad-encoding', `the response says Content-Encoding "${(encoding ?? '').slice(0, 40)}" but its body does not decode`, url);
+  }
+  return body;
 }
 
 function lower(h: Record<string, string>): Record<string, string> {

@@ -1,34 +1,74 @@
 /**
- * Parse a WWW-Authenticate header into challenges (RFC 9110 §11.6.1), enough for
- * `Bearer resource_metadata="…", scope="…", error="…"`.
+ * Parse WWW-Authenticate (RFC 9110 §11.6.1) as ChatGPT's HTTP client reads it: several
+ * challenges in one header or in several (undici joins them with ", "), each an auth-scheme with
+ * either a token68 or comma-separated auth-params (token or quoted-string values), e.g.
+ * `Negotiate, NTLM, Bearer resource_metadata="…", scope="a b"`. One pass, no backtracking,
+ * bounded input: server-supplied text never costs more than linear time.
  */
 export interface Challenge {
   scheme: string;
   params: Record<string, string>;
+  token68?: string;
 }
+
+const TCHAR = /[A-Za-z0-9!#$%&'*+.^_`|~-]/;
+const T68 = /[A-Za-z0-9\-._~+/]/;
+const MAX_HEADER = 16 * 1024;
+const MAX_CHALLENGES = 32;
 
 export function parseWwwAuthenticate(header: string | undefined): Challenge[] {
   if (!header) return [];
+  const h = header.slice(0, MAX_HEADER);
   const out: Challenge[] = [];
-  const re = /\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)(?:\s+|$)/y;
-  const paramRe = /\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s*=\s*("((?:[^"\\]|\\.)*)"|[^\s,]+)\s*,?/y;
   let i = 0;
-  while (i < header.length) {
-    re.lastIndex = i;
-    const m = re.exec(header);
-    if (!m) break;
-    const challenge: Challenge = { scheme: m[1]!, params: {} };
-    i = re.lastIndex;
-    for (;;) {
-      paramRe.lastIndex = i;
-      const p = paramRe.exec(header);
-      if (!p) break;
-      // A token followed by a space and not "=" starts the next challenge.
-      challenge.params[p[1]!.toLowerCase()] = p[3] !== undefined ? p[3].replace(/\\(.)/g, '$1') : p[2]!;
-      i = paramRe.lastIndex;
+  const ws = () => { while (i < h.length && (h[i] === ' ' || h[i] === '\t')) i++; };
+  const sep = () => { while (i < h.length && (h[i] === ' ' || h[i] === '\t' || h[i] === ',')) i++; };
+  const token = () => { const s = i; while (i < h.length && TCHAR.test(h[i]!)) i++; return h.slice(s, i); };
+  const quoted = () => {
+    i++; // opening quote
+    let v = '';
+    while (i < h.length && h[i] !== '"') {
+      if (h[i] === '\\' && i + 1 < h.length) i++;
+      v += h[i++];
     }
-    out.push(challenge);
-    while (i < header.length && (header[i] === ',' || header[i] === ' ')) i++;
+    i++; // closing quote (or end)
+    return v;
+  };
+  while (i < h.length && out.length < MAX_CHALLENGES) {
+    sep();
+    const scheme = token();
+    if (!scheme) { i++; continue; } // not a token: skip the character
+    const c: Challenge = { scheme, params: {} };
+    out.push(c);
+    ws();
+    // token68 (RFC 9110 §11.2): b64token characters and "=" padding, ending the challenge.
+    const start = i;
+    while (i < h.length && T68.test(h[i]!)) i++;
+    if (i > start) {
+      let j = i;
+      while (j < h.length && h[j] === '=') j++;
+      let k = j;
+      while (k < h.length && (h[k] === ' ' || h[k] === '\t')) k++;
+      if (k >= h.length || h[k] === ',') {
+        c.token68 = h.slice(start, j);
+        i = k;
+        continue;
+      }
+      i = start; // it was an auth-param name
+    }
+    // auth-params until a token that is not followed by "=" (the next scheme).
+    for (;;) {
+      sep();
+      const save = i;
+      const name = token();
+      if (!name) break;
+      ws();
+      if (h[i] !== '=') { i = save; break; }
+      i++;
+      ws();
+      const value = h[i] === '"' ? quoted() : token();
+      c.params[name.toLowerCase()] = value;
+    }
   }
   return out;
 }

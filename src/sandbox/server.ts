@@ -29,6 +29,11 @@ export interface SandboxOptions {
   accessTokenTtl?: number;
   /** Secret of the pre-registered GPT Action client (default: random, never printed). */
   gptClientSecret?: string;
+  /**
+   * Mixed auth mode (Apps SDK): initialize and tools/list without a token; `echo` is public and
+   * `whoami` is protected, answering an anonymous call with the `_meta` challenge.
+   */
+  mixedAuth?: boolean;
 }
 
 /** The confidential client a custom GPT would use, registered with both ChatGPT callbacks. */
@@ -219,24 +224,36 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     }
     const auth = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
-    if (!m) {
-      res.writeHead(401, { 'www-authenticate': challenge(), 'content-type': 'application/json' });
-      return void res.end(JSON.stringify({ error: 'unauthorized', error_description: 'a bearer token is required' }));
-    }
-    let sub: string;
-    try {
-      const { payload } = await jwtVerify(m[1]!, verifyKeys, { issuer, audience: mcpUrl, typ: 'at+jwt', algorithms: ['ES256', 'RS256'] });
-      sub = String(payload.sub);
-    } catch {
-      res.writeHead(401, { 'www-authenticate': challenge('invalid_token'), 'content-type': 'application/json' });
-      return void res.end(JSON.stringify({ error: 'invalid_token' }));
-    }
     const body = await readBody(req, 1024 * 1024).catch(() => undefined);
     let msg: { id?: unknown; method?: string; params?: Record<string, unknown> };
     try {
       msg = JSON.parse(body ?? '');
     } catch {
       return send(res, 400, 'application/json', JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } }));
+    }
+    let sub: string | undefined;
+    if (!m) {
+      // Mixed auth: the handshake and the tool list are public; protected tools challenge in _meta.
+      const open = o.mixedAuth && ['initialize', 'notifications/initialized', 'tools/list', 'ping'].includes(String(msg?.method))
+        || (o.mixedAuth && msg?.method === 'tools/call' && (msg.params as { name?: unknown } | undefined)?.name === 'echo');
+      if (o.mixedAuth && msg?.method === 'tools/call' && !open) {
+        return send(res, 200, 'application/json', JSON.stringify({
+          jsonrpc: '2.0', id: msg.id,
+          result: { isError: true, content: [{ type: 'text', text: 'Sign in to use whoami.' }], _meta: { 'mcp/www_authenticate': [`${challenge('insufficient_scope')}, error_description="Sign in to use whoami"`] } },
+        }));
+      }
+      if (!open) {
+        res.writeHead(401, { 'www-authenticate': challenge(), 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ error: 'unauthorized', error_description: 'a bearer token is required' }));
+      }
+    } else {
+      try {
+        const { payload } = await jwtVerify(m[1]!, verifyKeys, { issuer, audience: mcpUrl, typ: 'at+jwt', algorithms: ['ES256', 'RS256'] });
+        sub = String(payload.sub);
+      } catch {
+        res.writeHead(401, { 'www-authenticate': challenge('invalid_token'), 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ error: 'invalid_token' }));
+      }
     }
     if (msg.id === undefined) {
       res.writeHead(202);
@@ -252,9 +269,16 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
         });
       case 'ping':
         return reply({});
-      case 'tools/list':
-        return reply({ tools: [{ name: 'whoami', description: 'Who the access token belongs to', inputSchema: { type: 'object', properties: {} } }] });
+      case 'tools/list': {
+        const whoami = { name: 'whoami', description: 'Who the access token belongs to', inputSchema: { type: 'object', properties: {} } };
+        if (!o.mixedAuth) return reply({ tools: [whoami] });
+        return reply({ tools: [
+          { name: 'echo', description: 'Echo the input (no sign-in needed)', inputSchema: { type: 'object', properties: { text: { type: 'string' } } }, securitySchemes: [{ type: 'noauth' }] },
+          { ...whoami, securitySchemes: [{ type: 'oauth2', scopes: [SCOPE] }] },
+        ] });
+      }
       case 'tools/call':
+        if ((msg.params as { name?: unknown } | undefined)?.name === 'echo') return reply({ content: [{ type: 'text', text: String((msg.params as { arguments?: { text?: unknown } }).arguments?.text ?? '') }] });
         return reply({ content: [{ type: 'text', text: `You are ${sub}.` }] });
       default:
         return send(res, 200, 'application/json', JSON.stringify({ jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: 'Method not found' } }));

@@ -55,4 +55,24 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'resource.rejects-forged-token', flags: { rs: { acceptTampered: true } }, detail: /changed payload.*200/ },
   { id: 'resource.rejects-forged-token', flags: { rs: { invalidStatus: 500 } }, status: 'warn', detail: /refused, but not with a 401.*500 instead of 401/ },
   { id: 'resource.rejects-invalid-token', flags: { rs: { invalidStatus: 500 } }, detail: /500 instead of 401/, impact: 'chatgpt' },
+  // Late-2026 ChatGPT (issue: emulate ChatGPT as it behaves in late 2026).
+  { id: 'cimd.chatgpt-document', flags: { cimdBoth: true, cimdReject: true }, detail: /client_id https:\/\/chatgpt\.com\/oauth\/client\.json was refused: invalid_client/, impact: 'chatgpt', chatgpt: true },
+  { id: 'cimd.chatgpt-document', flags: { cimdBoth: true, cimdPrivateKeyJwt: true }, status: 'info', detail: /private_key_jwt assertion/ },
+  { id: 'authz.scope-omitted', flags: { scopeRequired: true }, detail: /without scope was refused: invalid_scope/, impact: 'chatgpt' },
+  { id: 'resource.handshake', flags: { discoverStatus: 500 }, detail: /server\/discover answered 500/, impact: 'chatgpt' },
+  { id: 'dcr.connector-callback', flags: { stableRedirectOnly: true, iss: 'unsupported' }, detail: /does not support RFC 9207 iss, so ChatGPT uses exactly such a per-connector callback/, impact: 'chatgpt' },
+  { id: 'dcr.connector-callback', flags: { stableRedirectOnly: true }, status: 'warn', detail: /supports RFC 9207 iss, so ChatGPT uses the stable/, impact: 'interop' },
+  { id: 'resource.mixed-auth', flags: { mixed: 'no-meta' }, detail: /without _meta\["mcp\/www_authenticate"\]/, impact: 'chatgpt' },
+];
+
+/** Servers that behave as ChatGPT needs in a less common way: the doctor must report no failure. */
+export const soundVariants: { name: string; flags: ToyFlags }[] = [
+  { name: 'an authorize endpoint that answers Accept: application/json with JSON (browsers get the redirect)', flags: { authorizeJsonOnAccept: true } },
+  { name: 'CIMD only (no dynamic registration)', flags: { cimdOnly: true } },
+  { name: 'CIMD and DCR, accepting ChatGPT\'s document', flags: { cimdBoth: true } },
+  { name: 'mixed auth mode done right', flags: { mixed: 'ok' } },
+  { name: 'Negotiate, NTLM and Bearer challenges in one WWW-Authenticate', flags: { multiChallenge: true } },
+  { name: 'gzip-encoded metadata', flags: { gzipMetadata: true } },
+  { name: 'no RFC 9207 iss, per-connector callbacks accepted', flags: { iss: 'unsupported' } },
+  { name: 'a 403 insufficient_scope step-up on the MCP endpoint', flags: { rs: { stepUp: 'mcp:admin' } } },
 ];

@@ -46,7 +46,10 @@ export const reportSchema = {
 } as const;
 
 /** Checks we add to the `apps` catalog beyond the contract (allowed: "add to it freely"). */
-export const EXTRA_APPS_IDS = ['network.server-user-agent'];
+export const EXTRA_APPS_IDS = ['network.server-user-agent', 'cimd.chatgpt-document', 'dcr.connector-callback', 'authz.scope-omitted', 'resource.handshake', 'resource.mixed-auth'];
+
+/** Checks that do not apply to a server without CIMD or mixed auth (they skip and say so). */
+export const NOT_APPLICABLE_TO_SANDBOX = ['cimd.chatgpt-document', 'resource.mixed-auth'];
 
 /** Every `apps` check id in the contract's catalog. */
 export const CONTRACT_APPS_IDS = [

@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { clientMetadataDocument } from '../../src/chatgpt/client.js';
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT, createLocalJWKSet, type JWK } from 'jose';
 
@@ -23,7 +24,8 @@ export interface ToyFlags {
   dcrUnsafe?: 'refuse' | 'accept';
   redirectCheck?: 'exact' | 'none';
   stateMode?: 'ok' | 'truncate';
-  iss?: 'ok' | 'missing';
+  /** missing: advertised but not sent; unsupported: neither advertised nor sent. */
+  iss?: 'ok' | 'missing' | 'unsupported';
   authorizeLoop?: boolean;
   pkce?: 'enforce' | 'optional' | 'unchecked';
   codeReuse?: boolean;
@@ -43,11 +45,31 @@ export interface ToyFlags {
   refresh?: 'rotate' | 'none' | 'same' | 'old-valid' | 'no-family-revoke' | 'grace-identical' | 'refuse';
   refreshAud?: 'resource' | 'other';
   signWrongKey?: boolean;
-  rs?: { rejectValid?: boolean; acceptGarbage?: boolean; acceptNone?: boolean; acceptTampered?: boolean; invalidStatus?: number; ignoreAudience?: boolean };
+  rs?: { rejectValid?: boolean; acceptGarbage?: boolean; acceptNone?: boolean; acceptTampered?: boolean; invalidStatus?: number; ignoreAudience?: boolean; stepUp?: string };
   /** Advertise the OIDC scopes openid, profile and email (ChatGPT then requests them). */
   oidcScopes?: boolean;
   /** all: every requested scope; subset: only the first; no-oidc: all but the OIDC scopes (like oidc-provider with resource indicators). */
   grantedScopeMode?: 'no-oidc';
+  /** Advertise CIMD next to DCR (ChatGPT then prefers CIMD). */
+  cimdBoth?: boolean;
+  /** The AS refuses ChatGPT's client metadata document (error=invalid_client). */
+  cimdReject?: boolean;
+  /** The AS wants ChatGPT's private_key_jwt assertion at the token endpoint for the CIMD client. */
+  cimdPrivateKeyJwt?: boolean;
+  /** Refuse authorization requests without `scope` (ChatGPT's reconnect sends none). */
+  scopeRequired?: boolean;
+  /** Answer MCP `server/discover` with this HTTP status. */
+  discoverStatus?: number;
+  /** Registration accepts only the stable connector redirect (and loopback). */
+  stableRedirectOnly?: boolean;
+  /** Mixed auth mode (Apps SDK): public initialize/tools/list, a protected tool; `no-meta`: its unauthenticated call carries no _meta challenge. */
+  mixed?: 'ok' | 'no-meta';
+  /** Answer `Accept: application/json` on /authorize with 200 JSON instead of the redirect (as a widely used auth framework does). */
+  authorizeJsonOnAccept?: boolean;
+  /** gzip every metadata document. */
+  gzipMetadata?: boolean;
+  /** Send the 401 challenge as `Negotiate, NTLM, Bearer resource_metadata=…`. */
+  multiChallenge?: boolean;
   /** invalid-grant: the token endpoint refuses every authorization code. */
   codeExchange?: 'invalid-grant';
   /** Sign access tokens with HS256 and a secret the MCP server shares. */
@@ -106,7 +128,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
 
   const clients = new Map<string, { redirectUris: string[]; secret?: string }>();
   // As if the server had fetched ChatGPT's client ID metadata document (no network in tests).
-  if (flags.cimdOnly) {
+  if ((flags.cimdOnly || flags.cimdBoth) && !flags.cimdReject) {
     const doc = clientMetadataDocument();
     clients.set(doc.client_id as string, { redirectUris: doc.redirect_uris as string[] });
   }
@@ -181,10 +203,9 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       token_endpoint_auth_methods_supported: ['none', 'client_secret_post'],
       authorization_response_iss_parameter_supported: true,
     };
-    if (f.cimdOnly) {
-      delete m.registration_endpoint;
-      m.client_id_metadata_document_supported = true;
-    }
+    if (f.cimdOnly) delete m.registration_endpoint;
+    if (f.cimdOnly || f.cimdBoth) m.client_id_metadata_document_supported = true;
+    if (f.iss === 'unsupported') delete m.authorization_response_iss_parameter_supported;
     for (const k of f.dropMeta ?? []) delete m[k];
     return m;
   }
@@ -198,9 +219,17 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       res.end();
     };
     let ok = false;
+    const msg0 = (() => { try { return JSON.parse(body || '{}'); } catch { return {}; } })();
+    const publicMethod = f.mixed && ['initialize', 'notifications/initialized', 'tools/list'].includes(msg0.method);
     if (!token) {
-      if (f.challenge !== 'anonymous-ok') {
-        res.writeHead(401, { 'www-authenticate': f.challenge === 'no-resource-metadata' ? 'Bearer' : challenge });
+      if (f.mixed && msg0.method === 'tools/call') {
+        // Mixed auth: a protected tool answers with the challenge in _meta (Apps SDK).
+        const result = { isError: true, content: [{ type: 'text', text: 'Sign in to use whoami' }],
+          ...(f.mixed === 'no-meta' ? {} : { _meta: { 'mcp/www_authenticate': [`${challenge}, error="insufficient_scope", error_description="Sign in to use whoami"`] } }) };
+        return json(res, 200, { jsonrpc: '2.0', id: msg0.id, result });
+      }
+      if (f.challenge !== 'anonymous-ok' && !publicMethod) {
+        res.writeHead(401, { 'www-authenticate': f.challenge === 'no-resource-metadata' ? 'Bearer' : f.multiChallenge ? `Negotiate, NTLM, ${challenge}` : challenge });
         return void res.end();
       }
       ok = true;
@@ -216,6 +245,10 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
           const { payload } = f.symmetric ? await jwtVerify(token, hsKey, { issuer }) : await jwtVerify(token, verifyKeys, { issuer });
           const aud = [payload.aud ?? []].flat();
           ok = !f.rs?.rejectValid && (!!f.rs?.ignoreAudience || aud.includes(mcpUrl));
+          if (ok && f.rs?.stepUp && !String(payload.scope ?? '').split(' ').includes(f.rs.stepUp)) {
+            res.writeHead(403, { 'www-authenticate': `${challenge}, error="insufficient_scope", scope="${[...SCOPES, f.rs.stepUp].join(' ')}"` });
+            return void res.end();
+          }
         } catch {
           // A signature that does not verify: a tampered token, unless the RS is broken.
           ok = !!f.rs?.acceptTampered;
@@ -225,9 +258,18 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
     if (!ok) return unauthorized();
     const msg = JSON.parse(body || '{}');
     if (msg.id === undefined) { res.writeHead(202); return void res.end(); }
+    if (msg.method === 'server/discover') {
+      if (f.discoverStatus) return json(res, f.discoverStatus, { error: 'server_error' });
+      return json(res, 200, { jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: 'Method not found' } });
+    }
+    const tools = f.mixed
+      ? [{ name: 'echo', inputSchema: { type: 'object' }, securitySchemes: [{ type: 'noauth' }] },
+        { name: 'whoami', inputSchema: { type: 'object' }, securitySchemes: [{ type: 'oauth2', scopes: SCOPES }] }]
+      : [{ name: 'echo', inputSchema: { type: 'object' } }];
     const result = msg.method === 'initialize'
       ? { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 'toy', version: '1' } }
-      : msg.method === 'tools/list' ? { tools: [{ name: 'echo', inputSchema: { type: 'object' } }] } : {};
+      : msg.method === 'tools/list' ? { tools }
+        : msg.method === 'tools/call' ? { content: [{ type: 'text', text: 'toy-user' }] } : {};
     // Streamable HTTP with an SSE response, as many SDK servers answer.
     res.writeHead(200, { 'content-type': 'text/event-stream', 'mcp-session-id': 'toy-session' });
     res.end(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', id: msg.id, result })}\n\n`);
@@ -317,6 +359,10 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
         res.on('close', () => { sent = Infinity; });
         return pump();
       }
+      if (f.gzipMetadata) {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        return void res.end(gzipSync(JSON.stringify(asMetadata())));
+      }
       return json(res, 200, asMetadata());
     }
     if (p === '/jwks') {
@@ -329,6 +375,9 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       const m = JSON.parse(body);
       const uris: string[] = m.redirect_uris ?? [];
       const unsafe = uris.some((u) => !/^https:|^http:\/\/127\.0\.0\.1/.test(u));
+      if (f.stableRedirectOnly && uris.some((u) => u !== 'https://chatgpt.com/connector_platform_oauth_redirect' && !u.startsWith('http://127.0.0.1'))) {
+        return json(res, 400, { error: 'invalid_redirect_uri', error_description: 'only the ChatGPT connector redirect is allowed' });
+      }
       if (unsafe && f.dcrUnsafe !== 'accept') return json(res, 400, { error: 'invalid_redirect_uri', error_description: 'redirect_uris must be https' });
       const id = `client_${randomBytes(8).toString('hex')}`;
       clients.set(id, { redirectUris: uris });
@@ -353,12 +402,29 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
         return void res.end();
       }
       const q = url.searchParams;
+      if (f.authorizeJsonOnAccept && /^application\/json/.test(req.headers.accept ?? '')) return json(res, 200, { ok: true, hint: 'use a browser' });
       const client = clients.get(q.get('client_id') ?? '');
       const redirectUri = q.get('redirect_uri') ?? '';
+      if (!client && f.cimdReject && q.get('client_id') === clientMetadataDocument().client_id && redirectUri) {
+        const loc = new URL(redirectUri);
+        loc.searchParams.set('error', 'invalid_client');
+        loc.searchParams.set('error_description', 'client id metadata document rejected');
+        loc.searchParams.set('state', q.get('state') ?? '');
+        res.writeHead(302, { location: loc.href });
+        return void res.end();
+      }
       if (!client) return json(res, 400, { error: 'invalid_client' });
       if (f.redirectCheck !== 'none' && !client.redirectUris.includes(redirectUri)) {
         res.writeHead(400, { 'content-type': 'text/html' });
         return void res.end('<html><title>Invalid redirect_uri</title></html>');
+      }
+      if (f.scopeRequired && !q.get('scope')) {
+        const loc = new URL(redirectUri);
+        loc.searchParams.set('error', 'invalid_scope');
+        loc.searchParams.set('error_description', 'scope is required');
+        loc.searchParams.set('state', q.get('state') ?? '');
+        res.writeHead(302, { location: loc.href });
+        return void res.end();
       }
       if (f.pkceRequired && !q.get('code_challenge')) {
         const loc = new URL(redirectUri);
@@ -375,7 +441,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       loc.searchParams.set('code', code);
       const state = q.get('state') ?? '';
       loc.searchParams.set('state', f.stateMode === 'truncate' ? state.slice(0, 255) : state);
-      if (f.iss !== 'missing') loc.searchParams.set('iss', issuer);
+      if (f.iss !== 'missing' && f.iss !== 'unsupported') loc.searchParams.set('iss', issuer);
       res.writeHead(302, { location: loc.href });
       return void res.end();
     }
@@ -394,6 +460,10 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       remember(form.get('code_verifier'));
       const client = clients.get(clientId);
       if (!client) return tokenError(res, 'invalid_client', 'unknown client');
+      if (f.cimdPrivateKeyJwt && clientId === clientMetadataDocument().client_id && !form.get('client_assertion')) {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ error: 'invalid_client', error_description: 'private_key_jwt client authentication required' }));
+      }
       if (client.secret) {
         const allowed = f.client?.auth ?? 'both';
         if (!via || (allowed !== 'both' && allowed !== via) || secret !== client.secret) {

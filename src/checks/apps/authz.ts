@@ -7,7 +7,9 @@ import { registerSecret } from '../../http/redact.js';
 import { longState, newPkce } from '../../oauth/pkce.js';
 import { safeText } from '../../text.js';
 import { fixFor, type ProviderKind } from '../advice.js';
-import { assertCimdLogin, authorizeUrl, resourceOf, type AppsContext } from './context.js';
+import { assertCimdLogin, authorizeUrl, initializeRequest, mcpPost, registerTokens, resourceOf, tokenRequest, type AppsContext } from './context.js';
+import { oauthError, readJsonObject } from '../../http/json.js';
+import { bearerChallenge } from '../../oauth/www-authenticate.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { CONNECTOR_CALLBACK_PREFIX, connectorCallback } from '../../chatgpt/redirects.js';
 import { refs } from '../spec.js';
@@ -157,5 +159,58 @@ export const authzIss: CheckDef<AppsContext> = {
     if (iss === null) return fail('iss support is advertised but the redirect carried no iss; clients following RFC 9207 must reject it', 'Include iss in every authorization response, or stop advertising support.');
     if (iss !== issuer) return fail(`iss "${safeText(iss, 200)}" differs from the issuer "${safeText(issuer, 200)}"`, 'Send iss equal to the metadata issuer, byte for byte.');
     return pass(`iss ${safeText(iss, 200)}`);
+  },
+};
+
+/**
+ * On reconnect ChatGPT sends the authorization request with no `scope` at all (observed Nov
+ * 2025, research B8): a server that requires one locks out users who disconnect and reconnect.
+ */
+export const authzScopeOmitted: CheckDef<AppsContext> = {
+  id: 'authz.scope-omitted',
+  title: 'An authorization request without `scope` (ChatGPT\'s reconnect) yields a working token',
+  severity: 'high',
+  impact: 'chatgpt',
+  step: 'Authorization',
+  needs: ['token.exchange'],
+  spec: refs('RFC 6749 §3.3', 'MCP 2025-11-25 Authorization §Scope Selection Strategy'),
+  reads: ['as', 'client', 'prm', 'scopes', 'provider'],
+  logins: 1,
+  chatgpt: CHATGPT_SAYS.connecting,
+  async run(ctx) {
+    assertCimdLogin(ctx);
+    const pkce = newPkce();
+    const state = longState();
+    const url = authorizeUrl(ctx, { state, pkce, scope: [] });
+    ctx.s.logins++;
+    let callback: URL;
+    try {
+      callback = await ctx.login.obtain(url, state, ctx.login.mode === 'auto' ? 'reconnect without scope' : `login ${ctx.s.logins} of ${ctx.plannedLogins}: a reconnect without scope`);
+    } catch (err) {
+      if (err instanceof LoginError) return loginFailure(ctx, err);
+      throw err;
+    }
+    const fix = fixFor(ctx.s.provider, {
+      generic: 'treat an authorization request without scope as a request for the default scopes (RFC 6749 §3.3: the server must use a default or fail — choose the default, because ChatGPT\'s reconnect sends none)',
+    });
+    const error = callback.searchParams.get('error');
+    if (error) {
+      return fail(`the authorization request without scope was refused: ${safeText(error, 60)}${callback.searchParams.get('error_description') ? ` (${safeText(callback.searchParams.get('error_description'), 200)})` : ''}; users who disconnect and reconnect ChatGPT are locked out`, fix);
+    }
+    const code = callback.searchParams.get('code');
+    if (!code) return fail('the redirect carried neither a code nor an error', 'Redirect back with ?code=…&state=….');
+    registerSecret(code, 'code');
+    const res = await tokenRequest(ctx, { grant_type: 'authorization_code', code, redirect_uri: ctx.login.redirectUri, code_verifier: pkce.verifier, resource: resourceOf(ctx) });
+    const j = readJsonObject(res, false);
+    if (j.ok) registerTokens(j.value);
+    const token = j.ok && typeof j.value.access_token === 'string' ? j.value.access_token : undefined;
+    if (res.status !== 200 || !token) return fail(`the code from an authorization without scope could not be exchanged: ${oauthError(res)}`, fix);
+    const init = await mcpPost(ctx, initializeRequest(1), token);
+    const ch = bearerChallenge(init.res.header('www-authenticate'));
+    if (init.res.status === 403 && ch?.params.error === 'insufficient_scope' && ch.params.scope) {
+      return pass(`without scope: code and token; the MCP server then asks for a step-up (403 insufficient_scope, scope "${safeText(ch.params.scope, 120)}"), which ChatGPT follows`);
+    }
+    if (init.res.status !== 200) return fail(`the token from an authorization without scope was refused by the MCP server (${init.res.status}); a reconnected user cannot use the tools`, fix);
+    return pass(`without scope: code, token${j.ok && typeof j.value.scope === 'string' ? ` (granted "${safeText(j.value.scope, 120)}")` : ''} and an accepted initialize`);
   },
 };

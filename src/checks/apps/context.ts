@@ -74,6 +74,8 @@ export interface AppsState {
   tokens?: Tokens;
   refreshed?: Tokens;
   usedRefreshToken?: string;
+  /** Mixed auth mode (Apps SDK): public initialize/tools/list, per-tool protection. */
+  mixed?: { tools: number; protectedTools: string[]; probed?: string; probeResult?: string; challenge?: import('../../oauth/www-authenticate.js').Challenge };
   /** Results of the PKCE negative tests (for judging redirect binding): the verifier is required / compared. */
   pkceRequired?: boolean;
   pkceChecked?: boolean;
@@ -152,13 +154,13 @@ export function assertCimdLogin(ctx: AppsContext): void {
   }
 }
 
-export async function freshCode(ctx: AppsContext, purpose: string): Promise<{ code: string; callback: URL; pkce: Pkce; redirectUri: string; state: string }> {
+export async function freshCode(ctx: AppsContext, purpose: string, o: { scope?: string[] } = {}): Promise<{ code: string; callback: URL; pkce: Pkce; redirectUri: string; state: string }> {
   assertCimdLogin(ctx);
   const pkce = newPkce();
   const state = longState();
-  const url = authorizeUrl(ctx, { state, pkce });
+  const url = authorizeUrl(ctx, { state, pkce, scope: o.scope });
   ctx.s.logins++;
-  const label = ctx.login.mode === 'auto' ? purpose : `login ${ctx.s.logins} of ${ctx.plannedLogins}: ${purpose}`;
+  const label = ctx.login.mode === 'auto' ? purpose : `login ${ctx.s.logins} of ${Math.max(ctx.s.logins, ctx.plannedLogins)}: ${purpose}`;
   let callback: URL;
   try {
     callback = await ctx.login.obtain(url, state, label);
@@ -177,6 +179,40 @@ export async function freshCode(ctx: AppsContext, purpose: string): Promise<{ co
   if (!code) throw new CheckAbort({ status: 'skip', detail: 'the redirect carried no code' });
   registerSecret(code, 'code');
   return { code, callback, pkce, redirectUri: ctx.login.redirectUri, state };
+}
+
+/**
+ * An authorization as another client than the run's own (ChatGPT's CIMD id, a client registered
+ * with a per-connector callback): the authorize URL with ChatGPT's parameters, obtained through
+ * the login driver with that redirect URI. Returns the callback, or an outcome when the doctor
+ * could not sign in (incomplete) or the server answered with an error page.
+ */
+export async function authorizeAs(ctx: AppsContext, clientId: string, redirectUri: string, purpose: string): Promise<{ callback: URL; pkce: Pkce; state: string } | { outcome: import('../types.js').Outcome }> {
+  const as = ctx.s.as!;
+  const pkce = newPkce();
+  const state = longState();
+  const url = new URL(as.authorization_endpoint!);
+  const scope = ctx.s.scopes ?? [];
+  const params: Record<string, string> = {
+    response_type: 'code', client_id: clientId, redirect_uri: redirectUri, state, resource: resourceOf(ctx),
+    code_challenge: pkce.challenge, code_challenge_method: 'S256', ...(scope.length ? { scope: scope.join(' ') } : {}),
+  };
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  ctx.s.logins++;
+  const label = ctx.login.mode === 'auto' ? purpose : `login ${ctx.s.logins} of ${Math.max(ctx.s.logins, ctx.plannedLogins)}: ${purpose}`;
+  try {
+    return { callback: await ctx.login.obtain(url, state, label, redirectUri), pkce, state };
+  } catch (err) {
+    if (!(err instanceof LoginError)) throw err;
+    if (!err.serverSide) return { outcome: { status: 'skip', detail: `the doctor could not sign in: ${err.message}`, fix: err.hint, incomplete: true } };
+    return { outcome: { status: 'fail', detail: `the authorization endpoint answered with an error page: ${err.message}` } };
+  }
+}
+
+/** Checks that authorize with one of ChatGPT's own redirect URIs cannot use the loopback browser login. */
+export function needsChatgptRedirect(ctx: AppsContext): import('../types.js').Outcome | undefined {
+  if (ctx.login.mode !== 'browser') return undefined;
+  return { status: 'skip', detail: 'this authorization must end on ChatGPT\'s own redirect URI, which the loopback browser login cannot receive; run with --login manual, auto or command to test it', nonBlocking: true };
 }
 
 /** A raw token endpoint request with the client's authentication method applied. */
@@ -221,7 +257,7 @@ export async function mcpPost(ctx: AppsContext, body: unknown, token?: string, s
 }
 
 /** Find the JSON-RPC response with `id` in a JSON or SSE body. */
-function parseMcpResponse(res: HttpResponse, id: unknown): { message?: Record<string, unknown>; problem?: string } {
+export function parseMcpResponse(res: HttpResponse, id: unknown): { message?: Record<string, unknown>; problem?: string } {
   const ct = (res.header('content-type') ?? '').toLowerCase();
   const text = res.text();
   const candidates: unknown[] = [];

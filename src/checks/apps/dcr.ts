@@ -1,13 +1,14 @@
 /** `dcr.*`: dynamic client registration, done with a body like ChatGPT's. */
 import type { CheckDef } from '../types.js';
-import { as, fail, pass, skip, warn } from '../types.js';
+import { as, fail, pass, skip, warn, type Outcome } from '../types.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { registerSecret } from '../../http/redact.js';
 import { safeText } from '../../text.js';
 import { fixFor } from '../advice.js';
-import { CONNECTOR_REDIRECT } from '../../chatgpt/redirects.js';
+import { CONNECTOR_CALLBACK_PREFIX, CONNECTOR_REDIRECT, connectorCallback } from '../../chatgpt/redirects.js';
+import { randomToken } from '../../oauth/pkce.js';
 import { CIMD_CLIENT_ID, dcrRequestBody } from '../../chatgpt/client.js';
-import type { AppsContext } from './context.js';
+import { authorizeAs, needsChatgptRedirect, type AppsContext } from './context.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { refs } from '../spec.js';
 
@@ -33,66 +34,73 @@ export const dcrRegister: CheckDef<AppsContext> = {
   writes: ['client'],
   chatgpt: CHATGPT_SAYS.createApp,
   async run(ctx) {
-    if (ctx.opts.clientId) {
-      ctx.s.client = {
-        clientId: ctx.opts.clientId,
-        clientSecret: ctx.opts.clientSecret,
-        authMethod: ctx.opts.clientSecret ? 'client_secret_post' : 'none',
-        source: 'predefined',
-      };
-      return { ...skip(`using the predefined client ${safeText(ctx.opts.clientId, 80)}; no registration needed`), nonBlocking: true };
-    }
-    const endpoint = ctx.s.as!.registration_endpoint;
-    if (typeof endpoint !== 'string') {
-      if (ctx.s.as!.client_id_metadata_document_supported === true) {
-        ctx.s.client = { clientId: CIMD_CLIENT_ID, authMethod: 'none', source: 'cimd' };
-        return { ...skip(`no dynamic registration; using client ID metadata documents as ChatGPT does, with ChatGPT's own client id ${CIMD_CLIENT_ID} (the server fetches that document)`), nonBlocking: true };
-      }
-      return skip('no registration_endpoint');
-    }
-    const redirects = [...new Set([CONNECTOR_REDIRECT, ctx.login.redirectUri])];
-    const request = dcrRequestBody(redirects);
-    const res = await ctx.http.send({ method: 'POST', url: endpoint, json: request });
-    if (res.status !== 201 && res.status !== 200) {
-      return fail(`registration was refused: ${oauthError(res)}`,
-        fixFor(ctx.s.provider, {
-          keycloak: 'anonymous registration is blocked by the "Trusted Hosts" client-registration policy; allow chatgpt.com or relax the policy',
-          auth0: 'enable "OIDC Dynamic Application Registration" for the tenant, and promote the login connection to domain level so DCR clients can use it',
-          clerk: 'enable dynamic client registration for the instance',
-          generic: `accept RFC 7591 registrations from unauthenticated public clients (token_endpoint_auth_method "none") with https redirect URIs such as ${CONNECTOR_REDIRECT}`,
-        }));
-    }
-    const json = readJsonObject(res);
-    if (!json.ok) return fail(`registration ${json.problem}`, 'Answer registrations with the client information as application/json (RFC 7591 §3.2.1).');
-    const body = json.value;
-    remember(ctx, body);
-    if (typeof body.client_id !== 'string' || !body.client_id) return fail('the registration response has no client_id', 'Return the issued client_id.');
-    const method = typeof body.token_endpoint_auth_method === 'string' ? body.token_endpoint_auth_method : 'none';
-    ctx.s.client = {
-      clientId: body.client_id,
-      clientSecret: typeof body.client_secret === 'string' ? body.client_secret : undefined,
-      authMethod: method === 'client_secret_basic' ? 'client_secret_basic' : method === 'client_secret_post' ? 'client_secret_post' : 'none',
-      source: 'dcr',
-    };
-    const problems: string[] = [];
-    if (res.status === 200) problems.push('answered 200 instead of 201 Created');
-    if (Array.isArray(body.redirect_uris)) {
-      const missing = redirects.filter((r) => !(body.redirect_uris as unknown[]).includes(r));
-      if (missing.length) {
-        return fail(`the registered client does not keep the requested redirect URIs (missing ${missing.join(', ')})`,
-          'Store and echo every requested redirect_uri; proxies or bridges that drop them make the authorization fail with "redirect_uri does not match".', undefined, true);
-      }
-    }
-    if (method !== 'none') {
-      return fail(`asked for token_endpoint_auth_method "none" but the server answered "${safeText(method, 40)}"`,
-        'Echo the requested method, or refuse the registration; ChatGPT abandons setup when the method differs.', CHATGPT_SAYS.authMethod, true);
-    }
-    if (body.client_secret !== undefined) problems.push('issued a client_secret to a public client (harmless, but it will never be used)');
-    // 200 instead of 201, or a secret nobody uses: ChatGPT registers fine; strict clients may not.
-    if (problems.length) return as('interop', warn(`registered ${safeText(body.client_id, 80)}, but ${problems.join('; ')}`));
-    return pass(`registered public client ${safeText(body.client_id, 80)} with ${redirects.length} redirect URI(s)`);
+    const o = await registerRun(ctx);
+    // ChatGPT "prioritizes CIMD when it is available": with both, a DCR fault only matters when
+    // the app creator picks DCR (cimd.chatgpt-document judges ChatGPT's path).
+    return ctx.s.as!.client_id_metadata_document_supported === true && o.status === 'fail' ? as('interop', o) : o;
   },
 };
+
+async function registerRun(ctx: AppsContext): Promise<Outcome> {
+  if (ctx.opts.clientId) {
+    ctx.s.client = {
+      clientId: ctx.opts.clientId,
+      clientSecret: ctx.opts.clientSecret,
+      authMethod: ctx.opts.clientSecret ? 'client_secret_post' : 'none',
+      source: 'predefined',
+    };
+    return { ...skip(`using the predefined client ${safeText(ctx.opts.clientId, 80)}; no registration needed`), nonBlocking: true };
+  }
+  const endpoint = ctx.s.as!.registration_endpoint;
+  if (typeof endpoint !== 'string') {
+    if (ctx.s.as!.client_id_metadata_document_supported === true) {
+      ctx.s.client = { clientId: CIMD_CLIENT_ID, authMethod: 'none', source: 'cimd' };
+      return { ...skip(`no dynamic registration; using client ID metadata documents as ChatGPT does, with ChatGPT's own client id ${CIMD_CLIENT_ID} (the server fetches that document)`), nonBlocking: true };
+    }
+    return skip('no registration_endpoint');
+  }
+  const redirects = [...new Set([CONNECTOR_REDIRECT, ctx.login.redirectUri])];
+  const request = dcrRequestBody(redirects);
+  const res = await ctx.http.send({ method: 'POST', url: endpoint, json: request });
+  if (res.status !== 201 && res.status !== 200) {
+    return fail(`registration was refused: ${oauthError(res)}`,
+      fixFor(ctx.s.provider, {
+        keycloak: 'anonymous registration is blocked by the "Trusted Hosts" client-registration policy; allow chatgpt.com or relax the policy',
+        auth0: 'enable "OIDC Dynamic Application Registration" for the tenant, and promote the login connection to domain level so DCR clients can use it',
+        clerk: 'enable dynamic client registration for the instance',
+        generic: `accept RFC 7591 registrations from unauthenticated public clients (token_endpoint_auth_method "none") with https redirect URIs such as ${CONNECTOR_REDIRECT}`,
+      }));
+  }
+  const json = readJsonObject(res);
+  if (!json.ok) return fail(`registration ${json.problem}`, 'Answer registrations with the client information as application/json (RFC 7591 §3.2.1).');
+  const body = json.value;
+  remember(ctx, body);
+  if (typeof body.client_id !== 'string' || !body.client_id) return fail('the registration response has no client_id', 'Return the issued client_id.');
+  const method = typeof body.token_endpoint_auth_method === 'string' ? body.token_endpoint_auth_method : 'none';
+  ctx.s.client = {
+    clientId: body.client_id,
+    clientSecret: typeof body.client_secret === 'string' ? body.client_secret : undefined,
+    authMethod: method === 'client_secret_basic' ? 'client_secret_basic' : method === 'client_secret_post' ? 'client_secret_post' : 'none',
+    source: 'dcr',
+  };
+  const problems: string[] = [];
+  if (res.status === 200) problems.push('answered 200 instead of 201 Created');
+  if (Array.isArray(body.redirect_uris)) {
+    const missing = redirects.filter((r) => !(body.redirect_uris as unknown[]).includes(r));
+    if (missing.length) {
+      return fail(`the registered client does not keep the requested redirect URIs (missing ${missing.join(', ')})`,
+        'Store and echo every requested redirect_uri; proxies or bridges that drop them make the authorization fail with "redirect_uri does not match".', undefined, true);
+    }
+  }
+  if (method !== 'none') {
+    return fail(`asked for token_endpoint_auth_method "none" but the server answered "${safeText(method, 40)}"`,
+      'Echo the requested method, or refuse the registration; ChatGPT abandons setup when the method differs.', CHATGPT_SAYS.authMethod, true);
+  }
+  if (body.client_secret !== undefined) problems.push('issued a client_secret to a public client (harmless, but it will never be used)');
+  // 200 instead of 201, or a secret nobody uses: ChatGPT registers fine; strict clients may not.
+  if (problems.length) return as('interop', warn(`registered ${safeText(body.client_id, 80)}, but ${problems.join('; ')}`));
+  return pass(`registered public client ${safeText(body.client_id, 80)} with ${redirects.length} redirect URI(s)`);
+}
 
 export const dcrUnsafeRedirects: CheckDef<AppsContext> = {
   id: 'dcr.rejects-unsafe-redirects',
@@ -130,3 +138,51 @@ export const dcrUnsafeRedirects: CheckDef<AppsContext> = {
     return pass('javascript:, data: and non-loopback http redirect URIs were refused');
   },
 };
+
+/**
+ * Without RFC 9207 `iss` support, ChatGPT uses a per-connector redirect
+ * `https://chatgpt.com/connector/oauth/<callback id>` (about 12 URL-safe characters, new when the
+ * connector is recreated) instead of the stable one (plugins changelog Aug 2026, research B6/B11).
+ * A server that allow-lists only the stable redirect then refuses ChatGPT.
+ */
+export const dcrConnectorCallback: CheckDef<AppsContext> = {
+  id: 'dcr.connector-callback',
+  title: 'A client registered with a per-connector callback (https://chatgpt.com/connector/oauth/<id>) can complete authorization',
+  severity: 'high',
+  impact: 'chatgpt',
+  step: 'Registration',
+  needs: ['dcr.register'],
+  spec: refs('RFC 7591 §2', 'RFC 9207 §2', 'OpenAI Apps SDK: Authentication (redirect URIs)'),
+  reads: ['as', 'client', 'prm', 'scopes', 'provider'],
+  logins: 1,
+  chatgpt: CHATGPT_SAYS.connecting,
+  async run(ctx) {
+    const client = ctx.s.client!;
+    if (client.source === 'predefined') return { ...skip(`a predefined client: register ${CONNECTOR_CALLBACK_PREFIX}<id> (the callback ChatGPT shows for your connector) with it yourself`), nonBlocking: true };
+    if (client.source === 'cimd') return { ...skip('with CIMD the per-connector document (https://chatgpt.com/oauth/<id>/client.json) is served by ChatGPT and lists the per-connector callback; it cannot be fetched from here'), nonBlocking: true };
+    const browser = needsChatgptRedirect(ctx);
+    if (browser) return browser;
+    const endpoint = ctx.s.as!.registration_endpoint!;
+    const issSupported = ctx.s.as!.authorization_response_iss_parameter_supported === true;
+    const callback = connectorCallback(randomToken(9).replace(/[^A-Za-z0-9]/g, 'x').slice(0, 12));
+    // Without iss support ChatGPT uses this callback, so a refusal breaks it; with iss support it
+    // uses the stable one, and a refusal only matters for connectors created before.
+    const refused = (why: string) => (issSupported
+      ? as('interop', warn(`${why}; the server supports RFC 9207 iss, so ChatGPT uses the stable ${CONNECTOR_REDIRECT} and is not affected`, FIX))
+      : fail(`${why}; the server does not support RFC 9207 iss, so ChatGPT uses exactly such a per-connector callback and cannot connect`, FIX));
+    const reg = await ctx.http.send({ method: 'POST', url: endpoint, json: dcrRequestBody([callback]) });
+    if (reg.status !== 201 && reg.status !== 200) return refused(`registering a client with ${callback} was refused: ${oauthError(reg)}`);
+    const j = readJsonObject(reg, false);
+    if (!j.ok || typeof j.value.client_id !== 'string') return refused(`registering a client with ${callback} returned no client_id`);
+    remember(ctx, j.value);
+    const got = await authorizeAs(ctx, j.value.client_id, callback, 'a per-connector callback');
+    if ('outcome' in got) return got.outcome.status === 'fail' ? refused(`authorizing with ${callback}: ${got.outcome.detail}`) : got.outcome;
+    const error = got.callback.searchParams.get('error');
+    if (error) return refused(`authorizing with ${callback} was refused: ${safeText(error, 60)}`);
+    if (!got.callback.searchParams.get('code')) return refused(`authorizing with ${callback} returned no code`);
+    registerSecret(got.callback.searchParams.get('code'), 'code');
+    return pass(`registered and authorized a client with ${callback}${issSupported ? '' : ' (the callback ChatGPT uses with this server, which lacks RFC 9207 iss)'}`);
+  },
+};
+
+const FIX = `Accept every https://chatgpt.com/connector/oauth/<id> redirect URI at registration and authorization (match the prefix ${CONNECTOR_CALLBACK_PREFIX} on that exact host, never a host wildcard), or support RFC 9207: send iss and advertise "authorization_response_iss_parameter_supported": true, so ChatGPT uses the stable ${CONNECTOR_REDIRECT}.`;

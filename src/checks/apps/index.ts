@@ -8,12 +8,13 @@ import type { AppsContext } from './context.js';
 import { prmDocument, prmResource, resourceChallenge } from './prm.js';
 import { asClientRegistration, asEndpoints, asIssuer, asMetadata, asPkce } from './as.js';
 import { jwksKeys, jwksNoPrivate } from './jwks.js';
-import { dcrRegister, dcrUnsafeRedirects } from './dcr.js';
-import { authzIss, authzRedirectExact, authzState } from './authz.js';
+import { dcrConnectorCallback, dcrRegister, dcrUnsafeRedirects } from './dcr.js';
+import { cimdChatgptDocument } from './cimd.js';
+import { authzIss, authzRedirectExact, authzScopeOmitted, authzState } from './authz.js';
 import { pkceVerifierChecked, pkceVerifierRequired } from './pkce.js';
 import { tokenAudience, tokenCodeSingleUse, tokenErrorFormat, tokenExchange, tokenJwtSignature, tokenNoStore, tokenRedirectBinding, tokenScopes } from './token.js';
 import { refreshAudience, refreshGrant, refreshRotation } from './refresh.js';
-import { resourceAcceptsToken, resourceRejectsForged, resourceRejectsInvalid } from './resource.js';
+import { resourceAcceptsToken, resourceHandshake, resourceMixedAuth, resourceRejectsForged, resourceRejectsInvalid } from './resource.js';
 import { networkServerUserAgent } from './network.js';
 
 /**
@@ -23,9 +24,9 @@ import { networkServerUserAgent } from './network.js';
  */
 export const APPS_CHECKS: CheckDef<AppsContext>[] = [
   resourceChallenge, prmDocument, prmResource, asMetadata, asIssuer, asPkce, asEndpoints,
-  asClientRegistration, networkServerUserAgent, jwksKeys, jwksNoPrivate, dcrRegister, dcrUnsafeRedirects,
-  authzRedirectExact, authzState, authzIss, pkceVerifierRequired, pkceVerifierChecked,
+  asClientRegistration, networkServerUserAgent, jwksKeys, jwksNoPrivate, cimdChatgptDocument, dcrRegister, dcrUnsafeRedirects,
+  dcrConnectorCallback, authzRedirectExact, authzState, authzIss, authzScopeOmitted, pkceVerifierRequired, pkceVerifierChecked,
   tokenExchange, tokenCodeSingleUse, tokenRedirectBinding, tokenErrorFormat, tokenNoStore,
   tokenScopes, tokenJwtSignature, tokenAudience, refreshGrant, refreshRotation, refreshAudience,
-  resourceAcceptsToken, resourceRejectsInvalid, resourceRejectsForged,
+  resourceHandshake, resourceAcceptsToken, resourceRejectsInvalid, resourceRejectsForged, resourceMixedAuth,
 ];

@@ -3,18 +3,19 @@ import type { CheckDef } from '../types.js';
 import { fail, pass, warn } from '../types.js';
 import { bearerChallenge } from '../../oauth/www-authenticate.js';
 import { safeText } from '../../text.js';
-import { firstJsonDocument, initializeRequest, type AppsContext } from './context.js';
+import { firstJsonDocument, initializeRequest, mcpPost, parseMcpResponse, MCP_PROTOCOL_VERSION, type AppsContext } from './context.js';
+import type { HttpResponse } from '../../http/client.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { refs } from '../spec.js';
 
 export const resourceChallenge: CheckDef<AppsContext> = {
   id: 'resource.challenge',
-  title: 'MCP endpoint answers an anonymous initialize with a 401 Bearer challenge',
+  title: 'MCP endpoint challenges an anonymous client (401 Bearer, or the mixed-auth _meta challenge)',
   severity: 'high',
   impact: 'chatgpt',
   step: 'Discovery',
   spec: refs('MCP 2025-11-25 Authorization §Protected Resource Metadata Discovery', 'RFC 9728 §5.1', 'RFC 6750 §3'),
-  writes: ['challenge'],
+  writes: ['challenge', 'mixed'],
   chatgpt: CHATGPT_SAYS.fetchConfig,
   async run(ctx) {
     const res = await ctx.http.send({
@@ -33,6 +34,15 @@ export const resourceChallenge: CheckDef<AppsContext> = {
       return fail(`POST ${ctx.opts.mcpUrl} redirected (${res.status} to ${safeText(res.header('location') ?? '?', 200)}); ChatGPT does not follow redirects on the MCP endpoint`,
         'Use the final URL as the connector URL, or serve the MCP endpoint without a redirect (a common cause is /mcp → /mcp/).');
     }
+    if (res.status >= 200 && res.status < 300) {
+      const mixed = await detectMixedAuth(ctx, res);
+      if (mixed) {
+        ctx.s.mixed = mixed;
+        const ch = mixed.challenge;
+        ctx.s.challenge = { status: res.status, resourceMetadata: ch?.params.resource_metadata, scope: ch?.params.scope ? ch.params.scope.split(/\s+/).filter(Boolean) : undefined };
+        return pass(`mixed auth mode: initialize and tools/list are public, ${mixed.protectedTools.length} tool(s) declare oauth2 securitySchemes${ch?.params.resource_metadata ? `; calling ${safeText(mixed.probed, 60)} without a token returns the _meta challenge, resource_metadata=${safeText(ch.params.resource_metadata, 200)}` : ` (see resource.mixed-auth)`}`);
+      }
+    }
     if (res.status !== 401) {
       const what = res.status < 300 ? 'the server accepted an unauthenticated initialize, so ChatGPT sees no OAuth requirement and will not start the OAuth flow'
         : `expected 401, got ${res.status}`;
@@ -50,6 +60,33 @@ export const resourceChallenge: CheckDef<AppsContext> = {
     return pass(`401 with Bearer challenge, resource_metadata=${safeText(ch.params.resource_metadata, 200)}${ch.params.scope ? `, scope="${safeText(ch.params.scope, 120)}"` : ''}`);
   },
 };
+
+/**
+ * Mixed auth (Apps SDK): an anonymous initialize is accepted, and tools declare securitySchemes.
+ * List the tools anonymously and call the first oauth2-protected one without a token: its
+ * `_meta["mcp/www_authenticate"]` is the challenge ChatGPT follows.
+ */
+async function detectMixedAuth(ctx: AppsContext, init: HttpResponse): Promise<NonNullable<AppsContext['s']['mixed']> | undefined> {
+  const parsed = parseMcpResponse(init, 1);
+  const result = parsed.message?.result as { protocolVersion?: string } | undefined;
+  if (!result) return undefined;
+  const session = { id: init.header('mcp-session-id'), version: typeof result.protocolVersion === 'string' ? result.protocolVersion : MCP_PROTOCOL_VERSION };
+  await mcpPost(ctx, { jsonrpc: '2.0', method: 'notifications/initialized' }, undefined, session);
+  const list = await mcpPost(ctx, { jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }, undefined, session);
+  const tools = (list.message?.result as { tools?: unknown[] } | undefined)?.tools;
+  if (!Array.isArray(tools)) return undefined;
+  const declared = tools.filter((t): t is { name: string; securitySchemes: unknown[] } => !!t && typeof t === 'object' && Array.isArray((t as { securitySchemes?: unknown }).securitySchemes));
+  if (!declared.length) return undefined;
+  const protectedTools = declared.filter((t) => t.securitySchemes.some((s) => (s as { type?: unknown })?.type === 'oauth2')).map((t) => String(t.name));
+  const probed = protectedTools[0];
+  if (!probed) return { tools: tools.length, protectedTools };
+  const call = await mcpPost(ctx, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: probed, arguments: {} } }, undefined, session);
+  const r = call.message?.result as { isError?: boolean; _meta?: Record<string, unknown> } | undefined;
+  const meta = r?._meta?.['mcp/www_authenticate'];
+  const header = Array.isArray(meta) ? meta.filter((x) => typeof x === 'string').join(', ') : typeof meta === 'string' ? meta : undefined;
+  const probeResult = call.res.status !== 200 ? String(call.res.status) : r ? (r.isError ? 'isError: true' : 'a successful result') : (call.problem ?? 'no result');
+  return { tools: tools.length, protectedTools, probed, probeResult, challenge: bearerChallenge(header) };
+}
 
 function wellKnownCandidates(mcpUrl: string, headerUrl?: string): { url: string; how: string }[] {
   const u = new URL(mcpUrl);

@@ -1,11 +1,12 @@
 /** `resource.accepts-token`, `resource.rejects-*`: the MCP server after sign-in. */
 import type { CheckDef } from '../types.js';
-import { as, fail, pass, warn } from '../types.js';
+import { as, fail, info, pass, skip, warn } from '../types.js';
 import { randomToken } from '../../oauth/pkce.js';
 import { algNoneToken, tamperedToken, tokenShape } from '../../oauth/jwt.js';
 import { bearerChallenge } from '../../oauth/www-authenticate.js';
 import { safeText } from '../../text.js';
-import { initializeRequest, mcpPost, resourceOf, MCP_PROTOCOL_VERSION, type AppsContext } from './context.js';
+import { freshCode, initializeRequest, mcpPost, registerTokens, resourceOf, tokenRequest, MCP_PROTOCOL_VERSION, type AppsContext } from './context.js';
+import { oauthError, readJsonObject } from '../../http/json.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { refs } from '../spec.js';
 
@@ -17,11 +18,30 @@ export const resourceAcceptsToken: CheckDef<AppsContext> = {
   step: 'Resource',
   needs: ['token.exchange'],
   spec: refs('MCP 2025-11-25 Transports §Streamable HTTP', 'MCP 2025-11-25 Lifecycle §Initialization', 'RFC 6750 §2.1'),
-  reads: ['tokens', 'as', 'prm'],
+  reads: ['tokens', 'as', 'prm', 'client', 'scopes'],
   chatgpt: CHATGPT_SAYS.connecting,
   async run(ctx) {
-    const token = ctx.s.tokens!.accessToken!;
-    const init = await mcpPost(ctx, initializeRequest(1), token);
+    let token = ctx.s.tokens!.accessToken!;
+    let init = await mcpPost(ctx, initializeRequest(1), token);
+    // A 403 insufficient_scope challenge that names the scope is a step-up: ChatGPT authorizes
+    // again with those scopes, once (MCP 2025-11-25 §Scope Challenge Handling).
+    let stepUp = '';
+    const first = bearerChallenge(init.res.header('www-authenticate'));
+    if (init.res.status === 403 && first?.params.error === 'insufficient_scope' && first.params.scope) {
+      const wanted = [...new Set([...(ctx.s.scopes ?? []), ...first.params.scope.split(/\s+/).filter(Boolean)])];
+      const fc = await freshCode(ctx, 'a step-up for more scope', { scope: wanted });
+      const res = await tokenRequest(ctx, { grant_type: 'authorization_code', code: fc.code, redirect_uri: fc.redirectUri, code_verifier: fc.pkce.verifier, resource: resourceOf(ctx) });
+      const j = readJsonObject(res, false);
+      if (j.ok) registerTokens(j.value);
+      if (res.status === 200 && j.ok && typeof j.value.access_token === 'string') {
+        token = j.value.access_token;
+        init = await mcpPost(ctx, initializeRequest(1), token);
+        stepUp = ` after a step-up: 403 insufficient_scope asked for "${safeText(first.params.scope, 120)}", followed once as ChatGPT does`;
+      } else {
+        return fail(`the MCP server asked for more scope (403 insufficient_scope, scope "${safeText(first.params.scope, 120)}"), but the step-up authorization could not be exchanged: ${oauthError(res)}`,
+          'Grant the scopes the challenge names to ChatGPT\'s client, or do not ask for scopes the authorization server will not grant.');
+      }
+    }
     if (init.res.status === 401 || init.res.status === 403) {
       const ch = bearerChallenge(init.res.header('www-authenticate'));
       return fail(`the MCP server rejected the access token the authorization server just issued (${init.res.status}${ch?.params.error ? ` ${safeText(ch.params.error, 40)}` : ''}${ch?.params.error_description ? `: ${safeText(ch.params.error_description, 200)}` : ''})`,
@@ -40,7 +60,7 @@ export const resourceAcceptsToken: CheckDef<AppsContext> = {
     const tools = (list.message.result as { tools?: unknown[] } | undefined)?.tools;
     if (!Array.isArray(tools)) return fail(`tools/list returned no tools array: ${safeText(JSON.stringify(list.message.error ?? list.message.result), 200)}`, 'Return {"tools": […]}.');
     const info = result.serverInfo as { name?: string; version?: string } | undefined;
-    return pass(`initialize 200 (protocol ${safeText(result.protocolVersion, 20)}${info?.name ? `, ${safeText(info.name, 60)}` : ''}); tools/list: ${tools.length} tool(s)${init.res.header('content-type')?.includes('event-stream') ? ' (SSE)' : ''}`);
+    return pass(`${stepUp ? `${stepUp.slice(1)}; ` : ''}initialize 200 (protocol ${safeText(result.protocolVersion, 20)}${info?.name ? `, ${safeText(info.name, 60)}` : ''}); tools/list: ${tools.length} tool(s)${init.res.header('content-type')?.includes('event-stream') ? ' (SSE)' : ''}`);
   },
 };
 
@@ -110,5 +130,80 @@ export const resourceRejectsForged: CheckDef<AppsContext> = {
       return as('interop', warn(`forged tokens were refused, but not with a 401 challenge: ${odd.join('; ')}`, `Answer tokens that fail verification with 401 and \`WWW-Authenticate: Bearer error="invalid_token", resource_metadata="…"\`.${threw ? SERVER_ERROR_HINT : ''}`));
     }
     return pass(`${good.join('; ')}${real ? '' : ' (no real token to tamper with)'}`);
+  },
+};
+
+/**
+ * ChatGPT's MCP client (`openai-mcp`) probes `server/discover` (MCP 2026-07-28) before
+ * `initialize` (observed Aug–Sep 2026, research B14). A 5xx to the probe stalls setup; a
+ * JSON-RPC error (-32601), 400 or 404 is what a server without discovery should answer.
+ */
+export const resourceHandshake: CheckDef<AppsContext> = {
+  id: 'resource.handshake',
+  title: 'The server/discover probe ChatGPT sends before initialize is answered without a 5xx',
+  severity: 'high',
+  impact: 'chatgpt',
+  step: 'Resource',
+  needs: ['token.exchange'],
+  spec: refs('MCP 2025-11-25 Lifecycle §Initialization', 'MCP 2025-11-25 Transports §Streamable HTTP'),
+  reads: ['tokens'],
+  chatgpt: CHATGPT_SAYS.connecting,
+  async run(ctx) {
+    const token = ctx.s.tokens!.accessToken!;
+    const probe = await mcpPost(ctx, { jsonrpc: '2.0', id: 0, method: 'server/discover', params: {} }, token, { version: MCP_PROTOCOL_VERSION });
+    const status = probe.res.status;
+    if (status >= 500) {
+      return fail(`server/discover answered ${status}: ChatGPT's client probes it before initialize, and a server error there stalls the connector setup`,
+        'Answer unknown JSON-RPC methods with a JSON-RPC error -32601 "Method not found" (or HTTP 400/404), never a 5xx; Spring AI and older SDK servers need an update or a filter for server/discover.');
+    }
+    if (status === 401 || status === 403) return info(`server/discover with a valid token answered ${status}; ChatGPT continues with initialize`);
+    const err = probe.message?.error as { code?: number } | undefined;
+    if (status === 200 && probe.message?.result) return pass('server/discover answered with a result (the server supports discovery)');
+    if (err) return pass(`server/discover answered a JSON-RPC error ${safeText(err.code, 12)}, as a server without discovery should`);
+    return pass(`server/discover answered ${status}, which ChatGPT treats as "no discovery" and goes on with initialize`);
+  },
+};
+
+/**
+ * Mixed auth (Apps SDK): `initialize` and `tools/list` work without a token and individual
+ * tools are protected. Protected tools declare `securitySchemes` (`noauth` / `oauth2` with
+ * scopes); calling one without a token returns `isError: true` with
+ * `_meta["mcp/www_authenticate"]` carrying `resource_metadata`, `error` and `error_description` —
+ * what makes ChatGPT show its Connect button (research B12).
+ */
+export const resourceMixedAuth: CheckDef<AppsContext> = {
+  id: 'resource.mixed-auth',
+  title: 'Mixed auth: protected tools declare securitySchemes, answer an anonymous call with a _meta challenge, and work with a token',
+  severity: 'high',
+  impact: 'chatgpt',
+  step: 'Resource',
+  needs: ['resource.challenge'],
+  spec: refs('OpenAI Apps SDK: Authentication (per-tool securitySchemes)', 'RFC 6750 §3', 'RFC 9728 §5.1'),
+  reads: ['mixed', 'tokens'],
+  async run(ctx) {
+    const m = ctx.s.mixed;
+    if (!m) return { ...skip('not a mixed-auth server (an anonymous initialize is refused, or no tool declares securitySchemes)'), nonBlocking: true };
+    const problems: string[] = [];
+    if (!m.protectedTools.length) problems.push(`no tool declares an oauth2 securitySchemes entry (${m.tools} tool(s) listed)`);
+    const ch = m.challenge;
+    if (!ch) problems.push(`calling ${m.probed ?? 'the protected tool'} without a token returned ${m.probeResult} without _meta["mcp/www_authenticate"], so ChatGPT never shows its Connect button`);
+    else {
+      for (const p of ['resource_metadata', 'error', 'error_description']) if (!ch.params[p]) problems.push(`the _meta challenge has no ${p}`);
+    }
+    let withToken = '';
+    const token = ctx.s.tokens?.accessToken;
+    if (token && m.probed) {
+      const init = await mcpPost(ctx, initializeRequest(1), token);
+      const session = { id: init.res.header('mcp-session-id'), version: MCP_PROTOCOL_VERSION };
+      const call = await mcpPost(ctx, { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: m.probed, arguments: {} } }, token, session);
+      const result = call.message?.result as { isError?: boolean } | undefined;
+      if (call.res.status !== 200 || !result || result.isError) problems.push(`with a token, calling ${m.probed} still failed (${call.res.status}${call.problem ? `, ${call.problem}` : result?.isError ? ', isError' : ''})`);
+      else withToken = `; with a token ${m.probed} succeeds`;
+    }
+    if (problems.length) {
+      return fail(problems.join('; '),
+        'Declare securitySchemes on every tool ([{"type":"noauth"}] or [{"type":"oauth2","scopes":[…]}]), and answer a protected tool called without a token with {"isError": true, "_meta": {"mcp/www_authenticate": ["Bearer resource_metadata=\\"<PRM URL>\\", error=\\"insufficient_scope\\", error_description=\\"…\\""]}}.');
+    }
+    return pass(`${m.protectedTools.length} protected tool(s) (${m.protectedTools.slice(0, 5).map((t) => safeText(t, 40)).join(', ')}); an anonymous call to ${m.probed} carries the _meta challenge${withToken}`);
   },
 };

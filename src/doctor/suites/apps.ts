@@ -16,15 +16,18 @@ export interface AppsRunOptions extends AppsOptions, SuiteRunOptions {
   keepGrant?: boolean;
 }
 
-/** Checks that need a new authorization; skipped when starting from a refresh token. */
-const NEEDS_AUTHORIZATION = ['authz.state', 'authz.iss', 'pkce.verifier-required', 'pkce.verifier-checked', 'token.code-single-use', 'token.redirect-binding'];
+/**
+ * Checks that need a new authorization (they declare `logins`, or judge the main one); skipped
+ * when starting from a refresh token.
+ */
+const needsAuthorization = (c: CheckDef<AppsContext>) => (c.logins ?? 0) > 0 || c.id === 'authz.iss';
 /** Checks that can revoke the grant (reuse detection); skipped when the grant must survive. */
 const REVOKES_GRANT = ['refresh.rotation', 'token.code-single-use'];
 
 /** The catalog adapted to the run's mode (refresh-token start, or keeping the grant). */
 function catalogFor(o: AppsRunOptions): CheckDef<AppsContext>[] {
   return APPS_CHECKS.map((c) => {
-    if (o.refreshToken && NEEDS_AUTHORIZATION.includes(c.id)) {
+    if (o.refreshToken && needsAuthorization(c)) {
       return { ...c, run: () => ({ status: 'skip' as const, nonBlocking: true, detail: `needs a new authorization; not run when starting from the refresh token in ${o.refreshTokenSource ?? 'the environment'}` }) };
     }
     if ((o.refreshToken || o.keepGrant) && REVOKES_GRANT.includes(c.id)) {
@@ -69,8 +72,17 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
   };
   let results: CheckResult[];
   try {
+    // "login N of M": M starts as the plan's count and drops as checks need fewer sign-ins than
+    // planned (not applicable to this server, skipped, or not possible in this login mode).
+    let loginsAtStart = 0;
     results = await runChecks(catalog, ctx, o.selection, {
-      onResult: o.onResult, onStart: (id) => { o.http.tag = id; }, free: ['cleanup', 'logins'], onViolation: o.onStateViolation,
+      onResult: o.onResult,
+      onStart: (id) => { o.http.tag = id; loginsAtStart = ctx.s.logins; },
+      onFinish: (def, ran) => {
+        const unused = (def.logins ?? 0) - (ran ? ctx.s.logins - loginsAtStart : 0);
+        if (unused > 0) ctx.plannedLogins = Math.max(ctx.s.logins, ctx.plannedLogins - unused);
+      },
+      free: ['cleanup', 'logins'], onViolation: o.onStateViolation,
     });
   } finally {
     await login.close();
