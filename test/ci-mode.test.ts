@@ -12,6 +12,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { Ajv } from 'ajv';
 import { runCli } from './helpers/cli.js';
 import { startToy, type Toy } from './helpers/toy-server.js';
+import { ALL_APPS_IDS } from './helpers/report-schema.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const EXAMPLE = fileURLToPath(new URL('../examples/login-command.mjs', import.meta.url));
@@ -50,7 +51,7 @@ describe.skipIf(!existsSync(CHROMIUM))('CI mode with --login command (headless C
     });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const suite = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8')).testsuites.testsuite;
-    expect(Number(suite['@_tests'])).toBe(36);
+    expect(Number(suite['@_tests'])).toBe(ALL_APPS_IDS.length - 1);
     const md = readFileSync(summary, 'utf8');
     expect(md).toMatch(/\*\*✅ ChatGPT can connect\*\*/);
     expect(md).toMatch(/\| ✅ \| `token\.audience` \|/);
@@ -163,10 +164,10 @@ describe('--save-refresh-token, then --refresh-token-env in CI', () => {
       }
       expect(r.stdout + r.stderr).not.toContain(rt);
       const suite = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8')).testsuites.testsuite;
-      // The checks that need a new authorization (authz.*, pkce.*, token.code-single-use, token.redirect-binding,
-      // dcr.connector-callback, cimd.chatgpt-document), token.exchange, refresh.rotation, dcr.register (predefined
-      // client) and resource.mixed-auth (not a mixed-auth server).
-      expect(Number(suite['@_skipped'])).toBe(13);
+      // The checks that need a new authorization (those declaring logins, and authz.iss), token.exchange,
+      // refresh.rotation, dcr.register (predefined client) and resource.mixed-auth (not a mixed-auth server).
+      const { APPS_CHECKS } = await import('../src/checks/apps/index.js');
+      expect(Number(suite['@_skipped'])).toBe(APPS_CHECKS.filter((c) => (c.logins ?? 0) > 0 || c.id === 'authz.iss').length + 4);
       expect(Number(suite['@_failures'])).toBe(0);
       const md = readFileSync(summary, 'utf8');
       if (existsSync(CHROMIUM)) expect(await renderMermaid(/```mermaid\n([\s\S]*?)```/.exec(md)![1]!)).toMatch(/<svg/);

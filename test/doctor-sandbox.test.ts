@@ -4,7 +4,7 @@ import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { runAppsSuite } from '../src/doctor/suites/apps.js';
 import { HttpClient } from '../src/http/client.js';
 import { runCli } from './helpers/cli.js';
-import { CONTRACT_APPS_IDS, EXTRA_APPS_IDS, NOT_APPLICABLE_TO_SANDBOX, reportSchema } from './helpers/report-schema.js';
+import { ALL_APPS_IDS, NOT_APPLICABLE_TO_SANDBOX, SANDBOX_PASSED, reportSchema } from './helpers/report-schema.js';
 
 const newHttp = () => new HttpClient({ timeoutMs: 5000, maxBytes: 1 << 20, userAgent: 'test' });
 
@@ -19,7 +19,7 @@ describe('doctor against the embedded sandbox (oidc-provider)', () => {
     await http.close();
     const notPassing = report.checks.filter((c) => c.status !== 'pass' && !(NOT_APPLICABLE_TO_SANDBOX.includes(c.id) && c.status === 'skip')).map((c) => `${c.id}: ${c.status} ${c.detail}`);
     expect(notPassing).toEqual([]);
-    expect(report.checks.map((c) => c.id).sort()).toEqual([...CONTRACT_APPS_IDS, ...EXTRA_APPS_IDS].sort());
+    expect(report.checks.map((c) => c.id).sort()).toEqual([...ALL_APPS_IDS].sort());
   });
 
   it('runs only the selected checks (and their prerequisites silently) with --only', async () => {
@@ -36,7 +36,7 @@ describe('gpt-oauth doctor --sandbox (the built CLI)', () => {
     const r = await runCli(['doctor', '--sandbox', '--login', 'auto']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('✓ ChatGPT can connect');
-    expect(r.stdout).toMatch(/35 passed, 0 failed, 0 warnings, 2 skipped/);
+    expect(r.stdout).toMatch(new RegExp(`${SANDBOX_PASSED} passed, 0 failed, 0 warnings, 2 skipped`));
     // Hints and progress go to stderr, the report to stdout.
     expect(r.stderr).toContain('Started the sandbox');
     expect(r.stdout).not.toContain('Started the sandbox');
@@ -48,7 +48,7 @@ describe('gpt-oauth doctor --sandbox (the built CLI)', () => {
     const report = JSON.parse(r.stdout);
     const validate = new Ajv({ strict: false }).compile(reportSchema);
     expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
-    expect(report.summary).toEqual({ passed: 35, failed: 0, warnings: 0, skipped: 2 });
+    expect(report.summary).toEqual({ passed: SANDBOX_PASSED, failed: 0, warnings: 0, skipped: 2 });
   });
 });
 
@@ -96,9 +96,11 @@ describe('--login manual', () => {
     const report = await runAppsSuite({ mcpUrl: sb.mcpUrl, http, login: 'manual', say, stdin });
     await Promise.all([http.close(), user.close(), sb.close()]);
     expect(report.checks.filter((c) => c.status !== 'pass' && !NOT_APPLICABLE_TO_SANDBOX.includes(c.id)).map((c) => c.id)).toEqual([]);
-    // authz.state, dcr.connector-callback, authz.scope-omitted, the two PKCE tests, code reuse, redirect binding.
-    expect(printed.filter((l) => l.includes('Open this URL')).length).toBe(7);
-    expect(printed.some((l) => /login 7 of 7/.test(l))).toBe(true);
+    // authz.state, dcr.connector-callback, authz.scope-omitted, the two PKCE tests, code reuse, redirect
+    // binding, and the security suite's pkce.required, token.client-auth, token.code-client-binding,
+    // refresh.client-binding, resource.rejects-other-audience (pkce.downgrade needs none on the sandbox).
+    expect(printed.filter((l) => l.includes('Open this URL')).length).toBe(12);
+    expect(printed.some((l) => /login 12 of 12/.test(l))).toBe(true);
   });
 });
 
@@ -136,7 +138,7 @@ describe('reports', () => {
     expect(r.code).toBe(0);
     const doc = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(file, 'utf8'));
     const suite = doc.testsuites.testsuite;
-    expect(Number(suite['@_tests'])).toBe(34);
+    expect(Number(suite['@_tests'])).toBe(ALL_APPS_IDS.filter((id) => !id.startsWith('refresh.')).length);
     expect(Number(suite['@_failures'])).toBe(0);
     expect(suite.testcase.map((t: Record<string, string>) => t['@_name'].split(':')[0])).toContain('token.audience');
   });

@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN } from './helpers/cli.js';
 import { exitCodeFrom, hasTmux, Terminal } from './helpers/tmux.js';
+import { SANDBOX_PASSED } from './helpers/report-schema.js';
 
 let term: Terminal | undefined;
 afterEach(() => { term?.kill(); term = undefined; });
 
 
 describe.skipIf(!hasTmux)('doctor --sandbox in a terminal', () => {
-  for (const [target, passed] of [['apps', 35], ['actions', 10]] as const) {
+  for (const [target, passed] of [['apps', SANDBOX_PASSED], ['actions', 10]] as const) {
     it(`--target ${target}: every check passes and no browser is opened`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-tty-doctor-'));
       const opened = join(dir, 'browser-was-opened');

@@ -8,6 +8,7 @@ import { startClerkFake } from './helpers/fakes/clerk.js';
 import { startSupabaseFake } from './helpers/fakes/supabase.js';
 import type { ProviderFake } from './helpers/provider-fake.js';
 import { parseProject } from '../src/project.js';
+import { SANDBOX_PASSED } from './helpers/report-schema.js';
 
 let fake: ProviderFake | undefined;
 afterEach(async () => { await fake?.close(); fake = undefined; });
@@ -201,7 +202,7 @@ describe('init, non-interactive', () => {
     expect((await inDir(dir, configDir, ['init', '--provider', 'sandbox', '--target', 'both', '--no-doctor'])).code).toBe(0);
     const apps = await inDir(dir, configDir, ['doctor']);
     expect(apps.code, apps.stdout).toBe(0);
-    expect(apps.stdout).toMatch(/35 passed, 0 failed/);
+    expect(apps.stdout).toMatch(new RegExp(`${SANDBOX_PASSED} passed, 0 failed`));
     const actions = await inDir(dir, configDir, ['doctor', '--target', 'actions']);
     expect(actions.code, actions.stdout).toBe(0);
     expect(actions.stdout).toMatch(/10 passed, 0 failed/);

@@ -64,8 +64,7 @@ describe('the engine orders checks from their declarations', () => {
     expect([...plan.selected]).toEqual(['token.redirect-binding']);
   });
   it('names selectors that match no check', () => {
-    const ids = APPS_CHECKS.map((c) => c.id);
-    expect(unknownSelectors(ids, ['token.', 'token', 'refresh.grant', 'nosuch.id', 'tok'])).toEqual(['nosuch.id', 'tok']);
+    expect(unknownSelectors(APPS_CHECKS, ['token.', 'token', 'refresh.grant', 'security', 'nosuch.id', 'tok'])).toEqual(['nosuch.id', 'tok']);
   });
 });
 

@@ -11,21 +11,24 @@ import { HttpFailure } from '../http/client.js';
 import { safeText } from '../text.js';
 import type { CheckDef, CheckResult, Outcome, Selection } from './types.js';
 
-const matches = (id: string, patterns: string[]) =>
-  patterns.some((p) => p === id || (p.endsWith('.') ? id.startsWith(p) : id.startsWith(`${p}.`) || id === p));
+/** What a selector can name: a check (its id, id prefix) or, by its step's name in lower case, a group (`security`). */
+interface Selectable { id: string; step: string }
+
+const matches = (c: Selectable, patterns: string[]) =>
+  patterns.some((p) => p === c.id || p === c.step.toLowerCase() || (p.endsWith('.') ? c.id.startsWith(p) : c.id.startsWith(`${p}.`)));
 
 /** Selectors (`--only`/`--skip` entries) that name no check of the catalog. */
-export function unknownSelectors(ids: string[], patterns: string[] = []): string[] {
-  return patterns.filter((p) => !ids.some((id) => matches(id, [p])));
+export function unknownSelectors(defs: Selectable[], patterns: string[] = []): string[] {
+  return patterns.filter((p) => !defs.some((d) => matches(d, [p])));
 }
 
-/** The id prefixes of a catalog (`token.`, `refresh.`), for messages. */
-export function prefixesOf(ids: string[]): string[] {
-  return [...new Set(ids.map((id) => `${id.split('.')[0]}.`))];
+/** The id prefixes of a catalog (`token.`, `refresh.`) and its step groups, for messages. */
+export function prefixesOf(defs: Selectable[]): string[] {
+  return [...new Set(defs.map((d) => `${d.id.split('.')[0]}.`)), ...(defs.some((d) => d.step === 'Security') ? ['security'] : [])];
 }
 
-export function isSelected(id: string, sel: Selection = {}): boolean {
-  return (!sel.only?.length || matches(id, sel.only)) && !(sel.skip?.length && matches(id, sel.skip));
+export function isSelected(c: Selectable, sel: Selection = {}): boolean {
+  return (!sel.only?.length || matches(c, sel.only)) && !(sel.skip?.length && matches(c, sel.skip));
 }
 
 /**
@@ -74,7 +77,7 @@ export interface Plan<C> {
 /** The selected checks plus, transitively, what they need and the producers of what they read. */
 export function planChecks<C>(defs: CheckDef<C>[], sel: Selection = {}): Plan<C> {
   const byId = new Map(defs.map((d) => [d.id, d]));
-  const selected = new Set(defs.filter((d) => isSelected(d.id, sel)).map((d) => d.id));
+  const selected = new Set(defs.filter((d) => isSelected(d, sel)).map((d) => d.id));
   const needed = new Set(selected);
   const stack = [...selected];
   while (stack.length) {

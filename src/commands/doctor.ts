@@ -133,15 +133,15 @@ async function checkOutputPath(file: string | undefined, flag: string): Promise<
 async function checkSelection(target: 'apps' | 'actions', sel: Selection): Promise<void> {
   const catalog = target === 'apps' ? (await import('../checks/apps/index.js')).APPS_CHECKS : (await import('../checks/actions/index.js')).ACTIONS_CHECKS;
   const { isSelected, prefixesOf, unknownSelectors } = await import('../checks/engine.js');
-  const ids = (catalog as { id: string }[]).map((c) => c.id);
+  const defs = catalog as { id: string; step: string }[];
   for (const [flag, patterns] of [['--only', sel.only], ['--skip', sel.skip]] as const) {
-    const unknown = unknownSelectors(ids, patterns);
+    const unknown = unknownSelectors(defs, patterns);
     if (unknown.length) {
       throw new UsageError(`${flag}: no ${target} check matches ${unknown.map((u) => `"${safeText(u, 80)}"`).join(', ')}`,
-        `Known prefixes: ${prefixesOf(ids).join(' ')} (ids are listed in the README's check table).`);
+        `Known prefixes: ${prefixesOf(defs).join(' ')} (ids are listed in the README's check table).`);
     }
   }
-  if (!ids.some((id) => isSelected(id, sel))) throw new UsageError('--only and --skip leave no check to run');
+  if (!defs.some((d) => isSelected(d, sel))) throw new UsageError('--only and --skip leave no check to run');
 }
 
 /** Without a URL, --sandbox or action inputs, the project file written by `init` says what to check. */

@@ -5,6 +5,27 @@
  * What it offers is what ChatGPT needs: RFC 8414 + OIDC discovery, RFC 9728 metadata, dynamic
  * registration, PKCE S256 (required for public clients), RFC 8707 resource indicators with JWT
  * access tokens bound to the MCP URL, refresh-token rotation and RFC 9207 `iss`.
+ *
+ * Which oidc-provider settings make the doctor's Security checks pass:
+ * - pkce.required, pkce.downgrade: `pkce.required` for clients with auth method `none` (the
+ *   authorization request without code_challenge is refused with invalid_request, so no code
+ *   without PKCE exists to downgrade).
+ * - token.client-auth: oidc-provider authenticates every confidential client (client_secret_post /
+ *   _basic registered by DCR) and answers invalid_client with 401.
+ * - token.code-client-binding, refresh.client-binding: codes and refresh tokens are bound to their
+ *   client by oidc-provider itself (invalid_grant for any other client).
+ * - token.type-confusion: access tokens are JWTs with `typ: at+jwt`, verified as such by the MCP
+ *   endpoint (`typ` check in jwtVerify); refresh tokens are opaque and only the token endpoint
+ *   knows them.
+ * - authz.implicit-refused: `responseTypes: ['code']` (unsupported_response_type otherwise).
+ * - authz.redirect-exact: oidc-provider compares redirect_uri by exact string.
+ * - as.issuer-stable: oidc-provider builds endpoint URLs from the request's Host, so the request
+ *   handler below pins Host to the sandbox origin and drops X-Forwarded-* (as a reverse proxy would).
+ * - resource.rejects-other-audience: `resourceIndicators` binds each token's `aud` to its resource
+ *   (any URL on the sandbox origin is one), and the MCP endpoint checks `aud` = the MCP URL.
+ * - token.lifetime: `ttl.AccessToken` 1 h.
+ * - refresh.rotation: `rotateRefreshToken` with oidc-provider's reuse detection (a replayed
+ *   refresh token revokes the grant).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -125,6 +146,8 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     jwks: { keys },
     cookies: { keys: [randomBytes(32).toString('hex')] },
     scopes: ['openid', 'offline_access', SCOPE],
+    // Only the authorization code flow (no implicit or hybrid response types): authz.implicit-refused.
+    responseTypes: ['code'],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
     findAccount: async (_ctx: unknown, sub: string) => ({
       accountId: sub,
@@ -146,7 +169,11 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
           const jwt = { accessTokenFormat: 'jwt', accessTokenTTL: o.accessTokenTtl ?? 3600, jwt: { sign: { alg: 'ES256' } } };
           if (resource === mcpUrl) return { scope: SCOPE, audience: mcpUrl, ...jwt };
           if (resource === apiUrl) return { scope: API_SCOPE, audience: apiUrl, ...jwt };
-          throw new oidcErrors.InvalidTarget(`unknown resource; this sandbox protects ${mcpUrl} and ${apiUrl}`);
+          // Every other URL on the sandbox's origin is a resource server of its own, so the doctor
+          // can obtain a token for "another resource" (resource.rejects-other-audience); the MCP
+          // endpoint refuses it because its audience is not the MCP URL.
+          if (resource.startsWith(`${origin}/`)) return { scope: SCOPE, audience: resource, ...jwt };
+          throw new oidcErrors.InvalidTarget(`unknown resource; this sandbox protects URLs on ${origin}`);
         },
       },
     },
@@ -299,6 +326,11 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
   }
 
   server.on('request', (req: IncomingMessage & { originalUrl?: string }, res: ServerResponse) => {
+    // oidc-provider builds its endpoint URLs from the request's Host (and, with proxy mode,
+    // X-Forwarded-*). A deployment pins them at its reverse proxy; the sandbox pins them here, so
+    // another Host cannot move the metadata's endpoints (as.issuer-stable, RFC 9700 §4.4).
+    req.headers.host = new URL(origin).host;
+    for (const h of ['x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-for', 'forwarded']) delete req.headers[h];
     const url = new URL(req.url ?? '/', origin);
     const path = url.pathname;
     const handle = async () => {

@@ -63,6 +63,20 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'dcr.connector-callback', flags: { stableRedirectOnly: true, iss: 'unsupported' }, detail: /does not support RFC 9207 iss, so ChatGPT uses exactly such a per-connector callback/, impact: 'chatgpt' },
   { id: 'dcr.connector-callback', flags: { stableRedirectOnly: true }, status: 'warn', detail: /supports RFC 9207 iss, so ChatGPT uses the stable/, impact: 'interop' },
   { id: 'resource.mixed-auth', flags: { mixed: 'no-meta' }, detail: /without _meta\["mcp\/www_authenticate"\]/, impact: 'chatgpt' },
+  // The security suite (RFC 9700 / OAuth 2.1 negative tests): never ChatGPT's problem.
+  { id: 'pkce.required', flags: { pkcePublicOptional: true }, detail: /PKCE is optional/, impact: 'security', chatgpt: false },
+  { id: 'pkce.downgrade', flags: { pkcePublicOptional: true, pkceDowngrade: true }, detail: /PKCE downgrade/, impact: 'security', chatgpt: false },
+  { id: 'token.client-auth', flags: { clientAuth: 'ignore-secret' }, detail: /a wrong secret was ACCEPTED/, impact: 'security', chatgpt: false },
+  { id: 'token.code-client-binding', flags: { codeBinding: false }, detail: /redeemed by another client/, impact: 'security', chatgpt: false },
+  { id: 'refresh.client-binding', flags: { refreshBinding: false }, detail: /another client redeemed/, impact: 'security', chatgpt: false },
+  { id: 'token.type-confusion', flags: { rs: { acceptRefresh: true } }, detail: /accepted the refresh token as a bearer token/, impact: 'security', chatgpt: false },
+  { id: 'token.type-confusion', flags: { refreshAcceptsAccess: true }, detail: /accepted the access token as refresh_token/, impact: 'security', chatgpt: false },
+  { id: 'authz.implicit-refused', flags: { implicit: true }, detail: /returned access_token in the redirect/, impact: 'security', chatgpt: false },
+  { id: 'authz.redirect-exact', flags: { redirectCheck: 'ignore-query' }, detail: /gpt-oauth-probe=1/, impact: 'security' },
+  { id: 'as.issuer-stable', flags: { hostFromHeader: true }, detail: /with Host: authorization_endpoint became http:\/\/gpt-oauth-probe\.example\/authorize/, impact: 'security', chatgpt: false },
+  { id: 'resource.rejects-other-audience', flags: { rs: { ignoreAudience: true } }, detail: /ACCEPTED a token issued for http:\/\/127\.0\.0\.1:\d+\/gpt-oauth-other-resource/, impact: 'security', chatgpt: false },
+  { id: 'token.lifetime', flags: { longLived: true }, status: 'warn', detail: /lives 48 h/, impact: 'security' },
+  { id: 'token.error-format', flags: { tokenErrorCodes: 'wrong' }, status: 'warn', detail: /a wrong code_verifier got "invalid_request", not invalid_grant/, impact: 'interop' },
 ];
 
 /** Servers that behave as ChatGPT needs in a less common way: the doctor must report no failure. */

@@ -22,7 +22,7 @@ export interface ToyFlags {
   jwks?: 'ok' | 'private' | 'dup-kid' | 'hang';
   dcr?: 'ok' | 'wrong-method';
   dcrUnsafe?: 'refuse' | 'accept';
-  redirectCheck?: 'exact' | 'none';
+  redirectCheck?: 'exact' | 'none' | 'ignore-query';
   stateMode?: 'ok' | 'truncate';
   /** missing: advertised but not sent; unsupported: neither advertised nor sent. */
   iss?: 'ok' | 'missing' | 'unsupported';
@@ -45,7 +45,7 @@ export interface ToyFlags {
   refresh?: 'rotate' | 'none' | 'same' | 'old-valid' | 'no-family-revoke' | 'grace-identical' | 'refuse';
   refreshAud?: 'resource' | 'other';
   signWrongKey?: boolean;
-  rs?: { rejectValid?: boolean; acceptGarbage?: boolean; acceptNone?: boolean; acceptTampered?: boolean; invalidStatus?: number; ignoreAudience?: boolean; stepUp?: string };
+  rs?: { rejectValid?: boolean; acceptGarbage?: boolean; acceptNone?: boolean; acceptTampered?: boolean; invalidStatus?: number; ignoreAudience?: boolean; stepUp?: string; acceptRefresh?: boolean };
   /** Advertise the OIDC scopes openid, profile and email (ChatGPT then requests them). */
   oidcScopes?: boolean;
   /** all: every requested scope; subset: only the first; no-oidc: all but the OIDC scopes (like oidc-provider with resource indicators). */
@@ -70,6 +70,17 @@ export interface ToyFlags {
   gzipMetadata?: boolean;
   /** Send the 401 challenge as `Negotiate, NTLM, Bearer resource_metadata=…`. */
   multiChallenge?: boolean;
+  /** Security faults (RFC 9700 / OAuth 2.1 negative tests). */
+  pkcePublicOptional?: boolean;
+  pkceDowngrade?: boolean;
+  clientAuth?: 'ignore-secret';
+  codeBinding?: false;
+  refreshBinding?: false;
+  refreshAcceptsAccess?: boolean;
+  implicit?: boolean;
+  hostFromHeader?: boolean;
+  longLived?: boolean;
+  tokenErrorCodes?: 'wrong';
   /** invalid-grant: the token endpoint refuses every authorization code. */
   codeExchange?: 'invalid-grant';
   /** Sign access tokens with HS256 and a secret the MCP server shares. */
@@ -161,7 +172,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
     const t = await new SignJWT({ scope, client_id: 'toy' })
       .setProtectedHeader({ alg: f.symmetric ? 'HS256' : 'ES256', kid: 'toy-1', typ: 'at+jwt', ...(f.jku ? { jku: `${origin}/jku` } : {}) })
       .setIssuer(issuer).setAudience(audience).setSubject('toy-user')
-      .setIssuedAt().setExpirationTime('1h').setJti(randomBytes(8).toString('hex'))
+      .setIssuedAt().setExpirationTime(f.longLived ? '48h' : '1h').setJti(randomBytes(8).toString('hex'))
       .sign(key);
     return remember(t)!;
   }
@@ -172,7 +183,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
     const body: Record<string, unknown> = {
       access_token: await accessToken(granted, audience),
       token_type: 'Bearer',
-      expires_in: f.expiresIn === 'string' ? '3600' : 3600,
+      expires_in: f.expiresIn === 'string' ? '3600' : f.longLived ? 172800 : 3600,
       scope: granted,
     };
     if (withRefresh && f.refresh !== 'none') {
@@ -189,12 +200,14 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
     return body;
   }
 
-  function asMetadata(): Record<string, unknown> {
+  function asMetadata(host?: string): Record<string, unknown> {
+    // hostFromHeader: endpoints follow the request's Host, as a misconfigured framework does.
+    const base = f.hostFromHeader && host ? `http://${host}` : origin;
     const m: Record<string, unknown> = {
       issuer: `${issuer}${f.issuerSuffix ?? ''}`,
-      authorization_endpoint: `${origin}/authorize`,
-      token_endpoint: `${origin}/token`,
-      registration_endpoint: `${origin}/register`,
+      authorization_endpoint: `${base}/authorize`,
+      token_endpoint: `${base}/token`,
+      registration_endpoint: `${base}/register`,
       jwks_uri: f.jwksUri ?? `${origin}/jwks`,
       scopes_supported: [...SCOPES, ...(f.oidcScopes ? ['openid', 'profile', 'email'] : []), 'offline_access'],
       response_types_supported: ['code'],
@@ -237,8 +250,11 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       ok = true;
     } else if (token.startsWith('gpt-oauth-invalid-')) {
       ok = !!f.rs?.acceptGarbage;
+    } else if (refreshTokens.has(token)) {
+      ok = !!f.rs?.acceptRefresh;
     } else {
-      const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString() || '{}');
+      let header: { alg?: string } = {};
+      try { header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString() || '{}'); } catch { /* not a JWT */ }
       if (header.alg === 'none') ok = !!f.rs?.acceptNone;
       else {
         try {
@@ -363,7 +379,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
         res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
         return void res.end(gzipSync(JSON.stringify(asMetadata())));
       }
-      return json(res, 200, asMetadata());
+      return json(res, 200, asMetadata(req.headers.host));
     }
     if (p === '/jwks') {
       if (f.jwks === 'hang') return; // never answers
@@ -380,8 +396,10 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       }
       if (unsafe && f.dcrUnsafe !== 'accept') return json(res, 400, { error: 'invalid_redirect_uri', error_description: 'redirect_uris must be https' });
       const id = `client_${randomBytes(8).toString('hex')}`;
-      clients.set(id, { redirectUris: uris });
-      return json(res, 201, { ...m, client_id: id, token_endpoint_auth_method: f.dcr === 'wrong-method' ? 'client_secret_basic' : m.token_endpoint_auth_method });
+      const confidential = /^client_secret_/.test(m.token_endpoint_auth_method ?? '');
+      const secret = confidential ? remember(`cs_${randomBytes(16).toString('hex')}`)! : undefined;
+      clients.set(id, { redirectUris: uris, secret });
+      return json(res, 201, { ...m, client_id: id, ...(secret ? { client_secret: secret } : {}), token_endpoint_auth_method: f.dcr === 'wrong-method' ? 'client_secret_basic' : m.token_endpoint_auth_method });
     }
     if (p === '/.well-known/ai-plugin.json' && f.plugin) {
       return json(res, 200, {
@@ -414,7 +432,8 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
         return void res.end();
       }
       if (!client) return json(res, 400, { error: 'invalid_client' });
-      if (f.redirectCheck !== 'none' && !client.redirectUris.includes(redirectUri)) {
+      const compared = f.redirectCheck === 'ignore-query' ? redirectUri.split('?')[0]! : redirectUri;
+      if (f.redirectCheck !== 'none' && !client.redirectUris.includes(compared)) {
         res.writeHead(400, { 'content-type': 'text/html' });
         return void res.end('<html><title>Invalid redirect_uri</title></html>');
       }
@@ -426,7 +445,13 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
         res.writeHead(302, { location: loc.href });
         return void res.end();
       }
-      if (f.pkceRequired && !q.get('code_challenge')) {
+      if (f.implicit && /token/.test(q.get('response_type') ?? '')) {
+        const loc = new URL(redirectUri);
+        loc.hash = new URLSearchParams({ access_token: await accessToken(SCOPES.join(' '), mcpUrl), token_type: 'Bearer', state: q.get('state') ?? '' }).toString();
+        res.writeHead(302, { location: loc.href });
+        return void res.end();
+      }
+      if ((f.pkceRequired || (!client.secret && !f.pkcePublicOptional)) && !q.get('code_challenge')) {
         const loc = new URL(redirectUri);
         loc.searchParams.set('error', 'invalid_request');
         loc.searchParams.set('error_description', 'code_challenge is required (PKCE)');
@@ -466,7 +491,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       }
       if (client.secret) {
         const allowed = f.client?.auth ?? 'both';
-        if (!via || (allowed !== 'both' && allowed !== via) || secret !== client.secret) {
+        if (!via || (allowed !== 'both' && allowed !== via) || (secret !== client.secret && f.clientAuth !== 'ignore-secret')) {
           res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="toy"' });
           return void res.end(JSON.stringify({ error: 'invalid_client', error_description: 'client authentication failed' }));
         }
@@ -474,19 +499,22 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       if (form.get('grant_type') === 'authorization_code') {
         if (f.codeExchange === 'invalid-grant') return tokenError(res, 'invalid_grant', 'the code could not be redeemed');
         const c = codes.get(form.get('code') ?? '');
-        if (!c || c.clientId !== clientId) return tokenError(res, 'invalid_grant', 'unknown code');
+        if (!c || (c.clientId !== clientId && f.codeBinding !== false)) return tokenError(res, 'invalid_grant', 'unknown code');
         if (c.used && !f.codeReuse) return tokenError(res, 'invalid_grant', 'code already used');
         if (f.redirectBinding && form.get('redirect_uri') !== c.redirectUri) return tokenError(res, 'invalid_grant', 'redirect_uri mismatch');
         const verifier = form.get('code_verifier');
         if (c.challenge && f.pkce !== 'optional' && !verifier) return tokenError(res, 'invalid_grant', 'code_verifier required');
         if (c.challenge && verifier && f.pkce !== 'unchecked' && createHash('sha256').update(verifier).digest('base64url') !== c.challenge) {
-          return tokenError(res, 'invalid_grant', 'code_verifier mismatch');
+          return tokenError(res, f.tokenErrorCodes === 'wrong' ? 'invalid_request' : 'invalid_grant', 'code_verifier mismatch');
         }
+        // RFC 9700 §2.1.1: a code_verifier for a code issued without code_challenge is refused.
+        if (!c.challenge && verifier && !f.pkceDowngrade) return tokenError(res, 'invalid_grant', 'code_verifier without code_challenge');
         c.used = true;
         return issueTokens(res, clientId, c.scope, f.aud === 'other' ? 'https://other.example/api' : (form.get('resource') ?? mcpUrl), true);
       }
       if (form.get('grant_type') === 'refresh_token') {
         const rt = form.get('refresh_token') ?? '';
+        if (f.refreshAcceptsAccess && rt.startsWith('eyJ')) return issueTokens(res, clientId, SCOPES.join(' '), mcpUrl, false);
         const entry = refreshTokens.get(rt);
         if (entry && !entry.valid && entry.clientId === clientId) {
           // Reuse of a used refresh token.
@@ -494,7 +522,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
           if (f.refresh !== 'no-family-revoke') for (const e of refreshTokens.values()) if (e.family === entry.family) e.valid = false;
           return tokenError(res, 'invalid_grant', 'refresh token already used');
         }
-        if (f.refresh === 'refuse' || !entry || !entry.valid || entry.clientId !== clientId) return tokenError(res, 'invalid_grant', 'bad refresh token');
+        if (f.refresh === 'refuse' || !entry || !entry.valid || (entry.clientId !== clientId && f.refreshBinding !== false)) return tokenError(res, 'invalid_grant', 'bad refresh token');
         const audience = f.refreshAud === 'other' ? 'https://other.example/api' : (form.get('resource') ?? mcpUrl);
         if (f.refresh === 'same' || f.refresh === 'old-valid') {
           const granted = entry.scope;

@@ -7,6 +7,7 @@ import { isHttpsOrLoopback } from '../../url.js';
 import { scopesFor, firstJsonDocument, type AppsContext, type AsMetadata } from './context.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { refs } from '../spec.js';
+import { readJsonObject } from '../../http/json.js';
 
 /** MCP 2025-11-25 order: RFC 8414 path-insert, OIDC path-insert, OIDC path-append. */
 export function asMetadataCandidates(issuer: string): { url: string; how: string }[] {
@@ -171,5 +172,54 @@ export const asClientRegistration: CheckDef<AppsContext> = {
         supabase: 'enable dynamic client registration in the OAuth 2.1 server settings',
         generic: 'enable dynamic client registration or CIMD, or create a client and enter its id in ChatGPT\'s "OAuth advanced settings" (test it here with --client-id)',
       }));
+  },
+};
+
+/**
+ * The metadata must not follow the request's Host or forwarding headers: an issuer that does
+ * lets an attacker's host name end up as `issuer` and endpoints (mix-up, RFC 9700 §4.4).
+ */
+export const asIssuerStable: CheckDef<AppsContext> = {
+  id: 'as.issuer-stable',
+  title: 'The metadata\'s issuer and endpoints do not change with another Host, X-Forwarded-Host or X-Forwarded-Proto',
+  severity: 'high',
+  impact: 'security',
+  step: 'Security',
+  needs: ['as.metadata'],
+  spec: refs('RFC 8414 §3.3', 'RFC 9700 §4.4'),
+  reads: ['as', 'asUrl'],
+  async run(ctx) {
+    const url = ctx.s.asUrl!;
+    const u = new URL(url);
+    const evil = 'gpt-oauth-probe.example';
+    const variants: [string, Record<string, string>][] = [
+      ['Host', { host: evil }],
+      ['X-Forwarded-Host', { 'x-forwarded-host': evil }],
+      ['X-Forwarded-Proto', { 'x-forwarded-proto': u.protocol === 'https:' ? 'http' : 'https' }],
+    ];
+    const keys = ['issuer', 'authorization_endpoint', 'token_endpoint', 'registration_endpoint', 'jwks_uri'] as const;
+    const base = ctx.s.as!;
+    const moved: string[] = [];
+    const notes: string[] = [];
+    for (const [name, headers] of variants) {
+      let res;
+      try {
+        res = await ctx.http.send({ url, headers });
+      } catch (err) {
+        notes.push(`${name}: ${(err as Error).message}`);
+        continue;
+      }
+      if (res.status !== 200) { notes.push(`${name}: ${res.status}`); continue; }
+      const j = readJsonObject<AsMetadata>(res, false);
+      if (!j.ok) { notes.push(`${name}: not JSON`); continue; }
+      const changed = keys.filter((k) => j.value[k] !== base[k]).map((k) => `${k} became ${safeText(j.value[k], 120)}`);
+      if (changed.length) moved.push(`with ${name}: ${changed.join(', ')}`);
+      else notes.push(`${name}: unchanged`);
+    }
+    if (moved.length) {
+      return fail(`the metadata follows the request's headers (${moved.join('; ')}): an attacker who can set them gets your server to announce their issuer and endpoints`,
+        'Configure the issuer and the public base URL explicitly instead of deriving them from Host or X-Forwarded-* headers; if behind a proxy, trust forwarding headers only from that proxy.');
+    }
+    return pass(notes.join('; '));
   },
 };

@@ -4,7 +4,7 @@ import { fail, incomplete, info, pass, warn, type Outcome } from '../types.js';
 import { CheckAbort } from '../engine.js';
 import { LoginError, probeAuthorization } from '../../login/drivers.js';
 import { registerSecret } from '../../http/redact.js';
-import { longState, newPkce } from '../../oauth/pkce.js';
+import { longState, newPkce, randomToken } from '../../oauth/pkce.js';
 import { safeText } from '../../text.js';
 import { fixFor, type ProviderKind } from '../advice.js';
 import { assertCimdLogin, authorizeUrl, initializeRequest, mcpPost, registerTokens, resourceOf, tokenRequest, type AppsContext } from './context.js';
@@ -13,6 +13,7 @@ import { bearerChallenge } from '../../oauth/www-authenticate.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { CONNECTOR_CALLBACK_PREFIX, connectorCallback } from '../../chatgpt/redirects.js';
 import { refs } from '../spec.js';
+import { isLoopback } from '../../url.js';
 
 export const authzRedirectExact: CheckDef<AppsContext> = {
   id: 'authz.redirect-exact',
@@ -21,13 +22,24 @@ export const authzRedirectExact: CheckDef<AppsContext> = {
   impact: 'security',
   step: 'Authorization',
   needs: ['as.endpoints', 'dcr.register'],
-  spec: refs('RFC 9700 §4.1.1', 'OAuth 2.1 §4.1.1', 'RFC 6749 §4.1.2.1'),
+  spec: refs('RFC 9700 §4.1.1', 'RFC 9700 §4.1.3', 'OAuth 2.1 §2.3.1', 'OAuth 2.1 §4.1.1', 'RFC 6749 §4.1.2.1'),
   reads: ['prm', 'scopes', 'as', 'client'],
   async run(ctx) {
     const registered = new URL(ctx.login.redirectUri);
+    const reg = registered.href;
+    const upper = new URL(reg);
+    upper.pathname = upper.pathname.toUpperCase() === upper.pathname ? upper.pathname.toLowerCase() : upper.pathname.toUpperCase();
+    const port = new URL(reg);
+    port.port = String((Number(registered.port) || (registered.protocol === 'https:' ? 443 : 80)) + 1);
     const variants = [
-      `https://${registered.hostname}.gpt-oauth-probe.example${registered.pathname}`,
-      `${registered.origin}${registered.pathname.replace(/\/$/, '')}/gpt-oauth-probe`,
+      `https://${registered.hostname}.gpt-oauth-probe.example${registered.pathname}`, // look-alike host
+      `${registered.origin}${registered.pathname.replace(/\/$/, '')}/gpt-oauth-probe`, // path suffix
+      `${reg}${registered.search ? '&' : '?'}gpt-oauth-probe=1`, // added query
+      `${registered.protocol}//gpt-oauth-probe@${registered.host}${registered.pathname}`, // userinfo
+      `${reg}#gpt-oauth-probe`, // fragment (OAuth 2.1 §2.3.1: never allowed)
+      upper.href, // different case
+      // Loopback redirects may use any port (OAuth 2.1 §8.4.2); elsewhere the port is part of the match.
+      ...(isLoopback(registered) ? [] : [port.href]),
     ];
     const results: string[] = [];
     for (const bad of variants) {
@@ -41,7 +53,7 @@ export const authzRedirectExact: CheckDef<AppsContext> = {
       }
       results.push(probe.kind === 'error' ? `refused (${probe.status})` : `showed a page (${probe.status})`);
     }
-    if (results.every((r) => r.startsWith('refused'))) return pass(`look-alike redirect URIs were refused: ${results.join(', ')}`);
+    if (results.every((r) => r.startsWith('refused'))) return pass(`${variants.length} altered redirect URIs (look-alike host, path suffix, added query, userinfo, fragment, case${variants.length > 6 ? ', port' : ''}) were refused: ${results.join(', ')}`);
     return info(`the server showed a page instead of an error for look-alike redirect URIs (${results.join(', ')}); it did not redirect, but whether it would after a login was not tested`);
   },
 };
@@ -212,5 +224,39 @@ export const authzScopeOmitted: CheckDef<AppsContext> = {
     }
     if (init.res.status !== 200) return fail(`the token from an authorization without scope was refused by the MCP server (${init.res.status}); a reconnected user cannot use the tools`, fix);
     return pass(`without scope: code, token${j.ok && typeof j.value.scope === 'string' ? ` (granted "${safeText(j.value.scope, 120)}")` : ''} and an accepted initialize`);
+  },
+};
+
+/** OAuth 2.1 removed the implicit grant; RFC 9700 §2.1.2: never tokens in a redirect. */
+export const authzImplicitRefused: CheckDef<AppsContext> = {
+  id: 'authz.implicit-refused',
+  title: 'response_type=token and id_token token are refused: no tokens in a redirect',
+  severity: 'high',
+  impact: 'security',
+  step: 'Security',
+  needs: ['as.endpoints', 'dcr.register'],
+  spec: refs('OAuth 2.1 §1.7', 'RFC 9700 §2.1.2'),
+  reads: ['as', 'client', 'prm', 'scopes'],
+  async run(ctx) {
+    const results: string[] = [];
+    for (const responseType of ['token', 'id_token token']) {
+      const state = longState();
+      const url = authorizeUrl(ctx, { state, extra: { response_type: responseType, nonce: randomToken(12) } });
+      const probe = await probeAuthorization(ctx.http, url, ctx.login.redirectUri);
+      if (probe.kind === 'redirect') {
+        const loc = probe.location;
+        const fragment = new URLSearchParams(loc.hash.replace(/^#/, ''));
+        const leaked = ['access_token', 'id_token'].filter((k) => fragment.has(k) || loc.searchParams.has(k));
+        for (const k of leaked) registerSecret(fragment.get(k) ?? loc.searchParams.get(k), k);
+        if (leaked.length) {
+          return fail(`response_type=${responseType} returned ${leaked.join(' and ')} in the redirect: the implicit flow is served, so tokens end up in browser history, logs and referrers`,
+            'Disable the implicit grant (and hybrid response types with token): accept only response_type=code (OAuth 2.1 §1.7, RFC 9700 §2.1.2).');
+        }
+        results.push(`${responseType}: ${safeText(fragment.get('error') ?? loc.searchParams.get('error') ?? 'redirected without tokens', 60)}`);
+      } else {
+        results.push(`${responseType}: ${probe.kind === 'error' ? `refused (${probe.status})` : `a page (${probe.status})`}`);
+      }
+    }
+    return pass(results.join('; '));
   },
 };

@@ -13,7 +13,7 @@ import { newPkce, longState, type Pkce } from '../../oauth/pkce.js';
 import { withClientAuth, type ClientAuthMethod } from '../../oauth/client-auth.js';
 import type { ProviderKind } from '../advice.js';
 import { safeText } from '../../text.js';
-import { chatgptScopes, MCP_CLIENT_INFO, MCP_PROTOCOL_VERSION } from '../../chatgpt/client.js';
+import { chatgptScopes, dcrRequestBody, MCP_CLIENT_INFO, MCP_PROTOCOL_VERSION } from '../../chatgpt/client.js';
 
 export { MCP_PROTOCOL_VERSION };
 
@@ -41,7 +41,7 @@ export interface AsMetadata {
   [k: string]: unknown;
 }
 
-interface Client {
+export interface Client {
   clientId: string;
   clientSecret?: string;
   authMethod: ClientAuthMethod;
@@ -76,6 +76,11 @@ export interface AppsState {
   usedRefreshToken?: string;
   /** Mixed auth mode (Apps SDK): public initialize/tools/list, per-tool protection. */
   mixed?: { tools: number; protectedTools: string[]; probed?: string; probeResult?: string; challenge?: import('../../oauth/www-authenticate.js').Challenge };
+  /** pkce.required got a code without code_challenge (so pkce.downgrade has something to test). */
+  codeWithoutPkce?: boolean;
+  /** The `error` the token endpoint gave for a wrong code_verifier / a reused code (for token.error-format). */
+  wrongVerifierError?: string;
+  usedCodeError?: string;
   /** Results of the PKCE negative tests (for judging redirect binding): the verifier is required / compared. */
   pkceRequired?: boolean;
   pkceChecked?: boolean;
@@ -187,15 +192,15 @@ export async function freshCode(ctx: AppsContext, purpose: string, o: { scope?: 
  * the login driver with that redirect URI. Returns the callback, or an outcome when the doctor
  * could not sign in (incomplete) or the server answered with an error page.
  */
-export async function authorizeAs(ctx: AppsContext, clientId: string, redirectUri: string, purpose: string): Promise<{ callback: URL; pkce: Pkce; state: string } | { outcome: import('../types.js').Outcome }> {
+export async function authorizeAs(ctx: AppsContext, clientId: string, redirectUri: string, purpose: string, o: { pkce?: boolean; resource?: string } = {}): Promise<{ callback: URL; pkce: Pkce; state: string } | { outcome: import('../types.js').Outcome }> {
   const as = ctx.s.as!;
   const pkce = newPkce();
   const state = longState();
   const url = new URL(as.authorization_endpoint!);
   const scope = ctx.s.scopes ?? [];
   const params: Record<string, string> = {
-    response_type: 'code', client_id: clientId, redirect_uri: redirectUri, state, resource: resourceOf(ctx),
-    code_challenge: pkce.challenge, code_challenge_method: 'S256', ...(scope.length ? { scope: scope.join(' ') } : {}),
+    response_type: 'code', client_id: clientId, redirect_uri: redirectUri, state, resource: o.resource ?? resourceOf(ctx),
+    ...(o.pkce === false ? {} : { code_challenge: pkce.challenge, code_challenge_method: 'S256' }), ...(scope.length ? { scope: scope.join(' ') } : {}),
   };
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
   ctx.s.logins++;
@@ -207,6 +212,50 @@ export async function authorizeAs(ctx: AppsContext, clientId: string, redirectUr
     if (!err.serverSide) return { outcome: { status: 'skip', detail: `the doctor could not sign in: ${err.message}`, fix: err.hint, incomplete: true } };
     return { outcome: { status: 'fail', detail: `the authorization endpoint answered with an error page: ${err.message}` } };
   }
+}
+
+/** A code for `clientId` on the run's redirect URI, or the outcome that ends the calling check. */
+export async function codeAs(ctx: AppsContext, clientId: string, purpose: string, o: { pkce?: boolean; resource?: string } = {}): Promise<{ code: string; pkce: Pkce } | { outcome: import('../types.js').Outcome }> {
+  const got = await authorizeAs(ctx, clientId, ctx.login.redirectUri, purpose, o);
+  if ('outcome' in got) return got.outcome.status === 'fail' ? { outcome: { status: 'skip', detail: `could not obtain a code: ${got.outcome.detail}` } } : got;
+  const error = got.callback.searchParams.get('error');
+  if (error) return { outcome: { status: 'skip', detail: `the authorization server refused the request: ${safeText(error, 60)} ${safeText(got.callback.searchParams.get('error_description') ?? '', 200)}`.trim() } };
+  const code = got.callback.searchParams.get('code');
+  if (!code) return { outcome: { status: 'skip', detail: 'the redirect carried no code' } };
+  registerSecret(code, 'code');
+  return { code, pkce: got.pkce };
+}
+
+/**
+ * Register another client (RFC 7591) with ChatGPT's body and the run's redirect URI, for the
+ * negative tests that need a second client or a confidential one. Deleted again at the end.
+ */
+export async function registerExtraClient(ctx: AppsContext, overrides: Record<string, unknown> = {}): Promise<Client | { skip: string }> {
+  const endpoint = ctx.s.as?.registration_endpoint;
+  if (typeof endpoint !== 'string') return { skip: 'needs a second client, and the server offers no dynamic registration' };
+  const res = await ctx.http.send({ method: 'POST', url: endpoint, json: { ...dcrRequestBody([ctx.login.redirectUri], 'gpt-oauth doctor probe'), ...overrides } });
+  const j = readJsonObject(res, false);
+  if ((res.status !== 201 && res.status !== 200) || !j.ok || typeof j.value.client_id !== 'string') return { skip: `registering another client was refused (${res.status})` };
+  const body = j.value;
+  if (typeof body.client_secret === 'string') registerSecret(body.client_secret, 'client_secret');
+  if (typeof body.registration_access_token === 'string') {
+    registerSecret(body.registration_access_token, 'registration_access_token');
+    if (typeof body.registration_client_uri === 'string') ctx.s.cleanup.push({ uri: body.registration_client_uri, token: body.registration_access_token });
+  }
+  const m = body.token_endpoint_auth_method;
+  return {
+    clientId: String(body.client_id), clientSecret: typeof body.client_secret === 'string' ? body.client_secret : undefined,
+    authMethod: m === 'client_secret_basic' || m === 'client_secret_post' ? m : 'none', source: 'dcr',
+  };
+}
+
+/** A token request as `client` (its own authentication method). */
+export async function tokenRequestAs(ctx: AppsContext, client: Client, form: Record<string, string | undefined>): Promise<HttpResponse> {
+  const req = withClientAuth(client.authMethod, client.clientId, client.clientSecret, form);
+  const res = await ctx.http.send({ method: 'POST', url: ctx.s.as!.token_endpoint!, headers: req.headers, form: req.form });
+  const j = readJsonObject(res, false);
+  if (j.ok) registerTokens(j.value);
+  return res;
 }
 
 /** Checks that authorize with one of ChatGPT's own redirect URIs cannot use the loopback browser login. */

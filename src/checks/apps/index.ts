@@ -6,15 +6,15 @@
 import type { CheckDef } from '../types.js';
 import type { AppsContext } from './context.js';
 import { prmDocument, prmResource, resourceChallenge } from './prm.js';
-import { asClientRegistration, asEndpoints, asIssuer, asMetadata, asPkce } from './as.js';
+import { asClientRegistration, asEndpoints, asIssuer, asIssuerStable, asMetadata, asPkce } from './as.js';
 import { jwksKeys, jwksNoPrivate } from './jwks.js';
 import { dcrConnectorCallback, dcrRegister, dcrUnsafeRedirects } from './dcr.js';
 import { cimdChatgptDocument } from './cimd.js';
-import { authzIss, authzRedirectExact, authzScopeOmitted, authzState } from './authz.js';
-import { pkceVerifierChecked, pkceVerifierRequired } from './pkce.js';
-import { tokenAudience, tokenCodeSingleUse, tokenErrorFormat, tokenExchange, tokenJwtSignature, tokenNoStore, tokenRedirectBinding, tokenScopes } from './token.js';
-import { refreshAudience, refreshGrant, refreshRotation } from './refresh.js';
-import { resourceAcceptsToken, resourceHandshake, resourceMixedAuth, resourceRejectsForged, resourceRejectsInvalid } from './resource.js';
+import { authzImplicitRefused, authzIss, authzRedirectExact, authzScopeOmitted, authzState } from './authz.js';
+import { pkceDowngrade, pkceRequired, pkceVerifierChecked, pkceVerifierRequired } from './pkce.js';
+import { tokenAudience, tokenClientAuth, tokenCodeClientBinding, tokenCodeSingleUse, tokenErrorFormat, tokenExchange, tokenJwtSignature, tokenLifetime, tokenNoStore, tokenRedirectBinding, tokenScopes, tokenTypeConfusion } from './token.js';
+import { refreshAudience, refreshClientBinding, refreshGrant, refreshRotation } from './refresh.js';
+import { resourceAcceptsToken, resourceHandshake, resourceMixedAuth, resourceRejectsForged, resourceRejectsInvalid, resourceRejectsOtherAudience } from './resource.js';
 import { networkServerUserAgent } from './network.js';
 
 /**
@@ -29,4 +29,7 @@ export const APPS_CHECKS: CheckDef<AppsContext>[] = [
   tokenExchange, tokenCodeSingleUse, tokenRedirectBinding, tokenErrorFormat, tokenNoStore,
   tokenScopes, tokenJwtSignature, tokenAudience, refreshGrant, refreshRotation, refreshAudience,
   resourceHandshake, resourceAcceptsToken, resourceRejectsInvalid, resourceRejectsForged, resourceMixedAuth,
+  // Security: RFC 9700 / OAuth 2.1 negative tests, reported under their own heading.
+  pkceRequired, pkceDowngrade, tokenClientAuth, tokenCodeClientBinding, refreshClientBinding, tokenTypeConfusion,
+  authzImplicitRefused, asIssuerStable, resourceRejectsOtherAudience, tokenLifetime,
 ];

@@ -1,10 +1,12 @@
 /** `pkce.*`: the token endpoint really checks the code_verifier. Each case uses its own fresh code. */
 import type { CheckDef } from '../types.js';
-import { fail, pass } from '../types.js';
-import { oauthError } from '../../http/json.js';
+import { fail, info, pass } from '../types.js';
+import { oauthError, readJsonObject } from '../../http/json.js';
 import { randomToken } from '../../oauth/pkce.js';
 import { expectRefused } from './token.js';
-import type { AppsContext } from './context.js';
+import { authorizeAs, codeAs, resourceOf, tokenRequest, type AppsContext } from './context.js';
+import { registerSecret } from '../../http/redact.js';
+import { safeText } from '../../text.js';
 import { refs } from '../spec.js';
 
 export const pkceVerifierRequired: CheckDef<AppsContext> = {
@@ -35,12 +37,74 @@ export const pkceVerifierChecked: CheckDef<AppsContext> = {
   needs: ['token.exchange'],
   spec: refs('RFC 7636 §4.6', 'RFC 9700 §2.1.1'),
   reads: ['as', 'client', 'prm', 'scopes'],
-  writes: ['pkceChecked'],
+  writes: ['pkceChecked', 'wrongVerifierError'],
   logins: 1,
   async run(ctx) {
     const { res } = await expectRefused(ctx, 'PKCE test with a wrong verifier', (f) => { f.code_verifier = randomToken(32); });
     ctx.s.pkceChecked = res.status !== 200;
+    const j = readJsonObject(res, false);
+    if (res.status !== 200) ctx.s.wrongVerifierError = j.ok && typeof j.value.error === 'string' ? j.value.error : String(res.status);
     if (res.status === 200) return fail('tokens were issued for a wrong code_verifier: the verifier is not compared with the challenge', 'Compute BASE64URL(SHA256(code_verifier)) and compare it with the stored code_challenge.');
+    return pass(`refused: ${oauthError(res)}`);
+  },
+};
+
+/** The public client's code redeemed without a verifier: refused, or PKCE is optional for it. */
+export const pkceRequired: CheckDef<AppsContext> = {
+  id: 'pkce.required',
+  title: 'A public client\'s authorization request without code_challenge is refused (or its code cannot be redeemed)',
+  severity: 'high',
+  impact: 'security',
+  step: 'Security',
+  needs: ['token.exchange'],
+  spec: refs('OAuth 2.1 §4.1.1', 'OAuth 2.1 §7.5.1', 'MCP 2025-11-25 Authorization §Authorization Code Protection'),
+  reads: ['as', 'client', 'prm', 'scopes'],
+  writes: ['codeWithoutPkce'],
+  logins: 1,
+  async run(ctx) {
+    const client = ctx.s.client!;
+    if (client.authMethod !== 'none') return info('the run\'s client is confidential; PKCE is required of public clients (ChatGPT\'s)');
+    const got = await authorizeAs(ctx, client.clientId, ctx.login.redirectUri, 'PKCE test: no code_challenge', { pkce: false });
+    if ('outcome' in got) {
+      if (got.outcome.status === 'fail') return pass(`the authorization request without code_challenge ended on an error page (${got.outcome.detail.slice(0, 160)})`);
+      return got.outcome;
+    }
+    const error = got.callback.searchParams.get('error');
+    if (error) return pass(`refused at the authorization endpoint: ${safeText(error, 60)}`);
+    const code = got.callback.searchParams.get('code');
+    if (!code) return pass('no code was issued without code_challenge');
+    registerSecret(code, 'code');
+    ctx.s.codeWithoutPkce = true;
+    const res = await tokenRequest(ctx, { grant_type: 'authorization_code', code, redirect_uri: ctx.login.redirectUri, resource: resourceOf(ctx) });
+    if (res.status === 200) {
+      return fail('a public client got tokens for an authorization request without code_challenge: PKCE is optional, so an intercepted code can be redeemed',
+        'Require code_challenge (S256) in every authorization request from a public client (token_endpoint_auth_method "none"), as OAuth 2.1 §4.1.1 and the MCP spec do.');
+    }
+    return pass(`a code was issued without code_challenge, but redeeming it was refused (${oauthError(res)})`);
+  },
+};
+
+/** RFC 9700 §2.1.1: a code_verifier for a code issued without code_challenge must be refused. */
+export const pkceDowngrade: CheckDef<AppsContext> = {
+  id: 'pkce.downgrade',
+  title: 'A code_verifier for a code issued without code_challenge is refused (no PKCE downgrade)',
+  severity: 'high',
+  impact: 'security',
+  step: 'Security',
+  needs: ['token.exchange'],
+  spec: refs('RFC 9700 §2.1.1', 'OAuth 2.1 §4.1.3'),
+  reads: ['as', 'client', 'prm', 'scopes', 'codeWithoutPkce'],
+  logins: 1,
+  async run(ctx) {
+    if (!ctx.s.codeWithoutPkce) return pass('the server issues no code without code_challenge, so there is nothing to downgrade');
+    const client = ctx.s.client!;
+    const got = await codeAs(ctx, client.clientId, 'PKCE downgrade test', { pkce: false });
+    if ('outcome' in got) return got.outcome;
+    const res = await tokenRequest(ctx, { grant_type: 'authorization_code', code: got.code, redirect_uri: ctx.login.redirectUri, code_verifier: randomToken(32), resource: resourceOf(ctx) });
+    if (res.status === 200) {
+      return fail('a token request with a code_verifier was accepted for a code issued without code_challenge: an attacker who injects a stolen code need not know any challenge (PKCE downgrade)',
+        'Refuse a token request that carries code_verifier when the authorization request had no code_challenge (RFC 9700 §2.1.1).');
+    }
     return pass(`refused: ${oauthError(res)}`);
   },
 };

@@ -2,10 +2,10 @@
 import type { CheckDef } from '../types.js';
 import { as, fail, info, pass, skip, warn } from '../types.js';
 import { randomToken } from '../../oauth/pkce.js';
-import { algNoneToken, tamperedToken, tokenShape } from '../../oauth/jwt.js';
+import { algNoneToken, audiences, tamperedToken, tokenShape } from '../../oauth/jwt.js';
 import { bearerChallenge } from '../../oauth/www-authenticate.js';
 import { safeText } from '../../text.js';
-import { freshCode, initializeRequest, mcpPost, registerTokens, resourceOf, tokenRequest, MCP_PROTOCOL_VERSION, type AppsContext } from './context.js';
+import { codeAs, freshCode, initializeRequest, mcpPost, registerTokens, resourceOf, tokenRequest, MCP_PROTOCOL_VERSION, type AppsContext } from './context.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { refs } from '../spec.js';
@@ -205,5 +205,42 @@ export const resourceMixedAuth: CheckDef<AppsContext> = {
         'Declare securitySchemes on every tool ([{"type":"noauth"}] or [{"type":"oauth2","scopes":[…]}]), and answer a protected tool called without a token with {"isError": true, "_meta": {"mcp/www_authenticate": ["Bearer resource_metadata=\\"<PRM URL>\\", error=\\"insufficient_scope\\", error_description=\\"…\\""]}}.');
     }
     return pass(`${m.protectedTools.length} protected tool(s) (${m.protectedTools.slice(0, 5).map((t) => safeText(t, 40)).join(', ')}); an anonymous call to ${m.probed} carries the _meta challenge${withToken}`);
+  },
+};
+
+/**
+ * MCP authorization §Token Audience Binding, RFC 8707 §3: the MCP server must refuse a token the
+ * same authorization server issued for another resource.
+ */
+export const resourceRejectsOtherAudience: CheckDef<AppsContext> = {
+  id: 'resource.rejects-other-audience',
+  title: 'A token the same authorization server issued for another resource is refused with 401',
+  severity: 'critical',
+  impact: 'security',
+  step: 'Security',
+  needs: ['token.exchange'],
+  spec: refs('MCP 2025-11-25 Authorization §Token Audience Binding', 'RFC 8707 §3'),
+  reads: ['as', 'client', 'prm', 'scopes'],
+  logins: 1,
+  async run(ctx) {
+    const other = `${new URL(ctx.opts.mcpUrl).origin}/gpt-oauth-other-resource`;
+    const got = await codeAs(ctx, ctx.s.client!.clientId, 'a token for another resource', { resource: other });
+    if ('outcome' in got) {
+      return /invalid_target|refused the request/.test(got.outcome.detail) ? skip(`the authorization server refuses to mint a token for another resource (${got.outcome.detail.slice(0, 160)}), which is sound; nothing to test`) : got.outcome;
+    }
+    const res = await tokenRequest(ctx, { grant_type: 'authorization_code', code: got.code, redirect_uri: ctx.login.redirectUri, code_verifier: got.pkce.verifier, resource: other });
+    const j = readJsonObject(res, false);
+    if (j.ok) registerTokens(j.value);
+    const token = res.status === 200 && j.ok && typeof j.value.access_token === 'string' ? j.value.access_token : undefined;
+    if (!token) return skip(`the authorization server refuses to mint a token for another resource (${oauthError(res)}); nothing to test`);
+    const shape = tokenShape(token);
+    if (shape.kind === 'jwt' && audiences(shape.payload).includes(resourceOf(ctx))) return skip(`asked for ${other}, the authorization server still bound the token to this MCP server (aud ${JSON.stringify(audiences(shape.payload)).slice(0, 120)}); nothing to test`);
+    const r = await expect401(ctx, token);
+    if (r.accepted) {
+      if (shape.kind !== 'jwt') return info(`the MCP server accepted an opaque token minted with resource=${other}; whether the authorization server bound it to that resource cannot be told from here`);
+      return fail(`the MCP server ACCEPTED a token issued for ${other} (aud ${JSON.stringify(audiences(shape.payload)).slice(0, 120)}): tokens for any service of this authorization server work here`,
+        `Check the audience on every request: accept only tokens whose aud contains ${resourceOf(ctx)} (MCP authorization §Token Audience Binding, RFC 8707).`);
+    }
+    return pass(`a token for ${other} got ${r.detail}`);
   },
 };

@@ -1,7 +1,7 @@
 /** `token.*`: the code exchange and the access token ChatGPT receives. */
 import * as oidc from 'openid-client';
 import type { CheckDef, Outcome } from '../types.js';
-import { as, fail, incomplete, info, pass, warn } from '../types.js';
+import { as, fail, incomplete, info, pass, skip, warn } from '../types.js';
 
 /** What to do when the client the tester gave (--client-id and secret) is refused. */
 export const CLIENT_HINT = 'check --client-id and its secret (GPT_OAUTH_CLIENT_SECRET, --client-secret-env or --client-secret-stdin), or leave --client-id out to let the doctor register a client as ChatGPT does';
@@ -10,7 +10,8 @@ import { oauthError, readJsonObject } from '../../http/json.js';
 import { audiences, tokenShape, verifyJwt, ASYMMETRIC_ALGS } from '../../oauth/jwt.js';
 import { safeText } from '../../text.js';
 import { fixFor } from '../advice.js';
-import { freshCode, initializeRequest, mcpPost, oidcConfig, registerTokens, resourceOf, tokenRequest, type AppsContext, type Tokens } from './context.js';
+import { codeAs, freshCode, initializeRequest, mcpPost, oidcConfig, registerExtraClient, registerTokens, resourceOf, tokenRequest, tokenRequestAs, type AppsContext, type Tokens } from './context.js';
+import { randomToken } from '../../oauth/pkce.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { connectorCallback } from '../../chatgpt/redirects.js';
 import { refs } from '../spec.js';
@@ -266,8 +267,8 @@ export const tokenErrorFormat: CheckDef<AppsContext> = {
   impact: 'interop',
   step: 'Tokens',
   needs: ['as.endpoints', 'dcr.register'],
-  spec: refs('RFC 6749 §5.2'),
-  reads: ['as', 'client', 'prm'],
+  spec: refs('RFC 6749 §5.2', 'RFC 7636 §4.6'),
+  reads: ['as', 'client', 'prm', 'wrongVerifierError', 'usedCodeError'],
   async run(ctx) {
     const res = await tokenRequest(ctx, {
       grant_type: 'authorization_code', code: 'gpt-oauth-invalid-code', redirect_uri: ctx.login.redirectUri,
@@ -282,7 +283,19 @@ export const tokenErrorFormat: CheckDef<AppsContext> = {
     const ct = res.header('content-type') ?? '';
     if (!ct.includes('json')) return warn(`error "${safeText(j.value.error, 40)}" sent as ${safeText(ct || 'no content type', 60)}`, 'Send errors as application/json.');
     if (/[\r\n\t\u001b]/.test(String(j.value.error_description ?? ''))) return warn('error_description contains control characters', 'Keep error_description to printable ASCII (RFC 6749 §5.2).');
-    return pass(`${res.status} ${safeText(j.value.error, 40)}`);
+    // The error codes themselves (RFC 6749 §5.2, RFC 7636 §4.6): clients act on them.
+    const badClient = await ctx.http.send({ method: 'POST', url: ctx.s.as!.token_endpoint!, form: {
+      grant_type: 'authorization_code', code: 'gpt-oauth-invalid-code', redirect_uri: ctx.login.redirectUri, client_id: `gpt-oauth-unknown-${randomToken(6)}`, code_verifier: 'gpt-oauth-invalid-verifier-000000000000000000000',
+    } });
+    const codes: [string, string | undefined, string][] = [
+      ['an unknown code', j.value.error, 'invalid_grant'],
+      ['a wrong code_verifier', ctx.s.wrongVerifierError, 'invalid_grant'],
+      ['a used code', ctx.s.usedCodeError, 'invalid_grant'],
+      ['an unknown client', errorOf(badClient), 'invalid_client'],
+    ];
+    const wrong = codes.filter(([, got, want]) => got !== undefined && got !== want).map(([what, got, want]) => `${what} got "${safeText(got, 40)}", not ${want}`);
+    if (wrong.length) return warn(`the errors are JSON, but ${wrong.join('; ')}`, 'Answer an unknown, used or expired code and a wrong code_verifier with invalid_grant, and a failed client authentication with invalid_client (RFC 6749 §5.2).');
+    return pass(`${res.status} ${safeText(j.value.error, 40)}; ${codes.filter(([, got]) => got !== undefined).map(([what, got]) => `${what}: ${safeText(got, 40)}`).join(', ')}`);
   },
 };
 
@@ -308,6 +321,7 @@ export const tokenCodeSingleUse: CheckDef<AppsContext> = {
   needs: ['token.exchange'],
   spec: refs('RFC 6749 §4.1.2', 'RFC 9700 §4.2.1'),
   reads: ['as', 'client', 'prm', 'scopes'],
+  writes: ['usedCodeError'],
   spends: ['tokens', 'refreshed'],
   logins: 1,
   async run(ctx) {
@@ -315,6 +329,7 @@ export const tokenCodeSingleUse: CheckDef<AppsContext> = {
     if (res.status !== 200) return info(`the first redemption of a fresh code already failed (${oauthError(res)}); reuse could not be tested`);
     const replay = await tokenRequest(ctx, { grant_type: 'authorization_code', code: fc.code, redirect_uri: fc.redirectUri, code_verifier: fc.pkce.verifier, resource: resourceOf(ctx) });
     if (replay.status === 200) return fail('the same authorization code was redeemed twice', 'Mark codes as used on first redemption and refuse (and ideally revoke the tokens) on reuse.');
+    ctx.s.usedCodeError = errorOf(replay) ?? String(replay.status);
     return pass(`reuse refused: ${oauthError(replay)}`);
   },
 };
@@ -341,3 +356,131 @@ export const tokenRedirectBinding: CheckDef<AppsContext> = {
 };
 
 export { expectRefused };
+
+const errorOf = (res: HttpResponse): string | undefined => {
+  const j = readJsonObject(res, false);
+  return j.ok && typeof j.value.error === 'string' ? j.value.error : undefined;
+};
+
+/**
+ * A confidential client's credentials are checked: a wrong secret and an unknown client_id are
+ * refused with invalid_client (401 when Basic was used), RFC 6749 §2.3, §5.2.
+ */
+export const tokenClientAuth: CheckDef<AppsContext> = {
+  id: 'token.client-auth',
+  title: 'A wrong client secret and an unknown client_id are refused with invalid_client',
+  severity: 'critical',
+  impact: 'security',
+  step: 'Security',
+  needs: ['token.exchange'],
+  spec: refs('RFC 6749 §2.3', 'RFC 6749 §5.2'),
+  reads: ['as', 'client', 'prm', 'scopes'],
+  logins: 1,
+  async run(ctx) {
+    let client = ctx.s.client!;
+    if (client.authMethod === 'none') {
+      const supported = ctx.s.as!.token_endpoint_auth_methods_supported;
+      const method = Array.isArray(supported) && !supported.includes('client_secret_post') && supported.includes('client_secret_basic') ? 'client_secret_basic' : 'client_secret_post';
+      const c = await registerExtraClient(ctx, { token_endpoint_auth_method: method });
+      if ('skip' in c) return skip(`no confidential client to test: ${c.skip}; give one with --client-id and its secret`);
+      if (c.authMethod === 'none' || !c.clientSecret) return skip('the server registers only public clients (no client secret issued), and no confidential client was given with --client-id');
+      client = c;
+    }
+    const got = await codeAs(ctx, client.clientId, 'client authentication test', { pkce: true });
+    if ('outcome' in got) return got.outcome;
+    const form = { grant_type: 'authorization_code', code: got.code, redirect_uri: ctx.login.redirectUri, code_verifier: got.pkce.verifier, resource: resourceOf(ctx) };
+    const wrong = await tokenRequestAs(ctx, { ...client, clientSecret: `${client.clientSecret}-wrong` }, form);
+    const unknown = await tokenRequestAs(ctx, { ...client, clientId: `gpt-oauth-unknown-${randomToken(6)}` }, form);
+    const basic = client.authMethod === 'client_secret_basic';
+    const judge = (what: string, res: HttpResponse): string | undefined => {
+      if (res.status === 200) return `${what} was ACCEPTED (200)`;
+      if (errorOf(res) !== 'invalid_client') return `${what} got ${oauthError(res)}, not invalid_client`;
+      if (basic && res.status !== 401) return `${what} got ${res.status} invalid_client; with Basic authentication it must be 401 with WWW-Authenticate (RFC 6749 §5.2)`;
+      return undefined;
+    };
+    const accepted = [judge('a wrong secret', wrong), judge('an unknown client_id', unknown)].filter((x): x is string => !!x);
+    if (accepted.some((a) => a.includes('ACCEPTED'))) {
+      return fail(`${accepted.join('; ')}: anyone can redeem codes and refresh tokens as this client`, 'Authenticate the client on every token request and refuse bad credentials with 401 invalid_client (RFC 6749 §2.3, §5.2).');
+    }
+    if (accepted.length) return as('interop', warn(`refused, but not as RFC 6749 §5.2 says: ${accepted.join('; ')}`, 'Answer failed client authentication with invalid_client (401 with WWW-Authenticate when the client used Basic).'));
+    return pass(`${client.authMethod}: a wrong secret and an unknown client_id were refused with invalid_client (${wrong.status}, ${unknown.status})`);
+  },
+};
+
+/** RFC 6749 §4.1.3: a code is bound to the client it was issued to. */
+export const tokenCodeClientBinding: CheckDef<AppsContext> = {
+  id: 'token.code-client-binding',
+  title: 'A code issued to one client is refused when another registered client redeems it',
+  severity: 'critical',
+  impact: 'security',
+  step: 'Security',
+  needs: ['token.exchange'],
+  spec: refs('RFC 6749 §4.1.3', 'RFC 9700 §4.5'),
+  reads: ['as', 'client', 'prm', 'scopes'],
+  logins: 1,
+  async run(ctx) {
+    const b = await registerExtraClient(ctx);
+    if ('skip' in b) return skip(b.skip);
+    const got = await codeAs(ctx, ctx.s.client!.clientId, 'code binding test');
+    if ('outcome' in got) return got.outcome;
+    const res = await tokenRequestAs(ctx, b, { grant_type: 'authorization_code', code: got.code, redirect_uri: ctx.login.redirectUri, code_verifier: got.pkce.verifier, resource: resourceOf(ctx) });
+    if (res.status === 200) return fail('a code issued to one client was redeemed by another client: codes are not bound to their client', 'Store the client_id with each code and refuse redemption by any other client (RFC 6749 §4.1.3).');
+    return pass(`refused: ${oauthError(res)}`);
+  },
+};
+
+/**
+ * Access and refresh tokens must not be interchangeable: the MCP server refuses a refresh token
+ * as a bearer token, the token endpoint an access token as refresh_token.
+ */
+export const tokenTypeConfusion: CheckDef<AppsContext> = {
+  id: 'token.type-confusion',
+  title: 'A refresh token is refused as a bearer token, and an access token as a refresh token',
+  severity: 'high',
+  impact: 'security',
+  step: 'Security',
+  needs: ['token.exchange'],
+  spec: refs('RFC 9068 §4', 'RFC 8725 §3.11', 'RFC 6749 §6'),
+  reads: ['tokens', 'as', 'client', 'prm'],
+  async run(ctx) {
+    const t = ctx.s.tokens!;
+    const problems: string[] = [];
+    const good: string[] = [];
+    if (t.refreshToken) {
+      const r = await mcpPost(ctx, initializeRequest(1), t.refreshToken);
+      if (r.res.status < 300) problems.push(`the MCP server accepted the refresh token as a bearer token (${r.res.status})`);
+      else good.push(`refresh token as bearer: ${r.res.status}`);
+    }
+    const res = await tokenRequest(ctx, { grant_type: 'refresh_token', refresh_token: t.accessToken, resource: resourceOf(ctx) });
+    if (res.status === 200) problems.push('the token endpoint accepted the access token as refresh_token and issued new tokens');
+    else good.push(`access token as refresh_token: ${oauthError(res)}`);
+    if (problems.length) {
+      return fail(`${problems.join('; ')}: a leaked token of one kind works as the other`,
+        'Check the token type: access tokens carry typ "at+jwt" (RFC 9068) and the MCP server accepts only those; the token endpoint accepts only refresh tokens it issued as refresh_token.');
+    }
+    return pass(good.join('; ') || 'no refresh token was issued; the access token was refused as refresh_token');
+  },
+};
+
+/** Short-lived access tokens (RFC 9700 §2.2.2): at most 24 h, warn above. */
+export const tokenLifetime: CheckDef<AppsContext> = {
+  id: 'token.lifetime',
+  title: 'Access tokens live at most 24 hours',
+  severity: 'low',
+  impact: 'security',
+  step: 'Security',
+  needs: ['token.exchange'],
+  spec: refs('RFC 9700 §2.2.2', 'MCP 2025-11-25 Authorization §Token Handling'),
+  reads: ['tokens'],
+  run(ctx) {
+    const t = ctx.s.tokens!;
+    const exp = typeof t.body.expires_in === 'number' ? t.body.expires_in : undefined;
+    const shape = tokenShape(t.accessToken!);
+    const jwtLife = shape.kind === 'jwt' && typeof shape.payload.exp === 'number' ? shape.payload.exp - (typeof shape.payload.iat === 'number' ? shape.payload.iat : Math.floor(Date.now() / 1000)) : undefined;
+    const life = jwtLife ?? exp;
+    if (life === undefined) return info('neither expires_in nor a JWT exp says how long the access token lives');
+    const h = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(s % 3600 ? 1 : 0)} h` : `${Math.round(s / 60)} min`);
+    if (life > 24 * 3600) return warn(`the access token lives ${h(life)}; a stolen token stays usable that long`, 'Issue access tokens that live minutes to an hour and let refresh tokens keep users signed in (RFC 9700 §2.2.2).');
+    return pass(`the access token lives ${h(life)}`);
+  },
+};
