@@ -3,7 +3,9 @@
 //   1. `gpt-oauth --help` wall time vs bare `node -e 0` (target ≤ 1.5×)
 //   2. the doctor's full apps suite against an already running sandbox (target ≤ 1 s), with the
 //      number of HTTP requests it made, vs the same number of plain GETs to that sandbox.
-//   3. the installed footprint of the production dependencies, vs the development tree.
+//   3. the doctor against a hostile server whose every text field is 1 MiB of adversarial input
+//      (regex-DoS shapes, escapes), next to the same run against the sandbox.
+//   4. the installed footprint of the production dependencies, vs the development tree.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -60,11 +62,47 @@ for (let i = 0; i < SUITE_RUNS; i++) {
   plain.push(performance.now() - t);
 }
 await http.close();
+
+// 3. Hostile text: every string a server controls is 1 MiB of the shapes that make naive
+//    patterns quadratic (eyJ runs, unclosed tags, escape starts, quote-less JSON fields).
+const { createServer } = await import('node:http');
+const MiB = 1 << 20;
+const evil = ('eyJ'.repeat(4) + '<title<h1<' + '\u001b]\u001b[' + '"code": "').repeat(Math.ceil(MiB / 36)).slice(0, MiB - 64);
+const hostile = createServer((req, res) => {
+  const origin = `http://127.0.0.1:${hostile.address().port}`;
+  const path = new URL(req.url, origin).pathname;
+  const json = (status, body, headers = {}) => { res.writeHead(status, { 'content-type': 'application/json', ...headers }); res.end(JSON.stringify(body)); };
+  if (path === '/mcp') {
+    res.writeHead(401, { 'www-authenticate': `Bearer resource_metadata="${origin}/.well-known/oauth-protected-resource/mcp", error_description="${'eyJ'.repeat(20_000)}"`, 'content-type': 'text/html' });
+    return res.end(evil);
+  }
+  if (path.startsWith('/.well-known/oauth-protected-resource')) return json(200, { resource: `${origin}/mcp`, authorization_servers: [origin], resource_name: evil, scopes_supported: ['mcp'] });
+  if (path.startsWith('/.well-known/')) {
+    return json(200, { issuer: origin, authorization_endpoint: `${origin}/authorize`, token_endpoint: `${origin}/token`, registration_endpoint: `${origin}/register`, jwks_uri: `${origin}/jwks`, code_challenge_methods_supported: ['S256'], service_documentation: evil });
+  }
+  if (path === '/register') return json(400, { error: 'invalid_client_metadata', error_description: evil });
+  res.writeHead(400, { 'content-type': 'text/html' });
+  res.end(evil);
+});
+await new Promise((r) => hostile.listen(0, '127.0.0.1', r));
+const hostileRun = async (url) => {
+  const h = new HttpClient({ timeoutMs: 10_000, maxBytes: 1 << 20, userAgent: 'bench' });
+  const t = performance.now();
+  await runAppsSuite({ mcpUrl: url, http: h, login: 'auto' });
+  const ms = performance.now() - t;
+  await h.close();
+  return ms;
+};
+const hostileMs = await hostileRun(`http://127.0.0.1:${hostile.address().port}/mcp`);
+const sandboxMs = await hostileRun(sb.mcpUrl);
+hostile.close();
 await sb.close();
 console.log(`doctor    apps suite vs running sandbox: ${fmt(suiteMs)} median of ${SUITE_RUNS}, ${requests} HTTP requests (target ≤ 1000 ms) ${suiteMs <= 1000 ? 'OK' : 'OVER'}`);
 console.log(`          baseline: ${requests} plain GETs to the same sandbox: ${fmt(median(plain))}  (suite overhead ×${(suiteMs / median(plain)).toFixed(1)})`);
 
-// 3. Footprint: what `npm install gpt-oauth` puts on disk (the production dependency tree as
+console.log(`hostile   every server string 1 MiB of adversarial text: ${fmt(hostileMs)}   baseline: the same suite vs the sandbox: ${fmt(sandboxMs)}`);
+
+// 4. Footprint: what `npm install gpt-oauth` puts on disk (the production dependency tree as
 //    installed here), against the whole development tree in the same node_modules.
 const { readdirSync, lstatSync } = await import('node:fs');
 const { join } = await import('node:path');

@@ -7,6 +7,7 @@ import { CliError, EXIT } from './errors.js';
 import { createIO, type GlobalOptions, type IO } from './ui/io.js';
 import { VERSION } from './version.js';
 import { redact } from './http/redact.js';
+import { safeText } from './text.js';
 // Types only: erased at build time, so --help still loads no command code.
 import type { DoctorOptions } from './commands/doctor.js';
 import type { InitOptions } from './commands/init.js';
@@ -73,6 +74,7 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .addOption(new Option('--fail-on <impact>', 'which failures make exit 1: chatgpt (ChatGPT breaks), security, or all').choices(['chatgpt', 'security', 'all']).default('all'))
     .option('--timeout <ms>', 'per-request timeout in milliseconds', '10000')
     .option('--login-timeout <s>', 'how long to wait for a browser login, in seconds', '300')
+    .option('--deadline <s>', 'the whole run ends after this many seconds (checks not reached are incomplete)', '600')
     .action(function (this: Command, url: string | undefined) {
       run(this, async (io, _a, opts) => (await import('./commands/doctor.js')).doctor(io, { ...opts as DoctorOptions, url }), [url]);
     });
@@ -163,14 +165,15 @@ export function reportError(io: IO, err: unknown): number {
     if (io.json) {
       io.stdout.write(`${JSON.stringify({ error: { code: err.code, message: redact(err.message), ...(err.hint ? { hint: redact(err.hint) } : {}), ...err.details } })}\n`);
     }
-    io.stderr.write(`Error: ${redact(err.display)}\n`);
-    if (err.hint) io.stderr.write(`${redact(err.hint)}\n`);
+    // Messages may quote provider or server text: stripped of control characters as well.
+    io.stderr.write(`Error: ${safeText(redact(err.display), 4000)}\n`);
+    if (err.hint) io.stderr.write(`${safeText(redact(err.hint), 4000)}\n`);
     if (io.debug && err.stack) io.stderr.write(`${redact(err.stack)}\n`);
     return err.exitCode;
   }
   const e = err as Error;
   if (io.json) io.stdout.write(`${JSON.stringify({ error: { code: 'internal', message: redact(e?.message ?? String(err)) } })}\n`);
-  io.stderr.write(`Error: ${redact(e?.message ?? String(err))}\n`);
+  io.stderr.write(`Error: ${safeText(redact(e?.message ?? String(err)), 4000)}\n`);
   if (io.debug && e?.stack) io.stderr.write(`${redact(e.stack)}\n`);
   else io.stderr.write('Run again with --debug for details.\n');
   return EXIT.failed;

@@ -14,7 +14,38 @@ export function safeText(input: unknown, max = 500): string {
     // eslint-disable-next-line no-control-regex
     .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '') // CSI
     // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '')
+    // Bidirectional controls (U+202A–202E, U+2066–2069, U+200E/F, U+061C) can make printed text
+    // read differently from what it is ("Trojan Source").
+    .replace(/[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g, '');
   if (s.length > max) s = `${s.slice(0, max)}… (${s.length - max} more characters)`;
   return s;
+}
+
+/** C1 controls and bidirectional controls: gpt-oauth never writes them itself. */
+const UNSAFE_RE = /[\u0080-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+
+/** In JSON text (--json, HAR): C1 and bidi controls as \u escapes (the data is kept, the bytes are not). */
+export function escapeJsonUnsafe(json: string): string {
+  return json.replace(UNSAFE_RE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * The last guard on stdout and stderr: whatever a path forgot, no C1 or bidi control and no C0
+ * control other than tab, newline, carriage return and ESC (gpt-oauth's own colours and spinner)
+ * reaches the terminal. Server-supplied ESC sequences were already removed by safeText.
+ */
+export function terminalGuard(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(UNSAFE_RE, '').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001a\u001c-\u001f\u007f]/g, '');
+}
+
+/**
+ * A value for a POSIX shell command line a user copies: left bare when it is plainly safe,
+ * otherwise single-quoted ('…' with ' written as '\''). Control characters were already removed
+ * by safeText, so nothing can end the line or escape the quotes.
+ */
+export function shellQuote(input: unknown): string {
+  const s = safeText(input, 2000);
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
 }

@@ -20,7 +20,7 @@ const AS = /^\/\.well-known\/(oauth-authorization-server|openid-configuration)/;
 const cases: { kind: Hostile; path: RegExp; id: string; detail: RegExp; status?: string }[] = [
   { kind: 'wrong-content-type', path: PRM, id: 'prm.document', detail: /text\/plain instead of application\/json/ },
   { kind: 'truncated-json', path: PRM, id: 'prm.document', detail: /not valid JSON/ },
-  { kind: 'deep-json', path: AS, id: 'as.metadata', detail: /not valid JSON|not an object/ },
+  { kind: 'deep-json', path: AS, id: 'as.metadata', detail: /JSON nested too deeply \(more than 256 levels\)/ },
   { kind: 'many-keys', path: /^\/jwks$/, id: 'jwks.keys', detail: /10000 keys; refusing to process more than 100/ },
   { kind: 'huge-headers', path: AS, id: 'as.metadata', detail: /response headers are too large/ },
   { kind: 'slow-drip', path: /^\/jwks$/, id: 'jwks.keys', detail: /no complete response within 2 s/ },

@@ -249,3 +249,52 @@ describe('provider specifics', () => {
     expect((await a.enableChatGpt(s)).filter((c) => c.status === 'changed')).toEqual([]);
   });
 });
+
+describe('concurrent writes lose nothing', () => {
+  for (const [name, p] of Object.entries(PROVIDERS)) {
+    it(`${name}: two callbacks add runs for different URLs at the same time both land`, async () => {
+      const s = await p.start();
+      try {
+        const adapter = await loadProvider(name, s.env, http());
+        const { app } = await adapter.createApp({ name: 'ChatGPT race', target: 'actions', redirectUris: ['https://existing.example/callback'] });
+        // Slow writes widen the window in which both runs have read the same list.
+        s.fake.delay(p.update, 300);
+        const { mkdtempSync } = await import('node:fs');
+        const { tmpdir } = await import('node:os');
+        const { join } = await import('node:path');
+        const env = { ...s.env, GPT_OAUTH_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'gpt-oauth-lock-')) };
+        const [a, b] = await Promise.all([
+          runCli(['callbacks', 'add', '--provider', name, '--app', app.clientId, '--url', 'https://chatgpt.com/connector/oauth/RaceAAAAAAAA'], { env }),
+          runCli(['callbacks', 'add', '--provider', name, '--app', app.clientId, '--url', 'https://chatgpt.com/connector/oauth/RaceBBBBBBBB'], { env }),
+        ]);
+        expect(a.code, a.stderr).toBe(0);
+        expect(b.code, b.stderr).toBe(0);
+        expect(s.remote()[0]!.uris).toEqual(expect.arrayContaining(['https://existing.example/callback', 'https://chatgpt.com/connector/oauth/RaceAAAAAAAA', 'https://chatgpt.com/connector/oauth/RaceBBBBBBBB']));
+      } finally {
+        await s.fake.close();
+      }
+    });
+  }
+
+  it('a write that another writer undoes is merged again and verified by reading back', async () => {
+    const s = await PROVIDERS.clerk!.start();
+    try {
+      const adapter = await loadProvider('clerk', s.env, http());
+      const { app } = await adapter.createApp({ name: 'ChatGPT race', target: 'actions', redirectUris: [] });
+      // Another writer (the dashboard, another machine) replaces the list right after our first write.
+      let first = true;
+      const real = adapter.setRedirectUris.bind(adapter);
+      adapter.setRedirectUris = async (a, uris) => {
+        const r = await real(a, uris);
+        if (first) { first = false; await real(a, ['https://other-writer.example/cb']); }
+        return r;
+      };
+      const { updateRedirects } = await import('../src/providers/ops.js');
+      const plan = await updateRedirects(adapter, app.clientId, ['https://chatgpt.com/connector/oauth/MineMineMine'], [], false);
+      expect(plan.after).toEqual(['https://other-writer.example/cb', 'https://chatgpt.com/connector/oauth/MineMineMine']);
+      expect(s.remote()[0]!.uris).toEqual(plan.after);
+    } finally {
+      await s.fake.close();
+    }
+  });
+});

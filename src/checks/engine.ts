@@ -182,6 +182,10 @@ function watched<C extends { s: object }>(ctx: C, def: CheckDef<C>, hooks: RunHo
 
 /** A check that threw: network trouble is a finding about the server, anything else is our bug. */
 function crashOutcome(err: unknown): Outcome {
+  if (err instanceof HttpFailure && err.kind === 'deadline') {
+    // The doctor's own limit, not the server's fault.
+    return { status: 'skip', detail: err.message, fix: 'run again with a larger --deadline (seconds)', incomplete: true };
+  }
   if (err instanceof HttpFailure) {
     return { status: 'fail', detail: `${safeText(err.url, 200)}: ${err.message}` };
   }

@@ -41,11 +41,12 @@ export async function run(io: IO, o: CallbacksOptions): Promise<number> {
   }
   if (o.action !== 'list' && !urls.length) throw new UsageError(`callbacks ${o.action} needs --gpt-id g-… or --url URL`);
 
-  const http = new HttpClient({ timeoutMs: 20_000, maxBytes: 4 * 1024 * 1024, userAgent: `gpt-oauth/${VERSION}` });
+  const http = new HttpClient({ timeoutMs: 20_000, maxBytes: 4 * 1024 * 1024, userAgent: `gpt-oauth/${VERSION}`, onWait: (ms, why) => io.stderr.write(`waiting ${Math.ceil(ms / 1000)} s for ${why}…\n`) });
   try {
     const { loadProvider } = await import('../providers/index.js');
     const adapter = await loadProvider(o.provider, io.env, http);
-    const plan = await updateRedirects(adapter, o.app, o.action === 'add' ? urls : [], o.action === 'remove' ? urls : [], o.action === 'list' || !!o.dryRun);
+    const { configDir } = await import('../secrets.js');
+    const plan = await updateRedirects(adapter, o.app, o.action === 'add' ? urls : [], o.action === 'remove' ? urls : [], o.action === 'list' || !!o.dryRun, await configDir(io.env));
     const result = {
       provider: adapter.name,
       app: { id: plan.app.id, clientId: plan.app.clientId, name: plan.app.name },

@@ -12,9 +12,9 @@ import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { IO } from '../ui/io.js';
 import { HttpClient, formatTraceEntry, type TraceEntry } from '../http/client.js';
-import { redactHeaders, registerSecret } from '../http/redact.js';
+import { redactHeaders, registerClientCredentials, registerSecret } from '../http/redact.js';
 import { renderHuman, renderJson, renderJunit } from '../ui/render.js';
-import { safeText } from '../text.js';
+import { escapeJsonUnsafe, safeText, shellQuote } from '../text.js';
 import { VERSION } from '../version.js';
 import type { LoginMode } from '../login/drivers.js';
 import type { Report } from '../doctor/types.js';
@@ -55,6 +55,7 @@ export interface DoctorOptions {
   allowPrivateNetwork?: boolean;
   failOn?: string;
   mixedAuth?: boolean;
+  deadline?: string;
   /** Set from the project file: the provider that holds the client (for the stored secret). */
   provider?: string;
 }
@@ -69,6 +70,8 @@ interface Common {
   baseline?: { file: string; data: Baseline };
   /** Which failures make exit 1. */
   failOn: FailOn;
+  /** When the whole run must end (ms since the epoch). */
+  deadlineAt: number;
 }
 export type DoctorPlan =
   | (Common & { target: 'apps'; url?: string; sandbox: boolean; refreshToken?: string })
@@ -171,6 +174,7 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
   const target = o.target ?? 'apps';
   const timeoutMs = positiveInt(o.timeout, '--timeout', 10_000);
   const loginTimeoutMs = positiveInt(o.loginTimeout, '--login-timeout', 300) * 1000;
+  const deadlineAt = Date.now() + positiveInt(o.deadline, '--deadline', 600) * 1000;
   const selection = { only: list(o.only), skip: list(o.skip) };
   const failOn = (o.failOn ?? 'all') as FailOn;
   if (!['chatgpt', 'security', 'all'].includes(failOn)) throw new UsageError(`--fail-on must be chatgpt, security or all (got "${safeText(o.failOn, 40)}")`);
@@ -191,7 +195,7 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
     }
     const login: LoginMode = o.login ?? (io.interactive && !o.sandbox ? 'manual' : 'auto');
     if (login === 'manual' && !io.interactive) throw new UsageError('--login manual needs an interactive terminal; use --login auto or --login command in CI');
-    if (o.sandbox) return { target, o, login, timeoutMs, loginTimeoutMs, selection, baseline, failOn, sandbox: true };
+    if (o.sandbox) return { target, o, login, timeoutMs, loginTimeoutMs, selection, baseline, failOn, deadlineAt, sandbox: true };
     const { parseGptId } = await import('../gpt-actions/gpt.js');
     const gptId = parseGptId(o.gptId);
     const openapi = o.openapi ? await (await import('../gpt-actions/openapi.js')).readOpenApi(o.openapi) : undefined;
@@ -200,7 +204,7 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
     validateUrlFlag(o.tokenUrl, '--token-url');
     if (!o.authUrl && !openapi?.authUrl && !apiUrl) throw new UsageError('missing --auth-url (the GPT editor\'s Authorization URL), or give --openapi FILE with an oauth2 authorizationCode flow');
     if (!o.clientId) throw new UsageError('missing --client-id (the GPT editor\'s Client ID)');
-    return { target, o, login, timeoutMs, loginTimeoutMs, selection, baseline, failOn, sandbox: false, gptId, openapi, apiUrl };
+    return { target, o, login, timeoutMs, loginTimeoutMs, selection, baseline, failOn, deadlineAt, sandbox: false, gptId, openapi, apiUrl };
   }
 
   if (o.url && o.sandbox) throw new UsageError('give either a URL or --sandbox, not both');
@@ -212,7 +216,7 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
   if (o.refreshTokenEnv) {
     refreshToken = io.env[o.refreshTokenEnv];
     if (!refreshToken) throw new UsageError(`--refresh-token-env ${o.refreshTokenEnv}: the variable ${o.refreshTokenEnv} is not set`);
-    registerSecret(refreshToken, 'refresh_token');
+    registerSecret(refreshToken, 'refresh_token', true);
     if (!o.clientId) throw new UsageError('--refresh-token-env needs --client-id (the client the refresh token was issued to; --save-refresh-token printed it)');
     if (o.saveRefreshToken) throw new UsageError('use either --refresh-token-env or --save-refresh-token');
   }
@@ -220,7 +224,7 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
   if (o.clientSecretEnv && !io.env[o.clientSecretEnv]) throw new UsageError(`--client-secret-env ${o.clientSecretEnv}: the variable ${o.clientSecretEnv} is not set`);
   if ((o.clientSecretStdin || o.clientSecretEnv) && !o.clientId) throw new UsageError('a client secret was given without --client-id');
   const url = o.url ? validateMcpUrl(o.url) : undefined;
-  return { target, o, login, timeoutMs, loginTimeoutMs, selection, baseline, failOn, url, sandbox: !!o.sandbox, refreshToken };
+  return { target, o, login, timeoutMs, loginTimeoutMs, selection, baseline, failOn, deadlineAt, url, sandbox: !!o.sandbox, refreshToken };
 }
 
 async function readSecret(io: IO, o: DoctorOptions): Promise<string | undefined> {
@@ -254,12 +258,12 @@ async function runApps(io: IO, plan: Extract<DoctorPlan, { target: 'apps' }>): P
   // GPT_OAUTH_CLIENT_SECRET may be exported for a GPT Action in the same shell; for a connector it
   // only means something next to --client-id. A secret asked for explicitly must have one.
   const clientSecret = o.clientId ? await readSecret(io, o) : undefined;
-  registerSecret(clientSecret ?? io.env.GPT_OAUTH_CLIENT_SECRET, 'client_secret');
+  registerClientCredentials(o.clientId, clientSecret ?? io.env.GPT_OAUTH_CLIENT_SECRET);
 
   const { startSandbox } = plan.sandbox ? await import('../sandbox/server.js') : { startSandbox: undefined };
   const sandbox = startSandbox ? await startSandbox({ loginPage: login === 'browser' || login === 'command', mixedAuth: !!o.mixedAuth }) : undefined;
   const subject = plan.url ?? sandbox!.mcpUrl;
-  const http = await doctorHttp(io, o, subject, plan.timeoutMs);
+  const http = await doctorHttp(io, o, subject, plan.timeoutMs, plan.deadlineAt);
   const say = sayTo(io);
   try {
     if (sandbox) say(`Started the sandbox at ${sandbox.origin} (issuer ${sandbox.issuer}).`);
@@ -302,10 +306,10 @@ async function runActions(io: IO, plan: Extract<DoctorPlan, { target: 'actions' 
       inputs = { authUrl: g.authUrl, tokenUrl: g.tokenUrl, clientId: g.clientId, clientSecret: g.clientSecret, scope: g.scope, gptId: g.gptId, apiUrl: g.apiUrl };
       say(`Started the sandbox at ${sandbox.origin} with the GPT Action client ${g.clientId} (GPT ${g.gptId}).`);
     } else {
-      inputs = await resolveActionsInputs(io, plan, (subject) => doctorHttp(io, o, subject, plan.timeoutMs), say);
+      inputs = await resolveActionsInputs(io, plan, (subject) => doctorHttp(io, o, subject, plan.timeoutMs, plan.deadlineAt), say);
     }
-    http = await doctorHttp(io, o, inputs.apiUrl ?? inputs.authUrl, plan.timeoutMs);
-    registerSecret(inputs.clientSecret, 'client_secret');
+    http = await doctorHttp(io, o, inputs.apiUrl ?? inputs.authUrl, plan.timeoutMs, plan.deadlineAt);
+    registerClientCredentials(inputs.clientId, inputs.clientSecret);
     // The GPT editor's URLs were given by the user (flags, OpenAPI document, project file).
     for (const u of [inputs.authUrl, inputs.tokenUrl, inputs.apiUrl]) if (u) http.opts.policy?.trust(u);
     say(`Checking the GPT Action OAuth set-up as ChatGPT would (login: ${login})…`);
@@ -325,11 +329,12 @@ async function runActions(io: IO, plan: Extract<DoctorPlan, { target: 'actions' 
  * The HTTP client of a doctor run: 1 MiB responses, the per-request timeout, the --debug trace on
  * stderr, and the URL policy anchored on what the user asked to check.
  */
-async function doctorHttp(io: IO, o: DoctorOptions, subject: string, timeoutMs: number): Promise<HttpClient> {
+async function doctorHttp(io: IO, o: DoctorOptions, subject: string, timeoutMs: number, deadlineAt?: number): Promise<HttpClient> {
   const { UrlPolicy } = await import('../http/policy.js');
   return new HttpClient({
     policy: new UrlPolicy(subject, { allowHosts: list(o.allowHost), allowPrivate: o.allowPrivateNetwork }),
     timeoutMs,
+    deadlineAt,
     maxBytes: 1024 * 1024,
     userAgent: `gpt-oauth/${VERSION} (+https://www.npmjs.com/package/gpt-oauth)`,
     onTrace: io.debug ? (e) => io.stderr.write(`${safeText(formatTraceEntry(e), 20000)}\n\n`) : undefined,
@@ -345,8 +350,10 @@ async function saveRefreshToken(subject: string, report: Report, env: NodeJS.Pro
   }
   const { storeSecret } = await import('../secrets.js');
   const where = await storeSecret(`refresh-token:${subject}`, kept.refreshToken, env);
-  say(`Saved the refresh token for client ${kept.clientId} in ${where.where}.`);
-  say(`For CI: store it as a secret (e.g. GPT_OAUTH_REFRESH_TOKEN) and run:\n  npx gpt-oauth doctor ${subject} --client-id ${kept.clientId} --refresh-token-env GPT_OAUTH_REFRESH_TOKEN`);
+  // The client id came from the server's registration response: printed through safeText, and
+  // quoted in the command line the user copies.
+  say(`Saved the refresh token for client ${safeText(kept.clientId, 200)} in ${where.where}.`);
+  say(`For CI: store it as a secret (e.g. GPT_OAUTH_REFRESH_TOKEN) and run:\n  npx gpt-oauth doctor ${shellQuote(subject)} --client-id ${shellQuote(kept.clientId)} --refresh-token-env GPT_OAUTH_REFRESH_TOKEN`);
   say('If the server rotates refresh tokens, each one works once: prefer --login command for repeated runs.');
 }
 
@@ -374,7 +381,7 @@ export async function render(io: IO, plan: DoctorPlan, result: DoctorResult): Pr
     say(`Markdown report written to ${o.report}`);
   }
   if (o.trace) {
-    await writeFile(o.trace, `${JSON.stringify(toHar(trace), null, 1)}\n`);
+    await writeFile(o.trace, `${escapeJsonUnsafe(JSON.stringify(toHar(trace), null, 1))}\n`);
     say(`HAR trace written to ${o.trace} (secrets redacted)`);
   }
   if (io.env.GITHUB_ACTIONS === 'true') {

@@ -11,7 +11,7 @@ import { withSpinner } from '../ui/spinner.js';
 import { safeText } from '../text.js';
 import { style } from '../ui/style.js';
 import { HttpClient } from '../http/client.js';
-import { mask, redact, registerSecret } from '../http/redact.js';
+import { mask, redact, registerClientCredentials, registerSecret } from '../http/redact.js';
 import { VERSION } from '../version.js';
 import { DEFAULT_PROJECT_FILE, loadProject, saveProject, type ProjectFile } from '../project.js';
 import type { AppSpec, ProviderName, SettingChange } from '../providers/types.js';
@@ -195,7 +195,7 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
     if (!(await prompt.confirm('Go ahead?', '--yes'))) throw new CancelledError('Nothing changed.');
   }
 
-  const http = new HttpClient({ timeoutMs: 20_000, maxBytes: 4 * 1024 * 1024, userAgent: `gpt-oauth/${VERSION}` });
+  const http = new HttpClient({ timeoutMs: 20_000, maxBytes: 4 * 1024 * 1024, userAgent: `gpt-oauth/${VERSION}`, onWait: (ms, why) => io.stderr.write(`waiting ${Math.ceil(ms / 1000)} s for ${why}…\n`) });
   const secrets: { clientSecret?: string; stored?: string } = {};
   try {
     const { loadProvider } = await import('../providers/index.js');
@@ -210,7 +210,7 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
     if (wantsActions) {
       const spec: AppSpec = { name, target: 'actions', redirectUris, resource: apiUrl, scopes, authorizationUrl: o.authorizationUrl };
       changes.push(...await withSpinner(io, 'Preparing the provider for the GPT Action', () => adapter.enableChatGpt(spec), (c) => `GPT Action settings: ${summarise(c)}`));
-      const r = await withSpinner(io, `Creating or updating the OAuth app "${name}"`, () => ensureApp(adapter, spec, o.app ?? defaults.app?.id), (x) => `${x.created ? 'Created' : 'Reused'} the OAuth app ${x.app.name} (client id ${x.app.clientId})${x.addedRedirectUris.length ? `, added ${x.addedRedirectUris.length} callback URL(s)` : ''}`);
+      const r = await withSpinner(io, `Creating or updating the OAuth app "${name}"`, async () => ensureApp(adapter, spec, o.app ?? defaults.app?.id, await (await import('../secrets.js')).configDir(io.env)), (x) => `${x.created ? 'Created' : 'Reused'} the OAuth app ${safeText(x.app.name, 120)} (client id ${safeText(x.app.clientId, 120)})${x.addedRedirectUris.length ? `, added ${x.addedRedirectUris.length} callback URL(s)` : ''}`);
       project.app = { id: r.app.id, clientId: r.app.clientId, name: r.app.name };
       result.app = { ...project.app, created: r.created, addedRedirectUris: r.addedRedirectUris };
       const { storeSecret, readSecret, secretAccount } = await import('../secrets.js');
@@ -226,7 +226,7 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
         r.clientSecret = await withSpinner(io, `Rotating the client secret of ${r.app.clientId}`, () => adapter.rotateSecret(r.app), () => 'New client secret issued');
       }
       if (r.clientSecret) {
-        registerSecret(r.clientSecret, 'client_secret');
+        registerClientCredentials(r.app.clientId, r.clientSecret);
         secrets.clientSecret = r.clientSecret;
         // Stored the same way in CI as anywhere else: dropping it would lose the only copy of a
         // secret the provider may never show again. A CI runner is thrown away, so say so.
@@ -333,7 +333,7 @@ async function askCredentials(provider: ProviderName, env: NodeJS.ProcessEnv, pr
   say(`The ${provider} credentials are at ${c.where}. Set ${missing.map((v) => v.name).join(', ')} in the environment to skip these questions next time.`);
   for (const v of missing) {
     const value = v.secret ? await prompt.secret(v.label, v.name) : await prompt.input(v.label, v.name);
-    if (v.secret) registerSecret(value, v.name);
+    if (v.secret) registerSecret(value, v.name, true);
     env[v.name] = value.trim();
   }
 }
@@ -378,6 +378,8 @@ async function offerTemplates(io: IO, o: InitOptions, prompt: Prompter, p: Proje
     envLines: envExample(p),
   };
   const written: { name: string; path: string; status: string }[] = [];
+  // Provider- and user-supplied values go into files people open in editors and terminals.
+  for (const k of Object.keys(values)) values[k] = safeText(values[k], 100_000);
   for (const n of chosen as (typeof TEMPLATE_NAMES)[number][]) {
     const content = await renderTemplate(n, values);
     if (secrets.clientSecret && content.includes(secrets.clientSecret)) throw new CliError('refusing to write a template that contains the client secret');
@@ -411,18 +413,18 @@ function finalBlock(p: ProjectFile, secrets: { clientSecret?: string; stored?: s
   }
   if (p.target !== 'apps') {
     lines.push(st.bold('Paste into the GPT editor (Configure → Actions → Authentication → OAuth):'));
-    lines.push(row('Client ID', p.app?.clientId ?? '(your client id)'));
+    lines.push(row('Client ID', p.app?.clientId ? safeText(p.app.clientId, 200) : '(your client id)'));
     lines.push(row('Client Secret', secrets.clientSecret ? `${mask(secrets.clientSecret)}  (full value stored in ${secrets.stored})` : '(the app\'s existing secret)'));
-    lines.push(row('Authorization URL', p.authUrl ?? (p.provider === 'stytch' ? '(your app\'s authorization page: run init again with --authorization-url URL)' : '(your authorization endpoint)')));
-    lines.push(row('Token URL', p.tokenUrl ?? '(your token endpoint)'));
-    lines.push(row('Scope', p.scopes?.join(' ') ?? ''));
+    lines.push(row('Authorization URL', p.authUrl ? safeText(p.authUrl, 500) : (p.provider === 'stytch' ? '(your app\'s authorization page: run init again with --authorization-url URL)' : '(your authorization endpoint)')));
+    lines.push(row('Token URL', p.tokenUrl ? safeText(p.tokenUrl, 500) : '(your token endpoint)'));
+    lines.push(row('Scope', safeText(p.scopes?.join(' ') ?? '', 500)));
     lines.push(row('Token Exchange Method', 'Default (POST request)'));
     if (p.gptId) lines.push(`  Callback URLs registered for ${p.gptId}.`);
     else lines.push('  Once the GPT is saved, register its callback URLs:', `    npx gpt-oauth callbacks add --gpt-id g-…${p.provider !== 'custom' ? '' : `   (or add both ${Object.values(gptCallbackUrls('g-…')).join(' and ')} to your server)`}`);
   }
   if (p.target !== 'actions') {
     lines.push(st.bold('In ChatGPT (Settings → Apps → Create app):'));
-    lines.push(row('MCP Server URL', p.mcpUrl ?? ''));
+    lines.push(row('MCP Server URL', safeText(p.mcpUrl ?? '', 500)));
     lines.push(row('Authentication', 'OAuth'));
     lines.push('  Leave the client fields empty: ChatGPT registers its own client (dynamic registration).');
   }

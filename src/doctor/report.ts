@@ -12,7 +12,15 @@ import type { Report } from './types.js';
 import { VERSION } from '../version.js';
 
 const ICON: Record<string, string> = { pass: '✅', fail: '❌', warn: '⚠️', skip: '⏭️', info: 'ℹ️' };
-const md = (s: string) => safeText(s, 600).replace(/\|/g, '\\|').replace(/\n/g, ' ').replace(/</g, '&lt;');
+/**
+ * Text in the Markdown report and the GitHub step summary. Details carry server-supplied strings,
+ * so every Markdown metacharacter is escaped (no links, images, emphasis or HTML from a server)
+ * and newlines are flattened; `&` and `<` become entities.
+ */
+const md = (s: string) => safeText(s, 600)
+  .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+  .replace(/[\\`*_{}[\]()#+!|~]/g, '\\$&')
+  .replace(/\r?\n/g, ' ');
 
 export function renderMarkdown(report: Report, trace: TraceEntry[] = []): string {
   const s = report.summary;

@@ -16,6 +16,10 @@ export interface HttpOptions {
   onTrace?: (entry: TraceEntry) => void;
   /** Which targets may be fetched (the doctor's SSRF policy). */
   policy?: import('./policy.js').UrlPolicy;
+  /** Told about a deliberate wait (a rate limit), so a person sees why nothing happens. */
+  onWait?: (ms: number, why: string) => void;
+  /** Wall-clock end of the whole run (ms since the epoch): requests after it fail, each is cut at it. */
+  deadlineAt?: number;
 }
 
 export interface HttpRequest {
@@ -42,7 +46,7 @@ export interface HttpResponse {
   header(name: string): string | undefined;
 }
 
-export type HttpFailureKind = 'timeout' | 'too-large' | 'network' | 'bad-url' | 'budget' | 'refused' | 'bad-encoding';
+export type HttpFailureKind = 'timeout' | 'too-large' | 'network' | 'bad-url' | 'budget' | 'refused' | 'bad-encoding' | 'deadline';
 
 /** An exchange that produced no usable response. Checks turn it into a finding. */
 export class HttpFailure extends CliError {
@@ -106,6 +110,8 @@ export class HttpClient {
     if (this.requestCount >= max) {
       throw new HttpFailure('budget', `request budget of ${max} exhausted; stopping to avoid a loop`, url.href);
     }
+    const left = this.opts.deadlineAt !== undefined ? this.opts.deadlineAt - Date.now() : Infinity;
+    if (left <= 0) throw new HttpFailure('deadline', 'the run reached its --deadline; no more requests are sent', url.href);
     this.requestCount++;
 
     const headers: Record<string, string> = { 'user-agent': this.opts.userAgent, ...lower(req.headers ?? {}) };
@@ -122,7 +128,9 @@ export class HttpClient {
     headers.accept ??= 'application/json';
     headers['accept-encoding'] ??= SERVER_ACCEPT_ENCODING;
 
-    const timeoutMs = req.timeoutMs ?? this.opts.timeoutMs;
+    const wanted = req.timeoutMs ?? this.opts.timeoutMs;
+    const timeoutMs = Math.max(1, Math.min(wanted, left));
+    const cutByDeadline = left < wanted;
     const maxBytes = req.maxBytes ?? this.opts.maxBytes;
     const started = performance.now();
     const entry: TraceEntry = {
@@ -185,7 +193,8 @@ export class HttpClient {
       return out;
     } catch (err) {
       entry.durationMs = Math.round(performance.now() - started);
-      const failure = toFailure(err, url.href, timeoutMs, controller.signal.aborted);
+      let failure = toFailure(err, url.href, timeoutMs, controller.signal.aborted);
+      if (failure.kind === 'timeout' && cutByDeadline) failure = new HttpFailure('deadline', 'the run reached its --deadline while waiting for this response', url.href);
       entry.error = failure.message;
       throw failure;
     } finally {

@@ -1,6 +1,36 @@
 import type { HttpResponse } from './client.js';
 import { safeText } from '../text.js';
 
+/** Deeper JSON than this is refused before parsing (no real metadata or token response nests past a few levels). */
+const MAX_JSON_DEPTH = 256;
+
+/** Thrown by `parseJson` for JSON nested deeper than MAX_JSON_DEPTH. */
+export class JsonTooDeep extends Error {
+  constructor() {
+    super(`JSON nested too deeply (more than ${MAX_JSON_DEPTH} levels)`);
+  }
+}
+
+/**
+ * JSON.parse for server text: a linear pre-scan refuses nesting deeper than MAX_JSON_DEPTH, so a
+ * 20,000-deep document gets a clear problem instead of "Maximum call stack size exceeded"
+ * somewhere later.
+ */
+export function parseJson(text: string): unknown {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) { if (++depth > MAX_JSON_DEPTH) throw new JsonTooDeep(); }
+    else if (c === 125 || c === 93) depth--;
+  }
+  return JSON.parse(text);
+}
+
 export type JsonResult<T = Record<string, unknown>> =
   | { ok: true; value: T }
   | { ok: false; problem: string };
@@ -32,8 +62,9 @@ export function readJsonObject<T = Record<string, unknown>>(res: HttpResponse, r
   if (requireContentType && !isJsonContentType(ct)) return { ok: false, problem: describeNonJson(res) };
   let value: unknown;
   try {
-    value = JSON.parse(res.text());
+    value = parseJson(res.text());
   } catch (err) {
+    if (err instanceof JsonTooDeep) return { ok: false, problem: `answered ${res.status} with ${err.message}` };
     const head = res.text().trimStart().slice(0, 20).toLowerCase();
     if (head.startsWith('<') || (res.header('content-type') ?? '').includes('html')) return { ok: false, problem: describeNonJson(res) };
     const msg = (err as Error).message;

@@ -13,14 +13,46 @@ const SECRET_FIELDS = [
 ];
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'dpop']);
 
-/** Remember a value that must never be printed. Short values are ignored to avoid false hits. */
-export function registerSecret(value: string | undefined | null, label = 'secret'): void {
-  if (!value || value.length < 6) return;
-  known.set(value, label);
-  const enc = encodeURIComponent(value);
-  if (enc !== value) known.set(enc, label);
-  const form = new URLSearchParams({ v: value }).toString().slice(2);
-  if (form !== value && form !== enc) known.set(form, label);
+/**
+ * Remember a value that must never be printed, with every form it can take in an output: as is,
+ * URL- and form-encoded, JSON-escaped and XML-escaped (so escaping for --json, JUnit or HAR
+ * cannot dodge it).
+ *
+ * `trusted` values are the user's (environment, keyring, prompt, flags' files): any of 6+
+ * characters. Everything else came from a server, which could otherwise steer redaction into
+ * gpt-oauth's own text (a "secret" of "security" would blank the verdict line): those count only
+ * when they look like a credential — 12+ characters, no whitespace, not letters alone. Such
+ * values are still covered by the field-name, JWT and auth-scheme rules below.
+ */
+export function registerSecret(value: string | undefined | null, label = 'secret', trusted = false): void {
+  if (!value || value.length < 6 || known.size >= MAX_NEEDLES) return;
+  if (!trusted && (value.length < 12 || /\s/.test(value) || /^[A-Za-z]+$/.test(value))) return;
+  for (const form of derivedForms(value)) known.set(form, label);
+}
+
+/** More needles than any run has secrets: a server cannot grow the list without bound. */
+const MAX_NEEDLES = 2000;
+
+function derivedForms(value: string): Set<string> {
+  const forms = new Set([value]);
+  forms.add(encodeURIComponent(value));
+  forms.add(new URLSearchParams({ v: value }).toString().slice(2));
+  forms.add(JSON.stringify(value).slice(1, -1));
+  forms.add(value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
+  return forms;
+}
+
+/**
+ * A client id and secret: also the Basic credential they make, base64 of `id:secret` in both the
+ * raw and the RFC 6749 §2.3.1 form-encoded spelling, with or without the `Basic ` prefix.
+ */
+export function registerClientCredentials(clientId: string | undefined, secret: string | undefined, trusted = true): void {
+  if (!secret) return;
+  registerSecret(secret, 'client_secret', trusted);
+  if (!clientId) return;
+  const enc = (s: string) => new URLSearchParams({ v: s }).toString().slice(2);
+  registerSecret(Buffer.from(`${clientId}:${secret}`).toString('base64'), 'client credentials', true);
+  registerSecret(Buffer.from(`${enc(clientId)}:${enc(secret)}`).toString('base64'), 'client credentials', true);
 }
 
 /** For tests: forget registered values. */
@@ -28,7 +60,31 @@ export function clearSecrets(): void {
   known.clear();
 }
 
-const JWT_RE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
+/**
+ * JWTs (`eyJ…` header, two dots) inside runs of token characters. One pass over each run with
+ * indexOf, never a backtracking pattern: a 1 MiB `eyJeyJ…` header costs linear time.
+ */
+const TOKEN_RUN_RE = /[A-Za-z0-9_.-]{12,}/g;
+function redactJwts(run: string): string {
+  let out = '';
+  let from = 0;
+  let i = run.indexOf('eyJ');
+  while (i >= 0) {
+    const dot1 = run.indexOf('.', i);
+    if (dot1 < 0) break;
+    const dot2 = run.indexOf('.', dot1 + 1);
+    if (dot1 - i >= 8 && dot2 >= 0) {
+      const end = run.indexOf('.', dot2 + 1);
+      out += `${run.slice(from, i)}[redacted jwt]`;
+      from = end < 0 ? run.length : end;
+      i = run.indexOf('eyJ', from);
+      continue;
+    }
+    // Every other eyJ before dot1 has an even shorter first segment.
+    i = run.indexOf('eyJ', dot1 + 1);
+  }
+  return from === 0 ? run : out + run.slice(from);
+}
 // `key=value` (query strings, forms) and `"key": "value"` (JSON). Plain prose is left alone.
 const FIELD_RE = new RegExp(
   `(\\b(?:${SECRET_FIELDS.join('|')})=)([^&\\s"'<>]+)|(["'](?:${SECRET_FIELDS.join('|')})["']\\s*:\\s*")((?:[^"\\\\]|\\\\.)*)"`,
@@ -47,7 +103,7 @@ export function redact(text: string): string {
   for (const v of values) {
     if (out.includes(v)) out = out.split(v).join(`[redacted ${known.get(v)}]`);
   }
-  out = out.replace(JWT_RE, '[redacted jwt]');
+  out = out.replace(TOKEN_RUN_RE, redactJwts);
   out = out.replace(BASIC_RE, '$1 [redacted]');
   out = out.replace(FIELD_RE, (m, kv: string | undefined, v1: string | undefined, jk: string | undefined, v2: string | undefined) => {
     const val = v1 ?? v2 ?? '';

@@ -8,6 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { HttpClient } from '../http/client.js';
 import { registerSecret } from '../http/redact.js';
+import { parseJson } from '../http/json.js';
 import { randomToken } from '../oauth/pkce.js';
 import { safeText } from '../text.js';
 import { CancelledError, CliError, EXIT, UsageError } from '../errors.js';
@@ -108,10 +109,16 @@ export async function probeAuthorization(http: HttpClient, start: URL, redirectU
   return { kind: 'error', status: 0, url: url.href, hops: 12, summary: 'more than 12 redirects without reaching the redirect URI (a redirect loop?)' };
 }
 
-function summarise(body: string, ct: string | undefined): string {
+/**
+ * A line about a page or error body. Server text: only its first 8 KiB are looked at, so the
+ * patterns below (which scan forward from each `<`) stay cheap on a hostile 1 MiB page.
+ */
+const SUMMARY_SCAN = 8 * 1024;
+function summarise(fullBody: string, ct: string | undefined): string {
+  const body = fullBody.slice(0, SUMMARY_SCAN);
   if (ct?.includes('json')) {
     try {
-      const j = JSON.parse(body) as Record<string, unknown>;
+      const j = parseJson(body) as Record<string, unknown>;
       if (typeof j.error === 'string') return `${safeText(j.error, 60)}${typeof j.error_description === 'string' ? `: ${safeText(j.error_description, 200)}` : ''}`;
     } catch { /* fall through */ }
   }
@@ -137,7 +144,6 @@ export class CookieJar {
       if (!this.cookies.has(host)) this.cookies.set(host, new Map());
       if (/expires=Thu, 01 Jan 1970/i.test(part) || /max-age=0/i.test(part)) this.cookies.get(host)!.delete(name);
       else this.cookies.get(host)!.set(name, value);
-      registerSecret(value, 'cookie');
     }
   }
 
@@ -197,7 +203,14 @@ class BrowserLogin implements LoginDriver {
       res.end(`<!doctype html><meta charset="utf-8"><title>gpt-oauth</title><p>${text}</p>`);
     };
     const expected = new URL(this.redirectUri);
-    const url = new URL(rawUrl, `http://${this.host}`);
+    // Any web page can send this listener a request; one it cannot parse (a target like `//[`)
+    // gets 400, never an exception outside the handler.
+    let url: URL;
+    try {
+      url = new URL(rawUrl, `http://${this.host}`);
+    } catch {
+      return page(400, 'Bad request.');
+    }
     // DNS-rebinding defence: only answer requests addressed to the literal loopback host.
     if (method !== 'GET' || hostHeader !== this.host || url.pathname !== expected.pathname) return page(404, 'Not found.');
     const w = this.waiter;

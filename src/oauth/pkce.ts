@@ -13,7 +13,7 @@ export interface Pkce {
 /** A fresh RFC 7636 S256 pair; the verifier is registered for redaction. */
 export function newPkce(): Pkce {
   const verifier = randomToken(32);
-  registerSecret(verifier, 'code_verifier');
+  registerSecret(verifier, 'code_verifier', true);
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   return { verifier, challenge };
 }
@@ -24,6 +24,6 @@ export function newPkce(): Pkce {
  */
 export function longState(): string {
   const s = `oauth_s_${randomBytes(96).toString('hex')}-._~${randomToken(48)}%2F+ä`;
-  registerSecret(s, 'state');
+  registerSecret(s, 'state', true);
   return s;
 }

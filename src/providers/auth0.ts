@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import { ProviderHttp } from './http.js';
 import { apiOrigin, requireEnv } from './env.js';
 import { ProviderError, type AppSpec, type OAuthApp, type ProviderAdapter, type SettingChange } from './types.js';
+import { parseJson } from '../http/json.js';
 
 interface Auth0Client { client_id: string; name: string; callbacks?: string[]; token_endpoint_auth_method?: string | null; client_secret?: string }
 
@@ -26,12 +27,12 @@ export class Auth0Adapter implements ProviderAdapter {
     const id = env.AUTH0_CLIENT_ID;
     const secret = env.AUTH0_CLIENT_SECRET;
     if (given) {
-      registerSecret(given, 'AUTH0_MANAGEMENT_TOKEN');
+      registerSecret(given, 'AUTH0_MANAGEMENT_TOKEN', true);
       this.token = given;
     } else if (!id || !secret) {
       throw new UsageError('missing AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET (a machine-to-machine app authorised for the Management API), or AUTH0_MANAGEMENT_TOKEN');
     } else {
-      registerSecret(secret, 'AUTH0_CLIENT_SECRET');
+      registerSecret(secret, 'AUTH0_CLIENT_SECRET', true);
     }
     const tokenFor = async () => (this.token ??= await this.clientCredentials(id!, secret!));
     this.api = new ProviderHttp({
@@ -55,12 +56,12 @@ export class Auth0Adapter implements ProviderAdapter {
       json: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, audience: `${this.origin}/api/v2/` },
     });
     let body: { access_token?: string; error?: string; error_description?: string } = {};
-    try { body = JSON.parse(res.text()); } catch { /* handled below */ }
+    try { body = parseJson(res.text()) as typeof body; } catch { /* handled below */ }
     if (res.status !== 200 || !body.access_token) {
       throw new ProviderError('auth0', `getting a Management API token failed: ${res.status} ${body.error ?? ''} ${body.error_description ?? ''}`.trim(), res.status, body.error,
         'Check AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET of a machine-to-machine app authorised for the Auth0 Management API.');
     }
-    registerSecret(body.access_token, 'auth0 management token');
+    registerSecret(body.access_token, 'auth0 management token', true);
     return body.access_token;
   }
 
@@ -105,7 +106,7 @@ export class Auth0Adapter implements ProviderAdapter {
         oidc_conformant: true,
       },
     });
-    if (c.client_secret) registerSecret(c.client_secret, 'client_secret');
+    if (c.client_secret) registerSecret(c.client_secret, 'client_secret', true);
     return { app: this.toApp(c), clientSecret: actions ? c.client_secret : undefined };
   }
 
@@ -116,7 +117,7 @@ export class Auth0Adapter implements ProviderAdapter {
   async rotateSecret(app: OAuthApp) {
     const c = await this.api.call<Auth0Client>('POST', `/clients/${encodeURIComponent(app.id)}/rotate-secret`, { what: 'rotating the client secret' });
     if (!c.client_secret) throw new ProviderError('auth0', 'the rotated secret was not returned');
-    registerSecret(c.client_secret, 'client_secret');
+    registerSecret(c.client_secret, 'client_secret', true);
     return c.client_secret;
   }
 

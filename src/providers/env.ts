@@ -6,7 +6,7 @@ import { isHttpsOrLoopback } from '../url.js';
 export function requireEnv(env: NodeJS.ProcessEnv, name: string, why: string): string {
   const v = env[name];
   if (!v) throw new UsageError(`missing ${name} (${why})`, 'Set it in the environment; credentials are never accepted as flag values.');
-  registerSecret(v, name);
+  registerSecret(v, name, true);
   return v;
 }
 

@@ -6,6 +6,7 @@
 import { HttpFailure, type HttpClient, type HttpResponse } from '../http/client.js';
 import { safeText } from '../text.js';
 import { ProviderError, type ProviderName } from './types.js';
+import { parseJson } from '../http/json.js';
 
 export interface ProviderHttpOptions {
   provider: ProviderName;
@@ -48,7 +49,9 @@ export class ProviderHttp {
           method === 'POST' ? 'The request may or may not have been applied; running the same command again finds and reuses what was created (add --rotate-secret if init then says no one has its secret).' : undefined);
       }
       if (res.status === 429 && attempt < maxRetries) {
-        await sleep(Math.min(rateLimitWait(res), this.o.maxWaitMs ?? 30_000));
+        const ms = Math.min(rateLimitWait(res), this.o.maxWaitMs ?? 30_000);
+        this.o.http.opts.onWait?.(ms, `the ${this.o.provider} rate limit (${res.header('retry-after') !== undefined ? 'Retry-After' : 'X-RateLimit-Reset'})`);
+        await sleep(ms);
         continue;
       }
       if (res.status >= 500 && retryable && attempt < maxRetries) {
@@ -58,7 +61,7 @@ export class ProviderHttp {
       const text = res.text();
       let body: unknown;
       try {
-        body = text ? JSON.parse(text) : undefined;
+        body = text ? parseJson(text) : undefined;
       } catch {
         body = undefined;
       }

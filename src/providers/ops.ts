@@ -14,15 +14,14 @@ export interface EnsureResult {
   addedRedirectUris: string[];
 }
 
-export async function ensureApp(adapter: ProviderAdapter, spec: AppSpec, ref?: string): Promise<EnsureResult> {
+export async function ensureApp(adapter: ProviderAdapter, spec: AppSpec, ref?: string, lockDir?: string): Promise<EnsureResult> {
   const existing = await adapter.findApp(ref ?? spec.name);
   if (!existing) {
     const { app, clientSecret } = await adapter.createApp(spec);
     return { app, created: true, clientSecret, addedRedirectUris: spec.redirectUris };
   }
-  const diff = planRedirects(existing.redirectUris, spec.redirectUris, []);
-  const app = diff.changed ? await adapter.setRedirectUris(existing, diff.after) : existing;
-  return { app, created: false, addedRedirectUris: diff.added };
+  const plan = await updateRedirects(adapter, existing.id, spec.redirectUris, [], false, lockDir);
+  return { app: plan.app, created: false, addedRedirectUris: plan.added };
 }
 
 export interface RedirectPlan {
@@ -42,16 +41,43 @@ function planRedirects(current: string[], add: string[], remove: string[]): Redi
   return { before: current, after, added, removed, changed: added.length > 0 || removed.length > 0 };
 }
 
-export async function updateRedirects(adapter: ProviderAdapter, ref: string, add: string[], remove: string[], dryRun: boolean): Promise<RedirectPlan & { app: OAuthApp }> {
+/** How often a write whose read-back lacks our change (another writer in between) is merged again. */
+const WRITE_ATTEMPTS = 3;
+
+/**
+ * Read-merge-write, then read back and verify: if another writer replaced the list in between,
+ * merge our change into what is there now and write again (a bounded number of times), so a
+ * concurrent `callbacks add` elsewhere never loses a URL silently. `lockDir` serialises
+ * gpt-oauth's own writes to this app on this machine.
+ */
+export async function updateRedirects(adapter: ProviderAdapter, ref: string, add: string[], remove: string[], dryRun: boolean, lockDir?: string): Promise<RedirectPlan & { app: OAuthApp }> {
+  const run = async () => {
+    const app = await findOrFail(adapter, ref);
+    const plan = planRedirects(app.redirectUris, add, remove);
+    if (!plan.changed || dryRun) return { ...plan, app };
+    let current = app;
+    for (let attempt = 1; ; attempt++) {
+      const step = planRedirects(current.redirectUris, add, remove);
+      await adapter.setRedirectUris(current, step.after);
+      const back = await findOrFail(adapter, current.id);
+      const missing = add.filter((u) => !back.redirectUris.includes(u));
+      const lingering = remove.filter((u) => back.redirectUris.includes(u));
+      if (!missing.length && !lingering.length) return { ...plan, after: back.redirectUris, app: back };
+      if (attempt >= WRITE_ATTEMPTS) {
+        const { ProviderError } = await import('./types.js');
+        throw new ProviderError(adapter.name, `after ${attempt} writes the app's redirect URIs still ${missing.length ? `lack ${missing.join(', ')}` : ''}${missing.length && lingering.length ? ' and ' : ''}${lingering.length ? `contain ${lingering.join(', ')}` : ''}: something else keeps changing them`, undefined, 'write_conflict', 'Check who else edits this app (the dashboard, another deployment script), then run the command again.');
+      }
+      current = back;
+    }
+  };
+  return lockDir ? (await import('./lock.js')).withAppLock(lockDir, adapter.name, ref, run) : run();
+}
+
+async function findOrFail(adapter: ProviderAdapter, ref: string): Promise<OAuthApp> {
   const app = await adapter.findApp(ref);
-  if (!app) {
-    const { ProviderError } = await import('./types.js');
-    throw new ProviderError(adapter.name, `no OAuth app "${ref}" on ${adapter.name} (looked for an id, a client id and an exact name)`, 404, 'not_found', 'List your apps in the provider dashboard, or pass the client id.');
-  }
-  const plan = planRedirects(app.redirectUris, add, remove);
-  if (!plan.changed || dryRun) return { ...plan, app };
-  const updated = await adapter.setRedirectUris(app, plan.after);
-  return { ...plan, after: updated.redirectUris, app: updated };
+  if (app) return app;
+  const { ProviderError } = await import('./types.js');
+  throw new ProviderError(adapter.name, `no OAuth app "${ref}" on ${adapter.name} (looked for an id, a client id and an exact name)`, 404, 'not_found', 'List your apps in the provider dashboard, or pass the client id.');
 }
 
 /** https anywhere, http only on loopback; no fragments, no user info. Checked before any call. */

@@ -39,7 +39,7 @@ export class StytchAdapter implements ProviderAdapter {
     const keyId = env.STYTCH_WORKSPACE_KEY_ID;
     const keySecret = env.STYTCH_WORKSPACE_KEY_SECRET;
     if (keyId && keySecret) {
-      registerSecret(keySecret, 'STYTCH_WORKSPACE_KEY_SECRET');
+      registerSecret(keySecret, 'STYTCH_WORKSPACE_KEY_SECRET', true);
       const wbasic = Buffer.from(`${keyId}:${keySecret}`).toString('base64');
       this.mgmt = new ProviderHttp({
         provider: 'stytch',
@@ -109,7 +109,7 @@ export class StytchAdapter implements ProviderAdapter {
       },
     });
     const secret = res.connected_app.client_secret;
-    if (secret) registerSecret(secret, 'client_secret');
+    if (secret) registerSecret(secret, 'client_secret', true);
     return { app: this.toApp(res.connected_app), clientSecret: secret };
   }
 
@@ -122,7 +122,7 @@ export class StytchAdapter implements ProviderAdapter {
     const start = await this.api.call<{ connected_app?: { next_client_secret?: string } }>('POST', `/v1/connected_apps/clients/${encodeURIComponent(app.id)}/secrets/rotate/start`, { json: {}, what: 'starting the secret rotation' });
     const next = start.connected_app?.next_client_secret;
     if (!next) throw new ProviderError('stytch', 'the new secret was not returned');
-    registerSecret(next, 'client_secret');
+    registerSecret(next, 'client_secret', true);
     await this.api.call('POST', `/v1/connected_apps/clients/${encodeURIComponent(app.id)}/secrets/rotate`, { json: {}, what: 'completing the secret rotation' });
     return next;
   }

@@ -28,7 +28,7 @@ export class SupabaseAdapter implements ProviderAdapter {
     this.projectUrl = apiOrigin(env.SUPABASE_URL ?? `https://${this.ref}.supabase.co`, 'SUPABASE_URL');
     if (env.SUPABASE_SERVICE_ROLE_KEY) {
       this.serviceKey = env.SUPABASE_SERVICE_ROLE_KEY;
-      registerSecret(this.serviceKey, 'SUPABASE_SERVICE_ROLE_KEY');
+      registerSecret(this.serviceKey, 'SUPABASE_SERVICE_ROLE_KEY', true);
     }
     this.mgmt = new ProviderHttp({
       provider: 'supabase',
@@ -60,7 +60,7 @@ export class SupabaseAdapter implements ProviderAdapter {
     const keys = await this.mgmt.call<{ api_key?: string; name?: string; type?: string }[]>('GET', '/api-keys', { query: { reveal: true }, what: 'fetching the service-role key' });
     const k = keys.find((x) => x.type === 'secret' && x.api_key) ?? keys.find((x) => x.name === 'service_role' && x.api_key);
     if (!k?.api_key) throw new ProviderError('supabase', 'no service-role or secret API key was returned for the project', undefined, undefined, 'Set SUPABASE_SERVICE_ROLE_KEY.');
-    registerSecret(k.api_key, 'supabase service key');
+    registerSecret(k.api_key, 'supabase service key', true);
     return (this.serviceKey = k.api_key);
   }
 
@@ -95,7 +95,7 @@ export class SupabaseAdapter implements ProviderAdapter {
         response_types: ['code'],
       },
     });
-    if (c.client_secret) registerSecret(c.client_secret, 'client_secret');
+    if (c.client_secret) registerSecret(c.client_secret, 'client_secret', true);
     return { app: this.toApp(c), clientSecret: c.client_secret };
   }
 
@@ -109,7 +109,7 @@ export class SupabaseAdapter implements ProviderAdapter {
   async rotateSecret(app: OAuthApp) {
     const c = await this.auth.call<SupabaseClient>('POST', `/admin/oauth/clients/${encodeURIComponent(app.id)}/regenerate_secret`, { what: 'regenerating the client secret' });
     if (!c.client_secret) throw new ProviderError('supabase', 'no secret returned (public clients have none)');
-    registerSecret(c.client_secret, 'client_secret');
+    registerSecret(c.client_secret, 'client_secret', true);
     return c.client_secret;
   }
 

@@ -331,7 +331,14 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     // another Host cannot move the metadata's endpoints (as.issuer-stable, RFC 9700 §4.4).
     req.headers.host = new URL(origin).host;
     for (const h of ['x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-for', 'forwarded']) delete req.headers[h];
-    const url = new URL(req.url ?? '/', origin);
+    // A request target the URL parser refuses (e.g. `//[`) gets 400; it must not take the sandbox down.
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', origin);
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      return void res.end('Bad request\n');
+    }
     const path = url.pathname;
     const handle = async () => {
       if (path === '/mcp') return mcp(req, res);

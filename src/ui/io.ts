@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { terminalGuard } from '../text.js';
 
 /** Global flags shared by every command (see the contract). */
 export interface GlobalOptions {
@@ -40,8 +41,8 @@ export function createIO(opts: Partial<GlobalOptions>, proc: {
   const forced = envFlag(env.FORCE_COLOR) && !noColor;
   const interactive = opts.input !== false && !envFlag(env.CI) && !envFlag(env.GPT_OAUTH_NO_INPUT) && !!proc.stdin.isTTY;
   return {
-    stdout: proc.stdout,
-    stderr: proc.stderr,
+    stdout: guarded(proc.stdout),
+    stderr: guarded(proc.stderr),
     env,
     color: forced || (!noColor && !!proc.stderr.isTTY),
     colorStdout: forced || (!noColor && !!proc.stdout.isTTY && !opts.json),
@@ -49,4 +50,26 @@ export function createIO(opts: Partial<GlobalOptions>, proc: {
     debug: !!opts.debug,
     json: !!opts.json,
   };
+}
+
+/**
+ * The stream with every string written through terminalGuard; everything else is the stream's
+ * own. The original write is captured once, and a `write` installed by someone else (ora wraps
+ * it to keep its spinner line clean) lives on the proxy, so the two never call each other in a loop.
+ */
+function guarded<W extends Writable>(stream: W): W {
+  const original = stream.write.bind(stream) as (...a: unknown[]) => boolean;
+  const guardedWrite = (chunk: unknown, ...rest: unknown[]) => original(typeof chunk === 'string' ? terminalGuard(chunk) : chunk, ...rest);
+  let installed: unknown;
+  return new Proxy(stream, {
+    get(target, key) {
+      if (key === 'write') return installed ?? guardedWrite;
+      const v = Reflect.get(target, key, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+    set(target, key, value) {
+      if (key === 'write') { installed = value; return true; }
+      return Reflect.set(target, key, value, target);
+    },
+  });
 }

@@ -4,7 +4,7 @@ import type { Status } from '../checks/types.js';
 import type { Report } from '../doctor/types.js';
 import { firstFix, infoCount, verdictLines } from '../doctor/verdict.js';
 
-import { safeText } from '../text.js';
+import { escapeJsonUnsafe, safeText } from '../text.js';
 import { style, type Style } from './style.js';
 
 const SYMBOL: Record<Status, string> = { pass: '✓', fail: '✗', warn: '!', skip: '-', info: 'i' };
@@ -79,12 +79,12 @@ function renderGptEditor(g: NonNullable<Report['gptEditor']>, st: Style): string
 }
 
 export function renderJson(report: Report): string {
-  return `${redact(JSON.stringify(report, null, 2))}\n`;
+  return `${escapeJsonUnsafe(redact(JSON.stringify(report, null, 2)))}\n`;
 }
 
 const xml = (s: string) => s
   // eslint-disable-next-line no-control-regex
-  .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+  .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u0080-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g, '')
   .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function renderJunit(report: Report): string {

@@ -70,6 +70,10 @@ export interface ToyFlags {
   gzipMetadata?: boolean;
   /** Send the 401 challenge as `Negotiate, NTLM, Bearer resource_metadata=…`. */
   multiChallenge?: boolean;
+  /** The token endpoint answers a 2 MiB body. */
+  hugeToken?: boolean;
+  /** Put terminal and report injection text (ESC, OSC 8, BEL, CR, C1, bidi, Markdown) in every field it can. */
+  evilText?: boolean;
   /** Security faults (RFC 9700 / OAuth 2.1 negative tests). */
   pkcePublicOptional?: boolean;
   pkceDowngrade?: boolean;
@@ -107,6 +111,9 @@ export interface ToyFlags {
 
 export type Hostile = 'wrong-content-type' | 'truncated-json' | 'deep-json' | 'many-keys' | 'huge-headers' | 'slow-drip'
   | 'reset-mid-body' | 'redirect-other-host' | 'redirect-private' | 'ansi-error';
+
+/** What a hostile server puts into every string: escapes, a hyperlink, clear-screen, BEL, CR, C1, bidi and Markdown. */
+export const EVIL = '\u001b[31mRED\u001b]8;;https://evil.example\u0007click\u001b]8;;\u0007\u001b[2J\u0007\r\u0085\u202eoverride\u202c[link](https://evil.example) ![img](https://evil.example/x.png) **bold** <b>html</b>';
 
 export interface Toy {
   origin: string;
@@ -153,7 +160,8 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));
   };
-  const tokenError = (res: ServerResponse, error: string, description: string) => {
+  const tokenError = (res: ServerResponse, error: string, rawDescription: string) => {
+    const description = f.evilText ? `${rawDescription} ${EVIL}` : rawDescription;
     if (f.tokenErrors === 'html') {
       res.writeHead(400, { 'content-type': 'text/html' });
       return void res.end(`<html><body><h1>Bad Request</h1><p>${description}</p></body></html>`);
@@ -224,7 +232,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
   }
 
   async function mcp(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
-    const challenge = `Bearer resource_metadata="${origin}/.well-known/oauth-protected-resource/mcp"`;
+    const challenge = `Bearer resource_metadata="${origin}/.well-known/oauth-protected-resource/mcp"${f.evilText ? ', error_description="[link](https://evil.example) **bold** \u0085"' : ''}`;
     const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const unauthorized = () => {
       if (f.rs?.invalidStatus) return json(res, f.rs.invalidStatus, { error: 'server_error' });
@@ -395,7 +403,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
         return json(res, 400, { error: 'invalid_redirect_uri', error_description: 'only the ChatGPT connector redirect is allowed' });
       }
       if (unsafe && f.dcrUnsafe !== 'accept') return json(res, 400, { error: 'invalid_redirect_uri', error_description: 'redirect_uris must be https' });
-      const id = `client_${randomBytes(8).toString('hex')}`;
+      const id = `client_${randomBytes(8).toString('hex')}${f.evilText ? EVIL : ''}`;
       const confidential = /^client_secret_/.test(m.token_endpoint_auth_method ?? '');
       const secret = confidential ? remember(`cs_${randomBytes(16).toString('hex')}`)! : undefined;
       clients.set(id, { redirectUris: uris, secret });
@@ -469,6 +477,10 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       if (f.iss !== 'missing' && f.iss !== 'unsupported') loc.searchParams.set('iss', issuer);
       res.writeHead(302, { location: loc.href });
       return void res.end();
+    }
+    if (p === '/token' && req.method === 'POST' && f.hugeToken) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ access_token: 'x', pad: 'y'.repeat(2 * 1024 * 1024) }));
     }
     if (p === '/token' && req.method === 'POST') {
       const form = new URLSearchParams(body);

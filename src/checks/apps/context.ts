@@ -4,8 +4,8 @@
  */
 import * as oidc from 'openid-client';
 import { HttpFailure, type HttpClient, type HttpResponse } from '../../http/client.js';
-import { readJsonObject } from '../../http/json.js';
-import { registerSecret } from '../../http/redact.js';
+import { JsonTooDeep, parseJson, readJsonObject } from '../../http/json.js';
+import { registerClientCredentials, registerSecret } from '../../http/redact.js';
 import type { LoginDriver } from '../../login/drivers.js';
 import { LoginError } from '../../login/drivers.js';
 import { CheckAbort } from '../engine.js';
@@ -237,7 +237,7 @@ export async function registerExtraClient(ctx: AppsContext, overrides: Record<st
   const j = readJsonObject(res, false);
   if ((res.status !== 201 && res.status !== 200) || !j.ok || typeof j.value.client_id !== 'string') return { skip: `registering another client was refused (${res.status})` };
   const body = j.value;
-  if (typeof body.client_secret === 'string') registerSecret(body.client_secret, 'client_secret');
+  if (typeof body.client_secret === 'string') registerClientCredentials(String(body.client_id ?? ''), body.client_secret, false);
   if (typeof body.registration_access_token === 'string') {
     registerSecret(body.registration_access_token, 'registration_access_token');
     if (typeof body.registration_client_uri === 'string') ctx.s.cleanup.push({ uri: body.registration_client_uri, token: body.registration_access_token });
@@ -314,16 +314,17 @@ export function parseMcpResponse(res: HttpResponse, id: unknown): { message?: Re
     if (ct.includes('text/event-stream')) {
       for (const event of text.split(/\r?\n\r?\n/)) {
         const data = event.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
-        if (data) candidates.push(JSON.parse(data));
+        if (data) candidates.push(parseJson(data));
       }
     } else if (ct.includes('json')) {
-      const v = JSON.parse(text);
+      const v = parseJson(text);
       if (Array.isArray(v)) candidates.push(...v);
       else candidates.push(v);
     } else {
       return { problem: `answered ${res.status} with ${safeText(ct || 'no content type', 60)}, neither JSON nor an SSE stream` };
     }
-  } catch {
+  } catch (err) {
+    if (err instanceof JsonTooDeep) return { problem: `answered ${res.status} with ${err.message}` };
     return { problem: `answered ${res.status} with a body that is not valid JSON-RPC` };
   }
   const message = candidates.find((m) => m && typeof m === 'object' && (m as { id?: unknown }).id === id) as Record<string, unknown> | undefined;

@@ -2,7 +2,7 @@
 import type { CheckDef } from '../types.js';
 import { as, fail, pass, skip, warn, type Outcome } from '../types.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
-import { registerSecret } from '../../http/redact.js';
+import { registerClientCredentials, registerSecret } from '../../http/redact.js';
 import { safeText } from '../../text.js';
 import { fixFor } from '../advice.js';
 import { CONNECTOR_CALLBACK_PREFIX, CONNECTOR_REDIRECT, connectorCallback } from '../../chatgpt/redirects.js';
@@ -13,7 +13,7 @@ import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { refs } from '../spec.js';
 
 function remember(ctx: AppsContext, body: Record<string, unknown>): void {
-  if (typeof body.client_secret === 'string') registerSecret(body.client_secret, 'client_secret');
+  if (typeof body.client_secret === 'string') registerClientCredentials(typeof body.client_id === 'string' ? body.client_id : undefined, body.client_secret, false);
   if (typeof body.registration_access_token === 'string') {
     registerSecret(body.registration_access_token, 'registration_access_token');
     if (typeof body.registration_client_uri === 'string') {

@@ -1,7 +1,7 @@
 /** `jwks.*`: the key set resource servers use to verify access tokens. */
 import type { CheckDef } from '../types.js';
 import { fail, info, pass } from '../types.js';
-import { isJsonContentType, describeNonJson } from '../../http/json.js';
+import { isJsonContentType, describeNonJson, JsonTooDeep, parseJson } from '../../http/json.js';
 import { safeText } from '../../text.js';
 import type { AppsContext } from './context.js';
 import { refs } from '../spec.js';
@@ -27,7 +27,7 @@ export const jwksKeys: CheckDef<AppsContext> = {
     if (res.status !== 200) return fail(`GET ${safeText(uri, 200)} answered ${res.status}`, 'Serve the public key set at jwks_uri.');
     if (!isJsonContentType(res.header('content-type'))) return fail(`${safeText(uri, 200)} ${describeNonJson(res)}`, 'Serve the key set as application/json or application/jwk-set+json.');
     let set: unknown;
-    try { set = JSON.parse(res.text()); } catch { return fail(`${safeText(uri, 200)} is not valid JSON`, 'Serve a JSON Web Key Set.'); }
+    try { set = parseJson(res.text()); } catch (e) { return fail(`${safeText(uri, 200)} is not valid JSON${e instanceof JsonTooDeep ? ` (${e.message})` : ''}`, 'Serve a JSON Web Key Set.'); }
     const keys = (set as { keys?: unknown })?.keys;
     if (!Array.isArray(keys) || keys.length === 0) return fail('the key set has no `keys` array (or it is empty)', 'Publish at least one public signing key.');
     if (keys.length > 100) return fail(`the key set lists ${keys.length} keys; refusing to process more than 100`, 'Publish only the keys in use.');

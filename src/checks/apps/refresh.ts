@@ -7,7 +7,7 @@ import { oauthError, readJsonObject } from '../../http/json.js';
 import { safeText } from '../../text.js';
 import { fixFor } from '../advice.js';
 import { codeAs, oidcConfig, registerExtraClient, registerTokens, resourceOf, tokenRequest, tokenRequestAs, type AppsContext } from './context.js';
-import { capturingFetch, judgeAudience, judgeTokenResponse } from './token.js';
+import { capturingFetch, judgeAudience, judgeTokenResponse, underlyingMessage } from './token.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { refs } from '../spec.js';
 
@@ -42,7 +42,7 @@ export const refreshGrant: CheckDef<AppsContext> = {
     } catch (err) {
       libError = err as Error;
     }
-    if (!sink.res) return fail(`the refresh request could not be sent: ${safeText(libError?.message ?? 'unknown', 200)}`);
+    if (!sink.res) return fail(`the refresh request could not be completed: ${safeText(underlyingMessage(libError), 200)}`, 'Make the token endpoint answer within --timeout with a response under 1 MiB.');
     const judged = judgeTokenResponse(sink.res, 'refresh');
     if (judged.tokens?.accessToken) {
       ctx.s.refreshed = judged.tokens;

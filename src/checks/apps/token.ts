@@ -5,7 +5,7 @@ import { as, fail, incomplete, info, pass, skip, warn } from '../types.js';
 
 /** What to do when the client the tester gave (--client-id and secret) is refused. */
 export const CLIENT_HINT = 'check --client-id and its secret (GPT_OAUTH_CLIENT_SECRET, --client-secret-env or --client-secret-stdin), or leave --client-id out to let the doctor register a client as ChatGPT does';
-import type { HttpResponse } from '../../http/client.js';
+import { HttpFailure, type HttpResponse } from '../../http/client.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { audiences, tokenShape, verifyJwt, ASYMMETRIC_ALGS } from '../../oauth/jwt.js';
 import { safeText } from '../../text.js';
@@ -16,6 +16,14 @@ import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { connectorCallback } from '../../chatgpt/redirects.js';
 import { refs } from '../spec.js';
 import { tokenResponseProblems } from '../../oauth/token-response.js';
+
+/** The HTTP failure (timeout, size cap, connection) behind an openid-client error, in our words. */
+export function underlyingMessage(err: unknown): string {
+  for (let e = err as { cause?: unknown; message?: string } | undefined, i = 0; e && i < 6; e = e.cause as typeof e, i++) {
+    if (e instanceof HttpFailure) return e.message;
+  }
+  return (err as Error | undefined)?.message ?? 'unknown error';
+}
 
 const hrefOf = (u: string | undefined) => { try { return u ? new URL(u).href : undefined; } catch { return undefined; } };
 
@@ -81,7 +89,7 @@ export const tokenExchange: CheckDef<AppsContext> = {
     } catch (err) {
       libError = err as Error;
     }
-    if (!sink.res) return fail(`the exchange could not be sent: ${safeText(libError?.message ?? 'unknown error', 300)}`);
+    if (!sink.res) return fail(`the exchange could not be completed: ${safeText(underlyingMessage(libError), 300)}`, 'Make the token endpoint answer within --timeout with a response under 1 MiB.');
     const judged = judgeTokenResponse(sink.res, 'code exchange');
     if (judged.tokens) ctx.s.tokens = judged.tokens;
     if (judged.outcome && ctx.s.client?.source === 'cimd' && /invalid_client/.test(judged.outcome.detail)) {
