@@ -4,7 +4,7 @@
 //
 //   npm install playwright-core          # and a Chromium: apt-get install chromium, or CHROMIUM_PATH
 //   GPT_OAUTH_TEST_USERNAME=ci@example.com GPT_OAUTH_TEST_PASSWORD=… \
-//   npx gpt-oauth doctor https://api.example.com/mcp --login command \
+//   npx gpt-oauth-cli doctor https://api.example.com/mcp --login command \
 //       --login-command "node examples/login-command.mjs"
 //
 // The doctor sets GPT_OAUTH_AUTHORIZE_URL and GPT_OAUTH_REDIRECT_URI. Selectors can be tuned

@@ -31,6 +31,8 @@ export function buildProgram(run: (cmd: Command, action: Action, args: unknown[]
     .option('--debug', 'stack traces and the HTTP trace on stderr, secrets redacted')
     .option('--config <file>', 'project file', './gpt-oauth.yaml')
     .showHelpAfterError('(run with --help for usage)')
+    // Every subcommand's --help lists the global flags too (set before the subcommands copy it).
+    .configureHelp({ showGlobalOptions: true })
     .addHelpText('after', `
 Examples:
   $ gpt-oauth doctor --sandbox                     try everything offline
@@ -74,10 +76,17 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .addOption(new Option('--fail-on <impact>', 'which failures make exit 1: chatgpt (ChatGPT breaks), security, or all').choices(['chatgpt', 'security', 'all']).default('all'))
     .option('--timeout <ms>', 'per-request timeout in milliseconds', '10000')
     .option('--login-timeout <s>', 'how long to wait for a browser login, in seconds', '300')
+    .option('--verbose', 'list every check, passes and skips included (and one progress line per step without a terminal)')
     .option('--deadline <s>', 'the whole run ends after this many seconds (checks not reached are incomplete)', '600')
     .action(function (this: Command, url: string | undefined) {
       run(this, async (io, _a, opts) => (await import('./commands/doctor.js')).doctor(io, { ...opts as DoctorOptions, url }), [url]);
-    });
+    })
+    .addHelpText('after', `
+Examples:
+  $ gpt-oauth doctor https://api.example.com/mcp --login browser
+  $ GPT_OAUTH_CLIENT_SECRET=… gpt-oauth doctor --target actions --openapi openapi.yaml --client-id ID --gpt-id g-AbC123xyz --login manual
+
+Exit codes: 0 no failure, 1 a failure (see --fail-on), 2 usage error, 3 incomplete, 130 interrupted.`);
 
   program
     .command('init')
@@ -102,7 +111,11 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .option('--no-open', 'do not offer to open the browser')
     .action(function (this: Command) {
       run(this, async (io, _a, opts) => (await import('./commands/init.js')).run(io, opts as InitOptions), []);
-    });
+    })
+    .addHelpText('after', `
+Examples:
+  $ gpt-oauth init                                   answer the questions in a terminal
+  $ gpt-oauth init --target actions --provider clerk --api-url https://api.example.com/me --gpt-id g-AbC123xyz --yes`);
 
   program
     .command('callbacks')
@@ -115,7 +128,11 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .option('--dry-run', 'show the change without making it')
     .action(function (this: Command, action: string) {
       run(this, async (io, _a, opts) => (await import('./commands/callbacks.js')).run(io, { ...opts as Omit<CallbacksOptions, 'action'>, action }), [action]);
-    });
+    })
+    .addHelpText('after', `
+Examples:
+  $ gpt-oauth callbacks add --gpt-id g-AbC123xyz     in a folder set up by init (provider and app from gpt-oauth.yaml)
+  $ gpt-oauth callbacks list --provider auth0 --app CLIENT_ID --json`);
 
   program
     .command('sandbox')
@@ -125,7 +142,11 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .option('--mixed-auth', 'mixed auth mode (Apps SDK): initialize and tools/list without a token, a protected tool that challenges in _meta')
     .action(function (this: Command) {
       run(this, async (io, _a, opts) => (await import('./commands/sandbox.js')).run(io, opts as SandboxCommandOptions), []);
-    });
+    })
+    .addHelpText('after', `
+Examples:
+  $ gpt-oauth sandbox                                 then run the doctor command it prints
+  $ gpt-oauth sandbox --port 8787 --login-page --mixed-auth`);
 
   return program;
 }
@@ -166,7 +187,8 @@ export function reportError(io: IO, err: unknown): number {
       io.stdout.write(`${JSON.stringify({ error: { code: err.code, message: redact(err.message), ...(err.hint ? { hint: redact(err.hint) } : {}), ...err.details } })}\n`);
     }
     // Messages may quote provider or server text: stripped of control characters as well.
-    io.stderr.write(`Error: ${safeText(redact(err.display), 4000)}\n`);
+    // A cancel is the user's choice, not an error: its message alone ("Nothing changed.").
+    io.stderr.write(`${err.code === 'cancelled' ? '' : 'Error: '}${safeText(redact(err.display), 4000)}\n`);
     if (err.hint) io.stderr.write(`${safeText(redact(err.hint), 4000)}\n`);
     if (io.debug && err.stack) io.stderr.write(`${redact(err.stack)}\n`);
     return err.exitCode;

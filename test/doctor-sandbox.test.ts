@@ -114,7 +114,7 @@ describe('gpt-oauth sandbox (the command)', () => {
       const t = setTimeout(() => reject(new Error(out)), 15_000);
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
-        const m = /npx gpt-oauth (doctor .+)/.exec(out);
+        const m = /npx gpt-oauth-cli (doctor .+)/.exec(out);
         if (m) { clearTimeout(t); resolve(m[1]!); }
       });
     });

@@ -41,7 +41,15 @@ describe('init --target both on every provider', () => {
         '--mcp-url', 'https://api.todo.example/mcp', '--api-url', 'https://api.todo.example/me', '--gpt-id', 'g-AbC123xyz', '--yes', '--no-doctor', '--no-open', ...extra],
       { env: { ...setup.env, GPT_OAUTH_CONFIG_DIR: join(dir, '.config'), GPT_OAUTH_SECRET_BACKEND: 'file' }, cwd: dir });
 
-      const r = await run();
+      let r = await run();
+      if (name === 'auth0') {
+        // The fake tenant has two login connections and none at domain level: exit 2 naming
+        // them and --connection, before anything changed; then name one.
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(/2 login connections \(Username-Password-Authentication, google-oauth2\)[\s\S]*--connection NAME/);
+        expect(setup.apps()).toHaveLength(0);
+        r = await run(['--connection', 'google-oauth2']);
+      }
       expect(r.code, r.stderr).toBe(0);
       const apps = setup.apps();
       expect(apps).toHaveLength(1);

@@ -182,21 +182,37 @@ describe('provider specifics', () => {
     current = { fake: f.fake, env: f.env, remote: () => [] };
     const a = await loadProvider('auth0', f.env, http());
     const s: AppSpec = { name: 'x', target: 'apps', redirectUris: [], resource: 'https://api.example.com/mcp' };
-    await a.enableChatGpt(s);
+    // Two login connections and none named: a usage error listing them, before any change.
+    const e = await a.enableChatGpt(s).catch((x) => x);
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toMatch(/2 login connections \(Username-Password-Authentication, google-oauth2\)/);
+    expect(e.hint).toMatch(/--connection NAME/);
+    expect(f.state.resourceServers).toEqual([]);
+    expect(f.fake.count('PATCH /tenants/settings')).toBe(0);
+    // Naming the login connection lets the adapter promote it to domain level, once.
+    const promoted = await a.enableChatGpt({ ...s, connection: 'google-oauth2' });
     expect(f.state.resourceServers.map((r) => r.identifier)).toEqual(['https://api.example.com/mcp']);
     expect(f.state.settings).toMatchObject({ flags: { enable_dynamic_client_registration: true }, resource_parameter_profile: 'compatibility' });
     expect(f.state.grants).toMatchObject([{ audience: 'https://api.example.com/mcp', default_for: 'third_party_clients' }]);
+    expect((await a.issuer()).issuer.endsWith('/')).toBe(true);
+    // Once one connection is at domain level, it is the one (no name needed any more).
     const again = await a.enableChatGpt(s);
     expect(again.filter((c) => c.status === 'changed')).toEqual([]);
-    expect(again.find((c) => c.status === 'manual')?.dashboardUrl).toMatch(/manage\.auth0\.com/);
-    expect((await a.issuer()).issuer.endsWith('/')).toBe(true);
-    // Naming the login connection lets the adapter promote it to domain level, once.
-    const promoted = await a.enableChatGpt({ ...s, connection: 'google-oauth2' });
     expect(promoted.find((c) => c.setting.startsWith('domain-level'))?.status).toBe('changed');
     expect(f.state.connections.find((c) => c.name === 'google-oauth2')?.is_domain_connection).toBe(true);
     expect(f.state.connections.find((c) => c.name === 'Username-Password-Authentication')?.is_domain_connection).toBe(false);
     expect((await a.enableChatGpt({ ...s, connection: 'google-oauth2' })).find((c) => c.setting.startsWith('domain-level'))?.status).toBe('already');
     await expect(a.enableChatGpt({ ...s, connection: 'nope' })).rejects.toThrow(/no connection named "nope"/);
+  });
+
+  it('auth0: with exactly one login connection, it is promoted without asking', async () => {
+    const f = await startAuth0Fake();
+    current = { fake: f.fake, env: f.env, remote: () => [] };
+    f.state.connections.splice(1);
+    const a = await loadProvider('auth0', f.env, http());
+    const changes = await a.enableChatGpt({ name: 'x', target: 'apps', redirectUris: [], resource: 'https://api.example.com/mcp' });
+    expect(changes.find((c) => c.setting.startsWith('domain-level'))).toMatchObject({ status: 'changed', setting: 'domain-level login connection (Username-Password-Authentication)' });
+    expect(f.state.connections[0]!.is_domain_connection).toBe(true);
   });
 
   it('auth0: a GPT Action app is a confidential regular web app posting its secret', async () => {

@@ -56,6 +56,7 @@ export interface DoctorOptions {
   failOn?: string;
   mixedAuth?: boolean;
   deadline?: string;
+  verbose?: boolean;
   /** Set from the project file: the provider that holds the client (for the stored secret). */
   provider?: string;
 }
@@ -269,7 +270,10 @@ async function runApps(io: IO, plan: Extract<DoctorPlan, { target: 'apps' }>): P
     if (sandbox) say(`Started the sandbox at ${sandbox.origin} (issuer ${sandbox.issuer}).`);
     say(`Checking ${subject} as ChatGPT would (login: ${login})…`);
     const { runAppsSuite } = await import('../doctor/suites/apps.js');
+    const { APPS_CHECKS } = await import('../checks/apps/index.js');
+    const progress = await startProgress(io, o, APPS_CHECKS);
     const report = await runAppsSuite({
+      onStart: progress.start,
       mcpUrl: subject,
       http,
       login,
@@ -284,7 +288,7 @@ async function runApps(io: IO, plan: Extract<DoctorPlan, { target: 'apps' }>): P
       refreshToken: plan.refreshToken,
       refreshTokenSource: o.refreshTokenEnv,
       keepGrant: !!o.saveRefreshToken,
-    });
+    }).finally(progress.stop);
     if (o.saveRefreshToken) await saveRefreshToken(subject, report, io.env, say);
     return { report, trace: http.trace };
   } finally {
@@ -314,15 +318,40 @@ async function runActions(io: IO, plan: Extract<DoctorPlan, { target: 'actions' 
     for (const u of [inputs.authUrl, inputs.tokenUrl, inputs.apiUrl]) if (u) http.opts.policy?.trust(u);
     say(`Checking the GPT Action OAuth set-up as ChatGPT would (login: ${login})…`);
     const { runActionsSuite } = await import('../doctor/suites/actions.js');
+    const { ACTIONS_CHECKS } = await import('../checks/actions/index.js');
+    const progress = await startProgress(io, o, ACTIONS_CHECKS);
     const report = await runActionsSuite({
       ...inputs, http, login: login as Exclude<LoginMode, 'browser'>, loginCommand: o.loginCommand, loginTimeoutMs: plan.loginTimeoutMs,
-      selection: plan.selection, say, env: io.env,
-    });
+      selection: plan.selection, say, env: io.env, onStart: progress.start,
+    }).finally(progress.stop);
     return { report, trace: http.trace };
   } finally {
     await http?.close();
     await sandbox?.close();
   }
+}
+
+/**
+ * Progress while the suite runs. On a terminal: a spinner on stderr with the current step and
+ * check ("Ctrl-C to stop"); prompts and sign-in lines print above it. Without one: nothing, or
+ * one line per step with --verbose. Never on stdout, never with --json on a non-terminal.
+ */
+async function startProgress(io: IO, o: DoctorOptions, catalog: { id: string; step: string }[]): Promise<{ start: (id: string) => void; stop: () => void }> {
+  const stepOf = new Map(catalog.map((c) => [c.id, c.step]));
+  const tty = !!(io.stderr as NodeJS.WriteStream).isTTY;
+  if (!tty) {
+    let last = '';
+    return {
+      start: (id) => { const step = stepOf.get(id) ?? ''; if (o.verbose && step !== last) { last = step; io.stderr.write(`${step}…\n`); } },
+      stop: () => undefined,
+    };
+  }
+  const { default: ora } = await import('ora');
+  const spinner = ora({ stream: io.stderr as NodeJS.WritableStream, color: 'cyan', isEnabled: true, discardStdin: false }).start('Starting… (Ctrl-C to stop)');
+  return {
+    start: (id) => { spinner.text = `${stepOf.get(id) ?? ''}: ${id}  (Ctrl-C to stop)`; },
+    stop: () => { spinner.stop(); },
+  };
 }
 
 /**
@@ -336,7 +365,7 @@ async function doctorHttp(io: IO, o: DoctorOptions, subject: string, timeoutMs: 
     timeoutMs,
     deadlineAt,
     maxBytes: 1024 * 1024,
-    userAgent: `gpt-oauth/${VERSION} (+https://www.npmjs.com/package/gpt-oauth)`,
+    userAgent: `gpt-oauth/${VERSION} (+https://www.npmjs.com/package/gpt-oauth-cli)`,
     onTrace: io.debug ? (e) => io.stderr.write(`${safeText(formatTraceEntry(e), 20000)}\n\n`) : undefined,
   });
 }
@@ -353,7 +382,7 @@ async function saveRefreshToken(subject: string, report: Report, env: NodeJS.Pro
   // The client id came from the server's registration response: printed through safeText, and
   // quoted in the command line the user copies.
   say(`Saved the refresh token for client ${safeText(kept.clientId, 200)} in ${where.where}.`);
-  say(`For CI: store it as a secret (e.g. GPT_OAUTH_REFRESH_TOKEN) and run:\n  npx gpt-oauth doctor ${shellQuote(subject)} --client-id ${shellQuote(kept.clientId)} --refresh-token-env GPT_OAUTH_REFRESH_TOKEN`);
+  say(`For CI: store it as a secret (e.g. GPT_OAUTH_REFRESH_TOKEN) and run:\n  npx gpt-oauth-cli doctor ${shellQuote(subject)} --client-id ${shellQuote(kept.clientId)} --refresh-token-env GPT_OAUTH_REFRESH_TOKEN`);
   say('If the server rotates refresh tokens, each one works once: prefer --login command for repeated runs.');
 }
 
@@ -370,7 +399,7 @@ export async function render(io: IO, plan: DoctorPlan, result: DoctorResult): Pr
     if (report.baseline!.fixed.length) say(`Baseline entries that now pass and can be removed: ${report.baseline!.fixed.join(', ')}`);
   }
   if (io.debug) report.trace = trace.map(traceForReport);
-  io.stdout.write(io.json ? renderJson(report) : renderHuman(report, io.colorStdout));
+  io.stdout.write(io.json ? renderJson(report) : renderHuman(report, io.colorStdout, !!o.verbose));
   if (o.junit) {
     await writeFile(o.junit, renderJunit(report));
     say(`JUnit report written to ${o.junit}`);

@@ -15,7 +15,7 @@ import { mask, redact, registerClientCredentials, registerSecret } from '../http
 import { VERSION } from '../version.js';
 import { DEFAULT_PROJECT_FILE, loadProject, saveProject, type ProjectFile } from '../project.js';
 import type { AppSpec, ProviderName, SettingChange } from '../providers/types.js';
-import { isHttpsOrLoopback } from '../url.js';
+import { isHttpsOrLoopback, isLoopback } from '../url.js';
 import { GPT_EDITOR_URL, gptCallbackUrls } from '../chatgpt/redirects.js';
 
 export interface InitOptions {
@@ -75,6 +75,9 @@ const CREDENTIALS: Record<ProviderName, { vars: { name: string; secret: boolean;
 
 const isProvider = (p: string): p is ProviderName => p in CREDENTIALS;
 
+/** Providers in their own spelling. */
+const LABEL: Record<string, string> = { clerk: 'Clerk', auth0: 'Auth0', stytch: 'Stytch', supabase: 'Supabase', custom: 'your authorization server', sandbox: 'the sandbox' };
+
 /** What the GPT editor's Scope field should say when --scopes is not given. */
 const DEFAULT_SCOPES: Record<string, string[]> = {
   clerk: ['profile', 'email'],
@@ -121,6 +124,7 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
     if (choice === 'update') defaults = existing;
   }
 
+  if (!io.interactive) requireAllFlags(o, defaults, io.env);
   const target = (o.target ?? defaults.target ?? await prompt.select<Target>('What are you connecting to ChatGPT?', [
     { value: 'actions', name: 'A custom GPT with an OAuth Action' },
     { value: 'apps', name: 'A ChatGPT App / MCP connector' },
@@ -149,7 +153,18 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
 
   // Credentials first (read from the environment when present), so a wrong key fails early.
   const env: NodeJS.ProcessEnv = { ...io.env };
-  if (isProvider(provider)) await askCredentials(provider, env, prompt, io, say);
+  if (isProvider(provider)) {
+    await askCredentials(provider, env, prompt, io, say);
+    // Checked now, as wrangler and auth0-cli do: a wrong key fails before the other questions.
+    const probe = new HttpClient({ timeoutMs: 20_000, maxBytes: 4 * 1024 * 1024, userAgent: `gpt-oauth/${VERSION}` });
+    try {
+      const { loadProvider } = await import('../providers/index.js');
+      const adapter = await loadProvider(provider, env, probe);
+      await withSpinner(io, `Checking the ${LABEL[provider]} credentials`, () => adapter.checkCredentials(), (r) => `${r.account}: ${r.allows.join(', ')}`);
+    } finally {
+      await probe.close();
+    }
+  }
 
   const mcpUrl = wantsApps && !sandbox
     ? checkUrl(o.mcpUrl ?? defaults.mcpUrl ?? await prompt.input('MCP server URL (exactly as you will type it into ChatGPT)', '--mcp-url', { validate: validUrl }), '--mcp-url')
@@ -157,6 +172,9 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
   const apiUrl = wantsActions && !sandbox
     ? checkUrl(o.apiUrl ?? defaults.apiUrl ?? await prompt.input('API URL of the action (a protected GET endpoint)', '--api-url', { validate: validUrl }), '--api-url')
     : undefined;
+  for (const [u, flag] of [[mcpUrl, '--mcp-url'], [apiUrl, '--api-url']] as const) {
+    if (u && isLocal(u)) say(`${st.yellow('!')} ${flag} ${safeText(u, 200)}: ChatGPT connects from OpenAI's servers and cannot reach ${new URL(u).hostname} — use a tunnel or a deployed URL (fine for trying the doctor locally).`);
+  }
   let gptId = o.gptId ?? defaults.gptId;
   if (wantsActions && !sandbox && gptId === undefined && io.interactive) {
     gptId = (await prompt.input('GPT id (g-…, shown once the GPT is saved), or leave empty to add it later', '--gpt-id', {
@@ -182,13 +200,13 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
   const name = o.name ?? defaults.app?.name ?? `ChatGPT ${new URL(apiUrl ?? mcpUrl ?? 'https://app.example').host}`;
   const redirectUris = gptId ? Object.values(gptCallbackUrls(gptId)) : [];
   const plan: string[] = [];
-  if (wantsApps) plan.push(`switch on what ChatGPT Apps need on ${provider} (dynamic client registration, audience ${mcpUrl})`);
+  if (wantsApps) plan.push(`switch on what ChatGPT Apps need on ${LABEL[provider] ?? provider} (dynamic client registration, audience ${mcpUrl})`);
   if (wantsActions) {
     plan.push(`${o.app ?? defaults.app ? 'update' : 'create (or reuse, if one has this name)'} the OAuth app "${o.app ?? defaults.app?.clientId ?? name}" for the GPT Action`);
     plan.push(redirectUris.length ? `make sure its callback URLs include ${redirectUris.join(' and ')}` : 'leave its callback URLs for later (no GPT id yet)');
   }
   say('');
-  say(st.bold(`On ${provider}, gpt-oauth will:`));
+  say(st.bold(`On ${LABEL[provider] ?? provider}, gpt-oauth will:`));
   for (const p of plan) say(`  • ${p}`);
   if (!o.yes) {
     if (!io.interactive) throw new UsageError('missing --yes (required to change the provider when not running interactively)');
@@ -201,11 +219,20 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
     const { loadProvider } = await import('../providers/index.js');
     const { ensureApp } = await import('../providers/ops.js');
     const adapter = await loadProvider(provider, env, http);
-    await withSpinner(io, `Checking the ${provider} credentials`, () => adapter.checkCredentials(), (r) => `${r.account}: ${r.allows.join(', ')}`);
     const changes: SettingChange[] = [];
     if (wantsApps) {
       const spec: AppSpec = { name, target: 'apps', redirectUris: [], resource: mcpUrl, connection: o.connection, authorizationUrl: o.authorizationUrl };
-      changes.push(...await withSpinner(io, 'Switching on what ChatGPT Apps need', () => adapter.enableChatGpt(spec), (c) => `ChatGPT Apps settings: ${summarise(c)}`));
+      let applied: SettingChange[];
+      try {
+        applied = await withSpinner(io, 'Switching on what ChatGPT Apps need', () => adapter.enableChatGpt(spec), (c) => `ChatGPT Apps settings: ${summarise(c)}`);
+      } catch (err) {
+        // Auth0 with several login connections: ask which one DCR clients use (nothing changed yet).
+        const names = (err as { names?: string[] }).names;
+        if (!names || !io.interactive) throw err;
+        spec.connection = await prompt.select('Which login connection do your users sign in with? (DCR clients need it at domain level)', names.map((n) => ({ value: n, name: n })), '--connection');
+        applied = await withSpinner(io, 'Switching on what ChatGPT Apps need', () => adapter.enableChatGpt(spec), (c) => `ChatGPT Apps settings: ${summarise(c)}`);
+      }
+      changes.push(...applied);
     }
     if (wantsActions) {
       const spec: AppSpec = { name, target: 'actions', redirectUris, resource: apiUrl, scopes, authorizationUrl: o.authorizationUrl };
@@ -312,6 +339,32 @@ function pasteFields(p: ProjectFile, secrets: { clientSecret?: string; stored?: 
   return out;
 }
 
+/** Loopback or a private address: unreachable from OpenAI's servers. */
+function isLocal(raw: string): boolean {
+  const h = new URL(raw).hostname.replace(/^\[|\]$/g, '');
+  return isLoopback(new URL(raw)) || /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.|fc|fd)/.test(h) || h.endsWith('.local') || h.endsWith('.internal');
+}
+
+/** Without a terminal nothing can be asked: name every missing flag and variable at once. */
+function requireAllFlags(o: InitOptions, defaults: Partial<ProjectFile>, env: NodeJS.ProcessEnv): void {
+  const missing: string[] = [];
+  const target = o.target ?? defaults.target;
+  const provider = o.provider ?? defaults.provider;
+  // Firebase and Privy get their own explanation (they cannot be the OAuth server).
+  if (provider === 'firebase' || provider === 'privy') return;
+  if (!target) missing.push('--target actions|apps|both');
+  if (!provider) missing.push('--provider clerk|auth0|stytch|supabase|custom|sandbox');
+  if (provider && isProvider(provider)) {
+    const c = CREDENTIALS[provider];
+    const vars = provider === 'auth0' && env.AUTH0_MANAGEMENT_TOKEN ? c.vars.filter((v) => v.name === 'AUTH0_DOMAIN') : c.vars;
+    missing.push(...vars.filter((v) => !env[v.name]).map((v) => v.name));
+    if (!o.yes) missing.push('--yes');
+  }
+  if (provider !== 'sandbox' && target && target !== 'actions' && !(o.mcpUrl ?? defaults.mcpUrl)) missing.push('--mcp-url URL');
+  if (provider !== 'sandbox' && target && target !== 'apps' && !(o.apiUrl ?? defaults.apiUrl)) missing.push('--api-url URL');
+  if (missing.length) throw new UsageError(`missing ${missing.join(', ')} (required when not running interactively)`, 'Secrets are read from the environment, never from flag values.');
+}
+
 function summarise(changes: SettingChange[]): string {
   const changed = changes.filter((c) => c.status === 'changed').length;
   const already = changes.filter((c) => c.status === 'already').length;
@@ -328,9 +381,9 @@ async function askCredentials(provider: ProviderName, env: NodeJS.ProcessEnv, pr
     return;
   }
   if (!io.interactive) {
-    throw new UsageError(`missing ${missing.map((v) => v.name).join(', ')} (the ${provider} credentials; find them at ${c.where})`, 'Set them in the environment; secrets are never accepted as flag values.');
+    throw new UsageError(`missing ${missing.map((v) => v.name).join(', ')} (the ${LABEL[provider]} credentials; find them at ${c.where})`, 'Set them in the environment; secrets are never accepted as flag values.');
   }
-  say(`The ${provider} credentials are at ${c.where}. Set ${missing.map((v) => v.name).join(', ')} in the environment to skip these questions next time.`);
+  say(`The ${LABEL[provider]} credentials are at ${c.where}. Set ${missing.map((v) => v.name).join(', ')} in the environment to skip these questions next time.`);
   for (const v of missing) {
     const value = v.secret ? await prompt.secret(v.label, v.name) : await prompt.input(v.label, v.name);
     if (v.secret) registerSecret(value, v.name, true);
@@ -407,8 +460,8 @@ function finalBlock(p: ProjectFile, secrets: { clientSecret?: string; stored?: s
   const lines: string[] = [''];
   const row = (k: string, v: string) => `  ${k.padEnd(23)}${v}`;
   if (p.provider === 'sandbox') {
-    lines.push(st.bold('The sandbox is set up. Try it:'), '  npx gpt-oauth doctor          (reads gpt-oauth.yaml, starts the sandbox, runs every check)');
-    if (p.target === 'both') lines.push('  npx gpt-oauth doctor --target actions');
+    lines.push(st.bold('The sandbox is set up. Try it:'), '  npx gpt-oauth-cli doctor          (reads gpt-oauth.yaml, starts the sandbox, runs every check)');
+    if (p.target === 'both') lines.push('  npx gpt-oauth-cli doctor --target actions');
     return lines.join('\n');
   }
   if (p.target !== 'apps') {
@@ -420,7 +473,7 @@ function finalBlock(p: ProjectFile, secrets: { clientSecret?: string; stored?: s
     lines.push(row('Scope', safeText(p.scopes?.join(' ') ?? '', 500)));
     lines.push(row('Token Exchange Method', 'Default (POST request)'));
     if (p.gptId) lines.push(`  Callback URLs registered for ${p.gptId}.`);
-    else lines.push('  Once the GPT is saved, register its callback URLs:', `    npx gpt-oauth callbacks add --gpt-id g-…${p.provider !== 'custom' ? '' : `   (or add both ${Object.values(gptCallbackUrls('g-…')).join(' and ')} to your server)`}`);
+    else lines.push('  Once the GPT is saved, register its callback URLs:', `    npx gpt-oauth-cli callbacks add --gpt-id g-…${p.provider !== 'custom' ? '' : `   (or add both ${Object.values(gptCallbackUrls('g-…')).join(' and ')} to your server)`}`);
   }
   if (p.target !== 'actions') {
     lines.push(st.bold('In ChatGPT (Settings → Apps → Create app):'));
@@ -428,7 +481,7 @@ function finalBlock(p: ProjectFile, secrets: { clientSecret?: string; stored?: s
     lines.push(row('Authentication', 'OAuth'));
     lines.push('  Leave the client fields empty: ChatGPT registers its own client (dynamic registration).');
   }
-  lines.push('', `Check it as ChatGPT would: npx gpt-oauth doctor${p.target === 'both' ? '   and   npx gpt-oauth doctor --target actions' : ''}`);
+  lines.push('', `Check it as ChatGPT would: npx gpt-oauth-cli doctor${p.target === 'both' ? '   and   npx gpt-oauth-cli doctor --target actions' : ''}`);
   return lines.join('\n');
 }
 

@@ -12,7 +12,20 @@ export async function run(io: IO, o: SandboxCommandOptions): Promise<number> {
   const port = Number(o.port ?? '0');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got "${o.port}")`);
   const { startSandbox } = await import('../sandbox/server.js');
-  const sb = await startSandbox({ port, loginPage: !!o.loginPage, mixedAuth: !!o.mixedAuth, gptClientSecret: io.env.GPT_OAUTH_CLIENT_SECRET || undefined });
+  const { safeText } = await import('../text.js');
+  let sb;
+  try {
+    sb = await startSandbox({
+      port, loginPage: !!o.loginPage, mixedAuth: !!o.mixedAuth, gptClientSecret: io.env.GPT_OAUTH_CLIENT_SECRET || undefined,
+      // So a learner sees what the doctor (or ChatGPT-like client) does, one line per request.
+      onRequest: (r) => io.stderr.write(`${r.method} ${safeText(r.path, 200)} → ${r.status} (${r.ms} ms)\n`),
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UsageError(`--port ${port}: that port on 127.0.0.1 is already in use`, 'Choose another --port, or leave it out for a free one.');
+    if (code === 'EACCES') throw new UsageError(`--port ${port}: not allowed to listen on it (ports below 1024 need privileges)`);
+    throw err;
+  }
   const info = {
     issuer: sb.issuer, mcpUrl: sb.mcpUrl, protectedResourceMetadata: sb.prmUrl, user: sb.userId, login: o.loginPage ? 'page' : 'auto-approve',
     gptAction: { clientId: sb.gpt.clientId, gptId: sb.gpt.gptId, authUrl: sb.gpt.authUrl, tokenUrl: sb.gpt.tokenUrl, scope: sb.gpt.scope, apiUrl: sb.gpt.apiUrl },
@@ -28,11 +41,12 @@ export async function run(io: IO, o: SandboxCommandOptions): Promise<number> {
       ...(o.mixedAuth ? ['  Auth mode:       mixed (initialize and tools/list are public; the tool whoami needs a sign-in)'] : []),
       '',
       'Test it as ChatGPT would:',
-      `  npx gpt-oauth doctor ${sb.mcpUrl} --login ${o.loginPage ? 'browser' : 'auto'}`,
+      `  npx gpt-oauth-cli doctor ${sb.mcpUrl} --login ${o.loginPage ? 'browser' : 'auto'}`,
       '',
       `GPT Action client: ${sb.gpt.clientId} (GPT ${sb.gpt.gptId}, both callback URLs registered), API ${sb.gpt.apiUrl}`,
-      ...(io.env.GPT_OAUTH_CLIENT_SECRET ? [] : ['  (its secret is random: start the sandbox with GPT_OAUTH_CLIENT_SECRET set to choose it)']),
-      `  GPT_OAUTH_CLIENT_SECRET=… npx gpt-oauth doctor --target actions --auth-url ${sb.gpt.authUrl} --token-url ${sb.gpt.tokenUrl} --client-id ${sb.gpt.clientId} --scope ${sb.gpt.scope} --gpt-id ${sb.gpt.gptId} --api-url ${sb.gpt.apiUrl} --login auto`,
+      // A random local test value (not a real credential), printed so the command below runs as is.
+      ...(io.env.GPT_OAUTH_CLIENT_SECRET ? ['  (its secret is the GPT_OAUTH_CLIENT_SECRET you started the sandbox with)'] : []),
+      `  GPT_OAUTH_CLIENT_SECRET=${io.env.GPT_OAUTH_CLIENT_SECRET ? '"$GPT_OAUTH_CLIENT_SECRET"' : sb.gpt.clientSecret} npx gpt-oauth-cli doctor --target actions --auth-url ${sb.gpt.authUrl} --token-url ${sb.gpt.tokenUrl} --client-id ${sb.gpt.clientId} --scope ${sb.gpt.scope} --gpt-id ${sb.gpt.gptId} --api-url ${sb.gpt.apiUrl} --login auto`,
       '',
     ].join('\n'));
   }

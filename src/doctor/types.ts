@@ -33,6 +33,8 @@ export interface SuiteRunOptions {
   /** Progress lines for people (stderr). */
   say?: (line: string) => void;
   onResult?: (r: CheckResult) => void;
+  /** A check starts (for progress: its id and flow step). */
+  onStart?: (id: string) => void;
   /** Receives every undeclared access to the suite's shared state (tests assert there is none). */
   onStateViolation?: (v: string) => void;
   env?: NodeJS.ProcessEnv;

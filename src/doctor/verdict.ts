@@ -48,6 +48,13 @@ function firstIncomplete(checks: CheckResult[]): CheckResult | undefined {
 /** `info` results (e.g. opaque tokens: nothing to verify locally) are not in the contract's summary. */
 export const infoCount = (report: Report): number => report.checks.filter((c) => c.status === 'info').length;
 
+/** "No security problems found", saying how many security checks could not run when some could not. */
+function securityRan(report: Report): string {
+  const all = report.checks.filter((c) => c.impact === 'security');
+  const notRun = all.filter((c) => c.status === 'skip' && /^needs /.test(c.detail)).length;
+  return notRun ? `No security problems found in the ${all.length - notRun} security checks that ran (${notRun} could not run)` : 'No security problems found';
+}
+
 /** The two verdict lines, in words (without colour or symbols' styling). */
 export function verdictLines(report: Report): { chatgpt: { symbol: string; text: string; verdict: Verdict }; security: { symbol: string; text: string; verdict: Verdict } } {
   // The verdicts say what is true of the server; a baseline only changes the exit code.
@@ -66,6 +73,6 @@ export function verdictLines(report: Report): { chatgpt: { symbol: string; text:
         : { symbol: '✓', verdict: 'pass', text: `ChatGPT can connect${warns ? `, with ${plural(warns, 'warning')}` : ''}` },
     security: v.security === 'fail' ? { symbol: '✗', verdict: 'fail', text: `${plural(securityFails.length, 'security problem')}${first(securityFails)}` }
       : v.security === 'incomplete' ? { symbol: '?', verdict: 'incomplete', text: 'Security: incomplete — some checks could not run' }
-        : { symbol: '✓', verdict: 'pass', text: 'No security problems found' },
+        : { symbol: '✓', verdict: 'pass', text: securityRan(report) },
   };
 }

@@ -46,7 +46,7 @@ export interface HttpResponse {
   header(name: string): string | undefined;
 }
 
-export type HttpFailureKind = 'timeout' | 'too-large' | 'network' | 'bad-url' | 'budget' | 'refused' | 'bad-encoding' | 'deadline';
+export type HttpFailureKind = 'timeout' | 'too-large' | 'network' | 'unreachable' | 'tls' | 'bad-url' | 'budget' | 'refused' | 'bad-encoding' | 'deadline';
 
 /** An exchange that produced no usable response. Checks turn it into a finding. */
 export class HttpFailure extends CliError {
@@ -272,6 +272,16 @@ function toFailure(err: unknown, url: string, timeoutMs: number, aborted: boolea
   if (code === 'UND_ERR_HEADERS_OVERFLOW') return new HttpFailure('too-large', 'response headers are too large', url);
   if (code === 'EPRIVATE') return new HttpFailure('refused', e?.cause?.message ?? e?.message ?? 'private address refused', url);
   if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET') return new HttpFailure('network', 'the connection was closed before the response was complete', url);
+  let hostPort = url;
+  try {
+    const u = new URL(url);
+    hostPort = `${u.hostname}:${u.port || (u.protocol === 'https:' ? 443 : 80)}`;
+  } catch { /* keep the URL */ }
+  const host = hostPort.replace(/:\d+$/, '');
+  if (code === 'ECONNREFUSED') return new HttpFailure('unreachable', `nothing is listening on ${hostPort} — is the server running?`, url);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return new HttpFailure('unreachable', `${host} does not resolve (${code}) — check the host name and the network`, url);
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ETIMEDOUT' || code === 'ECONNABORTED') return new HttpFailure('unreachable', `${hostPort} cannot be reached (${code}) — check the network, a firewall or a VPN`, url);
+  if (code && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) return new HttpFailure('tls', `the TLS connection to ${host} failed: ${code} — its certificate is not trusted (expired, self-signed, or for another name)`, url);
   const what = code ? `${code}` : (e?.message ?? String(err));
   return new HttpFailure('network', `request failed: ${what}`, url);
 }

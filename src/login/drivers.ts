@@ -175,6 +175,7 @@ class AutoLogin implements LoginDriver {
 class BrowserLogin implements LoginDriver {
   readonly mode = 'browser' as const;
   private waiter?: { state: string; resolve: (u: URL) => void; reject: (e: Error) => void; mismatches: number };
+  private shownUrl = false;
 
   private constructor(private readonly o: LoginOptions, private readonly server: Server, readonly redirectUri: string, private readonly host: string) {}
 
@@ -234,7 +235,10 @@ class BrowserLogin implements LoginDriver {
     const result = new Promise<URL>((resolve, reject) => {
       this.waiter = { state: expectedState, resolve, reject, mismatches: 0 };
     });
-    this.o.say(`Sign in to continue (${purpose}). Opening your browser; if it does not open, visit:\n  ${authorizeUrl.href}`);
+    // The full URL once; later sign-ins usually complete by themselves in the same browser session.
+    if (!this.shownUrl) this.o.say(`Sign in to continue (${purpose}). Opening your browser; if it does not open, visit:\n  ${authorizeUrl.href}`);
+    else this.o.say(`Sign in to continue (${purpose}); your browser opens again — it usually returns at once.`);
+    this.shownUrl = true;
     await openBrowser(authorizeUrl, this.o.env ?? process.env).catch((e: Error) => this.o.say(`Could not open a browser (${e.message}); open the URL above yourself.`));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

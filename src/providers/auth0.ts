@@ -10,10 +10,18 @@ import { ProviderHttp } from './http.js';
 import { apiOrigin, requireEnv } from './env.js';
 import { ProviderError, type AppSpec, type OAuthApp, type ProviderAdapter, type SettingChange } from './types.js';
 import { parseJson } from '../http/json.js';
+import { safeText } from '../text.js';
 
 interface Auth0Client { client_id: string; name: string; callbacks?: string[]; token_endpoint_auth_method?: string | null; client_secret?: string }
 
 const SCOPES = 'create:clients read:clients update:clients update:client_keys create:resource_servers read:resource_servers create:client_grants read:client_grants read:tenant_settings update:tenant_settings';
+
+/** Several Auth0 connections and none named: exit 2 listing them (init asks in a terminal). */
+export class ConnectionChoiceNeeded extends UsageError {
+  constructor(readonly names: string[]) {
+    super(`this Auth0 tenant has ${names.length} login connections (${names.map((n) => safeText(n, 80)).join(', ')}); DCR clients can use only domain-level ones`, 'Name the one your users sign in with: --connection NAME.');
+  }
+}
 
 export class Auth0Adapter implements ProviderAdapter {
   readonly name = 'auth0' as const;
@@ -38,6 +46,7 @@ export class Auth0Adapter implements ProviderAdapter {
     this.api = new ProviderHttp({
       provider: 'auth0',
       http,
+      locationVariable: 'AUTH0_DOMAIN',
       baseUrl: `${this.origin}/api/v2`,
       headers: async () => ({ authorization: `Bearer ${await tokenFor()}` }),
       parseError: (_s, body) => {
@@ -128,6 +137,8 @@ export class Auth0Adapter implements ProviderAdapter {
 
   async enableChatGpt(spec: AppSpec): Promise<SettingChange[]> {
     const changes: SettingChange[] = [];
+    // Which login connection DCR clients will use is settled before anything changes.
+    const connection = spec.target === 'apps' ? await this.chooseConnection(spec.connection) : undefined;
     if (spec.resource) {
       const found = await this.api.call<{ identifier: string }[] | { resource_servers: { identifier: string }[] }>('GET', '/resource-servers', { query: { identifiers: spec.resource }, what: 'looking for the API' });
       const list = Array.isArray(found) ? found : found.resource_servers;
@@ -161,9 +172,24 @@ export class Auth0Adapter implements ProviderAdapter {
           changes.push({ setting: 'client grant for third-party (DCR) clients', to: spec.resource, status: 'changed' });
         }
       }
-      changes.push(await this.promoteConnection(spec.connection));
+      changes.push(await this.promoteConnection(connection));
     }
     return changes;
+  }
+
+  /**
+   * DCR clients can only use domain-level connections: with exactly one connection in the
+   * tenant it is the one; with several, one already at domain level is kept; otherwise the user
+   * names it (`--connection NAME`; init asks in a terminal) — a usage error before any change.
+   */
+  private async chooseConnection(named?: string): Promise<string | undefined> {
+    if (named) return named;
+    const all = await this.api.call<{ id: string; name: string; is_domain_connection?: boolean }[]>('GET', '/connections', { query: { fields: 'id,name,is_domain_connection', include_fields: true }, what: 'listing the login connections' });
+    if (all.length === 1) return all[0]!.name;
+    const promoted = all.find((c) => c.is_domain_connection);
+    if (promoted) return promoted.name;
+    if (!all.length) return undefined;
+    throw new ConnectionChoiceNeeded(all.map((c) => c.name));
   }
 
   /** DCR (third-party) clients can only use domain-level connections. */

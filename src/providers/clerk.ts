@@ -22,6 +22,7 @@ export class ClerkAdapter implements ProviderAdapter {
     this.api = new ProviderHttp({
       provider: 'clerk',
       http,
+      locationVariable: 'CLERK_API_URL',
       baseUrl: `${apiOrigin(env.CLERK_API_URL ?? 'https://api.clerk.com', 'CLERK_API_URL')}/v1`,
       headers: () => ({ authorization: `Bearer ${key}` }),
       parseError: (_s, body) => {

@@ -17,6 +17,8 @@ export interface ProviderHttpOptions {
   parseError: (status: number, body: unknown) => { code?: string; message?: string };
   /** Explain 401/403 for this provider (which key or scope is missing). */
   authHint: (status: number, code?: string) => string;
+  /** The variable that sets this API's location, named when the host cannot be reached. */
+  locationVariable?: string;
   maxRetries?: number;
   /** Longest single wait for a rate limit, in ms. */
   maxWaitMs?: number;
@@ -40,12 +42,13 @@ export class ProviderHttp {
       try {
         res = await this.o.http.send({ method, url, headers: { accept: 'application/json', ...(await this.o.headers()) }, json: opts.json });
       } catch (err) {
-        if (err instanceof HttpFailure && retryable && attempt < maxRetries && err.kind !== 'bad-url') {
+        if (err instanceof HttpFailure && retryable && attempt < maxRetries && !['bad-url', 'unreachable', 'tls'].includes(err.kind)) {
           await sleep(backoff(attempt));
           continue;
         }
         const f = err as HttpFailure;
-        throw new ProviderError(this.o.provider, `${what} failed: ${f.message}`, undefined, f.kind,
+        const where = f.kind === 'unreachable' && this.o.locationVariable ? ` (or ${this.o.locationVariable} points to the wrong place)` : '';
+        throw new ProviderError(this.o.provider, `${what} failed: ${f.message}${where}`, undefined, f.kind,
           method === 'POST' ? 'The request may or may not have been applied; running the same command again finds and reuses what was created (add --rotate-secret if init then says no one has its secret).' : undefined);
       }
       if (res.status === 429 && attempt < maxRetries) {

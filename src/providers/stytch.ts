@@ -28,6 +28,7 @@ export class StytchAdapter implements ProviderAdapter {
     this.api = new ProviderHttp({
       provider: 'stytch',
       http,
+      locationVariable: 'STYTCH_API_URL',
       baseUrl: this.base,
       headers: () => ({ authorization: `Basic ${basic}` }),
       parseError: (_s, body) => {
@@ -44,6 +45,7 @@ export class StytchAdapter implements ProviderAdapter {
       this.mgmt = new ProviderHttp({
         provider: 'stytch',
         http,
+        locationVariable: 'STYTCH_MANAGEMENT_API_URL',
         baseUrl: apiOrigin(env.STYTCH_MANAGEMENT_API_URL ?? 'https://management.stytch.com', 'STYTCH_MANAGEMENT_API_URL'),
         headers: () => ({ authorization: `Basic ${wbasic}` }),
         parseError: (_s, body) => {

@@ -33,6 +33,7 @@ export class SupabaseAdapter implements ProviderAdapter {
     this.mgmt = new ProviderHttp({
       provider: 'supabase',
       http,
+      locationVariable: 'SUPABASE_API_URL',
       baseUrl: `${apiOrigin(env.SUPABASE_API_URL ?? 'https://api.supabase.com', 'SUPABASE_API_URL')}/v1/projects/${encodeURIComponent(this.ref)}`,
       headers: () => ({ authorization: `Bearer ${token}` }),
       parseError: (_s, body) => ({ message: (body as { message?: string } | undefined)?.message }),
@@ -41,6 +42,7 @@ export class SupabaseAdapter implements ProviderAdapter {
     this.auth = new ProviderHttp({
       provider: 'supabase',
       http,
+      locationVariable: 'SUPABASE_URL',
       baseUrl: `${this.projectUrl}/auth/v1`,
       headers: async (): Promise<Record<string, string>> => {
         const key = await this.key();

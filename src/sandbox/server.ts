@@ -55,6 +55,8 @@ export interface SandboxOptions {
    * `whoami` is protected, answering an anonymous call with the `_meta` challenge.
    */
   mixedAuth?: boolean;
+  /** Told about every request the sandbox answered (method, path, status, milliseconds). */
+  onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
 }
 
 /** The confidential client a custom GPT would use, registered with both ChatGPT callbacks. */
@@ -326,6 +328,12 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
   }
 
   server.on('request', (req: IncomingMessage & { originalUrl?: string }, res: ServerResponse) => {
+    if (o.onRequest) {
+      const started = performance.now();
+      const method = req.method ?? 'GET';
+      const path = (req.url ?? '/').split('?')[0]!;
+      res.once('finish', () => o.onRequest!({ method, path, status: res.statusCode, ms: Math.round(performance.now() - started) }));
+    }
     // oidc-provider builds its endpoint URLs from the request's Host (and, with proxy mode,
     // X-Forwarded-*). A deployment pins them at its reverse proxy; the sandbox pins them here, so
     // another Host cannot move the metadata's endpoints (as.issuer-stable, RFC 9700 §4.4).

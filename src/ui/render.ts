@@ -1,6 +1,6 @@
 /** Pure rendering of doctor reports: human checklist, JSON, JUnit. All output is redacted. */
 import { redact } from '../http/redact.js';
-import type { Status } from '../checks/types.js';
+import type { CheckResult, Status } from '../checks/types.js';
 import type { Report } from '../doctor/types.js';
 import { firstFix, infoCount, verdictLines } from '../doctor/verdict.js';
 
@@ -13,7 +13,12 @@ function paint(st: Style, status: Status, s: string): string {
   return status === 'pass' ? st.green(s) : status === 'fail' ? st.red(s) : status === 'warn' ? st.yellow(s) : st.dim(s);
 }
 
-export function renderHuman(report: Report, color: boolean): string {
+/**
+ * The terminal report, shaped so that the last screen is the answer: verdicts and counts first,
+ * then one block per flow step — failures, warnings and incomplete checks in full, passes and
+ * skips collapsed into one line each unless `verbose` — then the first fix and both verdicts again.
+ */
+export function renderHuman(report: Report, color: boolean, verbose = false): string {
   const st = style(color);
   const s = report.summary;
   const lines: string[] = [];
@@ -22,6 +27,32 @@ export function renderHuman(report: Report, color: boolean): string {
   const counts = [`${s.passed} passed`, `${s.failed} failed`, `${s.warnings} warnings`, `${s.skipped} skipped`, ...(info ? [`${info} info`] : [])].join(', ');
   const verdict = verdictBlock(report, st);
   lines.push(`${verdict[0]}  ${st.dim(`${counts} · ${report.durationMs} ms${report.requests !== undefined ? ` · ${report.requests} requests` : ''}`)}`, verdict[1]!);
+  const width = Math.max(...report.checks.map((c) => c.id.length));
+  const stepOf = new Map(report.checks.map((c) => [c.id, c.step]));
+  const full = (c: CheckResult) => {
+    lines.push(`  ${paint(st, c.status, c.incomplete ? '?' : SYMBOL[c.status])} ${c.id.padEnd(width)}  ${c.title}${c.status === 'fail' || c.status === 'warn' ? st.dim(` [${c.impact}]`) : ''}`);
+    const detail = safeText(c.detail, c.status === 'pass' || c.status === 'info' ? 240 : 1000);
+    if (detail) lines.push(`    ${c.status === 'pass' ? st.dim(detail) : detail}`);
+    if (c.fix && (c.status === 'fail' || c.status === 'warn')) lines.push(`    ${st.cyan('fix:')} ${safeText(c.fix, 1000)}`);
+    else if (c.fix && c.incomplete) lines.push(`    ${st.cyan('to finish:')} ${safeText(c.fix, 1000)}`);
+    if (c.chatgpt && (c.status === 'fail' || c.status === 'warn')) lines.push(`    ${st.dim(`ChatGPT shows: "${c.chatgpt}"`)}`);
+  };
+  let lastCollapsed = false;
+  for (const step of [...new Set(report.checks.map((c) => c.step))]) {
+    const here = report.checks.filter((c) => c.step === step);
+    const shown = verbose ? here : here.filter((c) => c.status === 'fail' || c.status === 'warn' || c.status === 'info' || c.incomplete);
+    const passed = here.filter((c) => c.status === 'pass' && !shown.includes(c));
+    const skipped = here.filter((c) => c.status === 'skip' && !shown.includes(c));
+    const summary = [passed.length ? st.green(`✓ ${passed.length} passed`) : '', skipped.length ? st.dim(`- ${skipped.length} skipped${skipReason(skipped, stepOf)}`) : ''].filter(Boolean).join(st.dim(' · '));
+    // Collapsed steps stack one per line; a step with findings gets a blank line around it.
+    if (shown.length || !lastCollapsed) lines.push('');
+    lastCollapsed = !shown.length;
+    lines.push(shown.length ? st.bold(step) : `${st.bold(step)}  ${summary}`);
+    for (const c of shown) full(c);
+    if (shown.length && summary) lines.push(`  ${summary}`);
+  }
+  if (report.gptEditor) lines.push('', ...renderGptEditor(report.gptEditor, st));
+  // The last screen is the answer: the first fix, then both verdicts again.
   const first = firstFix(report.checks);
   if (first) {
     lines.push('');
@@ -29,27 +60,16 @@ export function renderHuman(report: Report, color: boolean): string {
     if (first.fix) lines.push(`  ${st.cyan('→')} ${safeText(first.fix, 800)}`);
     if (first.chatgpt) lines.push(`  ${st.dim(`ChatGPT shows: "${first.chatgpt}"`)}`);
   }
-  const width = Math.max(...report.checks.map((c) => c.id.length));
-  const steps = [...new Set(report.checks.map((c) => c.step))];
-  const grouped = steps.flatMap((step) => report.checks.filter((c) => c.step === step));
-  let step = '';
-  for (const c of grouped) {
-    if (c.step !== step) {
-      step = c.step;
-      lines.push('');
-      lines.push(st.bold(step));
-    }
-    lines.push(`  ${paint(st, c.status, c.incomplete ? '?' : SYMBOL[c.status])} ${c.id.padEnd(width)}  ${c.title}${c.status === 'fail' || c.status === 'warn' ? st.dim(` [${c.impact}]`) : ''}`);
-    const detail = safeText(c.detail, c.status === 'pass' || c.status === 'info' ? 240 : 1000);
-    if (detail) lines.push(`    ${c.status === 'pass' ? st.dim(detail) : detail}`);
-    if (c.fix && (c.status === 'fail' || c.status === 'warn')) lines.push(`    ${st.cyan('fix:')} ${safeText(c.fix, 1000)}`);
-    else if (c.fix && c.incomplete) lines.push(`    ${st.cyan('to finish:')} ${safeText(c.fix, 1000)}`);
-    if (c.chatgpt && (c.status === 'fail' || c.status === 'warn')) lines.push(`    ${st.dim(`ChatGPT shows: "${c.chatgpt}"`)}`);
-  }
-  if (report.gptEditor) lines.push('', ...renderGptEditor(report.gptEditor, st));
-  // The last screen is the answer: both verdicts again.
   lines.push('', ...verdictBlock(report, st), '');
   return redact(lines.join('\n'));
+}
+
+/** "— they need Registration" when every collapsed skip waits on one earlier step. */
+function skipReason(skipped: CheckResult[], stepOf: Map<string, string>): string {
+  const needs = skipped.map((c) => /^needs (\S+), which/.exec(c.detail)?.[1]);
+  if (needs.some((n) => !n)) return needs.every((n) => !n) ? ' (not applicable here)' : '';
+  const steps = [...new Set(needs.map((n) => stepOf.get(n!) ?? n!))];
+  return ` — they need ${steps.length > 2 ? `${steps.slice(0, -1).join(', ')} and ${steps.at(-1)}` : steps.join(' and ')}`;
 }
 
 /** The two verdict lines: "Can ChatGPT connect?" and "Is it safe?". */

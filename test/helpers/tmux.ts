@@ -8,8 +8,17 @@ export const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 export class Terminal {
   readonly name = `gpt-oauth-test-${randomBytes(4).toString('hex')}`;
 
-  constructor(command: string, cwd: string) {
-    execFileSync('tmux', ['new-session', '-d', '-s', this.name, '-x', '160', '-y', '60', '-c', cwd, command]);
+  constructor(command: string, cwd: string, size: { cols: number; rows: number } = { cols: 160, rows: 60 }) {
+    execFileSync('tmux', ['new-session', '-d', '-s', this.name, '-x', String(size.cols), '-y', String(size.rows), '-c', cwd, command]);
+  }
+
+  /** Only what is on the screen now (no scrollback). */
+  visible(): string {
+    try {
+      return execFileSync('tmux', ['capture-pane', '-p', '-J', '-t', this.name], { encoding: 'utf8' });
+    } catch {
+      return '';
+    }
   }
 
   screen(): string {

@@ -70,6 +70,8 @@ export interface ToyFlags {
   gzipMetadata?: boolean;
   /** Send the 401 challenge as `Negotiate, NTLM, Bearer resource_metadata=…`. */
   multiChallenge?: boolean;
+  /** Every path answers 200 text/html (a single-page app's fallback route). */
+  spa?: boolean;
   /** The token endpoint answers a 2 MiB body. */
   hugeToken?: boolean;
   /** Put terminal and report injection text (ESC, OSC 8, BEL, CR, C1, bidi, Markdown) in every field it can. */
@@ -354,6 +356,10 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
     const url = new URL(req.url ?? '/', origin);
     const p = url.pathname;
     requests.push(p);
+    if (f.spa) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return void res.end('<!doctype html><html><head><title>My App</title></head><body><div id="root"></div></body></html>');
+    }
     if (f.blockUserAgent?.test(req.headers['user-agent'] ?? '')) {
       res.writeHead(403, { 'content-type': 'text/html; charset=UTF-8', server: 'cloudflare', 'cf-mitigated': 'challenge' });
       return void res.end('<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>');

@@ -1,12 +1,15 @@
 /** `resource.challenge`, `prm.*`: how ChatGPT finds out that the MCP server needs OAuth, and where. */
 import type { CheckDef } from '../types.js';
-import { fail, pass, warn } from '../types.js';
+import { fail, pass, warn, type Outcome } from '../types.js';
 import { bearerChallenge } from '../../oauth/www-authenticate.js';
 import { safeText } from '../../text.js';
 import { firstJsonDocument, initializeRequest, mcpPost, parseMcpResponse, MCP_PROTOCOL_VERSION, type AppsContext } from './context.js';
-import type { HttpResponse } from '../../http/client.js';
+import { HttpFailure, type HttpResponse } from '../../http/client.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { refs } from '../spec.js';
+
+/** A finding that still lets discovery go on (only an unreachable server blocks it). */
+const nb = (o: Outcome): Outcome => ({ ...o, nonBlocking: true });
 
 export const resourceChallenge: CheckDef<AppsContext> = {
   id: 'resource.challenge',
@@ -18,11 +21,20 @@ export const resourceChallenge: CheckDef<AppsContext> = {
   writes: ['challenge', 'mixed'],
   chatgpt: CHATGPT_SAYS.fetchConfig,
   async run(ctx) {
-    const res = await ctx.http.send({
-      method: 'POST', url: ctx.opts.mcpUrl,
-      headers: { accept: 'application/json, text/event-stream', 'content-type': 'application/json' },
-      json: initializeRequest(),
-    });
+    let res: HttpResponse;
+    try {
+      res = await ctx.http.send({
+        method: 'POST', url: ctx.opts.mcpUrl,
+        headers: { accept: 'application/json, text/event-stream', 'content-type': 'application/json' },
+        json: initializeRequest(),
+      });
+    } catch (err) {
+      // The connection itself failed: say so, and give no metadata advice (the rest waits).
+      if (err instanceof HttpFailure && (err.kind === 'unreachable' || err.kind === 'tls' || err.kind === 'network' || err.kind === 'timeout')) {
+        return fail(`${ctx.opts.mcpUrl}: ${err.message}`, err.kind === 'tls' ? 'Serve a certificate from a public CA for this host name (ChatGPT connects from OpenAI\'s servers).' : 'Start the server, or check the URL (host, port, path) and that it is reachable from here.');
+      }
+      throw err;
+    }
     const header = res.header('www-authenticate');
     const ch = bearerChallenge(header);
     ctx.s.challenge = {
@@ -31,8 +43,12 @@ export const resourceChallenge: CheckDef<AppsContext> = {
       scope: ch?.params.scope ? ch.params.scope.split(/\s+/).filter(Boolean) : undefined,
     };
     if (res.status >= 300 && res.status < 400) {
-      return fail(`POST ${ctx.opts.mcpUrl} redirected (${res.status} to ${safeText(res.header('location') ?? '?', 200)}); ChatGPT does not follow redirects on the MCP endpoint`,
-        'Use the final URL as the connector URL, or serve the MCP endpoint without a redirect (a common cause is /mcp → /mcp/).');
+      return nb(fail(`POST ${ctx.opts.mcpUrl} redirected (${res.status} to ${safeText(res.header('location') ?? '?', 200)}); ChatGPT does not follow redirects on the MCP endpoint`,
+        'Use the final URL as the connector URL, or serve the MCP endpoint without a redirect (a common cause is /mcp → /mcp/).'));
+    }
+    if (res.status >= 200 && res.status < 300 && /text\/html/i.test(res.header('content-type') ?? '')) {
+      return fail(`${ctx.opts.mcpUrl} serves an HTML page (${res.status} ${safeText(res.header('content-type'), 60)}), not an MCP endpoint — usually a single-page-app fallback route or a wrong path`,
+        'Give ChatGPT the URL of the MCP endpoint itself (often …/mcp), and make sure the SPA\'s catch-all route does not answer it.');
     }
     if (res.status >= 200 && res.status < 300) {
       const mixed = await detectMixedAuth(ctx, res);
@@ -46,12 +62,12 @@ export const resourceChallenge: CheckDef<AppsContext> = {
     if (res.status !== 401) {
       const what = res.status < 300 ? 'the server accepted an unauthenticated initialize, so ChatGPT sees no OAuth requirement and will not start the OAuth flow'
         : `expected 401, got ${res.status}`;
-      return fail(`POST ${ctx.opts.mcpUrl} without a token: ${what}`,
-        'Require a bearer token on the MCP endpoint and answer requests without one with 401 and `WWW-Authenticate: Bearer resource_metadata="https://…/.well-known/oauth-protected-resource/…"`.');
+      return nb(fail(`POST ${ctx.opts.mcpUrl} without a token: ${what}`,
+        'Require a bearer token on the MCP endpoint and answer requests without one with 401 and `WWW-Authenticate: Bearer resource_metadata="https://…/.well-known/oauth-protected-resource/…"`.'));
     }
     if (!ch) {
-      return fail(`401 without a Bearer challenge (WWW-Authenticate: ${safeText(header ?? 'missing', 200)})`,
-        'Send `WWW-Authenticate: Bearer resource_metadata="<PRM URL>"` with every 401 from the MCP endpoint.');
+      return nb(fail(`401 without a Bearer challenge (WWW-Authenticate: ${safeText(header ?? 'missing', 200)})`,
+        'Send `WWW-Authenticate: Bearer resource_metadata="<PRM URL>"` with every 401 from the MCP endpoint.'));
     }
     if (!ch.params.resource_metadata) {
       return warn('401 with a Bearer challenge but no resource_metadata parameter; ChatGPT falls back to the well-known locations',
@@ -108,6 +124,7 @@ export const prmDocument: CheckDef<AppsContext> = {
   severity: 'critical',
   impact: 'chatgpt',
   step: 'Discovery',
+  needs: ['resource.challenge'],
   spec: refs('RFC 9728 §3', 'MCP 2025-11-25 Authorization §Protected Resource Metadata Discovery'),
   reads: ['challenge'],
   writes: ['prm', 'prmUrl', 'asId'],

@@ -27,7 +27,7 @@ export async function runActionsSuite(o: ActionsRunOptions): Promise<Report> {
   let results: CheckResult[];
   try {
     results = await runChecks(ACTIONS_CHECKS, ctx, o.selection, {
-      onResult: o.onResult, onStart: (id) => { o.http.tag = id; }, free: ['logins'], onViolation: o.onStateViolation,
+      onResult: o.onResult, onStart: (id) => { o.http.tag = id; o.onStart?.(id); }, free: ['logins'], onViolation: o.onStateViolation,
     });
   } finally {
     await login.close();

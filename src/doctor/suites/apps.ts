@@ -77,7 +77,7 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
     let loginsAtStart = 0;
     results = await runChecks(catalog, ctx, o.selection, {
       onResult: o.onResult,
-      onStart: (id) => { o.http.tag = id; loginsAtStart = ctx.s.logins; },
+      onStart: (id) => { o.http.tag = id; loginsAtStart = ctx.s.logins; o.onStart?.(id); },
       onFinish: (def, ran) => {
         const unused = (def.logins ?? 0) - (ran ? ctx.s.logins - loginsAtStart : 0);
         if (unused > 0) ctx.plannedLogins = Math.max(ctx.s.logins, ctx.plannedLogins - unused);

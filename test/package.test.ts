@@ -1,0 +1,51 @@
+/**
+ * Our own npm name: `gpt-oauth` belongs to an unrelated package, so every `npx` a user copies
+ * must name `gpt-oauth-cli` (a workflow would otherwise run someone else's code with its
+ * secrets), and the published tarball holds what a user needs and nothing else.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = new URL('..', import.meta.url).pathname;
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string; bin: Record<string, string> };
+const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
+
+describe('the npm name', () => {
+  it('is gpt-oauth-cli, and the command stays gpt-oauth', () => {
+    expect(pkg.name).toBe('gpt-oauth-cli');
+    expect(Object.keys(pkg.bin)).toContain('gpt-oauth');
+    // npx gpt-oauth-cli runs the bin named like the package.
+    expect(pkg.bin['gpt-oauth-cli']).toBe(pkg.bin['gpt-oauth']);
+  });
+
+  it('every npx in the README (outside the from-a-clone block), src/, templates/ and examples/ names it, pinned where versioned', () => {
+    const texts: [string, string][] = [
+      ['README.md', readFileSync(join(root, 'README.md'), 'utf8').replace(/<!-- clone -->[\s\S]*?<!-- \/clone -->/g, '')],
+      ...[...files(join(root, 'src')), ...files(join(root, 'templates')), ...files(join(root, 'examples'))].map((f) => [f.slice(root.length), readFileSync(f, 'utf8')] as [string, string]),
+    ];
+    const wrong: string[] = [];
+    let seen = 0;
+    for (const [file, text] of texts) {
+      for (const m of text.matchAll(/npx(?:\s+--yes)?\s+(gpt-oauth[\w@.{}-]*)/g)) {
+        seen++;
+        const spec = m[1]!;
+        const [name, version] = spec.split(/@(?=[\d{])/);
+        if (name !== pkg.name) wrong.push(`${file}: npx ${spec}`);
+        if (version && version !== pkg.version && version !== '{{version}}') wrong.push(`${file}: npx ${spec} (pinned to another version)`);
+      }
+    }
+    expect(seen).toBeGreaterThan(10);
+    expect(wrong).toEqual([]);
+  });
+
+  it('npm pack holds the launcher, the build, templates and docs, and no tests or fixtures', () => {
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
+    const listed = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+    for (const need of ['bin/gpt-oauth.js', 'dist/cli.js', 'dist/commands/doctor.js', 'dist/sandbox/server.js', 'templates/github-actions.yml', 'README.md', 'LICENSE', 'package.json']) {
+      expect(listed, need).toContain(need);
+    }
+    expect(listed.filter((p) => /^(test|src|scripts|\.ci)\/|fixtures|\.test\.|\.tgz$/.test(p))).toEqual([]);
+  }, 60_000);
+});
