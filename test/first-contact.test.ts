@@ -56,7 +56,8 @@ describe.skipIf(!hasTmux)('3. the last screen of a 40-row terminal is the answer
     const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-spinner-'));
     try {
       term = new Terminal(`env -u CI TERM=xterm-256color '${process.execPath}' '${BIN}' doctor ${toy.mcpUrl} --login auto --timeout 3000; sleep 30`, dir, { cols: 120, rows: 40 });
-      const during = await term.waitFor(/Keys: jwks\.keys\s+\(Ctrl-C to stop\)/, 20_000);
+      // Checks run concurrently: the spinner names the step and check started last.
+      const during = await term.waitFor(/(Discovery|Keys|Registration|Authorization|Tokens|Refresh|Resource|Security): [a-z]+\.[a-z-]+\s+\(Ctrl-C to stop\)/, 20_000);
       expect(during).toMatch(/Ctrl-C to stop/);
       const after = await term.waitFor(/No security problems found|security problem/, 20_000);
       expect(after).not.toMatch(/Ctrl-C to stop\)\s*$/);

@@ -120,3 +120,39 @@ describe('--only <id> gives the same status as a full run', () => {
     }
   });
 });
+
+describe('concurrent and sequential runs give identical reports', () => {
+  // Details minus what differs between any two runs: timings, ports, random ids and counters.
+  const normal = (s: string) => s.replace(/https?:\/\/127\.0\.0\.1:\d+/g, 'URL').replace(/[A-Za-z0-9_-]{10,}/g, 'X').replace(/\d+/g, 'N');
+  const reportOf = async (mcpUrl: string, concurrency: number) => {
+    const http = newHttp();
+    try {
+      const r = await runAppsSuite({ mcpUrl, http, login: 'auto', concurrency });
+      return r.checks.map((c) => `${c.id} ${c.status} ${normal(c.detail)}`);
+    } finally {
+      await http.close();
+    }
+  };
+  it('on the sandbox', async () => {
+    const sb = await startSandbox();
+    try {
+      expect(await reportOf(sb.mcpUrl, 6)).toEqual(await reportOf(sb.mcpUrl, 1));
+    } finally {
+      await sb.close();
+    }
+  });
+  it('on every broken-server case', async () => {
+    const diffs: string[] = [];
+    for (const c of cases) {
+      const toy = await startToy(c.flags);
+      try {
+        const seq = await reportOf(toy.mcpUrl, 1);
+        const par = await reportOf(toy.mcpUrl, 6);
+        par.forEach((line, i) => { if (line !== seq[i]) diffs.push(`${JSON.stringify(c.flags)}\n  sequential: ${seq[i]}\n  concurrent: ${line}`); });
+      } finally {
+        await toy.close();
+      }
+    }
+    expect(diffs).toEqual([]);
+  }, 120_000);
+});

@@ -7,6 +7,7 @@
  * Because a check only ever sees state its declared producers made, its verdict is the same in
  * a full run and with `--only <id>`.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { HttpFailure } from '../http/client.js';
 import { safeText } from '../text.js';
 import type { CheckDef, CheckResult, Outcome, Selection } from './types.js';
@@ -37,6 +38,23 @@ export function isSelected(c: Selectable, sel: Selection = {}): boolean {
  * before a check that spends it). Among checks that are ready, catalog order wins.
  */
 export function executionOrder<C>(defs: CheckDef<C>[]): CheckDef<C>[] {
+  const before = constraints(defs);
+  const done = new Set<string>();
+  const out: CheckDef<C>[] = [];
+  while (out.length < defs.length) {
+    const next = defs.find((d) => !done.has(d.id) && [...before.get(d.id)!].every((x) => done.has(x)));
+    if (!next) {
+      const stuck = defs.filter((d) => !done.has(d.id)).map((d) => d.id);
+      throw new Error(`the catalog's declarations form a cycle among: ${stuck.join(', ')}`);
+    }
+    done.add(next.id);
+    out.push(next);
+  }
+  return out;
+}
+
+/** For each check, the checks that must finish before it starts (needs, writers, readers of what it spends). */
+function constraints<C>(defs: CheckDef<C>[]): Map<string, Set<string>> {
   const index = new Map(defs.map((d, i) => [d.id, i]));
   const before = new Map<string, Set<string>>(defs.map((d) => [d.id, new Set()]));
   const writers = (k: string) => defs.filter((d) => (d.writes as string[] | undefined)?.includes(k)).map((d) => d.id);
@@ -53,18 +71,7 @@ export function executionOrder<C>(defs: CheckDef<C>[]): CheckDef<C>[] {
       for (const w of writers(k)) if (w !== d.id) deps.add(w);
     }
   }
-  const done = new Set<string>();
-  const out: CheckDef<C>[] = [];
-  while (out.length < defs.length) {
-    const next = defs.find((d) => !done.has(d.id) && [...before.get(d.id)!].every((x) => done.has(x)));
-    if (!next) {
-      const stuck = defs.filter((d) => !done.has(d.id)).map((d) => d.id);
-      throw new Error(`the catalog's declarations form a cycle among: ${stuck.join(', ')}`);
-    }
-    done.add(next.id);
-    out.push(next);
-  }
-  return out;
+  return before;
 }
 
 export interface Plan<C> {
@@ -97,7 +104,15 @@ export interface RunHooks {
   free?: string[];
   /** Receives every undeclared state access (tests assert there are none). */
   onViolation?: (v: string) => void;
+  /**
+   * How many checks may run at once (default 1). Checks start as soon as every check their
+   * declarations order before them has finished; results are the same as in a sequential run.
+   */
+  concurrency?: number;
 }
+
+/** The check a piece of code runs for (HTTP trace tags, per-check login counts). */
+export const currentCheck = new AsyncLocalStorage<string>();
 
 /**
  * Run a plan. A check whose prerequisite failed or was skipped is `skip`ped with the reason.
@@ -105,57 +120,92 @@ export interface RunHooks {
  */
 export async function runChecks<C extends { s: object }>(defs: CheckDef<C>[], ctx: C, sel: Selection = {}, hooks: RunHooks = {}): Promise<CheckResult[]> {
   const plan = planChecks(defs, sel);
+  const planned = new Set(plan.run.map((d) => d.id));
+  const all = constraints(defs);
+  // Only planned checks constrain each other (an unplanned writer never runs).
+  const before = new Map(plan.run.map((d) => [d.id, [...all.get(d.id)!].filter((x) => planned.has(x))]));
   const outcomes = new Map<string, Outcome>();
   const results: CheckResult[] = [];
-  for (const def of plan.run) {
+  const defsById = new Map(defs.map((d) => [d.id, d]));
+  const limit = Math.max(1, hooks.concurrency ?? 1);
+  const waiting = [...plan.run];
+  const running = new Map<string, Promise<void>>();
+
+  const runOne = async (def: CheckDef<C>): Promise<void> => {
     const started = performance.now();
     let outcome: Outcome;
     const blocker = (def.needs ?? []).find((n) => {
       const o = outcomes.get(n);
       return !o || ((o.status === 'skip' || o.status === 'fail') && !o.nonBlocking);
     });
+    // A producer of what this check reads could not finish (the doctor's side): judging without
+    // its result would be guessing, so this one is incomplete too.
+    const lost = blocker ? undefined : before.get(def.id)!.find((x) => outcomes.get(x)?.incomplete && writesWhatIsRead(defsById.get(x)!, def));
     if (blocker) {
       const o = outcomes.get(blocker);
       outcome = o?.incomplete
         ? { status: 'skip', detail: `needs ${blocker}, which could not be completed`, incomplete: true }
         : { status: 'skip', detail: `needs ${blocker}, which ${o?.status === 'fail' ? 'failed' : 'did not run'}` };
+    } else if (lost) {
+      outcome = { status: 'skip', detail: `needs the result of ${lost}, which could not be completed`, incomplete: true };
     } else {
       hooks.onStart?.(def.id);
       try {
-        outcome = await def.run(watched(ctx, def, hooks));
+        outcome = await currentCheck.run(def.id, () => Promise.resolve(def.run(watched(ctx, def, hooks))));
       } catch (err) {
         outcome = crashOutcome(err);
       }
     }
     outcomes.set(def.id, outcome);
-    hooks.onFinish?.(def, !blocker);
-    if (!plan.selected.has(def.id)) continue;
-    const impact = outcome.impact ?? def.impact;
-    // ChatGPT's message only where ChatGPT really shows one: a failure (or a warning that names
-    // its own message) whose impact is `chatgpt`.
-    const chatgpt = impact !== 'chatgpt' ? undefined
-      : outcome.status === 'fail' ? outcome.chatgpt ?? def.chatgpt
-        : outcome.status === 'warn' ? outcome.chatgpt : undefined;
-    const result: CheckResult = {
-      id: def.id,
-      status: outcome.status,
-      severity: outcome.status === 'fail' || outcome.status === 'warn' ? def.severity : 'info',
-      title: def.title,
-      detail: outcome.detail,
-      ...(outcome.fix ? { fix: outcome.fix } : {}),
-      spec: def.spec.map((r) => r.id),
-      references: def.spec,
-      durationMs: Math.round(performance.now() - started),
-      step: def.step,
-      impact,
-      ...(chatgpt ? { chatgpt } : {}),
-      ...(outcome.incomplete ? { incomplete: true as const } : {}),
-    };
-    results.push(result);
-    hooks.onResult?.(result);
+    hooks.onFinish?.(def, !blocker && !lost);
+    if (plan.selected.has(def.id)) {
+      const r = resultOf(def, outcome, Math.round(performance.now() - started));
+      results.push(r);
+      hooks.onResult?.(r);
+    }
+  };
+
+  while (waiting.length || running.size) {
+    // Start every check whose predecessors are done, in execution order, up to the limit.
+    for (let i = 0; i < waiting.length && running.size < limit;) {
+      const def = waiting[i]!;
+      if (before.get(def.id)!.every((x) => outcomes.has(x))) {
+        waiting.splice(i, 1);
+        running.set(def.id, runOne(def).finally(() => running.delete(def.id)));
+      } else i++;
+    }
+    if (running.size) await Promise.race(running.values());
+    else if (waiting.length) throw new Error(`checks cannot start: ${waiting.map((d) => d.id).join(', ')}`);
   }
   const order = new Map(defs.map((d, i) => [d.id, i]));
   return results.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+}
+
+const writesWhatIsRead = <C>(writer: CheckDef<C>, reader: CheckDef<C>) =>
+  ((writer.writes ?? []) as string[]).some((k) => ((reader.reads ?? []) as string[]).includes(k));
+
+function resultOf<C>(def: CheckDef<C>, outcome: Outcome, durationMs: number): CheckResult {
+  const impact = outcome.impact ?? def.impact;
+  // ChatGPT's message only where ChatGPT really shows one: a failure (or a warning that names
+  // its own message) whose impact is `chatgpt`.
+  const chatgpt = impact !== 'chatgpt' ? undefined
+    : outcome.status === 'fail' ? outcome.chatgpt ?? def.chatgpt
+      : outcome.status === 'warn' ? outcome.chatgpt : undefined;
+  return {
+    id: def.id,
+    status: outcome.status,
+    severity: outcome.status === 'fail' || outcome.status === 'warn' ? def.severity : 'info',
+    title: def.title,
+    detail: outcome.detail,
+    ...(outcome.fix ? { fix: outcome.fix } : {}),
+    spec: def.spec.map((r) => r.id),
+    references: def.spec,
+    durationMs,
+    step: def.step,
+    impact,
+    ...(chatgpt ? { chatgpt } : {}),
+    ...(outcome.incomplete ? { incomplete: true as const } : {}),
+  };
 }
 
 /** The context as one check sees it: `ctx.s` behind a proxy that reports undeclared access. */

@@ -33,6 +33,8 @@ export interface SuiteRunOptions {
   /** Progress lines for people (stderr). */
   say?: (line: string) => void;
   onResult?: (r: CheckResult) => void;
+  /** Checks run at once (default 6; 1 runs them one after another). */
+  concurrency?: number;
   /** A check starts (for progress: its id and flow step). */
   onStart?: (id: string) => void;
   /** Receives every undeclared access to the suite's shared state (tests assert there is none). */

@@ -18,6 +18,10 @@ export interface HttpOptions {
   policy?: import('./policy.js').UrlPolicy;
   /** Told about a deliberate wait (a rate limit), so a person sees why nothing happens. */
   onWait?: (ms: number, why: string) => void;
+  /** The tag of the code that is sending (the doctor: the running check's id), for the trace. */
+  tagOf?: () => string | undefined;
+  /** Requests in flight per origin at most (like a browser's 6); the rest wait their turn. */
+  perOriginLimit?: number;
   /** Wall-clock end of the whole run (ms since the epoch): requests after it fail, each is cut at it. */
   deadlineAt?: number;
 }
@@ -89,11 +93,35 @@ export class HttpClient {
       keepAliveTimeout: 2000,
       // Huge header blocks are a hostile-server symptom; undici refuses above this size.
       maxHeaderSize: 64 * 1024,
+      // One connection pool per run; no pipelining (a request waits for its connection's answer).
+      pipelining: 1,
     });
+    this.agent.on('connect', () => { this.connections++; });
   }
+
+  private readonly inFlight = new Map<string, { active: number; queue: (() => void)[] }>();
 
   /** One exchange. Never follows redirects: the caller decides each hop. */
   async send(req: HttpRequest): Promise<HttpResponse> {
+    let origin = '';
+    try { origin = new URL(req.url).origin; } catch { /* reported by exchange */ }
+    const slot = this.inFlight.get(origin) ?? { active: 0, queue: [] };
+    this.inFlight.set(origin, slot);
+    const limit = this.opts.perOriginLimit ?? 6;
+    if (slot.active >= limit) await new Promise<void>((r) => slot.queue.push(r));
+    slot.active++;
+    try {
+      return await this.exchange(req);
+    } finally {
+      slot.active--;
+      slot.queue.shift()?.();
+    }
+  }
+
+  /** Connections opened so far (keep-alive reuses one per origin where it can). */
+  connections = 0;
+
+  private async exchange(req: HttpRequest): Promise<HttpResponse> {
     const method = (req.method ?? (req.form || req.json !== undefined || req.body !== undefined ? 'POST' : 'GET')).toUpperCase();
     let url: URL;
     try {
@@ -135,7 +163,7 @@ export class HttpClient {
     const started = performance.now();
     const entry: TraceEntry = {
       seq: this.trace.length + 1,
-      tag: this.tag,
+      tag: this.opts.tagOf?.() ?? this.tag,
       startedAt: new Date().toISOString(),
       method,
       url: url.href,

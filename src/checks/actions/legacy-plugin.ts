@@ -31,7 +31,7 @@ export const legacyPlugin: CheckDef<ActionsContext> = {
     try {
       res = await ctx.http.send({ url });
     } catch (err) {
-      if (err instanceof HttpFailure) return pass(`no plugin manifest at ${url} (${err.message})`);
+      if (err instanceof HttpFailure && err.kind !== 'deadline') return pass(`no plugin manifest at ${url} (${err.message})`);
       throw err;
     }
     const j = res.status === 200 ? readJsonObject(res, false) : undefined;

@@ -84,6 +84,12 @@ export interface AppsState {
   /** Results of the PKCE negative tests (for judging redirect binding): the verifier is required / compared. */
   pkceRequired?: boolean;
   pkceChecked?: boolean;
+  /**
+   * Not data but a declaration: the authorization server's grant and session that the run's
+   * sign-ins share. Every check that obtains a code reads it; a check whose replay may revoke the
+   * grant (code reuse, refresh-token reuse) spends it, so it runs after every sign-in.
+   */
+  grant?: never;
   /** How many authorization codes were obtained so far. */
   logins: number;
 }
@@ -349,7 +355,8 @@ export async function firstJsonDocument<T = Record<string, unknown>>(
     try {
       res = await http.send({ url: c.url });
     } catch (err) {
-      if (err instanceof HttpFailure) { miss(err.message); continue; }
+      // The run's own --deadline is not the server's miss: it ends the check as incomplete.
+      if (err instanceof HttpFailure && err.kind !== 'deadline') { miss(err.message); continue; }
       throw err;
     }
     if (res.status >= 300 && res.status < 400) { miss(`redirect ${res.status} (not followed, as ChatGPT does not)`); continue; }

@@ -22,7 +22,7 @@ import { networkServerUserAgent } from './network.js';
  * The engine derives the execution order from each check's declared needs, reads, writes and
  * spends (e.g. the checks that may revoke the token family run after every reader of the tokens).
  */
-export const APPS_CHECKS: CheckDef<AppsContext>[] = [
+const CATALOG: CheckDef<AppsContext>[] = [
   resourceChallenge, prmDocument, prmResource, asMetadata, asIssuer, asPkce, asEndpoints,
   asClientRegistration, networkServerUserAgent, jwksKeys, jwksNoPrivate, cimdChatgptDocument, dcrRegister, dcrUnsafeRedirects,
   dcrConnectorCallback, authzRedirectExact, authzState, authzIss, authzScopeOmitted, pkceVerifierRequired, pkceVerifierChecked,
@@ -33,3 +33,9 @@ export const APPS_CHECKS: CheckDef<AppsContext>[] = [
   pkceRequired, pkceDowngrade, tokenClientAuth, tokenCodeClientBinding, refreshClientBinding, tokenTypeConfusion,
   authzImplicitRefused, asIssuerStable, resourceRejectsOtherAudience, tokenLifetime,
 ];
+
+/**
+ * Every check that signs in (declares `logins`) reads the shared `grant`, so the checks that may
+ * revoke it (which spend it) run after all other sign-ins, also when checks run concurrently.
+ */
+export const APPS_CHECKS: CheckDef<AppsContext>[] = CATALOG.map((c) => (c.logins && !c.spends?.includes('grant') ? { ...c, reads: [...(c.reads ?? []), 'grant'] } : c));

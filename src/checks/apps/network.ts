@@ -47,6 +47,7 @@ export const networkServerUserAgent: CheckDef<AppsContext> = {
           const type = (res.header('content-type') ?? '').split(';')[0];
           got = `${res.status}${type ? ` ${safeText(type, 40)}` : ''}${res.header('cf-mitigated') ? ` (cf-mitigated: ${safeText(res.header('cf-mitigated'), 20)})` : ''}`;
         } catch (err) {
+          if (err instanceof HttpFailure && err.kind === 'deadline') throw err;
           got = err instanceof HttpFailure ? err.message : String(err);
         }
         blocked.push(`${safeText(e.label, 200)} as "${ua}" got ${got}, not ${e.expect} as for the doctor's own requests`);

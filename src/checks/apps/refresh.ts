@@ -75,7 +75,7 @@ export const refreshRotation: CheckDef<AppsContext> = {
   needs: ['refresh.grant'],
   spec: refs('OAuth 2.1 §4.3.1', 'RFC 9700 §4.14.2', 'MCP 2025-11-25 Authorization §Token Theft'),
   reads: ['refreshed', 'usedRefreshToken', 'client', 'as', 'prm'],
-  spends: ['tokens', 'refreshed'],
+  spends: ['tokens', 'refreshed', 'grant'],
   async run(ctx) {
     if (!ctx.s.refreshed || !ctx.s.usedRefreshToken) return skip('no refresh happened');
     if (ctx.s.client!.authMethod !== 'none') return info('confidential client: rotation is recommended but not required');

@@ -330,7 +330,7 @@ export const tokenCodeSingleUse: CheckDef<AppsContext> = {
   spec: refs('RFC 6749 §4.1.2', 'RFC 9700 §4.2.1'),
   reads: ['as', 'client', 'prm', 'scopes'],
   writes: ['usedCodeError'],
-  spends: ['tokens', 'refreshed'],
+  spends: ['tokens', 'refreshed', 'grant'],
   logins: 1,
   async run(ctx) {
     const { res, fc } = await expectRefused(ctx, 'code reuse test', () => undefined);

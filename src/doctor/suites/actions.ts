@@ -4,7 +4,7 @@ import type { ActionsContext, ActionsOptions } from '../../checks/actions/contex
 import { recogniseProvider } from '../../checks/advice.js';
 import { gptEditorFields } from '../../gpt-actions/gpt.js';
 import { createLoginDriver, type LoginMode } from '../../login/drivers.js';
-import { runChecks } from '../../checks/engine.js';
+import { currentCheck, runChecks } from '../../checks/engine.js';
 import { buildReport } from './apps.js';
 import type { CheckResult } from '../../checks/types.js';
 import type { Report, SuiteRunOptions } from '../types.js';
@@ -18,6 +18,7 @@ export async function runActionsSuite(o: ActionsRunOptions): Promise<Report> {
   const startedAt = new Date();
   const say = o.say ?? (() => undefined);
   const login = await createLoginDriver({ mode: o.login, http: o.http, say, loginCommand: o.loginCommand, loginTimeoutMs: o.loginTimeoutMs, env: o.env, stdin: o.stdin });
+  o.http.opts.tagOf = () => currentCheck.getStore();
   const ctx: ActionsContext = {
     http: o.http,
     login,
@@ -27,7 +28,7 @@ export async function runActionsSuite(o: ActionsRunOptions): Promise<Report> {
   let results: CheckResult[];
   try {
     results = await runChecks(ACTIONS_CHECKS, ctx, o.selection, {
-      onResult: o.onResult, onStart: (id) => { o.http.tag = id; o.onStart?.(id); }, free: ['logins'], onViolation: o.onStateViolation,
+      onResult: o.onResult, onStart: (id) => o.onStart?.(id), concurrency: o.concurrency ?? 1, free: ['logins'], onViolation: o.onStateViolation,
     });
   } finally {
     await login.close();

@@ -1,8 +1,8 @@
 /** Runs the `apps` suite: the engine, the catalog, the login driver and cleanup. */
 import { APPS_CHECKS } from '../../checks/apps/index.js';
 import { type AppsContext, type AppsOptions } from '../../checks/apps/context.js';
-import { createLoginDriver } from '../../login/drivers.js';
-import { planChecks, runChecks } from '../../checks/engine.js';
+import { createLoginDriver, type LoginDriver } from '../../login/drivers.js';
+import { currentCheck, planChecks, runChecks } from '../../checks/engine.js';
 import type { CheckDef, CheckResult } from '../../checks/types.js';
 import type { Report, SuiteRunOptions } from '../types.js';
 import { VERSION } from '../../version.js';
@@ -54,12 +54,38 @@ async function tokensFromRefresh(ctx: AppsContext, o: AppsRunOptions) {
   return { status: 'skip' as const, nonBlocking: true, detail: `no code exchange when starting from ${o.refreshTokenSource ?? 'a refresh token'}; the access token for the following checks came from a refresh grant` };
 }
 
+/** Checks in flight at once by default (the HTTP layer caps each origin at 6 requests too). */
+const DEFAULT_CONCURRENCY = 6;
+
+/**
+ * The login driver as the checks share it: sign-ins happen one at a time (a person, a login
+ * command or one cookie jar cannot do two at once), and each check's count is kept for
+ * "login N of M".
+ */
+function countedLogins(driver: LoginDriver, used: Map<string, number>): LoginDriver {
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    mode: driver.mode,
+    redirectUri: driver.redirectUri,
+    close: () => driver.close(),
+    obtain(url, state, purpose, redirectUri) {
+      const id = currentCheck.getStore();
+      if (id) used.set(id, (used.get(id) ?? 0) + 1);
+      const turn = queue.then(() => driver.obtain(url, state, purpose, redirectUri));
+      queue = turn.catch(() => undefined);
+      return turn;
+    },
+  };
+}
+
 export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
   const startedAt = new Date();
   const say = o.say ?? (() => undefined);
-  const login = await createLoginDriver({
+  const used = new Map<string, number>();
+  const login = countedLogins(await createLoginDriver({
     mode: o.login, http: o.http, say, loginCommand: o.loginCommand, loginTimeoutMs: o.loginTimeoutMs, env: o.env, stdin: o.stdin,
-  });
+  }), used);
+  o.http.opts.tagOf = () => currentCheck.getStore();
   const catalog = catalogFor(o);
   const planned = planChecks(catalog, o.selection).run.reduce((n, c) => n + (c.logins ?? 0), 0);
   const ctx: AppsContext = {
@@ -74,15 +100,15 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
   try {
     // "login N of M": M starts as the plan's count and drops as checks need fewer sign-ins than
     // planned (not applicable to this server, skipped, or not possible in this login mode).
-    let loginsAtStart = 0;
     results = await runChecks(catalog, ctx, o.selection, {
       onResult: o.onResult,
-      onStart: (id) => { o.http.tag = id; loginsAtStart = ctx.s.logins; o.onStart?.(id); },
+      onStart: (id) => o.onStart?.(id),
       onFinish: (def, ran) => {
-        const unused = (def.logins ?? 0) - (ran ? ctx.s.logins - loginsAtStart : 0);
+        const unused = (def.logins ?? 0) - (ran ? used.get(def.id) ?? 0 : 0);
         if (unused > 0) ctx.plannedLogins = Math.max(ctx.s.logins, ctx.plannedLogins - unused);
       },
       free: ['cleanup', 'logins'], onViolation: o.onStateViolation,
+      concurrency: o.concurrency ?? DEFAULT_CONCURRENCY,
     });
   } finally {
     await login.close();
