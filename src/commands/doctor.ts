@@ -81,6 +81,8 @@ export type DoctorPlan =
 export interface DoctorResult {
   report: Report;
   trace: TraceEntry[];
+  /** TCP connections the run opened (keep-alive reuses them), for --debug. */
+  connections?: number;
 }
 
 const list = (s?: string) => s?.split(/[\s,]+/).filter(Boolean);
@@ -290,7 +292,7 @@ async function runApps(io: IO, plan: Extract<DoctorPlan, { target: 'apps' }>): P
       keepGrant: !!o.saveRefreshToken,
     }).finally(progress.stop);
     if (o.saveRefreshToken) await saveRefreshToken(subject, report, io.env, say);
-    return { report, trace: http.trace };
+    return { report, trace: http.trace, connections: http.connections };
   } finally {
     await http.close();
     await sandbox?.close();
@@ -324,7 +326,7 @@ async function runActions(io: IO, plan: Extract<DoctorPlan, { target: 'actions' 
       ...inputs, http, login: login as Exclude<LoginMode, 'browser'>, loginCommand: o.loginCommand, loginTimeoutMs: plan.loginTimeoutMs,
       selection: plan.selection, say, env: io.env, onStart: progress.start,
     }).finally(progress.stop);
-    return { report, trace: http.trace };
+    return { report, trace: http.trace, connections: http.connections };
   } finally {
     await http?.close();
     await sandbox?.close();
@@ -398,7 +400,10 @@ export async function render(io: IO, plan: DoctorPlan, result: DoctorResult): Pr
     if (report.baseline!.accepted.length) say(`Baseline ${plan.baseline.file}: ${report.baseline!.accepted.length} accepted failure(s)/warning(s) (${report.baseline!.accepted.join(', ')}).`);
     if (report.baseline!.fixed.length) say(`Baseline entries that now pass and can be removed: ${report.baseline!.fixed.join(', ')}`);
   }
-  if (io.debug) report.trace = trace.map(traceForReport);
+  if (io.debug) {
+    report.trace = trace.map(traceForReport);
+    say(`${result.connections ?? '?'} connection(s) for ${trace.length} request(s) (keep-alive, one pool per run, at most 6 requests per origin at once).`);
+  }
   io.stdout.write(io.json ? renderJson(report) : renderHuman(report, io.colorStdout, !!o.verbose));
   if (o.junit) {
     await writeFile(o.junit, renderJunit(report));

@@ -55,6 +55,11 @@ export interface SandboxOptions {
    * `whoami` is protected, answering an anonymous call with the `_meta` challenge.
    */
   mixedAuth?: boolean;
+  /**
+   * The origin clients reach it at, when that is not its own port (a proxy in front: the latency
+   * bench puts a delaying TCP proxy there). Issuer, metadata and URLs use it.
+   */
+  publicOrigin?: string;
   /** Told about every request the sandbox answered (method, path, status, milliseconds). */
   onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
 }
@@ -72,6 +77,8 @@ export interface SandboxGptClient {
 
 export interface Sandbox {
   origin: string;
+  /** The port it listens on (differs from the origin's with `publicOrigin`). */
+  port: number;
   issuer: string;
   mcpUrl: string;
   prmUrl: string;
@@ -92,7 +99,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     server.listen(o.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as { port: number }).port;
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = o.publicOrigin ?? `http://127.0.0.1:${port}`;
   const issuerPath = (o.issuerPath ?? '').replace(/\/$/, '');
   const issuer = `${origin}${issuerPath}`;
   const mcpUrl = `${origin}/mcp`;
@@ -376,7 +383,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
   });
 
   return {
-    origin, issuer, mcpUrl, prmUrl, userId: USER, gpt,
+    origin, port, issuer, mcpUrl, prmUrl, userId: USER, gpt,
     close: () => closeServer(server),
   };
 }
