@@ -314,3 +314,19 @@ describe('concurrent writes lose nothing', () => {
     }
   });
 });
+
+describe('waiting out a rate limit is said, not silent', () => {
+  it('callbacks prints "waiting N s for the … rate limit (Retry-After)…" on stderr', async () => {
+    const s = await PROVIDERS.clerk!.start();
+    try {
+      const adapter = await loadProvider('clerk', s.env, http());
+      const { app } = await adapter.createApp({ name: 'ChatGPT wait', target: 'actions', redirectUris: [] });
+      s.fake.inject(PROVIDERS.clerk!.list, { status: 429, headers: { 'retry-after': '1' } });
+      const r = await runCli(['callbacks', 'list', '--provider', 'clerk', '--app', app.clientId], { env: s.env });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/waiting 1 s for the clerk rate limit \(Retry-After\)…/);
+    } finally {
+      await s.fake.close();
+    }
+  });
+});
