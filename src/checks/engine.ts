@@ -128,7 +128,22 @@ export async function runChecks<C extends { s: object }>(defs: CheckDef<C>[], ct
   const results: CheckResult[] = [];
   const defsById = new Map(defs.map((d) => [d.id, d]));
   const limit = Math.max(1, hooks.concurrency ?? 1);
-  const waiting = [...plan.run];
+  // Among ready checks, those more others wait for start first (the critical path), then
+  // execution order; with a limit of 1 this is the plain execution order.
+  const after = new Map<string, Set<string>>(plan.run.map((d) => [d.id, new Set()]));
+  for (const [id, deps] of before) for (const d of deps) after.get(d)!.add(id);
+  const weight = new Map<string, number>();
+  const weigh = (id: string): number => {
+    if (!weight.has(id)) {
+      const all = new Set<string>();
+      const stack = [...after.get(id)!];
+      while (stack.length) { const x = stack.pop()!; if (!all.has(x)) { all.add(x); stack.push(...after.get(x)!); } }
+      weight.set(id, all.size);
+    }
+    return weight.get(id)!;
+  };
+  const position = new Map(plan.run.map((d, i) => [d.id, i]));
+  const waiting = limit === 1 ? [...plan.run] : [...plan.run].sort((a, b) => weigh(b.id) - weigh(a.id) || position.get(a.id)! - position.get(b.id)!);
   const running = new Map<string, Promise<void>>();
 
   const runOne = async (def: CheckDef<C>): Promise<void> => {

@@ -123,9 +123,7 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
 
 /** Delete the clients the run registered (RFC 7592), best effort and quietly. */
 async function cleanup(ctx: AppsContext): Promise<void> {
-  for (const c of ctx.s.cleanup) {
-    await ctx.http.send({ method: 'DELETE', url: c.uri, headers: { authorization: `Bearer ${c.token}` }, timeoutMs: 3000 }).catch(() => undefined);
-  }
+  await Promise.all(ctx.s.cleanup.map((c) => ctx.http.send({ method: 'DELETE', url: c.uri, headers: { authorization: `Bearer ${c.token}` }, timeoutMs: 3000 }).catch(() => undefined)));
 }
 
 export function buildReport(target: 'apps' | 'actions', subject: string, startedAt: Date, checks: CheckResult[], extra: Partial<Report> = {}): Report {
