@@ -7,7 +7,7 @@ import { registerSecret } from '../../http/redact.js';
 import { longState, newPkce, randomToken } from '../../oauth/pkce.js';
 import { safeText } from '../../text.js';
 import { fixFor, type ProviderKind } from '../advice.js';
-import { assertCimdLogin, authorizeUrl, initializeRequest, mcpPost, registerTokens, resourceOf, tokenRequest, type AppsContext } from './context.js';
+import { authorizeUrl, initializeRequest, mcpPost, registerTokens, resourceOf, signIn, tokenRequest, type AppsContext } from './context.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { bearerChallenge } from '../../oauth/www-authenticate.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
@@ -111,18 +111,14 @@ export const authzState: CheckDef<AppsContext> = {
   logins: 1,
   chatgpt: CHATGPT_SAYS.state,
   async run(ctx) {
-    assertCimdLogin(ctx);
-    const pkce = newPkce();
-    const state = longState();
-    const url = authorizeUrl(ctx, { state, pkce });
-    ctx.s.logins++;
-    let callback: URL;
+    let signed;
     try {
-      callback = await ctx.login.obtain(url, state, ctx.login.mode === 'auto' ? 'authorization' : `login ${ctx.s.logins} of ${ctx.plannedLogins}: the main authorization`);
+      signed = await signIn(ctx, 'the main authorization');
     } catch (err) {
       if (err instanceof LoginError) throw new CheckAbort(loginFailure(ctx, err));
       throw err;
     }
+    const { callback, pkce, state } = signed;
     const error = callback.searchParams.get('error');
     if (error && ctx.s.client?.source === 'predefined' && CLIENT_ERRORS.includes(error)) {
       return incomplete(`the authorization server does not accept the client you gave (${safeText(error, 60)}${callback.searchParams.get('error_description') ? `: ${safeText(callback.searchParams.get('error_description'), 200)}` : ''})`,
@@ -190,18 +186,14 @@ export const authzScopeOmitted: CheckDef<AppsContext> = {
   logins: 1,
   chatgpt: CHATGPT_SAYS.connecting,
   async run(ctx) {
-    assertCimdLogin(ctx);
-    const pkce = newPkce();
-    const state = longState();
-    const url = authorizeUrl(ctx, { state, pkce, scope: [] });
-    ctx.s.logins++;
-    let callback: URL;
+    let signed;
     try {
-      callback = await ctx.login.obtain(url, state, ctx.login.mode === 'auto' ? 'reconnect without scope' : `login ${ctx.s.logins} of ${ctx.plannedLogins}: a reconnect without scope`);
+      signed = await signIn(ctx, 'a reconnect without scope', { scope: [] });
     } catch (err) {
       if (err instanceof LoginError) return loginFailure(ctx, err);
       throw err;
     }
+    const { callback, pkce } = signed;
     const fix = fixFor(ctx.s.provider, {
       generic: 'treat an authorization request without scope as a request for the default scopes (RFC 6749 §3.3: the server must use a default or fail — choose the default, because ChatGPT\'s reconnect sends none)',
     });

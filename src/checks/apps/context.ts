@@ -159,22 +159,33 @@ export function authorizeUrl(ctx: AppsContext, p: AuthorizeParams): URL {
  * the calling check (fail for the first, skip with the reason for later ones).
  */
 /** ChatGPT's CIMD document lists only its own redirect URI: the loopback browser login cannot work. */
-export function assertCimdLogin(ctx: AppsContext): void {
+function assertCimdLogin(ctx: AppsContext): void {
   if (ctx.s.client?.source === 'cimd' && ctx.login.mode === 'browser') {
     throw new CheckAbort({ status: 'skip', detail: 'with ChatGPT\'s CIMD client id only ChatGPT\'s redirect URI is allowed; use --login manual, auto or command' });
   }
 }
 
-export async function freshCode(ctx: AppsContext, purpose: string, o: { scope?: string[] } = {}): Promise<{ code: string; callback: URL; pkce: Pkce; redirectUri: string; state: string }> {
+/**
+ * One sign-in as the run's client, with ChatGPT's parameters (PKCE S256, a long state, the
+ * resource, ChatGPT's scopes or `scope`), through the login driver, labelled "login N of M".
+ * A LoginError propagates: each caller decides whether it is incomplete or a finding.
+ */
+export async function signIn(ctx: AppsContext, purpose: string, o: { scope?: string[] } = {}): Promise<{ callback: URL; pkce: Pkce; state: string }> {
   assertCimdLogin(ctx);
   const pkce = newPkce();
   const state = longState();
   const url = authorizeUrl(ctx, { state, pkce, scope: o.scope });
   ctx.s.logins++;
   const label = ctx.login.mode === 'auto' ? purpose : `login ${ctx.s.logins} of ${Math.max(ctx.s.logins, ctx.plannedLogins)}: ${purpose}`;
+  return { callback: await ctx.login.obtain(url, state, label), pkce, state };
+}
+
+export async function freshCode(ctx: AppsContext, purpose: string, o: { scope?: string[] } = {}): Promise<{ code: string; callback: URL; pkce: Pkce; redirectUri: string; state: string }> {
   let callback: URL;
+  let pkce: Pkce;
+  let state: string;
   try {
-    callback = await ctx.login.obtain(url, state, label);
+    ({ callback, pkce, state } = await signIn(ctx, purpose, o));
   } catch (err) {
     if (err instanceof LoginError) {
       throw new CheckAbort(err.serverSide ? { status: 'skip', detail: `could not obtain an authorization code: ${err.message}` }
@@ -253,6 +264,14 @@ export async function registerExtraClient(ctx: AppsContext, overrides: Record<st
     clientId: String(body.client_id), clientSecret: typeof body.client_secret === 'string' ? body.client_secret : undefined,
     authMethod: m === 'client_secret_basic' || m === 'client_secret_post' ? m : 'none', source: 'dcr',
   };
+}
+
+/** A second registered client and a fresh code issued to the run's client (the binding tests). */
+export async function secondClientAndCode(ctx: AppsContext, purpose: string): Promise<{ other: Client; code: string; pkce: Pkce } | { outcome: import('../types.js').Outcome }> {
+  const other = await registerExtraClient(ctx);
+  if ('skip' in other) return { outcome: { status: 'skip', detail: other.skip } };
+  const got = await codeAs(ctx, ctx.s.client!.clientId, purpose);
+  return 'outcome' in got ? got : { other, ...got };
 }
 
 /** A token request as `client` (its own authentication method). */

@@ -6,7 +6,7 @@ import type { HttpResponse } from '../../http/client.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { safeText } from '../../text.js';
 import { fixFor } from '../advice.js';
-import { codeAs, oidcConfig, registerExtraClient, registerTokens, resourceOf, tokenRequest, tokenRequestAs, type AppsContext } from './context.js';
+import { oidcConfig, registerTokens, resourceOf, secondClientAndCode, tokenRequest, tokenRequestAs, type AppsContext } from './context.js';
 import { capturingFetch, judgeAudience, judgeTokenResponse, underlyingMessage } from './token.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { refs } from '../spec.js';
@@ -134,17 +134,15 @@ export const refreshClientBinding: CheckDef<AppsContext> = {
   reads: ['as', 'client', 'prm', 'scopes'],
   logins: 1,
   async run(ctx) {
-    const b = await registerExtraClient(ctx);
-    if ('skip' in b) return skip(b.skip);
     // Its own grant, so the run's token family is not touched.
-    const got = await codeAs(ctx, ctx.s.client!.clientId, 'refresh binding test');
+    const got = await secondClientAndCode(ctx, 'refresh binding test');
     if ('outcome' in got) return got.outcome;
     const first = await tokenRequest(ctx, { grant_type: 'authorization_code', code: got.code, redirect_uri: ctx.login.redirectUri, code_verifier: got.pkce.verifier, resource: resourceOf(ctx) });
     const j = readJsonObject(first, false);
     const rt = j.ok && typeof j.value.refresh_token === 'string' ? j.value.refresh_token : undefined;
     if (j.ok) registerTokens(j.value);
     if (!rt) return skip(`no refresh token to test (${first.status === 200 ? 'none issued' : oauthError(first)})`);
-    const res = await tokenRequestAs(ctx, b, { grant_type: 'refresh_token', refresh_token: rt, resource: resourceOf(ctx) });
+    const res = await tokenRequestAs(ctx, got.other, { grant_type: 'refresh_token', refresh_token: rt, resource: resourceOf(ctx) });
     if (res.status === 200) return fail('another client redeemed this client\'s refresh token: refresh tokens are not bound to their client', 'Store the client with each refresh token and refuse it from any other client (RFC 6749 §6).');
     return pass(`refused: ${oauthError(res)}`);
   },

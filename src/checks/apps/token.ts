@@ -10,7 +10,7 @@ import { oauthError, readJsonObject } from '../../http/json.js';
 import { audiences, tokenShape, verifyJwt, ASYMMETRIC_ALGS } from '../../oauth/jwt.js';
 import { safeText } from '../../text.js';
 import { fixFor } from '../advice.js';
-import { codeAs, freshCode, initializeRequest, mcpPost, oidcConfig, registerExtraClient, registerTokens, resourceOf, tokenRequest, tokenRequestAs, type AppsContext, type Tokens } from './context.js';
+import { codeAs, freshCode, secondClientAndCode, initializeRequest, mcpPost, oidcConfig, registerExtraClient, registerTokens, resourceOf, tokenRequest, tokenRequestAs, type AppsContext, type Tokens } from './context.js';
 import { randomToken } from '../../oauth/pkce.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { connectorCallback } from '../../chatgpt/redirects.js';
@@ -427,11 +427,9 @@ export const tokenCodeClientBinding: CheckDef<AppsContext> = {
   reads: ['as', 'client', 'prm', 'scopes'],
   logins: 1,
   async run(ctx) {
-    const b = await registerExtraClient(ctx);
-    if ('skip' in b) return skip(b.skip);
-    const got = await codeAs(ctx, ctx.s.client!.clientId, 'code binding test');
+    const got = await secondClientAndCode(ctx, 'code binding test');
     if ('outcome' in got) return got.outcome;
-    const res = await tokenRequestAs(ctx, b, { grant_type: 'authorization_code', code: got.code, redirect_uri: ctx.login.redirectUri, code_verifier: got.pkce.verifier, resource: resourceOf(ctx) });
+    const res = await tokenRequestAs(ctx, got.other, { grant_type: 'authorization_code', code: got.code, redirect_uri: ctx.login.redirectUri, code_verifier: got.pkce.verifier, resource: resourceOf(ctx) });
     if (res.status === 200) return fail('a code issued to one client was redeemed by another client: codes are not bound to their client', 'Store the client_id with each code and refuse redemption by any other client (RFC 6749 §4.1.3).');
     return pass(`refused: ${oauthError(res)}`);
   },
