@@ -184,7 +184,7 @@ describe('5. redaction that cannot be steered or dodged', () => {
     expect(out).not.toContain(formBasic);
   });
   it('cookies are redacted by position (header, HAR), not turned into needles', async () => {
-    const { CookieJar } = await import('../src/login/drivers.js');
+    const { CookieJar } = await import('../src/login/cookies.js');
     clearSecrets();
     new CookieJar().store(new URL('http://127.0.0.1/'), 'x=ChatGPT can connect; Path=/');
     expect(redact('✓ ChatGPT can connect')).toBe('✓ ChatGPT can connect');

@@ -13,6 +13,7 @@ import { HttpClient } from '../src/http/client.js';
 import { startSandbox } from '../src/sandbox/server.js';
 import { startToy } from './helpers/toy-server.js';
 import { cases } from './helpers/broken-cases.js';
+import { startDelayProxy } from './helpers/delay-proxy.js';
 
 const newHttp = () => new HttpClient({ timeoutMs: 5000, maxBytes: 1 << 20, userAgent: 'test', maxRequests: 1000 });
 
@@ -124,7 +125,8 @@ describe('--only <id> gives the same status as a full run', () => {
 describe('concurrent and sequential runs give identical reports', () => {
   // Details minus what differs between any two runs: timings, ports, random ids and counters.
   const normal = (s: string) => s.replace(/https?:\/\/127\.0\.0\.1:\d+/g, 'URL').replace(/[A-Za-z0-9_-]{10,}/g, 'X').replace(/\d+/g, 'N');
-  const reportOf = async (mcpUrl: string, concurrency: number) => {
+  // `undefined`: the suite's default concurrency, as users run it.
+  const reportOf = async (mcpUrl: string, concurrency: number | undefined) => {
     const http = newHttp();
     try {
       const r = await runAppsSuite({ mcpUrl, http, login: 'auto', concurrency });
@@ -136,18 +138,30 @@ describe('concurrent and sequential runs give identical reports', () => {
   it('on the sandbox', async () => {
     const sb = await startSandbox();
     try {
-      expect(await reportOf(sb.mcpUrl, 6)).toEqual(await reportOf(sb.mcpUrl, 1));
+      expect(await reportOf(sb.mcpUrl, undefined)).toEqual(await reportOf(sb.mcpUrl, 1));
     } finally {
       await sb.close();
     }
   });
+  it('on the sandbox behind a proxy with random latency (answers arrive in a different order each run)', async () => {
+    const proxy = await startDelayProxy({ minMs: 1, maxMs: 25 });
+    const sb = await startSandbox({ publicOrigin: `http://127.0.0.1:${proxy.port}` });
+    proxy.target(sb.port);
+    try {
+      const sequential = await reportOf(sb.mcpUrl, 1);
+      for (let i = 0; i < 3; i++) expect(await reportOf(sb.mcpUrl, undefined)).toEqual(sequential);
+    } finally {
+      await sb.close();
+      await proxy.close();
+    }
+  }, 120_000);
   it('on every broken-server case', async () => {
     const diffs: string[] = [];
     for (const c of cases) {
       const toy = await startToy(c.flags);
       try {
         const seq = await reportOf(toy.mcpUrl, 1);
-        const par = await reportOf(toy.mcpUrl, 6);
+        const par = await reportOf(toy.mcpUrl, undefined);
         par.forEach((line, i) => { if (line !== seq[i]) diffs.push(`${JSON.stringify(c.flags)}\n  sequential: ${seq[i]}\n  concurrent: ${line}`); });
       } finally {
         await toy.close();

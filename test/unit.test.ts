@@ -5,7 +5,7 @@ import { safeText } from '../src/text.js';
 import { asMetadataCandidates } from '../src/checks/apps/as.js';
 import { scopesFor as chatgptScopes } from '../src/checks/apps/context.js';
 import { tokenShape, tamperedToken, algNoneToken } from '../src/oauth/jwt.js';
-import { CookieJar } from '../src/login/drivers.js';
+import { CookieJar } from '../src/login/cookies.js';
 
 describe('WWW-Authenticate parsing', () => {
   it('reads quoted parameters, escaped quotes and several challenges', () => {
@@ -113,14 +113,46 @@ describe('token shapes and forgeries', () => {
 });
 
 describe('cookie jar (auto login)', () => {
-  it('keeps cookies per host, splits joined Set-Cookie headers and honours deletion', () => {
+  it('keeps cookies per host, splits joined Set-Cookie headers, honours deletion and paths (RFC 6265 §5.1.4)', () => {
     const jar = new CookieJar();
     const u = new URL('http://127.0.0.1:1/x');
     jar.store(u, '_session=abc; path=/; expires=Wed, 01 Jan 2031 00:00:00 GMT; httponly, _interaction=def; path=/i');
-    expect(jar.header(u)).toBe('_session=abc; _interaction=def');
-    jar.store(u, '_interaction=; path=/i; expires=Thu, 01 Jan 1970 00:00:00 GMT');
+    // _interaction is scoped to /i: sent to /i and below, not to /x or /info.
     expect(jar.header(u)).toBe('_session=abc');
+    expect(jar.header(new URL('http://127.0.0.1:1/i/abc'))).toBe('_interaction=def; _session=abc');
+    expect(jar.header(new URL('http://127.0.0.1:1/info'))).toBe('_session=abc');
+    jar.store(u, '_interaction=; path=/i; expires=Thu, 01 Jan 1970 00:00:00 GMT');
+    expect(jar.header(new URL('http://127.0.0.1:1/i/abc'))).toBe('_session=abc');
     expect(jar.header(new URL('http://127.0.0.2:1/'))).toBe('');
+    // Without a Path attribute the default path is the request's directory.
+    jar.store(new URL('http://127.0.0.1:1/auth/resume/1'), 'resume=1');
+    expect(jar.header(new URL('http://127.0.0.1:1/auth/resume/2'))).toBe('resume=1; _session=abc');
+    expect(jar.header(new URL('http://127.0.0.1:1/auth'))).toBe('_session=abc');
+  });
+});
+
+describe('session lock (auto login sign-ins sharing one session)', () => {
+  it('lets readers share, gives a writer the session alone, and serves waiters first come first served', async () => {
+    const { SessionLock } = await import('../src/login/cookies.js');
+    const lock = new SessionLock();
+    const events: string[] = [];
+    const r1 = await lock.shared();
+    const r2 = await lock.shared();
+    const w = lock.exclusive().then((release) => { events.push('writer'); return release; });
+    const r3 = lock.shared().then((release) => { events.push('reader after writer'); return release; });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(events).toEqual([]); // the writer waits for both readers; the later reader waits behind it
+    r1();
+    r1(); // releasing twice is harmless
+    await new Promise((r) => setTimeout(r, 5));
+    expect(events).toEqual([]);
+    r2();
+    const release = await w;
+    await new Promise((r) => setTimeout(r, 5));
+    expect(events).toEqual(['writer']);
+    release();
+    (await r3)();
+    expect(events).toEqual(['writer', 'reader after writer']);
   });
 });
 

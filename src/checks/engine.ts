@@ -66,6 +66,7 @@ function constraints<C>(defs: CheckDef<C>[]): Map<string, Set<string>> {
       deps.add(n);
     }
     for (const k of (d.reads ?? []) as string[]) for (const w of writers(k)) if (w !== d.id) deps.add(w);
+    for (const k of (d.prepare?.reads ?? []) as string[]) if (!(d.reads as string[] | undefined)?.includes(k)) throw new Error(`${d.id}: prepare reads ${k}, which the check does not declare`);
     for (const k of (d.spends ?? []) as string[]) {
       for (const r of readers(k)) if (r !== d.id) deps.add(r);
       for (const w of writers(k)) if (w !== d.id) deps.add(w);
@@ -115,6 +116,14 @@ export interface RunHooks {
 export const currentCheck = new AsyncLocalStorage<string>();
 
 /**
+ * How urgent the running code is, in concurrent runs: the round trips on the longest chain from
+ * it to the end of the run (a check's own, then the heaviest chain of checks waiting for it; a
+ * prepare half adds its own). The suite hands it to the HTTP layer as request priority, so the
+ * critical path goes first.
+ */
+export const currentPriority = new AsyncLocalStorage<number>();
+
+/**
  * Run a plan. A check whose prerequisite failed or was skipped is `skip`ped with the reason.
  * Results come back in catalog order, selected checks only.
  */
@@ -128,23 +137,54 @@ export async function runChecks<C extends { s: object }>(defs: CheckDef<C>[], ct
   const results: CheckResult[] = [];
   const defsById = new Map(defs.map((d) => [d.id, d]));
   const limit = Math.max(1, hooks.concurrency ?? 1);
-  // Among ready checks, those more others wait for start first (the critical path), then
-  // execution order; with a limit of 1 this is the plain execution order.
+  // Among ready checks, those on the longest chain to the end start first (the critical path:
+  // a check's weight is its own round trips plus the heaviest chain of checks that must wait
+  // for it), then execution order; with a limit of 1 this is the plain execution order.
   const after = new Map<string, Set<string>>(plan.run.map((d) => [d.id, new Set()]));
   for (const [id, deps] of before) for (const d of deps) after.get(d)!.add(id);
   const weight = new Map<string, number>();
   const weigh = (id: string): number => {
-    if (!weight.has(id)) {
-      const all = new Set<string>();
-      const stack = [...after.get(id)!];
-      while (stack.length) { const x = stack.pop()!; if (!all.has(x)) { all.add(x); stack.push(...after.get(x)!); } }
-      weight.set(id, all.size);
+    let w = weight.get(id);
+    if (w === undefined) {
+      // The constraint graph is acyclic (planChecks orders it), so this recursion ends.
+      w = (defsById.get(id)!.rounds ?? 1) + Math.max(0, ...[...after.get(id)!].map(weigh));
+      weight.set(id, w);
     }
-    return weight.get(id)!;
+    return w;
   };
   const position = new Map(plan.run.map((d, i) => [d.id, i]));
   const waiting = limit === 1 ? [...plan.run] : [...plan.run].sort((a, b) => weigh(b.id) - weigh(a.id) || position.get(a.id)! - position.get(b.id)!);
   const running = new Map<string, Promise<void>>();
+  // Prepare halves (CheckDef.prepare), started early in concurrent runs; every one is awaited
+  // before the run returns, so none outlives it.
+  const preparing = new Map<string, Promise<unknown>>();
+  const prepBefore = new Map(plan.run.filter((d) => d.prepare).map((d) => [d.id, prepareConstraints(d, defs, planned)]));
+  const startPrepare = (def: CheckDef<C>): Promise<unknown> => {
+    let p = preparing.get(def.id);
+    if (!p) {
+      const view = watched(ctx, { id: def.id, reads: def.prepare!.reads } as CheckDef<C>, hooks);
+      const priority = weigh(def.id) + (def.prepare!.rounds ?? 1);
+      p = currentCheck.run(def.id, () => currentPriority.run(priority, () => def.prepare!.run(view)));
+      preparing.set(def.id, p);
+      settling.set(def.id, p.then(() => { settled.add(def.id); }, () => { settled.add(def.id); }));
+    }
+    return p;
+  };
+  const settled = new Set<string>();
+  const settling = new Map<string, Promise<void>>();
+  // Another spender's prepare half sets up what it will spend from the same state (a fresh code
+  // from the same grant): in concurrent runs a spender starts only once those prepares have
+  // settled or can no longer start, so it cannot spend the state under them. (Sequential runs
+  // call each prepare right before its run, after the earlier spender.)
+  const spendPrepares = new Map(plan.run.map((d) => [d.id, limit === 1 || !d.spends?.length ? [] : plan.run
+    .filter((c) => c.id !== d.id && c.prepare && !before.get(d.id)!.includes(c.id) && (c.spends as string[] | undefined)?.some((k) => (d.spends as string[]).includes(k)))
+    .map((c) => c.id)]));
+  const prepareOver = (id: string) => settled.has(id) || outcomes.has(id)
+    || (!preparing.has(id) && prepBefore.get(id)!.every((x) => outcomes.has(x)) && defsById.get(id)!.prepare!.needs.some((n) => planned.has(n) && isBlocking(n)));
+  const isBlocking = (id: string) => {
+    const o = outcomes.get(id);
+    return !o || ((o.status === 'skip' || o.status === 'fail') && !o.nonBlocking) || !!o.incomplete;
+  };
 
   const runOne = async (def: CheckDef<C>): Promise<void> => {
     const started = performance.now();
@@ -166,7 +206,10 @@ export async function runChecks<C extends { s: object }>(defs: CheckDef<C>[], ct
     } else {
       hooks.onStart?.(def.id);
       try {
-        outcome = await currentCheck.run(def.id, () => Promise.resolve(def.run(watched(ctx, def, hooks))));
+        const view = watched(ctx, def, hooks);
+        outcome = def.prepare
+          ? await startPrepare(def).then((p) => currentCheck.run(def.id, () => currentPriority.run(weigh(def.id), () => Promise.resolve(def.run(view, p)))))
+          : await currentCheck.run(def.id, () => currentPriority.run(weigh(def.id), () => Promise.resolve(def.run(view))));
       } catch (err) {
         outcome = crashOutcome(err);
       }
@@ -184,16 +227,40 @@ export async function runChecks<C extends { s: object }>(defs: CheckDef<C>[], ct
     // Start every check whose predecessors are done, in execution order, up to the limit.
     for (let i = 0; i < waiting.length && running.size < limit;) {
       const def = waiting[i]!;
-      if (before.get(def.id)!.every((x) => outcomes.has(x))) {
+      if (before.get(def.id)!.every((x) => outcomes.has(x)) && spendPrepares.get(def.id)!.every(prepareOver)) {
         waiting.splice(i, 1);
         running.set(def.id, runOne(def).finally(() => running.delete(def.id)));
       } else i++;
     }
-    if (running.size) await Promise.race(running.values());
+    // Concurrent runs start a check's prepare half once its own (weaker) constraints are met.
+    if (limit > 1) {
+      for (const def of waiting) {
+        const pb = prepBefore.get(def.id);
+        if (pb && !preparing.has(def.id) && pb.every((x) => outcomes.has(x)) && !def.prepare!.needs.some((n) => planned.has(n) && isBlocking(n))) startPrepare(def);
+      }
+    }
+    const pending = [...running.values(), ...[...settling].filter(([id]) => !settled.has(id)).map(([, p]) => p)];
+    if (pending.length) await Promise.race(pending);
     else if (waiting.length) throw new Error(`checks cannot start: ${waiting.map((d) => d.id).join(', ')}`);
   }
+  await Promise.all(settling.values());
   const order = new Map(defs.map((d, i) => [d.id, i]));
   return results.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+}
+
+/**
+ * What must finish before a check's prepare half starts: its prepare needs and the writers of
+ * what it reads. Each prepare need must also be a need of the check (directly or transitively),
+ * so a check whose prepare could not start is one that is skipped for a prerequisite anyway.
+ */
+function prepareConstraints<C>(def: CheckDef<C>, defs: CheckDef<C>[], planned: Set<string>): string[] {
+  const byId = new Map(defs.map((d) => [d.id, d]));
+  const closure = new Set<string>();
+  const stack = [...(def.needs ?? [])];
+  while (stack.length) { const n = stack.pop()!; if (!closure.has(n)) { closure.add(n); stack.push(...(byId.get(n)?.needs ?? [])); } }
+  for (const n of def.prepare!.needs) if (!closure.has(n)) throw new Error(`${def.id}: prepare needs ${n}, which the check itself does not need`);
+  const writers = ((def.prepare!.reads ?? []) as string[]).flatMap((k) => defs.filter((w) => w.id !== def.id && (w.writes as string[] | undefined)?.includes(k)).map((w) => w.id));
+  return [...new Set([...def.prepare!.needs, ...writers])].filter((x) => planned.has(x));
 }
 
 const writesWhatIsRead = <C>(writer: CheckDef<C>, reader: CheckDef<C>) =>

@@ -68,11 +68,42 @@ export interface CheckDef<C> {
   spends?: StateKey<C>[];
   /** How many authorization codes the check obtains (for "login N of M"). */
   logins?: number;
+  /**
+   * Round trips its run makes one after another (default 1): only the scheduler's estimate of
+   * the critical path, never part of a result.
+   */
+  rounds?: number;
   /** What a failure of this check means, unless an outcome says otherwise. */
   impact: Impact;
   /** Shown by default when the check fails with impact `chatgpt` and no specific text is given. */
   chatgpt?: string;
-  run(ctx: C): Promise<Outcome> | Outcome;
+  /**
+   * The check's first half, started as soon as `prepare.needs` are done and the writers of
+   * `prepare.reads` have run — before the check's own constraints are met. It fetches what `run`
+   * will judge (a sign-in, a request whose answer is only compared later), so a check that has to
+   * wait (for `token.exchange`, or until every reader of what it spends is done) does not then
+   * also wait for its own round trips. It may read state but never write or spend it, and every
+   * need of it must be a need of the check too (directly or further up). `run` gets its result;
+   * a CheckAbort thrown here ends the check the same way. Sequential runs call it right before `run`.
+   */
+  prepare?: Prepare<C>;
+  run(ctx: C, prepared?: unknown): Promise<Outcome> | Outcome;
+}
+
+interface Prepare<C> {
+  needs: string[];
+  reads?: StateKey<C>[];
+  /** Round trips it makes one after another (default 1; the scheduler's estimate, as CheckDef.rounds). */
+  rounds?: number;
+  run(ctx: C): Promise<unknown>;
+}
+
+/** A check with a typed `prepare` half (see CheckDef.prepare). */
+export function prepared<C, P>(def: Omit<CheckDef<C>, 'prepare' | 'run'> & {
+  prepare: { needs: string[]; reads?: StateKey<C>[]; rounds?: number; run(ctx: C): Promise<P> };
+  run(ctx: C, prepared: P): Promise<Outcome> | Outcome;
+}): CheckDef<C> {
+  return def as CheckDef<C>;
 }
 
 export const pass = (detail: string): Outcome => ({ status: 'pass', detail });

@@ -22,6 +22,11 @@ export interface HttpOptions {
   tagOf?: () => string | undefined;
   /** Requests in flight per origin at most (like a browser's 6); the rest wait their turn. */
   perOriginLimit?: number;
+  /**
+   * How urgent the sending code's requests are (the doctor: how many checks wait for the running
+   * one). When an origin's requests queue, the most urgent go first, then first come first served.
+   */
+  priorityOf?: () => number;
   /** Wall-clock end of the whole run (ms since the epoch): requests after it fail, each is cut at it. */
   deadlineAt?: number;
 }
@@ -78,6 +83,9 @@ export interface TraceEntry {
 
 const TRACE_BODY_LIMIT = 4096;
 
+/** One origin's requests in flight and waiting (waiters sorted by priority, then arrival). */
+interface Slot { active: number; queue: { priority: number; go: () => void }[]; pumping: boolean }
+
 export class HttpClient {
   readonly trace: TraceEntry[] = [];
   requestCount = 0;
@@ -99,23 +107,48 @@ export class HttpClient {
     this.agent.on('connect', () => { this.connections++; });
   }
 
-  private readonly inFlight = new Map<string, { active: number; queue: (() => void)[] }>();
+  private readonly inFlight = new Map<string, Slot>();
 
   /** One exchange. Never follows redirects: the caller decides each hop. */
   async send(req: HttpRequest): Promise<HttpResponse> {
     let origin = '';
     try { origin = new URL(req.url).origin; } catch { /* reported by exchange */ }
-    const slot = this.inFlight.get(origin) ?? { active: 0, queue: [] };
+    const slot = this.inFlight.get(origin) ?? { active: 0, queue: [], pumping: false };
     this.inFlight.set(origin, slot);
     const limit = this.opts.perOriginLimit ?? 6;
-    if (slot.active >= limit) await new Promise<void>((r) => slot.queue.push(r));
-    slot.active++;
+    if (this.opts.priorityOf || slot.active >= limit) {
+      // With priorities, every request queues until the end of this turn of the event loop, so
+      // of the requests sent together (one check's end often releases several) the most urgent
+      // take the free places, not the first to ask.
+      const priority = this.opts.priorityOf?.() ?? 0;
+      await new Promise<void>((go) => {
+        // Behind every waiter of the same or a higher priority (stable: first come first served).
+        const at = slot.queue.findIndex((w) => w.priority < priority);
+        slot.queue.splice(at < 0 ? slot.queue.length : at, 0, { priority, go });
+        this.pump(slot, limit);
+      });
+    } else {
+      slot.active++;
+    }
     try {
       return await this.exchange(req);
     } finally {
       slot.active--;
-      slot.queue.shift()?.();
+      this.pump(slot, limit);
     }
+  }
+
+  /** Soon (after the requests of this turn have queued), hand free places to the most urgent. */
+  private pump(slot: Slot, limit: number): void {
+    if (slot.pumping || !slot.queue.length) return;
+    slot.pumping = true;
+    setImmediate(() => {
+      slot.pumping = false;
+      while (slot.active < limit && slot.queue.length) {
+        slot.active++;
+        slot.queue.shift()!.go();
+      }
+    });
   }
 
   /** Connections opened so far (keep-alive reuses one per origin where it can). */

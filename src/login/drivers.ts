@@ -14,6 +14,7 @@ import { safeText } from '../text.js';
 import { CancelledError, CliError, EXIT, UsageError } from '../errors.js';
 import { CONNECTOR_REDIRECT } from '../chatgpt/redirects.js';
 import { BROWSER_NAVIGATION_HEADERS } from '../chatgpt/headers.js';
+import { CookieJar, SessionLock } from './cookies.js';
 
 export type LoginMode = 'browser' | 'manual' | 'auto' | 'command';
 
@@ -33,6 +34,8 @@ export class LoginError extends CliError {
 
 export interface LoginDriver {
   readonly mode: LoginMode;
+  /** Whether several `obtain` calls may run at once (otherwise the suite queues them). */
+  readonly concurrent?: boolean;
   readonly redirectUri: string;
   /**
    * Obtain the redirect (callback) URL for this authorize URL. `redirectUri` overrides the
@@ -80,33 +83,51 @@ export type Probe =
   | { kind: 'page'; status: number; url: string; hops: number; summary: string }
   | { kind: 'error'; status: number; url: string; hops: number; summary: string };
 
-export async function probeAuthorization(http: HttpClient, start: URL, redirectUri: string, jar = new CookieJar()): Promise<Probe> {
+/**
+ * `session`: the cookie jar is shared with other sign-ins of the same client. The first request
+ * holds the session lock shared (an authorization granted at once only reads the session); a
+ * flow that goes on to the server's interaction pages holds it exclusively from its second
+ * request on, and `exclusive` holds it so from the start (the first sign-in, which creates the
+ * session).
+ */
+export async function probeAuthorization(http: HttpClient, start: URL, redirectUri: string, jar = new CookieJar(), session?: { lock: SessionLock; exclusive: boolean }): Promise<Probe> {
   const target = new URL(redirectUri);
   let url = start;
-  for (let hops = 0; hops < 12; hops++) {
-    // A top-level navigation in the user's browser, as ChatGPT opens the authorization URL.
-    const res = await http.send({ method: 'GET', url, headers: { ...BROWSER_NAVIGATION_HEADERS, cookie: jar.header(url) } });
-    jar.store(url, res.headers['set-cookie']);
-    const loc = res.header('location');
-    if (res.status >= 300 && res.status < 400 && loc) {
-      let next: URL;
-      try {
-        next = new URL(loc, url);
-      } catch {
-        return { kind: 'error', status: res.status, url: url.href, hops, summary: 'redirected to an invalid URL' };
+  let exclusive = session?.exclusive ?? false;
+  let release = session ? await (exclusive ? session.lock.exclusive() : session.lock.shared()) : undefined;
+  try {
+    for (let hops = 0; hops < 12; hops++) {
+      if (hops === 1 && session && !exclusive) {
+        release!();
+        release = await session.lock.exclusive();
+        exclusive = true;
       }
-      if (next.searchParams.has('code')) registerSecret(next.searchParams.get('code'), 'code');
-      if (sameTarget(next, target) || (next.protocol !== 'http:' && next.protocol !== 'https:')) {
-        return { kind: 'redirect', location: next, hops: hops + 1 };
+      // A top-level navigation in the user's browser, as ChatGPT opens the authorization URL.
+      const res = await http.send({ method: 'GET', url, headers: { ...BROWSER_NAVIGATION_HEADERS, cookie: jar.header(url) } });
+      jar.store(url, res.headers['set-cookie']);
+      const loc = res.header('location');
+      if (res.status >= 300 && res.status < 400 && loc) {
+        let next: URL;
+        try {
+          next = new URL(loc, url);
+        } catch {
+          return { kind: 'error', status: res.status, url: url.href, hops, summary: 'redirected to an invalid URL' };
+        }
+        if (next.searchParams.has('code')) registerSecret(next.searchParams.get('code'), 'code');
+        if (sameTarget(next, target) || (next.protocol !== 'http:' && next.protocol !== 'https:')) {
+          return { kind: 'redirect', location: next, hops: hops + 1 };
+        }
+        url = next;
+        continue;
       }
-      url = next;
-      continue;
+      const summary = summarise(res.text(), res.header('content-type'));
+      if (res.status >= 400) return { kind: 'error', status: res.status, url: url.href, hops, summary };
+      return { kind: 'page', status: res.status, url: url.href, hops, summary };
     }
-    const summary = summarise(res.text(), res.header('content-type'));
-    if (res.status >= 400) return { kind: 'error', status: res.status, url: url.href, hops, summary };
-    return { kind: 'page', status: res.status, url: url.href, hops, summary };
+    return { kind: 'error', status: 0, url: url.href, hops: 12, summary: 'more than 12 redirects without reaching the redirect URI (a redirect loop?)' };
+  } finally {
+    release?.();
   }
-  return { kind: 'error', status: 0, url: url.href, hops: 12, summary: 'more than 12 redirects without reaching the redirect URI (a redirect loop?)' };
 }
 
 /**
@@ -128,38 +149,26 @@ function summarise(fullBody: string, ct: string | undefined): string {
   return safeText(text || body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 160) || '(empty page)', 240);
 }
 
-export class CookieJar {
-  private readonly cookies = new Map<string, Map<string, string>>(); // host -> name -> value
-
-  store(url: URL, setCookie: string | undefined): void {
-    if (!setCookie) return;
-    // undici joins multiple Set-Cookie headers with ", " — split on commas that start a new cookie.
-    for (const part of setCookie.split(/,(?=\s*[^;,=\s]+=)/)) {
-      const [pair] = part.trim().split(';');
-      const eq = pair!.indexOf('=');
-      if (eq <= 0) continue;
-      const name = pair!.slice(0, eq).trim();
-      const value = pair!.slice(eq + 1).trim();
-      const host = url.host;
-      if (!this.cookies.has(host)) this.cookies.set(host, new Map());
-      if (/expires=Thu, 01 Jan 1970/i.test(part) || /max-age=0/i.test(part)) this.cookies.get(host)!.delete(name);
-      else this.cookies.get(host)!.set(name, value);
-    }
-  }
-
-  header(url: URL): string {
-    const jar = this.cookies.get(url.host);
-    return jar ? [...jar].map(([k, v]) => `${k}=${v}`).join('; ') : '';
-  }
-}
-
+/**
+ * Sign-ins without a person, several at once, sharing one cookie jar per authorization server
+ * like one browser: the first sign-in creates the session alone; later ones (any client) read it
+ * together under a SessionLock and get their code in one redirect where the server approves at
+ * once. A sign-in that goes on to the server's interaction pages (a consent for another client)
+ * holds the session exclusively from there, because completing an interaction rotates the
+ * session cookie (oidc-provider's resume resets the session identifier) and a flow still
+ * holding the old cookie would lose the session.
+ */
 class AutoLogin implements LoginDriver {
   readonly mode = 'auto' as const;
-  private readonly jar = new CookieJar();
+  readonly concurrent = true;
+  private readonly sessions = new Map<string, { jar: CookieJar; lock: SessionLock }>();
   constructor(private readonly http: HttpClient, readonly redirectUri: string) {}
 
   async obtain(authorizeUrl: URL, _state: string, _purpose: string, redirectUri?: string): Promise<URL> {
-    const probe = await probeAuthorization(this.http, authorizeUrl, redirectUri ?? this.redirectUri, this.jar);
+    let session = this.sessions.get(authorizeUrl.origin);
+    const first = !session;
+    if (!session) this.sessions.set(authorizeUrl.origin, session = { jar: new CookieJar(), lock: new SessionLock() });
+    const probe = await probeAuthorization(this.http, authorizeUrl, redirectUri ?? this.redirectUri, session.jar, { lock: session.lock, exclusive: first });
     if (probe.kind === 'redirect') return probe.location;
     if (probe.kind === 'page') {
       throw new LoginError(`the authorization server showed a page (${probe.summary}) at ${safeText(probe.url, 200)} instead of redirecting back; --login auto only works with servers that approve without a login page`,

@@ -65,6 +65,16 @@ export interface SandboxOptions {
 }
 
 /** The confidential client a custom GPT would use, registered with both ChatGPT callbacks. */
+/** What loadExistingGrant reads of oidc-provider's request context. */
+interface GrantContext {
+  oidc: {
+    session: { accountId: string; grantIdFor(clientId: string): string | undefined };
+    client: { clientId: string };
+    params: { scope?: string; resource?: string | string[] };
+    result?: { consent?: { grantId?: string } };
+  };
+}
+
 export interface SandboxGptClient {
   clientId: string;
   clientSecret: string;
@@ -90,6 +100,8 @@ export interface Sandbox {
 const SCOPE = 'mcp:tools';
 const API_SCOPE = 'api:read';
 const USER = 'sandbox-user';
+/** The scopes oidc-provider grants as OpenID Connect scopes (the rest are the resource's). */
+const OIDC_SCOPES = new Set(['openid', 'offline_access', 'email', 'profile']);
 const GPT_ID = 'g-gptoauthsandbox';
 
 export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
@@ -114,6 +126,9 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     tokenUrl: `${issuer}/token`,
     apiUrl,
   };
+
+  // GPT Actions send no resource parameter: their tokens are for the API.
+  const defaultResource = (clientId: string | undefined) => (clientId === gpt.clientId ? apiUrl : mcpUrl);
 
   const keys: JWK[] = [];
   for (const alg of ['ES256', 'RS256'] as const) {
@@ -163,6 +178,25 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       claims: async () => ({ sub, name: 'Sandbox User', email: 'user@sandbox.invalid', email_verified: true }),
     }),
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `${issuerPath}/interaction/${interaction.uid}` },
+    // The sandbox's one user approves every client as soon as they are signed in, as a hosted
+    // provider's "skip consent for first-party apps" does: the grant covers what was asked, so a
+    // sign-in is three redirects (authorize, sign-in, resume) and an authorization request from a
+    // browser that is signed in already gets its code in one, whichever client asks.
+    loadExistingGrant: async (ctx: GrantContext) => {
+      const { session, client, params, result } = ctx.oidc;
+      const id = result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+      const grant = (id ? await provider.Grant.find(id) : undefined) ?? new provider.Grant({ accountId: session.accountId, clientId: client.clientId });
+      const asked = String(params.scope ?? '').split(' ').filter(Boolean);
+      // oidc-provider counts every scope of its `scopes` list (mcp:tools too) as an OIDC scope.
+      if (asked.length) grant.addOIDCScope(asked.join(' '));
+      const resources = params.resource === undefined ? [defaultResource(client.clientId)] : [params.resource].flat();
+      for (const r of resources) grant.addResourceScope(r, asked.filter((x) => !OIDC_SCOPES.has(x)).join(' '));
+      await grant.save();
+      return grant;
+    },
+    // Tokens outlive the browser session, as on hosted providers (oidc-provider's default ends
+    // tokens issued without offline_access with the session that approved them).
+    expiresWithSession: async () => false,
     features: {
       devInteractions: { enabled: false },
       registration: { enabled: true },
@@ -171,8 +205,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       introspection: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        // GPT Actions send no resource parameter: their tokens are for the API.
-        defaultResource: (ctx: { oidc: { client?: { clientId: string } } }) => (ctx.oidc.client?.clientId === gpt.clientId ? apiUrl : mcpUrl),
+        defaultResource: (ctx: { oidc: { client?: { clientId: string } } }) => defaultResource(ctx.oidc.client?.clientId),
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx: unknown, resource: string) => {
           const jwt = { accessTokenFormat: 'jwt', accessTokenTTL: o.accessTokenTtl ?? 3600, jwt: { sign: { alg: 'ES256' } } };
@@ -231,9 +264,10 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       if (o.loginPage && !(req.method === 'POST' && action === 'login')) {
         return send(res, 200, 'text/html; charset=utf-8', loginPage(`${issuerPath}/interaction/${uid}/login`));
       }
+      // Consent follows from loadExistingGrant (the sandbox's one user approves every client).
       return provider.interactionFinished(req, res, { login: { accountId: USER } }, { mergeWithLastSubmission: false });
     }
-    // Consent: grant what was asked (the sandbox's single user approves everything).
+    // Consent for anything loadExistingGrant did not cover (claims): grant what was asked.
     const params = details.params as { client_id: string; scope?: string };
     const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId: details.session.accountId, clientId: params.client_id });
     const d = prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };

@@ -201,12 +201,12 @@ export const asIssuerStable: CheckDef<AppsContext> = {
     const base = ctx.s.as!;
     const moved: string[] = [];
     const notes: string[] = [];
-    for (const [name, headers] of variants) {
-      let res;
-      try {
-        res = await ctx.http.send({ url, headers });
-      } catch (err) {
-        notes.push(`${name}: ${(err as Error).message}`);
+    // All variants at once, judged in order.
+    const answers = await Promise.all(variants.map(([, headers]) => ctx.http.send({ url, headers }).catch((err: Error) => err)));
+    for (const [i, [name]] of variants.entries()) {
+      const res = answers[i]!;
+      if (res instanceof Error) {
+        notes.push(`${name}: ${res.message}`);
         continue;
       }
       if (res.status !== 200) { notes.push(`${name}: ${res.status}`); continue; }

@@ -1,6 +1,6 @@
 /** `authz.*`: the browser leg of the flow, with ChatGPT's parameters. */
 import type { CheckDef } from '../types.js';
-import { fail, incomplete, info, pass, warn, type Outcome } from '../types.js';
+import { fail, incomplete, info, pass, prepared, warn, type Outcome } from '../types.js';
 import { CheckAbort } from '../engine.js';
 import { LoginError, probeAuthorization } from '../../login/drivers.js';
 import { registerSecret } from '../../http/redact.js';
@@ -42,9 +42,10 @@ export const authzRedirectExact: CheckDef<AppsContext> = {
       ...(isLoopback(registered) ? [] : [port.href]),
     ];
     const results: string[] = [];
-    for (const bad of variants) {
-      const url = authorizeUrl(ctx, { state: longState(), pkce: newPkce(), redirectUri: bad });
-      const probe = await probeAuthorization(ctx.http, url, bad);
+    // The probes do not depend on each other: all at once, judged in order.
+    const probes = await Promise.all(variants.map((bad) => probeAuthorization(ctx.http, authorizeUrl(ctx, { state: longState(), pkce: newPkce(), redirectUri: bad }), bad)));
+    for (const [i, bad] of variants.entries()) {
+      const probe = probes[i]!;
       if (probe.kind === 'redirect') {
         const loc = probe.location;
         if (loc.searchParams.has('code')) registerSecret(loc.searchParams.get('code'), 'code');
@@ -109,6 +110,7 @@ export const authzState: CheckDef<AppsContext> = {
   reads: ['prm', 'scopes', 'as', 'client', 'provider'],
   writes: ['main'],
   logins: 1,
+  rounds: 3, // a first sign-in: authorize, the sign-in page, resume
   chatgpt: CHATGPT_SAYS.state,
   async run(ctx) {
     let signed;
@@ -174,7 +176,7 @@ export const authzIss: CheckDef<AppsContext> = {
  * On reconnect ChatGPT sends the authorization request with no `scope` at all (observed Nov
  * 2025, research B8): a server that requires one locks out users who disconnect and reconnect.
  */
-export const authzScopeOmitted: CheckDef<AppsContext> = {
+export const authzScopeOmitted = prepared<AppsContext, Awaited<ReturnType<typeof signIn>>>({
   id: 'authz.scope-omitted',
   title: 'An authorization request without `scope` (ChatGPT\'s reconnect) yields a working token',
   severity: 'high',
@@ -185,15 +187,19 @@ export const authzScopeOmitted: CheckDef<AppsContext> = {
   reads: ['as', 'client', 'prm', 'scopes', 'provider'],
   logins: 1,
   chatgpt: CHATGPT_SAYS.connecting,
-  async run(ctx) {
-    let signed;
-    try {
-      signed = await signIn(ctx, 'a reconnect without scope', { scope: [] });
-    } catch (err) {
-      if (err instanceof LoginError) return loginFailure(ctx, err);
-      throw err;
-    }
-    const { callback, pkce } = signed;
+  prepare: {
+    needs: ['dcr.register'],
+    reads: ['as', 'client', 'prm', 'scopes', 'provider'],
+    async run(ctx) {
+      try {
+        return await signIn(ctx, 'a reconnect without scope', { scope: [] });
+      } catch (err) {
+        if (err instanceof LoginError) throw new CheckAbort(loginFailure(ctx, err));
+        throw err;
+      }
+    },
+  },
+  async run(ctx, { callback, pkce }) {
     const fix = fixFor(ctx.s.provider, {
       generic: 'treat an authorization request without scope as a request for the default scopes (RFC 6749 §3.3: the server must use a default or fail — choose the default, because ChatGPT\'s reconnect sends none)',
     });
@@ -217,7 +223,7 @@ export const authzScopeOmitted: CheckDef<AppsContext> = {
     if (init.res.status !== 200) return fail(`the token from an authorization without scope was refused by the MCP server (${init.res.status}); a reconnected user cannot use the tools`, fix);
     return pass(`without scope: code, token${j.ok && typeof j.value.scope === 'string' ? ` (granted "${safeText(j.value.scope, 120)}")` : ''} and an accepted initialize`);
   },
-};
+});
 
 /** OAuth 2.1 removed the implicit grant; RFC 9700 §2.1.2: never tokens in a redirect. */
 export const authzImplicitRefused: CheckDef<AppsContext> = {
@@ -231,10 +237,10 @@ export const authzImplicitRefused: CheckDef<AppsContext> = {
   reads: ['as', 'client', 'prm', 'scopes'],
   async run(ctx) {
     const results: string[] = [];
-    for (const responseType of ['token', 'id_token token']) {
-      const state = longState();
-      const url = authorizeUrl(ctx, { state, extra: { response_type: responseType, nonce: randomToken(12) } });
-      const probe = await probeAuthorization(ctx.http, url, ctx.login.redirectUri);
+    const types = ['token', 'id_token token'];
+    const probes = await Promise.all(types.map((responseType) => probeAuthorization(ctx.http, authorizeUrl(ctx, { state: longState(), extra: { response_type: responseType, nonce: randomToken(12) } }), ctx.login.redirectUri)));
+    for (const [i, responseType] of types.entries()) {
+      const probe = probes[i]!;
       if (probe.kind === 'redirect') {
         const loc = probe.location;
         const fragment = new URLSearchParams(loc.hash.replace(/^#/, ''));

@@ -167,7 +167,7 @@ function assertCimdLogin(ctx: AppsContext): void {
 
 /**
  * One sign-in as the run's client, with ChatGPT's parameters (PKCE S256, a long state, the
- * resource, ChatGPT's scopes or `scope`), through the login driver, labelled "login N of M".
+ * resource, ChatGPT's scopes or `scope`), through the login driver (which labels it "login N of M").
  * A LoginError propagates: each caller decides whether it is incomplete or a finding.
  */
 export async function signIn(ctx: AppsContext, purpose: string, o: { scope?: string[] } = {}): Promise<{ callback: URL; pkce: Pkce; state: string }> {
@@ -176,8 +176,7 @@ export async function signIn(ctx: AppsContext, purpose: string, o: { scope?: str
   const state = longState();
   const url = authorizeUrl(ctx, { state, pkce, scope: o.scope });
   ctx.s.logins++;
-  const label = ctx.login.mode === 'auto' ? purpose : `login ${ctx.s.logins} of ${Math.max(ctx.s.logins, ctx.plannedLogins)}: ${purpose}`;
-  return { callback: await ctx.login.obtain(url, state, label), pkce, state };
+  return { callback: await ctx.login.obtain(url, state, purpose), pkce, state };
 }
 
 export async function freshCode(ctx: AppsContext, purpose: string, o: { scope?: string[] } = {}): Promise<{ code: string; callback: URL; pkce: Pkce; redirectUri: string; state: string }> {
@@ -221,9 +220,8 @@ export async function authorizeAs(ctx: AppsContext, clientId: string, redirectUr
   };
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
   ctx.s.logins++;
-  const label = ctx.login.mode === 'auto' ? purpose : `login ${ctx.s.logins} of ${Math.max(ctx.s.logins, ctx.plannedLogins)}: ${purpose}`;
   try {
-    return { callback: await ctx.login.obtain(url, state, label, redirectUri), pkce, state };
+    return { callback: await ctx.login.obtain(url, state, purpose, redirectUri), pkce, state };
   } catch (err) {
     if (!(err instanceof LoginError)) throw err;
     if (!err.serverSide) return { outcome: { status: 'skip', detail: `the doctor could not sign in: ${err.message}`, fix: err.hint, incomplete: true } };
@@ -358,21 +356,41 @@ export function parseMcpResponse(res: HttpResponse, id: unknown): { message?: Re
 }
 
 /**
- * Try candidate URLs in order, as ChatGPT does during discovery, and return the first 200 JSON
- * object `accept` takes (it returns a problem string to reject one). Every miss is described.
+ * GET these URLs at once (discovery candidates whose answers are judged later, in order). A
+ * failure surfaces where the answer is awaited; one never awaited (a candidate after the one that
+ * won) is dropped quietly.
+ */
+export function prefetch(http: HttpClient, urls: string[]): Map<string, Promise<HttpResponse>> {
+  const out = new Map<string, Promise<HttpResponse>>();
+  for (const url of urls) {
+    if (out.has(url)) continue;
+    const p = http.send({ url });
+    p.catch(() => undefined);
+    out.set(url, p);
+  }
+  return out;
+}
+
+/**
+ * The first of the candidate URLs, in order as ChatGPT tries them during discovery, that
+ * answers 200 with a JSON object `accept` takes (it returns a problem string to reject one).
+ * Every miss before it is described. All candidates are requested at once (or were already,
+ * in `started`) and judged in order, so the winner is the one a sequential client would find.
  * Redirects are reported, never followed.
  */
 export async function firstJsonDocument<T = Record<string, unknown>>(
   http: HttpClient,
   candidates: { url: string; how: string }[],
   accept: (value: T) => string | undefined = () => undefined,
+  started?: Map<string, Promise<HttpResponse>>,
 ): Promise<{ found?: { url: string; how: string; value: T }; attempts: string[] }> {
+  const fresh = prefetch(http, candidates.map((c) => c.url).filter((u) => !started?.has(u)));
   const attempts: string[] = [];
   for (const c of candidates) {
     const miss = (why: string) => attempts.push(`${c.how} ${c.url}: ${why}`);
     let res: HttpResponse;
     try {
-      res = await http.send({ url: c.url });
+      res = await (started?.get(c.url) ?? fresh.get(c.url)!);
     } catch (err) {
       // The run's own --deadline is not the server's miss: it ends the check as incomplete.
       if (err instanceof HttpFailure && err.kind !== 'deadline') { miss(err.message); continue; }

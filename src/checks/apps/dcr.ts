@@ -116,8 +116,11 @@ export const dcrUnsafeRedirects: CheckDef<AppsContext> = {
     if (typeof endpoint !== 'string') return skip('no registration_endpoint');
     const base = { client_name: 'gpt-oauth doctor probe', grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'none' };
     const accepted: string[] = [];
-    for (const uri of ['javascript:alert(document.domain)//', 'data:text/html,<script>alert(1)</script>']) {
-      const res = await ctx.http.send({ method: 'POST', url: endpoint, json: { ...base, redirect_uris: [uri] } });
+    // The three registrations at once, judged in order (an accepted one is deleted at the end).
+    const uris = ['javascript:alert(document.domain)//', 'data:text/html,<script>alert(1)</script>', 'http://gpt-oauth-probe.example/callback'];
+    const answers = await Promise.all(uris.map((uri) => ctx.http.send({ method: 'POST', url: endpoint, json: { ...base, redirect_uris: [uri] } })));
+    for (const [i, uri] of uris.slice(0, 2).entries()) {
+      const res = answers[i]!;
       if (res.status < 300) {
         accepted.push(uri.split(':')[0]!);
         const j = readJsonObject(res, false);
@@ -125,10 +128,12 @@ export const dcrUnsafeRedirects: CheckDef<AppsContext> = {
       }
     }
     if (accepted.length) {
+      const extra = readJsonObject(answers[2]!, false);
+      if (answers[2]!.status < 300 && extra.ok) remember(ctx, extra.value);
       return fail(`registration accepted ${accepted.map((s) => `${s}:`).join(' and ')} redirect URIs; an attacker can register a client that delivers codes to script`,
         'Validate redirect_uris at registration: allow https (and http only on loopback for native apps); refuse every other scheme.');
     }
-    const res = await ctx.http.send({ method: 'POST', url: endpoint, json: { ...base, redirect_uris: ['http://gpt-oauth-probe.example/callback'] } });
+    const res = answers[2]!;
     if (res.status < 300) {
       const j = readJsonObject(res, false);
       if (j.ok) remember(ctx, j.value);

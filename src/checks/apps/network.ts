@@ -35,24 +35,23 @@ export const networkServerUserAgent: CheckDef<AppsContext> = {
     ];
     if (ctx.s.asUrl) endpoints.push({ label: `GET ${ctx.s.asUrl}`, expect: 200, send: (ua) => ctx.http.send({ url: ctx.s.asUrl!, headers: { 'user-agent': ua, accept: 'application/json' } }) });
 
-    const blocked: string[] = [];
     let cloudflare = false;
-    for (const ua of SERVER_USER_AGENTS) {
-      for (const e of endpoints) {
-        let got: string;
-        try {
-          const res = await e.send(ua);
-          if (res.status === e.expect) continue;
-          cloudflare ||= !!res.header('cf-mitigated') || /cloudflare/i.test(res.header('server') ?? '');
-          const type = (res.header('content-type') ?? '').split(';')[0];
-          got = `${res.status}${type ? ` ${safeText(type, 40)}` : ''}${res.header('cf-mitigated') ? ` (cf-mitigated: ${safeText(res.header('cf-mitigated'), 20)})` : ''}`;
-        } catch (err) {
-          if (err instanceof HttpFailure && err.kind === 'deadline') throw err;
-          got = err instanceof HttpFailure ? err.message : String(err);
-        }
-        blocked.push(`${safeText(e.label, 200)} as "${ua}" got ${got}, not ${e.expect} as for the doctor's own requests`);
+    // Every User-Agent at every endpoint at once; the findings keep the User-Agent × endpoint order.
+    const answers = await Promise.all(SERVER_USER_AGENTS.flatMap((ua) => endpoints.map(async (e): Promise<string | undefined> => {
+      let got: string;
+      try {
+        const res = await e.send(ua);
+        if (res.status === e.expect) return undefined;
+        cloudflare ||= !!res.header('cf-mitigated') || /cloudflare/i.test(res.header('server') ?? '');
+        const type = (res.header('content-type') ?? '').split(';')[0];
+        got = `${res.status}${type ? ` ${safeText(type, 40)}` : ''}${res.header('cf-mitigated') ? ` (cf-mitigated: ${safeText(res.header('cf-mitigated'), 20)})` : ''}`;
+      } catch (err) {
+        if (err instanceof HttpFailure && err.kind === 'deadline') throw err;
+        got = err instanceof HttpFailure ? err.message : String(err);
       }
-    }
+      return `${safeText(e.label, 200)} as "${ua}" got ${got}, not ${e.expect} as for the doctor's own requests`;
+    })));
+    const blocked = answers.filter((a): a is string => a !== undefined);
     if (blocked.length) {
       return fail(blocked.join('; '),
         `ChatGPT calls these URLs from OpenAI's servers with Python HTTP clients. Let them through: ${cloudflare ? 'Cloudflare: turn off Bot Fight Mode for this host, or add a WAF skip rule for the MCP path, /.well-known/* and the OAuth endpoints' : 'allow these User-Agents (or OpenAI\'s published egress IP ranges) in your WAF / bot protection / reverse proxy for the MCP path, /.well-known/* and the OAuth endpoints'}.`);

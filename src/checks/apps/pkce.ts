@@ -1,15 +1,15 @@
 /** `pkce.*`: the token endpoint really checks the code_verifier. Each case uses its own fresh code. */
 import type { CheckDef } from '../types.js';
-import { fail, info, pass } from '../types.js';
+import { fail, info, pass, prepared } from '../types.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { randomToken } from '../../oauth/pkce.js';
-import { expectRefused } from './token.js';
+import { earlyCode, expectRefused, type FreshCode } from './token.js';
 import { authorizeAs, codeAs, resourceOf, tokenRequest, type AppsContext } from './context.js';
 import { registerSecret } from '../../http/redact.js';
 import { safeText } from '../../text.js';
 import { refs } from '../spec.js';
 
-export const pkceVerifierRequired: CheckDef<AppsContext> = {
+export const pkceVerifierRequired = prepared<AppsContext, FreshCode>({
   id: 'pkce.verifier-required',
   title: 'A token request without code_verifier after an S256 challenge is refused',
   severity: 'critical',
@@ -20,15 +20,16 @@ export const pkceVerifierRequired: CheckDef<AppsContext> = {
   reads: ['as', 'client', 'prm', 'scopes'],
   writes: ['pkceRequired'],
   logins: 1,
-  async run(ctx) {
-    const { res } = await expectRefused(ctx, 'PKCE test without verifier', (f) => { delete f.code_verifier; });
+  prepare: earlyCode('PKCE test without verifier'),
+  async run(ctx, fc) {
+    const { res } = await expectRefused(ctx, fc, (f) => { delete f.code_verifier; });
     ctx.s.pkceRequired = res.status !== 200;
     if (res.status === 200) return fail('tokens were issued without the code_verifier: PKCE is not enforced, so an intercepted code can be redeemed', 'Require code_verifier whenever the authorization request carried a code_challenge, and verify it.');
     return pass(`refused: ${oauthError(res)}`);
   },
-};
+});
 
-export const pkceVerifierChecked: CheckDef<AppsContext> = {
+export const pkceVerifierChecked = prepared<AppsContext, FreshCode>({
   id: 'pkce.verifier-checked',
   title: 'A wrong code_verifier is refused',
   severity: 'critical',
@@ -39,18 +40,19 @@ export const pkceVerifierChecked: CheckDef<AppsContext> = {
   reads: ['as', 'client', 'prm', 'scopes'],
   writes: ['pkceChecked', 'wrongVerifierError'],
   logins: 1,
-  async run(ctx) {
-    const { res } = await expectRefused(ctx, 'PKCE test with a wrong verifier', (f) => { f.code_verifier = randomToken(32); });
+  prepare: earlyCode('PKCE test with a wrong verifier'),
+  async run(ctx, fc) {
+    const { res } = await expectRefused(ctx, fc, (f) => { f.code_verifier = randomToken(32); });
     ctx.s.pkceChecked = res.status !== 200;
     const j = readJsonObject(res, false);
     if (res.status !== 200) ctx.s.wrongVerifierError = j.ok && typeof j.value.error === 'string' ? j.value.error : String(res.status);
     if (res.status === 200) return fail('tokens were issued for a wrong code_verifier: the verifier is not compared with the challenge', 'Compute BASE64URL(SHA256(code_verifier)) and compare it with the stored code_challenge.');
     return pass(`refused: ${oauthError(res)}`);
   },
-};
+});
 
 /** The public client's code redeemed without a verifier: refused, or PKCE is optional for it. */
-export const pkceRequired: CheckDef<AppsContext> = {
+export const pkceRequired = prepared<AppsContext, Awaited<ReturnType<typeof authorizeAs>> | undefined>({
   id: 'pkce.required',
   title: 'A public client\'s authorization request without code_challenge is refused (or its code cannot be redeemed)',
   severity: 'high',
@@ -61,10 +63,17 @@ export const pkceRequired: CheckDef<AppsContext> = {
   reads: ['as', 'client', 'prm', 'scopes'],
   writes: ['codeWithoutPkce'],
   logins: 1,
-  async run(ctx) {
-    const client = ctx.s.client!;
-    if (client.authMethod !== 'none') return info('the run\'s client is confidential; PKCE is required of public clients (ChatGPT\'s)');
-    const got = await authorizeAs(ctx, client.clientId, ctx.login.redirectUri, 'PKCE test: no code_challenge', { pkce: false });
+  prepare: {
+    needs: ['dcr.register'],
+    reads: ['as', 'client', 'prm', 'scopes'],
+    async run(ctx) {
+      const client = ctx.s.client!;
+      if (client.authMethod !== 'none') return undefined;
+      return authorizeAs(ctx, client.clientId, ctx.login.redirectUri, 'PKCE test: no code_challenge', { pkce: false });
+    },
+  },
+  async run(ctx, got) {
+    if (!got) return info('the run\'s client is confidential; PKCE is required of public clients (ChatGPT\'s)');
     if ('outcome' in got) {
       if (got.outcome.status === 'fail') return pass(`the authorization request without code_challenge ended on an error page (${got.outcome.detail.slice(0, 160)})`);
       return got.outcome;
@@ -82,7 +91,7 @@ export const pkceRequired: CheckDef<AppsContext> = {
     }
     return pass(`a code was issued without code_challenge, but redeeming it was refused (${oauthError(res)})`);
   },
-};
+});
 
 /** RFC 9700 §2.1.1: a code_verifier for a code issued without code_challenge must be refused. */
 export const pkceDowngrade: CheckDef<AppsContext> = {

@@ -1,9 +1,9 @@
 /** `resource.challenge`, `prm.*`: how ChatGPT finds out that the MCP server needs OAuth, and where. */
 import type { CheckDef } from '../types.js';
-import { fail, pass, warn, type Outcome } from '../types.js';
+import { fail, pass, prepared, warn, type Outcome } from '../types.js';
 import { bearerChallenge } from '../../oauth/www-authenticate.js';
 import { safeText } from '../../text.js';
-import { firstJsonDocument, initializeRequest, mcpPost, parseMcpResponse, MCP_PROTOCOL_VERSION, type AppsContext } from './context.js';
+import { firstJsonDocument, prefetch, initializeRequest, mcpPost, parseMcpResponse, MCP_PROTOCOL_VERSION, type AppsContext } from './context.js';
 import { HttpFailure, type HttpResponse } from '../../http/client.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { refs } from '../spec.js';
@@ -118,7 +118,7 @@ function wellKnownCandidates(mcpUrl: string, headerUrl?: string): { url: string;
   return out.filter((c, i) => out.findIndex((x) => x.url === c.url) === i);
 }
 
-export const prmDocument: CheckDef<AppsContext> = {
+export const prmDocument = prepared<AppsContext, Map<string, Promise<HttpResponse>>>({
   id: 'prm.document',
   title: 'Protected-resource metadata is served as JSON with authorization_servers',
   severity: 'critical',
@@ -129,11 +129,14 @@ export const prmDocument: CheckDef<AppsContext> = {
   reads: ['challenge'],
   writes: ['prm', 'prmUrl', 'asId'],
   chatgpt: CHATGPT_SAYS.fetchConfig,
-  async run(ctx) {
+  // The well-known locations follow from the MCP URL alone: they are requested while the
+  // challenge is (a round trip less); the challenge's resource_metadata still comes first.
+  prepare: { needs: [], async run(ctx) { return prefetch(ctx.http, wellKnownCandidates(ctx.opts.mcpUrl).map((c) => c.url)); } },
+  async run(ctx, started) {
     const { found, attempts } = await firstJsonDocument(ctx.http, wellKnownCandidates(ctx.opts.mcpUrl, ctx.s.challenge?.resourceMetadata), (v) => {
       const as = v.authorization_servers;
       return Array.isArray(as) && as.length > 0 && as.every((x) => typeof x === 'string') ? undefined : 'JSON without a non-empty authorization_servers array of strings';
-    });
+    }, started);
     if (found) {
       const as = found.value.authorization_servers as string[];
       ctx.s.prm = found.value;
@@ -146,7 +149,7 @@ export const prmDocument: CheckDef<AppsContext> = {
     return fail(`no usable protected-resource metadata: ${attempts.join('; ')}`,
       `Serve RFC 9728 metadata as application/json at ${wellKnownCandidates(ctx.opts.mcpUrl)[0]!.url} (and point the 401 challenge's resource_metadata at it), with {"resource": "${ctx.opts.mcpUrl}", "authorization_servers": ["<issuer>"]}. Make sure no SPA catch-all or auth middleware answers /.well-known/ paths.`);
   },
-};
+});
 
 export const prmResource: CheckDef<AppsContext> = {
   id: 'prm.resource',

@@ -1,12 +1,12 @@
 /** `refresh.*`: staying signed in after the access token expires. */
 import * as oidc from 'openid-client';
 import type { CheckDef } from '../types.js';
-import { fail, info, pass, skip, warn } from '../types.js';
+import { fail, info, pass, prepared, skip, warn, type Outcome } from '../types.js';
 import type { HttpResponse } from '../../http/client.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { safeText } from '../../text.js';
 import { fixFor } from '../advice.js';
-import { oidcConfig, registerTokens, resourceOf, secondClientAndCode, tokenRequest, tokenRequestAs, type AppsContext } from './context.js';
+import { oidcConfig, registerTokens, resourceOf, secondClientAndCode, tokenRequest, tokenRequestAs, type AppsContext, type Client } from './context.js';
 import { capturingFetch, judgeAudience, judgeTokenResponse, underlyingMessage } from './token.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { refs } from '../spec.js';
@@ -74,8 +74,11 @@ export const refreshRotation: CheckDef<AppsContext> = {
   step: 'Refresh',
   needs: ['refresh.grant'],
   spec: refs('OAuth 2.1 §4.3.1', 'RFC 9700 §4.14.2', 'MCP 2025-11-25 Authorization §Token Theft'),
-  reads: ['refreshed', 'usedRefreshToken', 'client', 'as', 'prm'],
+  // It uses the grant too (its tokens): token.code-single-use, whose replay may revoke the
+  // grant, comes after it.
+  reads: ['refreshed', 'usedRefreshToken', 'client', 'as', 'prm', 'grant'],
   spends: ['tokens', 'refreshed', 'grant'],
+  rounds: 2, // the replay, then the newest token
   async run(ctx) {
     if (!ctx.s.refreshed || !ctx.s.usedRefreshToken) return skip('no refresh happened');
     if (ctx.s.client!.authMethod !== 'none') return info('confidential client: rotation is recommended but not required');
@@ -123,7 +126,7 @@ export const refreshAudience: CheckDef<AppsContext> = {
 };
 
 /** RFC 6749 §6, OAuth 2.1 §4.3.1: a refresh token is bound to the client it was issued to. */
-export const refreshClientBinding: CheckDef<AppsContext> = {
+export const refreshClientBinding = prepared<AppsContext, { other: Client; first: HttpResponse } | { outcome: Outcome }>({
   id: 'refresh.client-binding',
   title: 'A refresh token issued to one client is refused when another client presents it',
   severity: 'critical',
@@ -133,11 +136,21 @@ export const refreshClientBinding: CheckDef<AppsContext> = {
   spec: refs('RFC 6749 §6', 'OAuth 2.1 §4.3.1'),
   reads: ['as', 'client', 'prm', 'scopes'],
   logins: 1,
-  async run(ctx) {
-    // Its own grant, so the run's token family is not touched.
-    const got = await secondClientAndCode(ctx, 'refresh binding test');
+  // The second client, the code and its exchange come early; the refresh as the other client
+  // waits for refresh.grant (a server whose refresh fails anyway has nothing to bind).
+  prepare: {
+    rounds: 3, // register the other client, sign in, redeem
+    needs: ['dcr.register'],
+    reads: ['as', 'client', 'prm', 'scopes'],
+    async run(ctx) {
+      const got = await secondClientAndCode(ctx, 'refresh binding test');
+      if ('outcome' in got) return got;
+      return { other: got.other, first: await tokenRequest(ctx, { grant_type: 'authorization_code', code: got.code, redirect_uri: ctx.login.redirectUri, code_verifier: got.pkce.verifier, resource: resourceOf(ctx) }) };
+    },
+  },
+  async run(ctx, got) {
     if ('outcome' in got) return got.outcome;
-    const first = await tokenRequest(ctx, { grant_type: 'authorization_code', code: got.code, redirect_uri: ctx.login.redirectUri, code_verifier: got.pkce.verifier, resource: resourceOf(ctx) });
+    const { first } = got;
     const j = readJsonObject(first, false);
     const rt = j.ok && typeof j.value.refresh_token === 'string' ? j.value.refresh_token : undefined;
     if (j.ok) registerTokens(j.value);
@@ -146,4 +159,4 @@ export const refreshClientBinding: CheckDef<AppsContext> = {
     if (res.status === 200) return fail('another client redeemed this client\'s refresh token: refresh tokens are not bound to their client', 'Store the client with each refresh token and refuse it from any other client (RFC 6749 §6).');
     return pass(`refused: ${oauthError(res)}`);
   },
-};
+});

@@ -1,6 +1,7 @@
 /** `resource.accepts-token`, `resource.rejects-*`: the MCP server after sign-in. */
 import type { CheckDef } from '../types.js';
-import { as, fail, info, pass, skip, warn } from '../types.js';
+import { as, fail, info, pass, prepared, skip, warn, type Outcome } from '../types.js';
+import type { HttpResponse } from '../../http/client.js';
 import { randomToken } from '../../oauth/pkce.js';
 import { algNoneToken, audiences, tamperedToken, tokenShape } from '../../oauth/jwt.js';
 import { bearerChallenge } from '../../oauth/www-authenticate.js';
@@ -19,6 +20,7 @@ export const resourceAcceptsToken: CheckDef<AppsContext> = {
   needs: ['token.exchange'],
   spec: refs('MCP 2025-11-25 Transports §Streamable HTTP', 'MCP 2025-11-25 Lifecycle §Initialization', 'RFC 6750 §2.1'),
   reads: ['tokens', 'as', 'prm', 'client', 'scopes'],
+  rounds: 3, // initialize, notifications/initialized, tools/list
   chatgpt: CHATGPT_SAYS.connecting,
   async run(ctx) {
     let token = ctx.s.tokens!.accessToken!;
@@ -116,8 +118,10 @@ export const resourceRejectsForged: CheckDef<AppsContext> = {
     const odd: string[] = [];
     const good: string[] = [];
     let threw = false;
-    for (const [label, token] of cases) {
-      const r = await expect401(ctx, token);
+    // Independent probes: sent together, judged in order.
+    const answers = await Promise.all(cases.map(([, token]) => expect401(ctx, token)));
+    for (const [i, [label]] of cases.entries()) {
+      const r = answers[i]!;
       (r.ok ? good : r.accepted ? accepted : odd).push(`${label}: ${r.detail}`);
       threw ||= !!r.serverError;
     }
@@ -212,7 +216,9 @@ export const resourceMixedAuth: CheckDef<AppsContext> = {
  * MCP authorization §Token Audience Binding, RFC 8707 §3: the MCP server must refuse a token the
  * same authorization server issued for another resource.
  */
-export const resourceRejectsOtherAudience: CheckDef<AppsContext> = {
+type Outcomed<T> = T | { outcome: Outcome };
+
+export const resourceRejectsOtherAudience = prepared<AppsContext, Outcomed<{ other: string; res: HttpResponse }>>({
   id: 'resource.rejects-other-audience',
   title: 'A token the same authorization server issued for another resource is refused with 401',
   severity: 'critical',
@@ -222,13 +228,23 @@ export const resourceRejectsOtherAudience: CheckDef<AppsContext> = {
   spec: refs('MCP 2025-11-25 Authorization §Token Audience Binding', 'RFC 8707 §3'),
   reads: ['as', 'client', 'prm', 'scopes'],
   logins: 1,
-  async run(ctx) {
-    const other = `${new URL(ctx.opts.mcpUrl).origin}/gpt-oauth-other-resource`;
-    const got = await codeAs(ctx, ctx.s.client!.clientId, 'a token for another resource', { resource: other });
+  // The token for the other resource is obtained early (it touches nothing of the run's own
+  // grant); the MCP server is asked once token.exchange has shown that tokens work at all.
+  prepare: {
+    needs: ['dcr.register'],
+    reads: ['as', 'client', 'prm', 'scopes'],
+    async run(ctx) {
+      const other = `${new URL(ctx.opts.mcpUrl).origin}/gpt-oauth-other-resource`;
+      const got = await codeAs(ctx, ctx.s.client!.clientId, 'a token for another resource', { resource: other });
+      if ('outcome' in got) return got;
+      return { other, res: await tokenRequest(ctx, { grant_type: 'authorization_code', code: got.code, redirect_uri: ctx.login.redirectUri, code_verifier: got.pkce.verifier, resource: other }) };
+    },
+  },
+  async run(ctx, got) {
     if ('outcome' in got) {
       return /invalid_target|refused the request/.test(got.outcome.detail) ? skip(`the authorization server refuses to mint a token for another resource (${got.outcome.detail.slice(0, 160)}), which is sound; nothing to test`) : got.outcome;
     }
-    const res = await tokenRequest(ctx, { grant_type: 'authorization_code', code: got.code, redirect_uri: ctx.login.redirectUri, code_verifier: got.pkce.verifier, resource: other });
+    const { other, res } = got;
     const j = readJsonObject(res, false);
     if (j.ok) registerTokens(j.value);
     const token = res.status === 200 && j.ok && typeof j.value.access_token === 'string' ? j.value.access_token : undefined;
@@ -243,4 +259,4 @@ export const resourceRejectsOtherAudience: CheckDef<AppsContext> = {
     }
     return pass(`a token for ${other} got ${r.detail}`);
   },
-};
+});

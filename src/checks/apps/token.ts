@@ -1,7 +1,7 @@
 /** `token.*`: the code exchange and the access token ChatGPT receives. */
 import * as oidc from 'openid-client';
 import type { CheckDef, Outcome } from '../types.js';
-import { as, fail, incomplete, info, pass, skip, warn } from '../types.js';
+import { as, fail, incomplete, info, pass, prepared, skip, warn } from '../types.js';
 
 /** What to do when the client the tester gave (--client-id and secret) is refused. */
 export const CLIENT_HINT = 'check --client-id and its secret (GPT_OAUTH_CLIENT_SECRET, --client-secret-env or --client-secret-stdin), or leave --client-id out to let the doctor register a client as ChatGPT does';
@@ -10,8 +10,8 @@ import { oauthError, readJsonObject } from '../../http/json.js';
 import { audiences, tokenShape, verifyJwt, ASYMMETRIC_ALGS } from '../../oauth/jwt.js';
 import { safeText } from '../../text.js';
 import { fixFor } from '../advice.js';
-import { codeAs, freshCode, secondClientAndCode, initializeRequest, mcpPost, oidcConfig, registerExtraClient, registerTokens, resourceOf, tokenRequest, tokenRequestAs, type AppsContext, type Tokens } from './context.js';
-import { randomToken } from '../../oauth/pkce.js';
+import { codeAs, freshCode, secondClientAndCode, initializeRequest, mcpPost, oidcConfig, registerExtraClient, registerTokens, resourceOf, tokenRequest, tokenRequestAs, type AppsContext, type Client, type Tokens } from './context.js';
+import { randomToken, type Pkce } from '../../oauth/pkce.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { connectorCallback } from '../../chatgpt/redirects.js';
 import { refs } from '../spec.js';
@@ -268,7 +268,7 @@ export const tokenAudience: CheckDef<AppsContext> = {
   },
 };
 
-export const tokenErrorFormat: CheckDef<AppsContext> = {
+export const tokenErrorFormat = prepared<AppsContext, { res: HttpResponse; badClient: HttpResponse }>({
   id: 'token.error-format',
   title: 'Token endpoint errors are RFC 6749 JSON with `error`',
   severity: 'medium',
@@ -277,11 +277,20 @@ export const tokenErrorFormat: CheckDef<AppsContext> = {
   needs: ['as.endpoints', 'dcr.register'],
   spec: refs('RFC 6749 §5.2', 'RFC 7636 §4.6'),
   reads: ['as', 'client', 'prm', 'wrongVerifierError', 'usedCodeError'],
-  async run(ctx) {
-    const res = await tokenRequest(ctx, {
-      grant_type: 'authorization_code', code: 'gpt-oauth-invalid-code', redirect_uri: ctx.login.redirectUri,
-      code_verifier: 'gpt-oauth-invalid-verifier-000000000000000000000', resource: resourceOf(ctx),
-    });
+  // Both probes are made early; only the comparison with the other checks' errors waits for them.
+  prepare: {
+    needs: ['as.endpoints', 'dcr.register'],
+    reads: ['as', 'client', 'prm'],
+    async run(ctx) {
+      const bad = { grant_type: 'authorization_code', code: 'gpt-oauth-invalid-code', redirect_uri: ctx.login.redirectUri, code_verifier: 'gpt-oauth-invalid-verifier-000000000000000000000' };
+      const [res, badClient] = await Promise.all([
+        tokenRequest(ctx, { ...bad, resource: resourceOf(ctx) }),
+        ctx.http.send({ method: 'POST', url: ctx.s.as!.token_endpoint!, form: { ...bad, client_id: `gpt-oauth-unknown-${randomToken(6)}` } }),
+      ]);
+      return { res, badClient };
+    },
+  },
+  async run(ctx, { res, badClient }) {
     if (res.status === 200) return as('security', fail('an invalid authorization code was accepted (200)', 'Reject unknown codes with 400 invalid_grant.'));
     const j = readJsonObject(res, false);
     if (!j.ok || typeof j.value.error !== 'string') {
@@ -292,9 +301,6 @@ export const tokenErrorFormat: CheckDef<AppsContext> = {
     if (!ct.includes('json')) return warn(`error "${safeText(j.value.error, 40)}" sent as ${safeText(ct || 'no content type', 60)}`, 'Send errors as application/json.');
     if (/[\r\n\t\u001b]/.test(String(j.value.error_description ?? ''))) return warn('error_description contains control characters', 'Keep error_description to printable ASCII (RFC 6749 §5.2).');
     // The error codes themselves (RFC 6749 §5.2, RFC 7636 §4.6): clients act on them.
-    const badClient = await ctx.http.send({ method: 'POST', url: ctx.s.as!.token_endpoint!, form: {
-      grant_type: 'authorization_code', code: 'gpt-oauth-invalid-code', redirect_uri: ctx.login.redirectUri, client_id: `gpt-oauth-unknown-${randomToken(6)}`, code_verifier: 'gpt-oauth-invalid-verifier-000000000000000000000',
-    } });
     const codes: [string, string | undefined, string][] = [
       ['an unknown code', j.value.error, 'invalid_grant'],
       ['a wrong code_verifier', ctx.s.wrongVerifierError, 'invalid_grant'],
@@ -305,11 +311,22 @@ export const tokenErrorFormat: CheckDef<AppsContext> = {
     if (wrong.length) return warn(`the errors are JSON, but ${wrong.join('; ')}`, 'Answer an unknown, used or expired code and a wrong code_verifier with invalid_grant, and a failed client authentication with invalid_client (RFC 6749 §5.2).');
     return pass(`${res.status} ${safeText(j.value.error, 40)}; ${codes.filter(([, got]) => got !== undefined).map(([what, got]) => `${what}: ${safeText(got, 40)}`).join(', ')}`);
   },
-};
+});
 
-/** Redeem a fresh code in a deliberately wrong way; the server must refuse. */
-async function expectRefused(ctx: AppsContext, purpose: string, alter: (form: Record<string, string | undefined>) => void): Promise<{ res: HttpResponse; fc: Awaited<ReturnType<typeof freshCode>> }> {
-  const fc = await freshCode(ctx, purpose);
+export type FreshCode = Awaited<ReturnType<typeof freshCode>>;
+
+/**
+ * The prepare half of a negative test that redeems its own fresh code: the sign-in happens as
+ * soon as the client is registered, while the check itself waits for token.exchange.
+ */
+export const earlyCode = (purpose: string): { needs: string[]; reads: ('as' | 'client' | 'prm' | 'scopes')[]; run(ctx: AppsContext): Promise<FreshCode> } => ({
+  needs: ['dcr.register'],
+  reads: ['as', 'client', 'prm', 'scopes'],
+  run: (ctx) => freshCode(ctx, purpose),
+});
+
+/** Redeem a fresh code (obtained by `earlyCode`) in a deliberately wrong way; the server must refuse. */
+async function expectRefused(ctx: AppsContext, fc: FreshCode, alter: (form: Record<string, string | undefined>) => void): Promise<{ res: HttpResponse; fc: FreshCode }> {
   const form: Record<string, string | undefined> = {
     grant_type: 'authorization_code', code: fc.code, redirect_uri: fc.redirectUri, code_verifier: fc.pkce.verifier, resource: resourceOf(ctx),
   };
@@ -320,7 +337,7 @@ async function expectRefused(ctx: AppsContext, purpose: string, alter: (form: Re
   return { res, fc };
 }
 
-export const tokenCodeSingleUse: CheckDef<AppsContext> = {
+export const tokenCodeSingleUse = prepared<AppsContext, { fc: FreshCode; first: HttpResponse }>({
   id: 'token.code-single-use',
   title: 'A second redemption of the same code is refused',
   severity: 'critical',
@@ -332,17 +349,26 @@ export const tokenCodeSingleUse: CheckDef<AppsContext> = {
   writes: ['usedCodeError'],
   spends: ['tokens', 'refreshed', 'grant'],
   logins: 1,
-  async run(ctx) {
-    const { res, fc } = await expectRefused(ctx, 'code reuse test', () => undefined);
-    if (res.status !== 200) return info(`the first redemption of a fresh code already failed (${oauthError(res)}); reuse could not be tested`);
+  // The fresh code and its first redemption spend nothing; only the replay may revoke the grant,
+  // so they happen early and the replay waits for every other user of the grant.
+  prepare: {
+    ...earlyCode('code reuse test'),
+    rounds: 2, // sign in, redeem
+    async run(ctx) {
+      const fc = await freshCode(ctx, 'code reuse test');
+      return { fc, first: (await expectRefused(ctx, fc, () => undefined)).res };
+    },
+  },
+  async run(ctx, { fc, first }) {
+    if (first.status !== 200) return info(`the first redemption of a fresh code already failed (${oauthError(first)}); reuse could not be tested`);
     const replay = await tokenRequest(ctx, { grant_type: 'authorization_code', code: fc.code, redirect_uri: fc.redirectUri, code_verifier: fc.pkce.verifier, resource: resourceOf(ctx) });
     if (replay.status === 200) return fail('the same authorization code was redeemed twice', 'Mark codes as used on first redemption and refuse (and ideally revoke the tokens) on reuse.');
     ctx.s.usedCodeError = errorOf(replay) ?? String(replay.status);
     return pass(`reuse refused: ${oauthError(replay)}`);
   },
-};
+});
 
-export const tokenRedirectBinding: CheckDef<AppsContext> = {
+export const tokenRedirectBinding = prepared<AppsContext, FreshCode>({
   id: 'token.redirect-binding',
   title: 'A token request with a different redirect_uri is refused',
   severity: 'high',
@@ -352,8 +378,9 @@ export const tokenRedirectBinding: CheckDef<AppsContext> = {
   spec: refs('RFC 6749 §4.1.3', 'OAuth 2.1 §4.1.3'),
   reads: ['as', 'client', 'prm', 'scopes', 'pkceRequired', 'pkceChecked'],
   logins: 1,
-  async run(ctx) {
-    const { res } = await expectRefused(ctx, 'redirect binding test', (f) => { f.redirect_uri = connectorCallback('gptoauthprobe'); });
+  prepare: earlyCode('redirect binding test'),
+  async run(ctx, fc) {
+    const { res } = await expectRefused(ctx, fc, (f) => { f.redirect_uri = connectorCallback('gptoauthprobe'); });
     const fix = 'Check that redirect_uri at the token endpoint equals the one the code was issued for (RFC 6749 §4.1.3).';
     if (res.status === 200 && ctx.s.pkceRequired && ctx.s.pkceChecked) {
       return warn('the code was redeemed with a redirect_uri different from the one in the authorization request; PKCE is enforced, which blocks code injection (RFC 9700 §4.5.3), but the binding is still required', fix);
@@ -361,7 +388,7 @@ export const tokenRedirectBinding: CheckDef<AppsContext> = {
     if (res.status === 200) return fail('the code was redeemed with a redirect_uri different from the one in the authorization request', 'Check that redirect_uri at the token endpoint equals the one the code was issued for.');
     return pass(`refused: ${oauthError(res)}`);
   },
-};
+});
 
 export { expectRefused };
 
@@ -374,7 +401,7 @@ const errorOf = (res: HttpResponse): string | undefined => {
  * A confidential client's credentials are checked: a wrong secret and an unknown client_id are
  * refused with invalid_client (401 when Basic was used), RFC 6749 §2.3, §5.2.
  */
-export const tokenClientAuth: CheckDef<AppsContext> = {
+export const tokenClientAuth = prepared<AppsContext, { client: Client; code: string; pkce: Pkce } | { outcome: Outcome }>({
   id: 'token.client-auth',
   title: 'A wrong client secret and an unknown client_id are refused with invalid_client',
   severity: 'critical',
@@ -384,18 +411,30 @@ export const tokenClientAuth: CheckDef<AppsContext> = {
   spec: refs('RFC 6749 §2.3', 'RFC 6749 §5.2'),
   reads: ['as', 'client', 'prm', 'scopes'],
   logins: 1,
-  async run(ctx) {
-    let client = ctx.s.client!;
-    if (client.authMethod === 'none') {
-      const supported = ctx.s.as!.token_endpoint_auth_methods_supported;
-      const method = Array.isArray(supported) && !supported.includes('client_secret_post') && supported.includes('client_secret_basic') ? 'client_secret_basic' : 'client_secret_post';
-      const c = await registerExtraClient(ctx, { token_endpoint_auth_method: method });
-      if ('skip' in c) return skip(`no confidential client to test: ${c.skip}; give one with --client-id and its secret`);
-      if (c.authMethod === 'none' || !c.clientSecret) return skip('the server registers only public clients (no client secret issued), and no confidential client was given with --client-id');
-      client = c;
-    }
-    const got = await codeAs(ctx, client.clientId, 'client authentication test', { pkce: true });
+  rounds: 2, // the wrong secret, then the unknown client_id (one code: the order matters)
+  // A confidential client and its code are obtained early; the wrong credentials are tried once
+  // token.exchange has shown the token endpoint works.
+  prepare: {
+    rounds: 2, // register a confidential client, sign in
+    needs: ['dcr.register'],
+    reads: ['as', 'client', 'prm', 'scopes'],
+    async run(ctx) {
+      let client = ctx.s.client!;
+      if (client.authMethod === 'none') {
+        const supported = ctx.s.as!.token_endpoint_auth_methods_supported;
+        const method = Array.isArray(supported) && !supported.includes('client_secret_post') && supported.includes('client_secret_basic') ? 'client_secret_basic' : 'client_secret_post';
+        const c = await registerExtraClient(ctx, { token_endpoint_auth_method: method });
+        if ('skip' in c) return { outcome: skip(`no confidential client to test: ${c.skip}; give one with --client-id and its secret`) };
+        if (c.authMethod === 'none' || !c.clientSecret) return { outcome: skip('the server registers only public clients (no client secret issued), and no confidential client was given with --client-id') };
+        client = c;
+      }
+      const got = await codeAs(ctx, client.clientId, 'client authentication test', { pkce: true });
+      return 'outcome' in got ? got : { client, ...got };
+    },
+  },
+  async run(ctx, got) {
     if ('outcome' in got) return got.outcome;
+    const { client } = got;
     const form = { grant_type: 'authorization_code', code: got.code, redirect_uri: ctx.login.redirectUri, code_verifier: got.pkce.verifier, resource: resourceOf(ctx) };
     const wrong = await tokenRequestAs(ctx, { ...client, clientSecret: `${client.clientSecret}-wrong` }, form);
     const unknown = await tokenRequestAs(ctx, { ...client, clientId: `gpt-oauth-unknown-${randomToken(6)}` }, form);
@@ -413,10 +452,10 @@ export const tokenClientAuth: CheckDef<AppsContext> = {
     if (accepted.length) return as('interop', warn(`refused, but not as RFC 6749 §5.2 says: ${accepted.join('; ')}`, 'Answer failed client authentication with invalid_client (401 with WWW-Authenticate when the client used Basic).'));
     return pass(`${client.authMethod}: a wrong secret and an unknown client_id were refused with invalid_client (${wrong.status}, ${unknown.status})`);
   },
-};
+});
 
 /** RFC 6749 §4.1.3: a code is bound to the client it was issued to. */
-export const tokenCodeClientBinding: CheckDef<AppsContext> = {
+export const tokenCodeClientBinding = prepared<AppsContext, Awaited<ReturnType<typeof secondClientAndCode>>>({
   id: 'token.code-client-binding',
   title: 'A code issued to one client is refused when another registered client redeems it',
   severity: 'critical',
@@ -426,14 +465,19 @@ export const tokenCodeClientBinding: CheckDef<AppsContext> = {
   spec: refs('RFC 6749 §4.1.3', 'RFC 9700 §4.5'),
   reads: ['as', 'client', 'prm', 'scopes'],
   logins: 1,
-  async run(ctx) {
-    const got = await secondClientAndCode(ctx, 'code binding test');
+  prepare: {
+    rounds: 2, // register the other client, sign in
+    needs: ['dcr.register'],
+    reads: ['as', 'client', 'prm', 'scopes'],
+    run: (ctx) => secondClientAndCode(ctx, 'code binding test'),
+  },
+  async run(ctx, got) {
     if ('outcome' in got) return got.outcome;
     const res = await tokenRequestAs(ctx, got.other, { grant_type: 'authorization_code', code: got.code, redirect_uri: ctx.login.redirectUri, code_verifier: got.pkce.verifier, resource: resourceOf(ctx) });
     if (res.status === 200) return fail('a code issued to one client was redeemed by another client: codes are not bound to their client', 'Store the client_id with each code and refuse redemption by any other client (RFC 6749 §4.1.3).');
     return pass(`refused: ${oauthError(res)}`);
   },
-};
+});
 
 /**
  * Access and refresh tokens must not be interchangeable: the MCP server refuses a refresh token
@@ -452,12 +496,15 @@ export const tokenTypeConfusion: CheckDef<AppsContext> = {
     const t = ctx.s.tokens!;
     const problems: string[] = [];
     const good: string[] = [];
-    if (t.refreshToken) {
-      const r = await mcpPost(ctx, initializeRequest(1), t.refreshToken);
-      if (r.res.status < 300) problems.push(`the MCP server accepted the refresh token as a bearer token (${r.res.status})`);
-      else good.push(`refresh token as bearer: ${r.res.status}`);
+    // Two independent probes, sent together and judged in order.
+    const [asBearer, res] = await Promise.all([
+      t.refreshToken ? mcpPost(ctx, initializeRequest(1), t.refreshToken) : undefined,
+      tokenRequest(ctx, { grant_type: 'refresh_token', refresh_token: t.accessToken, resource: resourceOf(ctx) }),
+    ]);
+    if (asBearer) {
+      if (asBearer.res.status < 300) problems.push(`the MCP server accepted the refresh token as a bearer token (${asBearer.res.status})`);
+      else good.push(`refresh token as bearer: ${asBearer.res.status}`);
     }
-    const res = await tokenRequest(ctx, { grant_type: 'refresh_token', refresh_token: t.accessToken, resource: resourceOf(ctx) });
     if (res.status === 200) problems.push('the token endpoint accepted the access token as refresh_token and issued new tokens');
     else good.push(`access token as refresh_token: ${oauthError(res)}`);
     if (problems.length) {

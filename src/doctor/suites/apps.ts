@@ -2,7 +2,7 @@
 import { APPS_CHECKS } from '../../checks/apps/index.js';
 import { type AppsContext, type AppsOptions } from '../../checks/apps/context.js';
 import { createLoginDriver, type LoginDriver } from '../../login/drivers.js';
-import { currentCheck, planChecks, runChecks } from '../../checks/engine.js';
+import { currentCheck, currentPriority, planChecks, runChecks } from '../../checks/engine.js';
 import type { CheckDef, CheckResult } from '../../checks/types.js';
 import type { Report, SuiteRunOptions } from '../types.js';
 import { VERSION } from '../../version.js';
@@ -54,16 +54,24 @@ async function tokensFromRefresh(ctx: AppsContext, o: AppsRunOptions) {
   return { status: 'skip' as const, nonBlocking: true, detail: `no code exchange when starting from ${o.refreshTokenSource ?? 'a refresh token'}; the access token for the following checks came from a refresh grant` };
 }
 
-/** Checks in flight at once by default (the HTTP layer caps each origin at 6 requests too). */
-const DEFAULT_CONCURRENCY = 6;
+/**
+ * Checks in flight at once by default. Politeness is the HTTP layer's per-origin cap; this only
+ * has to be high enough that a check on the critical path is never held back behind negative
+ * tests that are merely waiting (their requests queue by priority at the HTTP layer instead).
+ */
+const DEFAULT_CONCURRENCY = 16;
 
 /**
- * The login driver as the checks share it: sign-ins happen one at a time (a person, a login
- * command or one cookie jar cannot do two at once), and each check's count is kept for
- * "login N of M".
+ * The login driver as the checks share it: sign-ins happen one at a time unless the driver
+ * can run several at once (`--login auto`; a person, a login command or a browser whose tabs
+ * share one session cannot), and each check's count is kept. The checks ask for their sign-ins
+ * as early as they can, so several usually wait; each is labelled "login N of M" when its turn
+ * comes (N in the order they are shown, M the sign-ins the plan still expects), so the person
+ * always sees how many remain.
  */
-function countedLogins(driver: LoginDriver, used: Map<string, number>): LoginDriver {
+function countedLogins(driver: LoginDriver, used: Map<string, number>, expected: () => number): LoginDriver {
   let queue: Promise<unknown> = Promise.resolve();
+  let shown = 0;
   return {
     mode: driver.mode,
     redirectUri: driver.redirectUri,
@@ -71,7 +79,11 @@ function countedLogins(driver: LoginDriver, used: Map<string, number>): LoginDri
     obtain(url, state, purpose, redirectUri) {
       const id = currentCheck.getStore();
       if (id) used.set(id, (used.get(id) ?? 0) + 1);
-      const turn = queue.then(() => driver.obtain(url, state, purpose, redirectUri));
+      if (driver.concurrent) return driver.obtain(url, state, purpose, redirectUri);
+      const turn = queue.then(() => {
+        shown++;
+        return driver.obtain(url, state, `login ${shown} of ${Math.max(shown, expected())}: ${purpose}`, redirectUri);
+      });
       queue = turn.catch(() => undefined);
       return turn;
     },
@@ -84,8 +96,9 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
   const used = new Map<string, number>();
   const login = countedLogins(await createLoginDriver({
     mode: o.login, http: o.http, say, loginCommand: o.loginCommand, loginTimeoutMs: o.loginTimeoutMs, env: o.env, stdin: o.stdin,
-  }), used);
+  }), used, () => ctx.plannedLogins);
   o.http.opts.tagOf = () => currentCheck.getStore();
+  o.http.opts.priorityOf = () => currentPriority.getStore() ?? 0;
   const catalog = catalogFor(o);
   const planned = planChecks(catalog, o.selection).run.reduce((n, c) => n + (c.logins ?? 0), 0);
   const ctx: AppsContext = {
