@@ -26,20 +26,20 @@ describe('--login browser', () => {
     // The loopback redirect: every sign-in but dcr.connector-callback's (see doctor-sandbox's manual test).
     // M is refined as the run learns that a planned sign-in is not needed (pkce.downgrade here).
     expect(r.stderr).toMatch(/login 1 of 1[1-4]/);
-    expect(r.stderr).toMatch(/login 11 of 11/);
+    expect(r.stderr).toMatch(/login 12 of 12/);
     // The doctor moves on as soon as a callback arrives; give the last browser a moment to log.
     const read = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
-    for (let i = 0; i < 100 && read().filter((e) => e.event !== 'probe').length < 11; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && read().filter((e) => e.event !== 'probe').length < 12; i++) await new Promise((r) => setTimeout(r, 100));
     const events = read();
     const probes = events.filter((e) => e.event === 'probe');
     const done = events.filter((e) => e.event === 'done');
-    expect(probes.length).toBe(11);
+    expect(probes.length).toBe(12);
     for (const p of probes) {
       expect(p.redirectHost).toBe('127.0.0.1');
       expect(p.wrongState).toBe(400); // a callback with another state is refused...
       expect([404, 'refused']).toContain(p.wrongHost); // ...and so is one addressed to another host name
     }
-    expect(done.length).toBe(11);
+    expect(done.length).toBe(12);
     expect(done[0].clicked).toBe(true); // the first login went through the real sign-in page
     expect(done[0].text).toMatch(/Sign-in response received/);
   });

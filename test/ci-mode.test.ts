@@ -164,10 +164,11 @@ describe('--save-refresh-token, then --refresh-token-env in CI', () => {
       }
       expect(r.stdout + r.stderr).not.toContain(rt);
       const suite = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8')).testsuites.testsuite;
-      // The checks that need a new authorization (those declaring logins, and authz.iss), token.exchange,
-      // refresh.rotation, dcr.register (predefined client) and resource.mixed-auth (not a mixed-auth server).
+      // The checks that need a new authorization (those declaring logins, refresh.rotation among
+      // them, and authz.iss), token.exchange, dcr.register (predefined client) and
+      // resource.mixed-auth (not a mixed-auth server).
       const { APPS_CHECKS } = await import('../src/checks/apps/index.js');
-      expect(Number(suite['@_skipped'])).toBe(APPS_CHECKS.filter((c) => (c.logins ?? 0) > 0 || c.id === 'authz.iss').length + 4);
+      expect(Number(suite['@_skipped'])).toBe(APPS_CHECKS.filter((c) => (c.logins ?? 0) > 0 || c.id === 'authz.iss').length + 3);
       expect(Number(suite['@_failures'])).toBe(0);
       const md = readFileSync(summary, 'utf8');
       if (existsSync(CHROMIUM)) expect(await renderMermaid(/```mermaid\n([\s\S]*?)```/.exec(md)![1]!)).toMatch(/<svg/);

@@ -97,10 +97,13 @@ describe('--login manual', () => {
     await Promise.all([http.close(), user.close(), sb.close()]);
     expect(report.checks.filter((c) => c.status !== 'pass' && !NOT_APPLICABLE_TO_SANDBOX.includes(c.id)).map((c) => c.id)).toEqual([]);
     // authz.state, dcr.connector-callback, authz.scope-omitted, the two PKCE tests, code reuse, redirect
-    // binding, and the security suite's pkce.required, token.client-auth, token.code-client-binding,
-    // refresh.client-binding, resource.rejects-other-audience (pkce.downgrade needs none on the sandbox).
-    expect(printed.filter((l) => l.includes('Open this URL')).length).toBe(12);
-    expect(printed.some((l) => /login 12 of 12/.test(l))).toBe(true);
+    // binding, refresh rotation, and the security suite's pkce.required, token.client-auth,
+    // token.code-client-binding, refresh.client-binding, resource.rejects-other-audience
+    // (pkce.downgrade needs none on the sandbox). Numbered in the order shown, counting down.
+    expect(printed.filter((l) => l.includes('Open this URL')).length).toBe(13);
+    const numbers = printed.flatMap((l) => /login (\d+) of (\d+)/.exec(l)?.slice(1).map(Number) ?? []);
+    expect(numbers.filter((_, i) => i % 2 === 0)).toEqual([...Array(13).keys()].map((i) => i + 1));
+    expect(printed.some((l) => /login 13 of 13/.test(l))).toBe(true);
   });
 });
 

@@ -55,6 +55,25 @@ describe('check scheduler', () => {
     expect(log.indexOf('last-spender start')).toBeGreaterThan(log.indexOf('first-spender end'));
   });
 
+  it('lets a spender whose prepare found state of its own run without waiting for the readers (concurrent runs only)', async () => {
+    const order = async (concurrency: number) => {
+      const log: string[] = [];
+      const defs: CheckDef<Ctx>[] = [
+        { ...base, id: 'o.producer', writes: ['a'], run: () => pass('') },
+        { ...base, id: 'o.slow-reader', needs: ['o.producer'], reads: ['grant'], async run() { await tick(60); log.push('reader done'); return pass(''); } },
+        prepared<Ctx, boolean>({
+          ...base, id: 'o.spender', needs: ['o.producer'], spends: ['grant'],
+          prepare: { needs: [], ownsSpent: (own) => own, async run() { return true; } },
+          run: () => { log.push('spender ran'); return pass(''); },
+        }),
+      ];
+      await runChecks(defs, { s: {} }, {}, { concurrency });
+      return log;
+    };
+    expect(await order(4)).toEqual(['spender ran', 'reader done']);
+    expect(await order(1)).toEqual(['reader done', 'spender ran']);
+  });
+
   it('awaits every prepare before returning, also of a check skipped for a failed prerequisite', async () => {
     let settled = false;
     const broken: CheckDef<Ctx> = { ...base, id: 'x.broken', writes: ['a'], run: () => ({ status: 'fail', detail: 'down' }) };

@@ -53,8 +53,11 @@ export function executionOrder<C>(defs: CheckDef<C>[]): CheckDef<C>[] {
   return out;
 }
 
-/** For each check, the checks that must finish before it starts (needs, writers, readers of what it spends). */
-function constraints<C>(defs: CheckDef<C>[]): Map<string, Set<string>> {
+/**
+ * For each check, the checks that must finish before it starts (needs, writers, readers of what
+ * it spends; without `spending`, only the first two).
+ */
+function constraints<C>(defs: CheckDef<C>[], spending = true): Map<string, Set<string>> {
   const index = new Map(defs.map((d, i) => [d.id, i]));
   const before = new Map<string, Set<string>>(defs.map((d) => [d.id, new Set()]));
   const writers = (k: string) => defs.filter((d) => (d.writes as string[] | undefined)?.includes(k)).map((d) => d.id);
@@ -67,7 +70,7 @@ function constraints<C>(defs: CheckDef<C>[]): Map<string, Set<string>> {
     }
     for (const k of (d.reads ?? []) as string[]) for (const w of writers(k)) if (w !== d.id) deps.add(w);
     for (const k of (d.prepare?.reads ?? []) as string[]) if (!(d.reads as string[] | undefined)?.includes(k)) throw new Error(`${d.id}: prepare reads ${k}, which the check does not declare`);
-    for (const k of (d.spends ?? []) as string[]) {
+    for (const k of (spending ? d.spends ?? [] : []) as string[]) {
       for (const r of readers(k)) if (r !== d.id) deps.add(r);
       for (const w of writers(k)) if (w !== d.id) deps.add(w);
     }
@@ -133,6 +136,10 @@ export async function runChecks<C extends { s: object }>(defs: CheckDef<C>[], ct
   const all = constraints(defs);
   // Only planned checks constrain each other (an unplanned writer never runs).
   const before = new Map(plan.run.map((d) => [d.id, [...all.get(d.id)!].filter((x) => planned.has(x))]));
+  // A check whose prepare found it state of its own to spend (Prepare.ownsSpent) waits only for
+  // its needs and the writers of what it reads.
+  const loose = constraints(defs, false);
+  const looseBefore = new Map(plan.run.map((d) => [d.id, [...loose.get(d.id)!].filter((x) => planned.has(x))]));
   const outcomes = new Map<string, Outcome>();
   const results: CheckResult[] = [];
   const defsById = new Map(defs.map((d) => [d.id, d]));
@@ -163,14 +170,17 @@ export async function runChecks<C extends { s: object }>(defs: CheckDef<C>[], ct
     let p = preparing.get(def.id);
     if (!p) {
       const view = watched(ctx, { id: def.id, reads: def.prepare!.reads } as CheckDef<C>, hooks);
-      const priority = weigh(def.id) + (def.prepare!.rounds ?? 1);
+      // A prepare comes before its own check and before every spender that waits for it.
+      const waiters = [...spendPrepares].filter(([, cs]) => cs.includes(def.id)).map(([id]) => weigh(id));
+      const priority = (def.prepare!.rounds ?? 1) + Math.max(weigh(def.id), ...waiters);
       p = currentCheck.run(def.id, () => currentPriority.run(priority, () => def.prepare!.run(view)));
       preparing.set(def.id, p);
-      settling.set(def.id, p.then(() => { settled.add(def.id); }, () => { settled.add(def.id); }));
+      settling.set(def.id, p.then((v) => { settled.add(def.id); if (def.prepare!.ownsSpent?.(v)) owning.add(def.id); }, () => { settled.add(def.id); }));
     }
     return p;
   };
   const settled = new Set<string>();
+  const owning = new Set<string>();
   const settling = new Map<string, Promise<void>>();
   // Another spender's prepare half sets up what it will spend from the same state (a fresh code
   // from the same grant): in concurrent runs a spender starts only once those prepares have
@@ -227,7 +237,8 @@ export async function runChecks<C extends { s: object }>(defs: CheckDef<C>[], ct
     // Start every check whose predecessors are done, in execution order, up to the limit.
     for (let i = 0; i < waiting.length && running.size < limit;) {
       const def = waiting[i]!;
-      if (before.get(def.id)!.every((x) => outcomes.has(x)) && spendPrepares.get(def.id)!.every(prepareOver)) {
+      const deps = owning.has(def.id) ? looseBefore.get(def.id)! : before.get(def.id)!;
+      if (deps.every((x) => outcomes.has(x)) && spendPrepares.get(def.id)!.every(prepareOver)) {
         waiting.splice(i, 1);
         running.set(def.id, runOne(def).finally(() => running.delete(def.id)));
       } else i++;

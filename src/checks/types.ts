@@ -95,12 +95,18 @@ interface Prepare<C> {
   reads?: StateKey<C>[];
   /** Round trips it makes one after another (default 1; the scheduler's estimate, as CheckDef.rounds). */
   rounds?: number;
+  /**
+   * Whether what it prepared makes the check's `spends` its own alone (a client registered for
+   * this check, whose grant no other check uses): in concurrent runs the check then need not
+   * wait for the readers of what it spends. Sequential runs keep the declared order.
+   */
+  ownsSpent?: (prepared: unknown) => boolean;
   run(ctx: C): Promise<unknown>;
 }
 
 /** A check with a typed `prepare` half (see CheckDef.prepare). */
 export function prepared<C, P>(def: Omit<CheckDef<C>, 'prepare' | 'run'> & {
-  prepare: { needs: string[]; reads?: StateKey<C>[]; rounds?: number; run(ctx: C): Promise<P> };
+  prepare: { needs: string[]; reads?: StateKey<C>[]; rounds?: number; ownsSpent?: (prepared: P) => boolean; run(ctx: C): Promise<P> };
   run(ctx: C, prepared: P): Promise<Outcome> | Outcome;
 }): CheckDef<C> {
   return def as CheckDef<C>;

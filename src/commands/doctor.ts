@@ -11,7 +11,7 @@ import { access, constants, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { IO } from '../ui/io.js';
-import { HttpClient, formatTraceEntry, type TraceEntry } from '../http/client.js';
+import { HttpClient, PER_ORIGIN_LIMIT, formatTraceEntry, type TraceEntry } from '../http/client.js';
 import { redactHeaders, registerClientCredentials, registerSecret } from '../http/redact.js';
 import { renderHuman, renderJson, renderJunit } from '../ui/render.js';
 import { escapeJsonUnsafe, safeText, shellQuote } from '../text.js';
@@ -402,7 +402,7 @@ export async function render(io: IO, plan: DoctorPlan, result: DoctorResult): Pr
   }
   if (io.debug) {
     report.trace = trace.map(traceForReport);
-    say(`${result.connections ?? '?'} connection(s) for ${trace.length} request(s) (keep-alive, one pool per run, at most 6 requests per origin at once).`);
+    say(`${result.connections ?? '?'} connection(s) for ${trace.length} request(s) (keep-alive, one pool per run, at most ${PER_ORIGIN_LIMIT} requests per origin at once).`);
   }
   io.stdout.write(io.json ? renderJson(report) : renderHuman(report, io.colorStdout, !!o.verbose));
   if (o.junit) {

@@ -186,6 +186,7 @@ export const authzScopeOmitted = prepared<AppsContext, Awaited<ReturnType<typeof
   spec: refs('RFC 6749 §3.3', 'MCP 2025-11-25 Authorization §Scope Selection Strategy'),
   reads: ['as', 'client', 'prm', 'scopes', 'provider'],
   logins: 1,
+  rounds: 2, // redeem, then call the MCP server with the token
   chatgpt: CHATGPT_SAYS.connecting,
   prepare: {
     needs: ['dcr.register'],

@@ -6,7 +6,7 @@ import type { HttpResponse } from '../../http/client.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { safeText } from '../../text.js';
 import { fixFor } from '../advice.js';
-import { oidcConfig, registerTokens, resourceOf, secondClientAndCode, tokenRequest, tokenRequestAs, type AppsContext, type Client } from './context.js';
+import { codeAs, oidcConfig, registerExtraClient, registerTokens, resourceOf, secondClientAndCode, tokenRequest, tokenRequestAs, type AppsContext, type Client } from './context.js';
 import { capturingFetch, judgeAudience, judgeTokenResponse, underlyingMessage } from './token.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { refs } from '../spec.js';
@@ -66,7 +66,14 @@ export const refreshGrant: CheckDef<AppsContext> = {
  * (e) the replay is refused and so is the newest token afterwards → pass.
  * None of this is `chatgpt` impact: ChatGPT never replays a refresh token.
  */
-export const refreshRotation: CheckDef<AppsContext> = {
+/**
+ * The refresh token pair refresh.rotation replays: from a public client registered for this test
+ * alone where the server has dynamic registration (its own sign-in, code and refresh: what the
+ * replay revokes is its own), otherwise the run's refresh (refresh.grant's).
+ */
+interface RotationPair { own: Client; previous: string; next?: string; accessToken: string }
+
+export const refreshRotation = prepared<AppsContext, RotationPair | undefined>({
   id: 'refresh.rotation',
   title: 'For the public client, a replayed refresh token is refused and revokes the token family',
   severity: 'high',
@@ -76,30 +83,57 @@ export const refreshRotation: CheckDef<AppsContext> = {
   spec: refs('OAuth 2.1 §4.3.1', 'RFC 9700 §4.14.2', 'MCP 2025-11-25 Authorization §Token Theft'),
   // It uses the grant too (its tokens): token.code-single-use, whose replay may revoke the
   // grant, comes after it.
-  reads: ['refreshed', 'usedRefreshToken', 'client', 'as', 'prm', 'grant'],
+  reads: ['refreshed', 'usedRefreshToken', 'client', 'as', 'prm', 'scopes', 'grant'],
   spends: ['tokens', 'refreshed', 'grant'],
+  logins: 1,
   rounds: 2, // the replay, then the newest token
-  async run(ctx) {
+  prepare: {
+    needs: ['dcr.register'],
+    reads: ['client', 'as', 'prm', 'scopes'],
+    rounds: 4, // register, sign in, redeem, refresh
+    ownsSpent: (p) => p !== undefined,
+    async run(ctx) {
+      // A confidential client is judged on the run's own refresh (rotation is only recommended).
+      if (ctx.s.client!.authMethod !== 'none') return undefined;
+      const own = await registerExtraClient(ctx);
+      if ('skip' in own || own.authMethod !== 'none') return undefined;
+      const got = await codeAs(ctx, own.clientId, 'refresh rotation test');
+      if ('outcome' in got) return undefined;
+      const first = readJsonObject(await tokenRequestAs(ctx, own, { grant_type: 'authorization_code', code: got.code, redirect_uri: ctx.login.redirectUri, code_verifier: got.pkce.verifier, resource: resourceOf(ctx) }), false);
+      const previous = first.ok && typeof first.value.refresh_token === 'string' ? first.value.refresh_token : undefined;
+      if (!previous) return undefined;
+      const refreshed = readJsonObject(await tokenRequestAs(ctx, own, { grant_type: 'refresh_token', refresh_token: previous, resource: resourceOf(ctx) }), false);
+      if (!refreshed.ok || typeof refreshed.value.access_token !== 'string') return undefined;
+      return { own, previous, accessToken: refreshed.value.access_token, next: typeof refreshed.value.refresh_token === 'string' ? refreshed.value.refresh_token : undefined };
+    },
+  },
+  async run(ctx, pair) {
     if (!ctx.s.refreshed || !ctx.s.usedRefreshToken) return skip('no refresh happened');
     if (ctx.s.client!.authMethod !== 'none') return info('confidential client: rotation is recommended but not required');
-    const previous = ctx.s.usedRefreshToken;
-    const next = ctx.s.refreshed.refreshToken;
+    const own = pair;
+    const previous = own?.previous ?? ctx.s.usedRefreshToken;
+    const next = own ? own.next : ctx.s.refreshed.refreshToken;
+    const accessToken = own?.accessToken ?? ctx.s.refreshed.accessToken;
+    const refresh = (refreshToken: string) => {
+      const form = { grant_type: 'refresh_token', refresh_token: refreshToken, resource: resourceOf(ctx) };
+      return own ? tokenRequestAs(ctx, own.own, form) : tokenRequest(ctx, form);
+    };
     if (!next || next === previous) {
       return fail('the refresh response did not rotate the refresh token; for public clients a stolen refresh token stays usable forever',
         'Issue a new refresh token on every refresh for public clients and invalidate the old one (RFC 9700 §4.14.2).');
     }
-    const replay = await tokenRequest(ctx, { grant_type: 'refresh_token', refresh_token: previous, resource: resourceOf(ctx) });
+    const replay = await refresh(previous);
     const rj = readJsonObject(replay, false);
     if (rj.ok) registerTokens(rj.value);
     if (replay.status === 200) {
-      const same = rj.ok && rj.value.access_token === ctx.s.refreshed.accessToken && rj.value.refresh_token === next;
+      const same = rj.ok && rj.value.access_token === accessToken && rj.value.refresh_token === next;
       if (same) {
         return pass('rotated; replaying the previous refresh token returned the identical earlier response (an idempotent retry window, not new tokens)');
       }
       return fail('the previous refresh token still mints new tokens after rotation: a stolen refresh token keeps working until its successor is used (or for a grace period)',
         'Invalidate a refresh token once it has been used; if you allow a retry window, return the identical earlier response, and revoke the whole token family on reuse (RFC 9700 §4.14.2).');
     }
-    const after = await tokenRequest(ctx, { grant_type: 'refresh_token', refresh_token: next, resource: resourceOf(ctx) });
+    const after = await refresh(next);
     const aj = readJsonObject(after, false);
     if (aj.ok) registerTokens(aj.value);
     if (after.status === 200) {
@@ -108,7 +142,7 @@ export const refreshRotation: CheckDef<AppsContext> = {
     }
     return pass(`rotated; the replayed refresh token was refused (${oauthError(replay)}) and revoked the family (the newest token is refused too: ${oauthError(after)})`);
   },
-};
+});
 
 export const refreshAudience: CheckDef<AppsContext> = {
   id: 'refresh.audience',

@@ -231,6 +231,7 @@ export const resourceRejectsOtherAudience = prepared<AppsContext, Outcomed<{ oth
   // The token for the other resource is obtained early (it touches nothing of the run's own
   // grant); the MCP server is asked once token.exchange has shown that tokens work at all.
   prepare: {
+    rounds: 2, // sign in, redeem for the other resource
     needs: ['dcr.register'],
     reads: ['as', 'client', 'prm', 'scopes'],
     async run(ctx) {

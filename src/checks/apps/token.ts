@@ -337,7 +337,14 @@ async function expectRefused(ctx: AppsContext, fc: FreshCode, alter: (form: Reco
   return { res, fc };
 }
 
-export const tokenCodeSingleUse = prepared<AppsContext, { fc: FreshCode; first: HttpResponse }>({
+/**
+ * What token.code-single-use prepares: a fresh code and its first redemption, by a client
+ * registered for this test alone where the server has dynamic registration (`own`), otherwise by
+ * the run's client.
+ */
+interface SingleUse { code: string; redirectUri: string; verifier: string; first: HttpResponse; own?: Client }
+
+export const tokenCodeSingleUse = prepared<AppsContext, SingleUse | { outcome: Outcome }>({
   id: 'token.code-single-use',
   title: 'A second redemption of the same code is refused',
   severity: 'critical',
@@ -349,19 +356,35 @@ export const tokenCodeSingleUse = prepared<AppsContext, { fc: FreshCode; first: 
   writes: ['usedCodeError'],
   spends: ['tokens', 'refreshed', 'grant'],
   logins: 1,
-  // The fresh code and its first redemption spend nothing; only the replay may revoke the grant,
-  // so they happen early and the replay waits for every other user of the grant.
+  // The replay may revoke what the code's grant issued (RFC 6749 §4.1.2; oidc-provider revokes the
+  // whole grant). With a client of its own, that grant is this check's alone and the replay can
+  // happen as soon as token.exchange has shown the token endpoint works; with the run's client,
+  // it waits for every other user of the grant. The fresh code and its first redemption spend
+  // nothing and happen early either way.
   prepare: {
-    ...earlyCode('code reuse test'),
-    rounds: 2, // sign in, redeem
+    needs: ['dcr.register'],
+    reads: ['as', 'client', 'prm', 'scopes'],
+    rounds: 3, // register its client, sign in, redeem
+    ownsSpent: (p) => 'own' in p && !!p.own,
     async run(ctx) {
-      const fc = await freshCode(ctx, 'code reuse test');
-      return { fc, first: (await expectRefused(ctx, fc, () => undefined)).res };
+      const own = await registerExtraClient(ctx);
+      if ('skip' in own) {
+        const fc = await freshCode(ctx, 'code reuse test');
+        const { res } = await expectRefused(ctx, fc, () => undefined);
+        return { code: fc.code, redirectUri: fc.redirectUri, verifier: fc.pkce.verifier, first: res };
+      }
+      const got = await codeAs(ctx, own.clientId, 'code reuse test');
+      if ('outcome' in got) return got;
+      const first = await tokenRequestAs(ctx, own, { grant_type: 'authorization_code', code: got.code, redirect_uri: ctx.login.redirectUri, code_verifier: got.pkce.verifier, resource: resourceOf(ctx) });
+      return { code: got.code, redirectUri: ctx.login.redirectUri, verifier: got.pkce.verifier, first, own };
     },
   },
-  async run(ctx, { fc, first }) {
+  async run(ctx, got) {
+    if ('outcome' in got) return got.outcome;
+    const { first } = got;
     if (first.status !== 200) return info(`the first redemption of a fresh code already failed (${oauthError(first)}); reuse could not be tested`);
-    const replay = await tokenRequest(ctx, { grant_type: 'authorization_code', code: fc.code, redirect_uri: fc.redirectUri, code_verifier: fc.pkce.verifier, resource: resourceOf(ctx) });
+    const form = { grant_type: 'authorization_code', code: got.code, redirect_uri: got.redirectUri, code_verifier: got.verifier, resource: resourceOf(ctx) };
+    const replay = got.own ? await tokenRequestAs(ctx, got.own, form) : await tokenRequest(ctx, form);
     if (replay.status === 200) return fail('the same authorization code was redeemed twice', 'Mark codes as used on first redemption and refuse (and ideally revoke the tokens) on reuse.');
     ctx.s.usedCodeError = errorOf(replay) ?? String(replay.status);
     return pass(`reuse refused: ${oauthError(replay)}`);

@@ -26,12 +26,15 @@ const REVOKES_GRANT = ['refresh.rotation', 'token.code-single-use'];
 
 /** The catalog adapted to the run's mode (refresh-token start, or keeping the grant). */
 function catalogFor(o: AppsRunOptions): CheckDef<AppsContext>[] {
+  // A check replaced by a skip loses its prepare half too (it would sign in or register).
   return APPS_CHECKS.map((c) => {
-    if (o.refreshToken && needsAuthorization(c)) {
-      return { ...c, run: () => ({ status: 'skip' as const, nonBlocking: true, detail: `needs a new authorization; not run when starting from the refresh token in ${o.refreshTokenSource ?? 'the environment'}` }) };
+    // refresh.rotation signs in only for a client of its own; what rules it out with a kept
+    // refresh token is that without one it replays that very token.
+    if (o.refreshToken && needsAuthorization(c) && c.id !== 'refresh.rotation') {
+      return { ...c, prepare: undefined, run: () => ({ status: 'skip' as const, nonBlocking: true, detail: `needs a new authorization; not run when starting from the refresh token in ${o.refreshTokenSource ?? 'the environment'}` }) };
     }
     if ((o.refreshToken || o.keepGrant) && REVOKES_GRANT.includes(c.id)) {
-      return { ...c, run: () => ({ status: 'skip' as const, detail: o.refreshToken ? 'not run with a kept refresh token: replaying it would revoke the token family CI depends on' : 'not run with --save-refresh-token: it could revoke the grant of the token being saved' }) };
+      return { ...c, prepare: undefined, run: () => ({ status: 'skip' as const, detail: o.refreshToken ? 'not run with a kept refresh token: replaying it would revoke the token family CI depends on' : 'not run with --save-refresh-token: it could revoke the grant of the token being saved' }) };
     }
     if (o.refreshToken && c.id === 'token.exchange') return { ...c, run: (x: AppsContext) => tokensFromRefresh(x, o) };
     return c;
