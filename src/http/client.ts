@@ -87,7 +87,7 @@ const TRACE_BODY_LIMIT = 4096;
  * Requests in flight per origin by default: 8, a little above a browser's 6 connections per
  * HTTP/1.1 host and far below HTTP/2's usual 100 streams. The doctor's negative tests must all
  * finish before its last, destructive ones (refresh-token and code replays); at 6 the sandbox
- * behind 200 ms of RTT takes ~3.7 s, most of it those requests queueing, at 8 ~2.95 s, and more
+ * behind 200 ms of RTT takes ~3.5 s, most of it those requests queueing, at 8 ~2.8 s, and more
  * buys nothing (`npm run bench` prints both).
  */
 export const PER_ORIGIN_LIMIT = 8;
