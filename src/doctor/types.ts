@@ -19,6 +19,10 @@ export interface Report {
   gptEditor?: import('../gpt-actions/gpt.js').GptEditorFields;
   /** With --baseline: accepted ids (failures/warnings listed in the baseline) and entries that now pass. */
   baseline?: { file: string; accepted: string[]; fixed: string[] };
+  /** apps: what the doctor learned about the server's behaviour (sound behaviour, named, never blamed). */
+  notes?: string[];
+  /** apps: failures whose evidence could be the doctor's own interference, re-run alone. */
+  recheck?: { rechecked: number; confirmed: number; cleared: string[] };
   /** With --debug: every HTTP exchange, redacted when rendered. */
   trace?: unknown[];
 }

@@ -16,10 +16,16 @@ const SEVERITY_RANK = { critical: 0, high: 1, medium: 2, low: 3, info: 4 } as co
 const failed = (checks: CheckResult[], impact: Impact | 'all', accepted: ReadonlySet<string>) =>
   checks.filter((c) => c.status === 'fail' && !accepted.has(c.id) && (impact === 'all' || c.impact === impact));
 
+/**
+ * A check that did not run: the doctor could not complete it, or a check it needs failed or did
+ * not run. A verdict rests on the checks of its impact; it is `pass` only if all of them ran.
+ */
+const didNotRun = (c: CheckResult): boolean => !!c.incomplete || (c.status === 'skip' && /^needs (the result of )?[a-z]+\.[a-z0-9-]+, which /.test(c.detail));
+
 export function verdicts(checks: CheckResult[]): Verdicts {
   const none = new Set<string>();
   const one = (impact: Impact): Verdict => failed(checks, impact, none).length ? 'fail'
-    : checks.some((c) => c.incomplete && c.impact === impact) ? 'incomplete' : 'pass';
+    : checks.some((c) => c.impact === impact && didNotRun(c)) ? 'incomplete' : 'pass';
   return { chatgpt: one('chatgpt'), security: one('security') };
 }
 
@@ -28,7 +34,7 @@ export function exitCode(report: Report, failOn: FailOn = 'all'): number {
   const accepted = new Set(report.baseline?.accepted ?? []);
   if (failed(report.checks, failOn, accepted).length) return EXIT.failed;
   const v = report.verdict;
-  const incomplete = failOn === 'all' ? report.checks.some((c) => c.incomplete) : v[failOn] === 'incomplete';
+  const incomplete = failOn === 'all' ? report.checks.some((c) => c.incomplete) || v.chatgpt === 'incomplete' || v.security === 'incomplete' : v[failOn] === 'incomplete';
   return incomplete ? EXIT.incomplete : EXIT.ok;
 }
 
@@ -48,11 +54,13 @@ function firstIncomplete(checks: CheckResult[]): CheckResult | undefined {
 /** `info` results (e.g. opaque tokens: nothing to verify locally) are not in the contract's summary. */
 export const infoCount = (report: Report): number => report.checks.filter((c) => c.status === 'info').length;
 
-/** "No security problems found", saying how many security checks could not run when some could not. */
-function securityRan(report: Report): string {
-  const all = report.checks.filter((c) => c.impact === 'security');
-  const notRun = all.filter((c) => c.status === 'skip' && /^needs /.test(c.detail)).length;
-  return notRun ? `No security problems found in the ${all.length - notRun} security checks that ran (${notRun} could not run)` : 'No security problems found';
+/** Why the checks of one impact could not all run: how many, and the first reason. */
+function notRunWhy(report: Report, impact: Impact): string {
+  const notRun = report.checks.filter((c) => c.impact === impact && didNotRun(c));
+  const gone = notRun.find((c) => c.incomplete && c.fix) ?? notRun[0];
+  if (!gone) return '';
+  const n = notRun.length;
+  return ` — ${n} ${impact === 'security' ? 'security ' : ''}check${n === 1 ? '' : 's'} could not run (${gone.fix ?? gone.detail})`;
 }
 
 /** The two verdict lines, in words (without colour or symbols' styling). */
@@ -64,7 +72,7 @@ export function verdictLines(report: Report): { chatgpt: { symbol: string; text:
   const securityFails = failed(report.checks, 'security', none);
   const warns = report.checks.filter((c) => c.status === 'warn' && c.impact === 'chatgpt').length;
   const gone = firstIncomplete(report.checks);
-  const why = gone ? ` — ${gone.fix ?? gone.detail}` : '';
+  const why = gone ? ` — ${gone.fix ?? gone.detail}` : notRunWhy(report, 'chatgpt');
   const first = (list: CheckResult[]) => list[0] ? ` — ${list[0].title}${list[0].spec[0] ? ` (${list[0].spec[0]})` : ''}` : '';
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
   return {
@@ -72,7 +80,7 @@ export function verdictLines(report: Report): { chatgpt: { symbol: string; text:
       : v.chatgpt === 'incomplete' ? { symbol: '?', verdict: 'incomplete', text: `ChatGPT: incomplete${why}` }
         : { symbol: '✓', verdict: 'pass', text: `ChatGPT can connect${warns ? `, with ${plural(warns, 'warning')}` : ''}` },
     security: v.security === 'fail' ? { symbol: '✗', verdict: 'fail', text: `${plural(securityFails.length, 'security problem')}${first(securityFails)}` }
-      : v.security === 'incomplete' ? { symbol: '?', verdict: 'incomplete', text: 'Security: incomplete — some checks could not run' }
-        : { symbol: '✓', verdict: 'pass', text: securityRan(report) },
+      : v.security === 'incomplete' ? { symbol: '?', verdict: 'incomplete', text: `Security: incomplete${notRunWhy(report, 'security')}` }
+        : { symbol: '✓', verdict: 'pass', text: 'No security problems found' },
   };
 }

@@ -22,9 +22,12 @@ function pathMatches(requestPath: string, cookiePath: string): boolean {
 
 export class CookieJar {
   private readonly cookies = new Map<string, Cookie[]>(); // host -> cookies
+  /** Bumped by every response that sets a cookie: a flow can tell that another one wrote the jar. */
+  version = 0;
 
   store(url: URL, setCookie: string | undefined): void {
     if (!setCookie) return;
+    this.version++;
     // undici joins multiple Set-Cookie headers with ", " — split on commas that start a new cookie.
     for (const part of setCookie.split(/,(?=\s*[^;,=\s]+=)/)) {
       const [pair, ...attrs] = part.trim().split(';');

@@ -55,12 +55,14 @@ export interface LoginOptions {
   loginTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   stdin?: NodeJS.ReadableStream;
+  /** What the driver learned about the server (a named behaviour, for the report's notes). */
+  note?: (key: string, text: string) => void;
 }
 
 export async function createLoginDriver(o: LoginOptions): Promise<LoginDriver> {
   switch (o.mode) {
     case 'auto':
-      return new AutoLogin(o.http, o.redirectUri ?? CONNECTOR_REDIRECT);
+      return new AutoLogin(o.http, o.redirectUri ?? CONNECTOR_REDIRECT, o.note);
     case 'browser':
       return BrowserLogin.start(o);
     case 'manual':
@@ -84,27 +86,41 @@ export type Probe =
   | { kind: 'error'; status: number; url: string; hops: number; summary: string };
 
 /**
- * `session`: the cookie jar is shared with other sign-ins of the same client. The first request
- * holds the session lock shared (an authorization granted at once only reads the session); a
- * flow that goes on to the server's interaction pages holds it exclusively from its second
- * request on, and `exclusive` holds it so from the start (the first sign-in, which creates the
- * session).
+ * `session`: the cookie jar is shared with other sign-ins, like one browser. A server may keep the
+ * pending authorization in a cookie between /authorize and the next page (its interaction, or a
+ * page that issues the code), so two sign-ins in one jar must never overlap from /authorize to the
+ * code. The first request holds the session lock shared (an authorization granted at once ends
+ * there: nothing is pending); a flow that goes on holds it exclusively from its second request
+ * on, and if another flow wrote the jar in between, it starts again from /authorize under that
+ * lock, so what it continues is its own request. `exclusive` holds the lock from the start (the
+ * first sign-in, which creates the session). `onPending` hears that the server kept pending state
+ * in a cookie.
  */
-export async function probeAuthorization(http: HttpClient, start: URL, redirectUri: string, jar = new CookieJar(), session?: { lock: SessionLock; exclusive: boolean }): Promise<Probe> {
+export async function probeAuthorization(http: HttpClient, start: URL, redirectUri: string, jar = new CookieJar(), session?: { lock: SessionLock; exclusive: boolean; onPending?: () => void }): Promise<Probe> {
   const target = new URL(redirectUri);
   let url = start;
   let exclusive = session?.exclusive ?? false;
   let release = session ? await (exclusive ? session.lock.exclusive() : session.lock.shared()) : undefined;
+  let seen = jar.version;
   try {
     for (let hops = 0; hops < 12; hops++) {
       if (hops === 1 && session && !exclusive) {
         release!();
         release = await session.lock.exclusive();
         exclusive = true;
+        if (jar.version !== seen) {
+          // Another sign-in wrote the jar after our /authorize: what it holds may be that one's
+          // pending request. Start again, alone this time.
+          session.onPending?.();
+          url = start;
+          hops = -1;
+          continue;
+        }
       }
       // A top-level navigation in the user's browser, as ChatGPT opens the authorization URL.
       const res = await http.send({ method: 'GET', url, headers: { ...BROWSER_NAVIGATION_HEADERS, cookie: jar.header(url) } });
       jar.store(url, res.headers['set-cookie']);
+      seen = jar.version;
       const loc = res.header('location');
       if (res.status >= 300 && res.status < 400 && loc) {
         let next: URL;
@@ -117,6 +133,7 @@ export async function probeAuthorization(http: HttpClient, start: URL, redirectU
         if (sameTarget(next, target) || (next.protocol !== 'http:' && next.protocol !== 'https:')) {
           return { kind: 'redirect', location: next, hops: hops + 1 };
         }
+        if (hops === 0 && res.headers['set-cookie']) session?.onPending?.();
         url = next;
         continue;
       }
@@ -162,13 +179,13 @@ class AutoLogin implements LoginDriver {
   readonly mode = 'auto' as const;
   readonly concurrent = true;
   private readonly sessions = new Map<string, { jar: CookieJar; lock: SessionLock }>();
-  constructor(private readonly http: HttpClient, readonly redirectUri: string) {}
+  constructor(private readonly http: HttpClient, readonly redirectUri: string, private readonly note?: (key: string, text: string) => void) {}
 
   async obtain(authorizeUrl: URL, _state: string, _purpose: string, redirectUri?: string): Promise<URL> {
     let session = this.sessions.get(authorizeUrl.origin);
     const first = !session;
     if (!session) this.sessions.set(authorizeUrl.origin, session = { jar: new CookieJar(), lock: new SessionLock() });
-    const probe = await probeAuthorization(this.http, authorizeUrl, redirectUri ?? this.redirectUri, session.jar, { lock: session.lock, exclusive: first });
+    const probe = await probeAuthorization(this.http, authorizeUrl, redirectUri ?? this.redirectUri, session.jar, { lock: session.lock, exclusive: first, onPending: () => this.note?.('pending-cookie', 'the pending authorization is kept in a cookie between /authorize and the code (sound: the doctor\'s sign-ins in one browser session never overlap there)') });
     if (probe.kind === 'redirect') return probe.location;
     if (probe.kind === 'page') {
       throw new LoginError(`the authorization server showed a page (${probe.summary}) at ${safeText(probe.url, 200)} instead of redirecting back; --login auto only works with servers that approve without a login page`,

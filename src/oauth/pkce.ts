@@ -19,11 +19,13 @@ export function newPkce(): Pkce {
 }
 
 /**
- * A long `state` with characters that servers often mangle (as ChatGPT's can be long):
- * 300+ characters including `-._~` and percent-encoded-looking text.
+ * A long `state` in ChatGPT's form (`oauth_s_<hex>`), lengthened with the rest of the unreserved
+ * set (`-._~`, base64url) that servers sometimes mangle: 300 characters. Every character is
+ * VSCHAR, as RFC 6749 Appendix A.5 requires (servers that enforce it refuse anything else), and
+ * unreserved (RFC 3986 §2.3), so a sound server returns it unchanged with no encoding question.
  */
 export function longState(): string {
-  const s = `oauth_s_${randomBytes(96).toString('hex')}-._~${randomToken(48)}%2F+ä`;
+  const s = `oauth_s_${randomBytes(96).toString('hex')}-._~${randomToken(48)}`;
   registerSecret(s, 'state', true);
   return s;
 }

@@ -109,6 +109,27 @@ export interface ToyFlags {
   cimdOnly?: boolean;
   /** Bot protection: answer User-Agents matching this with a Cloudflare-style 403 challenge page. */
   blockUserAgent?: RegExp;
+  /**
+   * Sound behaviours the doctor must not mistake for faults (issue "measure without disturbing"):
+   * reauthRevokes: authorizing a client again revokes every earlier grant of that client (codes
+   * not yet redeemed, refresh and access tokens), as @cloudflare/workers-oauth-provider does by
+   * default; pendingCookie: /authorize keeps the pending request in a cookie and a second page
+   * issues the code (an unknown-state error page without it); replayRevokesAll: a replayed code
+   * or refresh token revokes every grant of the user (an OAuth proxy sharing one upstream grant);
+   * refreshRevokesAccess: a refresh revokes the access token it replaces.
+   */
+  reauthRevokes?: boolean;
+  pendingCookie?: boolean;
+  replayRevokesAll?: boolean;
+  refreshRevokesAccess?: boolean;
+  /**
+   * Refuse every request parameter that breaks its ABNF (RFC 6749 Appendix A: state, client_id
+   * and scope-token; RFC 7636 §4.1/4.2: code_verifier, code_challenge; RFC 8707 §2: resource),
+   * as widely used server libraries do.
+   */
+  strictSyntax?: boolean;
+  /** Treat any unknown client_id as a public client (an issuer library without client registry). */
+  anyClientId?: boolean;
 }
 
 export type Hostile = 'wrong-content-type' | 'truncated-json' | 'deep-json' | 'many-keys' | 'huge-headers' | 'slow-drip'
@@ -153,8 +174,28 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
     clients.set(doc.client_id as string, { redirectUris: doc.redirect_uris as string[] });
   }
   if (f.client) clients.set(f.client.id, { redirectUris: f.client.redirectUris ?? ['https://chatgpt.com/connector_platform_oauth_redirect'], secret: f.client.secret });
-  const codes = new Map<string, { clientId: string; redirectUri: string; challenge?: string; scope: string; used: boolean }>();
-  const refreshTokens = new Map<string, { clientId: string; scope: string; valid: boolean; family: string; answer?: Record<string, unknown> }>();
+  const codes = new Map<string, { clientId: string; redirectUri: string; challenge?: string; scope: string; used: boolean; grant: string }>();
+  const refreshTokens = new Map<string, { clientId: string; scope: string; valid: boolean; family: string; answer?: Record<string, unknown>; access?: string }>();
+  /** Grants (one per authorization) and whether each is still alive; every code and token belongs to one. */
+  const grants = new Map<string, { clientId: string; alive: boolean }>();
+  const accessGrant = new Map<string, string>();
+  const revokedAccess = new Set<string>();
+  const alive = (grant: string | undefined) => !grant || grants.get(grant)?.alive !== false;
+  const revokeAll = (clientId?: string) => { for (const g of grants.values()) if (clientId === undefined || g.clientId === clientId) g.alive = false; };
+  const VSCHAR = /^[\x20-\x7e]*$/;
+  const UNRESERVED_43_128 = /^[A-Za-z0-9\-._~]{43,128}$/;
+  /** The first parameter that breaks its grammar (strictSyntax), or undefined. */
+  const syntaxError = (q: URLSearchParams): string | undefined => {
+    if (!f.strictSyntax) return undefined;
+    for (const k of ['state', 'client_id', 'redirect_uri', 'nonce']) if (q.has(k) && !VSCHAR.test(q.get(k)!)) return `${k} must be VSCHAR (RFC 6749 Appendix A)`;
+    if (q.has('scope') && !/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/.test(q.get('scope')!)) return 'scope must be scope-tokens of NQCHAR separated by single spaces (RFC 6749 §3.3)';
+    if (q.has('code_challenge') && !UNRESERVED_43_128.test(q.get('code_challenge')!)) return 'code_challenge must be 43-128 unreserved characters (RFC 7636 §4.2)';
+    if (q.has('code_verifier') && !UNRESERVED_43_128.test(q.get('code_verifier')!)) return 'code_verifier must be 43-128 unreserved characters (RFC 7636 §4.1)';
+    for (const r of q.getAll('resource')) {
+      try { if (new URL(r).hash || r.includes('#')) return 'resource must not have a fragment (RFC 8707 §2)'; } catch { return 'resource must be an absolute URI (RFC 8707 §2)'; }
+    }
+    return undefined;
+  };
   const hsKey = new TextEncoder().encode(randomBytes(32).toString('hex'));
   const opaque = new Set<string>();
 
@@ -187,7 +228,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
     return remember(t)!;
   }
 
-  async function issueTokens(res: ServerResponse, clientId: string, scope: string, audience: string, withRefresh: boolean, family = randomBytes(8).toString('hex')): Promise<Record<string, unknown> | undefined> {
+  async function issueTokens(res: ServerResponse, clientId: string, scope: string, audience: string, withRefresh: boolean, family = randomBytes(8).toString('hex'), replaced?: string): Promise<Record<string, unknown> | undefined> {
     const granted = f.grantedScope === 'subset' ? scope.split(' ').slice(0, 1).join(' ')
       : f.grantedScopeMode === 'no-oidc' ? scope.split(' ').filter((x) => !['openid', 'profile', 'email'].includes(x)).join(' ') : scope;
     const body: Record<string, unknown> = {
@@ -196,9 +237,11 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       expires_in: f.expiresIn === 'string' ? '3600' : f.longLived ? 172800 : 3600,
       scope: granted,
     };
+    accessGrant.set(body.access_token as string, family);
+    if (replaced && f.refreshRevokesAccess) revokedAccess.add(replaced);
     if (withRefresh && f.refresh !== 'none') {
       const rt = remember(`rt_${randomBytes(24).toString('hex')}`)!;
-      refreshTokens.set(rt, { clientId, scope, valid: true, family });
+      refreshTokens.set(rt, { clientId, scope, valid: true, family, access: body.access_token as string });
       body.refresh_token = rt;
     }
     if (f.tokenResponseFormat === 'form') {
@@ -256,6 +299,8 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
         return void res.end();
       }
       ok = true;
+    } else if (revokedAccess.has(token) || !alive(accessGrant.get(token))) {
+      ok = false;
     } else if (opaque.has(token)) {
       ok = true;
     } else if (token.startsWith('gpt-oauth-invalid-')) {
@@ -428,6 +473,19 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       if (!ok) { res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' }); return void res.end(); }
       return json(res, 200, { sub: 'toy-user' });
     }
+    if (p === '/authorize' && f.pendingCookie && !url.searchParams.has('continue')) {
+      // The pending authorization lives in a cookie until the next page (as @openauthjs/openauth does).
+      res.writeHead(302, { 'set-cookie': `pending=${Buffer.from(url.search).toString('base64url')}; Path=/; HttpOnly`, location: `${origin}/authorize?continue=1` });
+      return void res.end();
+    }
+    if (p === '/authorize' && f.pendingCookie) {
+      const pending = /(?:^|;\s*)pending=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+      if (!pending) {
+        res.writeHead(400, { 'content-type': 'text/html' });
+        return void res.end('<html><title>Error</title><h1>The browser was in an unknown state</h1></html>');
+      }
+      url.search = Buffer.from(pending, 'base64url').toString();
+    }
     if (p === '/authorize') {
       if (f.authorizeLoop) {
         res.writeHead(302, { location: `${origin}/authorize?loop=${randomBytes(2).toString('hex')}` });
@@ -445,9 +503,14 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
         res.writeHead(302, { location: loc.href });
         return void res.end();
       }
-      if (!client) return json(res, 400, { error: 'invalid_client' });
+      if (!client && !(f.anyClientId && q.get('client_id'))) return json(res, 400, { error: 'invalid_client' });
+      const problem = syntaxError(q);
+      if (problem) {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ error: 'invalid_request', error_description: problem }));
+      }
       const compared = f.redirectCheck === 'ignore-query' ? redirectUri.split('?')[0]! : redirectUri;
-      if (f.redirectCheck !== 'none' && !client.redirectUris.includes(compared)) {
+      if (f.redirectCheck !== 'none' && client && !client.redirectUris.includes(compared)) {
         res.writeHead(400, { 'content-type': 'text/html' });
         return void res.end('<html><title>Invalid redirect_uri</title></html>');
       }
@@ -465,7 +528,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
         res.writeHead(302, { location: loc.href });
         return void res.end();
       }
-      if ((f.pkceRequired || (!client.secret && !f.pkcePublicOptional)) && !q.get('code_challenge')) {
+      if ((f.pkceRequired || (!client?.secret && !f.pkcePublicOptional)) && !q.get('code_challenge')) {
         const loc = new URL(redirectUri);
         loc.searchParams.set('error', 'invalid_request');
         loc.searchParams.set('error_description', 'code_challenge is required (PKCE)');
@@ -475,7 +538,10 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       }
       remember(q.get('state'));
       const code = remember(`code_${randomBytes(16).toString('hex')}`)!;
-      codes.set(code, { clientId: q.get('client_id')!, redirectUri, challenge: q.get('code_challenge') ?? undefined, scope: q.get('scope') ?? SCOPES.join(' '), used: false });
+      const grant = randomBytes(8).toString('hex');
+      if (f.reauthRevokes) revokeAll(q.get('client_id')!);
+      grants.set(grant, { clientId: q.get('client_id')!, alive: true });
+      codes.set(code, { clientId: q.get('client_id')!, redirectUri, challenge: q.get('code_challenge') ?? undefined, scope: q.get('scope') ?? SCOPES.join(' '), used: false, grant });
       const loc = new URL(redirectUri);
       loc.searchParams.set('code', code);
       const state = q.get('state') ?? '';
@@ -501,8 +567,10 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
         via = 'basic';
       }
       remember(form.get('code_verifier'));
-      const client = clients.get(clientId);
+      const client = clients.get(clientId) ?? (f.anyClientId && clientId ? { redirectUris: [] } : undefined);
       if (!client) return tokenError(res, 'invalid_client', 'unknown client');
+      const problem = syntaxError(form);
+      if (problem) return tokenError(res, 'invalid_request', problem);
       if (f.cimdPrivateKeyJwt && clientId === clientMetadataDocument().client_id && !form.get('client_assertion')) {
         res.writeHead(401, { 'content-type': 'application/json' });
         return void res.end(JSON.stringify({ error: 'invalid_client', error_description: 'private_key_jwt client authentication required' }));
@@ -518,7 +586,11 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
         if (f.codeExchange === 'invalid-grant') return tokenError(res, 'invalid_grant', 'the code could not be redeemed');
         const c = codes.get(form.get('code') ?? '');
         if (!c || (c.clientId !== clientId && f.codeBinding !== false)) return tokenError(res, 'invalid_grant', 'unknown code');
-        if (c.used && !f.codeReuse) return tokenError(res, 'invalid_grant', 'code already used');
+        if (c.used && !f.codeReuse) {
+          if (f.replayRevokesAll) revokeAll();
+          return tokenError(res, 'invalid_grant', 'code already used');
+        }
+        if (!alive(c.grant)) return tokenError(res, 'invalid_grant', 'grant not found (revoked)');
         if (f.redirectBinding && form.get('redirect_uri') !== c.redirectUri) return tokenError(res, 'invalid_grant', 'redirect_uri mismatch');
         const verifier = form.get('code_verifier');
         if (c.challenge && f.pkce !== 'optional' && !verifier) return tokenError(res, 'invalid_grant', 'code_verifier required');
@@ -528,7 +600,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
         // RFC 9700 §2.1.1: a code_verifier for a code issued without code_challenge is refused.
         if (!c.challenge && verifier && !f.pkceDowngrade) return tokenError(res, 'invalid_grant', 'code_verifier without code_challenge');
         c.used = true;
-        return issueTokens(res, clientId, c.scope, f.aud === 'other' ? 'https://other.example/api' : (form.get('resource') ?? mcpUrl), true);
+        return issueTokens(res, clientId, c.scope, f.aud === 'other' ? 'https://other.example/api' : (form.get('resource') ?? mcpUrl), true, c.grant);
       }
       if (form.get('grant_type') === 'refresh_token') {
         const rt = form.get('refresh_token') ?? '';
@@ -538,9 +610,11 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
           // Reuse of a used refresh token.
           if (f.refresh === 'grace-identical' && entry.answer) return json(res, 200, entry.answer, { 'cache-control': 'no-store' });
           if (f.refresh !== 'no-family-revoke') for (const e of refreshTokens.values()) if (e.family === entry.family) e.valid = false;
+          if (f.replayRevokesAll) revokeAll();
           return tokenError(res, 'invalid_grant', 'refresh token already used');
         }
         if (f.refresh === 'refuse' || !entry || !entry.valid || (entry.clientId !== clientId && f.refreshBinding !== false)) return tokenError(res, 'invalid_grant', 'bad refresh token');
+        if (!alive(entry.family)) return tokenError(res, 'invalid_grant', 'grant not found (revoked)');
         const audience = f.refreshAud === 'other' ? 'https://other.example/api' : (form.get('resource') ?? mcpUrl);
         if (f.refresh === 'same' || f.refresh === 'old-valid') {
           const granted = entry.scope;
@@ -554,7 +628,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
           return json(res, 200, out, { 'cache-control': 'no-store' });
         }
         entry.valid = false;
-        entry.answer = await issueTokens(res, clientId, entry.scope, audience, true, entry.family);
+        entry.answer = await issueTokens(res, clientId, entry.scope, audience, true, entry.family, entry.access);
         return;
       }
       return tokenError(res, 'unsupported_grant_type', 'unsupported');

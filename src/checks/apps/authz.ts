@@ -1,13 +1,13 @@
 /** `authz.*`: the browser leg of the flow, with ChatGPT's parameters. */
 import type { CheckDef } from '../types.js';
-import { fail, incomplete, info, pass, prepared, warn, type Outcome } from '../types.js';
-import { CheckAbort } from '../engine.js';
-import { LoginError, probeAuthorization } from '../../login/drivers.js';
+import { fail, incomplete, info, pass, warn, type Outcome } from '../types.js';
+import { probeAuthorization } from '../../login/drivers.js';
 import { registerSecret } from '../../http/redact.js';
 import { longState, newPkce, randomToken } from '../../oauth/pkce.js';
 import { safeText } from '../../text.js';
 import { fixFor, type ProviderKind } from '../advice.js';
-import { authorizeUrl, initializeRequest, mcpPost, registerTokens, resourceOf, signIn, tokenRequest, type AppsContext } from './context.js';
+import { assertCimdLogin, authorizeUrl, initializeRequest, mcpPost, resourceOf, tokenRequestAs, type AppsContext } from './context.js';
+import { authorize, isolated, type Authorized } from './grants.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { bearerChallenge } from '../../oauth/www-authenticate.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
@@ -87,16 +87,16 @@ function authorizationErrorFix(error: string, provider: ProviderKind, resource: 
 const CLIENT_ERRORS = ['invalid_client', 'unauthorized_client'];
 
 /**
- * A login that could not be completed: on the tester's side (login page in auto mode, timeout,
+ * A sign-in that could not be completed: on the tester's side (login page in auto mode, timeout,
  * a failing command) it is incomplete; an error page from the authorization endpoint is the
  * server's — unless the client it complains about is the one the tester gave.
  */
-function loginFailure(ctx: AppsContext, err: LoginError): Outcome {
-  if (!err.serverSide) return incomplete(`the doctor could not sign in: ${err.message}`, err.hint);
+function loginFailure(ctx: AppsContext, o: Outcome): Outcome {
+  if (o.status !== 'fail') return o;
   if (ctx.s.client?.source === 'predefined') {
-    return incomplete(`the authorization request with the client you gave failed: ${err.message}`, 'check --client-id (and its redirect URIs), or leave it out to let the doctor register a client as ChatGPT does');
+    return incomplete(`the authorization request with the client you gave failed: ${o.detail.replace(/^the authorization endpoint answered with an error page: /, '')}`, 'check --client-id (and its redirect URIs), or leave it out to let the doctor register a client as ChatGPT does');
   }
-  return fail(`the authorization endpoint answered with an error: ${err.message}`, 'Open the same authorization URL in a browser to see the server\'s page, and read its logs.', CHATGPT_SAYS.connecting);
+  return fail(o.detail, 'Open the same authorization URL in a browser to see the server\'s page, and read its logs.', CHATGPT_SAYS.connecting);
 }
 
 export const authzState: CheckDef<AppsContext> = {
@@ -113,13 +113,9 @@ export const authzState: CheckDef<AppsContext> = {
   rounds: 3, // a first sign-in: authorize, the sign-in page, resume
   chatgpt: CHATGPT_SAYS.state,
   async run(ctx) {
-    let signed;
-    try {
-      signed = await signIn(ctx, 'the main authorization');
-    } catch (err) {
-      if (err instanceof LoginError) throw new CheckAbort(loginFailure(ctx, err));
-      throw err;
-    }
+    assertCimdLogin(ctx);
+    const signed = await authorize(ctx, ctx.s.client!.clientId, 'the main authorization');
+    if ('outcome' in signed) return loginFailure(ctx, signed.outcome);
     const { callback, pkce, state } = signed;
     const error = callback.searchParams.get('error');
     if (error && ctx.s.client?.source === 'predefined' && CLIENT_ERRORS.includes(error)) {
@@ -176,7 +172,7 @@ export const authzIss: CheckDef<AppsContext> = {
  * On reconnect ChatGPT sends the authorization request with no `scope` at all (observed Nov
  * 2025, research B8): a server that requires one locks out users who disconnect and reconnect.
  */
-export const authzScopeOmitted = prepared<AppsContext, Awaited<ReturnType<typeof signIn>>>({
+export const authzScopeOmitted = isolated<Authorized | { outcome: Outcome }>({
   id: 'authz.scope-omitted',
   title: 'An authorization request without `scope` (ChatGPT\'s reconnect) yields a working token',
   severity: 'high',
@@ -188,19 +184,11 @@ export const authzScopeOmitted = prepared<AppsContext, Awaited<ReturnType<typeof
   logins: 1,
   rounds: 2, // redeem, then call the MCP server with the token
   chatgpt: CHATGPT_SAYS.connecting,
-  prepare: {
-    needs: ['dcr.register'],
-    reads: ['as', 'client', 'prm', 'scopes', 'provider'],
-    async run(ctx) {
-      try {
-        return await signIn(ctx, 'a reconnect without scope', { scope: [] });
-      } catch (err) {
-        if (err instanceof LoginError) throw new CheckAbort(loginFailure(ctx, err));
-        throw err;
-      }
-    },
-  },
-  async run(ctx, { callback, pkce }) {
+  // A reconnect is a new sign-in: as a client of its own where the server registers clients.
+  obtain: (ctx, client) => authorize(ctx, client.clientId, 'a reconnect without scope', { scope: [] }),
+  async judge(ctx, got, client) {
+    if ('outcome' in got) return loginFailure(ctx, got.outcome);
+    const { callback, pkce } = got;
     const fix = fixFor(ctx.s.provider, {
       generic: 'treat an authorization request without scope as a request for the default scopes (RFC 6749 §3.3: the server must use a default or fail — choose the default, because ChatGPT\'s reconnect sends none)',
     });
@@ -211,9 +199,8 @@ export const authzScopeOmitted = prepared<AppsContext, Awaited<ReturnType<typeof
     const code = callback.searchParams.get('code');
     if (!code) return fail('the redirect carried neither a code nor an error', 'Redirect back with ?code=…&state=….');
     registerSecret(code, 'code');
-    const res = await tokenRequest(ctx, { grant_type: 'authorization_code', code, redirect_uri: ctx.login.redirectUri, code_verifier: pkce.verifier, resource: resourceOf(ctx) });
+    const res = await tokenRequestAs(ctx, client, { grant_type: 'authorization_code', code, redirect_uri: got.redirectUri, code_verifier: pkce.verifier, resource: resourceOf(ctx) });
     const j = readJsonObject(res, false);
-    if (j.ok) registerTokens(j.value);
     const token = j.ok && typeof j.value.access_token === 'string' ? j.value.access_token : undefined;
     if (res.status !== 200 || !token) return fail(`the code from an authorization without scope could not be exchanged: ${oauthError(res)}`, fix);
     const init = await mcpPost(ctx, initializeRequest(1), token);

@@ -15,7 +15,8 @@ import { CONNECTOR_REDIRECT } from '../../chatgpt/redirects.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { fixFor } from '../advice.js';
 import { refs } from '../spec.js';
-import { authorizeAs, needsChatgptRedirect, registerTokens, resourceOf, type AppsContext } from './context.js';
+import { authorize } from './grants.js';
+import { needsChatgptRedirect, registerTokens, resourceOf, type AppsContext } from './context.js';
 
 export const cimdChatgptDocument: CheckDef<AppsContext> = {
   id: 'cimd.chatgpt-document',
@@ -34,7 +35,7 @@ export const cimdChatgptDocument: CheckDef<AppsContext> = {
     }
     const browser = needsChatgptRedirect(ctx);
     if (browser) return browser;
-    const got = await authorizeAs(ctx, CIMD_CLIENT_ID, CONNECTOR_REDIRECT, 'ChatGPT\'s CIMD client');
+    const got = await authorize(ctx, CIMD_CLIENT_ID, 'ChatGPT\'s CIMD client', { redirectUri: CONNECTOR_REDIRECT });
     if ('outcome' in got) return got.outcome.status === 'fail' ? { ...got.outcome, fix: cimdFix(ctx) } : got.outcome;
     const error = got.callback.searchParams.get('error');
     if (error) {

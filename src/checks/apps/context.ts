@@ -5,15 +5,14 @@
 import * as oidc from 'openid-client';
 import { HttpFailure, type HttpClient, type HttpResponse } from '../../http/client.js';
 import { JsonTooDeep, parseJson, readJsonObject } from '../../http/json.js';
-import { registerClientCredentials, registerSecret } from '../../http/redact.js';
+import { registerSecret } from '../../http/redact.js';
 import type { LoginDriver } from '../../login/drivers.js';
-import { LoginError } from '../../login/drivers.js';
 import { CheckAbort } from '../engine.js';
-import { newPkce, longState, type Pkce } from '../../oauth/pkce.js';
+import type { Pkce } from '../../oauth/pkce.js';
 import { withClientAuth, type ClientAuthMethod } from '../../oauth/client-auth.js';
 import type { ProviderKind } from '../advice.js';
 import { safeText } from '../../text.js';
-import { chatgptScopes, dcrRequestBody, MCP_CLIENT_INFO, MCP_PROTOCOL_VERSION } from '../../chatgpt/client.js';
+import { chatgptScopes, MCP_CLIENT_INFO, MCP_PROTOCOL_VERSION } from '../../chatgpt/client.js';
 
 export { MCP_PROTOCOL_VERSION };
 
@@ -23,6 +22,8 @@ export interface AppsOptions {
   clientSecret?: string;
   /** Requested scopes; default: what ChatGPT would request. */
   scope?: string[];
+  /** Keep the run's grant usable (--save-refresh-token): nothing may sign in as its client again. */
+  keepGrant?: boolean;
 }
 
 export interface AsMetadata {
@@ -74,6 +75,8 @@ export interface AppsState {
   tokens?: Tokens;
   refreshed?: Tokens;
   usedRefreshToken?: string;
+  /** The access token refresh.grant replaced (to learn whether a refresh ends it). */
+  usedAccessToken?: string;
   /** Mixed auth mode (Apps SDK): public initialize/tools/list, per-tool protection. */
   mixed?: { tools: number; protectedTools: string[]; probed?: string; probeResult?: string; challenge?: import('../../oauth/www-authenticate.js').Challenge };
   /** pkce.required got a code without code_challenge (so pkce.downgrade has something to test). */
@@ -90,6 +93,11 @@ export interface AppsState {
    * grant (code reuse, refresh-token reuse) spends it, so it runs after every sign-in.
    */
   grant?: never;
+  /**
+   * Likewise a declaration: every grant of the test user. Every check that holds a grant reads
+   * it; a replay (a code or refresh token used twice) may end all of them, so it spends it.
+   */
+  user?: never;
   /** How many authorization codes were obtained so far. */
   logins: number;
 }
@@ -100,8 +108,36 @@ export interface AppsContext {
   opts: AppsOptions;
   say: (line: string) => void;
   s: AppsState;
+  /** Hands out sign-ins, codes and clients with the isolation rules (grants.ts). */
+  broker: GrantBroker;
   /** Expected number of logins, for "login 2 of 5" messages. */
   plannedLogins: number;
+}
+
+/**
+ * What one run's grant broker (grants.ts, which holds the isolation rules) counts, learns and
+ * serialises: sign-ins and clients (for the bench), notes (for the report), and `alone`.
+ */
+export class GrantBroker {
+  signIns = 0;
+  clientsRegistered = 0;
+  /** Behaviour the doctor learned about the server, named, never blamed (report `notes`). */
+  readonly notes = new Map<string, string>();
+  private tail: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Run `fn` with the run's client's grant to itself: hand-outs on the run's client (and the
+   * replays) never overlap, so a sign-in cannot end a grant another check is still using.
+   */
+  alone<T>(fn: () => Promise<T>): Promise<T> {
+    const turn = this.tail.then(fn);
+    this.tail = turn.catch(() => undefined);
+    return turn;
+  }
+
+  note(key: string, text: string): void {
+    if (!this.notes.has(key)) this.notes.set(key, text);
+  }
 }
 
 /** The resource identifier ChatGPT sends: the PRM `resource`, else the MCP URL. */
@@ -133,16 +169,25 @@ export interface AuthorizeParams {
   state: string;
   pkce?: Pkce;
   redirectUri?: string;
+  /** Default: the run's client. */
+  clientId?: string;
   scope?: string[];
+  resource?: string;
   extra?: Record<string, string>;
 }
 
+/** An authorization request URL with ChatGPT's parameters (the run's client unless `clientId`). */
 export function authorizeUrl(ctx: AppsContext, p: AuthorizeParams): URL {
+  const as = ctx.s.as;
+  const clientId = p.clientId ?? ctx.s.client?.clientId;
+  if (!as?.authorization_endpoint || !clientId) throw new CheckAbort({ status: 'skip', detail: 'no authorization endpoint or client yet' });
+  const url = new URL(as.authorization_endpoint);
   const params: Record<string, string> = {
+    client_id: clientId,
     response_type: 'code',
     redirect_uri: p.redirectUri ?? ctx.login.redirectUri,
     state: p.state,
-    resource: resourceOf(ctx),
+    resource: p.resource ?? resourceOf(ctx),
   };
   const scope = p.scope ?? ctx.s.scopes ?? [];
   if (scope.length) params.scope = scope.join(' ');
@@ -151,125 +196,15 @@ export function authorizeUrl(ctx: AppsContext, p: AuthorizeParams): URL {
     params.code_challenge_method = 'S256';
   }
   Object.assign(params, p.extra);
-  return oidc.buildAuthorizationUrl(oidcConfig(ctx), params);
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  return url;
 }
 
-/**
- * Obtain a fresh authorization code through the login driver. A refusal or a failed login ends
- * the calling check (fail for the first, skip with the reason for later ones).
- */
 /** ChatGPT's CIMD document lists only its own redirect URI: the loopback browser login cannot work. */
-function assertCimdLogin(ctx: AppsContext): void {
+export function assertCimdLogin(ctx: AppsContext): void {
   if (ctx.s.client?.source === 'cimd' && ctx.login.mode === 'browser') {
     throw new CheckAbort({ status: 'skip', detail: 'with ChatGPT\'s CIMD client id only ChatGPT\'s redirect URI is allowed; use --login manual, auto or command' });
   }
-}
-
-/**
- * One sign-in as the run's client, with ChatGPT's parameters (PKCE S256, a long state, the
- * resource, ChatGPT's scopes or `scope`), through the login driver (which labels it "login N of M").
- * A LoginError propagates: each caller decides whether it is incomplete or a finding.
- */
-export async function signIn(ctx: AppsContext, purpose: string, o: { scope?: string[] } = {}): Promise<{ callback: URL; pkce: Pkce; state: string }> {
-  assertCimdLogin(ctx);
-  const pkce = newPkce();
-  const state = longState();
-  const url = authorizeUrl(ctx, { state, pkce, scope: o.scope });
-  ctx.s.logins++;
-  return { callback: await ctx.login.obtain(url, state, purpose), pkce, state };
-}
-
-export async function freshCode(ctx: AppsContext, purpose: string, o: { scope?: string[] } = {}): Promise<{ code: string; callback: URL; pkce: Pkce; redirectUri: string; state: string }> {
-  let callback: URL;
-  let pkce: Pkce;
-  let state: string;
-  try {
-    ({ callback, pkce, state } = await signIn(ctx, purpose, o));
-  } catch (err) {
-    if (err instanceof LoginError) {
-      throw new CheckAbort(err.serverSide ? { status: 'skip', detail: `could not obtain an authorization code: ${err.message}` }
-        : { status: 'skip', detail: `the doctor could not sign in: ${err.message}`, fix: err.hint, incomplete: true });
-    }
-    throw err;
-  }
-  const error = callback.searchParams.get('error');
-  if (error) {
-    throw new CheckAbort({ status: 'skip', detail: `the authorization server refused the request: ${safeText(error, 60)} ${safeText(callback.searchParams.get('error_description') ?? '', 200)}` });
-  }
-  const code = callback.searchParams.get('code');
-  if (!code) throw new CheckAbort({ status: 'skip', detail: 'the redirect carried no code' });
-  registerSecret(code, 'code');
-  return { code, callback, pkce, redirectUri: ctx.login.redirectUri, state };
-}
-
-/**
- * An authorization as another client than the run's own (ChatGPT's CIMD id, a client registered
- * with a per-connector callback): the authorize URL with ChatGPT's parameters, obtained through
- * the login driver with that redirect URI. Returns the callback, or an outcome when the doctor
- * could not sign in (incomplete) or the server answered with an error page.
- */
-export async function authorizeAs(ctx: AppsContext, clientId: string, redirectUri: string, purpose: string, o: { pkce?: boolean; resource?: string } = {}): Promise<{ callback: URL; pkce: Pkce; state: string } | { outcome: import('../types.js').Outcome }> {
-  const as = ctx.s.as!;
-  const pkce = newPkce();
-  const state = longState();
-  const url = new URL(as.authorization_endpoint!);
-  const scope = ctx.s.scopes ?? [];
-  const params: Record<string, string> = {
-    response_type: 'code', client_id: clientId, redirect_uri: redirectUri, state, resource: o.resource ?? resourceOf(ctx),
-    ...(o.pkce === false ? {} : { code_challenge: pkce.challenge, code_challenge_method: 'S256' }), ...(scope.length ? { scope: scope.join(' ') } : {}),
-  };
-  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
-  ctx.s.logins++;
-  try {
-    return { callback: await ctx.login.obtain(url, state, purpose, redirectUri), pkce, state };
-  } catch (err) {
-    if (!(err instanceof LoginError)) throw err;
-    if (!err.serverSide) return { outcome: { status: 'skip', detail: `the doctor could not sign in: ${err.message}`, fix: err.hint, incomplete: true } };
-    return { outcome: { status: 'fail', detail: `the authorization endpoint answered with an error page: ${err.message}` } };
-  }
-}
-
-/** A code for `clientId` on the run's redirect URI, or the outcome that ends the calling check. */
-export async function codeAs(ctx: AppsContext, clientId: string, purpose: string, o: { pkce?: boolean; resource?: string } = {}): Promise<{ code: string; pkce: Pkce } | { outcome: import('../types.js').Outcome }> {
-  const got = await authorizeAs(ctx, clientId, ctx.login.redirectUri, purpose, o);
-  if ('outcome' in got) return got.outcome.status === 'fail' ? { outcome: { status: 'skip', detail: `could not obtain a code: ${got.outcome.detail}` } } : got;
-  const error = got.callback.searchParams.get('error');
-  if (error) return { outcome: { status: 'skip', detail: `the authorization server refused the request: ${safeText(error, 60)} ${safeText(got.callback.searchParams.get('error_description') ?? '', 200)}`.trim() } };
-  const code = got.callback.searchParams.get('code');
-  if (!code) return { outcome: { status: 'skip', detail: 'the redirect carried no code' } };
-  registerSecret(code, 'code');
-  return { code, pkce: got.pkce };
-}
-
-/**
- * Register another client (RFC 7591) with ChatGPT's body and the run's redirect URI, for the
- * negative tests that need a second client or a confidential one. Deleted again at the end.
- */
-export async function registerExtraClient(ctx: AppsContext, overrides: Record<string, unknown> = {}): Promise<Client | { skip: string }> {
-  const endpoint = ctx.s.as?.registration_endpoint;
-  if (typeof endpoint !== 'string') return { skip: 'needs a second client, and the server offers no dynamic registration' };
-  const res = await ctx.http.send({ method: 'POST', url: endpoint, json: { ...dcrRequestBody([ctx.login.redirectUri], 'gpt-oauth doctor probe'), ...overrides } });
-  const j = readJsonObject(res, false);
-  if ((res.status !== 201 && res.status !== 200) || !j.ok || typeof j.value.client_id !== 'string') return { skip: `registering another client was refused (${res.status})` };
-  const body = j.value;
-  if (typeof body.client_secret === 'string') registerClientCredentials(String(body.client_id ?? ''), body.client_secret, false);
-  if (typeof body.registration_access_token === 'string') {
-    registerSecret(body.registration_access_token, 'registration_access_token');
-    if (typeof body.registration_client_uri === 'string') ctx.s.cleanup.push({ uri: body.registration_client_uri, token: body.registration_access_token });
-  }
-  const m = body.token_endpoint_auth_method;
-  return {
-    clientId: String(body.client_id), clientSecret: typeof body.client_secret === 'string' ? body.client_secret : undefined,
-    authMethod: m === 'client_secret_basic' || m === 'client_secret_post' ? m : 'none', source: 'dcr',
-  };
-}
-
-/** A second registered client and a fresh code issued to the run's client (the binding tests). */
-export async function secondClientAndCode(ctx: AppsContext, purpose: string): Promise<{ other: Client; code: string; pkce: Pkce } | { outcome: import('../types.js').Outcome }> {
-  const other = await registerExtraClient(ctx);
-  if ('skip' in other) return { outcome: { status: 'skip', detail: other.skip } };
-  const got = await codeAs(ctx, ctx.s.client!.clientId, purpose);
-  return 'outcome' in got ? got : { other, ...got };
 }
 
 /** A token request as `client` (its own authentication method). */

@@ -8,7 +8,8 @@ import { fixFor } from '../advice.js';
 import { CONNECTOR_CALLBACK_PREFIX, CONNECTOR_REDIRECT, connectorCallback } from '../../chatgpt/redirects.js';
 import { randomToken } from '../../oauth/pkce.js';
 import { CIMD_CLIENT_ID, dcrRequestBody } from '../../chatgpt/client.js';
-import { authorizeAs, needsChatgptRedirect, type AppsContext } from './context.js';
+import { authorize } from './grants.js';
+import { needsChatgptRedirect, type AppsContext } from './context.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { refs } from '../spec.js';
 
@@ -180,7 +181,7 @@ export const dcrConnectorCallback: CheckDef<AppsContext> = {
     const j = readJsonObject(reg, false);
     if (!j.ok || typeof j.value.client_id !== 'string') return refused(`registering a client with ${callback} returned no client_id`);
     remember(ctx, j.value);
-    const got = await authorizeAs(ctx, j.value.client_id, callback, 'a per-connector callback');
+    const got = await authorize(ctx, j.value.client_id, 'a per-connector callback', { redirectUri: callback });
     if ('outcome' in got) return got.outcome.status === 'fail' ? refused(`authorizing with ${callback}: ${got.outcome.detail}`) : got.outcome;
     const error = got.callback.searchParams.get('error');
     if (error) return refused(`authorizing with ${callback} was refused: ${safeText(error, 60)}`);

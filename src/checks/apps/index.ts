@@ -5,6 +5,7 @@
  */
 import type { CheckDef } from '../types.js';
 import type { AppsContext } from './context.js';
+import { GRANT_KEYS } from './grants.js';
 import { prmDocument, prmResource, resourceChallenge } from './prm.js';
 import { asClientRegistration, asEndpoints, asIssuer, asIssuerStable, asMetadata, asPkce } from './as.js';
 import { jwksKeys, jwksNoPrivate } from './jwks.js';
@@ -34,8 +35,18 @@ const CATALOG: CheckDef<AppsContext>[] = [
   authzImplicitRefused, asIssuerStable, resourceRejectsOtherAudience, tokenLifetime,
 ];
 
+/** State that comes from the run's grant: its code, tokens and refreshes. */
+const FROM_GRANT = ['main', 'tokens', 'refreshed', 'usedRefreshToken', 'usedAccessToken'];
+
 /**
- * Every check that signs in (declares `logins`) reads the shared `grant`, so the checks that may
- * revoke it (which spend it) run after all other sign-ins, also when checks run concurrently.
+ * The isolation rules as declarations (grants.ts): a check that uses the run's grant (its code,
+ * tokens or refresh) reads `grant`; a check that signs in holds a grant of the test user and
+ * reads `user` — unless it spends them. The checks that may end them (a sign-in as the run's
+ * client, a replay) then run after every user of them, also when checks run concurrently.
  */
-export const APPS_CHECKS: CheckDef<AppsContext>[] = CATALOG.map((c) => (c.logins && !c.spends?.includes('grant') ? { ...c, reads: [...(c.reads ?? []), 'grant'] } : c));
+export const APPS_CHECKS: CheckDef<AppsContext>[] = CATALOG.map((c) => {
+  const reads = (c.reads ?? []) as string[];
+  const held = GRANT_KEYS.filter((k) => !c.spends?.includes(k) && !reads.includes(k)
+    && (k === 'grant' ? !!c.logins || reads.some((r) => FROM_GRANT.includes(r)) : !!c.logins));
+  return held.length ? { ...c, reads: [...(c.reads ?? []), ...held] } : c;
+});

@@ -1,15 +1,14 @@
 /** `pkce.*`: the token endpoint really checks the code_verifier. Each case uses its own fresh code. */
-import type { CheckDef } from '../types.js';
-import { fail, info, pass, prepared } from '../types.js';
+import { fail, info, pass, type Outcome } from '../types.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { randomToken } from '../../oauth/pkce.js';
-import { earlyCode, expectRefused, type FreshCode } from './token.js';
-import { authorizeAs, codeAs, resourceOf, tokenRequest, type AppsContext } from './context.js';
+import { resourceOf, tokenRequestAs } from './context.js';
+import { authorize, codeOrAbort, isolated, redeemForm, type Authorized, type Code } from './grants.js';
 import { registerSecret } from '../../http/redact.js';
 import { safeText } from '../../text.js';
 import { refs } from '../spec.js';
 
-export const pkceVerifierRequired = prepared<AppsContext, FreshCode>({
+export const pkceVerifierRequired = isolated<Code>({
   id: 'pkce.verifier-required',
   title: 'A token request without code_verifier after an S256 challenge is refused',
   severity: 'critical',
@@ -20,16 +19,18 @@ export const pkceVerifierRequired = prepared<AppsContext, FreshCode>({
   reads: ['as', 'client', 'prm', 'scopes'],
   writes: ['pkceRequired'],
   logins: 1,
-  prepare: earlyCode('PKCE test without verifier'),
-  async run(ctx, fc) {
-    const { res } = await expectRefused(ctx, fc, (f) => { delete f.code_verifier; });
+  obtain: (ctx, client) => codeOrAbort(ctx, client.clientId, 'PKCE test without verifier'),
+  async judge(ctx, c, client) {
+    const form = redeemForm(ctx, c);
+    delete (form as Partial<typeof form>).code_verifier;
+    const res = await tokenRequestAs(ctx, client, form);
     ctx.s.pkceRequired = res.status !== 200;
     if (res.status === 200) return fail('tokens were issued without the code_verifier: PKCE is not enforced, so an intercepted code can be redeemed', 'Require code_verifier whenever the authorization request carried a code_challenge, and verify it.');
     return pass(`refused: ${oauthError(res)}`);
   },
 });
 
-export const pkceVerifierChecked = prepared<AppsContext, FreshCode>({
+export const pkceVerifierChecked = isolated<Code>({
   id: 'pkce.verifier-checked',
   title: 'A wrong code_verifier is refused',
   severity: 'critical',
@@ -40,9 +41,9 @@ export const pkceVerifierChecked = prepared<AppsContext, FreshCode>({
   reads: ['as', 'client', 'prm', 'scopes'],
   writes: ['pkceChecked', 'wrongVerifierError'],
   logins: 1,
-  prepare: earlyCode('PKCE test with a wrong verifier'),
-  async run(ctx, fc) {
-    const { res } = await expectRefused(ctx, fc, (f) => { f.code_verifier = randomToken(32); });
+  obtain: (ctx, client) => codeOrAbort(ctx, client.clientId, 'PKCE test with a wrong verifier'),
+  async judge(ctx, c, client) {
+    const res = await tokenRequestAs(ctx, client, { ...redeemForm(ctx, c), code_verifier: randomToken(32) });
     ctx.s.pkceChecked = res.status !== 200;
     const j = readJsonObject(res, false);
     if (res.status !== 200) ctx.s.wrongVerifierError = j.ok && typeof j.value.error === 'string' ? j.value.error : String(res.status);
@@ -52,7 +53,7 @@ export const pkceVerifierChecked = prepared<AppsContext, FreshCode>({
 });
 
 /** The public client's code redeemed without a verifier: refused, or PKCE is optional for it. */
-export const pkceRequired = prepared<AppsContext, Awaited<ReturnType<typeof authorizeAs>> | undefined>({
+export const pkceRequired = isolated<Authorized | { outcome: Outcome } | undefined>({
   id: 'pkce.required',
   title: 'A public client\'s authorization request without code_challenge is refused (or its code cannot be redeemed)',
   severity: 'high',
@@ -63,16 +64,11 @@ export const pkceRequired = prepared<AppsContext, Awaited<ReturnType<typeof auth
   reads: ['as', 'client', 'prm', 'scopes'],
   writes: ['codeWithoutPkce'],
   logins: 1,
-  prepare: {
-    needs: ['dcr.register'],
-    reads: ['as', 'client', 'prm', 'scopes'],
-    async run(ctx) {
-      const client = ctx.s.client!;
-      if (client.authMethod !== 'none') return undefined;
-      return authorizeAs(ctx, client.clientId, ctx.login.redirectUri, 'PKCE test: no code_challenge', { pkce: false });
-    },
+  async obtain(ctx, client) {
+    if (client.authMethod !== 'none') return undefined;
+    return authorize(ctx, client.clientId, 'PKCE test: no code_challenge', { pkce: false });
   },
-  async run(ctx, got) {
+  async judge(ctx, got, client) {
     if (!got) return info('the run\'s client is confidential; PKCE is required of public clients (ChatGPT\'s)');
     if ('outcome' in got) {
       if (got.outcome.status === 'fail') return pass(`the authorization request without code_challenge ended on an error page (${got.outcome.detail.slice(0, 160)})`);
@@ -84,7 +80,7 @@ export const pkceRequired = prepared<AppsContext, Awaited<ReturnType<typeof auth
     if (!code) return pass('no code was issued without code_challenge');
     registerSecret(code, 'code');
     ctx.s.codeWithoutPkce = true;
-    const res = await tokenRequest(ctx, { grant_type: 'authorization_code', code, redirect_uri: ctx.login.redirectUri, resource: resourceOf(ctx) });
+    const res = await tokenRequestAs(ctx, client, { grant_type: 'authorization_code', code, redirect_uri: got.redirectUri, resource: resourceOf(ctx) });
     if (res.status === 200) {
       return fail('a public client got tokens for an authorization request without code_challenge: PKCE is optional, so an intercepted code can be redeemed',
         'Require code_challenge (S256) in every authorization request from a public client (token_endpoint_auth_method "none"), as OAuth 2.1 §4.1.1 and the MCP spec do.');
@@ -94,7 +90,7 @@ export const pkceRequired = prepared<AppsContext, Awaited<ReturnType<typeof auth
 });
 
 /** RFC 9700 §2.1.1: a code_verifier for a code issued without code_challenge must be refused. */
-export const pkceDowngrade: CheckDef<AppsContext> = {
+export const pkceDowngrade = isolated<Code | undefined>({
   id: 'pkce.downgrade',
   title: 'A code_verifier for a code issued without code_challenge is refused (no PKCE downgrade)',
   severity: 'high',
@@ -104,16 +100,16 @@ export const pkceDowngrade: CheckDef<AppsContext> = {
   spec: refs('RFC 9700 §2.1.1', 'OAuth 2.1 §4.1.3'),
   reads: ['as', 'client', 'prm', 'scopes', 'codeWithoutPkce'],
   logins: 1,
-  async run(ctx) {
+  // What it obtains depends on pkce.required's finding, so it signs in once that is known.
+  async obtain() { return undefined; },
+  async judge(ctx, _unused, client) {
     if (!ctx.s.codeWithoutPkce) return pass('the server issues no code without code_challenge, so there is nothing to downgrade');
-    const client = ctx.s.client!;
-    const got = await codeAs(ctx, client.clientId, 'PKCE downgrade test', { pkce: false });
-    if ('outcome' in got) return got.outcome;
-    const res = await tokenRequest(ctx, { grant_type: 'authorization_code', code: got.code, redirect_uri: ctx.login.redirectUri, code_verifier: randomToken(32), resource: resourceOf(ctx) });
+    const c = await codeOrAbort(ctx, client.clientId, 'PKCE downgrade test', { pkce: false });
+    const res = await tokenRequestAs(ctx, client, { ...redeemForm(ctx, c), code_verifier: randomToken(32) });
     if (res.status === 200) {
       return fail('a token request with a code_verifier was accepted for a code issued without code_challenge: an attacker who injects a stolen code need not know any challenge (PKCE downgrade)',
         'Refuse a token request that carries code_verifier when the authorization request had no code_challenge (RFC 9700 §2.1.1).');
     }
     return pass(`refused: ${oauthError(res)}`);
   },
-};
+});

@@ -1,13 +1,14 @@
 /** `refresh.*`: staying signed in after the access token expires. */
 import * as oidc from 'openid-client';
 import type { CheckDef } from '../types.js';
-import { fail, info, pass, prepared, skip, warn, type Outcome } from '../types.js';
+import { fail, info, pass, prepared, skip, warn } from '../types.js';
 import type { HttpResponse } from '../../http/client.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { safeText } from '../../text.js';
 import { fixFor } from '../advice.js';
-import { codeAs, oidcConfig, registerExtraClient, registerTokens, resourceOf, secondClientAndCode, tokenRequest, tokenRequestAs, type AppsContext, type Client } from './context.js';
-import { capturingFetch, judgeAudience, judgeTokenResponse, underlyingMessage } from './token.js';
+import { initializeRequest, mcpPost, oidcConfig, registerTokens, resourceOf, tokenRequest, tokenRequestAs, type AppsContext, type Client } from './context.js';
+import { capturingFetch, deadlineOf, judgeAudience, judgeTokenResponse, otherClient, underlyingMessage } from './token.js';
+import { code, codeOrAbort, isolated, ownPublicClient, redeemForm } from './grants.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { refs } from '../spec.js';
 
@@ -20,7 +21,10 @@ export const refreshGrant: CheckDef<AppsContext> = {
   needs: ['token.exchange'],
   spec: refs('RFC 6749 §6', 'MCP 2025-11-25 Authorization §Token Handling'),
   reads: ['tokens', 'as', 'client', 'prm', 'provider'],
-  writes: ['refreshed', 'usedRefreshToken'],
+  writes: ['refreshed', 'usedRefreshToken', 'usedAccessToken'],
+  // A refresh may end the access token it replaces (grants.ts): every check that uses that
+  // token comes first, and later ones use the newest token, as ChatGPT does.
+  spends: ['tokens'],
   chatgpt: CHATGPT_SAYS.connecting,
   async run(ctx) {
     const rt = ctx.s.tokens!.refreshToken;
@@ -42,11 +46,12 @@ export const refreshGrant: CheckDef<AppsContext> = {
     } catch (err) {
       libError = err as Error;
     }
-    if (!sink.res) return fail(`the refresh request could not be completed: ${safeText(underlyingMessage(libError), 200)}`, 'Make the token endpoint answer within --timeout with a response under 1 MiB.');
+    if (!sink.res) return deadlineOf(libError) ?? fail(`the refresh request could not be completed: ${safeText(underlyingMessage(libError), 200)}`, 'Make the token endpoint answer within --timeout with a response under 1 MiB.');
     const judged = judgeTokenResponse(sink.res, 'refresh');
     if (judged.tokens?.accessToken) {
       ctx.s.refreshed = judged.tokens;
       ctx.s.usedRefreshToken = rt;
+      ctx.s.usedAccessToken = ctx.s.tokens!.accessToken;
     }
     if (judged.outcome) {
       judged.outcome.fix ??= 'Accept grant_type=refresh_token with client_id and resource form-encoded for the public client.';
@@ -68,8 +73,8 @@ export const refreshGrant: CheckDef<AppsContext> = {
  */
 /**
  * The refresh token pair refresh.rotation replays: from a public client registered for this test
- * alone where the server has dynamic registration (its own sign-in, code and refresh: what the
- * replay revokes is its own), otherwise the run's refresh (refresh.grant's).
+ * alone where the server has dynamic registration (its own sign-in, code and refresh), otherwise
+ * the run's refresh (refresh.grant's).
  */
 interface RotationPair { own: Client; previous: string; next?: string; accessToken: string }
 
@@ -81,25 +86,25 @@ export const refreshRotation = prepared<AppsContext, RotationPair | undefined>({
   step: 'Refresh',
   needs: ['refresh.grant'],
   spec: refs('OAuth 2.1 §4.3.1', 'RFC 9700 §4.14.2', 'MCP 2025-11-25 Authorization §Token Theft'),
-  // It uses the grant too (its tokens): token.code-single-use, whose replay may revoke the
-  // grant, comes after it.
-  reads: ['refreshed', 'usedRefreshToken', 'client', 'as', 'prm', 'scopes', 'grant'],
-  spends: ['tokens', 'refreshed', 'grant'],
+  // The replay may revoke every grant of the user (reuse detection; an OAuth proxy whose clients
+  // share one upstream grant), so it comes after every other check that holds one (grants.ts).
+  // It reads `user` so that token.code-single-use's replay comes after it, not during it.
+  reads: ['refreshed', 'usedRefreshToken', 'client', 'as', 'prm', 'scopes', 'user'],
+  spends: ['tokens', 'refreshed', 'grant', 'user'],
   logins: 1,
   rounds: 2, // the replay, then the newest token
   prepare: {
     needs: ['dcr.register'],
     reads: ['client', 'as', 'prm', 'scopes'],
     rounds: 4, // register, sign in, redeem, refresh
-    ownsSpent: (p) => p !== undefined,
     async run(ctx) {
       // A confidential client is judged on the run's own refresh (rotation is only recommended).
       if (ctx.s.client!.authMethod !== 'none') return undefined;
-      const own = await registerExtraClient(ctx);
-      if ('skip' in own || own.authMethod !== 'none') return undefined;
-      const got = await codeAs(ctx, own.clientId, 'refresh rotation test');
+      const own = await ownPublicClient(ctx);
+      if (!own) return undefined;
+      const got = await code(ctx, own.clientId, 'refresh rotation test');
       if ('outcome' in got) return undefined;
-      const first = readJsonObject(await tokenRequestAs(ctx, own, { grant_type: 'authorization_code', code: got.code, redirect_uri: ctx.login.redirectUri, code_verifier: got.pkce.verifier, resource: resourceOf(ctx) }), false);
+      const first = readJsonObject(await tokenRequestAs(ctx, own, redeemForm(ctx, got)), false);
       const previous = first.ok && typeof first.value.refresh_token === 'string' ? first.value.refresh_token : undefined;
       if (!previous) return undefined;
       const refreshed = readJsonObject(await tokenRequestAs(ctx, own, { grant_type: 'refresh_token', refresh_token: previous, resource: resourceOf(ctx) }), false);
@@ -107,7 +112,7 @@ export const refreshRotation = prepared<AppsContext, RotationPair | undefined>({
       return { own, previous, accessToken: refreshed.value.access_token, next: typeof refreshed.value.refresh_token === 'string' ? refreshed.value.refresh_token : undefined };
     },
   },
-  async run(ctx, pair) {
+  run: (ctx, pair) => ctx.broker.alone(async () => {
     if (!ctx.s.refreshed || !ctx.s.usedRefreshToken) return skip('no refresh happened');
     if (ctx.s.client!.authMethod !== 'none') return info('confidential client: rotation is recommended but not required');
     const own = pair;
@@ -141,7 +146,7 @@ export const refreshRotation = prepared<AppsContext, RotationPair | undefined>({
         'On reuse of an invalidated refresh token, revoke the active refresh token of that family too (RFC 9700 §4.14.2).');
     }
     return pass(`rotated; the replayed refresh token was refused (${oauthError(replay)}) and revoked the family (the newest token is refused too: ${oauthError(after)})`);
-  },
+  }),
 });
 
 export const refreshAudience: CheckDef<AppsContext> = {
@@ -152,15 +157,22 @@ export const refreshAudience: CheckDef<AppsContext> = {
   step: 'Refresh',
   needs: ['refresh.grant'],
   spec: refs('RFC 8707 §2.2', 'MCP 2025-11-25 Authorization §Resource Parameter Implementation'),
-  reads: ['refreshed', 'prm', 'provider'],
+  reads: ['refreshed', 'prm', 'provider', 'usedAccessToken'],
   async run(ctx) {
     if (!ctx.s.refreshed?.accessToken) return skip('no refreshed access token');
+    // What the doctor learns (never blames): whether a refresh ends the access token it
+    // replaced. Either is sound; it explains why the doctor uses the newest token afterwards.
+    const old = ctx.s.usedAccessToken;
+    if (old && old !== ctx.s.refreshed.accessToken) {
+      const r = await mcpPost(ctx, initializeRequest(1), old).catch(() => undefined);
+      if (r?.res.status === 401) ctx.broker.note('refresh-revokes-access', 'a refresh revokes the access token it replaces (sound: the doctor uses the newest token afterwards, as ChatGPT does)');
+    }
     return judgeAudience(ctx, ctx.s.refreshed.accessToken, 'refreshed access token');
   },
 };
 
 /** RFC 6749 §6, OAuth 2.1 §4.3.1: a refresh token is bound to the client it was issued to. */
-export const refreshClientBinding = prepared<AppsContext, { other: Client; first: HttpResponse } | { outcome: Outcome }>({
+export const refreshClientBinding = isolated<{ first: HttpResponse; other: { client: Client; registered: boolean } }>({
   id: 'refresh.client-binding',
   title: 'A refresh token issued to one client is refused when another client presents it',
   severity: 'critical',
@@ -170,27 +182,20 @@ export const refreshClientBinding = prepared<AppsContext, { other: Client; first
   spec: refs('RFC 6749 §6', 'OAuth 2.1 §4.3.1'),
   reads: ['as', 'client', 'prm', 'scopes'],
   logins: 1,
-  // The second client, the code and its exchange come early; the refresh as the other client
-  // waits for refresh.grant (a server whose refresh fails anyway has nothing to bind).
-  prepare: {
-    rounds: 3, // register the other client, sign in, redeem
-    needs: ['dcr.register'],
-    reads: ['as', 'client', 'prm', 'scopes'],
-    async run(ctx) {
-      const got = await secondClientAndCode(ctx, 'refresh binding test');
-      if ('outcome' in got) return got;
-      return { other: got.other, first: await tokenRequest(ctx, { grant_type: 'authorization_code', code: got.code, redirect_uri: ctx.login.redirectUri, code_verifier: got.pkce.verifier, resource: resourceOf(ctx) }) };
-    },
+  // Its own client, the other client, the code and its exchange come early; the refresh as the
+  // other client waits for refresh.grant (a server whose refresh fails anyway has nothing to bind).
+  prepareRounds: 3, // register, sign in, redeem
+  async obtain(ctx, client, own) {
+    const [c, other] = await Promise.all([codeOrAbort(ctx, client.clientId, 'refresh binding test'), otherClient(ctx, own)]);
+    return { other, first: await tokenRequestAs(ctx, client, redeemForm(ctx, c)) };
   },
-  async run(ctx, got) {
-    if ('outcome' in got) return got.outcome;
-    const { first } = got;
+  async judge(ctx, { first, other }) {
     const j = readJsonObject(first, false);
     const rt = j.ok && typeof j.value.refresh_token === 'string' ? j.value.refresh_token : undefined;
-    if (j.ok) registerTokens(j.value);
     if (!rt) return skip(`no refresh token to test (${first.status === 200 ? 'none issued' : oauthError(first)})`);
-    const res = await tokenRequestAs(ctx, got.other, { grant_type: 'refresh_token', refresh_token: rt, resource: resourceOf(ctx) });
-    if (res.status === 200) return fail('another client redeemed this client\'s refresh token: refresh tokens are not bound to their client', 'Store the client with each refresh token and refuse it from any other client (RFC 6749 §6).');
-    return pass(`refused: ${oauthError(res)}`);
+    const res = await tokenRequestAs(ctx, other.client, { grant_type: 'refresh_token', refresh_token: rt, resource: resourceOf(ctx) });
+    const who = other.registered ? 'another registered client' : 'a client_id the server never issued';
+    if (res.status === 200) return fail(`${who} redeemed this client's refresh token: refresh tokens are not bound to their client`, 'Store the client with each refresh token and refuse it from any other client (RFC 6749 §6).');
+    return pass(`presented by ${who}: refused (${oauthError(res)})`);
   },
 });

@@ -1,12 +1,13 @@
 /** `resource.accepts-token`, `resource.rejects-*`: the MCP server after sign-in. */
 import type { CheckDef } from '../types.js';
-import { as, fail, info, pass, prepared, skip, warn, type Outcome } from '../types.js';
+import { as, fail, info, pass, skip, warn, type Outcome } from '../types.js';
 import type { HttpResponse } from '../../http/client.js';
 import { randomToken } from '../../oauth/pkce.js';
 import { algNoneToken, audiences, tamperedToken, tokenShape } from '../../oauth/jwt.js';
 import { bearerChallenge } from '../../oauth/www-authenticate.js';
 import { safeText } from '../../text.js';
-import { codeAs, freshCode, initializeRequest, mcpPost, registerTokens, resourceOf, tokenRequest, MCP_PROTOCOL_VERSION, type AppsContext } from './context.js';
+import { initializeRequest, mcpPost, registerTokens, resourceOf, tokenRequest, tokenRequestAs, MCP_PROTOCOL_VERSION, type AppsContext } from './context.js';
+import { code, codeOrAbort, isolated, redeemForm } from './grants.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { refs } from '../spec.js';
@@ -31,8 +32,9 @@ export const resourceAcceptsToken: CheckDef<AppsContext> = {
     const first = bearerChallenge(init.res.header('www-authenticate'));
     if (init.res.status === 403 && first?.params.error === 'insufficient_scope' && first.params.scope) {
       const wanted = [...new Set([...(ctx.s.scopes ?? []), ...first.params.scope.split(/\s+/).filter(Boolean)])];
-      const fc = await freshCode(ctx, 'a step-up for more scope', { scope: wanted });
-      const res = await tokenRequest(ctx, { grant_type: 'authorization_code', code: fc.code, redirect_uri: fc.redirectUri, code_verifier: fc.pkce.verifier, resource: resourceOf(ctx) });
+      // ChatGPT's own path: a new sign-in as its client, with the scopes the challenge names.
+      const fc = await codeOrAbort(ctx, ctx.s.client!.clientId, 'a step-up for more scope', { scope: wanted });
+      const res = await tokenRequest(ctx, redeemForm(ctx, fc));
       const j = readJsonObject(res, false);
       if (j.ok) registerTokens(j.value);
       if (res.status === 200 && j.ok && typeof j.value.access_token === 'string') {
@@ -218,7 +220,7 @@ export const resourceMixedAuth: CheckDef<AppsContext> = {
  */
 type Outcomed<T> = T | { outcome: Outcome };
 
-export const resourceRejectsOtherAudience = prepared<AppsContext, Outcomed<{ other: string; res: HttpResponse }>>({
+export const resourceRejectsOtherAudience = isolated<Outcomed<{ other: string; res: HttpResponse }>>({
   id: 'resource.rejects-other-audience',
   title: 'A token the same authorization server issued for another resource is refused with 401',
   severity: 'critical',
@@ -228,20 +230,16 @@ export const resourceRejectsOtherAudience = prepared<AppsContext, Outcomed<{ oth
   spec: refs('MCP 2025-11-25 Authorization §Token Audience Binding', 'RFC 8707 §3'),
   reads: ['as', 'client', 'prm', 'scopes'],
   logins: 1,
-  // The token for the other resource is obtained early (it touches nothing of the run's own
-  // grant); the MCP server is asked once token.exchange has shown that tokens work at all.
-  prepare: {
-    rounds: 2, // sign in, redeem for the other resource
-    needs: ['dcr.register'],
-    reads: ['as', 'client', 'prm', 'scopes'],
-    async run(ctx) {
-      const other = `${new URL(ctx.opts.mcpUrl).origin}/gpt-oauth-other-resource`;
-      const got = await codeAs(ctx, ctx.s.client!.clientId, 'a token for another resource', { resource: other });
-      if ('outcome' in got) return got;
-      return { other, res: await tokenRequest(ctx, { grant_type: 'authorization_code', code: got.code, redirect_uri: ctx.login.redirectUri, code_verifier: got.pkce.verifier, resource: other }) };
-    },
+  // The token for the other resource is obtained early, on a client of its own; the MCP server
+  // is asked once token.exchange has shown that tokens work at all.
+  prepareRounds: 3, // register, sign in, redeem for the other resource
+  async obtain(ctx, client) {
+    const other = `${new URL(ctx.opts.mcpUrl).origin}/gpt-oauth-other-resource`;
+    const got = await code(ctx, client.clientId, 'a token for another resource', { resource: other });
+    if ('outcome' in got) return got;
+    return { other, res: await tokenRequestAs(ctx, client, redeemForm(ctx, got, other)) };
   },
-  async run(ctx, got) {
+  async judge(ctx, got) {
     if ('outcome' in got) {
       return /invalid_target|refused the request/.test(got.outcome.detail) ? skip(`the authorization server refuses to mint a token for another resource (${got.outcome.detail.slice(0, 160)}), which is sound; nothing to test`) : got.outcome;
     }

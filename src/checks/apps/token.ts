@@ -1,7 +1,7 @@
 /** `token.*`: the code exchange and the access token ChatGPT receives. */
 import * as oidc from 'openid-client';
 import type { CheckDef, Outcome } from '../types.js';
-import { as, fail, incomplete, info, pass, prepared, skip, warn } from '../types.js';
+import { as, fail, incomplete, info, pass, prepared, warn } from '../types.js';
 
 /** What to do when the client the tester gave (--client-id and secret) is refused. */
 export const CLIENT_HINT = 'check --client-id and its secret (GPT_OAUTH_CLIENT_SECRET, --client-secret-env or --client-secret-stdin), or leave --client-id out to let the doctor register a client as ChatGPT does';
@@ -10,8 +10,9 @@ import { oauthError, readJsonObject } from '../../http/json.js';
 import { audiences, tokenShape, verifyJwt, ASYMMETRIC_ALGS } from '../../oauth/jwt.js';
 import { safeText } from '../../text.js';
 import { fixFor } from '../advice.js';
-import { codeAs, freshCode, secondClientAndCode, initializeRequest, mcpPost, oidcConfig, registerExtraClient, registerTokens, resourceOf, tokenRequest, tokenRequestAs, type AppsContext, type Client, type Tokens } from './context.js';
-import { randomToken, type Pkce } from '../../oauth/pkce.js';
+import { initializeRequest, mcpPost, oidcConfig, registerTokens, resourceOf, tokenRequest, tokenRequestAs, type AppsContext, type Client, type Tokens } from './context.js';
+import { codeOrAbort, isolated, ownPublicClient, redeemForm, registerClient, unregisteredClient, type Code } from './grants.js';
+import { randomToken } from '../../oauth/pkce.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { connectorCallback } from '../../chatgpt/redirects.js';
 import { refs } from '../spec.js';
@@ -23,6 +24,14 @@ export function underlyingMessage(err: unknown): string {
     if (e instanceof HttpFailure) return e.message;
   }
   return (err as Error | undefined)?.message ?? 'unknown error';
+}
+
+/** The run's own --deadline behind an openid-client error: the doctor's limit, not the server's fault. */
+export function deadlineOf(err: unknown): Outcome | undefined {
+  for (let e = err as { cause?: unknown } | undefined, i = 0; e && i < 6; e = e.cause as typeof e, i++) {
+    if (e instanceof HttpFailure && e.kind === 'deadline') return incomplete(e.message, 'run again with a larger --deadline (seconds)');
+  }
+  return undefined;
 }
 
 const hrefOf = (u: string | undefined) => { try { return u ? new URL(u).href : undefined; } catch { return undefined; } };
@@ -89,7 +98,7 @@ export const tokenExchange: CheckDef<AppsContext> = {
     } catch (err) {
       libError = err as Error;
     }
-    if (!sink.res) return fail(`the exchange could not be completed: ${safeText(underlyingMessage(libError), 300)}`, 'Make the token endpoint answer within --timeout with a response under 1 MiB.');
+    if (!sink.res) return deadlineOf(libError) ?? fail(`the exchange could not be completed: ${safeText(underlyingMessage(libError), 300)}`, 'Make the token endpoint answer within --timeout with a response under 1 MiB.');
     const judged = judgeTokenResponse(sink.res, 'code exchange');
     if (judged.tokens) ctx.s.tokens = judged.tokens;
     if (judged.outcome && ctx.s.client?.source === 'cimd' && /invalid_client/.test(judged.outcome.detail)) {
@@ -313,38 +322,19 @@ export const tokenErrorFormat = prepared<AppsContext, { res: HttpResponse; badCl
   },
 });
 
-export type FreshCode = Awaited<ReturnType<typeof freshCode>>;
-
-/**
- * The prepare half of a negative test that redeems its own fresh code: the sign-in happens as
- * soon as the client is registered, while the check itself waits for token.exchange.
- */
-export const earlyCode = (purpose: string): { needs: string[]; reads: ('as' | 'client' | 'prm' | 'scopes')[]; run(ctx: AppsContext): Promise<FreshCode> } => ({
-  needs: ['dcr.register'],
-  reads: ['as', 'client', 'prm', 'scopes'],
-  run: (ctx) => freshCode(ctx, purpose),
-});
-
-/** Redeem a fresh code (obtained by `earlyCode`) in a deliberately wrong way; the server must refuse. */
-async function expectRefused(ctx: AppsContext, fc: FreshCode, alter: (form: Record<string, string | undefined>) => void): Promise<{ res: HttpResponse; fc: FreshCode }> {
-  const form: Record<string, string | undefined> = {
-    grant_type: 'authorization_code', code: fc.code, redirect_uri: fc.redirectUri, code_verifier: fc.pkce.verifier, resource: resourceOf(ctx),
-  };
-  alter(form);
-  const res = await tokenRequest(ctx, form);
-  const j = readJsonObject(res, false);
-  if (j.ok) registerTokens(j.value);
-  return { res, fc };
-}
-
 /**
  * What token.code-single-use prepares: a fresh code and its first redemption, by a client
- * registered for this test alone where the server has dynamic registration (`own`), otherwise by
- * the run's client.
+ * registered for this test alone where the server has dynamic registration (`own`); without
+ * registration, nothing: the run's client signs in at the end, alone.
  */
-interface SingleUse { code: string; redirectUri: string; verifier: string; first: HttpResponse; own?: Client }
+interface SingleUse { code: Code; client: Client; first: HttpResponse }
 
-export const tokenCodeSingleUse = prepared<AppsContext, SingleUse | { outcome: Outcome }>({
+async function firstRedemption(ctx: AppsContext, client: Client): Promise<SingleUse> {
+  const c = await codeOrAbort(ctx, client.clientId, 'code reuse test');
+  return { code: c, client, first: await tokenRequestAs(ctx, client, redeemForm(ctx, c)) };
+}
+
+export const tokenCodeSingleUse = prepared<AppsContext, SingleUse | undefined>({
   id: 'token.code-single-use',
   title: 'A second redemption of the same code is refused',
   severity: 'critical',
@@ -354,44 +344,33 @@ export const tokenCodeSingleUse = prepared<AppsContext, SingleUse | { outcome: O
   spec: refs('RFC 6749 §4.1.2', 'RFC 9700 §4.2.1'),
   reads: ['as', 'client', 'prm', 'scopes'],
   writes: ['usedCodeError'],
-  spends: ['tokens', 'refreshed', 'grant'],
+  // The replay may revoke what the code's grant issued (RFC 6749 §4.1.2; oidc-provider revokes
+  // the whole grant), and on a server that shares one upstream grant among its clients every
+  // grant of the user: it comes after every other check that holds a grant (grants.ts). The
+  // fresh code and its first redemption, on a client of its own, happen early.
+  spends: ['tokens', 'refreshed', 'grant', 'user'],
   logins: 1,
-  // The replay may revoke what the code's grant issued (RFC 6749 §4.1.2; oidc-provider revokes the
-  // whole grant). With a client of its own, that grant is this check's alone and the replay can
-  // happen as soon as token.exchange has shown the token endpoint works; with the run's client,
-  // it waits for every other user of the grant. The fresh code and its first redemption spend
-  // nothing and happen early either way.
   prepare: {
     needs: ['dcr.register'],
     reads: ['as', 'client', 'prm', 'scopes'],
     rounds: 3, // register its client, sign in, redeem
-    ownsSpent: (p) => 'own' in p && !!p.own,
     async run(ctx) {
-      const own = await registerExtraClient(ctx);
-      if ('skip' in own) {
-        const fc = await freshCode(ctx, 'code reuse test');
-        const { res } = await expectRefused(ctx, fc, () => undefined);
-        return { code: fc.code, redirectUri: fc.redirectUri, verifier: fc.pkce.verifier, first: res };
-      }
-      const got = await codeAs(ctx, own.clientId, 'code reuse test');
-      if ('outcome' in got) return got;
-      const first = await tokenRequestAs(ctx, own, { grant_type: 'authorization_code', code: got.code, redirect_uri: ctx.login.redirectUri, code_verifier: got.pkce.verifier, resource: resourceOf(ctx) });
-      return { code: got.code, redirectUri: ctx.login.redirectUri, verifier: got.pkce.verifier, first, own };
+      const own = await ownPublicClient(ctx);
+      return own ? firstRedemption(ctx, own) : undefined;
     },
   },
-  async run(ctx, got) {
-    if ('outcome' in got) return got.outcome;
+  run: (ctx, prepared) => ctx.broker.alone(async () => {
+    const got = prepared ?? await firstRedemption(ctx, ctx.s.client!);
     const { first } = got;
     if (first.status !== 200) return info(`the first redemption of a fresh code already failed (${oauthError(first)}); reuse could not be tested`);
-    const form = { grant_type: 'authorization_code', code: got.code, redirect_uri: got.redirectUri, code_verifier: got.verifier, resource: resourceOf(ctx) };
-    const replay = got.own ? await tokenRequestAs(ctx, got.own, form) : await tokenRequest(ctx, form);
+    const replay = await tokenRequestAs(ctx, got.client, redeemForm(ctx, got.code));
     if (replay.status === 200) return fail('the same authorization code was redeemed twice', 'Mark codes as used on first redemption and refuse (and ideally revoke the tokens) on reuse.');
     ctx.s.usedCodeError = errorOf(replay) ?? String(replay.status);
     return pass(`reuse refused: ${oauthError(replay)}`);
-  },
+  }),
 });
 
-export const tokenRedirectBinding = prepared<AppsContext, FreshCode>({
+export const tokenRedirectBinding = isolated<Code>({
   id: 'token.redirect-binding',
   title: 'A token request with a different redirect_uri is refused',
   severity: 'high',
@@ -401,9 +380,9 @@ export const tokenRedirectBinding = prepared<AppsContext, FreshCode>({
   spec: refs('RFC 6749 §4.1.3', 'OAuth 2.1 §4.1.3'),
   reads: ['as', 'client', 'prm', 'scopes', 'pkceRequired', 'pkceChecked'],
   logins: 1,
-  prepare: earlyCode('redirect binding test'),
-  async run(ctx, fc) {
-    const { res } = await expectRefused(ctx, fc, (f) => { f.redirect_uri = connectorCallback('gptoauthprobe'); });
+  obtain: (ctx, client) => codeOrAbort(ctx, client.clientId, 'redirect binding test'),
+  async judge(ctx, c, client) {
+    const res = await tokenRequestAs(ctx, client, { ...redeemForm(ctx, c), redirect_uri: connectorCallback('gptoauthprobe') });
     const fix = 'Check that redirect_uri at the token endpoint equals the one the code was issued for (RFC 6749 §4.1.3).';
     if (res.status === 200 && ctx.s.pkceRequired && ctx.s.pkceChecked) {
       return warn('the code was redeemed with a redirect_uri different from the one in the authorization request; PKCE is enforced, which blocks code injection (RFC 9700 §4.5.3), but the binding is still required', fix);
@@ -413,8 +392,6 @@ export const tokenRedirectBinding = prepared<AppsContext, FreshCode>({
   },
 });
 
-export { expectRefused };
-
 const errorOf = (res: HttpResponse): string | undefined => {
   const j = readJsonObject(res, false);
   return j.ok && typeof j.value.error === 'string' ? j.value.error : undefined;
@@ -422,9 +399,11 @@ const errorOf = (res: HttpResponse): string | undefined => {
 
 /**
  * A confidential client's credentials are checked: a wrong secret and an unknown client_id are
- * refused with invalid_client (401 when Basic was used), RFC 6749 §2.3, §5.2.
+ * refused with invalid_client (401 when Basic was used), RFC 6749 §2.3, §5.2. The client is one
+ * registered for the test (confidential where the server registers such clients), or the run's
+ * own; a public client without registration is tested with a client_id the server never issued.
  */
-export const tokenClientAuth = prepared<AppsContext, { client: Client; code: string; pkce: Pkce } | { outcome: Outcome }>({
+export const tokenClientAuth = isolated<Code>({
   id: 'token.client-auth',
   title: 'A wrong client secret and an unknown client_id are refused with invalid_client',
   severity: 'critical',
@@ -435,32 +414,25 @@ export const tokenClientAuth = prepared<AppsContext, { client: Client; code: str
   reads: ['as', 'client', 'prm', 'scopes'],
   logins: 1,
   rounds: 2, // the wrong secret, then the unknown client_id (one code: the order matters)
-  // A confidential client and its code are obtained early; the wrong credentials are tried once
-  // token.exchange has shown the token endpoint works.
-  prepare: {
-    rounds: 2, // register a confidential client, sign in
-    needs: ['dcr.register'],
-    reads: ['as', 'client', 'prm', 'scopes'],
-    async run(ctx) {
-      let client = ctx.s.client!;
-      if (client.authMethod === 'none') {
-        const supported = ctx.s.as!.token_endpoint_auth_methods_supported;
-        const method = Array.isArray(supported) && !supported.includes('client_secret_post') && supported.includes('client_secret_basic') ? 'client_secret_basic' : 'client_secret_post';
-        const c = await registerExtraClient(ctx, { token_endpoint_auth_method: method });
-        if ('skip' in c) return { outcome: skip(`no confidential client to test: ${c.skip}; give one with --client-id and its secret`) };
-        if (c.authMethod === 'none' || !c.clientSecret) return { outcome: skip('the server registers only public clients (no client secret issued), and no confidential client was given with --client-id') };
-        client = c;
-      }
-      const got = await codeAs(ctx, client.clientId, 'client authentication test', { pkce: true });
-      return 'outcome' in got ? got : { client, ...got };
-    },
+  async client(ctx) {
+    const supported = ctx.s.as!.token_endpoint_auth_methods_supported;
+    const method = Array.isArray(supported) && !supported.includes('client_secret_post') && supported.includes('client_secret_basic') ? 'client_secret_basic' : 'client_secret_post';
+    const c = await registerClient(ctx, { token_endpoint_auth_method: method });
+    return 'skip' in c || c.authMethod === 'none' || !c.clientSecret ? undefined : c;
   },
-  async run(ctx, got) {
-    if ('outcome' in got) return got.outcome;
-    const { client } = got;
-    const form = { grant_type: 'authorization_code', code: got.code, redirect_uri: ctx.login.redirectUri, code_verifier: got.pkce.verifier, resource: resourceOf(ctx) };
-    const wrong = await tokenRequestAs(ctx, { ...client, clientSecret: `${client.clientSecret}-wrong` }, form);
-    const unknown = await tokenRequestAs(ctx, { ...client, clientId: `gpt-oauth-unknown-${randomToken(6)}` }, form);
+  obtain: (ctx, client) => codeOrAbort(ctx, client.clientId, 'client authentication test'),
+  async judge(ctx, c, client) {
+    const form = redeemForm(ctx, c);
+    // A probe never carries a real credential beyond the client's own: the unknown client gets a random secret.
+    const unknownClient = { ...unregisteredClient(), authMethod: client.authMethod === 'none' ? 'client_secret_post' as const : client.authMethod };
+    if (client.authMethod === 'none') {
+      const unknown = await tokenRequestAs(ctx, unknownClient, form);
+      if (unknown.status === 200) return fail('a code issued to the run\'s client was redeemed by a client_id the server never issued: the token endpoint does not check which client it talks to', 'Refuse unknown client_ids with 401 invalid_client, and bind codes to the client they were issued to (RFC 6749 §2.3, §4.1.3).');
+      if (errorOf(unknown) !== 'invalid_client' && errorOf(unknown) !== 'invalid_grant') return as('interop', warn(`a client_id the server never issued got ${oauthError(unknown)}, not invalid_client`, 'Answer failed client authentication with invalid_client (RFC 6749 §5.2).'));
+      return pass(`the server registers no confidential client here; a client_id it never issued was refused (${oauthError(unknown)})`);
+    }
+    const wrong = await tokenRequestAs(ctx, { ...client, clientSecret: randomToken(24) }, form);
+    const unknown = await tokenRequestAs(ctx, unknownClient, form);
     const basic = client.authMethod === 'client_secret_basic';
     const judge = (what: string, res: HttpResponse): string | undefined => {
       if (res.status === 200) return `${what} was ACCEPTED (200)`;
@@ -477,10 +449,23 @@ export const tokenClientAuth = prepared<AppsContext, { client: Client; code: str
   },
 });
 
+/**
+ * The other client of a binding test: a second registered client where the server registers
+ * clients, otherwise a client_id it never issued (a server that accepts any client_id is caught
+ * that way). The client-binding tests judge both the same: tokens issued to it are the finding.
+ */
+export async function otherClient(ctx: AppsContext, own: boolean): Promise<{ client: Client; registered: boolean }> {
+  if (own) {
+    const c = await registerClient(ctx);
+    if (!('skip' in c)) return { client: c, registered: true };
+  }
+  return { client: unregisteredClient(), registered: false };
+}
+
 /** RFC 6749 §4.1.3: a code is bound to the client it was issued to. */
-export const tokenCodeClientBinding = prepared<AppsContext, Awaited<ReturnType<typeof secondClientAndCode>>>({
+export const tokenCodeClientBinding = isolated<{ code: Code; other: { client: Client; registered: boolean } }>({
   id: 'token.code-client-binding',
-  title: 'A code issued to one client is refused when another registered client redeems it',
+  title: 'A code issued to one client is refused when another client redeems it',
   severity: 'critical',
   impact: 'security',
   step: 'Security',
@@ -488,17 +473,16 @@ export const tokenCodeClientBinding = prepared<AppsContext, Awaited<ReturnType<t
   spec: refs('RFC 6749 §4.1.3', 'RFC 9700 §4.5'),
   reads: ['as', 'client', 'prm', 'scopes'],
   logins: 1,
-  prepare: {
-    rounds: 2, // register the other client, sign in
-    needs: ['dcr.register'],
-    reads: ['as', 'client', 'prm', 'scopes'],
-    run: (ctx) => secondClientAndCode(ctx, 'code binding test'),
+  prepareRounds: 3, // register its client, the other, sign in
+  async obtain(ctx, client, own) {
+    const [code, other] = await Promise.all([codeOrAbort(ctx, client.clientId, 'code binding test'), otherClient(ctx, own)]);
+    return { code, other };
   },
-  async run(ctx, got) {
-    if ('outcome' in got) return got.outcome;
-    const res = await tokenRequestAs(ctx, got.other, { grant_type: 'authorization_code', code: got.code, redirect_uri: ctx.login.redirectUri, code_verifier: got.pkce.verifier, resource: resourceOf(ctx) });
-    if (res.status === 200) return fail('a code issued to one client was redeemed by another client: codes are not bound to their client', 'Store the client_id with each code and refuse redemption by any other client (RFC 6749 §4.1.3).');
-    return pass(`refused: ${oauthError(res)}`);
+  async judge(ctx, { code, other }) {
+    const res = await tokenRequestAs(ctx, other.client, redeemForm(ctx, code));
+    const who = other.registered ? 'another registered client' : 'a client_id the server never issued';
+    if (res.status === 200) return fail(`a code issued to one client was redeemed by ${who}: codes are not bound to their client`, 'Store the client_id with each code and refuse redemption by any other client (RFC 6749 §4.1.3).');
+    return pass(`redeemed by ${who}: refused (${oauthError(res)})`);
   },
 });
 

@@ -1,0 +1,203 @@
+/**
+ * The grant broker: the one place that hands out sign-ins, codes, token pairs and extra clients,
+ * and the one place that knows what each hand-out may invalidate on a sound server.
+ *
+ * ChatGPT signs in once per client and uses its newest token. The doctor signs in many times and
+ * replays codes and refresh tokens, and sound servers react to that (RFC 9700 approves of each):
+ *
+ * 1. a sign-in for client C may end C's earlier grants (re-authorization revokes unredeemed
+ *    codes, refresh and access tokens of the same user and client);
+ * 2. a refresh may end the access token it replaces;
+ * 3. a replay (a code or refresh token used twice) may end every grant of the user (reuse
+ *    detection, or an OAuth proxy that maps every client onto one upstream grant);
+ * 4. a pending authorization may live in a cookie between /authorize and the code, and a session
+ *    may allow one interaction at a time (the login drivers keep those apart, src/login/).
+ *
+ * The rules, as the engine's declarations carry them:
+ * - `grant` (the run's client's grant) is read by every check that uses its code, tokens or
+ *   refreshes and by every sign-in on the ChatGPT path; a check that would sign in as the run's
+ *   client again spends it.
+ * - `user` (every grant of the test user) is read by every check that holds a grant; the replays
+ *   spend it, so they come after everything else.
+ * - Every sign-in that is not the ChatGPT path gets a client of its own where the server registers
+ *   clients (dynamic registration): `isolated` then runs it early (`Prepare.ownsSpent`). Where it
+ *   cannot, the check runs on the run's client after every user of its grant, and alone
+ *   (`alone`): no two of them overlap from the sign-in to their last request.
+ */
+import { readJsonObject } from '../../http/json.js';
+import { registerClientCredentials, registerSecret } from '../../http/redact.js';
+import { LoginError } from '../../login/drivers.js';
+import { newPkce, longState, randomToken, type Pkce } from '../../oauth/pkce.js';
+import { safeText } from '../../text.js';
+import { dcrRequestBody } from '../../chatgpt/client.js';
+import { CheckAbort } from '../engine.js';
+import type { CheckDef, Outcome } from '../types.js';
+import { authorizeUrl, resourceOf, type AppsContext, type AppsState, type Client } from './context.js';
+
+export { GrantBroker } from './context.js';
+
+/** A sign-in's result: the callback URL with its PKCE pair and state. */
+export interface Authorized { callback: URL; pkce: Pkce; state: string; redirectUri: string }
+/** A code, ready to be redeemed. */
+export interface Code extends Authorized { code: string }
+
+export interface AuthorizeOptions {
+  /** Send a code_challenge (default true). */
+  pkce?: boolean;
+  /** The scopes to request; default: ChatGPT's selection (`[]`: no scope parameter). */
+  scope?: string[];
+  resource?: string;
+  /** Default: the login driver's redirect URI. */
+  redirectUri?: string;
+}
+
+/**
+ * One sign-in as `clientId` with ChatGPT's parameters (PKCE S256, a long state, the resource,
+ * ChatGPT's scopes), through the login driver ("login N of M"). A sign-in the doctor could not
+ * complete is `incomplete`; an error page from the authorization endpoint comes back as a `fail`
+ * outcome for the caller to judge.
+ */
+export async function authorize(ctx: AppsContext, clientId: string, purpose: string, o: AuthorizeOptions = {}): Promise<Authorized | { outcome: Outcome }> {
+  const pkce = newPkce();
+  const state = longState();
+  const redirectUri = o.redirectUri ?? ctx.login.redirectUri;
+  const url = authorizeUrl(ctx, { clientId, state, redirectUri, scope: o.scope, resource: o.resource, ...(o.pkce === false ? {} : { pkce }) });
+  ctx.s.logins++;
+  ctx.broker.signIns++;
+  try {
+    return { callback: await ctx.login.obtain(url, state, purpose, o.redirectUri), pkce, state, redirectUri };
+  } catch (err) {
+    if (!(err instanceof LoginError)) throw err;
+    if (!err.serverSide) return { outcome: { status: 'skip', detail: `the doctor could not sign in: ${err.message}`, fix: err.hint, incomplete: true } };
+    return { outcome: { status: 'fail', detail: `the authorization endpoint answered with an error page: ${err.message}` } };
+  }
+}
+
+/** The callback's error, in words, or undefined. */
+function callbackError(callback: URL): string | undefined {
+  const error = callback.searchParams.get('error');
+  if (!error) return undefined;
+  const desc = callback.searchParams.get('error_description');
+  return `${safeText(error, 60)}${desc ? ` (${safeText(desc, 200)})` : ''}`;
+}
+
+/** A code for `clientId` on the run's redirect URI, or the outcome that ends the calling check. */
+export async function code(ctx: AppsContext, clientId: string, purpose: string, o: AuthorizeOptions = {}): Promise<Code | { outcome: Outcome }> {
+  const got = await authorize(ctx, clientId, purpose, o);
+  if ('outcome' in got) return got.outcome.status === 'fail' ? { outcome: { status: 'skip', detail: `could not obtain a code: ${got.outcome.detail}` } } : got;
+  const error = callbackError(got.callback);
+  if (error) return { outcome: { status: 'skip', detail: `the authorization server refused the request: ${error}` } };
+  const c = got.callback.searchParams.get('code');
+  if (!c) return { outcome: { status: 'skip', detail: 'the redirect carried no code' } };
+  registerSecret(c, 'code');
+  return { ...got, code: c };
+}
+
+/** `code`, with a refusal thrown as the calling check's outcome. */
+export async function codeOrAbort(ctx: AppsContext, clientId: string, purpose: string, o: AuthorizeOptions = {}): Promise<Code> {
+  const got = await code(ctx, clientId, purpose, o);
+  if ('outcome' in got) throw new CheckAbort(got.outcome);
+  return got;
+}
+
+/**
+ * Register a client (RFC 7591) with ChatGPT's body and the run's redirect URI, for a check of
+ * its own: a negative test's sign-in, a second or a confidential client. Deleted again at the end.
+ */
+export async function registerClient(ctx: AppsContext, overrides: Record<string, unknown> = {}): Promise<Client | { skip: string }> {
+  const endpoint = ctx.s.as?.registration_endpoint;
+  if (typeof endpoint !== 'string') return { skip: 'the server offers no dynamic registration' };
+  const res = await ctx.http.send({ method: 'POST', url: endpoint, json: { ...dcrRequestBody([ctx.login.redirectUri], 'gpt-oauth doctor probe'), ...overrides } });
+  const j = readJsonObject(res, false);
+  if ((res.status !== 201 && res.status !== 200) || !j.ok || typeof j.value.client_id !== 'string') return { skip: `registering another client was refused (${res.status})` };
+  ctx.broker.clientsRegistered++;
+  const body = j.value;
+  if (typeof body.client_secret === 'string') registerClientCredentials(String(body.client_id ?? ''), body.client_secret, false);
+  if (typeof body.registration_access_token === 'string') {
+    registerSecret(body.registration_access_token, 'registration_access_token');
+    if (typeof body.registration_client_uri === 'string') ctx.s.cleanup.push({ uri: body.registration_client_uri, token: body.registration_access_token });
+  }
+  const m = body.token_endpoint_auth_method;
+  return {
+    clientId: String(body.client_id), clientSecret: typeof body.client_secret === 'string' ? body.client_secret : undefined,
+    authMethod: m === 'client_secret_basic' || m === 'client_secret_post' ? m : 'none', source: 'dcr',
+  };
+}
+
+/**
+ * A client_id the server never issued, for the client-binding tests on servers without
+ * registration (RFC 6749 Appendix A.1: VSCHAR). A server that issues tokens to it accepts any
+ * client. Its secret is random: a probe never carries a real credential.
+ */
+export function unregisteredClient(): Client {
+  const clientId = `gpt-oauth-unregistered-${randomToken(8)}`;
+  const clientSecret = randomToken(24);
+  registerClientCredentials(clientId, clientSecret, false);
+  return { clientId, clientSecret, authMethod: 'client_secret_post', source: 'predefined' };
+}
+
+/** Redeem `c` as `client` (its own authentication) for the run's resource. */
+export function redeemForm(ctx: AppsContext, c: Code, resource = resourceOf(ctx)): Record<string, string> {
+  return { grant_type: 'authorization_code', code: c.code, redirect_uri: c.redirectUri, code_verifier: c.pkce.verifier, resource };
+}
+
+/**
+ * What an isolated check prepared: `own` is the client it registered for itself (then `value` is
+ * what it obtained early); without one, the work happens in `run`, on the run's client, alone.
+ */
+interface Isolation<T> { own?: Client; value?: T }
+
+type Reads = NonNullable<CheckDef<AppsContext>['reads']>;
+const HANDOUT_READS: Reads = ['as', 'client', 'prm', 'scopes'];
+
+/**
+ * A check whose sign-ins are not the ChatGPT path (a negative test, a second resource, a
+ * reconnect), built so that it cannot disturb the run's grant:
+ * - `client(ctx)` finds it a client of its own (default: a public client registered like
+ *   ChatGPT's); `obtain` then signs in with it as soon as the run's client exists, and `judge`
+ *   runs once the check's needs are met. Both may read only what a sign-in needs (`as`,
+ *   `client`, `prm`, `scopes`);
+ * - without one (no dynamic registration, CIMD, a predefined client), `obtain` and `judge` run
+ *   on the run's client, after every check that uses its grant, and alone.
+ */
+export function isolated<P>(def: Omit<CheckDef<AppsContext>, 'prepare' | 'run' | 'spends'> & {
+  prepareRounds?: number;
+  client?: (ctx: AppsContext) => Promise<Client | undefined>;
+  obtain(ctx: AppsContext, client: Client, own: boolean): Promise<P>;
+  judge(ctx: AppsContext, got: P, client: Client, own: boolean): Promise<Outcome> | Outcome;
+}): CheckDef<AppsContext> {
+  const { obtain, judge, client, prepareRounds, ...rest } = def;
+  const reads = [...new Set([...(rest.reads ?? []), ...HANDOUT_READS])] as Reads;
+  return {
+    ...rest,
+    reads,
+    spends: ['grant'],
+    prepare: {
+      needs: ['dcr.register'],
+      // Only what a sign-in needs: a prepare waits for the writers of what it reads.
+      reads: HANDOUT_READS,
+      rounds: prepareRounds ?? 2,
+      ownsSpent: (p) => !!(p as Isolation<P>).own,
+      async run(ctx): Promise<Isolation<P>> {
+        const own = await (client ?? ownPublicClient)(ctx);
+        return own ? { own, value: await obtain(ctx, own, true) } : {};
+      },
+    },
+    run(ctx, prepared) {
+      const p = prepared as Isolation<P>;
+      if (p.own) return judge(ctx, p.value as P, p.own, true);
+      const run = ctx.s.client!;
+      if (ctx.opts.keepGrant) return { status: 'skip', detail: 'not run with --save-refresh-token: without a client of its own this check signs in as the run\'s client, which can end the grant of the token being saved' };
+      return ctx.broker.alone(async () => judge(ctx, await obtain(ctx, run, false), run, false));
+    },
+  };
+}
+
+/** A public client of the check's own, where the server registers clients. */
+export async function ownPublicClient(ctx: AppsContext): Promise<Client | undefined> {
+  const c = await registerClient(ctx);
+  return 'skip' in c || c.authMethod !== 'none' ? undefined : c;
+}
+
+/** The state keys a check holding a grant reads, added to the catalog (src/checks/apps/index.ts). */
+export const GRANT_KEYS = ['grant', 'user'] as const satisfies readonly (keyof AppsState)[];
