@@ -119,6 +119,8 @@ export interface ToyFlags {
    * refreshRevokesAccess: a refresh revokes the access token it replaces.
    */
   reauthRevokes?: boolean;
+  /** Any new authorization ends every grant of the user (not modelled by the doctor: re-checks clear it). */
+  reauthRevokesUser?: boolean;
   pendingCookie?: boolean;
   replayRevokesAll?: boolean;
   refreshRevokesAccess?: boolean;
@@ -128,6 +130,8 @@ export interface ToyFlags {
    * as widely used server libraries do.
    */
   strictSyntax?: boolean;
+  /** Delay every answer by a random 0..jitterMs ms. */
+  jitterMs?: number;
   /** Treat any unknown client_id as a public client (an issuer library without client registry). */
   anyClientId?: boolean;
 }
@@ -350,7 +354,9 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      handle(req, res, Buffer.concat(chunks).toString()).catch((e: Error) => {
+      // jitterMs: answers arrive in a different order each run, as over a real network.
+      const wait = f.jitterMs ? new Promise((r) => setTimeout(r, Math.random() * f.jitterMs!)) : Promise.resolve();
+      wait.then(() => handle(req, res, Buffer.concat(chunks).toString())).catch((e: Error) => {
         if (!res.headersSent) json(res, 500, { error: 'server_error', error_description: e.message });
       });
     });
@@ -540,6 +546,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       const code = remember(`code_${randomBytes(16).toString('hex')}`)!;
       const grant = randomBytes(8).toString('hex');
       if (f.reauthRevokes) revokeAll(q.get('client_id')!);
+      if (f.reauthRevokesUser) revokeAll();
       grants.set(grant, { clientId: q.get('client_id')!, alive: true });
       codes.set(code, { clientId: q.get('client_id')!, redirectUri, challenge: q.get('code_challenge') ?? undefined, scope: q.get('scope') ?? SCOPES.join(' '), used: false, grant });
       const loc = new URL(redirectUri);
