@@ -539,7 +539,7 @@ export const tokenLifetime: CheckDef<AppsContext> = {
     const jwtLife = shape.kind === 'jwt' && typeof shape.payload.exp === 'number' ? shape.payload.exp - (typeof shape.payload.iat === 'number' ? shape.payload.iat : Math.floor(Date.now() / 1000)) : undefined;
     const life = jwtLife ?? exp;
     if (life === undefined) return info('neither expires_in nor a JWT exp says how long the access token lives');
-    const h = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(s % 3600 ? 1 : 0)} h` : `${Math.round(s / 60)} min`);
+    const h = (s: number) => (s >= 3600 ? `${Number((s / 3600).toFixed(1))} h` : `${Math.round(s / 60)} min`);
     if (life > 24 * 3600) return warn(`the access token lives ${h(life)}; a stolen token stays usable that long`, 'Issue access tokens that live minutes to an hour and let refresh tokens keep users signed in (RFC 9700 §2.2.2).');
     return pass(`the access token lives ${h(life)}`);
   },

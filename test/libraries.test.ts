@@ -1,0 +1,96 @@
+/**
+ * Measure without disturbing, against the libraries themselves: OAuth servers others wrote,
+ * installed from npm, whose sound behaviour used to become the doctor's findings.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAppsSuite } from '../src/doctor/suites/apps.js';
+import { HttpClient } from '../src/http/client.js';
+import type { Report } from '../src/doctor/types.js';
+import { startStrictStateServer } from './helpers/node-oauth2-server.js';
+
+const http = () => new HttpClient({ timeoutMs: 5000, maxBytes: 1 << 20, userAgent: 'test', maxRequests: 2000 });
+const normal = (s: string) => s.replace(/https?:\/\/127\.0\.0\.1:\d+/g, 'URL').replace(/[A-Za-z0-9_-]{10,}/g, 'X').replace(/\d+/g, 'N');
+const lines = (r: Report) => r.checks.map((c) => `${c.id} ${c.status} ${normal(c.detail)}`);
+
+async function doctor(mcpUrl: string, concurrency: number | undefined, clientId?: string): Promise<Report> {
+  const h = http();
+  try {
+    return await runAppsSuite({ mcpUrl, http: h, login: 'auto', concurrency, clientId });
+  } finally {
+    await h.close();
+  }
+}
+
+describe('@openauthjs/openauth: the pending authorization in a cookie, PKCE optional, any client_id', () => {
+  let child: ChildProcess;
+  let mcpUrl: string;
+  let concurrent: Report;
+  let sequential: Report;
+  beforeAll(async () => {
+    child = spawn(process.execPath, [fileURLToPath(new URL('./helpers/openauth-server.mjs', import.meta.url))], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const port = await new Promise<string>((resolve, reject) => {
+      let err = '';
+      const t = setTimeout(() => reject(new Error(`OpenAuth did not start: ${err}`)), 20_000);
+      child.stderr!.on('data', (d: Buffer) => {
+        err += d.toString();
+        const m = /listening (\d+)/.exec(err);
+        if (m) { clearTimeout(t); resolve(m[1]!); }
+      });
+    });
+    mcpUrl = `http://127.0.0.1:${port}/mcp`;
+    // OpenAuth has no registration: the tester gives a client id, as with any predefined client.
+    concurrent = await doctor(mcpUrl, undefined, 'mcp-test-client');
+    sequential = await doctor(mcpUrl, 1, 'mcp-test-client');
+  }, 60_000);
+  afterAll(() => { child?.kill(); });
+
+  const by = (r: Report, id: string) => r.checks.find((c) => c.id === id)!;
+
+  it('signs in, exchanges and calls the MCP server: no sign-in overwrote another one\'s pending cookie', () => {
+    for (const r of [concurrent, sequential]) {
+      // (token.exchange itself fails on OpenAuth: its token response has no token_type.)
+      for (const id of ['authz.state', 'resource.accepts-token', 'pkce.verifier-checked', 'pkce.verifier-required', 'authz.scope-omitted']) {
+        expect(by(r, id).status, `${id}: ${by(r, id).detail}`).toBe('pass');
+      }
+      // A code that came back for another sign-in's request fails its exchange with OpenAuth's
+      // "code verifier does not match"; only the wrong-verifier test may see that.
+      expect(JSON.stringify(r.checks.filter((c) => c.id !== 'pkce.verifier-checked'))).not.toMatch(/unknown state|code verifier does not match/i);
+    }
+    expect(concurrent.notes?.join('\n')).toMatch(/pending authorization is kept in a cookie/);
+  });
+
+  it('finds what is really there: PKCE is optional for a public client (pkce.required), concurrently and sequentially', () => {
+    expect(by(concurrent, 'pkce.required')).toMatchObject({ status: 'fail', impact: 'security' });
+    expect(by(sequential, 'pkce.required')).toMatchObject({ status: 'fail', impact: 'security' });
+  });
+
+  it('reports what OpenAuth really does: errors (an unknown redirect URI among them) are redirected to the unchecked redirect_uri', () => {
+    // RFC 6749 §4.1.2.1: never redirect to an invalid redirect URI. OpenAuth's onError does.
+    expect(by(concurrent, 'authz.redirect-exact')).toMatchObject({ status: 'fail', impact: 'security' });
+  });
+
+  it('gives the same report concurrently and sequentially', () => {
+    expect(lines(concurrent)).toEqual(lines(sequential));
+  });
+});
+
+describe('@node-oauth/oauth2-server: every state must be VSCHAR (RFC 6749 Appendix A.5)', () => {
+  it('the doctor\'s own state passes the library\'s check, so authz.state passes, concurrently and sequentially', async () => {
+    const srv = await startStrictStateServer();
+    try {
+      for (const concurrency of [undefined, 1]) {
+        const r = await doctor(srv.mcpUrl, concurrency);
+        expect(r.checks.find((c) => c.id === 'authz.state'), JSON.stringify(r.checks.find((c) => c.id === 'authz.state'))).toMatchObject({ status: 'pass' });
+        expect(r.checks.find((c) => c.id === 'token.exchange')?.status).toBe('pass');
+        expect(r.checks.filter((c) => c.status === 'fail' && c.impact === 'chatgpt').map((c) => `${c.id}: ${c.detail}`)).toEqual([]);
+      }
+      // The library refuses a state outside VSCHAR: what the doctor used to send.
+      expect(await srv.stateAccepted('oauth_s_abc%2F+ä')).toBe(false);
+      expect(await srv.stateAccepted('oauth_s_abc-._~')).toBe(true);
+    } finally {
+      await srv.close();
+    }
+  }, 30_000);
+});
