@@ -139,9 +139,9 @@ const slowRun = async (perOriginLimit) => {
   const ms = performance.now() - l0;
   await lat.close();
   if (report.summary.failed) throw new Error('the suite failed against the slow sandbox');
-  return { ms, requests: lat.requestCount, connections: lat.connections };
+  return { ms, requests: lat.requestCount, connections: lat.connections, stats: report.stats };
 };
-const { ms: latencyMs, requests: latRequests, connections: latConnections } = await slowRun(undefined);
+const { ms: latencyMs, requests: latRequests, connections: latConnections, stats: latStats } = await slowRun(undefined);
 // The same with a browser's 6 requests per origin, to show what the default of 8 buys.
 const browserCap = await slowRun(6);
 await slow.close();
@@ -151,6 +151,7 @@ const target15 = 1.5 * floorMs + base;
 console.log(`latency   apps suite at RTT ${rtt} ms: ${fmt(latencyMs)}, ${latRequests} requests over ${latConnections} connections   sequential sum (requests × RTT): ${fmt(latRequests * rtt)}`);
 console.log(`          baseline: the 10-round-trip floor measured: ${fmt(floorMs)}; ratio ${(latencyMs / floorMs).toFixed(2)}× the floor (target ≤ 1.5 × floor + process start = ${fmt(target15)}) ${latencyMs <= target15 ? 'OK' : 'OVER'}`);
 console.log(`          at a browser's 6 requests per origin (the default is ${PER_ORIGIN_LIMIT}): ${fmt(browserCap.ms)}, ${browserCap.requests} requests`);
+console.log(`          per run: ${latStats.signIns} sign-ins, ${latStats.clientsRegistered} extra clients registered (besides ChatGPT's), ${latStats.rechecked} failures re-checked alone`);
 
 // 5. A --login browser run against the sandbox in headless Chromium.
 const { existsSync } = await import('node:fs');

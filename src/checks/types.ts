@@ -101,12 +101,17 @@ interface Prepare<C> {
    * wait for the readers of what it spends. Sequential runs keep the declared order.
    */
   ownsSpent?: (prepared: unknown) => boolean;
+  /**
+   * It only builds state of its own (a client registered for the check, its sign-in and tokens),
+   * never anything another check spends: spenders need not wait for it to settle.
+   */
+  separate?: boolean;
   run(ctx: C): Promise<unknown>;
 }
 
 /** A check with a typed `prepare` half (see CheckDef.prepare). */
 export function prepared<C, P>(def: Omit<CheckDef<C>, 'prepare' | 'run'> & {
-  prepare: { needs: string[]; reads?: StateKey<C>[]; rounds?: number; ownsSpent?: (prepared: P) => boolean; run(ctx: C): Promise<P> };
+  prepare: { needs: string[]; reads?: StateKey<C>[]; rounds?: number; ownsSpent?: (prepared: P) => boolean; separate?: boolean; run(ctx: C): Promise<P> };
   run(ctx: C, prepared: P): Promise<Outcome> | Outcome;
 }): CheckDef<C> {
   return def as CheckDef<C>;

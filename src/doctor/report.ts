@@ -6,7 +6,7 @@
 import type { TraceEntry } from '../http/client.js';
 import { redact, redactHeaders } from '../http/redact.js';
 import { safeText } from '../text.js';
-import { firstFix, infoCount, verdictLines } from './verdict.js';
+import { firstFix, infoCount, learnedLines, verdictLines } from './verdict.js';
 import type { CheckResult } from '../checks/types.js';
 import type { Report } from './types.js';
 import { VERSION } from '../version.js';
@@ -43,6 +43,8 @@ export function renderMarkdown(report: Report, trace: TraceEntry[] = []): string
     const impact = c.status === 'fail' || c.status === 'warn' ? c.impact : '';
     out.push(`| ${ICON[c.status]} | \`${c.id}\`${accepted} | ${impact} | ${md(c.detail)}${c.fix && c.status !== 'pass' ? `<br>**fix:** ${md(c.fix)}` : ''} |`);
   }
+  const learned = learnedLines(report);
+  if (learned.length) out.push('', '**What the doctor learned about this server**', '', ...learned.map((l) => `- ${md(l)}`));
   if (trace.length) out.push('', '<details><summary>The flow as it ran</summary>', '', '```mermaid', mermaidSequence(report, trace), '```', '', '</details>');
   return redact(`${out.join('\n')}\n`);
 }

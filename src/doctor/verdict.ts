@@ -84,3 +84,12 @@ export function verdictLines(report: Report): { chatgpt: { symbol: string; text:
         : { symbol: '✓', verdict: 'pass', text: 'No security problems found' },
   };
 }
+
+/** The notes (sound behaviour, named) and the re-check of failures, one line each. */
+export function learnedLines(report: Report): string[] {
+  const r = report.recheck;
+  return [
+    ...(report.notes ?? []),
+    ...(r ? [`${r.rechecked} failure${r.rechecked === 1 ? '' : 's'} re-checked alone (nothing else running, a fresh client and sign-in): ${r.confirmed} confirmed${r.cleared.length ? `, ${r.cleared.length} caused by the doctor's own probing and reported as passed (${r.cleared.join(', ')})` : ''}`] : []),
+  ];
+}

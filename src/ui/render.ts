@@ -2,7 +2,7 @@
 import { redact } from '../http/redact.js';
 import type { CheckResult, Status } from '../checks/types.js';
 import type { Report } from '../doctor/types.js';
-import { firstFix, infoCount, verdictLines } from '../doctor/verdict.js';
+import { firstFix, infoCount, learnedLines, verdictLines } from '../doctor/verdict.js';
 
 import { escapeJsonUnsafe, safeText } from '../text.js';
 import { style, type Style } from './style.js';
@@ -52,6 +52,8 @@ export function renderHuman(report: Report, color: boolean, verbose = false): st
     if (shown.length && summary) lines.push(`  ${summary}`);
   }
   if (report.gptEditor) lines.push('', ...renderGptEditor(report.gptEditor, st));
+  const learned = learnedLines(report);
+  if (learned.length) lines.push('', st.bold('What the doctor learned about this server'), ...learned.map((l) => `  ${st.dim('ℹ')} ${safeText(l, 600)}`));
   // The last screen is the answer: the first fix, then both verdicts again.
   const first = firstFix(report.checks);
   if (first) {

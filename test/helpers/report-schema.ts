@@ -22,6 +22,12 @@ export const reportSchema = {
       required: ['chatgpt', 'security'],
       properties: { chatgpt: { enum: ['pass', 'fail', 'incomplete'] }, security: { enum: ['pass', 'fail', 'incomplete'] } },
     },
+    notes: { type: 'array', items: { type: 'string' } },
+    recheck: {
+      type: 'object',
+      required: ['rechecked', 'confirmed', 'cleared'],
+      properties: { rechecked: { type: 'integer', minimum: 1 }, confirmed: { type: 'integer', minimum: 0 }, cleared: { type: 'array', items: { type: 'string' } } },
+    },
     checks: {
       type: 'array',
       items: {

@@ -69,14 +69,12 @@ export interface AppsState {
   jwks?: { keys: Record<string, unknown>[] };
   client?: Client;
   /** Registrations to delete at the end (RFC 7592), best effort. */
-  cleanup: { uri: string; token: string }[];
+  cleanup: { uri: string; token: string; owner?: string }[];
   scopes?: string[];
   main?: { callback: URL; state: string; pkce: Pkce; redirectUri: string };
   tokens?: Tokens;
   refreshed?: Tokens;
   usedRefreshToken?: string;
-  /** The access token refresh.grant replaced (to learn whether a refresh ends it). */
-  usedAccessToken?: string;
   /** Mixed auth mode (Apps SDK): public initialize/tools/list, per-tool protection. */
   mixed?: { tools: number; protectedTools: string[]; probed?: string; probeResult?: string; challenge?: import('../../oauth/www-authenticate.js').Challenge };
   /** pkce.required got a code without code_challenge (so pkce.downgrade has something to test). */

@@ -9,6 +9,7 @@ import { CONNECTOR_CALLBACK_PREFIX, CONNECTOR_REDIRECT, connectorCallback } from
 import { randomToken } from '../../oauth/pkce.js';
 import { CIMD_CLIENT_ID, dcrRequestBody } from '../../chatgpt/client.js';
 import { authorize } from './grants.js';
+import { currentCheck } from '../engine.js';
 import { needsChatgptRedirect, type AppsContext } from './context.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { refs } from '../spec.js';
@@ -18,7 +19,7 @@ function remember(ctx: AppsContext, body: Record<string, unknown>): void {
   if (typeof body.registration_access_token === 'string') {
     registerSecret(body.registration_access_token, 'registration_access_token');
     if (typeof body.registration_client_uri === 'string') {
-      ctx.s.cleanup.push({ uri: body.registration_client_uri, token: body.registration_access_token });
+      ctx.s.cleanup.push({ uri: body.registration_client_uri, token: body.registration_access_token, owner: currentCheck.getStore() });
     }
   }
 }

@@ -30,7 +30,7 @@ import { LoginError } from '../../login/drivers.js';
 import { newPkce, longState, randomToken, type Pkce } from '../../oauth/pkce.js';
 import { safeText } from '../../text.js';
 import { dcrRequestBody } from '../../chatgpt/client.js';
-import { CheckAbort } from '../engine.js';
+import { CheckAbort, currentCheck } from '../engine.js';
 import type { CheckDef, Outcome } from '../types.js';
 import { authorizeUrl, resourceOf, type AppsContext, type AppsState, type Client } from './context.js';
 
@@ -115,7 +115,7 @@ export async function registerClient(ctx: AppsContext, overrides: Record<string,
   if (typeof body.client_secret === 'string') registerClientCredentials(String(body.client_id ?? ''), body.client_secret, false);
   if (typeof body.registration_access_token === 'string') {
     registerSecret(body.registration_access_token, 'registration_access_token');
-    if (typeof body.registration_client_uri === 'string') ctx.s.cleanup.push({ uri: body.registration_client_uri, token: body.registration_access_token });
+    if (typeof body.registration_client_uri === 'string') ctx.s.cleanup.push({ uri: body.registration_client_uri, token: body.registration_access_token, owner: currentCheck.getStore() });
   }
   const m = body.token_endpoint_auth_method;
   return {
@@ -178,6 +178,8 @@ export function isolated<P>(def: Omit<CheckDef<AppsContext>, 'prepare' | 'run' |
       reads: HANDOUT_READS,
       rounds: prepareRounds ?? 2,
       ownsSpent: (p) => !!(p as Isolation<P>).own,
+      // It signs in only with a client of its own (the run's client waits for `run`).
+      separate: true,
       async run(ctx): Promise<Isolation<P>> {
         const own = await (client ?? ownPublicClient)(ctx);
         return own ? { own, value: await obtain(ctx, own, true) } : {};

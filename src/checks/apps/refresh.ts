@@ -21,7 +21,7 @@ export const refreshGrant: CheckDef<AppsContext> = {
   needs: ['token.exchange'],
   spec: refs('RFC 6749 §6', 'MCP 2025-11-25 Authorization §Token Handling'),
   reads: ['tokens', 'as', 'client', 'prm', 'provider'],
-  writes: ['refreshed', 'usedRefreshToken', 'usedAccessToken'],
+  writes: ['refreshed', 'usedRefreshToken'],
   // A refresh may end the access token it replaces (grants.ts): every check that uses that
   // token comes first, and later ones use the newest token, as ChatGPT does.
   spends: ['tokens'],
@@ -51,7 +51,6 @@ export const refreshGrant: CheckDef<AppsContext> = {
     if (judged.tokens?.accessToken) {
       ctx.s.refreshed = judged.tokens;
       ctx.s.usedRefreshToken = rt;
-      ctx.s.usedAccessToken = ctx.s.tokens!.accessToken;
     }
     if (judged.outcome) {
       judged.outcome.fix ??= 'Accept grant_type=refresh_token with client_id and resource form-encoded for the public client.';
@@ -96,7 +95,8 @@ export const refreshRotation = prepared<AppsContext, RotationPair | undefined>({
   prepare: {
     needs: ['dcr.register'],
     reads: ['client', 'as', 'prm', 'scopes'],
-    rounds: 4, // register, sign in, redeem, refresh
+    rounds: 5, // register, sign in, redeem, refresh, the replaced access token at the MCP server
+    separate: true, // a client of its own, or nothing (then the run's refresh is replayed in `run`)
     async run(ctx) {
       // A confidential client is judged on the run's own refresh (rotation is only recommended).
       if (ctx.s.client!.authMethod !== 'none') return undefined;
@@ -109,6 +109,13 @@ export const refreshRotation = prepared<AppsContext, RotationPair | undefined>({
       if (!previous) return undefined;
       const refreshed = readJsonObject(await tokenRequestAs(ctx, own, { grant_type: 'refresh_token', refresh_token: previous, resource: resourceOf(ctx) }), false);
       if (!refreshed.ok || typeof refreshed.value.access_token !== 'string') return undefined;
+      // What the doctor learns on this client of its own, off the critical path (no replay has
+      // happened yet): whether a refresh ends the access token it replaced. Sound either way;
+      // it is why the run's own checks use an access token only before its refresh.
+      const replaced = first.ok && typeof first.value.access_token === 'string' ? first.value.access_token : undefined;
+      if (replaced && replaced !== refreshed.value.access_token && (await mcpPost(ctx, initializeRequest(1), replaced).catch(() => undefined))?.res.status === 401) {
+        ctx.broker.note('refresh-revokes-access', 'a refresh revokes the access token it replaces (sound: the doctor uses an access token only until its refresh, as ChatGPT uses its newest token)');
+      }
       return { own, previous, accessToken: refreshed.value.access_token, next: typeof refreshed.value.refresh_token === 'string' ? refreshed.value.refresh_token : undefined };
     },
   },
@@ -157,42 +164,42 @@ export const refreshAudience: CheckDef<AppsContext> = {
   step: 'Refresh',
   needs: ['refresh.grant'],
   spec: refs('RFC 8707 §2.2', 'MCP 2025-11-25 Authorization §Resource Parameter Implementation'),
-  reads: ['refreshed', 'prm', 'provider', 'usedAccessToken'],
+  reads: ['refreshed', 'prm', 'provider'],
   async run(ctx) {
     if (!ctx.s.refreshed?.accessToken) return skip('no refreshed access token');
-    // What the doctor learns (never blames): whether a refresh ends the access token it
-    // replaced. Either is sound; it explains why the doctor uses the newest token afterwards.
-    const old = ctx.s.usedAccessToken;
-    if (old && old !== ctx.s.refreshed.accessToken) {
-      const r = await mcpPost(ctx, initializeRequest(1), old).catch(() => undefined);
-      if (r?.res.status === 401) ctx.broker.note('refresh-revokes-access', 'a refresh revokes the access token it replaces (sound: the doctor uses the newest token afterwards, as ChatGPT does)');
-    }
     return judgeAudience(ctx, ctx.s.refreshed.accessToken, 'refreshed access token');
   },
 };
 
-/** RFC 6749 §6, OAuth 2.1 §4.3.1: a refresh token is bound to the client it was issued to. */
-export const refreshClientBinding = isolated<{ first: HttpResponse; other: { client: Client; registered: boolean } }>({
+/**
+ * RFC 6749 §6, OAuth 2.1 §4.3.1: a refresh token is bound to the client it was issued to. The
+ * test's own client signs in, redeems and refreshes once itself (so a refusal below cannot just
+ * mean that refresh does not work), then another client presents the newest refresh token.
+ */
+export const refreshClientBinding = isolated<{ rt?: string; why?: string; other: { client: Client; registered: boolean } }>({
   id: 'refresh.client-binding',
   title: 'A refresh token issued to one client is refused when another client presents it',
   severity: 'critical',
   impact: 'security',
   step: 'Security',
-  needs: ['refresh.grant'],
+  needs: ['token.exchange'],
   spec: refs('RFC 6749 §6', 'OAuth 2.1 §4.3.1'),
   reads: ['as', 'client', 'prm', 'scopes'],
   logins: 1,
-  // Its own client, the other client, the code and its exchange come early; the refresh as the
-  // other client waits for refresh.grant (a server whose refresh fails anyway has nothing to bind).
-  prepareRounds: 3, // register, sign in, redeem
+  prepareRounds: 4, // register, sign in, redeem, refresh as the owner
   async obtain(ctx, client, own) {
     const [c, other] = await Promise.all([codeOrAbort(ctx, client.clientId, 'refresh binding test'), otherClient(ctx, own)]);
-    return { other, first: await tokenRequestAs(ctx, client, redeemForm(ctx, c)) };
-  },
-  async judge(ctx, { first, other }) {
+    const first = await tokenRequestAs(ctx, client, redeemForm(ctx, c));
     const j = readJsonObject(first, false);
-    const rt = j.ok && typeof j.value.refresh_token === 'string' ? j.value.refresh_token : undefined;
-    if (!rt) return skip(`no refresh token to test (${first.status === 200 ? 'none issued' : oauthError(first)})`);
+    const issued = j.ok && typeof j.value.refresh_token === 'string' ? j.value.refresh_token : undefined;
+    if (!issued) return { other, why: first.status === 200 ? 'none issued' : oauthError(first) };
+    const mine = await tokenRequestAs(ctx, client, { grant_type: 'refresh_token', refresh_token: issued, resource: resourceOf(ctx) });
+    const m = readJsonObject(mine, false);
+    if (mine.status !== 200) return { other, why: `the client it was issued to could not refresh with it either: ${oauthError(mine)}` };
+    return { other, rt: m.ok && typeof m.value.refresh_token === 'string' ? m.value.refresh_token : issued };
+  },
+  async judge(ctx, { rt, why, other }) {
+    if (!rt) return skip(`no refresh token to test (${why})`);
     const res = await tokenRequestAs(ctx, other.client, { grant_type: 'refresh_token', refresh_token: rt, resource: resourceOf(ctx) });
     const who = other.registered ? 'another registered client' : 'a client_id the server never issued';
     if (res.status === 200) return fail(`${who} redeemed this client's refresh token: refresh tokens are not bound to their client`, 'Store the client with each refresh token and refuse it from any other client (RFC 6749 §6).');

@@ -354,6 +354,7 @@ export const tokenCodeSingleUse = prepared<AppsContext, SingleUse | undefined>({
     needs: ['dcr.register'],
     reads: ['as', 'client', 'prm', 'scopes'],
     rounds: 3, // register its client, sign in, redeem
+    separate: true, // a client of its own, or nothing (the run's client signs in in `run`)
     async run(ctx) {
       const own = await ownPublicClient(ctx);
       return own ? firstRedemption(ctx, own) : undefined;
@@ -413,7 +414,7 @@ export const tokenClientAuth = isolated<Code>({
   spec: refs('RFC 6749 §2.3', 'RFC 6749 §5.2'),
   reads: ['as', 'client', 'prm', 'scopes'],
   logins: 1,
-  rounds: 2, // the wrong secret, then the unknown client_id (one code: the order matters)
+  rounds: 1, // the wrong secret and the unknown client_id, together
   async client(ctx) {
     const supported = ctx.s.as!.token_endpoint_auth_methods_supported;
     const method = Array.isArray(supported) && !supported.includes('client_secret_post') && supported.includes('client_secret_basic') ? 'client_secret_basic' : 'client_secret_post';
@@ -431,8 +432,8 @@ export const tokenClientAuth = isolated<Code>({
       if (errorOf(unknown) !== 'invalid_client' && errorOf(unknown) !== 'invalid_grant') return as('interop', warn(`a client_id the server never issued got ${oauthError(unknown)}, not invalid_client`, 'Answer failed client authentication with invalid_client (RFC 6749 §5.2).'));
       return pass(`the server registers no confidential client here; a client_id it never issued was refused (${oauthError(unknown)})`);
     }
-    const wrong = await tokenRequestAs(ctx, { ...client, clientSecret: randomToken(24) }, form);
-    const unknown = await tokenRequestAs(ctx, unknownClient, form);
+    // Both are refused by a sound server whatever their order; one accepted is the finding.
+    const [wrong, unknown] = await Promise.all([tokenRequestAs(ctx, { ...client, clientSecret: randomToken(24) }, form), tokenRequestAs(ctx, unknownClient, form)]);
     const basic = client.authMethod === 'client_secret_basic';
     const judge = (what: string, res: HttpResponse): string | undefined => {
       if (res.status === 200) return `${what} was ACCEPTED (200)`;

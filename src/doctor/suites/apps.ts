@@ -111,6 +111,7 @@ async function runOnce(o: AppsRunOptions, login: LoginDriver, used: Map<string, 
     s: { provider: 'generic', cleanup: [], logins: 0 },
     plannedLogins: Math.max(planned, 1),
   };
+  const deleting: Promise<unknown>[] = [];
   try {
     // "login N of M": M starts as the plan's count and drops as checks need fewer sign-ins than
     // planned (not applicable to this server, skipped, or not possible in this login mode).
@@ -120,13 +121,20 @@ async function runOnce(o: AppsRunOptions, login: LoginDriver, used: Map<string, 
       onFinish: (def, ran) => {
         const unused = (def.logins ?? 0) - (ran ? used.get(def.id) ?? 0 : 0);
         if (unused > 0) ctx.plannedLogins = Math.max(ctx.s.logins, ctx.plannedLogins - unused);
+        // A check's own clients go as soon as it is done (the run's client, at the end).
+        if (!o.keepGrant && def.id !== 'dcr.register') {
+          const mine = ctx.s.cleanup.filter((c) => c.owner === def.id);
+          ctx.s.cleanup = ctx.s.cleanup.filter((c) => c.owner !== def.id);
+          deleting.push(cleanup(ctx, mine));
+        }
       },
       free: ['cleanup', 'logins'], onViolation: o.onStateViolation,
       concurrency,
     });
     return { results, ctx };
   } finally {
-    if (!o.keepGrant) await cleanup(ctx);
+    if (!o.keepGrant) deleting.push(cleanup(ctx, ctx.s.cleanup));
+    await Promise.all(deleting);
   }
 }
 
@@ -180,8 +188,9 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
 }
 
 /** Delete the clients the run registered (RFC 7592), best effort and quietly. */
-async function cleanup(ctx: AppsContext): Promise<void> {
-  await Promise.all(ctx.s.cleanup.map((c) => ctx.http.send({ method: 'DELETE', url: c.uri, headers: { authorization: `Bearer ${c.token}` }, timeoutMs: 3000 }).catch(() => undefined)));
+async function cleanup(ctx: AppsContext, clients: AppsContext['s']['cleanup']): Promise<void> {
+  // Off the critical path: the lowest priority at the HTTP layer.
+  await currentPriority.run(-1, () => Promise.all(clients.map((c) => ctx.http.send({ method: 'DELETE', url: c.uri, headers: { authorization: `Bearer ${c.token}` }, timeoutMs: 3000 }).catch(() => undefined))));
 }
 
 export function buildReport(target: 'apps' | 'actions', subject: string, startedAt: Date, checks: CheckResult[], extra: Partial<Report> = {}): Report {
