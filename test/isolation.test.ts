@@ -134,3 +134,22 @@ describe('a failure is reported only if it reproduces alone', () => {
     expect(r.recheck).toMatchObject({ rechecked: 1, confirmed: 1, cleared: [] });
   });
 });
+
+describe('every client the doctor registers is deleted again (RFC 7592)', () => {
+  it('on the sandbox: each probe client as soon as its check is done, the run\'s own before the HTTP client closes', async () => {
+    const { startSandbox } = await import('../src/sandbox/server.js');
+    const sb = await startSandbox();
+    const h = http();
+    try {
+      const r = await runAppsSuite({ mcpUrl: sb.mcpUrl, http: h, login: 'auto' });
+      expect(r.verdict).toEqual({ chatgpt: 'pass', security: 'pass' });
+      await h.close();
+      const registered = h.trace.filter((e) => e.method === 'POST' && e.status === 201 && /\/reg$/.test(new URL(e.url).pathname)).length;
+      const deleted = h.trace.filter((e) => e.method === 'DELETE' && e.status === 204).length;
+      expect(registered).toBeGreaterThan(10);
+      expect(deleted).toBe(registered);
+    } finally {
+      await sb.close();
+    }
+  });
+});

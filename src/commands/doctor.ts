@@ -83,6 +83,8 @@ export interface DoctorResult {
   trace: TraceEntry[];
   /** TCP connections the run opened (keep-alive reuses them), for --debug. */
   connections?: number;
+  /** Ends what the run still holds open (its HTTP client, the sandbox) once the report is out. */
+  close?: () => Promise<void>;
 }
 
 const list = (s?: string) => s?.split(/[\s,]+/).filter(Boolean);
@@ -247,7 +249,13 @@ async function readSecret(io: IO, o: DoctorOptions): Promise<string | undefined>
 /** validate → run → render: what `gpt-oauth doctor` does. Returns the exit code. */
 export async function doctor(io: IO, opts: DoctorOptions): Promise<number> {
   const plan = await validate(io, opts);
-  return render(io, plan, await run(io, plan));
+  const result = await run(io, plan);
+  try {
+    return await render(io, plan, result);
+  } finally {
+    // The verdict is shown first; the run's last clean-up requests finish here.
+    await result.close?.();
+  }
 }
 
 export async function run(io: IO, plan: DoctorPlan): Promise<DoctorResult> {
@@ -268,6 +276,7 @@ async function runApps(io: IO, plan: Extract<DoctorPlan, { target: 'apps' }>): P
   const subject = plan.url ?? sandbox!.mcpUrl;
   const http = await doctorHttp(io, o, subject, plan.timeoutMs, plan.deadlineAt);
   const say = sayTo(io);
+  let handedOver = false;
   try {
     if (sandbox) say(`Started the sandbox at ${sandbox.origin} (issuer ${sandbox.issuer}).`);
     say(`Checking ${subject} as ChatGPT would (login: ${login})…`);
@@ -292,10 +301,14 @@ async function runApps(io: IO, plan: Extract<DoctorPlan, { target: 'apps' }>): P
       keepGrant: !!o.saveRefreshToken,
     }).finally(progress.stop);
     if (o.saveRefreshToken) await saveRefreshToken(subject, report, io.env, say);
-    return { report, trace: http.trace, connections: http.connections };
+    const close = async () => { await http.close(); await sandbox?.close(); };
+    handedOver = true;
+    return { report, trace: http.trace, connections: http.connections, close };
   } finally {
-    await http.close();
-    await sandbox?.close();
+    if (!handedOver) {
+      await http.close();
+      await sandbox?.close();
+    }
   }
 }
 

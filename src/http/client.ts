@@ -292,7 +292,19 @@ export class HttpClient {
     };
   }
 
+  private readonly pending = new Set<Promise<unknown>>();
+
+  /**
+   * Work that need not hold up a result (deleting the run's probe clients): it finishes before
+   * `close` does. Its failures are its own business.
+   */
+  later(work: Promise<unknown>): void {
+    const p = work.catch(() => undefined).finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
   async close(): Promise<void> {
+    await Promise.all(this.pending);
     await this.agent.destroy().catch(() => undefined);
   }
 }

@@ -111,7 +111,6 @@ async function runOnce(o: AppsRunOptions, login: LoginDriver, used: Map<string, 
     s: { provider: 'generic', cleanup: [], logins: 0 },
     plannedLogins: Math.max(planned, 1),
   };
-  const deleting: Promise<unknown>[] = [];
   try {
     // "login N of M": M starts as the plan's count and drops as checks need fewer sign-ins than
     // planned (not applicable to this server, skipped, or not possible in this login mode).
@@ -125,7 +124,7 @@ async function runOnce(o: AppsRunOptions, login: LoginDriver, used: Map<string, 
         if (!o.keepGrant && def.id !== 'dcr.register') {
           const mine = ctx.s.cleanup.filter((c) => c.owner === def.id);
           ctx.s.cleanup = ctx.s.cleanup.filter((c) => c.owner !== def.id);
-          deleting.push(cleanup(ctx, mine));
+          o.http.later(cleanup(ctx, mine));
         }
       },
       free: ['cleanup', 'logins'], onViolation: o.onStateViolation,
@@ -133,8 +132,8 @@ async function runOnce(o: AppsRunOptions, login: LoginDriver, used: Map<string, 
     });
     return { results, ctx };
   } finally {
-    if (!o.keepGrant) deleting.push(cleanup(ctx, ctx.s.cleanup));
-    await Promise.all(deleting);
+    // The run's own client last; the report need not wait for it (HttpClient.close does).
+    if (!o.keepGrant) o.http.later(cleanup(ctx, ctx.s.cleanup));
   }
 }
 
