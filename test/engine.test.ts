@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { currentPriority, runChecks } from '../src/checks/engine.js';
 import { pass, prepared, type CheckDef } from '../src/checks/types.js';
 
-interface Ctx { s: { a?: number; grant?: never } }
+interface Ctx { s: { a?: number; grant?: never; user?: never } }
 const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 const base = { title: 't', severity: 'high' as const, impact: 'security' as const, step: 'S', spec: [] };
 
@@ -53,6 +53,25 @@ describe('check scheduler', () => {
     expect(log.indexOf('first-spender start')).toBeGreaterThan(log.indexOf('last-spender prepare end'));
     expect(log.indexOf('first-spender start')).toBeGreaterThan(log.indexOf('reader end'));
     expect(log.indexOf('last-spender start')).toBeGreaterThan(log.indexOf('first-spender end'));
+  });
+
+  it('waits only for the prepares its spends can end (Prepare.endedBy)', async () => {
+    const log: string[] = [];
+    const step = async (name: string, ms = 10) => { log.push(`${name} start`); await tick(ms); log.push(`${name} end`); };
+    const producer: CheckDef<Ctx> = { ...base, id: 'x.producer', writes: ['a'], async run(ctx) { await step('producer', 5); ctx.s.a = 1; return pass('made a'); } };
+    // A slow prepare that builds a grant of its own: only what ends every grant can end it.
+    const own = prepared<Ctx, string>({
+      ...base, id: 'x.own', needs: ['x.producer'], spends: ['grant'],
+      prepare: { needs: [], endedBy: ['user'], async run() { await step('own prepare', 80); return 'own'; } },
+      async run() { await step('own'); return pass('own'); },
+    });
+    // Spends only the run's grant: need not wait for that prepare.
+    const grantSpender: CheckDef<Ctx> = { ...base, id: 'x.grant-spender', needs: ['x.producer'], spends: ['grant'], async run() { await step('grant-spender'); return pass('spent'); } };
+    // A replay that may end every grant: must not start while that prepare is in flight.
+    const replay: CheckDef<Ctx> = { ...base, id: 'x.replay', needs: ['x.producer'], spends: ['user'], async run() { await step('replay'); return pass('replayed'); } };
+    await runChecks([producer, own, grantSpender, replay], { s: {} }, {}, { concurrency: 8 });
+    expect(log.indexOf('grant-spender start')).toBeLessThan(log.indexOf('own prepare end'));
+    expect(log.indexOf('replay start')).toBeGreaterThan(log.indexOf('own prepare end'));
   });
 
   it('lets a spender whose prepare found state of its own run without waiting for the readers (concurrent runs only)', async () => {

@@ -171,3 +171,25 @@ describe('report verdict line', () => {
     expect(renderMarkdown(report)).toMatch(/1 passed, 0 failed, 1 warnings, 0 skipped, 2 info/);
   });
 });
+
+describe('what the doctor sends follows the grammar it must follow', () => {
+  it('state (RFC 6749 A.5 VSCHAR), PKCE (RFC 7636 §4.1, §4.2), an unregistered client_id (RFC 6749 A.1), a nonce', async () => {
+    const { longState, newPkce, randomToken } = await import('../src/oauth/pkce.js');
+    const { unregisteredClient } = await import('../src/checks/apps/grants.js');
+    const VSCHAR = /^[\x20-\x7e]+$/;
+    const UNRESERVED = /^[A-Za-z0-9\-._~]+$/;
+    for (let i = 0; i < 200; i++) {
+      const state = longState();
+      expect(state).toMatch(VSCHAR);
+      expect(state).toMatch(UNRESERVED);
+      expect(state).toMatch(/^oauth_s_[0-9a-f]+/);
+      const { verifier, challenge } = newPkce();
+      expect(verifier).toMatch(/^[A-Za-z0-9\-._~]{43,128}$/);
+      expect(challenge).toMatch(/^[A-Za-z0-9\-_]{43}$/);
+      const c = unregisteredClient();
+      expect(c.clientId).toMatch(VSCHAR);
+      expect(c.clientSecret).toMatch(VSCHAR);
+      expect(randomToken(12)).toMatch(UNRESERVED);
+    }
+  });
+});

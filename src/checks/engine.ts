@@ -185,10 +185,10 @@ export async function runChecks<C extends { s: object }>(defs: CheckDef<C>[], ct
   // Another spender's prepare half sets up what it will spend from the same state (a fresh code
   // from the same grant): in concurrent runs a spender starts only once those prepares have
   // settled or can no longer start, so it cannot spend the state under them. (Sequential runs
-  // call each prepare right before its run, after the earlier spender.) A prepare that only
-  // builds state of its own (Prepare.separate) is not waited for.
+  // call each prepare right before its run, after the earlier spender.) Which spenders can end
+  // what a prepare builds is its `endedBy` (default: what its check spends).
   const spendPrepares = new Map(plan.run.map((d) => [d.id, limit === 1 || !d.spends?.length ? [] : plan.run
-    .filter((c) => c.id !== d.id && c.prepare && !c.prepare.separate && !before.get(d.id)!.includes(c.id) && (c.spends as string[] | undefined)?.some((k) => (d.spends as string[]).includes(k)))
+    .filter((c) => c.id !== d.id && c.prepare && !before.get(d.id)!.includes(c.id) && ((c.prepare.endedBy ?? c.spends) as string[] | undefined)?.some((k) => (d.spends as string[]).includes(k)))
     .map((c) => c.id)]));
   const prepareOver = (id: string) => settled.has(id) || outcomes.has(id)
     || (!preparing.has(id) && prepBefore.get(id)!.every((x) => outcomes.has(x)) && defsById.get(id)!.prepare!.needs.some((n) => planned.has(n) && isBlocking(n)));

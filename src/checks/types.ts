@@ -102,16 +102,17 @@ interface Prepare<C> {
    */
   ownsSpent?: (prepared: unknown) => boolean;
   /**
-   * It only builds state of its own (a client registered for the check, its sign-in and tokens),
-   * never anything another check spends: spenders need not wait for it to settle.
+   * The state keys whose spenders can end what it builds (default: the check's `spends`): a
+   * spender of one of them waits for it to settle. A prepare that builds a grant of its own is
+   * ended only by what ends every grant (`['user']` in the apps suite).
    */
-  separate?: boolean;
+  endedBy?: StateKey<C>[];
   run(ctx: C): Promise<unknown>;
 }
 
 /** A check with a typed `prepare` half (see CheckDef.prepare). */
 export function prepared<C, P>(def: Omit<CheckDef<C>, 'prepare' | 'run'> & {
-  prepare: { needs: string[]; reads?: StateKey<C>[]; rounds?: number; ownsSpent?: (prepared: P) => boolean; separate?: boolean; run(ctx: C): Promise<P> };
+  prepare: { needs: string[]; reads?: StateKey<C>[]; rounds?: number; ownsSpent?: (prepared: P) => boolean; endedBy?: StateKey<C>[]; run(ctx: C): Promise<P> };
   run(ctx: C, prepared: P): Promise<Outcome> | Outcome;
 }): CheckDef<C> {
   return def as CheckDef<C>;

@@ -460,6 +460,14 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
         return json(res, 400, { error: 'invalid_redirect_uri', error_description: 'only the ChatGPT connector redirect is allowed' });
       }
       if (unsafe && f.dcrUnsafe !== 'accept') return json(res, 400, { error: 'invalid_redirect_uri', error_description: 'redirect_uris must be https' });
+      if (f.strictSyntax) {
+        // RFC 7591 §2: strings where strings belong, arrays of strings where arrays, URIs without fragments.
+        const strings = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+        const bad = !strings(m.redirect_uris) || (m.grant_types !== undefined && !strings(m.grant_types)) || (m.response_types !== undefined && !strings(m.response_types))
+          || (m.client_name !== undefined && typeof m.client_name !== 'string') || (m.scope !== undefined && (typeof m.scope !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/.test(m.scope)))
+          || uris.some((u) => u.includes('#'));
+        if (bad) return json(res, 400, { error: 'invalid_client_metadata', error_description: 'RFC 7591 §2 syntax' });
+      }
       const id = `client_${randomBytes(8).toString('hex')}${f.evilText ? EVIL : ''}`;
       const confidential = /^client_secret_/.test(m.token_endpoint_auth_method ?? '');
       const secret = confidential ? remember(`cs_${randomBytes(16).toString('hex')}`)! : undefined;

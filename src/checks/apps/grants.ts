@@ -178,8 +178,9 @@ export function isolated<P>(def: Omit<CheckDef<AppsContext>, 'prepare' | 'run' |
       reads: HANDOUT_READS,
       rounds: prepareRounds ?? 2,
       ownsSpent: (p) => !!(p as Isolation<P>).own,
-      // It signs in only with a client of its own (the run's client waits for `run`).
-      separate: true,
+      // It signs in only with a client of its own (the run's client waits for `run`): only what
+      // ends every grant of the user can end what it builds.
+      endedBy: ['user'],
       async run(ctx): Promise<Isolation<P>> {
         const own = await (client ?? ownPublicClient)(ctx);
         return own ? { own, value: await obtain(ctx, own, true) } : {};

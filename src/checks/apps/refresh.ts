@@ -96,7 +96,7 @@ export const refreshRotation = prepared<AppsContext, RotationPair | undefined>({
     needs: ['dcr.register'],
     reads: ['client', 'as', 'prm', 'scopes'],
     rounds: 5, // register, sign in, redeem, refresh, the replaced access token at the MCP server
-    separate: true, // a client of its own, or nothing (then the run's refresh is replayed in `run`)
+    endedBy: ['user'], // a client of its own, or nothing (then the run's refresh is replayed in `run`)
     async run(ctx) {
       // A confidential client is judged on the run's own refresh (rotation is only recommended).
       if (ctx.s.client!.authMethod !== 'none') return undefined;

@@ -354,7 +354,7 @@ export const tokenCodeSingleUse = prepared<AppsContext, SingleUse | undefined>({
     needs: ['dcr.register'],
     reads: ['as', 'client', 'prm', 'scopes'],
     rounds: 3, // register its client, sign in, redeem
-    separate: true, // a client of its own, or nothing (the run's client signs in in `run`)
+    endedBy: ['user'], // a client of its own, or nothing (the run's client signs in in `run`)
     async run(ctx) {
       const own = await ownPublicClient(ctx);
       return own ? firstRedemption(ctx, own) : undefined;
