@@ -42,7 +42,7 @@ describe('--login browser', () => {
     expect(done.length).toBe(12);
     expect(done[0].clicked).toBe(true); // the first login went through the real sign-in page
     expect(done[0].text).toMatch(/Sign-in response received/);
-  });
+  }, 120_000);
 
   it('gives up after --login-timeout: incomplete (exit 3), not a server fault, and says what to do', async () => {
     const r = await runCli(['doctor', '--sandbox', '--login', 'browser', '--login-timeout', '1'], {

@@ -60,7 +60,9 @@ describe.skipIf(!existsSync(CHROMIUM))('CI mode with --login command (headless C
     const svg = await renderMermaid(mermaid);
     expect(svg).toMatch(/<svg/);
     expect(svg).toMatch(/token\.exchange/);
-  });
+    // The example starts a fresh Chromium for each of the run's 13 sign-ins (~3.5 s each here;
+    // one browser for the whole run is the next piece of work), so this takes about a minute.
+  }, 150_000);
 });
 
 describe('GitHub annotations, Markdown report and HAR', () => {

@@ -100,7 +100,7 @@ function countedLogins(driver: LoginDriver, used: Map<string, number>, expected:
 const INTERFERENCE = /invalid_grant|not found|revoked|\b401\b|code.?verifier|verifier|state came back|unknown state|mismatch|error page|could not obtain|does not match/i;
 
 /** One pass of the catalog on a fresh suite state (a fresh client, fresh sign-ins). */
-async function runOnce(o: AppsRunOptions, login: LoginDriver, used: Map<string, number>, catalog: CheckDef<AppsContext>[], broker: GrantBroker, selection: Selection | undefined, concurrency: number, onResult?: (r: CheckResult) => void): Promise<{ results: CheckResult[]; ctx: AppsContext }> {
+async function runOnce(o: AppsRunOptions, login: LoginDriver, used: Map<string, number>, catalog: CheckDef<AppsContext>[], broker: GrantBroker, current: { ctx?: AppsContext }, selection: Selection | undefined, concurrency: number, onResult?: (r: CheckResult) => void): Promise<{ results: CheckResult[]; ctx: AppsContext }> {
   const planned = planChecks(catalog, selection).run.reduce((n, c) => n + (c.logins ?? 0), 0);
   const ctx: AppsContext = {
     http: o.http,
@@ -111,6 +111,7 @@ async function runOnce(o: AppsRunOptions, login: LoginDriver, used: Map<string, 
     s: { provider: 'generic', cleanup: [], logins: 0 },
     plannedLogins: Math.max(planned, 1),
   };
+  current.ctx = ctx; // "login N of M" counts against the pass that runs now
   try {
     // "login N of M": M starts as the plan's count and drops as checks need fewer sign-ins than
     // planned (not applicable to this server, skipped, or not possible in this login mode).
@@ -142,17 +143,18 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
   const say = o.say ?? (() => undefined);
   const used = new Map<string, number>();
   const broker = new GrantBroker();
-  let ctx: AppsContext | undefined;
+  const current: { ctx?: AppsContext } = {};
   const login = countedLogins(await createLoginDriver({
     mode: o.login, http: o.http, say, loginCommand: o.loginCommand, loginTimeoutMs: o.loginTimeoutMs, env: o.env, stdin: o.stdin, note: (k, t) => broker.note(k, t),
-  }), used, () => ctx?.plannedLogins ?? 1);
+  }), used, () => current.ctx?.plannedLogins ?? 1);
   o.http.opts.tagOf = () => currentCheck.getStore();
   o.http.opts.priorityOf = () => currentPriority.getStore() ?? 0;
   const catalog = catalogFor(o);
   let results: CheckResult[];
+  let ctx: AppsContext | undefined;
   const recheck = { rechecked: 0, confirmed: 0, cleared: [] as string[] };
   try {
-    const first = await runOnce(o, login, used, catalog, broker, o.selection, o.concurrency ?? DEFAULT_CONCURRENCY, o.onResult);
+    const first = await runOnce(o, login, used, catalog, broker, current, o.selection, o.concurrency ?? DEFAULT_CONCURRENCY, o.onResult);
     ctx = first.ctx;
     results = first.results;
     // A failure is reported only if it reproduces alone: every failure whose evidence can be the
@@ -161,7 +163,7 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
     const suspects = o.login === 'manual' ? [] : results.filter((r) => r.status === 'fail' && INTERFERENCE.test(r.detail));
     for (const r of suspects) {
       recheck.rechecked++;
-      const alone = (await runOnce(o, login, used, catalog, new GrantBroker(), { only: [r.id] }, 1)).results.find((x) => x.id === r.id);
+      const alone = (await runOnce(o, login, used, catalog, new GrantBroker(), current, { only: [r.id] }, 1)).results.find((x) => x.id === r.id);
       if (alone && (alone.status === 'pass' || alone.status === 'info' || alone.status === 'warn')) {
         recheck.cleared.push(r.id);
         broker.note(`recheck:${r.id}`, `${r.id} failed while other checks ran (${r.detail.slice(0, 200)}) and ${alone.status === 'pass' ? 'passed' : `gave ${alone.status}`} alone: the failure came from the doctor's own sign-ins, refreshes or replays, not from the server`);
