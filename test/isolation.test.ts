@@ -88,6 +88,15 @@ describe('real findings are still found under the same behaviours', () => {
     }
   });
 
+  it('without registration, a re-authorization that revokes the run\'s grant cannot hide a rotation finding', async () => {
+    // refresh.rotation once replayed the run's own refresh token last, after the negative tests'
+    // sign-ins as the run's client had revoked that grant: "refused" looked like rotation.
+    for (const concurrency of [undefined, 1]) {
+      const r = await doctor({ reauthRevokes: true, refresh: 'old-valid', ...NO_DCR }, concurrency);
+      expect(r.checks.find((c) => c.id === 'refresh.rotation'), String(concurrency)).toMatchObject({ status: 'fail', detail: expect.stringMatching(/still mints new tokens/) });
+    }
+  });
+
   it('a server that accepts any client_id, without registration: the binding tests catch it with a client_id it never issued', async () => {
     const r = await doctor({ anyClientId: true, codeBinding: false, refreshBinding: false, ...NO_DCR }, undefined);
     const by = (id: string) => r.checks.find((c) => c.id === id)!;

@@ -23,23 +23,28 @@ async function doctor(mcpUrl: string, concurrency: number | undefined, clientId?
   }
 }
 
+/** Start a helper server as a child process; it prints `listening <port>` (and maybe `client <id>`) on stderr. */
+async function startChild(script: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; mcpUrl: string; clientId?: string }> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL(`./helpers/${script}`, import.meta.url))], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  let err = '';
+  const port = await new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${script} did not start: ${err}`)), 20_000);
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /listening (\d+)/.exec(err);
+      if (m) { clearTimeout(t); resolve(m[1]!); }
+    });
+  });
+  return { child, mcpUrl: `http://127.0.0.1:${port}/mcp`, clientId: /client (\S+)/.exec(err)?.[1] };
+}
+
 describe('@openauthjs/openauth: the pending authorization in a cookie, PKCE optional, any client_id', () => {
   let child: ChildProcess;
   let mcpUrl: string;
   let concurrent: Report;
   let sequential: Report;
   beforeAll(async () => {
-    child = spawn(process.execPath, [fileURLToPath(new URL('./helpers/openauth-server.mjs', import.meta.url))], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const port = await new Promise<string>((resolve, reject) => {
-      let err = '';
-      const t = setTimeout(() => reject(new Error(`OpenAuth did not start: ${err}`)), 20_000);
-      child.stderr!.on('data', (d: Buffer) => {
-        err += d.toString();
-        const m = /listening (\d+)/.exec(err);
-        if (m) { clearTimeout(t); resolve(m[1]!); }
-      });
-    });
-    mcpUrl = `http://127.0.0.1:${port}/mcp`;
+    ({ child, mcpUrl } = await startChild('openauth-server.mjs'));
     // OpenAuth has no registration: the tester gives a client id, as with any predefined client.
     concurrent = await doctor(mcpUrl, undefined, 'mcp-test-client');
     sequential = await doctor(mcpUrl, 1, 'mcp-test-client');
@@ -74,6 +79,31 @@ describe('@openauthjs/openauth: the pending authorization in a cookie, PKCE opti
   it('gives the same report concurrently and sequentially', () => {
     expect(lines(concurrent)).toEqual(lines(sequential));
   });
+});
+
+describe('@cloudflare/workers-oauth-provider: authorizing again revokes the client\'s earlier grants (its default)', () => {
+  for (const [how, env] of [['with dynamic registration', {}], ['without registration (a client made with the library\'s helpers)', { NO_DCR: '1' }]] as const) {
+    it(`${how}: no failure caused by the doctor's own sign-ins, the same report concurrently and sequentially`, async () => {
+      const { child, mcpUrl, clientId } = await startChild('workers-oauth-server.mjs', env);
+      try {
+        const concurrent = await doctor(mcpUrl, undefined, clientId);
+        const sequential = await doctor(mcpUrl, 1, clientId);
+        for (const r of [concurrent, sequential]) {
+          for (const id of ['authz.state', 'token.exchange', 'refresh.grant', 'resource.accepts-token', 'authz.scope-omitted', 'pkce.verifier-required', 'pkce.verifier-checked', 'token.redirect-binding', 'token.code-single-use', 'refresh.client-binding', 'token.code-client-binding']) {
+            const c = r.checks.find((x) => x.id === id)!;
+            expect(c.status, `${id}: ${c.detail}`).toBe('pass');
+          }
+          // The one real finding: the previous refresh token keeps working until its successor is
+          // used (the library's grace design), which RFC 9700 §4.14.2 does not allow a public client.
+          expect(r.checks.filter((c) => c.status === 'fail').map((c) => c.id)).toEqual(['refresh.rotation']);
+          expect(r.recheck).toBeUndefined();
+        }
+        expect(lines(concurrent)).toEqual(lines(sequential));
+      } finally {
+        child.kill();
+      }
+    }, 60_000);
+  }
 });
 
 describe('@node-oauth/oauth2-server: every state must be VSCHAR (RFC 6749 Appendix A.5)', () => {

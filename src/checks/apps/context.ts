@@ -74,7 +74,6 @@ export interface AppsState {
   main?: { callback: URL; state: string; pkce: Pkce; redirectUri: string };
   tokens?: Tokens;
   refreshed?: Tokens;
-  usedRefreshToken?: string;
   /** Mixed auth mode (Apps SDK): public initialize/tools/list, per-tool protection. */
   mixed?: { tools: number; protectedTools: string[]; probed?: string; probeResult?: string; challenge?: import('../../oauth/www-authenticate.js').Challenge };
   /** pkce.required got a code without code_challenge (so pkce.downgrade has something to test). */

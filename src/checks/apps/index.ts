@@ -36,7 +36,7 @@ const CATALOG: CheckDef<AppsContext>[] = [
 ];
 
 /** State that comes from the run's grant: its code, tokens and refreshes. */
-const FROM_GRANT = ['main', 'tokens', 'refreshed', 'usedRefreshToken'];
+const FROM_GRANT = ['main', 'tokens', 'refreshed'];
 
 /**
  * The isolation rules as declarations (grants.ts): a check that uses the run's grant (its code,

@@ -6,7 +6,7 @@ import type { HttpResponse } from '../../http/client.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { safeText } from '../../text.js';
 import { fixFor } from '../advice.js';
-import { initializeRequest, mcpPost, oidcConfig, registerTokens, resourceOf, tokenRequest, tokenRequestAs, type AppsContext, type Client } from './context.js';
+import { initializeRequest, mcpPost, oidcConfig, resourceOf, tokenRequestAs, type AppsContext, type Client } from './context.js';
 import { capturingFetch, deadlineOf, judgeAudience, judgeTokenResponse, otherClient, underlyingMessage } from './token.js';
 import { code, codeOrAbort, isolated, ownPublicClient, redeemForm } from './grants.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
@@ -21,7 +21,7 @@ export const refreshGrant: CheckDef<AppsContext> = {
   needs: ['token.exchange'],
   spec: refs('RFC 6749 §6', 'MCP 2025-11-25 Authorization §Token Handling'),
   reads: ['tokens', 'as', 'client', 'prm', 'provider'],
-  writes: ['refreshed', 'usedRefreshToken'],
+  writes: ['refreshed'],
   // A refresh may end the access token it replaces (grants.ts): every check that uses that
   // token comes first, and later ones use the newest token, as ChatGPT does.
   spends: ['tokens'],
@@ -50,7 +50,6 @@ export const refreshGrant: CheckDef<AppsContext> = {
     const judged = judgeTokenResponse(sink.res, 'refresh');
     if (judged.tokens?.accessToken) {
       ctx.s.refreshed = judged.tokens;
-      ctx.s.usedRefreshToken = rt;
     }
     if (judged.outcome) {
       judged.outcome.fix ??= 'Accept grant_type=refresh_token with client_id and resource form-encoded for the public client.';
@@ -71,13 +70,34 @@ export const refreshGrant: CheckDef<AppsContext> = {
  * None of this is `chatgpt` impact: ChatGPT never replays a refresh token.
  */
 /**
- * The refresh token pair refresh.rotation replays: from a public client registered for this test
- * alone where the server has dynamic registration (its own sign-in, code and refresh), otherwise
- * the run's refresh (refresh.grant's).
+ * The refresh token pair refresh.rotation replays, from a sign-in, a redemption and a refresh
+ * of its own: on a public client registered for the test where the server has dynamic
+ * registration (early, in the prepare), otherwise on the run's client once every user of the
+ * run's grant is done (a new sign-in as that client may end its earlier grants). Never the run's
+ * own refresh token: a later sign-in as the run's client could have ended it already.
+ * `why` says why there is no pair.
  */
-interface RotationPair { own: Client; previous: string; next?: string; accessToken: string }
+interface RotationPair { client: Client; previous: string; next?: string; accessToken: string }
 
-export const refreshRotation = prepared<AppsContext, RotationPair | undefined>({
+async function rotationPair(ctx: AppsContext, client: Client): Promise<RotationPair | { why: string }> {
+  const got = await code(ctx, client.clientId, 'refresh rotation test');
+  if ('outcome' in got) return { why: got.outcome.detail };
+  const first = readJsonObject(await tokenRequestAs(ctx, client, redeemForm(ctx, got)), false);
+  const previous = first.ok && typeof first.value.refresh_token === 'string' ? first.value.refresh_token : undefined;
+  if (!previous) return { why: 'no refresh token was issued for a fresh code' };
+  const refreshed = readJsonObject(await tokenRequestAs(ctx, client, { grant_type: 'refresh_token', refresh_token: previous, resource: resourceOf(ctx) }), false);
+  if (!refreshed.ok || typeof refreshed.value.access_token !== 'string') return { why: 'the first refresh of a fresh refresh token failed' };
+  // What the doctor learns on this grant of its own, before any replay: whether a refresh ends
+  // the access token it replaced. Sound either way; it is why the run's own checks use an
+  // access token only before its refresh.
+  const replaced = first.ok && typeof first.value.access_token === 'string' ? first.value.access_token : undefined;
+  if (replaced && replaced !== refreshed.value.access_token && (await mcpPost(ctx, initializeRequest(1), replaced).catch(() => undefined))?.res.status === 401) {
+    ctx.broker.note('refresh-revokes-access', 'a refresh revokes the access token it replaces (sound: the doctor uses an access token only until its refresh, as ChatGPT uses its newest token)');
+  }
+  return { client, previous, accessToken: refreshed.value.access_token, next: typeof refreshed.value.refresh_token === 'string' ? refreshed.value.refresh_token : undefined };
+}
+
+export const refreshRotation = prepared<AppsContext, RotationPair | { why: string } | undefined>({
   id: 'refresh.rotation',
   title: 'For the public client, a replayed refresh token is refused and revokes the token family',
   severity: 'high',
@@ -88,7 +108,7 @@ export const refreshRotation = prepared<AppsContext, RotationPair | undefined>({
   // The replay may revoke every grant of the user (reuse detection; an OAuth proxy whose clients
   // share one upstream grant), so it comes after every other check that holds one (grants.ts).
   // It reads `user` so that token.code-single-use's replay comes after it, not during it.
-  reads: ['refreshed', 'usedRefreshToken', 'client', 'as', 'prm', 'scopes', 'user'],
+  reads: ['refreshed', 'client', 'as', 'prm', 'scopes', 'user'],
   spends: ['tokens', 'refreshed', 'grant', 'user'],
   logins: 1,
   rounds: 2, // the replay, then the newest token
@@ -96,47 +116,28 @@ export const refreshRotation = prepared<AppsContext, RotationPair | undefined>({
     needs: ['dcr.register'],
     reads: ['client', 'as', 'prm', 'scopes'],
     rounds: 5, // register, sign in, redeem, refresh, the replaced access token at the MCP server
-    endedBy: ['user'], // a client of its own, or nothing (then the run's refresh is replayed in `run`)
+    endedBy: ['user'], // a client of its own, or nothing (then the run's client signs in in `run`)
     async run(ctx) {
       // A confidential client is judged on the run's own refresh (rotation is only recommended).
       if (ctx.s.client!.authMethod !== 'none') return undefined;
       const own = await ownPublicClient(ctx);
-      if (!own) return undefined;
-      const got = await code(ctx, own.clientId, 'refresh rotation test');
-      if ('outcome' in got) return undefined;
-      const first = readJsonObject(await tokenRequestAs(ctx, own, redeemForm(ctx, got)), false);
-      const previous = first.ok && typeof first.value.refresh_token === 'string' ? first.value.refresh_token : undefined;
-      if (!previous) return undefined;
-      const refreshed = readJsonObject(await tokenRequestAs(ctx, own, { grant_type: 'refresh_token', refresh_token: previous, resource: resourceOf(ctx) }), false);
-      if (!refreshed.ok || typeof refreshed.value.access_token !== 'string') return undefined;
-      // What the doctor learns on this client of its own, off the critical path (no replay has
-      // happened yet): whether a refresh ends the access token it replaced. Sound either way;
-      // it is why the run's own checks use an access token only before its refresh.
-      const replaced = first.ok && typeof first.value.access_token === 'string' ? first.value.access_token : undefined;
-      if (replaced && replaced !== refreshed.value.access_token && (await mcpPost(ctx, initializeRequest(1), replaced).catch(() => undefined))?.res.status === 401) {
-        ctx.broker.note('refresh-revokes-access', 'a refresh revokes the access token it replaces (sound: the doctor uses an access token only until its refresh, as ChatGPT uses its newest token)');
-      }
-      return { own, previous, accessToken: refreshed.value.access_token, next: typeof refreshed.value.refresh_token === 'string' ? refreshed.value.refresh_token : undefined };
+      return own ? rotationPair(ctx, own) : undefined;
     },
   },
-  run: (ctx, pair) => ctx.broker.alone(async () => {
-    if (!ctx.s.refreshed || !ctx.s.usedRefreshToken) return skip('no refresh happened');
+  run: (ctx, prepared) => ctx.broker.alone(async () => {
+    if (!ctx.s.refreshed) return skip('no refresh happened');
     if (ctx.s.client!.authMethod !== 'none') return info('confidential client: rotation is recommended but not required');
-    const own = pair;
-    const previous = own?.previous ?? ctx.s.usedRefreshToken;
-    const next = own ? own.next : ctx.s.refreshed.refreshToken;
-    const accessToken = own?.accessToken ?? ctx.s.refreshed.accessToken;
-    const refresh = (refreshToken: string) => {
-      const form = { grant_type: 'refresh_token', refresh_token: refreshToken, resource: resourceOf(ctx) };
-      return own ? tokenRequestAs(ctx, own.own, form) : tokenRequest(ctx, form);
-    };
+    if (ctx.opts.keepGrant && !prepared) return skip('not run with --save-refresh-token: without a client of its own this test signs in as the run\'s client, which can end the grant of the token being saved');
+    const pair = prepared ?? await rotationPair(ctx, ctx.s.client!);
+    if ('why' in pair) return skip(`nothing to replay: ${pair.why}`);
+    const { previous, next, accessToken } = pair;
+    const refresh = (refreshToken: string) => tokenRequestAs(ctx, pair.client, { grant_type: 'refresh_token', refresh_token: refreshToken, resource: resourceOf(ctx) });
     if (!next || next === previous) {
       return fail('the refresh response did not rotate the refresh token; for public clients a stolen refresh token stays usable forever',
         'Issue a new refresh token on every refresh for public clients and invalidate the old one (RFC 9700 §4.14.2).');
     }
     const replay = await refresh(previous);
     const rj = readJsonObject(replay, false);
-    if (rj.ok) registerTokens(rj.value);
     if (replay.status === 200) {
       const same = rj.ok && rj.value.access_token === accessToken && rj.value.refresh_token === next;
       if (same) {
@@ -146,8 +147,6 @@ export const refreshRotation = prepared<AppsContext, RotationPair | undefined>({
         'Invalidate a refresh token once it has been used; if you allow a retry window, return the identical earlier response, and revoke the whole token family on reuse (RFC 9700 §4.14.2).');
     }
     const after = await refresh(next);
-    const aj = readJsonObject(after, false);
-    if (aj.ok) registerTokens(aj.value);
     if (after.status === 200) {
       return fail(`the replay was refused (${oauthError(replay)}), but the newest refresh token still works: reuse of a used token does not revoke the token family, so an attacker who rotated first keeps access`,
         'On reuse of an invalidated refresh token, revoke the active refresh token of that family too (RFC 9700 §4.14.2).');
