@@ -64,8 +64,10 @@ describe('sound servers that react to the doctor\'s probing: no failure, same re
     expect(r.notes?.join('\n')).toMatch(/a refresh revokes the access token it replaces \(sound/);
   });
 
-  it('without registration, the checks that sign in as the run\'s client say so and still run', async () => {
+  it('without registration, the checks that sign in as the run\'s client still run, and the re-authorization behaviour is named', async () => {
     const r = await doctor({ reauthRevokes: true, ...NO_DCR }, undefined);
+    expect(r.notes?.join('\n')).toMatch(/re-authorization revokes this client's earlier grants \(sound/);
+    expect((await doctor(NO_DCR, undefined)).notes?.join('\n') ?? '').not.toMatch(/re-authorization/);
     for (const id of ['pkce.verifier-required', 'pkce.verifier-checked', 'token.redirect-binding', 'authz.scope-omitted', 'token.code-single-use', 'refresh.rotation']) {
       expect(r.checks.find((c) => c.id === id)?.status, id).toBe('pass');
     }

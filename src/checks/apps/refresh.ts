@@ -129,6 +129,13 @@ export const refreshRotation = prepared<AppsContext, RotationPair | { why: strin
     if (ctx.s.client!.authMethod !== 'none') return info('confidential client: rotation is recommended but not required');
     if (ctx.opts.keepGrant && !prepared) return skip('not run with --save-refresh-token: without a client of its own this test signs in as the run\'s client, which can end the grant of the token being saved');
     const pair = prepared ?? await rotationPair(ctx, ctx.s.client!);
+    if (!prepared && ctx.s.refreshed.accessToken) {
+      // Signed in again as the run's client: does its newest access token from before still work?
+      // (Nothing else can have ended it: no replay has happened yet, and refreshes do not end
+      // the token they issue.) Sound either way; it is why these checks wait for the run's grant.
+      const old = await mcpPost(ctx, initializeRequest(1), ctx.s.refreshed.accessToken).catch(() => undefined);
+      if (old?.res.status === 401) ctx.broker.note('reauth-revokes', 're-authorization revokes this client\'s earlier grants (sound: the doctor signs in again as the run\'s client only after every check that uses its grant)');
+    }
     if ('why' in pair) return skip(`nothing to replay: ${pair.why}`);
     const { previous, next, accessToken } = pair;
     const refresh = (refreshToken: string) => tokenRequestAs(ctx, pair.client, { grant_type: 'refresh_token', refresh_token: refreshToken, resource: resourceOf(ctx) });
