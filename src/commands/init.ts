@@ -314,7 +314,9 @@ async function finish(io: IO, o: InitOptions, prompt: Prompter, result: InitResu
   if (o.doctor) {
     // One JSON object on stdout: the doctor's report goes inside it.
     const { validate, run: runDoctor } = await import('./doctor.js');
-    const { report } = await runDoctor(io, await validate(io, { config: result.configFile }));
+    const ran = await runDoctor(io, await validate(io, { config: result.configFile }));
+    await ran.close?.();
+    const { report } = ran;
     result.doctor = report;
     if (report.summary.failed) code = EXIT.failed;
   }
