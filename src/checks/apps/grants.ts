@@ -23,6 +23,10 @@
  *   clients (dynamic registration): `isolated` then runs it early (`Prepare.ownsSpent`). Where it
  *   cannot, the check runs on the run's client after every user of its grant, and alone
  *   (`alone`): no two of them overlap from the sign-in to their last request.
+ * - A prepare that builds a grant of its own can be ended only by what ends every grant
+ *   (`Prepare.endedBy: ['user']`): the replays wait for it, nothing else does.
+ * - The replays (refresh.rotation, then token.code-single-use) build their own pairs too, never
+ *   replaying the run's own tokens: a sign-in as the run's client may have ended those already.
  */
 import { readJsonObject } from '../../http/json.js';
 import { registerClientCredentials, registerSecret } from '../../http/redact.js';
