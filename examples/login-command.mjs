@@ -43,8 +43,12 @@ try {
     });
   });
   await page.goto(authorizeUrl).catch(() => undefined);
-  // Fill and submit whatever form is shown (login, then maybe consent) until the redirect comes.
-  for (let step = 0; step < 5 && !finalUrl; step++) {
+  // Fill and submit whatever form is shown (login, consent) until the browser reaches
+  // GPT_OAUTH_REDIRECT_URI. With a client the doctor registered, that is the end of a chain: the
+  // doctor's loopback listener sends the browser from each sign-in to the next, so one browser
+  // (and usually one login) serves the whole run.
+  const deadline = Date.now() + Number(process.env.GPT_OAUTH_COMMAND_TIMEOUT_MS ?? 300_000);
+  while (!finalUrl && Date.now() < deadline) {
     await page.waitForLoadState('domcontentloaded').catch(() => undefined);
     if (finalUrl) break;
     const user = page.locator(sel.username).first();
@@ -52,11 +56,10 @@ try {
     const pass = page.locator(sel.password).first();
     if (process.env.GPT_OAUTH_TEST_PASSWORD && await pass.isVisible().catch(() => false)) await pass.fill(process.env.GPT_OAUTH_TEST_PASSWORD);
     const submit = page.locator(sel.submit).first();
-    const navigated = page.waitForEvent('framenavigated', { timeout: 8000 }).catch(() => undefined);
+    const navigated = page.waitForEvent('framenavigated', { timeout: 5000 }).catch(() => undefined);
     if (await submit.isVisible().catch(() => false)) await submit.click({ timeout: 5000, noWaitAfter: true }).catch(() => undefined);
     await Promise.race([done, navigated]);
   }
-  await Promise.race([done, new Promise((r) => setTimeout(r, 10_000))]);
   if (!finalUrl) throw new Error(`never reached ${redirectUri}; last page: ${page.url()}`);
   process.stdout.write(`${finalUrl}\n`);
 } catch (err) {

@@ -139,6 +139,7 @@ Examples:
     .description('start the embedded reference authorization server + protected MCP resource on loopback')
     .option('--port <port>', 'port on 127.0.0.1 (default: a free one)')
     .option('--login-page', 'show a sign-in page instead of approving every authorization at once')
+    .option('--consent-page', 'show a consent page the first time each client asks (as hosted providers do for a new client)')
     .option('--mixed-auth', 'mixed auth mode (Apps SDK): initialize and tools/list without a token, a protected tool that challenges in _meta')
     .action(function (this: Command) {
       run(this, async (io, _a, opts) => (await import('./commands/sandbox.js')).run(io, opts as SandboxCommandOptions), []);

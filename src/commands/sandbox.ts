@@ -5,6 +5,7 @@ import type { IO } from '../ui/io.js';
 export interface SandboxCommandOptions {
   port?: string;
   loginPage?: boolean;
+  consentPage?: boolean;
   mixedAuth?: boolean;
 }
 
@@ -16,7 +17,7 @@ export async function run(io: IO, o: SandboxCommandOptions): Promise<number> {
   let sb;
   try {
     sb = await startSandbox({
-      port, loginPage: !!o.loginPage, mixedAuth: !!o.mixedAuth, gptClientSecret: io.env.GPT_OAUTH_CLIENT_SECRET || undefined,
+      port, loginPage: !!o.loginPage, consentPage: !!o.consentPage, mixedAuth: !!o.mixedAuth, gptClientSecret: io.env.GPT_OAUTH_CLIENT_SECRET || undefined,
       // So a learner sees what the doctor (or ChatGPT-like client) does, one line per request.
       onRequest: (r) => io.stderr.write(`${r.method} ${safeText(r.path, 200)} → ${r.status} (${r.ms} ms)\n`),
     });
@@ -37,7 +38,7 @@ export async function run(io: IO, o: SandboxCommandOptions): Promise<number> {
       `  MCP server URL:  ${sb.mcpUrl}`,
       `  Issuer:          ${sb.issuer}`,
       `  Metadata:        ${sb.prmUrl}`,
-      `  Sign-in:         ${o.loginPage ? `a sign-in page for the test user "${sb.userId}"` : `approves every request as "${sb.userId}"`}`,
+      `  Sign-in:         ${o.loginPage ? `a sign-in page for the test user "${sb.userId}"` : `approves every request as "${sb.userId}"`}${o.consentPage ? '; a consent page for each new client' : ''}`,
       ...(o.mixedAuth ? ['  Auth mode:       mixed (initialize and tools/list are public; the tool whoami needs a sign-in)'] : []),
       '',
       'Test it as ChatGPT would:',

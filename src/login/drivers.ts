@@ -57,6 +57,12 @@ export interface LoginOptions {
   stdin?: NodeJS.ReadableStream;
   /** What the driver learned about the server (a named behaviour, for the report's notes). */
   note?: (key: string, text: string) => void;
+  /**
+   * `--login command` with the loopback redirect (a client the doctor registers): run the
+   * command once, for a chain of every sign-in in one browser. Without it (a predefined client,
+   * whose redirect URI is not loopback) the command runs once per sign-in.
+   */
+  chain?: boolean;
 }
 
 export async function createLoginDriver(o: LoginOptions): Promise<LoginDriver> {
@@ -69,7 +75,7 @@ export async function createLoginDriver(o: LoginOptions): Promise<LoginDriver> {
       return new ManualLogin(o);
     case 'command':
       if (!o.loginCommand) throw new UsageError('--login command needs --login-command "CMD"');
-      return new CommandLogin(o);
+      return o.chain ? CommandChainLogin.start(o) : new CommandLogin(o);
   }
 }
 
@@ -197,80 +203,147 @@ class AutoLogin implements LoginDriver {
   async close(): Promise<void> {}
 }
 
-/** One loopback listener on 127.0.0.1, an ephemeral port and a random path, for the whole run. */
-class BrowserLogin implements LoginDriver {
-  readonly mode = 'browser' as const;
-  private waiter?: { state: string; resolve: (u: URL) => void; reject: (e: Error) => void; mismatches: number };
-  private shownUrl = false;
+/** One authorization of the chain: its URL, the state its callback must carry, and who waits for it. */
+interface ChainStep {
+  url: URL;
+  state: string;
+  resolve: (u: URL) => void;
+  reject: (e: Error) => void;
+  mismatches: number;
+}
 
-  private constructor(private readonly o: LoginOptions, private readonly server: Server, readonly redirectUri: string, private readonly host: string) {}
+/** A page of the loopback listener: no scripts, no referrer, never cached. */
+function listenerPage(res: import('node:http').ServerResponse, status: number, text: string, refreshTo?: string): void {
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+    'content-security-policy': "default-src 'none'",
+  });
+  res.end(`<!doctype html><meta charset="utf-8">${refreshTo ? `<meta http-equiv="refresh" content="1;url=${refreshTo}">` : ''}<title>gpt-oauth</title><p>${text}</p>`);
+}
 
-  static async start(o: LoginOptions): Promise<BrowserLogin> {
+/** How long the listener holds a finished sign-in's page while the doctor prepares the next one. */
+const HOLD_MS = 15_000;
+
+/**
+ * Every authorization of a run in one browser tab. One loopback listener on 127.0.0.1 (an
+ * ephemeral port and a random callback path for the whole run) receives each code; when the
+ * state matches (checked first, in constant time) it answers with a redirect to the next pending
+ * authorization, so the tab walks the whole chain and the person signs in once. Between two
+ * authorizations the answer is held briefly, then a page that reloads itself on an unguessable
+ * single-use path until the next one exists; the last page says the run is done. `open` is
+ * called once, with the first authorization (the system browser, or a `--login command`).
+ */
+class ChainLogin {
+  private step?: ChainStep;
+  private held?: { res: import('node:http').ServerResponse; timer: NodeJS.Timeout };
+  private nextPath = `/next/${randomToken(12)}`;
+  private opened = false;
+  private closed = false;
+  private done = 0;
+
+  private constructor(private readonly o: LoginOptions, private readonly server: Server, readonly redirectUri: string, private readonly host: string,
+    private readonly open: (url: URL, doneUrl: string) => Promise<void>) {}
+
+  static async start(o: LoginOptions, open: (url: URL, doneUrl: string) => Promise<void>): Promise<ChainLogin> {
     const path = `/callback/${randomToken(12)}`;
-    let self: BrowserLogin | undefined;
+    let self: ChainLogin | undefined;
     const server = createServer((req, res) => self!.handle(req.method ?? 'GET', req.url ?? '/', req.headers.host, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
-    const port = (server.address() as { port: number }).port;
-    const host = `127.0.0.1:${port}`;
-    self = new BrowserLogin(o, server, `http://${host}${path}`, host);
+    const host = `127.0.0.1:${(server.address() as { port: number }).port}`;
+    self = new ChainLogin(o, server, `http://${host}${path}`, host, open);
     return self;
   }
 
+  /** Where the tab ends when the run is over (a `--login command` exits when it gets there). */
+  get doneUrl(): string { return `http://${this.host}/done`; }
+
   private handle(method: string, rawUrl: string, hostHeader: string | undefined, res: import('node:http').ServerResponse): void {
-    const page = (status: number, text: string) => {
-      res.writeHead(status, {
-        'content-type': 'text/html; charset=utf-8',
-        'cache-control': 'no-store',
-        'referrer-policy': 'no-referrer',
-        'content-security-policy': "default-src 'none'",
-      });
-      res.end(`<!doctype html><meta charset="utf-8"><title>gpt-oauth</title><p>${text}</p>`);
-    };
-    const expected = new URL(this.redirectUri);
     // Any web page can send this listener a request; one it cannot parse (a target like `//[`)
     // gets 400, never an exception outside the handler.
     let url: URL;
     try {
       url = new URL(rawUrl, `http://${this.host}`);
     } catch {
-      return page(400, 'Bad request.');
+      return listenerPage(res, 400, 'Bad request.');
     }
     // DNS-rebinding defence: only answer requests addressed to the literal loopback host.
-    if (method !== 'GET' || hostHeader !== this.host || url.pathname !== expected.pathname) return page(404, 'Not found.');
-    const w = this.waiter;
-    if (!w) return page(400, 'No sign-in is in progress.');
+    if (method !== 'GET' || hostHeader !== this.host) return listenerPage(res, 404, 'Not found.');
+    if (url.pathname === '/done') return listenerPage(res, 200, 'gpt-oauth has finished signing in. You can close this tab and return to the terminal.');
+    if (url.pathname === this.nextPath) {
+      this.nextPath = `/next/${randomToken(12)}`; // single use
+      return this.hold(res);
+    }
+    if (url.pathname !== new URL(this.redirectUri).pathname) return listenerPage(res, 404, 'Not found.');
+    const w = this.step;
+    if (!w) return listenerPage(res, 400, 'No sign-in is in progress.');
     const state = url.searchParams.get('state') ?? '';
     const a = Buffer.from(state);
     const b = Buffer.from(w.state);
     if (a.length !== b.length || !timingSafeEqual(a, b)) {
       w.mismatches++;
-      return page(400, 'This sign-in response does not match the request gpt-oauth made (state mismatch). It was ignored.');
+      return listenerPage(res, 400, 'This sign-in response does not match the request gpt-oauth made (state mismatch). It was ignored.');
     }
-    const code = url.searchParams.get('code');
-    registerSecret(code, 'code');
-    this.waiter = undefined;
-    page(200, 'Sign-in response received. You can close this tab and return to the terminal.');
+    registerSecret(url.searchParams.get('code'), 'code');
+    this.step = undefined;
+    this.done++;
+    this.hold(res);
     w.resolve(url);
+  }
+
+  /** Answer with the next authorization as soon as there is one; meanwhile hold, then reload. */
+  private hold(res: import('node:http').ServerResponse): void {
+    if (this.closed) {
+      this.send(res, new URL(this.doneUrl));
+      this.sentDone?.();
+      return;
+    }
+    if (this.step) return this.send(res, this.step.url);
+    if (this.held) listenerPage(this.held.res, 200, 'Superseded.', this.nextPath);
+    clearTimeout(this.held?.timer);
+    const timer = setTimeout(() => {
+      if (this.held?.res !== res) return;
+      this.held = undefined;
+      listenerPage(res, 200, `Sign-in ${this.done} received; gpt-oauth is preparing the next one…`, this.nextPath);
+    }, HOLD_MS);
+    timer.unref();
+    this.held = { res, timer };
+  }
+
+  private send(res: import('node:http').ServerResponse, to: URL): void {
+    res.writeHead(302, { location: to.href, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+    res.end();
   }
 
   async obtain(authorizeUrl: URL, expectedState: string, purpose: string): Promise<URL> {
     const timeoutMs = this.o.loginTimeoutMs ?? 300_000;
     const result = new Promise<URL>((resolve, reject) => {
-      this.waiter = { state: expectedState, resolve, reject, mismatches: 0 };
+      this.step = { url: authorizeUrl, state: expectedState, resolve, reject, mismatches: 0 };
     });
-    // The full URL once; later sign-ins usually complete by themselves in the same browser session.
-    if (!this.shownUrl) this.o.say(`Sign in to continue (${purpose}). Opening your browser; if it does not open, visit:\n  ${authorizeUrl.href}`);
-    else this.o.say(`Sign in to continue (${purpose}); your browser opens again — it usually returns at once.`);
-    this.shownUrl = true;
-    await openBrowser(authorizeUrl, this.o.env ?? process.env).catch((e: Error) => this.o.say(`Could not open a browser (${e.message}); open the URL above yourself.`));
+    if (!this.opened) {
+      this.opened = true;
+      this.o.say(this.o.mode === 'command'
+        ? `Signing in (${purpose}) with --login-command; every sign-in of this run continues in its one browser, ending on ${this.doneUrl}`
+        : `Sign in to continue (${purpose}). Opening your browser; every sign-in of this run continues in that one tab. If it does not open, visit:\n  ${authorizeUrl.href}`);
+      await this.open(authorizeUrl, this.doneUrl).catch((e: Error) => this.o.say(`Could not open a browser (${safeText(e.message, 200)}); open the URL above yourself.`));
+    } else {
+      this.o.say(`  ${purpose} — in the same browser tab`);
+      const held = this.held;
+      if (held) {
+        this.held = undefined;
+        clearTimeout(held.timer);
+        this.send(held.res, authorizeUrl);
+      }
+    }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        const w = this.waiter;
-        this.waiter = undefined;
+        const w = this.step;
+        this.step = undefined;
         const extra = w?.mismatches ? ` ${w.mismatches} callback(s) arrived with a different state and were refused: the server changes \`state\`, or something else called the loopback address.` : '';
         reject(new LoginError(`no sign-in response within ${Math.round(timeoutMs / 1000)} s.${extra}`, 'sign in within --login-timeout (seconds), or use --login command in CI'));
       }, timeoutMs);
@@ -282,11 +355,51 @@ class BrowserLogin implements LoginDriver {
     }
   }
 
+  /** The browser (or the command driving it) gave up: the sign-in in progress cannot complete. */
+  fail(err: Error): void {
+    const w = this.step;
+    this.step = undefined;
+    w?.reject(err);
+  }
+
+  /** Resolves when the tab has been sent to the last page. */
+  private sentDone?: () => void;
+
   async close(): Promise<void> {
-    this.waiter?.reject(new CancelledError('login closed'));
+    this.closed = true;
+    this.step?.reject(new CancelledError('login closed'));
+    const held = this.held;
+    this.held = undefined;
+    if (held) {
+      clearTimeout(held.timer);
+      this.send(held.res, new URL(this.doneUrl));
+    } else if (this.opened) {
+      // The tab is on the page that reloads itself every second: answer its next reload with the
+      // last page (or give up after a few seconds: the person may have closed it).
+      await new Promise<void>((r) => { this.sentDone = r; setTimeout(r, 3000).unref(); });
+    }
+    // Let the tab (or the command driving it) load the last page before the listener goes.
+    if (this.opened) await new Promise((r) => setTimeout(r, 300));
     await new Promise<void>((r) => this.server.close(() => r()));
     this.server.closeAllConnections?.();
   }
+}
+
+/** `--login browser`: the system browser (or GPT_OAUTH_BROWSER), opened once for the whole run. */
+class BrowserLogin implements LoginDriver {
+  readonly mode = 'browser' as const;
+  private constructor(private readonly chain: ChainLogin) {}
+  get redirectUri(): string { return this.chain.redirectUri; }
+
+  static async start(o: LoginOptions): Promise<BrowserLogin> {
+    return new BrowserLogin(await ChainLogin.start(o, (url) => openBrowser(url, o.env ?? process.env)));
+  }
+
+  obtain(authorizeUrl: URL, expectedState: string, purpose: string): Promise<URL> {
+    return this.chain.obtain(authorizeUrl, expectedState, purpose);
+  }
+
+  close(): Promise<void> { return this.chain.close(); }
 }
 
 /**
@@ -386,3 +499,58 @@ class CommandLogin implements LoginDriver {
 
   async close(): Promise<void> {}
 }
+
+/**
+ * `--login command` once per run: the command gets the first authorization URL and, as
+ * GPT_OAUTH_REDIRECT_URI, the listener's last page; it drives one browser through every
+ * authorization of the chain (the listener redirects from each callback to the next) and exits
+ * when the browser reaches that page. Sign-ins that must end on another redirect URI (ChatGPT's
+ * own) run the command once each, as before.
+ */
+class CommandChainLogin implements LoginDriver {
+  readonly mode = 'command' as const;
+  private child?: import('node:child_process').ChildProcess;
+  private readonly single: CommandLogin;
+  private constructor(private readonly o: LoginOptions, private readonly chain: ChainLogin) {
+    this.single = new CommandLogin(o);
+  }
+  get redirectUri(): string { return this.chain.redirectUri; }
+
+  static async start(o: LoginOptions): Promise<CommandChainLogin> {
+    let self: CommandChainLogin | undefined;
+    const chain = await ChainLogin.start({ ...o, say: o.say }, async (url, doneUrl) => self!.run(url, doneUrl));
+    self = new CommandChainLogin(o, chain);
+    return self;
+  }
+
+  private async run(url: URL, doneUrl: string): Promise<void> {
+    const hint = 'fix the --login-command (run it by hand with GPT_OAUTH_AUTHORIZE_URL set to see what it does)';
+    const env = { ...(this.o.env ?? process.env), GPT_OAUTH_AUTHORIZE_URL: url.href, GPT_OAUTH_REDIRECT_URI: doneUrl };
+    // Its own process group, so that it can be stopped with everything it started (a browser).
+    const child = spawn(this.o.loginCommand!, { shell: true, env, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+    this.child = child;
+    child.on('error', (e) => this.chain.fail(new LoginError(`--login-command could not start: ${e.message}`, hint)));
+    child.on('close', (code) => {
+      this.child = undefined;
+      // Its job ends at the last page; a command that ends before is a sign-in that cannot complete.
+      this.chain.fail(new LoginError(`--login-command exited with ${code} before the sign-in completed`, hint));
+    });
+  }
+
+  obtain(authorizeUrl: URL, expectedState: string, purpose: string, redirectUri?: string): Promise<URL> {
+    if (redirectUri && redirectUri !== this.redirectUri) return this.single.obtain(authorizeUrl, expectedState, purpose, redirectUri);
+    return this.chain.obtain(authorizeUrl, expectedState, purpose);
+  }
+
+  async close(): Promise<void> {
+    await this.chain.close();
+    // The command reaches the last page now; give it a moment to exit by itself.
+    const child = this.child;
+    if (child) {
+      // Then its whole process group: SIGTERM, and SIGKILL for what handles SIGTERM (Playwright does).
+      const stop = (signal: NodeJS.Signals) => { try { process.kill(-child.pid!, signal); } catch { child.kill(signal); } };
+      await new Promise<void>((r) => { const t = setTimeout(() => { stop('SIGTERM'); setTimeout(() => { stop('SIGKILL'); r(); }, 500); }, 5000); child.once('close', () => { clearTimeout(t); stop('SIGKILL'); r(); }); });
+    }
+  }
+}
+

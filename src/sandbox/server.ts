@@ -42,6 +42,11 @@ export interface SandboxOptions {
   port?: number;
   /** Show a sign-in page instead of approving every authorization at once. */
   loginPage?: boolean;
+  /**
+   * Show a consent page the first time each client asks (as most hosted providers do for a new
+   * client); without it the signed-in user approves every client at once.
+   */
+  consentPage?: boolean;
   /** Put the issuer under a path (e.g. "/tenant/oidc"); then only path-append OIDC discovery answers. */
   issuerPath?: string;
   /** Extra pre-registered clients (e.g. a confidential GPT Actions client). */
@@ -185,6 +190,8 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     loadExistingGrant: async (ctx: GrantContext) => {
       const { session, client, params, result } = ctx.oidc;
       const id = result?.consent?.grantId ?? session.grantIdFor(client.clientId);
+      // consentPage: a client the user has not approved yet gets the consent prompt.
+      if (o.consentPage && !id) return undefined;
       const grant = (id ? await provider.Grant.find(id) : undefined) ?? new provider.Grant({ accountId: session.accountId, clientId: client.clientId });
       const asked = String(params.scope ?? '').split(' ').filter(Boolean);
       // oidc-provider counts every scope of its `scopes` list (mcp:tools too) as an OIDC scope.
@@ -267,7 +274,11 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       // Consent follows from loadExistingGrant (the sandbox's one user approves every client).
       return provider.interactionFinished(req, res, { login: { accountId: USER } }, { mergeWithLastSubmission: false });
     }
-    // Consent for anything loadExistingGrant did not cover (claims): grant what was asked.
+    if (o.consentPage && prompt.name === 'consent' && !(req.method === 'POST' && action === 'consent')) {
+      return send(res, 200, 'text/html; charset=utf-8', consentPage(`${issuerPath}/interaction/${uid}/consent`, String((details.params as { client_id?: string }).client_id ?? '')));
+    }
+    // Consent for anything loadExistingGrant did not cover (claims, or a new client with
+    // consentPage): grant what was asked.
     const params = details.params as { client_id: string; scope?: string };
     const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId: details.session.accountId, clientId: params.client_id });
     const d = prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
@@ -395,7 +406,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       if (path === '/.well-known/oauth-protected-resource/mcp' || path === '/.well-known/oauth-protected-resource') {
         return send(res, 200, 'application/json', prm);
       }
-      const im = new RegExp(`^${escapeRe(issuerPath)}/interaction/([\\w-]+)(?:/(login))?$`).exec(path);
+      const im = new RegExp(`^${escapeRe(issuerPath)}/interaction/([\\w-]+)(?:/(login|consent))?$`).exec(path);
       if (im) return interaction(req, res, im[1]!, im[2]);
       if (!issuerPath && path === '/.well-known/oauth-authorization-server') {
         // Same document under the RFC 8414 name, so RFC 8414-only clients find it first.
@@ -450,6 +461,12 @@ function closeServer(server: Server): Promise<void> {
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function consentPage(action: string, clientId: string): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Allow access — gpt-oauth sandbox</title></head>
+<body><h1>Allow access?</h1><p>The application ${esc(clientId)} asks for access to the sandbox's MCP server.</p>
+<form method="post" action="${esc(action)}"><button type="submit" id="approve">Allow</button></form></body></html>`;
+}
 
 function loginPage(action: string): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>Sign in — gpt-oauth sandbox</title></head>

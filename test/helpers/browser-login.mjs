@@ -24,16 +24,24 @@ const browser = await chromium.launch({
 });
 try {
   const page = await browser.newPage();
+  // The doctor's listener sends the tab from each sign-in to the next and ends it on /done:
+  // follow along, doing what a person would on each page (sign in, allow), and count it.
+  const doneUrl = `${redirect.origin}/done`;
+  const actions = { signIn: 0, consent: 0 };
   await page.goto(url);
-  let clicked = false;
-  const button = page.locator('#sign-in');
-  if (await button.count()) {
-    clicked = true;
-    await button.click();
+  const deadline = Date.now() + 120_000;
+  while (!page.url().startsWith(doneUrl) && Date.now() < deadline) {
+    await page.waitForLoadState('domcontentloaded').catch(() => undefined);
+    if (process.env.BROWSER_TRACE) log({ event: 'page', url: page.url().slice(0, 120), title: await page.title().catch(() => '') });
+    const signIn = page.locator('#sign-in');
+    const approve = page.locator('#approve');
+    const navigated = page.waitForEvent('framenavigated', { timeout: 2000 }).catch(() => undefined);
+    if (await signIn.isVisible().catch(() => false)) { actions.signIn++; await signIn.click({ noWaitAfter: true }).catch(() => undefined); }
+    else if (await approve.isVisible().catch(() => false)) { actions.consent++; await approve.click({ noWaitAfter: true }).catch(() => undefined); }
+    await navigated;
   }
-  await page.waitForURL((u) => u.origin === redirect.origin, { timeout: 15_000, waitUntil: 'commit' });
   await page.waitForLoadState('domcontentloaded').catch(() => undefined);
-  log({ event: 'done', clicked, text: (await page.textContent('body').catch(() => ''))?.trim() });
+  log({ event: 'done', clicked: actions.signIn > 0, actions, url: page.url(), text: (await page.textContent('body').catch(() => ''))?.trim() });
 } catch (err) {
   log({ event: 'error', message: String(err) });
 } finally {

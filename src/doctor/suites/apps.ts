@@ -146,6 +146,8 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
   const current: { ctx?: AppsContext } = {};
   const login = countedLogins(await createLoginDriver({
     mode: o.login, http: o.http, say, loginCommand: o.loginCommand, loginTimeoutMs: o.loginTimeoutMs, env: o.env, stdin: o.stdin, note: (k, t) => broker.note(k, t),
+    // A client the doctor registers takes the loopback redirect: one command for every sign-in.
+    chain: !o.clientId,
   }), used, () => current.ctx?.plannedLogins ?? 1);
   o.http.opts.tagOf = () => currentCheck.getStore();
   o.http.opts.priorityOf = () => currentPriority.getStore() ?? 0;
