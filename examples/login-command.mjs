@@ -41,6 +41,9 @@ try {
       if (isRedirect(url)) { finalUrl = url; resolve(); return route.fulfill({ status: 200, body: 'ok' }); }
       return route.continue();
     });
+    // Redirects the browser follows by itself are not always routed: watch every request too
+    // (the doctor's own last page may load; ChatGPT's callback is caught by the route above).
+    page.on('request', (req) => { if (!finalUrl && isRedirect(req.url())) { finalUrl = req.url(); resolve(); } });
   });
   await page.goto(authorizeUrl).catch(() => undefined);
   // Fill and submit whatever form is shown (login, consent) until the browser reaches
