@@ -63,6 +63,7 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .option('--api-url <url>', 'actions: a protected GET endpoint of the action\'s API')
     .option('--openapi <file>', 'actions: the action\'s OpenAPI document (its oauth2 scheme and servers supply the URLs)')
     .option('--refresh-token-env <name>', 'apps, CI: start from the refresh token in this variable instead of a new authorization (needs --client-id)')
+    .option('--extra-sign-ins', 'apps, --login manual: do the security checks\' extra sign-ins (a paste each) without asking')
     .option('--save-refresh-token', 'apps: keep the client and store the newest refresh token (OS keyring or 0600 file) for --refresh-token-env')
     .option('--allow-host <hosts>', 'also fetch metadata URLs on these hosts (comma separated), outside the server\'s and issuer\'s domains')
     .option('--allow-private-network', 'allow private and loopback targets for a public server')

@@ -68,6 +68,43 @@ describe('doctor --sandbox --mixed-auth', () => {
 });
 
 describe('--login manual', () => {
+  it('asks for the one sign-in ChatGPT\'s path needs; the security checks\' extra sign-ins only with a yes', async () => {
+    const { PassThrough } = await import('node:stream');
+    const { probeAuthorization } = await import('../src/login/drivers.js');
+    const sb = await startSandbox();
+    const stdin = new PassThrough();
+    const http = newHttp();
+    const user = newHttp();
+    const printed: string[] = [];
+    let pending = Promise.resolve();
+    const say = (line: string) => {
+      printed.push(line);
+      const m = /Open this URL in a browser:\n\s+(\S+)/.exec(line);
+      if (m) {
+        pending = pending.then(async () => {
+          const url = new URL(m[1]!);
+          const p = await probeAuthorization(user, url, url.searchParams.get('redirect_uri')!);
+          if (p.kind !== 'redirect') throw new Error(`user could not sign in: ${JSON.stringify(p)}`);
+          stdin.write(`${p.location.href}\n`);
+        });
+      }
+      if (/more sign-ins .* continue\? \[y\/N\]/.test(line)) pending = pending.then(() => { stdin.write('n\n'); });
+    };
+    const report = await runAppsSuite({ mcpUrl: sb.mcpUrl, http, login: 'manual', say, stdin });
+    await Promise.all([http.close(), user.close(), sb.close()]);
+    // One paste: the main sign-in. The question was asked once.
+    expect(printed.filter((l) => l.includes('Open this URL')).length).toBe(1);
+    expect(printed.filter((l) => /continue\? \[y\/N\]/.test(l)).length).toBe(1);
+    const by = (id: string) => report.checks.find((c) => c.id === id)!;
+    expect(by('token.exchange').status).toBe('pass');
+    expect(by('resource.accepts-token').status).toBe('pass');
+    expect(by('pkce.verifier-required')).toMatchObject({ status: 'skip', incomplete: true, detail: expect.stringMatching(/needs \d+ more sign-ins? beyond ChatGPT's own .*--login browser/) });
+    expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
+    // Nothing failed, but checks behind both verdicts did not run (the reconnect without scope is
+    // ChatGPT's too): incomplete, not pass.
+    expect(report.verdict).toEqual({ chatgpt: 'incomplete', security: 'incomplete' });
+  });
+
   it('prints ChatGPT-redirect authorize URLs and accepts the pasted final URLs', async () => {
     const { PassThrough } = await import('node:stream');
     const { probeAuthorization } = await import('../src/login/drivers.js');
@@ -93,7 +130,7 @@ describe('--login manual', () => {
         });
       }
     };
-    const report = await runAppsSuite({ mcpUrl: sb.mcpUrl, http, login: 'manual', say, stdin });
+    const report = await runAppsSuite({ mcpUrl: sb.mcpUrl, http, login: 'manual', say, stdin, extraSignIns: true });
     await Promise.all([http.close(), user.close(), sb.close()]);
     expect(report.checks.filter((c) => c.status !== 'pass' && !NOT_APPLICABLE_TO_SANDBOX.includes(c.id)).map((c) => c.id)).toEqual([]);
     // authz.state, dcr.connector-callback, authz.scope-omitted, the two PKCE tests, code reuse, redirect

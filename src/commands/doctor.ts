@@ -30,6 +30,8 @@ export interface DoctorOptions {
   sandbox?: boolean;
   login?: LoginMode;
   loginCommand?: string;
+  /** --login manual: the sign-ins beyond ChatGPT's path, without asking. */
+  extraSignIns?: boolean;
   clientId?: string;
   clientSecretEnv?: string;
   clientSecretStdin?: boolean;
@@ -299,6 +301,7 @@ async function runApps(io: IO, plan: Extract<DoctorPlan, { target: 'apps' }>): P
       refreshToken: plan.refreshToken,
       refreshTokenSource: o.refreshTokenEnv,
       keepGrant: !!o.saveRefreshToken,
+      extraSignIns: o.extraSignIns,
     }).finally(progress.stop);
     if (o.saveRefreshToken) await saveRefreshToken(subject, report, io.env, say);
     const close = async () => { await http.close(); await sandbox?.close(); };

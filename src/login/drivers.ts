@@ -42,6 +42,8 @@ export interface LoginDriver {
    * driver's default (GPT Actions use two ChatGPT callback forms).
    */
   obtain(authorizeUrl: URL, expectedState: string, purpose: string, redirectUri?: string): Promise<URL>;
+  /** Ask the person a yes/no question where the mode has a person at the keyboard (`manual`). */
+  confirm?(question: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -428,6 +430,18 @@ class ManualLogin implements LoginDriver {
   readonly redirectUri: string;
   constructor(private readonly o: LoginOptions) {
     this.redirectUri = o.redirectUri ?? CONNECTOR_REDIRECT;
+  }
+
+  /** A yes/no question on the same input as the pastes; anything but y/yes is no. */
+  async confirm(question: string): Promise<boolean> {
+    this.o.say(`${question} [y/N]`);
+    const rl = createInterface({ input: this.o.stdin ?? process.stdin, terminal: false });
+    try {
+      const line = await new Promise<string | undefined>((resolve) => { rl.once('line', resolve); rl.once('close', () => resolve(undefined)); });
+      return /^\s*y(es)?\s*$/i.test(line ?? '');
+    } finally {
+      rl.close();
+    }
   }
 
   async obtain(authorizeUrl: URL, _state: string, purpose: string, redirectUri?: string): Promise<URL> {

@@ -114,7 +114,7 @@ export const authzState: CheckDef<AppsContext> = {
   chatgpt: CHATGPT_SAYS.state,
   async run(ctx) {
     assertCimdLogin(ctx);
-    const signed = await authorize(ctx, ctx.s.client!.clientId, 'the main authorization');
+    const signed = await authorize(ctx, ctx.s.client!.clientId, 'the main authorization', { chatgptPath: true });
     if ('outcome' in signed) return loginFailure(ctx, signed.outcome);
     const { callback, pkce, state } = signed;
     const error = callback.searchParams.get('error');

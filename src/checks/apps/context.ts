@@ -24,6 +24,8 @@ export interface AppsOptions {
   scope?: string[];
   /** Keep the run's grant usable (--save-refresh-token): nothing may sign in as its client again. */
   keepGrant?: boolean;
+  /** --login manual: do the sign-ins beyond ChatGPT's path without asking (--extra-sign-ins). */
+  extraSignIns?: boolean;
 }
 
 export interface AsMetadata {
@@ -135,6 +137,9 @@ export class GrantBroker {
   note(key: string, text: string): void {
     if (!this.notes.has(key)) this.notes.set(key, text);
   }
+
+  /** Whether a person who pastes each sign-in agreed to the ones beyond ChatGPT's path (asked once). */
+  extra?: Promise<boolean>;
 }
 
 /** The resource identifier ChatGPT sends: the PRM `resource`, else the MCP URL. */

@@ -53,6 +53,8 @@ export interface AuthorizeOptions {
   resource?: string;
   /** Default: the login driver's redirect URI. */
   redirectUri?: string;
+  /** ChatGPT's own path (the main sign-in, a step-up): never held back in `--login manual`. */
+  chatgptPath?: boolean;
 }
 
 /**
@@ -62,6 +64,10 @@ export interface AuthorizeOptions {
  * outcome for the caller to judge.
  */
 export async function authorize(ctx: AppsContext, clientId: string, purpose: string, o: AuthorizeOptions = {}): Promise<Authorized | { outcome: Outcome }> {
+  if (ctx.login.mode === 'manual' && !o.chatgptPath && !(await extraSignIns(ctx))) {
+    const more = Math.max(1, ctx.plannedLogins - ctx.s.logins);
+    return { outcome: { status: 'skip', incomplete: true, detail: `needs ${more} more sign-in${more === 1 ? '' : 's'} beyond ChatGPT's own (a paste each): run with --login browser, where they happen in one tab`, fix: 'run with --login browser, or answer yes (--extra-sign-ins) to paste each one' } };
+  }
   const pkce = newPkce();
   const state = longState();
   const redirectUri = o.redirectUri ?? ctx.login.redirectUri;
@@ -75,6 +81,20 @@ export async function authorize(ctx: AppsContext, clientId: string, purpose: str
     if (!err.serverSide) return { outcome: { status: 'skip', detail: `the doctor could not sign in: ${err.message}`, fix: err.hint, incomplete: true } };
     return { outcome: { status: 'fail', detail: `the authorization endpoint answered with an error page: ${err.message}` } };
   }
+}
+
+/**
+ * `--login manual`: the person pastes one URL per sign-in. The ChatGPT path needs one; the
+ * security checks need about a dozen more, so they are asked for once (or `--extra-sign-ins`).
+ */
+function extraSignIns(ctx: AppsContext): Promise<boolean> {
+  ctx.broker.extra ??= (async () => {
+    if (ctx.opts.extraSignIns) return true;
+    if (!ctx.login.confirm) return false;
+    const more = Math.max(1, ctx.plannedLogins - ctx.s.logins);
+    return ctx.login.confirm(`${more} more sign-ins (a paste each) are needed for the security checks and ChatGPT's other paths: continue?`);
+  })();
+  return ctx.broker.extra;
 }
 
 /** The callback's error, in words, or undefined. */

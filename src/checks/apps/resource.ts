@@ -33,7 +33,7 @@ export const resourceAcceptsToken: CheckDef<AppsContext> = {
     if (init.res.status === 403 && first?.params.error === 'insufficient_scope' && first.params.scope) {
       const wanted = [...new Set([...(ctx.s.scopes ?? []), ...first.params.scope.split(/\s+/).filter(Boolean)])];
       // ChatGPT's own path: a new sign-in as its client, with the scopes the challenge names.
-      const fc = await codeOrAbort(ctx, ctx.s.client!.clientId, 'a step-up for more scope', { scope: wanted });
+      const fc = await codeOrAbort(ctx, ctx.s.client!.clientId, 'a step-up for more scope', { scope: wanted, chatgptPath: true });
       const res = await tokenRequest(ctx, redeemForm(ctx, fc));
       const j = readJsonObject(res, false);
       if (j.ok) registerTokens(j.value);

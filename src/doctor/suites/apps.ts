@@ -78,6 +78,14 @@ function countedLogins(driver: LoginDriver, used: Map<string, number>, expected:
     mode: driver.mode,
     redirectUri: driver.redirectUri,
     close: () => driver.close(),
+    // A question shares the person's input with the pastes: it takes its turn like a sign-in.
+    ...(driver.confirm ? {
+      confirm(q: string) {
+        const turn = queue.then(() => driver.confirm!(q));
+        queue = turn.catch(() => undefined);
+        return turn;
+      },
+    } : {}),
     obtain(url, state, purpose, redirectUri) {
       const id = currentCheck.getStore();
       if (id) used.set(id, (used.get(id) ?? 0) + 1);
