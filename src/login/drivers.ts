@@ -322,6 +322,7 @@ class ChainLogin {
   }
 
   async obtain(authorizeUrl: URL, expectedState: string, purpose: string): Promise<URL> {
+    if (this.broken) throw this.broken;
     const timeoutMs = this.o.loginTimeoutMs ?? 300_000;
     const result = new Promise<URL>((resolve, reject) => {
       this.step = { url: authorizeUrl, state: expectedState, resolve, reject, mismatches: 0 };
@@ -357,11 +358,25 @@ class ChainLogin {
     }
   }
 
-  /** The browser (or the command driving it) gave up: the sign-in in progress cannot complete. */
-  fail(err: Error): void {
+  /** Set when the browser (the command driving it) failed: later sign-ins fail the same way at once. */
+  private broken?: Error;
+
+  /**
+   * The command driving the tab ended before the run did: with an error, the sign-in in progress
+   * and every later one cannot complete; without one, the next sign-in starts it again.
+   */
+  ended(err?: Error): void {
     const w = this.step;
-    this.step = undefined;
-    w?.reject(err);
+    if (err) {
+      this.broken = err;
+      this.step = undefined;
+      w?.reject(err);
+    } else {
+      this.opened = false;
+      this.held = undefined;
+      if (w) this.open(w.url, this.doneUrl).catch(() => undefined);
+      this.opened = !!w;
+    }
   }
 
   /** Resolves when the tab has been sent to the last page. */
@@ -543,11 +558,13 @@ class CommandChainLogin implements LoginDriver {
     // Its own process group, so that it can be stopped with everything it started (a browser).
     const child = spawn(this.o.loginCommand!, { shell: true, env, stdio: ['ignore', 'ignore', 'inherit'], detached: true });
     this.child = child;
-    child.on('error', (e) => this.chain.fail(new LoginError(`--login-command could not start: ${e.message}`, hint)));
+    child.on('error', (e) => this.chain.ended(new LoginError(`--login-command could not start: ${e.message}`, hint)));
     child.on('close', (code) => {
       this.child = undefined;
-      // Its job ends at the last page; a command that ends before is a sign-in that cannot complete.
-      this.chain.fail(new LoginError(`--login-command exited with ${code} before the sign-in completed`, hint));
+      if (this.closing) return;
+      // Its job ends at the last page. One that fails cannot sign in; one that ends early (an
+      // older script that stops at the first callback) is started again for the next sign-in.
+      this.chain.ended(code === 0 ? undefined : new LoginError(`--login-command exited with ${code}`, hint));
     });
   }
 
@@ -556,7 +573,10 @@ class CommandChainLogin implements LoginDriver {
     return this.chain.obtain(authorizeUrl, expectedState, purpose);
   }
 
+  private closing = false;
+
   async close(): Promise<void> {
+    this.closing = true;
     await this.chain.close();
     // The command reaches the last page now; give it a moment to exit by itself.
     const child = this.child;
