@@ -72,30 +72,41 @@ const DEFAULT_CONCURRENCY = 16;
  * always sees how many remain.
  */
 function countedLogins(driver: LoginDriver, used: Map<string, number>, expected: () => number): LoginDriver {
-  let queue: Promise<unknown> = Promise.resolve();
+  // One turn at a time; among the waiting ones, the most urgent (the longest chain of work that
+  // waits for it, currentPriority) goes next, so a one-tab chain serves the critical path first.
+  const waiting: { priority: number; seq: number; go: () => void }[] = [];
+  let busy = false;
+  let seq = 0;
+  const next = () => {
+    if (busy || !waiting.length) return;
+    waiting.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
+    busy = true;
+    waiting.shift()!.go();
+  };
+  const inTurn = <T>(work: () => Promise<T>): Promise<T> => new Promise<T>((resolve, reject) => {
+    waiting.push({
+      priority: currentPriority.getStore() ?? 0,
+      seq: seq++,
+      go: () => { work().then(resolve, reject).finally(() => { busy = false; next(); }); },
+    });
+    // Let the requests of this event-loop turn gather before choosing.
+    setImmediate(next);
+  });
   let shown = 0;
   return {
     mode: driver.mode,
     redirectUri: driver.redirectUri,
     close: () => driver.close(),
     // A question shares the person's input with the pastes: it takes its turn like a sign-in.
-    ...(driver.confirm ? {
-      confirm(q: string) {
-        const turn = queue.then(() => driver.confirm!(q));
-        queue = turn.catch(() => undefined);
-        return turn;
-      },
-    } : {}),
+    ...(driver.confirm ? { confirm: (q: string) => inTurn(() => driver.confirm!(q)) } : {}),
     obtain(url, state, purpose, redirectUri) {
       const id = currentCheck.getStore();
       if (id) used.set(id, (used.get(id) ?? 0) + 1);
       if (driver.concurrent) return driver.obtain(url, state, purpose, redirectUri);
-      const turn = queue.then(() => {
+      return inTurn(() => {
         shown++;
         return driver.obtain(url, state, `login ${shown} of ${Math.max(shown, expected())}: ${purpose}`, redirectUri);
       });
-      queue = turn.catch(() => undefined);
-      return turn;
     },
   };
 }
