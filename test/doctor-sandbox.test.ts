@@ -67,31 +67,45 @@ describe('doctor --sandbox --mixed-auth', () => {
   });
 });
 
+/**
+ * `--login manual` on the sandbox with a stand-in person: every printed authorization URL is
+ * signed in with a browser-like client (`checkUrl` sees it first) and the final URL pasted; the
+ * one yes/no question gets `answer`.
+ */
+async function manualRun(o: { extraSignIns?: boolean; answer?: 'y' | 'n'; checkUrl?: (url: URL) => void } = {}) {
+  const { PassThrough } = await import('node:stream');
+  const { probeAuthorization } = await import('../src/login/drivers.js');
+  const sb = await startSandbox();
+  const stdin = new PassThrough();
+  const http = newHttp();
+  const user = newHttp(); // the person's browser
+  const printed: string[] = [];
+  let pending = Promise.resolve();
+  const say = (line: string) => {
+    printed.push(line);
+    const m = /Open this URL in a browser:\n\s+(\S+)/.exec(line);
+    if (m) {
+      pending = pending.then(async () => {
+        const url = new URL(m[1]!);
+        o.checkUrl?.(url);
+        const p = await probeAuthorization(user, url, url.searchParams.get('redirect_uri')!);
+        if (p.kind !== 'redirect') throw new Error(`user could not sign in: ${JSON.stringify(p)}`);
+        stdin.write(`${p.location.href}\n`);
+      });
+    }
+    if (/more sign-ins .* continue\? \[y\/N\]/.test(line)) pending = pending.then(() => { stdin.write(`${o.answer ?? 'n'}\n`); });
+  };
+  try {
+    const report = await runAppsSuite({ mcpUrl: sb.mcpUrl, http, login: 'manual', say, stdin, extraSignIns: o.extraSignIns });
+    return { report, printed };
+  } finally {
+    await Promise.all([http.close(), user.close(), sb.close()]);
+  }
+}
+
 describe('--login manual', () => {
   it('asks for the one sign-in ChatGPT\'s path needs; the security checks\' extra sign-ins only with a yes', async () => {
-    const { PassThrough } = await import('node:stream');
-    const { probeAuthorization } = await import('../src/login/drivers.js');
-    const sb = await startSandbox();
-    const stdin = new PassThrough();
-    const http = newHttp();
-    const user = newHttp();
-    const printed: string[] = [];
-    let pending = Promise.resolve();
-    const say = (line: string) => {
-      printed.push(line);
-      const m = /Open this URL in a browser:\n\s+(\S+)/.exec(line);
-      if (m) {
-        pending = pending.then(async () => {
-          const url = new URL(m[1]!);
-          const p = await probeAuthorization(user, url, url.searchParams.get('redirect_uri')!);
-          if (p.kind !== 'redirect') throw new Error(`user could not sign in: ${JSON.stringify(p)}`);
-          stdin.write(`${p.location.href}\n`);
-        });
-      }
-      if (/more sign-ins .* continue\? \[y\/N\]/.test(line)) pending = pending.then(() => { stdin.write('n\n'); });
-    };
-    const report = await runAppsSuite({ mcpUrl: sb.mcpUrl, http, login: 'manual', say, stdin });
-    await Promise.all([http.close(), user.close(), sb.close()]);
+    const { report, printed } = await manualRun({ answer: 'n' });
     // One paste: the main sign-in. The question was asked once.
     expect(printed.filter((l) => l.includes('Open this URL')).length).toBe(1);
     expect(printed.filter((l) => /continue\? \[y\/N\]/.test(l)).length).toBe(1);
@@ -106,32 +120,15 @@ describe('--login manual', () => {
   });
 
   it('prints ChatGPT-redirect authorize URLs and accepts the pasted final URLs', async () => {
-    const { PassThrough } = await import('node:stream');
-    const { probeAuthorization } = await import('../src/login/drivers.js');
     const { CONNECTOR_REDIRECT: CHATGPT_CONNECTOR_REDIRECT } = await import('../src/chatgpt/redirects.js');
-    const sb = await startSandbox();
-    const stdin = new PassThrough();
-    const http = newHttp();
-    const user = newHttp(); // the person's browser
-    const printed: string[] = [];
-    let pending = Promise.resolve();
-    const say = (line: string) => {
-      printed.push(line);
-      const m = /Open this URL in a browser:\n\s+(\S+)/.exec(line);
-      if (m) {
-        pending = pending.then(async () => {
-          const url = new URL(m[1]!);
-          // ChatGPT's own redirect URIs: the stable one, and a per-connector one for dcr.connector-callback.
-          const redirect = url.searchParams.get('redirect_uri')!;
-          expect(redirect === CHATGPT_CONNECTOR_REDIRECT || redirect.startsWith('https://chatgpt.com/connector/oauth/')).toBe(true);
-          const p = await probeAuthorization(user, url, redirect);
-          if (p.kind !== 'redirect') throw new Error(`user could not sign in: ${JSON.stringify(p)}`);
-          stdin.write(`${p.location.href}\n`);
-        });
-      }
-    };
-    const report = await runAppsSuite({ mcpUrl: sb.mcpUrl, http, login: 'manual', say, stdin, extraSignIns: true });
-    await Promise.all([http.close(), user.close(), sb.close()]);
+    const { report, printed } = await manualRun({
+      extraSignIns: true,
+      // ChatGPT's own redirect URIs: the stable one, and a per-connector one for dcr.connector-callback.
+      checkUrl: (url) => {
+        const redirect = url.searchParams.get('redirect_uri')!;
+        expect(redirect === CHATGPT_CONNECTOR_REDIRECT || redirect.startsWith('https://chatgpt.com/connector/oauth/')).toBe(true);
+      },
+    });
     expect(report.checks.filter((c) => c.status !== 'pass' && !NOT_APPLICABLE_TO_SANDBOX.includes(c.id)).map((c) => c.id)).toEqual([]);
     // authz.state, dcr.connector-callback, authz.scope-omitted, the two PKCE tests, code reuse, redirect
     // binding, refresh rotation, and the security suite's pkce.required, token.client-auth,
@@ -141,6 +138,8 @@ describe('--login manual', () => {
     const numbers = printed.flatMap((l) => /login (\d+) of (\d+)/.exec(l)?.slice(1).map(Number) ?? []);
     expect(numbers.filter((_, i) => i % 2 === 0)).toEqual([...Array(13).keys()].map((i) => i + 1));
     expect(printed.some((l) => /login 13 of 13/.test(l))).toBe(true);
+    // The one question was not asked: --extra-sign-ins answered it.
+    expect(printed.some((l) => /continue\? \[y\/N\]/.test(l))).toBe(false);
   });
 });
 
