@@ -155,7 +155,8 @@ console.log(`          per run: ${latStats.signIns} sign-ins, ${latStats.clients
 
 // 5. A --login browser run against the sandbox's sign-in page in headless Chromium: browser
 //    launches and the person's actions (sign-ins, consents) from the helper's log, and the time,
-//    against a --login auto run plus one browser start measured in the same run (target ≤ 1.5×).
+//    against a --login auto run plus one start of the same stand-in browser, measured in the same
+//    run (target ≤ 1.5×).
 //    Then the same against a sandbox that asks consent for every new client.
 const { existsSync, mkdtempSync, readFileSync } = await import('node:fs');
 if (existsSync('/usr/bin/chromium')) {
@@ -175,19 +176,22 @@ if (existsSync('/usr/bin/chromium')) {
     const done = events.find((e) => e.event === 'done');
     return { ms, code: r.status, launches: events.filter((e) => e.event === 'probe').length, actions: done ? done.actions.signIn + done.actions.consent : NaN, consents: done?.actions.consent ?? NaN };
   };
-  const a0 = performance.now();
-  spawnSync(process.execPath, [bin, 'doctor', '--sandbox', '--login', 'auto'], { encoding: 'utf8' });
-  const autoMs = performance.now() - a0;
-  const { chromium } = await import('playwright-core');
-  const c0 = performance.now();
-  const b = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-  await (await b.newPage()).goto('about:blank');
-  await b.close();
-  const launchMs = performance.now() - c0;
-  const page = await browserRun(['--sandbox']);
+  // Median of three of each: the machine's noise is a few hundred ms per run.
+  const median3 = async (f) => { const xs = [await f(), await f(), await f()]; return xs.sort((a, b) => (a.ms ?? a) - (b.ms ?? b))[1]; };
+  const autoMs = await median3(() => { const a0 = performance.now(); spawnSync(process.execPath, [bin, 'doctor', '--sandbox', '--login', 'auto'], { encoding: 'utf8' }); return performance.now() - a0; });
+  // One browser start by the same stand-in the run uses: a process that loads playwright-core,
+  // launches Chromium with the helper's flags and loads a page (the person's browser start).
+  const launchMs = await median3(() => { const c0 = performance.now();
+  spawnSync(process.execPath, ['--input-type=module', '-e', `
+    const { chromium } = await import('playwright-core');
+    const b = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    await (await b.newPage()).goto('about:blank');
+    await b.close();`], { cwd: root, stdio: 'ignore' });
+  return performance.now() - c0; });
+  const page = await median3(() => browserRun(['--sandbox']));
   const target = 1.5 * (autoMs + launchMs);
-  console.log(`browser   doctor --sandbox --login browser in headless Chromium: ${fmt(page.ms)} (exit ${page.code}), ${page.launches} browser launch(es) (goal 1), ${page.actions} person action(s) (goal ≤ 2)`);
-  console.log(`          baseline: --login auto ${fmt(autoMs)} + one browser start ${fmt(launchMs)}; target ≤ 1.5× = ${fmt(target)} ${page.ms <= target ? 'OK' : 'OVER'}`);
+  console.log(`browser   doctor --sandbox --login browser in headless Chromium: ${fmt(page.ms)} (median of 3) (exit ${page.code}), ${page.launches} browser launch(es) (goal 1), ${page.actions} person action(s) (goal ≤ 2)`);
+  console.log(`          baseline: --login auto ${fmt(autoMs)} + one start of the stand-in browser (process, playwright-core, Chromium) ${fmt(launchMs)}; target ≤ 1.5× = ${fmt(target)} ${page.ms <= target ? 'OK' : 'OVER'}`);
   const consenting = await startSandbox({ loginPage: true, consentPage: true });
   const c = await browserRun([consenting.mcpUrl]);
   await consenting.close();

@@ -63,7 +63,8 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .option('--api-url <url>', 'actions: a protected GET endpoint of the action\'s API')
     .option('--openapi <file>', 'actions: the action\'s OpenAPI document (its oauth2 scheme and servers supply the URLs)')
     .option('--refresh-token-env <name>', 'apps, CI: start from the refresh token in this variable instead of a new authorization (needs --client-id)')
-    .option('--extra-sign-ins', 'apps, --login manual: do the security checks\' extra sign-ins (a paste each) without asking')
+    .option('--extra-sign-ins', 'apps: do the security checks\' sign-ins that each need the person (--login manual\'s pastes; a server that asks on every sign-in) without asking')
+    .option('--no-extra-sign-ins', 'apps: finish without the security checks whose sign-ins would each need the person (they are skipped; the security verdict is incomplete)')
     .option('--save-refresh-token', 'apps: keep the client and store the newest refresh token (OS keyring or 0600 file) for --refresh-token-env')
     .option('--allow-host <hosts>', 'also fetch metadata URLs on these hosts (comma separated), outside the server\'s and issuer\'s domains')
     .option('--allow-private-network', 'allow private and loopback targets for a public server')
@@ -140,7 +141,7 @@ Examples:
     .description('start the embedded reference authorization server + protected MCP resource on loopback')
     .option('--port <port>', 'port on 127.0.0.1 (default: a free one)')
     .option('--login-page', 'show a sign-in page instead of approving every authorization at once')
-    .option('--consent-page', 'show a consent page the first time each client asks (as hosted providers do for a new client)')
+    .option('--consent-page [when]', 'show a consent page: "new-client" (the default: the first time each client asks, as hosted providers do) or "every-time" (every authorization)')
     .option('--mixed-auth', 'mixed auth mode (Apps SDK): initialize and tools/list without a token, a protected tool that challenges in _meta')
     .action(function (this: Command) {
       run(this, async (io, _a, opts) => (await import('./commands/sandbox.js')).run(io, opts as SandboxCommandOptions), []);

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli.js';
+import { BIN, runCli } from './helpers/cli.js';
+import { exitCodeFrom, hasTmux, Terminal } from './helpers/tmux.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SCRIPT = fileURLToPath(new URL('./helpers/browser-login.mjs', import.meta.url));
@@ -41,6 +42,9 @@ describe('--login browser', () => {
     expect([404, 'refused']).toContain(probes[0].wrongHost); // ...and so is one addressed to another host name
     expect(done).toHaveLength(1);
     expect(done[0].actions).toEqual({ signIn: 1, consent: 0 }); // the person's one action
+    // No error page on the way: a chain of silent authorizations is not one navigation of 20+
+    // redirects (ERR_TOO_MANY_REDIRECTS, which Chromium then retried a second later).
+    expect(done[0].failures).toEqual([]);
     expect(done[0].url).toMatch(/\/done$/);
     expect(done[0].text).toMatch(/finished signing in/);
     expect(r.stderr).toMatch(/login 12 of 12/);
@@ -52,6 +56,7 @@ describe('--login browser', () => {
     const b = statusesOf(report);
     const differ = Object.keys(a).filter((id) => a[id] !== b[id]);
     expect(differ).toEqual(['dcr.connector-callback']);
+    expect(JSON.stringify(report)).not.toMatch(/asks on every sign-in/);
     expect(report.checks.find((c) => c.id === 'dcr.connector-callback')?.detail).toMatch(/loopback browser login cannot receive/);
   }, 120_000);
 
@@ -64,11 +69,70 @@ describe('--login browser', () => {
       const done = events.filter((e) => e.event === 'done');
       expect(events.filter((e) => e.event === 'probe')).toHaveLength(1);
       expect(done).toHaveLength(1);
-      // One sign-in, and a consent for each client: the run's and one per isolated test.
-      expect(done[0].actions.signIn).toBe(1);
-      expect(done[0].actions.consent).toBeGreaterThan(1);
-      expect(done[0].actions.consent).toBeLessThanOrEqual(13);
+      // One sign-in, and a consent for each client that signs in: the run's own, and the
+      // confidential client of token.client-auth. The negative tests sign in as the run's client
+      // (consent given) instead of one new client each — 11 consents before.
+      expect(done[0].actions).toEqual({ signIn: 1, consent: 2 });
+      expect(done[0].failures).toEqual([]);
+      // ...and every check still runs and judges as it does without a person.
+      const auto = statusesOf(JSON.parse((await runCli(['doctor', '--sandbox', '--login', 'auto', '--json'])).stdout));
+      const b = statusesOf(JSON.parse(r.stdout));
+      expect(Object.keys(auto).filter((id) => auto[id] !== b[id])).toEqual(['dcr.connector-callback']);
+      // A consent for each new client is not "asks every time".
+      expect(r.stdout).not.toMatch(/asks on every sign-in/);
     } finally {
+      await sb.close();
+    }
+  }, 120_000);
+
+  it.skipIf(!existsSync(CHROMIUM))('a server that asks consent on every sign-in: said once; --no-extra-sign-ins finishes without the security checks\' sign-ins (incomplete), without it the run goes on', async () => {
+    const { startSandbox } = await import('../src/sandbox/server.js');
+    const sb = await startSandbox({ loginPage: true, consentPage: 'every-time' });
+    try {
+      const declined = await browserRun([sb.mcpUrl, '--no-extra-sign-ins']);
+      expect(declined.r.code, declined.r.stderr).toBe(3);
+      const report = declined.report as unknown as { checks: { id: string; status: string; detail: string; incomplete?: boolean }[]; verdict: Record<string, string>; notes: string[] };
+      expect(report.verdict).toEqual({ chatgpt: 'pass', security: 'incomplete' });
+      expect(report.notes.join('\n')).toMatch(/asked the person again on a sign-in that repeated an earlier one .*: it asks on every sign-in/);
+      const skipped = report.checks.filter((c) => /asks the person on every sign-in/.test(c.detail));
+      expect(skipped.length).toBeGreaterThanOrEqual(5);
+      expect(skipped.every((c) => c.status === 'skip')).toBe(true);
+      const done = declined.events.find((e) => e.event === 'done');
+      // The person: one sign-in; consents for the run's client, the confidential test client, the
+      // reconnect without scope (other scopes: a new consent is sound), and the one repeated
+      // consent that showed the server asks every time — then no more.
+      expect(done?.actions, JSON.stringify(declined.events)).toEqual({ signIn: 1, consent: 4 });
+      // Without a terminal to ask and without the flag, the run goes on and says so once.
+      const on = await browserRun([sb.mcpUrl]);
+      expect(on.r.code, on.r.stderr).toBe(0);
+      expect((on.report as unknown as { notes: string[] }).notes.join('\n')).toMatch(/it asks on every sign-in/);
+      expect(on.events.find((e) => e.event === 'done')?.actions.consent, JSON.stringify(on.events)).toBeGreaterThan(8);
+    } finally {
+      await sb.close();
+    }
+  }, 120_000);
+
+  it.skipIf(!existsSync(CHROMIUM) || !hasTmux)('in a terminal, a server that asks every time gets one question, with the spinner stopped; answering no finishes without those checks', async () => {
+    const { startSandbox } = await import('../src/sandbox/server.js');
+    const sb = await startSandbox({ loginPage: true, consentPage: 'every-time' });
+    const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-ask-'));
+    const exitFile = join(dir, 'exit-code');
+    const term = new Terminal(`env -u CI -u GPT_OAUTH_NO_INPUT TERM=xterm-256color BROWSER_LOG='${join(dir, 'log.jsonl')}' GPT_OAUTH_BROWSER='${process.execPath} ${SCRIPT}' '${process.execPath}' '${BIN}' doctor ${sb.mcpUrl} --login browser --login-timeout 60; echo $? > '${exitFile}'; sleep 30`, dir);
+    try {
+      const asked = await term.waitFor(/it asks every time\..*\[Y\/n\]/, 60_000);
+      expect(asked.match(/it asks every time/g)).toHaveLength(1);
+      // Nothing drawn after the question while it waits: the spinner is stopped.
+      await new Promise((r) => setTimeout(r, 400));
+      const lastLine = term.visible().trimEnd().split('\n').at(-1) ?? '';
+      expect(lastLine).toMatch(/\[Y\/n\]$/);
+      term.type('n');
+      term.keys('Enter');
+      expect(await exitCodeFrom(exitFile, 60_000)).toBe(3);
+      const screen = term.screen();
+      expect(screen).toMatch(/Security: incomplete/);
+      expect(screen.match(/it asks every time/g)).toHaveLength(1);
+    } finally {
+      term.kill();
       await sb.close();
     }
   }, 120_000);

@@ -302,6 +302,8 @@ async function runApps(io: IO, plan: Extract<DoctorPlan, { target: 'apps' }>): P
       refreshTokenSource: o.refreshTokenEnv,
       keepGrant: !!o.saveRefreshToken,
       extraSignIns: o.extraSignIns,
+      interactive: io.interactive,
+      aside: progress.aside,
     }).finally(progress.stop);
     if (o.saveRefreshToken) await saveRefreshToken(subject, report, io.env, say);
     const close = async () => { await http.close(); await sandbox?.close(); };
@@ -354,7 +356,7 @@ async function runActions(io: IO, plan: Extract<DoctorPlan, { target: 'actions' 
  * check ("Ctrl-C to stop"); prompts and sign-in lines print above it. Without one: nothing, or
  * one line per step with --verbose. Never on stdout, never with --json on a non-terminal.
  */
-async function startProgress(io: IO, o: DoctorOptions, catalog: { id: string; step: string }[]): Promise<{ start: (id: string) => void; stop: () => void }> {
+async function startProgress(io: IO, o: DoctorOptions, catalog: { id: string; step: string }[]): Promise<{ start: (id: string) => void; stop: () => void; aside: <T>(work: () => Promise<T>) => Promise<T> }> {
   const stepOf = new Map(catalog.map((c) => [c.id, c.step]));
   const tty = !!(io.stderr as NodeJS.WriteStream).isTTY;
   if (!tty) {
@@ -362,6 +364,7 @@ async function startProgress(io: IO, o: DoctorOptions, catalog: { id: string; st
     return {
       start: (id) => { const step = stepOf.get(id) ?? ''; if (o.verbose && step !== last) { last = step; io.stderr.write(`${step}…\n`); } },
       stop: () => undefined,
+      aside: (work) => work(),
     };
   }
   const { default: ora } = await import('ora');
@@ -369,6 +372,15 @@ async function startProgress(io: IO, o: DoctorOptions, catalog: { id: string; st
   return {
     start: (id) => { spinner.text = `${stepOf.get(id) ?? ''}: ${id}  (Ctrl-C to stop)`; },
     stop: () => { spinner.stop(); },
+    // A question or a paste: the spinner would draw over it.
+    async aside(work) {
+      spinner.stop();
+      try {
+        return await work();
+      } finally {
+        spinner.start();
+      }
+    },
   };
 }
 

@@ -5,19 +5,21 @@ import type { IO } from '../ui/io.js';
 export interface SandboxCommandOptions {
   port?: string;
   loginPage?: boolean;
-  consentPage?: boolean;
+  consentPage?: boolean | string;
   mixedAuth?: boolean;
 }
 
 export async function run(io: IO, o: SandboxCommandOptions): Promise<number> {
   const port = Number(o.port ?? '0');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got "${o.port}")`);
+  if (typeof o.consentPage === 'string' && o.consentPage !== 'new-client' && o.consentPage !== 'every-time') throw new UsageError(`--consent-page must be "new-client" or "every-time" (got "${o.consentPage}")`);
+  const consentPage = o.consentPage === 'every-time' ? 'every-time' as const : !!o.consentPage;
   const { startSandbox } = await import('../sandbox/server.js');
   const { safeText } = await import('../text.js');
   let sb;
   try {
     sb = await startSandbox({
-      port, loginPage: !!o.loginPage, consentPage: !!o.consentPage, mixedAuth: !!o.mixedAuth, gptClientSecret: io.env.GPT_OAUTH_CLIENT_SECRET || undefined,
+      port, loginPage: !!o.loginPage, consentPage, mixedAuth: !!o.mixedAuth, gptClientSecret: io.env.GPT_OAUTH_CLIENT_SECRET || undefined,
       // So a learner sees what the doctor (or ChatGPT-like client) does, one line per request.
       onRequest: (r) => io.stderr.write(`${r.method} ${safeText(r.path, 200)} → ${r.status} (${r.ms} ms)\n`),
     });
@@ -38,7 +40,7 @@ export async function run(io: IO, o: SandboxCommandOptions): Promise<number> {
       `  MCP server URL:  ${sb.mcpUrl}`,
       `  Issuer:          ${sb.issuer}`,
       `  Metadata:        ${sb.prmUrl}`,
-      `  Sign-in:         ${o.loginPage ? `a sign-in page for the test user "${sb.userId}"` : `approves every request as "${sb.userId}"`}${o.consentPage ? '; a consent page for each new client' : ''}`,
+      `  Sign-in:         ${o.loginPage ? `a sign-in page for the test user "${sb.userId}"` : `approves every request as "${sb.userId}"`}${consentPage === 'every-time' ? '; a consent page for every authorization' : consentPage ? '; a consent page for each new client' : ''}`,
       ...(o.mixedAuth ? ['  Auth mode:       mixed (initialize and tools/list are public; the tool whoami needs a sign-in)'] : []),
       '',
       'Test it as ChatGPT would:',

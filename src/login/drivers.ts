@@ -41,10 +41,32 @@ export interface LoginDriver {
    * Obtain the redirect (callback) URL for this authorize URL. `redirectUri` overrides the
    * driver's default (GPT Actions use two ChatGPT callback forms).
    */
-  obtain(authorizeUrl: URL, expectedState: string, purpose: string, redirectUri?: string): Promise<URL>;
-  /** Ask the person a yes/no question where the mode has a person at the keyboard (`manual`). */
+  obtain(authorizeUrl: URL, expectedState: string, purpose: string, redirectUri?: string, how?: ObtainOptions): Promise<URL>;
+  /** Ask the person a yes/no question where the mode has a person at the keyboard. */
   confirm?(question: string): Promise<boolean>;
+  /**
+   * Set (to the sign-in's purpose) when the server asked the person again — a sign-in or consent
+   * page, seen from the callback's `Sec-Fetch-User: ?1` — on a sign-in that repeats one completed
+   * in this run (the same client, scopes and resource): it asks on every sign-in.
+   */
+  readonly askedAgain?: string;
   close(): Promise<void>;
+}
+
+interface ObtainOptions {
+  /**
+   * Not on ChatGPT's path (a security check's sign-in): the person may decline it when its turn
+   * comes, and it then fails with SignInDeclined.
+   */
+  optional?: boolean;
+}
+
+/** A sign-in the person chose not to do (the check that needed it is skipped, not failed). */
+export class SignInDeclined extends Error {
+  constructor(readonly why: string) {
+    super(why);
+    this.name = 'SignInDeclined';
+  }
 }
 
 export interface LoginOptions {
@@ -57,6 +79,10 @@ export interface LoginOptions {
   loginTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   stdin?: NodeJS.ReadableStream;
+  /** A person at an interactive terminal answers questions (`--login browser` may ask one). */
+  ask?: boolean;
+  /** Run a question or a paste with the terminal to itself (the progress spinner stopped). */
+  aside?: <T>(work: () => Promise<T>) => Promise<T>;
   /** What the driver learned about the server (a named behaviour, for the report's notes). */
   note?: (key: string, text: string) => void;
   /**
@@ -209,20 +235,23 @@ class AutoLogin implements LoginDriver {
 interface ChainStep {
   url: URL;
   state: string;
+  purpose: string;
   resolve: (u: URL) => void;
   reject: (e: Error) => void;
   mismatches: number;
 }
 
 /** A page of the loopback listener: no scripts, no referrer, never cached. */
-function listenerPage(res: import('node:http').ServerResponse, status: number, text: string, refreshTo?: string): void {
+function listenerPage(res: import('node:http').ServerResponse, status: number, text: string, refreshTo?: string, delaySeconds = 1): void {
   res.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',
     'referrer-policy': 'no-referrer',
     'content-security-policy': "default-src 'none'",
   });
-  res.end(`<!doctype html><meta charset="utf-8">${refreshTo ? `<meta http-equiv="refresh" content="1;url=${refreshTo}">` : ''}<title>gpt-oauth</title><p>${text}</p>`);
+  // The target is an authorization URL built from the server's metadata: escaped for the attribute.
+  const to = refreshTo?.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  res.end(`<!doctype html><meta charset="utf-8">${to ? `<meta http-equiv="refresh" content="${delaySeconds};url=${to}">` : ''}<title>gpt-oauth</title><p>${text}</p>`);
 }
 
 /** How long the listener holds a finished sign-in's page while the doctor prepares the next one. */
@@ -251,7 +280,7 @@ class ChainLogin {
   static async start(o: LoginOptions, open: (url: URL, doneUrl: string) => Promise<void>): Promise<ChainLogin> {
     const path = `/callback/${randomToken(12)}`;
     let self: ChainLogin | undefined;
-    const server = createServer((req, res) => self!.handle(req.method ?? 'GET', req.url ?? '/', req.headers.host, res));
+    const server = createServer((req, res) => self!.handle(req.method ?? 'GET', req.url ?? '/', req.headers.host, [req.headers['sec-fetch-user']].flat()[0], res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
@@ -264,7 +293,12 @@ class ChainLogin {
   /** Where the tab ends when the run is over (a `--login command` exits when it gets there). */
   get doneUrl(): string { return `http://${this.host}/done`; }
 
-  private handle(method: string, rawUrl: string, hostHeader: string | undefined, res: import('node:http').ServerResponse): void {
+  /** What completed sign-ins of this run asked for (client, scopes, resource). */
+  private readonly signedIn = new Set<string>();
+  /** See LoginDriver.askedAgain. */
+  askedAgain?: string;
+
+  private handle(method: string, rawUrl: string, hostHeader: string | undefined, secFetchUser: string | undefined, res: import('node:http').ServerResponse): void {
     // Any web page can send this listener a request; one it cannot parse (a target like `//[`)
     // gets 400, never an exception outside the handler.
     let url: URL;
@@ -275,7 +309,10 @@ class ChainLogin {
     }
     // DNS-rebinding defence: only answer requests addressed to the literal loopback host.
     if (method !== 'GET' || hostHeader !== this.host) return listenerPage(res, 404, 'Not found.');
-    if (url.pathname === '/done') return listenerPage(res, 200, 'gpt-oauth has finished signing in. You can close this tab and return to the terminal.');
+    if (url.pathname === '/done') {
+      listenerPage(res, 200, 'gpt-oauth has finished signing in. You can close this tab and return to the terminal.');
+      return this.doneServed?.();
+    }
     if (url.pathname === this.nextPath) {
       this.nextPath = `/next/${randomToken(12)}`; // single use
       return this.hold(res);
@@ -293,6 +330,17 @@ class ChainLogin {
     registerSecret(url.searchParams.get('code'), 'code');
     this.step = undefined;
     this.done++;
+    // Fetch Metadata (W3C): a navigation the person started with a click (a sign-in or consent
+    // form) carries Sec-Fetch-User ?1 on every request of its redirect chain. The next step then
+    // starts a navigation of its own, so that its callback says only what happened in it.
+    // Asked again for what was answered before (the same client, scopes and resource — a new
+    // scope or audience may rightly need a new consent): the server asks every time.
+    const asked = ['client_id', 'scope', 'resource'].map((k) => w.url.searchParams.getAll(k).join(' ')).join('\n');
+    if (secFetchUser === '?1') {
+      if (this.signedIn.has(asked)) this.askedAgain ??= w.purpose;
+      this.redirectsInRow = Number.POSITIVE_INFINITY;
+    }
+    this.signedIn.add(asked);
     this.hold(res);
     w.resolve(url);
   }
@@ -305,27 +353,49 @@ class ChainLogin {
       return;
     }
     if (this.step) return this.send(res, this.step.url);
-    if (this.held) listenerPage(this.held.res, 200, 'Superseded.', this.nextPath);
+    if (this.held) this.page(this.held.res, 'Superseded.', this.nextPath);
     clearTimeout(this.held?.timer);
     const timer = setTimeout(() => {
       if (this.held?.res !== res) return;
       this.held = undefined;
-      listenerPage(res, 200, `Sign-in ${this.done} received; gpt-oauth is preparing the next one…`, this.nextPath);
+      this.page(res, `Sign-in ${this.done} received; gpt-oauth is preparing the next one…`, this.nextPath);
     }, HOLD_MS);
     timer.unref();
     this.held = { res, timer };
   }
 
+  /** Redirects this listener has answered with since the tab last loaded one of its pages. */
+  private redirectsInRow = 0;
+
+  /**
+   * Send the tab on: a 302, except every third step, which is a page that refreshes at once. A
+   * browser follows at most 20 redirects in one navigation (Chromium's ERR_TOO_MANY_REDIRECTS,
+   * Firefox's network.http.redirection-limit; Safari's is 16), and a chain of silent
+   * authorizations is one navigation: three of them with up to 4 redirects each at the server
+   * (3×4 + 2 of ours) stay under every limit, and a page load costs ~100 ms against a redirect's
+   * few (measured in headless Chromium, 2026-12).
+   */
   private send(res: import('node:http').ServerResponse, to: URL): void {
-    res.writeHead(302, { location: to.href, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
-    res.end();
+    if (this.redirectsInRow < 2) {
+      this.redirectsInRow++;
+      res.writeHead(302, { location: to.href, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+      res.end();
+    } else {
+      this.page(res, 'Continuing…', to.href, 0);
+    }
+  }
+
+  /** One of the listener's pages: the redirect count starts again when the tab loads it. */
+  private page(res: import('node:http').ServerResponse, text: string, refreshTo?: string, delaySeconds?: number): void {
+    this.redirectsInRow = 0;
+    listenerPage(res, 200, text, refreshTo, delaySeconds);
   }
 
   async obtain(authorizeUrl: URL, expectedState: string, purpose: string): Promise<URL> {
     if (this.broken) throw this.broken;
     const timeoutMs = this.o.loginTimeoutMs ?? 300_000;
     const result = new Promise<URL>((resolve, reject) => {
-      this.step = { url: authorizeUrl, state: expectedState, resolve, reject, mismatches: 0 };
+      this.step = { url: authorizeUrl, state: expectedState, purpose, resolve, reject, mismatches: 0 };
     });
     if (!this.opened) {
       this.opened = true;
@@ -382,8 +452,14 @@ class ChainLogin {
   /** Resolves when the tab has been sent to the last page. */
   private sentDone?: () => void;
 
+  /** Called when the tab loads the last page. */
+  private doneServed?: () => void;
+
   async close(): Promise<void> {
     this.closed = true;
+    let served = false;
+    let wake: (() => void) | undefined;
+    this.doneServed = () => { served = true; wake?.(); };
     this.step?.reject(new CancelledError('login closed'));
     const held = this.held;
     this.held = undefined;
@@ -395,8 +471,9 @@ class ChainLogin {
       // last page (or give up after a few seconds: the person may have closed it).
       await new Promise<void>((r) => { this.sentDone = r; setTimeout(r, 3000).unref(); });
     }
-    // Let the tab (or the command driving it) load the last page before the listener goes.
-    if (this.opened) await new Promise((r) => setTimeout(r, 300));
+    // Let the tab (or the command driving it) load the last page before the listener goes, or
+    // give up after a second: the person may have closed the tab.
+    if (this.opened && !served) await new Promise<void>((r) => { wake = r; setTimeout(r, 1000).unref(); });
     await new Promise<void>((r) => this.server.close(() => r()));
     this.server.closeAllConnections?.();
   }
@@ -405,18 +482,42 @@ class ChainLogin {
 /** `--login browser`: the system browser (or GPT_OAUTH_BROWSER), opened once for the whole run. */
 class BrowserLogin implements LoginDriver {
   readonly mode = 'browser' as const;
-  private constructor(private readonly chain: ChainLogin) {}
+  private constructor(private readonly o: LoginOptions, private readonly chain: ChainLogin) {}
   get redirectUri(): string { return this.chain.redirectUri; }
 
   static async start(o: LoginOptions): Promise<BrowserLogin> {
-    return new BrowserLogin(await ChainLogin.start(o, (url) => openBrowser(url, o.env ?? process.env)));
+    return new BrowserLogin(o, await ChainLogin.start(o, (url) => openBrowser(url, o.env ?? process.env)));
   }
 
   obtain(authorizeUrl: URL, expectedState: string, purpose: string): Promise<URL> {
     return this.chain.obtain(authorizeUrl, expectedState, purpose);
   }
 
+  get askedAgain(): string | undefined { return this.chain.askedAgain; }
+
+  /** Only at an interactive terminal (`ask`); otherwise there is nobody to answer. */
+  get confirm(): ((question: string) => Promise<boolean>) | undefined {
+    return this.o.ask ? (q) => askYesNo(this.o, q, true) : undefined;
+  }
+
   close(): Promise<void> { return this.chain.close(); }
+}
+
+/** A yes/no question on the terminal's input; Enter takes the default, anything else but y/yes is no. */
+function askYesNo(o: LoginOptions, question: string, def: boolean): Promise<boolean> {
+  return (o.aside ?? ((w) => w()))(() => readYesNo(o, question, def));
+}
+
+async function readYesNo(o: LoginOptions, question: string, def: boolean): Promise<boolean> {
+  o.say(`${question} ${def ? '[Y/n]' : '[y/N]'}`);
+  const rl = createInterface({ input: o.stdin ?? process.stdin, terminal: false });
+  try {
+    const line = await new Promise<string | undefined>((resolve) => { rl.once('line', resolve); rl.once('close', () => resolve(undefined)); });
+    if (!line?.trim()) return line === undefined ? false : def;
+    return /^\s*y(es)?\s*$/i.test(line);
+  } finally {
+    rl.close();
+  }
 }
 
 /**
@@ -448,18 +549,15 @@ class ManualLogin implements LoginDriver {
   }
 
   /** A yes/no question on the same input as the pastes; anything but y/yes is no. */
-  async confirm(question: string): Promise<boolean> {
-    this.o.say(`${question} [y/N]`);
-    const rl = createInterface({ input: this.o.stdin ?? process.stdin, terminal: false });
-    try {
-      const line = await new Promise<string | undefined>((resolve) => { rl.once('line', resolve); rl.once('close', () => resolve(undefined)); });
-      return /^\s*y(es)?\s*$/i.test(line ?? '');
-    } finally {
-      rl.close();
-    }
+  confirm(question: string): Promise<boolean> {
+    return askYesNo(this.o, question, false);
   }
 
-  async obtain(authorizeUrl: URL, _state: string, purpose: string, redirectUri?: string): Promise<URL> {
+  obtain(authorizeUrl: URL, _state: string, purpose: string, redirectUri?: string): Promise<URL> {
+    return (this.o.aside ?? ((w) => w()))(() => this.paste(authorizeUrl, purpose, redirectUri));
+  }
+
+  private async paste(authorizeUrl: URL, purpose: string, redirectUri?: string): Promise<URL> {
     this.o.say(`Sign in to continue (${purpose}). Open this URL in a browser:\n  ${authorizeUrl.href}\nThe browser ends on ${redirectUri ?? this.redirectUri}?code=… (ChatGPT may show an error there; that is expected).`);
     const rl = createInterface({ input: this.o.stdin ?? process.stdin, terminal: false });
     const lines: string[] = [];
@@ -572,6 +670,8 @@ class CommandChainLogin implements LoginDriver {
     if (redirectUri && redirectUri !== this.redirectUri) return this.single.obtain(authorizeUrl, expectedState, purpose, redirectUri);
     return this.chain.obtain(authorizeUrl, expectedState, purpose);
   }
+
+  get askedAgain(): string | undefined { return this.chain.askedAgain; }
 
   private closing = false;
 

@@ -44,9 +44,10 @@ export interface SandboxOptions {
   loginPage?: boolean;
   /**
    * Show a consent page the first time each client asks (as most hosted providers do for a new
-   * client); without it the signed-in user approves every client at once.
+   * client), or on every authorization ('every-time', as some do for third-party clients);
+   * without it the signed-in user approves every client at once.
    */
-  consentPage?: boolean;
+  consentPage?: boolean | 'every-time';
   /** Put the issuer under a path (e.g. "/tenant/oidc"); then only path-append OIDC discovery answers. */
   issuerPath?: string;
   /** Extra pre-registered clients (e.g. a confidential GPT Actions client). */
@@ -190,8 +191,10 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     loadExistingGrant: async (ctx: GrantContext) => {
       const { session, client, params, result } = ctx.oidc;
       const id = result?.consent?.grantId ?? session.grantIdFor(client.clientId);
-      // consentPage: a client the user has not approved yet gets the consent prompt.
+      // consentPage: a client the user has not approved yet gets the consent prompt ('every-time':
+      // every authorization does, until its own consent interaction finished).
       if (o.consentPage && !id) return undefined;
+      if (o.consentPage === 'every-time' && !result?.consent?.grantId) return undefined;
       const grant = (id ? await provider.Grant.find(id) : undefined) ?? new provider.Grant({ accountId: session.accountId, clientId: client.clientId });
       const asked = String(params.scope ?? '').split(' ').filter(Boolean);
       // oidc-provider counts every scope of its `scopes` list (mcp:tools too) as an OIDC scope.

@@ -7,7 +7,7 @@ import { appendFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 const url = process.argv[2];
-const log = (o) => appendFileSync(process.env.BROWSER_LOG, `${JSON.stringify(o)}\n`);
+const log = (o) => appendFileSync(process.env.BROWSER_LOG, `${JSON.stringify({ ...o, t: Date.now() })}\n`);
 const redirect = new URL(new URL(url).searchParams.get('redirect_uri'));
 
 const forged = new URL(redirect);
@@ -28,6 +28,14 @@ try {
   // follow along, doing what a person would on each page (sign in, allow), and count it.
   const doneUrl = `${redirect.origin}/done`;
   const actions = { signIn: 0, consent: 0 };
+  // Navigations the browser gave up on (too many redirects, a refused connection): a person would
+  // see an error page there.
+  const failures = [];
+  page.on('requestfailed', (r) => r.isNavigationRequest() && failures.push(`${r.failure()?.errorText} ${r.url().slice(0, 100)}`));
+  if (process.env.BROWSER_TRACE) {
+    page.on('request', (r) => r.isNavigationRequest() && log({ event: 'request', url: r.url().slice(0, 100) }));
+    page.on('response', (r) => r.request().isNavigationRequest() && log({ event: 'response', url: r.url().slice(0, 100), status: r.status() }));
+  }
   await page.goto(url);
   const deadline = Date.now() + 120_000;
   while (!page.url().startsWith(doneUrl) && Date.now() < deadline) {
@@ -41,7 +49,7 @@ try {
     await navigated;
   }
   await page.waitForLoadState('domcontentloaded').catch(() => undefined);
-  log({ event: 'done', clicked: actions.signIn > 0, actions, url: page.url(), text: (await page.textContent('body').catch(() => ''))?.trim() });
+  log({ event: 'done', clicked: actions.signIn > 0, actions, failures, url: page.url(), text: (await page.textContent('body').catch(() => ''))?.trim() });
 } catch (err) {
   log({ event: 'error', message: String(err) });
 } finally {

@@ -24,8 +24,16 @@ export interface AppsOptions {
   scope?: string[];
   /** Keep the run's grant usable (--save-refresh-token): nothing may sign in as its client again. */
   keepGrant?: boolean;
-  /** --login manual: do the sign-ins beyond ChatGPT's path without asking (--extra-sign-ins). */
+  /**
+   * The sign-ins beyond ChatGPT's path when each needs the person (`--login manual`, or a server
+   * that asks on every sign-in): true does them without asking (--extra-sign-ins), false skips
+   * them (--no-extra-sign-ins), unset asks at an interactive terminal.
+   */
   extraSignIns?: boolean;
+  /** A person at an interactive terminal answers questions. */
+  interactive?: boolean;
+  /** Run a question or a paste with the terminal to itself (the progress spinner stopped). */
+  aside?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 export interface AsMetadata {
@@ -140,6 +148,8 @@ export class GrantBroker {
 
   /** Whether a person who pastes each sign-in agreed to the ones beyond ChatGPT's path (asked once). */
   extra?: Promise<boolean>;
+  /** Whether the person agreed to go on although the server asks on every sign-in (asked once). */
+  everyTime?: Promise<boolean>;
 }
 
 /** The resource identifier ChatGPT sends: the PRM `resource`, else the MCP URL. */

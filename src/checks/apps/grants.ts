@@ -20,9 +20,10 @@
  * - `user` (every grant of the test user) is read by every check that holds a grant; the replays
  *   spend it, so they come after everything else.
  * - Every sign-in that is not the ChatGPT path gets a client of its own where the server registers
- *   clients (dynamic registration): `isolated` then runs it early (`Prepare.ownsSpent`). Where it
- *   cannot, the check runs on the run's client after every user of its grant, and alone
- *   (`alone`): no two of them overlap from the sign-in to their last request.
+ *   clients (dynamic registration) and no person signs in: `isolated` then runs it early
+ *   (`Prepare.ownsSpent`). Where it cannot, or where each new client would cost the person a
+ *   consent (`ownPublicClient`), the check runs on the run's client after every user of its
+ *   grant, and alone (`alone`): no two of them overlap from the sign-in to their last request.
  * - A prepare that builds a grant of its own can be ended only by what ends every grant
  *   (`Prepare.endedBy: ['user']`): the replays wait for it, nothing else does.
  * - The replays (refresh.rotation, then token.code-single-use) build their own pairs too, never
@@ -30,7 +31,7 @@
  */
 import { readJsonObject } from '../../http/json.js';
 import { registerClientCredentials, registerSecret } from '../../http/redact.js';
-import { LoginError } from '../../login/drivers.js';
+import { LoginError, SignInDeclined } from '../../login/drivers.js';
 import { newPkce, longState, randomToken, type Pkce } from '../../oauth/pkce.js';
 import { safeText } from '../../text.js';
 import { dcrRequestBody } from '../../chatgpt/client.js';
@@ -75,8 +76,13 @@ export async function authorize(ctx: AppsContext, clientId: string, purpose: str
   ctx.s.logins++;
   ctx.broker.signIns++;
   try {
-    return { callback: await ctx.login.obtain(url, state, purpose, o.redirectUri), pkce, state, redirectUri };
+    return { callback: await ctx.login.obtain(url, state, purpose, o.redirectUri, { optional: !o.chatgptPath }), pkce, state, redirectUri };
   } catch (err) {
+    if (err instanceof SignInDeclined) {
+      ctx.s.logins--;
+      ctx.broker.signIns--;
+      return { outcome: { status: 'skip', incomplete: true, detail: err.why, fix: 'run with --extra-sign-ins to answer each one, or --login command to automate them' } };
+    }
     if (!(err instanceof LoginError)) throw err;
     if (!err.serverSide) return { outcome: { status: 'skip', detail: `the doctor could not sign in: ${err.message}`, fix: err.hint, incomplete: true } };
     return { outcome: { status: 'fail', detail: `the authorization endpoint answered with an error page: ${err.message}` } };
@@ -89,12 +95,29 @@ export async function authorize(ctx: AppsContext, clientId: string, purpose: str
  */
 function extraSignIns(ctx: AppsContext): Promise<boolean> {
   ctx.broker.extra ??= (async () => {
-    if (ctx.opts.extraSignIns) return true;
+    if (ctx.opts.extraSignIns !== undefined) return ctx.opts.extraSignIns;
     if (!ctx.login.confirm) return false;
     const more = Math.max(1, ctx.plannedLogins - ctx.s.logins);
     return ctx.login.confirm(`${more} more sign-ins (a paste each) are needed for the security checks and ChatGPT's other paths: continue?`);
   })();
   return ctx.broker.extra;
+}
+
+/**
+ * A server that asked the person again on a sign-in that repeats one they had answered (the same
+ * client, scopes and resource) asks on every sign-in (a consent page each time, or a session that does not last): said once,
+ * and the person chooses once whether to answer the remaining ones (`--extra-sign-ins` /
+ * `--no-extra-sign-ins`; without a terminal, the run goes on).
+ */
+export function everySignInAsks(ctx: AppsContext, where: string, confirm = ctx.login.confirm): Promise<boolean> {
+  ctx.broker.everyTime ??= (async () => {
+    ctx.broker.note('asks-every-time', `the server asked the person again on a sign-in that repeated an earlier one (same client, scopes and resource; ${safeText(where, 120)}): it asks on every sign-in`);
+    if (ctx.opts.extraSignIns !== undefined) return ctx.opts.extraSignIns;
+    if (!confirm) return true;
+    const more = Math.max(1, ctx.plannedLogins - ctx.s.logins);
+    return confirm(`The server asked you again for a sign-in you had already answered (${safeText(where, 120)}): it asks every time. About ${more} more sign-in${more === 1 ? '' : 's'} are planned for the security checks, each a page to answer in the same tab. Continue with them (no: finish without those checks)?`);
+  })();
+  return ctx.broker.everyTime;
 }
 
 /** The callback's error, in words, or undefined. */
@@ -220,8 +243,16 @@ export function isolated<P>(def: Omit<CheckDef<AppsContext>, 'prepare' | 'run' |
   };
 }
 
-/** A public client of the check's own, where the server registers clients. */
+/**
+ * A public client of the check's own, where the server registers clients, when no person signs
+ * in. When one does (`--login browser`, `command`, `manual`), a new client costs a consent
+ * screen on most hosted servers (and on the sandbox with --consent-page), and every sign-in
+ * passes one tab in turn anyway: the check signs in as the run's client, whose consent was given,
+ * after every user of its grant and alone — the rules the run keeps without registration.
+ * `--save-refresh-token` keeps clients of their own: the saved grant must survive the run.
+ */
 export async function ownPublicClient(ctx: AppsContext): Promise<Client | undefined> {
+  if (ctx.login.mode !== 'auto' && !ctx.opts.keepGrant) return undefined;
   const c = await registerClient(ctx);
   return 'skip' in c || c.authMethod !== 'none' ? undefined : c;
 }

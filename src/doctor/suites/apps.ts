@@ -1,8 +1,8 @@
 /** Runs the `apps` suite: the engine, the catalog, the login driver and cleanup. */
 import { APPS_CHECKS } from '../../checks/apps/index.js';
 import { type AppsContext, type AppsOptions } from '../../checks/apps/context.js';
-import { GrantBroker } from '../../checks/apps/grants.js';
-import { createLoginDriver, type LoginDriver } from '../../login/drivers.js';
+import { everySignInAsks, GrantBroker } from '../../checks/apps/grants.js';
+import { createLoginDriver, SignInDeclined, type LoginDriver } from '../../login/drivers.js';
 import { currentCheck, currentPriority, planChecks, runChecks } from '../../checks/engine.js';
 import type { CheckDef, CheckResult, Selection } from '../../checks/types.js';
 import type { Report, SuiteRunOptions } from '../types.js';
@@ -71,7 +71,7 @@ const DEFAULT_CONCURRENCY = 16;
  * comes (N in the order they are shown, M the sign-ins the plan still expects), so the person
  * always sees how many remain.
  */
-function countedLogins(driver: LoginDriver, used: Map<string, number>, expected: () => number): LoginDriver {
+function countedLogins(driver: LoginDriver, used: Map<string, number>, expected: () => number, gate: (where: string, confirm?: (q: string) => Promise<boolean>) => Promise<boolean>): LoginDriver {
   // One turn at a time; among the waiting ones, the most urgent (the longest chain of work that
   // waits for it, currentPriority) goes next, so a one-tab chain serves the critical path first.
   const waiting: { priority: number; seq: number; go: () => void }[] = [];
@@ -96,14 +96,21 @@ function countedLogins(driver: LoginDriver, used: Map<string, number>, expected:
   return {
     mode: driver.mode,
     redirectUri: driver.redirectUri,
+    get askedAgain() { return driver.askedAgain; },
     close: () => driver.close(),
     // A question shares the person's input with the pastes: it takes its turn like a sign-in.
     ...(driver.confirm ? { confirm: (q: string) => inTurn(() => driver.confirm!(q)) } : {}),
-    obtain(url, state, purpose, redirectUri) {
+    obtain(url, state, purpose, redirectUri, how) {
       const id = currentCheck.getStore();
       if (id) used.set(id, (used.get(id) ?? 0) + 1);
       if (driver.concurrent) return driver.obtain(url, state, purpose, redirectUri);
-      return inTurn(() => {
+      return inTurn(async () => {
+        // Decided when its turn comes: the sign-in before it may have shown that the server asks
+        // the person every time.
+        if (how?.optional && driver.askedAgain && !(await gate(driver.askedAgain, driver.confirm?.bind(driver)))) {
+          if (id) used.set(id, (used.get(id) ?? 1) - 1);
+          throw new SignInDeclined('the server asks the person on every sign-in, and the run finished without the sign-ins of the remaining security checks (as answered)');
+        }
         shown++;
         return driver.obtain(url, state, `login ${shown} of ${Math.max(shown, expected())}: ${purpose}`, redirectUri);
       });
@@ -164,10 +171,10 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
   const broker = new GrantBroker();
   const current: { ctx?: AppsContext } = {};
   const login = countedLogins(await createLoginDriver({
-    mode: o.login, http: o.http, say, loginCommand: o.loginCommand, loginTimeoutMs: o.loginTimeoutMs, env: o.env, stdin: o.stdin, note: (k, t) => broker.note(k, t),
+    mode: o.login, http: o.http, say, loginCommand: o.loginCommand, loginTimeoutMs: o.loginTimeoutMs, env: o.env, stdin: o.stdin, ask: o.interactive, aside: o.aside, note: (k, t) => broker.note(k, t),
     // A client the doctor registers takes the loopback redirect: one command for every sign-in.
     chain: !o.clientId,
-  }), used, () => current.ctx?.plannedLogins ?? 1);
+  }), used, () => current.ctx?.plannedLogins ?? 1, (where, confirm) => everySignInAsks(current.ctx!, where, confirm));
   o.http.opts.tagOf = () => currentCheck.getStore();
   o.http.opts.priorityOf = () => currentPriority.getStore() ?? 0;
   const catalog = catalogFor(o);
