@@ -76,7 +76,7 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .option('--baseline <file>', 'accepted failures/warnings: fail only on regressions')
     .option('--write-baseline <file>', 'write the current failures/warnings as a baseline')
     .addOption(new Option('--fail-on <impact>', 'which failures make exit 1: chatgpt (ChatGPT breaks), security, or all').choices(['chatgpt', 'security', 'all']).default('all'))
-    .option('--timeout <ms>', 'per-request timeout in milliseconds', '10000')
+    .option('--timeout <duration>', 'per-request timeout: milliseconds (10000, 500ms) or seconds (10s); at least 250 ms', '10000')
     .option('--login-timeout <s>', 'how long to wait for a browser login, in seconds', '300')
     .option('--verbose', 'list every check, passes and skips included (and one progress line per step without a terminal)')
     .option('--deadline <s>', 'the whole run ends after this many seconds (checks not reached are incomplete)', '600')

@@ -55,6 +55,8 @@ describe('doctor validates everything before its first request', () => {
     ['an unknown check id', ['--only', 'nosuch.id'], /--only: no apps check matches "nosuch\.id"/],
     ['an unknown prefix in --skip', ['--skip', 'tokn.'], /--skip: no apps check matches "tokn\."/],
     ['a selection that leaves nothing', ['--only', 'token.', '--skip', 'token.'], /leave no check to run/],
+    ['a --timeout in seconds written as milliseconds', ['--timeout', '3'], /--timeout 3 is 3 ms, too short for any request \(the minimum is 250 ms\)\nFor 3 seconds, write --timeout 3s\./],
+    ['a --timeout that is not a duration', ['--timeout', '3 minutes'], /--timeout must be a duration in milliseconds/],
   ];
   for (const [what, args, message] of cases) {
     it(`${what}: exit 2, named, and no request reached the server`, async () => {

@@ -90,6 +90,8 @@ describe('each failure mode is reported by its own check id', () => {
       if (c.chatgpt === true) expect(check.chatgpt).toBeTruthy();
       // ChatGPT's message appears only on findings whose impact is chatgpt.
       for (const x of r.checks) if (x.chatgpt) expect(x.impact, x.id).toBe('chatgpt');
+      // No check ended in an exception of the doctor's own.
+      for (const x of r.checks) expect(x.detail, x.id).not.toMatch(/the doctor itself failed/);
       if (status === 'fail') {
         expect(check.fix, 'every failure says how to fix it').toBeTruthy();
         // The first failure in flow order is this check or one it explains (never an unrelated one).

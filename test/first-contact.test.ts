@@ -147,7 +147,7 @@ describe('10. help and errors', () => {
     });
   }
   it('doctor --help shows defaults', async () => {
-    expect((await runCli(['doctor', '--help'])).stdout).toMatch(/--timeout <ms>[\s\S]*\(default:\s+"10000"\)[\s\S]*--deadline <s>[\s\S]*\(default:\s+"600"\)/);
+    expect((await runCli(['doctor', '--help'])).stdout).toMatch(/--timeout <duration>[\s\S]*\(default:\s+"10000"\)[\s\S]*--deadline <s>[\s\S]*\(default:\s+"600"\)/);
   });
   it('a cancel prints "Nothing changed." without "Error:" and exits 130', () => {
     let err = '';

@@ -193,3 +193,16 @@ describe('what the doctor sends follows the grammar it must follow', () => {
     }
   });
 });
+
+describe('--timeout', () => {
+  it('takes milliseconds or seconds', async () => {
+    const { parseTimeout } = await import('../src/commands/doctor.js');
+    expect(parseTimeout(undefined)).toBe(10_000);
+    expect(parseTimeout('2000')).toBe(2000);
+    expect(parseTimeout('500ms')).toBe(500);
+    expect(parseTimeout('3s')).toBe(3000);
+    expect(parseTimeout('1.5s')).toBe(1500);
+    expect(() => parseTimeout('100ms')).toThrow(/100 ms, too short/);
+    expect(() => parseTimeout('-1')).toThrow(/must be a duration/);
+  });
+});

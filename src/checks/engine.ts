@@ -9,6 +9,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { HttpFailure } from '../http/client.js';
+import { redact } from '../http/redact.js';
 import { safeText } from '../text.js';
 import type { CheckDef, CheckResult, Outcome, Selection } from './types.js';
 
@@ -290,8 +291,9 @@ function resultOf<C>(def: CheckDef<C>, outcome: Outcome, durationMs: number): Ch
     status: outcome.status,
     severity: outcome.status === 'fail' || outcome.status === 'warn' ? def.severity : 'info',
     title: def.title,
-    detail: outcome.detail,
-    ...(outcome.fix ? { fix: outcome.fix } : {}),
+    // Server text enters the report here: redacted before any output escapes it.
+    detail: redact(outcome.detail),
+    ...(outcome.fix ? { fix: redact(outcome.fix) } : {}),
     spec: def.spec.map((r) => r.id),
     references: def.spec,
     durationMs,
@@ -334,8 +336,14 @@ function crashOutcome(err: unknown): Outcome {
     return { status: 'fail', detail: `${safeText(err.url, 200)}: ${err.message}` };
   }
   if (err instanceof CheckAbort) return err.outcome;
+  // An exception of the doctor's own (a bug, or input a check did not expect): never a finding
+  // about the server. Incomplete, and said as the doctor's error.
   const e = err as Error;
-  return { status: 'fail', detail: `the check could not complete: ${safeText(e?.message ?? String(err), 300)}` };
+  return {
+    status: 'skip', incomplete: true,
+    detail: `the doctor itself failed in this check (${safeText(e?.name ?? 'Error', 40)}: ${safeText(e?.message ?? String(err), 300)}); this is gpt-oauth's error, not a finding about the server`,
+    fix: 'run again with --debug (the HTTP exchanges show the input that caused it) and report it to the gpt-oauth maintainers',
+  };
 }
 
 /** Throw from deep inside a check to end it with a given outcome. */

@@ -2,7 +2,7 @@
 import { UsageError, EXIT } from '../errors.js';
 import type { IO } from '../ui/io.js';
 import { HttpClient } from '../http/client.js';
-import { redact } from '../http/redact.js';
+import { redact, redactDeep } from '../http/redact.js';
 import { safeText } from '../text.js';
 import { style } from '../ui/style.js';
 import { VERSION } from '../version.js';
@@ -65,7 +65,7 @@ export async function run(io: IO, o: CallbacksOptions): Promise<number> {
       io.stderr.write(`Recorded the GPT id in ${projectFile}.\n`);
     }
     if (io.json) {
-      io.stdout.write(`${redact(JSON.stringify(result, null, 2))}\n`);
+      io.stdout.write(`${JSON.stringify(redactDeep(result), null, 2)}\n`);
       return EXIT.ok;
     }
     const st = style(io.colorStdout);

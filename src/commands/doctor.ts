@@ -98,6 +98,22 @@ function positiveInt(value: string | undefined, flag: string, fallback: number):
   return n;
 }
 
+/** The shortest per-request timeout that can succeed against a real server (a TLS handshake alone). */
+const MIN_TIMEOUT_MS = 250;
+
+/**
+ * `--timeout`: milliseconds (`10000`, `500ms`) or seconds (`3s`). A bare number below the minimum
+ * is refused with its unit spelled out: `--timeout 3` meant 3 seconds far more often than 3 ms.
+ */
+export function parseTimeout(value: string | undefined): number {
+  if (value === undefined) return 10_000;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s)?\s*$/i.exec(value);
+  const ms = m ? Math.round(Number(m[1]) * (m[2]?.toLowerCase() === 's' ? 1000 : 1)) : NaN;
+  if (!Number.isFinite(ms) || ms <= 0) throw new UsageError(`--timeout must be a duration in milliseconds (10000, 500ms) or seconds (10s) (got "${safeText(value, 40)}")`);
+  if (ms < MIN_TIMEOUT_MS) throw new UsageError(`--timeout ${safeText(value, 40)} is ${ms} ms, too short for any request (the minimum is ${MIN_TIMEOUT_MS} ms)`, m && !m[2] ? `For ${m[1]} seconds, write --timeout ${m[1]}s.` : undefined);
+  return ms;
+}
+
 /** The MCP URL as the user would type it into ChatGPT: https, or http on loopback. */
 export function validateMcpUrl(raw: string): string {
   let u: URL;
@@ -179,7 +195,7 @@ async function withProject(o: DoctorOptions): Promise<DoctorOptions> {
 export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan> {
   const o = await withProject(opts);
   const target = o.target ?? 'apps';
-  const timeoutMs = positiveInt(o.timeout, '--timeout', 10_000);
+  const timeoutMs = parseTimeout(o.timeout);
   const loginTimeoutMs = positiveInt(o.loginTimeout, '--login-timeout', 300) * 1000;
   const deadlineAt = Date.now() + positiveInt(o.deadline, '--deadline', 600) * 1000;
   const selection = { only: list(o.only), skip: list(o.skip) };

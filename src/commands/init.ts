@@ -11,7 +11,7 @@ import { withSpinner } from '../ui/spinner.js';
 import { safeText } from '../text.js';
 import { style } from '../ui/style.js';
 import { HttpClient } from '../http/client.js';
-import { mask, redact, registerClientCredentials, registerSecret } from '../http/redact.js';
+import { mask, redactDeep, registerClientCredentials, registerSecret } from '../http/redact.js';
 import { VERSION } from '../version.js';
 import { DEFAULT_PROJECT_FILE, loadProject, saveProject, type ProjectFile } from '../project.js';
 import type { AppSpec, ProviderName, SettingChange } from '../providers/types.js';
@@ -320,7 +320,7 @@ async function finish(io: IO, o: InitOptions, prompt: Prompter, result: InitResu
     result.doctor = report;
     if (report.summary.failed) code = EXIT.failed;
   }
-  io.stdout.write(`${redact(JSON.stringify(result, null, 2))}\n`);
+  io.stdout.write(`${JSON.stringify(redactDeep(result), null, 2)}\n`);
   return code;
 }
 

@@ -4,7 +4,7 @@
  * annotations and job summary, and a HAR 1.2 trace. Everything passes through the redactor.
  */
 import type { TraceEntry } from '../http/client.js';
-import { redact, redactHeaders } from '../http/redact.js';
+import { redact, redactDeep, redactHeaders } from '../http/redact.js';
 import { safeText } from '../text.js';
 import { firstFix, infoCount, learnedLines, verdictLines } from './verdict.js';
 import type { CheckResult } from '../checks/types.js';
@@ -22,7 +22,8 @@ const md = (s: string) => safeText(s, 600)
   .replace(/[\\`*_{}[\]()#+!|~]/g, '\\$&')
   .replace(/\r?\n/g, ' ');
 
-export function renderMarkdown(report: Report, trace: TraceEntry[] = []): string {
+export function renderMarkdown(raw: Report, trace: TraceEntry[] = []): string {
+  const report = redactDeep(raw); // before Markdown escaping changes how a secret looks
   const s = report.summary;
   const v = verdictLines(report);
   const icon = (x: { verdict: string }) => (x.verdict === 'pass' ? '✅' : x.verdict === 'fail' ? '❌' : '⚠️');

@@ -28,17 +28,36 @@ export function registerSecret(value: string | undefined | null, label = 'secret
   if (!value || value.length < 6 || known.size >= MAX_NEEDLES) return;
   if (!trusted && (value.length < 12 || /\s/.test(value) || /^[A-Za-z]+$/.test(value))) return;
   for (const form of derivedForms(value)) known.set(form, label);
+  sorted = undefined;
 }
 
-/** More needles than any run has secrets: a server cannot grow the list without bound. */
-const MAX_NEEDLES = 2000;
+/** The needles, longest first (so that a value containing another is replaced whole); cached. */
+let sorted: string[] | undefined;
 
+/** More needles than any run has secrets: a server cannot grow the list without bound. */
+const MAX_NEEDLES = 5000;
+
+const html = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const jsonInner = (v: string) => JSON.stringify(v).slice(1, -1);
+
+/**
+ * The spellings a value takes on its way into an output: as is; URL- and form-encoded; escaped
+ * for a JSON string, twice (JSON quoted inside JSON, as a server that puts the request in an
+ * error_description sends it); HTML/XML-escaped (also with `'` as `&#39;`/`&apos;`), and that
+ * inside JSON; Markdown-escaped as the reports escape text.
+ */
 function derivedForms(value: string): Set<string> {
   const forms = new Set([value]);
   forms.add(encodeURIComponent(value));
   forms.add(new URLSearchParams({ v: value }).toString().slice(2));
-  forms.add(JSON.stringify(value).slice(1, -1));
-  forms.add(value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
+  forms.add(jsonInner(value));
+  forms.add(jsonInner(jsonInner(value)));
+  const h = html(value);
+  forms.add(h);
+  forms.add(h.replace(/'/g, '&#39;'));
+  forms.add(h.replace(/'/g, '&apos;'));
+  forms.add(jsonInner(h));
+  forms.add(h.replace(/[\\`*_{}[\]()#+!|~]/g, '\\$&'));
   return forms;
 }
 
@@ -58,6 +77,7 @@ export function registerClientCredentials(clientId: string | undefined, secret: 
 /** For tests: forget registered values. */
 export function clearSecrets(): void {
   known.clear();
+  sorted = undefined;
 }
 
 /**
@@ -98,9 +118,8 @@ const BASIC_RE = /\b(Basic|Bearer|DPoP)\s+(?![a-z_]+\s*=)(?=[A-Za-z0-9._~+/=-]*[
 export function redact(text: string): string {
   if (!text) return text;
   let out = text;
-  // Longest first so that a value containing another is replaced whole.
-  const values = [...known.keys()].sort((a, b) => b.length - a.length);
-  for (const v of values) {
+  sorted ??= [...known.keys()].sort((a, b) => b.length - a.length);
+  for (const v of sorted) {
     if (out.includes(v)) out = out.split(v).join(`[redacted ${known.get(v)}]`);
   }
   out = out.replace(TOKEN_RUN_RE, redactJwts);
@@ -111,6 +130,19 @@ export function redact(text: string): string {
     return kv ? `${kv}[redacted]` : `${jk}[redacted]"`;
   });
   return out;
+}
+
+/**
+ * A copy of `value` with every string in it redacted, its structure kept: what an output that
+ * serializes (JSON) is made from, so that redaction never cuts into escaped text.
+ */
+export function redactDeep<T>(value: T, depth = 0): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (depth > 40 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1)) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = redactDeep(v, depth + 1);
+  return out as T;
 }
 
 export function redactHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {

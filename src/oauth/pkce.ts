@@ -11,6 +11,13 @@ export interface Pkce {
 }
 
 /** A fresh RFC 7636 S256 pair; the verifier is registered for redaction. */
+/** A verifier that matches no challenge (a negative test's): redacted like a real one. */
+export function wrongVerifier(): string {
+  const v = randomToken(32);
+  registerSecret(v, 'code_verifier', true);
+  return v;
+}
+
 export function newPkce(): Pkce {
   const verifier = randomToken(32);
   registerSecret(verifier, 'code_verifier', true);

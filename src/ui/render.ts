@@ -1,5 +1,5 @@
 /** Pure rendering of doctor reports: human checklist, JSON, JUnit. All output is redacted. */
-import { redact } from '../http/redact.js';
+import { redact, redactDeep } from '../http/redact.js';
 import type { CheckResult, Status } from '../checks/types.js';
 import type { Report } from '../doctor/types.js';
 import { firstFix, infoCount, learnedLines, verdictLines } from '../doctor/verdict.js';
@@ -101,7 +101,8 @@ function renderGptEditor(g: NonNullable<Report['gptEditor']>, st: Style): string
 }
 
 export function renderJson(report: Report): string {
-  return `${escapeJsonUnsafe(redact(JSON.stringify(report, null, 2)))}\n`;
+  // Redacted as a structure, then serialized: redaction never cuts into escaped text.
+  return `${escapeJsonUnsafe(JSON.stringify(redactDeep(report), null, 2))}\n`;
 }
 
 const xml = (s: string) => s
@@ -109,7 +110,8 @@ const xml = (s: string) => s
   .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u0080-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g, '')
   .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-export function renderJunit(report: Report): string {
+export function renderJunit(raw: Report): string {
+  const report = redactDeep(raw); // before XML escaping changes how a secret looks
   const s = report.summary;
   const secs = (ms: number) => (ms / 1000).toFixed(3);
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];

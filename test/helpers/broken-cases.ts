@@ -15,6 +15,9 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'as.issuer', flags: { issuerSuffix: '/' }, detail: /only a trailing slash differs/ },
   { id: 'as.pkce-s256', flags: { dropMeta: ['code_challenge_methods_supported'] }, detail: /code_challenge_methods_supported is missing/ },
   { id: 'as.endpoints', flags: { dropMeta: ['authorization_endpoint'] }, detail: /authorization_endpoint is missing/ },
+  // Malformed metadata: one finding at the check that owns it, never an exception in a dependant.
+  { id: 'as.endpoints', flags: { metaPatch: { authorization_endpoint: '/authorize' } }, detail: /authorization_endpoint is not a URL/ },
+  { id: 'as.metadata', flags: { metaPatch: { scopes_supported: 1, grant_types_supported: 'authorization_code', issuer_claims: 1 } }, status: 'warn', impact: 'interop', detail: /scopes_supported \(a number, not an array of strings\); grant_types_supported \(a string, not an array of strings\)/ },
   { id: 'as.client-registration', flags: { dropMeta: ['registration_endpoint'] }, fix: /predefined|OAuth advanced settings/ },
   { id: 'network.server-user-agent', flags: { blockUserAgent: /python|aiohttp/i }, detail: /as "python-httpx\/0\.28\.1" got 403 text\/html \(cf-mitigated: challenge\), not 401.*\/\.well-known\/oauth-protected-resource\/mcp as "python-httpx/, fix: /Cloudflare: turn off Bot Fight Mode/ },
   { id: 'jwks.keys', flags: { jwks: 'dup-kid' }, detail: /used twice/ },

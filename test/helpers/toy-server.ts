@@ -19,6 +19,13 @@ export interface ToyFlags {
   asMetadata?: 'ok' | '404' | 'huge';
   issuerSuffix?: string;
   dropMeta?: string[];
+  /**
+   * The fuzzer's hook: the toy's sound answer, buffered, is handed to `respond`, which writes
+   * what the client really gets (a mutation of it) to `res`.
+   */
+  respond?: (req: { method: string; path: string }, sound: Buffered, res: ServerResponse) => void | Promise<void>;
+  /** Members set (or replaced) in the AS metadata, of any JSON type. */
+  metaPatch?: Record<string, unknown>;
   jwks?: 'ok' | 'private' | 'dup-kid' | 'hang';
   dcr?: 'ok' | 'wrong-method';
   dcrUnsafe?: 'refuse' | 'accept';
@@ -134,6 +141,12 @@ export interface ToyFlags {
   jitterMs?: number;
   /** Treat any unknown client_id as a public client (an issuer library without client registry). */
   anyClientId?: boolean;
+  /**
+   * A debugging server: every token error and every refused bearer token quotes the request —
+   * the body, its values, the form as JSON, that JSON quoted again, HTML-escaped, and the
+   * Authorization header with its Basic credential decoded.
+   */
+  echo?: boolean;
 }
 
 export type Hostile = 'wrong-content-type' | 'truncated-json' | 'deep-json' | 'many-keys' | 'huge-headers' | 'slow-drip'
@@ -153,6 +166,32 @@ export interface Toy {
 }
 
 const SCOPES = ['mcp:read', 'mcp:write'];
+
+/** A response as the toy wrote it. */
+export interface Buffered { status: number; headers: Record<string, string>; body: Buffer }
+
+/** A stand-in ServerResponse that records what the toy writes (for ToyFlags.respond). */
+function bufferingResponse(): { res: ServerResponse; done: Promise<Buffered> } {
+  const out: Buffered = { status: 200, headers: {}, body: Buffer.alloc(0) };
+  const parts: Buffer[] = [];
+  let finish!: (b: Buffered) => void;
+  const done = new Promise<Buffered>((r) => { finish = r; });
+  const fake = {
+    headersSent: false,
+    socket: { destroy: () => { out.body = Buffer.concat(parts); finish(out); } },
+    writeHead(status: number, headers: Record<string, string | string[]> = {}) {
+      out.status = status;
+      for (const [k, v] of Object.entries(headers)) out.headers[k.toLowerCase()] = [v].flat().join(', ');
+      fake.headersSent = true;
+      return fake;
+    },
+    write(c: string | Buffer) { parts.push(Buffer.from(c)); return true; },
+    end(c?: string | Buffer) { if (c !== undefined) parts.push(Buffer.from(c)); out.body = Buffer.concat(parts); finish(out); return fake; },
+    on() { return fake; },
+    once() { return fake; },
+  };
+  return { res: fake as unknown as ServerResponse, done };
+}
 
 export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
   const f = { redirectBinding: true, noStore: true, ...flags };
@@ -207,8 +246,16 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));
   };
+  let echoed = '';
+  const echoOf = (body: string, auth: string | undefined): string => {
+    const form = Object.fromEntries(new URLSearchParams(body));
+    const j = JSON.stringify(form);
+    const html = j.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+    const basic = /^Basic\s+(\S+)$/i.exec(auth ?? '')?.[1];
+    return ` debug: body=${body} values=${Object.values(form).join(' ')} json=${j} quoted=${JSON.stringify(j)} html=${html} authorization=${auth ?? ''} basic=${basic ? Buffer.from(basic, 'base64').toString() : ''}`;
+  };
   const tokenError = (res: ServerResponse, error: string, rawDescription: string) => {
-    const description = f.evilText ? `${rawDescription} ${EVIL}` : rawDescription;
+    const description = `${f.evilText ? `${rawDescription} ${EVIL}` : rawDescription}${echoed}`;
     if (f.tokenErrors === 'html') {
       res.writeHead(400, { 'content-type': 'text/html' });
       return void res.end(`<html><body><h1>Bad Request</h1><p>${description}</p></body></html>`);
@@ -277,6 +324,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
     if (f.cimdOnly || f.cimdBoth) m.client_id_metadata_document_supported = true;
     if (f.iss === 'unsupported') delete m.authorization_response_iss_parameter_supported;
     for (const k of f.dropMeta ?? []) delete m[k];
+    Object.assign(m, f.metaPatch);
     return m;
   }
 
@@ -285,6 +333,10 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
     const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const unauthorized = () => {
       if (f.rs?.invalidStatus) return json(res, f.rs.invalidStatus, { error: 'server_error' });
+      if (f.echo) {
+        res.writeHead(401, { 'www-authenticate': `${challenge}, error="invalid_token"`, 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ error: 'invalid_token', error_description: `refused${echoOf(body, req.headers.authorization)}` }));
+      }
       res.writeHead(401, f.challenge === 'no-resource-metadata' ? { 'www-authenticate': 'Bearer' } : { 'www-authenticate': `${challenge}, error="invalid_token"` });
       res.end();
     };
@@ -350,15 +402,22 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
     res.end(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', id: msg.id, result })}\n\n`);
   }
 
-  server.on('request', (req, res) => {
+  server.on('request', (req, real) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      // respond: the sound answer is buffered, then handed over (see ToyFlags.respond).
+      const buffered = f.respond ? bufferingResponse() : undefined;
+      const res = buffered?.res ?? real;
       // jitterMs: answers arrive in a different order each run, as over a real network.
       const wait = f.jitterMs ? new Promise((r) => setTimeout(r, Math.random() * f.jitterMs!)) : Promise.resolve();
       wait.then(() => handle(req, res, Buffer.concat(chunks).toString())).catch((e: Error) => {
         if (!res.headersSent) json(res, 500, { error: 'server_error', error_description: e.message });
-      });
+      }).then(async () => {
+        if (!buffered) return;
+        const path = new URL(req.url ?? '/', 'http://x').pathname;
+        await f.respond!({ method: req.method ?? 'GET', path }, await buffered.done, real);
+      }).catch(() => real.destroy());
     });
   });
 
@@ -570,6 +629,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       return void res.end(JSON.stringify({ access_token: 'x', pad: 'y'.repeat(2 * 1024 * 1024) }));
     }
     if (p === '/token' && req.method === 'POST') {
+      echoed = f.echo ? echoOf(body, req.headers.authorization) : '';
       const form = new URLSearchParams(body);
       let clientId = form.get('client_id') ?? '';
       let secret = form.get('client_secret') ?? undefined;
@@ -594,7 +654,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
         const allowed = f.client?.auth ?? 'both';
         if (!via || (allowed !== 'both' && allowed !== via) || (secret !== client.secret && f.clientAuth !== 'ignore-secret')) {
           res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Basic realm="toy"' });
-          return void res.end(JSON.stringify({ error: 'invalid_client', error_description: 'client authentication failed' }));
+          return void res.end(JSON.stringify({ error: 'invalid_client', error_description: `client authentication failed${echoed}` }));
         }
       }
       if (form.get('grant_type') === 'authorization_code') {

@@ -26,6 +26,32 @@ export function asMetadataCandidates(issuer: string): { url: string; how: string
   ];
 }
 
+/** RFC 8414 §2 (and the OIDC and CIMD extensions): boolean members; every other `*_supported` is a JSON array of strings. */
+const BOOLEAN_MEMBERS = /(_parameter_supported|^client_id_metadata_document_supported|^require_[a-z_]+|_session_supported|_logout_supported)$/;
+/** Members whose value is a URL (string). */
+const URL_MEMBERS = /^(issuer|jwks_uri|service_documentation|op_policy_uri|op_tos_uri|[a-z_]+_endpoint)$/;
+
+/**
+ * The metadata as the other checks may use it: members of the wrong JSON type (a number where
+ * RFC 8414 §2 says array of strings, an object where it says URL) are dropped and named, so a
+ * malformed document is one finding here and never an exception in a check that reads it.
+ */
+function sanitizeAsMetadata(doc: AsMetadata): { clean: AsMetadata; ignored: string[] } {
+  const clean: Record<string, unknown> = {};
+  const ignored: string[] = [];
+  const kind = (v: unknown) => (Array.isArray(v) ? 'an array' : v === null ? 'null' : `a ${typeof v}`);
+  for (const [k, v] of Object.entries(doc)) {
+    if (URL_MEMBERS.test(k) && typeof v !== 'string') { ignored.push(`${k} (${kind(v)}, not a URL string)`); continue; }
+    if (BOOLEAN_MEMBERS.test(k) && k.endsWith('_supported') && typeof v !== 'boolean') { ignored.push(`${k} (${kind(v)}, not a boolean)`); continue; }
+    if (k.endsWith('_supported') && !BOOLEAN_MEMBERS.test(k) && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) {
+      ignored.push(`${k} (${Array.isArray(v) ? 'an array with non-string members' : kind(v)}, not an array of strings)`);
+      continue;
+    }
+    clean[k] = v;
+  }
+  return { clean: clean as AsMetadata, ignored };
+}
+
 export const asMetadata: CheckDef<AppsContext> = {
   id: 'as.metadata',
   title: 'Authorization-server metadata is found in the MCP discovery order',
@@ -48,12 +74,17 @@ export const asMetadata: CheckDef<AppsContext> = {
     }
     const { found, attempts } = await firstJsonDocument<AsMetadata>(ctx.http, candidates);
     if (found) {
-      ctx.s.as = found.value;
+      const { clean, ignored } = sanitizeAsMetadata(found.value);
+      ctx.s.as = clean;
       ctx.s.asUrl = found.url;
       if (ctx.s.provider === 'generic') ctx.s.provider = recogniseProvider(found.value.issuer);
       // ChatGPT picks its scopes once discovery is complete.
       ctx.s.scopes = ctx.opts.scope ?? scopesFor(ctx.s);
       const note = attempts.length ? `; earlier candidates: ${attempts.join('; ')}` : '';
+      if (ignored.length) {
+        return as('interop', warn(`found at ${found.url} (${found.how}), but members of the wrong type were ignored: ${safeText(ignored.join('; '), 600)}${note}`,
+          'Publish each metadata member with the JSON type RFC 8414 §2 gives it (URLs as strings, *_supported as arrays of strings).'));
+      }
       return pass(`found at ${found.url} (${found.how})${note}`);
     }
     return fail(`no metadata for ${safeText(issuer, 200)}: ${attempts.join('; ')}. ChatGPT shows the PKCE error when it cannot read the metadata at all — the fault is discovery, not PKCE`,

@@ -16,7 +16,7 @@ import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { fixFor } from '../advice.js';
 import { refs } from '../spec.js';
 import { authorize } from './grants.js';
-import { needsChatgptRedirect, registerTokens, resourceOf, type AppsContext } from './context.js';
+import { endpointUrl, needsChatgptRedirect, registerTokens, resourceOf, type AppsContext } from './context.js';
 
 export const cimdChatgptDocument: CheckDef<AppsContext> = {
   id: 'cimd.chatgpt-document',
@@ -45,7 +45,7 @@ export const cimdChatgptDocument: CheckDef<AppsContext> = {
     if (!code) return fail('the redirect carried neither a code nor an error', 'Redirect back with ?code=…&state=….');
     registerSecret(code, 'code');
     const res = await ctx.http.send({
-      method: 'POST', url: ctx.s.as!.token_endpoint!,
+      method: 'POST', url: endpointUrl(ctx, 'token_endpoint'),
       form: { grant_type: 'authorization_code', code, redirect_uri: CONNECTOR_REDIRECT, code_verifier: got.pkce.verifier, client_id: CIMD_CLIENT_ID, resource: resourceOf(ctx) },
     });
     const j = readJsonObject(res, false);

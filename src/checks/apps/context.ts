@@ -189,11 +189,25 @@ export interface AuthorizeParams {
 }
 
 /** An authorization request URL with ChatGPT's parameters (the run's client unless `clientId`). */
+/**
+ * One of the metadata's endpoints as an absolute http(s) URL, or the calling check ends as a skip
+ * that names the owner of the finding (as.endpoints, dcr.register, jwks.*): a relative or broken
+ * endpoint is reported once, there, and never crashes the checks that would use it.
+ */
+export function endpointUrl(ctx: AppsContext, key: 'authorization_endpoint' | 'token_endpoint' | 'registration_endpoint' | 'jwks_uri'): string {
+  const v = ctx.s.as?.[key];
+  if (typeof v !== 'string') throw new CheckAbort({ status: 'skip', detail: `the metadata has no ${key}` });
+  let u: URL | undefined;
+  try { u = new URL(v); } catch { /* below */ }
+  if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:')) throw new CheckAbort({ status: 'skip', detail: `the metadata's ${key} is not an absolute http(s) URL (see as.endpoints)` });
+  return u.href;
+}
+
 export function authorizeUrl(ctx: AppsContext, p: AuthorizeParams): URL {
   const as = ctx.s.as;
   const clientId = p.clientId ?? ctx.s.client?.clientId;
   if (!as?.authorization_endpoint || !clientId) throw new CheckAbort({ status: 'skip', detail: 'no authorization endpoint or client yet' });
-  const url = new URL(as.authorization_endpoint);
+  const url = new URL(endpointUrl(ctx, 'authorization_endpoint'));
   const params: Record<string, string> = {
     client_id: clientId,
     response_type: 'code',
@@ -222,7 +236,7 @@ export function assertCimdLogin(ctx: AppsContext): void {
 /** A token request as `client` (its own authentication method). */
 export async function tokenRequestAs(ctx: AppsContext, client: Client, form: Record<string, string | undefined>): Promise<HttpResponse> {
   const req = withClientAuth(client.authMethod, client.clientId, client.clientSecret, form);
-  const res = await ctx.http.send({ method: 'POST', url: ctx.s.as!.token_endpoint!, headers: req.headers, form: req.form });
+  const res = await ctx.http.send({ method: 'POST', url: endpointUrl(ctx, 'token_endpoint'), headers: req.headers, form: req.form });
   const j = readJsonObject(res, false);
   if (j.ok) registerTokens(j.value);
   return res;
@@ -239,7 +253,7 @@ export async function tokenRequest(ctx: AppsContext, form: Record<string, string
   const { as, client } = ctx.s;
   if (!as?.token_endpoint || !client) throw new CheckAbort({ status: 'skip', detail: 'no token endpoint or client' });
   const req = withClientAuth(client.authMethod, client.clientId, client.clientSecret, form);
-  return ctx.http.send({ method: 'POST', url: as.token_endpoint, headers: req.headers, form: req.form });
+  return ctx.http.send({ method: 'POST', url: endpointUrl(ctx, 'token_endpoint'), headers: req.headers, form: req.form });
 }
 
 /** Remember token values for redaction. */

@@ -37,7 +37,7 @@ import { safeText } from '../../text.js';
 import { dcrRequestBody } from '../../chatgpt/client.js';
 import { CheckAbort, currentCheck } from '../engine.js';
 import type { CheckDef, Outcome } from '../types.js';
-import { authorizeUrl, resourceOf, type AppsContext, type AppsState, type Client } from './context.js';
+import { authorizeUrl, endpointUrl, resourceOf, type AppsContext, type AppsState, type Client } from './context.js';
 
 export { GrantBroker } from './context.js';
 
@@ -152,8 +152,9 @@ export async function codeOrAbort(ctx: AppsContext, clientId: string, purpose: s
  * its own: a negative test's sign-in, a second or a confidential client. Deleted again at the end.
  */
 export async function registerClient(ctx: AppsContext, overrides: Record<string, unknown> = {}): Promise<Client | { skip: string }> {
-  const endpoint = ctx.s.as?.registration_endpoint;
-  if (typeof endpoint !== 'string') return { skip: 'the server offers no dynamic registration' };
+  if (typeof ctx.s.as?.registration_endpoint !== 'string') return { skip: 'the server offers no dynamic registration' };
+  let endpoint: string;
+  try { endpoint = endpointUrl(ctx, 'registration_endpoint'); } catch { return { skip: 'the registration_endpoint is not an absolute URL (see dcr.register)' }; }
   const res = await ctx.http.send({ method: 'POST', url: endpoint, json: { ...dcrRequestBody([ctx.login.redirectUri], 'gpt-oauth doctor probe'), ...overrides } });
   const j = readJsonObject(res, false);
   if ((res.status !== 201 && res.status !== 200) || !j.ok || typeof j.value.client_id !== 'string') return { skip: `registering another client was refused (${res.status})` };

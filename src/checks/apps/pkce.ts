@@ -1,7 +1,7 @@
 /** `pkce.*`: the token endpoint really checks the code_verifier. Each case uses its own fresh code. */
 import { fail, info, pass, type Outcome } from '../types.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
-import { randomToken } from '../../oauth/pkce.js';
+import { wrongVerifier } from '../../oauth/pkce.js';
 import { resourceOf, tokenRequestAs } from './context.js';
 import { authorize, codeOrAbort, isolated, redeemForm, type Authorized, type Code } from './grants.js';
 import { registerSecret } from '../../http/redact.js';
@@ -43,7 +43,7 @@ export const pkceVerifierChecked = isolated<Code>({
   logins: 1,
   obtain: (ctx, client) => codeOrAbort(ctx, client.clientId, 'PKCE test with a wrong verifier'),
   async judge(ctx, c, client) {
-    const res = await tokenRequestAs(ctx, client, { ...redeemForm(ctx, c), code_verifier: randomToken(32) });
+    const res = await tokenRequestAs(ctx, client, { ...redeemForm(ctx, c), code_verifier: wrongVerifier() });
     ctx.s.pkceChecked = res.status !== 200;
     const j = readJsonObject(res, false);
     if (res.status !== 200) ctx.s.wrongVerifierError = j.ok && typeof j.value.error === 'string' ? j.value.error : String(res.status);
@@ -105,7 +105,7 @@ export const pkceDowngrade = isolated<Code | undefined>({
   async judge(ctx, _unused, client) {
     if (!ctx.s.codeWithoutPkce) return pass('the server issues no code without code_challenge, so there is nothing to downgrade');
     const c = await codeOrAbort(ctx, client.clientId, 'PKCE downgrade test', { pkce: false });
-    const res = await tokenRequestAs(ctx, client, { ...redeemForm(ctx, c), code_verifier: randomToken(32) });
+    const res = await tokenRequestAs(ctx, client, { ...redeemForm(ctx, c), code_verifier: wrongVerifier() });
     if (res.status === 200) {
       return fail('a token request with a code_verifier was accepted for a code issued without code_challenge: an attacker who injects a stolen code need not know any challenge (PKCE downgrade)',
         'Refuse a token request that carries code_verifier when the authorization request had no code_challenge (RFC 9700 §2.1.1).');

@@ -10,7 +10,7 @@ import { oauthError, readJsonObject } from '../../http/json.js';
 import { audiences, tokenShape, verifyJwt, ASYMMETRIC_ALGS } from '../../oauth/jwt.js';
 import { safeText } from '../../text.js';
 import { fixFor } from '../advice.js';
-import { initializeRequest, mcpPost, oidcConfig, registerTokens, resourceOf, tokenRequest, tokenRequestAs, type AppsContext, type Client, type Tokens } from './context.js';
+import { endpointUrl, initializeRequest, mcpPost, oidcConfig, registerTokens, resourceOf, tokenRequest, tokenRequestAs, type AppsContext, type Client, type Tokens } from './context.js';
 import { codeOrAbort, isolated, ownPublicClient, redeemForm, registerClient, unregisteredClient, type Code } from './grants.js';
 import { randomToken } from '../../oauth/pkce.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
@@ -294,7 +294,7 @@ export const tokenErrorFormat = prepared<AppsContext, { res: HttpResponse; badCl
       const bad = { grant_type: 'authorization_code', code: 'gpt-oauth-invalid-code', redirect_uri: ctx.login.redirectUri, code_verifier: 'gpt-oauth-invalid-verifier-000000000000000000000' };
       const [res, badClient] = await Promise.all([
         tokenRequest(ctx, { ...bad, resource: resourceOf(ctx) }),
-        ctx.http.send({ method: 'POST', url: ctx.s.as!.token_endpoint!, form: { ...bad, client_id: `gpt-oauth-unknown-${randomToken(6)}` } }),
+        ctx.http.send({ method: 'POST', url: endpointUrl(ctx, 'token_endpoint'), form: { ...bad, client_id: `gpt-oauth-unknown-${randomToken(6)}` } }),
       ]);
       return { res, badClient };
     },
