@@ -2,10 +2,8 @@
 // Thin launcher: no logic here. The CLI returns an exit code; only this file exits.
 import module from 'node:module';
 module.enableCompileCache?.();
-// Ctrl-C outside a prompt exits 130 (commands that handle SIGINT themselves, like `sandbox`, add a listener).
-process.on('SIGINT', () => {
-  if (process.listenerCount('SIGINT') === 1) process.exit(130);
-});
+// Ctrl-C exits 130 until the CLI is loaded; then src/ui/interrupt.ts takes over (cleanups, then 130).
+process.on('SIGINT', () => process.exit(130));
 // `--help` (alone, or after a command) prints the text rendered at build time, without loading
 // commander or anything else (scripts/write-help.mjs).
 const args = process.argv.slice(2);

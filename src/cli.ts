@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT } from './errors.js';
+import { installInterrupt } from './ui/interrupt.js';
 import { createIO, type GlobalOptions, type IO } from './ui/io.js';
 import { VERSION } from './version.js';
 import { redact } from './http/redact.js';
@@ -159,6 +160,8 @@ export async function main(argv: string[], proc = process): Promise<number | und
   let pending: Promise<number | void> | undefined;
   // Before parsing, --json is read from argv so that commander's own usage errors are JSON too.
   let io: IO = createIO({ json: argv.includes('--json') }, proc);
+  // Ctrl-C stops any command within a second (src/ui/interrupt.ts); not when a test calls main.
+  if (proc === process) installInterrupt((line) => proc.stderr.write(`${line}\n`));
   const program = buildProgram((cmd, action, args) => {
     io = createIO(globals(cmd), proc);
     pending = action(io, args, cmd.optsWithGlobals());

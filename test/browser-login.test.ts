@@ -22,7 +22,7 @@ async function browserRun(args: string[]) {
   });
   // The doctor is done when the tab reaches the last page; give the browser a moment to log.
   const read = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
-  for (let i = 0; i < 100 && !read().some((e) => e.event === 'done' || e.event === 'error'); i++) await new Promise((res) => setTimeout(res, 100));
+  for (let i = 0; i < 300 && !read().some((e) => e.event === 'done' || e.event === 'error'); i++) await new Promise((res) => setTimeout(res, 100));
   return { r, events: read(), report: JSON.parse(r.stdout || '{}') as { checks: { id: string; status: string; detail: string }[] } };
 }
 

@@ -153,7 +153,7 @@ describe('gpt-oauth sandbox (the command)', () => {
       const t = setTimeout(() => reject(new Error(out)), 15_000);
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
-        const m = /npx gpt-oauth-cli (doctor .+)/.exec(out);
+        const m = /(?:npx gpt-oauth\S*|gpt-oauth|node \S+) (doctor .+)/.exec(out);
         if (m) { clearTimeout(t); resolve(m[1]!); }
       });
     });

@@ -33,3 +33,38 @@ describe.skipIf(!hasTmux)('doctor --sandbox in a terminal', () => {
     });
   }
 });
+
+describe.skipIf(!hasTmux)('Ctrl-C in a terminal', () => {
+  // A server that accepts connections and never answers: without Ctrl-C the run would wait for
+  // --timeout (10 s) per request.
+  let hang: import('node:net').Server | undefined;
+  afterEach(() => { hang?.close(); hang = undefined; });
+
+  const interrupt = async (args: string, waitFor: RegExp) => {
+    const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-tty-int-'));
+    const exitFile = join(dir, 'exit-code');
+    term = new Terminal(`env -u CI -u GPT_OAUTH_NO_INPUT TERM=xterm-256color GPT_OAUTH_BROWSER=true '${process.execPath}' '${BIN}' doctor ${args}; echo $? > '${exitFile}'; sleep 30`, dir);
+    await term.waitFor(waitFor, 20_000);
+    const pressed = Date.now();
+    term.keys('C-c');
+    const code = await exitCodeFrom(exitFile, 10_000);
+    return { code, ms: Date.now() - pressed, screen: term.screen() };
+  };
+
+  it('stops the doctor within a second while the spinner runs, and exits 130', async () => {
+    const { createServer } = await import('node:net');
+    hang = createServer((c) => c.on('data', () => undefined));
+    await new Promise<void>((r) => hang!.listen(0, '127.0.0.1', () => r()));
+    const port = (hang.address() as { port: number }).port;
+    const { code, ms, screen } = await interrupt(`http://127.0.0.1:${port}/mcp --login auto`, /Ctrl-C to stop/);
+    expect(code).toBe(130);
+    expect(ms).toBeLessThan(1500);
+    expect(screen).toMatch(/Stopping \(Ctrl-C\)/);
+  });
+
+  it('stops a browser sign-in wait within a second, and exits 130', async () => {
+    const { code, ms } = await interrupt('--sandbox --login browser', /every sign-in of this run continues in that one tab/);
+    expect(code).toBe(130);
+    expect(ms).toBeLessThan(1500);
+  });
+});

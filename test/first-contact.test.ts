@@ -124,10 +124,10 @@ describe('9. the sandbox command', () => {
     try {
       const cmd = await new Promise<string>((resolve, reject) => {
         const t = setTimeout(() => reject(new Error(out)), 15_000);
-        const check = () => { const m = /GPT_OAUTH_CLIENT_SECRET=(\S+) npx gpt-oauth-cli (doctor --target actions .+)/.exec(out); if (m) { clearTimeout(t); resolve(m[0]); } else setTimeout(check, 50); };
+        const check = () => { const m = /GPT_OAUTH_CLIENT_SECRET=(\S+) (?:npx gpt-oauth\S*|gpt-oauth|node \S+) (doctor --target actions .+)/.exec(out); if (m) { clearTimeout(t); resolve(m[0]); } else setTimeout(check, 50); };
         check();
       });
-      const [, secret, rest] = /GPT_OAUTH_CLIENT_SECRET=(\S+) npx gpt-oauth-cli (.+)/.exec(cmd)!;
+      const [, secret, rest] = /GPT_OAUTH_CLIENT_SECRET=(\S+) (?:npx gpt-oauth\S*|gpt-oauth|node \S+) (.+)/.exec(cmd)!;
       const r = await runCli(rest!.split(' '), { env: { GPT_OAUTH_CLIENT_SECRET: secret } });
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(err).toMatch(/POST \/token → 200 \(\d+ ms\)/);
@@ -174,5 +174,40 @@ describe('7. init without a terminal names everything missing at once, and warns
     } finally {
       await toy.close();
     }
+  });
+});
+
+describe('5. say what a server is when it is not what the user thinks', () => {
+  const plain = async (handler: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void) => {
+    const { createServer } = await import('node:http');
+    const s = createServer(handler);
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    return { port: (s.address() as { port: number }).port, close: () => new Promise<void>((r) => s.close(() => r())) };
+  };
+  it('https:// to a port that speaks plain HTTP: "speaks plain HTTP, not TLS — use http://", not a certificate problem', async () => {
+    const s = await plain((_q, res) => { res.writeHead(404); res.end('nope'); });
+    try {
+      const r = await runCli(['doctor', `https://127.0.0.1:${s.port}/mcp`, '--login', 'auto']);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(new RegExp(`✗ ChatGPT would fail: 1 problem — 127\\.0\\.0\\.1:${s.port} speaks plain HTTP, not TLS \\(ERR_SSL_[A-Z_]+\\) — use http:// for it, or turn TLS on at the server`));
+      expect(r.stdout).not.toMatch(/certificate is not trusted|Serve a certificate/);
+    } finally { await s.close(); }
+  });
+  it('a static web server (501 to POST, HTML everywhere): "not an MCP endpoint", and what an MCP URL looks like', async () => {
+    const s = await plain((req, res) => {
+      res.writeHead(req.method === 'GET' ? 404 : 501, { 'content-type': 'text/html' });
+      res.end('<html><body>Unsupported method</body></html>');
+    });
+    try {
+      const r = await runCli(['doctor', `http://127.0.0.1:${s.port}/mcp`, '--login', 'auto', '--json']);
+      const c = JSON.parse(r.stdout).checks.find((x: { id: string }) => x.id === 'resource.challenge');
+      expect(c.detail).toMatch(/is not an MCP endpoint: POST without a token got 501 text\/html, no JSON-RPC answer/);
+      expect(c.fix).toMatch(/usually https:\/\/<host>\/mcp/);
+    } finally { await s.close(); }
+  });
+  it('a URL without a scheme: says the scheme is missing (exit 2, before any request)', async () => {
+    const r = await runCli(['doctor', 'localhost:8080/mcp', '--login', 'auto']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/"localhost:8080\/mcp" has no scheme: write https:\/\/localhost:8080\/mcp \(or http:\/\/ for a server on this machine\)/);
   });
 });

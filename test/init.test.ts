@@ -116,7 +116,7 @@ describe('init, non-interactive', () => {
     const { dir, configDir } = workdir();
     const init = await inDir(dir, configDir, ['init', '--target', 'actions', '--provider', 'clerk', '--api-url', 'https://api.todo.example/me', '--yes', '--no-doctor'], f.env);
     expect(init.code, init.stderr).toBe(0);
-    expect(init.stdout).toMatch(/npx gpt-oauth-cli callbacks add --gpt-id g-/);
+    expect(init.stdout).toMatch(/(?:npx gpt-oauth|node \S+) callbacks add --gpt-id g-/);
     expect([...f.state.apps.values()][0]!.redirect_uris).toEqual([]);
     const cb = await inDir(dir, configDir, ['callbacks', 'add', '--gpt-id', 'g-AbC123xyz-todo'], f.env);
     expect(cb.code, cb.stderr).toBe(0);

@@ -206,3 +206,14 @@ describe('--timeout', () => {
     expect(() => parseTimeout('-1')).toThrow(/must be a duration/);
   });
 });
+
+describe('the invocation printed in commands', () => {
+  it('is the one that works where gpt-oauth was run', async () => {
+    const { invocation } = await import('../src/invocation.js');
+    const { VERSION } = await import('../src/version.js');
+    expect(invocation('/home/u/.npm/_npx/1a2b/node_modules/.bin/gpt-oauth')).toBe(`npx gpt-oauth-cli@${VERSION}`);
+    expect(invocation('/home/u/app/node_modules/.bin/gpt-oauth')).toBe('npx gpt-oauth-cli');
+    expect(invocation('/usr/local/bin/gpt-oauth')).toBe('gpt-oauth');
+    expect(invocation('/src/gpt oauth/bin/gpt-oauth.js')).toBe("node '/src/gpt oauth/bin/gpt-oauth.js'");
+  });
+});

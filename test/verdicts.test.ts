@@ -25,7 +25,7 @@ describe('the report leads and ends with both verdicts', () => {
       expect(r.code).toBe(1);
       const lines = r.stdout.trim().split('\n');
       expect(lines[1]).toMatch(/^✓ ChatGPT can connect/);
-      expect(lines[2]).toMatch(/^✗ 1 security problem — For the public client, a replayed refresh token is refused .*\(OAuth 2\.1 §4\.3\.1\)/);
+      expect(lines[2]).toMatch(/^✗ 1 security problem — .*previous refresh token .*\(refresh\.rotation\)$/);
       expect(lines.at(-2)).toMatch(/^✓ ChatGPT can connect/);
       expect(lines.at(-1)).toMatch(/^✗ 1 security problem/);
       expect(r.stdout).not.toMatch(/ChatGPT shows/);
@@ -45,8 +45,23 @@ describe('the report leads and ends with both verdicts', () => {
       expect(j.verdict.chatgpt).toBe('fail');
       expect(j.checks.find((c: { id: string }) => c.id === 'as.pkce-s256')).toMatchObject({ impact: 'chatgpt', chatgpt: expect.stringMatching(/S256/) });
       const human = await runCli(['doctor', url, '--login', 'auto']);
-      expect(human.stdout.split('\n')[1]).toMatch(/^✗ ChatGPT would fail: 1 problem — Authorization server advertises PKCE S256/);
+      expect(human.stdout.split('\n')[1]).toMatch(/^✗ ChatGPT would fail: 1 problem — code_challenge_methods_supported is missing.* \(as\.pkce-s256\)/);
     });
+  });
+});
+
+describe('the verdict line names the problem', () => {
+  it('a closed port: what is wrong, in the detail\'s words, then the check id', async () => {
+    const { createServer } = await import('node:net');
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const r = await runCli(['doctor', `http://127.0.0.1:${port}/mcp`, '--login', 'auto']);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trim().split('\n');
+    for (const line of [lines[1], lines.at(-2)]) expect(line).toMatch(new RegExp(`^✗ ChatGPT would fail: 1 problem — nothing is listening on 127\\.0\\.0\\.1:${port} — is the server running\\? \\(resource\\.challenge\\)`));
+    expect(lines.at(-1)).toMatch(/^\? Security: incomplete/);
   });
 });
 
@@ -73,7 +88,7 @@ describe('exit codes and --fail-on', () => {
     await withToy({ refresh: 'old-valid' }, async (url) => {
       const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-baseline-'));
       const file = join(dir, 'b.yaml');
-      expect((await runCli(['doctor', url, '--login', 'auto', '--write-baseline', file])).code).toBe(1);
+      expect((await runCli(['doctor', url, '--login', 'auto', '--write-baseline', file])).code).toBe(0);
       expect(readFileSync(file, 'utf8')).toContain('refresh.rotation');
       const r = await runCli(['doctor', url, '--login', 'auto', '--baseline', file, '--json']);
       expect(r.code).toBe(0);
@@ -157,7 +172,7 @@ describe('JUnit, Markdown and GitHub annotations carry the impact', () => {
       expect(junit).toMatch(/<failure message="\[security\] a garbage token got 200: the server ACCEPTED it" type="security:high">/);
       const md = readFileSync(join(dir, 'r.md'), 'utf8');
       expect(md).toMatch(/\*\*✅ ChatGPT can connect\*\*/);
-      expect(md).toMatch(/\*\*❌ 1 security problem — A garbage bearer token gets 401/);
+      expect(md).toMatch(/\*\*❌ 1 security problem — a garbage token got 200: the server ACCEPTED it \\\(resource\.rejects-invalid-token\\\)\*\*/);
       expect(md).toMatch(/\| ❌ \| `resource.rejects-invalid-token` \| security \|/);
       expect(readFileSync(summary, 'utf8')).toMatch(/1 security problem/);
       expect(r.stderr).toMatch(/::error title=gpt-oauth \[security\] resource\.rejects-invalid-token::/);

@@ -7,6 +7,7 @@
  * returns the report; `render()` writes stdout, the report files and the baseline, and returns the
  * exit code.
  */
+import { invocation } from '../invocation.js';
 import { access, constants, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -121,6 +122,10 @@ export function validateMcpUrl(raw: string): string {
     u = new URL(raw);
   } catch {
     throw new UsageError(`"${safeText(raw, 200)}" is not a URL; give the MCP server URL as you would type it into ChatGPT, e.g. https://api.example.com/mcp`);
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:' && !raw.includes('://')) {
+    // `localhost:8080/mcp` parses as the scheme "localhost:".
+    throw new UsageError(`"${safeText(raw, 200)}" has no scheme: write https://${safeText(raw, 200)} (or http:// for a server on this machine)`);
   }
   if (!isHttpsOrLoopback(u)) {
     throw new UsageError(`the MCP URL must use https (http is accepted only on loopback): ${safeText(raw, 200)}`);
@@ -295,6 +300,9 @@ async function runApps(io: IO, plan: Extract<DoctorPlan, { target: 'apps' }>): P
   const http = await doctorHttp(io, o, subject, plan.timeoutMs, plan.deadlineAt);
   const say = sayTo(io);
   let handedOver = false;
+  // Ctrl-C: the temporary clients this run can still delete, and the sandbox, within a second.
+  const { onInterrupt } = await import('../ui/interrupt.js');
+  const offInterrupt = onInterrupt(async () => { await http.close(); await sandbox?.close(); });
   try {
     if (sandbox) say(`Started the sandbox at ${sandbox.origin} (issuer ${sandbox.issuer}).`);
     say(`Checking ${subject} as ChatGPT would (login: ${login})…`);
@@ -326,6 +334,7 @@ async function runApps(io: IO, plan: Extract<DoctorPlan, { target: 'apps' }>): P
     handedOver = true;
     return { report, trace: http.trace, connections: http.connections, close };
   } finally {
+    offInterrupt();
     if (!handedOver) {
       await http.close();
       await sandbox?.close();
@@ -384,10 +393,12 @@ async function startProgress(io: IO, o: DoctorOptions, catalog: { id: string; st
     };
   }
   const { default: ora } = await import('ora');
+  const { onInterrupt } = await import('../ui/interrupt.js');
   const spinner = ora({ stream: io.stderr as NodeJS.WritableStream, color: 'cyan', isEnabled: true, discardStdin: false }).start('Starting… (Ctrl-C to stop)');
+  const offInterrupt = onInterrupt(() => spinner.stop());
   return {
     start: (id) => { spinner.text = `${stepOf.get(id) ?? ''}: ${id}  (Ctrl-C to stop)`; },
-    stop: () => { spinner.stop(); },
+    stop: () => { offInterrupt(); spinner.stop(); },
     // A question or a paste: the spinner would draw over it.
     async aside(work) {
       spinner.stop();
@@ -428,7 +439,7 @@ async function saveRefreshToken(subject: string, report: Report, env: NodeJS.Pro
   // The client id came from the server's registration response: printed through safeText, and
   // quoted in the command line the user copies.
   say(`Saved the refresh token for client ${safeText(kept.clientId, 200)} in ${where.where}.`);
-  say(`For CI: store it as a secret (e.g. GPT_OAUTH_REFRESH_TOKEN) and run:\n  npx gpt-oauth-cli doctor ${shellQuote(subject)} --client-id ${shellQuote(kept.clientId)} --refresh-token-env GPT_OAUTH_REFRESH_TOKEN`);
+  say(`For CI: store it as a secret (e.g. GPT_OAUTH_REFRESH_TOKEN) and run:\n  ${invocation()} doctor ${shellQuote(subject)} --client-id ${shellQuote(kept.clientId)} --refresh-token-env GPT_OAUTH_REFRESH_TOKEN`);
   say('If the server rotates refresh tokens, each one works once: prefer --login command for repeated runs.');
 }
 
@@ -474,6 +485,8 @@ export async function render(io: IO, plan: DoctorPlan, result: DoctorResult): Pr
     const { writeBaseline } = await import('../doctor/baseline.js');
     const n = await writeBaseline(o.writeBaseline, report);
     say(`Baseline with ${n} accepted failure(s)/warning(s) written to ${o.writeBaseline}; give each entry a reason.`);
+    // Writing the baseline is what the run was for: it succeeded.
+    return 0;
   }
   const { exitCode } = await import('../doctor/verdict.js');
   return exitCode(report, plan.failOn);

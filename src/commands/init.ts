@@ -4,6 +4,7 @@
  * Every answer has a flag; without a terminal (or with --no-input / CI) a missing one is an
  * exit-2 error naming it. Nothing is written locally before the provider work succeeded.
  */
+import { invocation } from '../invocation.js';
 import { CancelledError, CliError, EXIT, UsageError } from '../errors.js';
 import type { IO } from '../ui/io.js';
 import { createPrompter, type Prompter } from '../ui/prompt.js';
@@ -462,8 +463,8 @@ function finalBlock(p: ProjectFile, secrets: { clientSecret?: string; stored?: s
   const lines: string[] = [''];
   const row = (k: string, v: string) => `  ${k.padEnd(23)}${v}`;
   if (p.provider === 'sandbox') {
-    lines.push(st.bold('The sandbox is set up. Try it:'), '  npx gpt-oauth-cli doctor          (reads gpt-oauth.yaml, starts the sandbox, runs every check)');
-    if (p.target === 'both') lines.push('  npx gpt-oauth-cli doctor --target actions');
+    lines.push(st.bold('The sandbox is set up. Try it:'), `  ${invocation()} doctor          (reads gpt-oauth.yaml, starts the sandbox, runs every check)`);
+    if (p.target === 'both') lines.push(`  ${invocation()} doctor --target actions`);
     return lines.join('\n');
   }
   if (p.target !== 'apps') {
@@ -475,7 +476,7 @@ function finalBlock(p: ProjectFile, secrets: { clientSecret?: string; stored?: s
     lines.push(row('Scope', safeText(p.scopes?.join(' ') ?? '', 500)));
     lines.push(row('Token Exchange Method', 'Default (POST request)'));
     if (p.gptId) lines.push(`  Callback URLs registered for ${p.gptId}.`);
-    else lines.push('  Once the GPT is saved, register its callback URLs:', `    npx gpt-oauth-cli callbacks add --gpt-id g-…${p.provider !== 'custom' ? '' : `   (or add both ${Object.values(gptCallbackUrls('g-…')).join(' and ')} to your server)`}`);
+    else lines.push('  Once the GPT is saved, register its callback URLs:', `    ${invocation()} callbacks add --gpt-id g-…${p.provider !== 'custom' ? '' : `   (or add both ${Object.values(gptCallbackUrls('g-…')).join(' and ')} to your server)`}`);
   }
   if (p.target !== 'actions') {
     lines.push(st.bold('In ChatGPT (Settings → Apps → Create app):'));
@@ -483,7 +484,7 @@ function finalBlock(p: ProjectFile, secrets: { clientSecret?: string; stored?: s
     lines.push(row('Authentication', 'OAuth'));
     lines.push('  Leave the client fields empty: ChatGPT registers its own client (dynamic registration).');
   }
-  lines.push('', `Check it as ChatGPT would: npx gpt-oauth-cli doctor${p.target === 'both' ? '   and   npx gpt-oauth-cli doctor --target actions' : ''}`);
+  lines.push('', `Check it as ChatGPT would: ${invocation()} doctor${p.target === 'both' ? `   and   ${invocation()} doctor --target actions` : ''}`);
   return lines.join('\n');
 }
 

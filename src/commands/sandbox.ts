@@ -1,4 +1,5 @@
 /** `gpt-oauth sandbox`: run the embedded reference server until interrupted. */
+import { invocation } from '../invocation.js';
 import { UsageError, EXIT } from '../errors.js';
 import type { IO } from '../ui/io.js';
 
@@ -44,20 +45,24 @@ export async function run(io: IO, o: SandboxCommandOptions): Promise<number> {
       ...(o.mixedAuth ? ['  Auth mode:       mixed (initialize and tools/list are public; the tool whoami needs a sign-in)'] : []),
       '',
       'Test it as ChatGPT would:',
-      `  npx gpt-oauth-cli doctor ${sb.mcpUrl} --login ${o.loginPage ? 'browser' : 'auto'}`,
+      `  ${invocation()} doctor ${sb.mcpUrl} --login ${o.loginPage ? 'browser' : 'auto'}`,
       '',
       `GPT Action client: ${sb.gpt.clientId} (GPT ${sb.gpt.gptId}, both callback URLs registered), API ${sb.gpt.apiUrl}`,
       // A random local test value (not a real credential), printed so the command below runs as is.
       ...(io.env.GPT_OAUTH_CLIENT_SECRET ? ['  (its secret is the GPT_OAUTH_CLIENT_SECRET you started the sandbox with)'] : []),
-      `  GPT_OAUTH_CLIENT_SECRET=${io.env.GPT_OAUTH_CLIENT_SECRET ? '"$GPT_OAUTH_CLIENT_SECRET"' : sb.gpt.clientSecret} npx gpt-oauth-cli doctor --target actions --auth-url ${sb.gpt.authUrl} --token-url ${sb.gpt.tokenUrl} --client-id ${sb.gpt.clientId} --scope ${sb.gpt.scope} --gpt-id ${sb.gpt.gptId} --api-url ${sb.gpt.apiUrl} --login auto`,
+      `  GPT_OAUTH_CLIENT_SECRET=${io.env.GPT_OAUTH_CLIENT_SECRET ? '"$GPT_OAUTH_CLIENT_SECRET"' : sb.gpt.clientSecret} ${invocation()} doctor --target actions --auth-url ${sb.gpt.authUrl} --token-url ${sb.gpt.tokenUrl} --client-id ${sb.gpt.clientId} --scope ${sb.gpt.scope} --gpt-id ${sb.gpt.gptId} --api-url ${sb.gpt.apiUrl} --login auto`,
       '',
     ].join('\n'));
   }
+  // Ctrl-C is this command's normal end: it claims it and stops the sandbox itself.
+  const { claimInterrupt } = await import('../ui/interrupt.js');
+  const release = claimInterrupt();
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  release();
   await sb.close();
   io.stderr.write('Sandbox stopped.\n');
   return EXIT.interrupted;

@@ -35,7 +35,7 @@ export function renderMarkdown(raw: Report, trace: TraceEntry[] = []): string {
     '',
     `${s.passed} passed, ${s.failed} failed, ${s.warnings} warnings, ${s.skipped} skipped${infoCount(report) ? `, ${infoCount(report)} info` : ''} (${report.durationMs} ms${report.requests !== undefined ? `, ${report.requests} requests` : ''})`,
   ];
-  const first = firstFix(report.checks);
+  const first = firstFix(report.checks, report.baseline?.accepted);
   if (first) out.push('', `**Fix first: \`${first.id}\`** — ${md(first.detail)}`, first.fix ? `> ${md(first.fix)}` : '');
   if (report.baseline?.fixed.length) out.push('', `Baseline entries that now pass and can be removed: ${report.baseline.fixed.map((i) => `\`${i}\``).join(', ')}`);
   out.push('', '| | Check | Impact | Detail |', '|---|---|---|---|');

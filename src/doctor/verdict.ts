@@ -7,7 +7,7 @@ import type { CheckResult, Impact } from '../checks/types.js';
 import { EXIT } from '../errors.js';
 import type { Report } from './types.js';
 
-export type Verdict = 'pass' | 'fail' | 'incomplete';
+type Verdict = 'pass' | 'fail' | 'incomplete';
 export interface Verdicts { chatgpt: Verdict; security: Verdict }
 export type FailOn = 'chatgpt' | 'security' | 'all';
 
@@ -38,9 +38,14 @@ export function exitCode(report: Report, failOn: FailOn = 'all'): number {
   return incomplete ? EXIT.incomplete : EXIT.ok;
 }
 
-/** The first thing to fix: the earliest failure in flow order, ChatGPT-breaking first, most severe among equals. */
-export function firstFix(checks: CheckResult[]): CheckResult | undefined {
-  const f = checks.filter((c) => c.status === 'fail');
+/**
+ * The first thing to fix: the earliest failure in flow order, ChatGPT-breaking first, most severe
+ * among equals; a regression before any failure the baseline accepts.
+ */
+export function firstFix(checks: CheckResult[], accepted: readonly string[] = []): CheckResult | undefined {
+  const all = checks.filter((c) => c.status === 'fail');
+  const regressions = all.filter((c) => !accepted.includes(c.id));
+  const f = regressions.length ? regressions : all;
   if (!f.length) return undefined;
   const rank = (c: CheckResult) => (c.impact === 'chatgpt' ? 0 : c.impact === 'security' ? 1 : 2);
   return [...f].sort((a, b) => rank(a) - rank(b) || checks.indexOf(a) - checks.indexOf(b) || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity])[0];
@@ -63,23 +68,45 @@ function notRunWhy(report: Report, impact: Impact): string {
   return ` — ${n} ${impact === 'security' ? 'security ' : ''}check${n === 1 ? '' : 's'} could not run (${gone.fix ?? gone.detail})`;
 }
 
+/** A verdict line's state: a report verdict, or `known` (it fails only where the baseline accepts). */
+type LineVerdict = Verdict | 'known';
+interface Line { symbol: string; text: string; verdict: LineVerdict }
+
 /** The two verdict lines, in words (without colour or symbols' styling). */
-export function verdictLines(report: Report): { chatgpt: { symbol: string; text: string; verdict: Verdict }; security: { symbol: string; text: string; verdict: Verdict } } {
-  // The verdicts say what is true of the server; a baseline only changes the exit code.
-  const none = new Set<string>();
+export function verdictLines(report: Report): { chatgpt: Line; security: Line } {
+  // The verdicts say what is true of the server; with a baseline the lines lead with the
+  // regressions and call accepted failures known problems (the exit code counts only regressions).
+  const accepted = new Set(report.baseline?.accepted ?? []);
   const v = report.verdict;
-  const chatgptFails = failed(report.checks, 'chatgpt', none);
-  const securityFails = failed(report.checks, 'security', none);
+  const chatgptFails = failed(report.checks, 'chatgpt', accepted);
+  const securityFails = failed(report.checks, 'security', accepted);
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+  const knownOf = (impact: Impact) => report.checks.filter((c) => c.status === 'fail' && c.impact === impact && accepted.has(c.id));
+  const knownText = (list: CheckResult[], security = false) => `${plural(list.length, security ? 'known security problem' : 'known problem')}, accepted in ${report.baseline?.file ?? 'the baseline'} (${list.map((c) => c.id).join(', ')})`;
   const warns = report.checks.filter((c) => c.status === 'warn' && c.impact === 'chatgpt').length;
   const gone = firstIncomplete(report.checks);
   const why = gone ? ` — ${gone.fix ?? gone.detail}` : notRunWhy(report, 'chatgpt');
-  const first = (list: CheckResult[]) => list[0] ? ` — ${list[0].title}${list[0].spec[0] ? ` (${list[0].spec[0]})` : ''}` : '';
-  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+  // Lead with what is wrong, in the detail's words (a network failure's detail starts with the
+  // URL, which the line does not need), then the check id to look it up by.
+  const first = (list: CheckResult[]) => {
+    const c = list[0];
+    if (!c) return '';
+    let d = c.detail.replace(/^https?:\/\/\S+?: /, '');
+    if (d.length > 160) d = `${d.slice(0, 157).replace(/\s+\S*$/, '')}…`;
+    return ` — ${d} (${c.id})`;
+  };
+  const failLine = (impact: Impact, fails: CheckResult[], lead: string, noun: string): Line => {
+    const known = knownOf(impact);
+    const sec = impact === 'security';
+    if (!fails.length) return { symbol: '!', verdict: 'known', text: `${lead}${knownText(known, sec)} — no regression` };
+    const what = report.baseline ? plural(fails.length, noun === 'problem' ? 'regression' : 'security regression') : plural(fails.length, noun);
+    return { symbol: '✗', verdict: 'fail', text: `${lead}${what}${first(fails)}${known.length ? `; ${knownText(known, sec)}` : ''}` };
+  };
   return {
-    chatgpt: v.chatgpt === 'fail' ? { symbol: '✗', verdict: 'fail', text: `ChatGPT would fail: ${plural(chatgptFails.length, 'problem')}${first(chatgptFails)}` }
+    chatgpt: v.chatgpt === 'fail' ? failLine('chatgpt', chatgptFails, 'ChatGPT would fail: ', 'problem')
       : v.chatgpt === 'incomplete' ? { symbol: '?', verdict: 'incomplete', text: `ChatGPT: incomplete${why}` }
         : { symbol: '✓', verdict: 'pass', text: `ChatGPT can connect${warns ? `, with ${plural(warns, 'warning')}` : ''}` },
-    security: v.security === 'fail' ? { symbol: '✗', verdict: 'fail', text: `${plural(securityFails.length, 'security problem')}${first(securityFails)}` }
+    security: v.security === 'fail' ? failLine('security', securityFails, '', 'security problem')
       : v.security === 'incomplete' ? { symbol: '?', verdict: 'incomplete', text: `Security: incomplete${notRunWhy(report, 'security')}` }
         : { symbol: '✓', verdict: 'pass', text: 'No security problems found' },
   };

@@ -363,6 +363,11 @@ function toFailure(err: unknown, url: string, timeoutMs: number, aborted: boolea
   if (code === 'ECONNREFUSED') return new HttpFailure('unreachable', `nothing is listening on ${hostPort} — is the server running?`, url);
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return new HttpFailure('unreachable', `${host} does not resolve (${code}) — check the host name and the network`, url);
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ETIMEDOUT' || code === 'ECONNABORTED') return new HttpFailure('unreachable', `${hostPort} cannot be reached (${code}) — check the network, a firewall or a VPN`, url);
+  // An https:// URL to a port that answers in plain HTTP: OpenSSL reads "HTTP/1.1 4…" as a
+  // record header and reports a wrong version or an impossible length.
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || code === 'ERR_SSL_HTTP_REQUEST') {
+    return new HttpFailure('tls', `${hostPort} speaks plain HTTP, not TLS (${code}) — use http:// for it, or turn TLS on at the server`, url);
+  }
   if (code && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) return new HttpFailure('tls', `the TLS connection to ${host} failed: ${code} — its certificate is not trusted (expired, self-signed, or for another name)`, url);
   const what = code ? `${code}` : (e?.message ?? String(err));
   return new HttpFailure('network', `request failed: ${what}`, url);

@@ -472,8 +472,8 @@ class ChainLogin {
       await new Promise<void>((r) => { this.sentDone = r; setTimeout(r, 3000).unref(); });
     }
     // Let the tab (or the command driving it) load the last page before the listener goes, or
-    // give up after a second: the person may have closed the tab.
-    if (this.opened && !served) await new Promise<void>((r) => { wake = r; setTimeout(r, 1000).unref(); });
+    // give up after two seconds: the person may have closed the tab.
+    if (this.opened && !served) await new Promise<void>((r) => { wake = r; setTimeout(r, 2000).unref(); });
     await new Promise<void>((r) => this.server.close(() => r()));
     this.server.closeAllConnections?.();
   }

@@ -55,7 +55,7 @@ export function renderHuman(report: Report, color: boolean, verbose = false): st
   const learned = learnedLines(report);
   if (learned.length) lines.push('', st.bold('What the doctor learned about this server'), ...learned.map((l) => `  ${st.dim('ℹ')} ${safeText(l, 600)}`));
   // The last screen is the answer: the first fix, then both verdicts again.
-  const first = firstFix(report.checks);
+  const first = firstFix(report.checks, report.baseline?.accepted);
   if (first) {
     lines.push('');
     lines.push(`${st.bold('Fix first:')} ${first.id} — ${safeText(first.detail, 600)}`);
@@ -115,14 +115,20 @@ export function renderJunit(raw: Report): string {
   const s = report.summary;
   const secs = (ms: number) => (ms / 1000).toFixed(3);
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  out.push(`<testsuites name="gpt-oauth" tests="${report.checks.length}" failures="${s.failed}" skipped="${s.skipped}" time="${secs(report.durationMs)}">`);
-  out.push(`  <testsuite name="${xml(`gpt-oauth ${report.target} ${report.subject}`)}" tests="${report.checks.length}" failures="${s.failed}" errors="0" skipped="${s.skipped}" time="${secs(report.durationMs)}" timestamp="${report.startedAt}">`);
+  // Known problems (failures the baseline accepts) count as skipped, so CI shows regressions only.
+  const known = report.checks.filter((c) => c.status === 'fail' && report.baseline?.accepted.includes(c.id)).length;
+  const failures = s.failed - known;
+  const skipped = s.skipped + known;
+  out.push(`<testsuites name="gpt-oauth" tests="${report.checks.length}" failures="${failures}" skipped="${skipped}" time="${secs(report.durationMs)}">`);
+  out.push(`  <testsuite name="${xml(`gpt-oauth ${report.target} ${report.subject}`)}" tests="${report.checks.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${secs(report.durationMs)}" timestamp="${report.startedAt}">`);
   out.push(`    <properties><property name="verdict.chatgpt" value="${report.verdict.chatgpt}"/><property name="verdict.security" value="${report.verdict.security}"/></properties>`);
   for (const c of report.checks) {
     const body = [c.detail, c.fix ? `fix: ${c.fix}` : '', c.chatgpt ? `ChatGPT shows: ${c.chatgpt}` : '', c.spec.length ? `spec: ${c.spec.join('; ')}` : ''].filter(Boolean).join('\n');
     out.push(`    <testcase classname="${xml(`${report.target}.${c.step}`)}" name="${xml(`${c.id}: ${c.title}`)}" time="${secs(c.durationMs)}">`);
     out.push(`      <properties><property name="impact" value="${c.impact}"/><property name="severity" value="${c.severity}"/>${c.incomplete ? '<property name="incomplete" value="true"/>' : ''}</properties>`);
-    if (c.status === 'fail') out.push(`      <failure message="${xml(`[${c.impact}] ${safeText(c.detail, 300)}`)}" type="${c.impact}:${c.severity}">${xml(body)}</failure>`);
+    // A failure the baseline accepts is a known problem: skipped, with where it was accepted.
+    if (c.status === 'fail' && report.baseline?.accepted.includes(c.id)) out.push(`      <skipped message="${xml(`known problem, accepted in ${report.baseline.file}: ${safeText(c.detail, 300)}`)}"/>`);
+    else if (c.status === 'fail') out.push(`      <failure message="${xml(`[${c.impact}] ${safeText(c.detail, 300)}`)}" type="${c.impact}:${c.severity}">${xml(body)}</failure>`);
     else if (c.status === 'skip') out.push(`      <skipped message="${xml(safeText(c.detail, 300))}"/>`);
     else out.push(`      <system-out>${xml(`${c.status.toUpperCase()}: ${body}`)}</system-out>`);
     out.push('    </testcase>');

@@ -31,11 +31,13 @@ export const jwksKeys: CheckDef<AppsContext> = {
     const keys = (set as { keys?: unknown })?.keys;
     if (!Array.isArray(keys) || keys.length === 0) return fail('the key set has no `keys` array (or it is empty)', 'Publish at least one public signing key.');
     if (keys.length > 100) return fail(`the key set lists ${keys.length} keys; refusing to process more than 100`, 'Publish only the keys in use.');
-    ctx.s.jwks = { keys: keys as Record<string, unknown>[] };
+    // Only the members that are JSON objects go on to the other checks (a key that is a number
+    // or an array is reported below, never dereferenced).
+    ctx.s.jwks = { keys: keys.filter((k): k is Record<string, unknown> => !!k && typeof k === 'object' && !Array.isArray(k)) };
     const problems: string[] = [];
     const kids = new Set<string>();
     for (const [i, k] of (keys as Record<string, unknown>[]).entries()) {
-      if (!k || typeof k !== 'object') { problems.push(`key ${i} is not an object`); continue; }
+      if (!k || typeof k !== 'object' || Array.isArray(k)) { problems.push(`key ${i} is not an object`); continue; }
       if (k.kty === 'oct') problems.push(`key ${i} is symmetric (kty oct)`);
       else if (!['RSA', 'EC', 'OKP'].includes(String(k.kty))) problems.push(`key ${i} has unknown kty ${safeText(k.kty, 20)}`);
       if (typeof k.kid !== 'string') problems.push(`key ${i} has no kid`);

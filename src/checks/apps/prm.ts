@@ -31,7 +31,8 @@ export const resourceChallenge: CheckDef<AppsContext> = {
     } catch (err) {
       // The connection itself failed: say so, and give no metadata advice (the rest waits).
       if (err instanceof HttpFailure && (err.kind === 'unreachable' || err.kind === 'tls' || err.kind === 'network' || err.kind === 'timeout')) {
-        return fail(`${ctx.opts.mcpUrl}: ${err.message}`, err.kind === 'tls' ? 'Serve a certificate from a public CA for this host name (ChatGPT connects from OpenAI\'s servers).' : 'Start the server, or check the URL (host, port, path) and that it is reachable from here.');
+        return fail(`${ctx.opts.mcpUrl}: ${err.message}`, err.kind === 'tls' && /plain HTTP/.test(err.message) ? 'Use http:// for a server on this machine, or turn TLS on (ChatGPT needs https with a certificate from a public CA).'
+          : err.kind === 'tls' ? 'Serve a certificate from a public CA for this host name (ChatGPT connects from OpenAI\'s servers).' : 'Start the server, or check the URL (host, port, path) and that it is reachable from here.');
       }
       throw err;
     }
@@ -58,6 +59,12 @@ export const resourceChallenge: CheckDef<AppsContext> = {
         ctx.s.challenge = { status: res.status, resourceMetadata: ch?.params.resource_metadata, scope: ch?.params.scope ? ch.params.scope.split(/\s+/).filter(Boolean) : undefined };
         return pass(`mixed auth mode: initialize and tools/list are public, ${mixed.protectedTools.length} tool(s) declare oauth2 securitySchemes${ch?.params.resource_metadata ? `; calling ${safeText(mixed.probed, 60)} without a token returns the _meta challenge, resource_metadata=${safeText(ch.params.resource_metadata, 200)}` : ` (see resource.mixed-auth)`}`);
       }
+    }
+    const type = res.header('content-type') ?? '';
+    if (res.status >= 400 && res.status !== 401 && !/json|event-stream/i.test(type)) {
+      // A static web server, a proxy's error page, another app: no JSON-RPC answer at all.
+      return nb(fail(`${ctx.opts.mcpUrl} is not an MCP endpoint: POST without a token got ${res.status}${type ? ` ${safeText(type.split(';')[0], 60)}` : ''}, no JSON-RPC answer (an MCP server answers 401 with a Bearer challenge, or JSON-RPC)`,
+        'Check the URL: it must be the MCP endpoint itself (usually https://<host>/mcp for Streamable HTTP, sometimes …/sse), served by your MCP server, not a web page or static file server.'));
     }
     if (res.status !== 401) {
       const what = res.status < 300 ? 'the server accepted an unauthenticated initialize, so ChatGPT sees no OAuth requirement and will not start the OAuth flow'

@@ -292,9 +292,12 @@ export const tokenErrorFormat = prepared<AppsContext, { res: HttpResponse; badCl
     reads: ['as', 'client', 'prm'],
     async run(ctx) {
       const bad = { grant_type: 'authorization_code', code: 'gpt-oauth-invalid-code', redirect_uri: ctx.login.redirectUri, code_verifier: 'gpt-oauth-invalid-verifier-000000000000000000000' };
+      // The URL first: a throw while building the array would leave the first request's
+      // rejection unhandled.
+      const url = endpointUrl(ctx, 'token_endpoint');
       const [res, badClient] = await Promise.all([
         tokenRequest(ctx, { ...bad, resource: resourceOf(ctx) }),
-        ctx.http.send({ method: 'POST', url: endpointUrl(ctx, 'token_endpoint'), form: { ...bad, client_id: `gpt-oauth-unknown-${randomToken(6)}` } }),
+        ctx.http.send({ method: 'POST', url, form: { ...bad, client_id: `gpt-oauth-unknown-${randomToken(6)}` } }),
       ]);
       return { res, badClient };
     },

@@ -1,4 +1,5 @@
 /** Runs the `apps` suite: the engine, the catalog, the login driver and cleanup. */
+import { invocation } from '../../invocation.js';
 import { APPS_CHECKS } from '../../checks/apps/index.js';
 import { type AppsContext, type AppsOptions } from '../../checks/apps/context.js';
 import { everySignInAsks, GrantBroker } from '../../checks/apps/grants.js';
@@ -49,6 +50,15 @@ async function tokensFromRefresh(ctx: AppsContext, o: AppsRunOptions) {
   if (judged.outcome && /invalid_client/.test(judged.outcome.detail)) {
     const { CLIENT_HINT } = await import('../../checks/apps/token.js');
     return { status: 'skip' as const, incomplete: true as const, detail: `the token endpoint refused the client you gave (${judged.outcome.detail})`, fix: CLIENT_HINT };
+  }
+  // invalid_grant for the token the tester gave: used up (rotation made it single-use) or
+  // revoked. The tester's credential, not a fault of the server: incomplete (RFC 6749 §5.2).
+  if (judged.outcome && /invalid_grant/.test(judged.outcome.detail)) {
+    return {
+      status: 'skip' as const, incomplete: true as const,
+      detail: `the refresh token in ${o.refreshTokenSource ?? 'the environment'} was refused with invalid_grant: it was already used (a server that rotates refresh tokens makes each one single-use) or it was revoked`,
+      fix: `Save a new one with \`${invocation()} doctor ${ctx.opts.mcpUrl} --save-refresh-token\` (it prints how to read it for your CI secret) and update ${o.refreshTokenSource ?? 'the secret'}; against a server that rotates refresh tokens, prefer --login command in CI.`,
+    };
   }
   if (judged.outcome?.status === 'fail' && !judged.tokens?.accessToken) {
     return { ...judged.outcome, fix: `Obtain a new refresh token with \`gpt-oauth doctor ${ctx.opts.mcpUrl} --save-refresh-token\` and update ${o.refreshTokenSource}; servers that rotate refresh tokens make each one single-use, so CI must store the newest one or use --login command.` };
