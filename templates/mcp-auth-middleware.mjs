@@ -7,6 +7,10 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 
 const MCP_URL = '{{mcpUrl}}';
 const ISSUER = '{{issuer}}';
+// A value gpt-oauth could not discover is REPLACE-ME: refuse to start until it is set.
+for (const [name, value] of Object.entries({ MCP_URL, ISSUER, JWKS_URI: '{{jwksUri}}' })) {
+  if (value.includes('REPLACE-ME')) throw new Error(`mcp-auth-middleware.mjs: set ${name} (still a placeholder: ${value})`);
+}
 const PRM_URL = new URL(`/.well-known/oauth-protected-resource${new URL(MCP_URL).pathname}`, MCP_URL).href;
 const jwks = createRemoteJWKSet(new URL('{{jwksUri}}'));
 

@@ -62,8 +62,9 @@ describe.skipIf(!hasTmux)('Ctrl-C in a terminal', () => {
     expect(screen).toMatch(/Stopping \(Ctrl-C\)/);
   });
 
-  it('stops a browser sign-in wait within a second, and exits 130', async () => {
-    const { code, ms } = await interrupt('--sandbox --login browser', /every sign-in of this run continues in that one tab/);
+  it('says it waits for the browser sign-in with the time left; Ctrl-C stops that wait within a second, exit 130', async () => {
+    // While it waits, the spinner says so, with the time left.
+    const { code, ms } = await interrupt('--sandbox --login browser --login-timeout 300', /waiting for the sign-in in your browser — [45]:\d\d left/);
     expect(code).toBe(130);
     expect(ms).toBeLessThan(1500);
   });

@@ -209,6 +209,42 @@ describe('init, non-interactive', () => {
   });
 });
 
+describe('--target both means both', () => {
+  it('the workflow has a doctor step per target, the apps one with the refresh-token start; --doctor runs both suites', async () => {
+    const { dir, configDir } = workdir();
+    const r = await inDir(dir, configDir, ['init', '--provider', 'sandbox', '--target', 'both', '--templates', 'github-actions', '--doctor']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/gpt-oauth doctor · apps ·/);
+    expect(r.stdout).toMatch(/gpt-oauth doctor · actions ·/);
+    const workflow = readFileSync(join(dir, '.github/workflows/chatgpt-oauth.yml'), 'utf8');
+    const { parse } = await import('yaml');
+    const steps = parse(workflow).jobs.doctor.steps as { name?: string; run?: string; if?: string; env?: Record<string, string> }[];
+    expect(steps.map((x) => x.name).filter(Boolean)).toEqual(['gpt-oauth doctor (apps)', 'gpt-oauth doctor (actions)']);
+    const [apps, actions] = steps.filter((x) => x.name?.startsWith('gpt-oauth doctor'));
+    expect(apps!.run).toMatch(/doctor --sandbox .*--junit gpt-oauth-junit-apps\.xml/);
+    expect(actions!.run).toMatch(/doctor --sandbox --target actions --login auto --junit gpt-oauth-junit-actions\.xml/);
+    expect(actions!.if).toBe('${{ !cancelled() }}');
+  });
+
+  it('a workflow for a real server starts the apps suite from the refresh token when the repository has one', async () => {
+    const { dir, configDir } = workdir();
+    const r = await inDir(dir, configDir, ['init', '--provider', 'custom', '--target', 'apps', '--mcp-url', 'https://api.example.com/mcp', '--templates', 'github-actions', '--no-doctor', '--yes']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const workflow = readFileSync(join(dir, '.github/workflows/chatgpt-oauth.yml'), 'utf8');
+    expect(workflow).toContain('GPT_OAUTH_REFRESH_TOKEN: ${{ secrets.GPT_OAUTH_REFRESH_TOKEN }}');
+    expect(workflow).toContain('$( [ -n "$GPT_OAUTH_REFRESH_TOKEN" ] && echo "--client-id $GPT_OAUTH_CLIENT_ID --refresh-token-env GPT_OAUTH_REFRESH_TOKEN" || echo "--login auto" )');
+  });
+
+  it('values it could not discover are marked REPLACE-ME, said, and the middleware refuses to start with them', async () => {
+    const { dir, configDir } = workdir();
+    const r = await inDir(dir, configDir, ['init', '--provider', 'custom', '--target', 'apps', '--mcp-url', 'https://api.example.com/mcp', '--templates', 'protected-resource,mcp-middleware', '--no-doctor', '--yes']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/mcp-auth-middleware\.mjs still has values gpt-oauth could not discover, marked REPLACE-ME: set them before deploying/);
+    expect(readFileSync(join(dir, '.well-known/oauth-protected-resource.json'), 'utf8')).toContain('https://REPLACE-ME.auth.example.com');
+    await expect(import(join(dir, 'mcp-auth-middleware.mjs'))).rejects.toThrow(/set ISSUER \(still a placeholder/);
+  });
+});
+
 describe('the project file', () => {
   it('is validated with line-numbered errors', async () => {
     await expect(parseProject('version: 1\ntarget: apps\nprovider: clerk\nmcpURL: https://x\n', 'g.yaml')).rejects.toThrow(/g\.yaml:4: unknown key "mcpURL"/);
@@ -238,6 +274,14 @@ describe('init --provider custom and the connector templates', () => {
       expect(r.stderr).toMatch(/✗ as\.pkce-s256/);
       const prm = JSON.parse(readFileSync(join(dir, '.well-known/oauth-protected-resource.json'), 'utf8'));
       expect(prm).toMatchObject({ resource: toy.mcpUrl, bearer_methods_supported: ['header'] });
+      // Filled from what the server advertises: its issuer, its JWKS URI and its scopes.
+      expect(prm.authorization_servers).toEqual([toy.origin]);
+      expect(prm.scopes_supported).toEqual(['mcp:read', 'mcp:write']);
+      const middleware = readFileSync(join(dir, 'mcp-auth-middleware.mjs'), 'utf8');
+      expect(middleware).toContain(`const ISSUER = '${toy.origin}';`);
+      expect(middleware).toContain(`createRemoteJWKSet(new URL('${toy.origin}/jwks'))`);
+      expect(middleware).not.toMatch(/example\.com|'https:\/\/REPLACE-ME/);
+      expect(r.stderr).not.toMatch(/still has values gpt-oauth could not discover/);
 
       // The middleware runs: metadata at both well-known paths, 401 challenges without/with a bad token.
       const mw = await import(join(dir, 'mcp-auth-middleware.mjs'));

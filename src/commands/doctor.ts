@@ -328,6 +328,7 @@ async function runApps(io: IO, plan: Extract<DoctorPlan, { target: 'apps' }>): P
       extraSignIns: o.extraSignIns,
       interactive: io.interactive,
       aside: progress.aside,
+      onWait: progress.wait,
     }).finally(progress.stop);
     if (o.saveRefreshToken) await saveRefreshToken(subject, report, io.env, say);
     const close = async () => { await http.close(); await sandbox?.close(); };
@@ -381,7 +382,7 @@ async function runActions(io: IO, plan: Extract<DoctorPlan, { target: 'actions' 
  * check ("Ctrl-C to stop"); prompts and sign-in lines print above it. Without one: nothing, or
  * one line per step with --verbose. Never on stdout, never with --json on a non-terminal.
  */
-async function startProgress(io: IO, o: DoctorOptions, catalog: { id: string; step: string }[]): Promise<{ start: (id: string) => void; stop: () => void; aside: <T>(work: () => Promise<T>) => Promise<T> }> {
+async function startProgress(io: IO, o: DoctorOptions, catalog: { id: string; step: string }[]): Promise<{ start: (id: string) => void; stop: () => void; aside: <T>(work: () => Promise<T>) => Promise<T>; wait: (label: string | undefined, until?: number) => void }> {
   const stepOf = new Map(catalog.map((c) => [c.id, c.step]));
   const tty = !!(io.stderr as NodeJS.WriteStream).isTTY;
   if (!tty) {
@@ -390,15 +391,32 @@ async function startProgress(io: IO, o: DoctorOptions, catalog: { id: string; st
       start: (id) => { const step = stepOf.get(id) ?? ''; if (o.verbose && step !== last) { last = step; io.stderr.write(`${step}…\n`); } },
       stop: () => undefined,
       aside: (work) => work(),
+      wait: () => undefined,
     };
   }
   const { default: ora } = await import('ora');
   const { onInterrupt } = await import('../ui/interrupt.js');
   const spinner = ora({ stream: io.stderr as NodeJS.WritableStream, color: 'cyan', isEnabled: true, discardStdin: false }).start('Starting… (Ctrl-C to stop)');
   const offInterrupt = onInterrupt(() => spinner.stop());
+  let current = 'Starting…';
+  let waiting: NodeJS.Timeout | undefined;
+  const show = () => { spinner.text = `${current}  (Ctrl-C to stop)`; };
   return {
-    start: (id) => { spinner.text = `${stepOf.get(id) ?? ''}: ${id}  (Ctrl-C to stop)`; },
-    stop: () => { offInterrupt(); spinner.stop(); },
+    start: (id) => { current = `${stepOf.get(id) ?? ''}: ${id}`; if (!waiting) show(); },
+    stop: () => { offInterrupt(); clearInterval(waiting); spinner.stop(); },
+    // A sign-in the person has to do: say so, with the time left, instead of a check's name.
+    wait(label, until) {
+      clearInterval(waiting);
+      waiting = undefined;
+      if (!label || !until) return show();
+      const tick = () => {
+        const left = Math.max(0, Math.round((until - Date.now()) / 1000));
+        spinner.text = `${label} — ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')} left  (Ctrl-C to stop)`;
+      };
+      tick();
+      waiting = setInterval(tick, 1000);
+      waiting.unref();
+    },
     // A question or a paste: the spinner would draw over it.
     async aside(work) {
       spinner.stop();

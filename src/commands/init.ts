@@ -190,10 +190,13 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
 
   const result: InitResult = { configFile, target, provider, project, changes: [], templates: [] };
   if (sandbox || provider === 'custom') {
-    if (provider === 'custom' && mcpUrl) await checkCustomServer(io, mcpUrl, say);
+    const found = provider === 'custom' && mcpUrl ? await checkCustomServer(io, mcpUrl, say) : {};
+    // What the server advertises fills the project and the templates (the user's flags win).
+    if (found.issuer) project.issuer ??= found.issuer;
+    if (found.scopes?.length && !o.scopes) project.scopes = found.scopes;
     await saveProject(configFile, project);
     say(`${st.green('✔')} Wrote ${configFile}`);
-    result.templates = await offerTemplates(io, o, prompt, project, dir, say, {});
+    result.templates = await offerTemplates(io, o, prompt, project, dir, say, {}, found);
     return finish(io, o, prompt, result, {}, say);
   }
 
@@ -308,7 +311,7 @@ interface InitResult {
 async function finish(io: IO, o: InitOptions, prompt: Prompter, result: InitResult, secrets: { clientSecret?: string; stored?: string }, say: (l?: string) => void): Promise<number> {
   if (!io.json) {
     io.stdout.write(`${finalBlock(result.project, secrets, style(io.colorStdout))}\n`);
-    return offerDoctor(io, o, prompt, result.configFile, say);
+    return offerDoctor(io, o, prompt, result.configFile, result.project.target, say);
   }
   result.paste = pasteFields(result.project, secrets);
   let code: number = EXIT.ok;
@@ -394,20 +397,30 @@ async function askCredentials(provider: ProviderName, env: NodeJS.ProcessEnv, pr
   }
 }
 
+/** What discovery found on the user's server (src/doctor/suites/apps.ts), for the templates. */
+interface Discovered { issuer?: string; jwksUri?: string; authUrl?: string; tokenUrl?: string; resource?: string; scopes?: string[] }
+
+/**
+ * A value the templates still need from the user: it says so, and it cannot be deployed
+ * unnoticed (the middleware refuses to start with it; init lists where it is).
+ */
+const PLACEHOLDER = 'REPLACE-ME';
+
 /** "custom": nothing to provision; check what the user's own server advertises. */
-async function checkCustomServer(io: IO, mcpUrl: string, say: (l?: string) => void): Promise<void> {
+async function checkCustomServer(io: IO, mcpUrl: string, say: (l?: string) => void): Promise<Discovered> {
   const http = new HttpClient({ timeoutMs: 10_000, maxBytes: 1 << 20, userAgent: `gpt-oauth/${VERSION}` });
   try {
     const { runAppsSuite } = await import('../doctor/suites/apps.js');
     const report = await withSpinner(io, `Reading what ${mcpUrl} advertises`, () => runAppsSuite({ mcpUrl, http, login: 'auto', selection: { only: ['resource.', 'prm.', 'as.'] } }),
       (r) => `Discovery: ${r.summary.passed} passed, ${r.summary.failed} failed, ${r.summary.warnings} warnings`);
     for (const c of report.checks.filter((x) => x.status === 'fail' || x.status === 'warn')) say(`  ${c.status === 'fail' ? '✗' : '!'} ${c.id}: ${safeText(c.detail, 300)}${c.fix ? `\n    fix: ${safeText(c.fix, 300)}` : ''}`);
+    return (report as { discovered?: Discovered }).discovered ?? {};
   } finally {
     await http.close();
   }
 }
 
-async function offerTemplates(io: IO, o: InitOptions, prompt: Prompter, p: ProjectFile, dir: string, say: (l?: string) => void, secrets: { clientSecret?: string }): Promise<{ name: string; path: string; status: string }[]> {
+async function offerTemplates(io: IO, o: InitOptions, prompt: Prompter, p: ProjectFile, dir: string, say: (l?: string) => void, secrets: { clientSecret?: string }, found: Discovered = {}): Promise<{ name: string; path: string; status: string }[]> {
   const { TEMPLATE_NAMES, TEMPLATES, renderTemplate, writeTemplate } = await import('../templates.js');
   const fits = TEMPLATE_NAMES.filter((n) => TEMPLATES[n].needs === 'any' || (TEMPLATES[n].needs === 'apps' ? p.target !== 'actions' : p.target !== 'apps'));
   let chosen: string[];
@@ -423,12 +436,12 @@ async function offerTemplates(io: IO, o: InitOptions, prompt: Prompter, p: Proje
   const doctorArgs = p.provider === 'sandbox' ? '--sandbox' + (p.target === 'actions' ? ' --target actions' : '')
     : p.target === 'actions' ? '--target actions' : p.mcpUrl ?? '';
   const values: Record<string, string> = {
-    target: p.target, version: VERSION, doctorArgs,
-    apiOrigin: p.apiUrl ? new URL(p.apiUrl).origin : 'https://api.example.com',
-    authUrl: p.authUrl ?? 'https://auth.example.com/authorize', tokenUrl: p.tokenUrl ?? 'https://auth.example.com/token',
+    target: p.target, version: VERSION, doctorArgs, doctorSteps: workflowSteps(p),
+    apiOrigin: p.apiUrl ? new URL(p.apiUrl).origin : `https://${PLACEHOLDER}.api.example.com`,
+    authUrl: p.authUrl ?? found.authUrl ?? `https://${PLACEHOLDER}.auth.example.com/authorize`, tokenUrl: p.tokenUrl ?? found.tokenUrl ?? `https://${PLACEHOLDER}.auth.example.com/token`,
     scopesYaml: scopes.map((s) => `            ${s}: ${s}`).join('\n'), scopesList: scopes.join(', '), scopesJson: JSON.stringify(scopes),
-    mcpUrl: p.mcpUrl ?? 'https://api.example.com/mcp', issuer: p.issuer ?? 'https://auth.example.com',
-    jwksUri: `${(p.issuer ?? 'https://auth.example.com').replace(/\/$/, '')}/.well-known/jwks.json`,
+    mcpUrl: p.mcpUrl ?? found.resource ?? `https://${PLACEHOLDER}.api.example.com/mcp`, issuer: p.issuer ?? `https://${PLACEHOLDER}.auth.example.com`,
+    jwksUri: found.jwksUri ?? (p.issuer ? `${p.issuer.replace(/\/$/, '')}/.well-known/jwks.json` : `https://${PLACEHOLDER}.auth.example.com/.well-known/jwks.json`),
     audienceExpr: p.provider === 'supabase' ? "'authenticated' /* Supabase cannot bind the audience; check client_id too */" : 'MCP_URL',
     resourceName: 'MCP server',
     envLines: envExample(p),
@@ -441,6 +454,7 @@ async function offerTemplates(io: IO, o: InitOptions, prompt: Prompter, p: Proje
     if (secrets.clientSecret && content.includes(secrets.clientSecret)) throw new CliError('refusing to write a template that contains the client secret');
     const r = await writeTemplate(dir, n, content, !!o.force);
     if (r.status === 'written') say(`✔ Wrote ${r.path}`);
+    if (r.status !== 'kept' && content.includes(`https://${PLACEHOLDER}.`)) say(`! ${r.path} still has values gpt-oauth could not discover, marked ${PLACEHOLDER}: set them before deploying`);
     else if (r.status === 'unchanged') say(`✔ ${r.path} is up to date`);
     else say(`! ${r.path} exists and differs; not overwritten (use --force). What would change:\n${r.diff}`);
     written.push({ name: n, path: r.path, status: r.status });
@@ -497,10 +511,44 @@ async function offerOpen(io: IO, o: InitOptions, prompt: Prompter, provider: Pro
   }
 }
 
-async function offerDoctor(io: IO, o: InitOptions, prompt: Prompter, configFile: string, say: (l?: string) => void): Promise<number> {
+/**
+ * The workflow's doctor steps: one per target (`both` is apps and actions, each with its own
+ * report files). The apps step starts from the saved refresh token when the repository has one
+ * (secret GPT_OAUTH_REFRESH_TOKEN, variable GPT_OAUTH_CLIENT_ID), and signs in with --login auto
+ * otherwise.
+ */
+function workflowSteps(p: { provider: string; target: string; mcpUrl?: string }): string {
+  const targets = p.target === 'both' ? ['apps', 'actions'] : [p.target];
+  return targets.map((t, i) => {
+    const args = p.provider === 'sandbox' ? `--sandbox${t === 'actions' ? ' --target actions' : ''}` : t === 'actions' ? '--target actions' : p.mcpUrl ?? '';
+    const suffix = targets.length > 1 ? `-${t}` : '';
+    const login = t === 'apps' && p.provider !== 'sandbox'
+      ? '$( [ -n "$GPT_OAUTH_REFRESH_TOKEN" ] && echo "--client-id $GPT_OAUTH_CLIENT_ID --refresh-token-env GPT_OAUTH_REFRESH_TOKEN" || echo "--login auto" )'
+      : '--login auto';
+    return [
+      `      - name: gpt-oauth doctor (${t})`,
+      // The second target runs even when the first failed (both reports are wanted).
+      ...(i > 0 ? ['        if: ${{ !cancelled() }}'] : []),
+      '        env:',
+      "          CI: 'true'",
+      '          GPT_OAUTH_CLIENT_SECRET: ${{ secrets.GPT_OAUTH_CLIENT_SECRET }}',
+      ...(t === 'apps' ? ['          GPT_OAUTH_REFRESH_TOKEN: ${{ secrets.GPT_OAUTH_REFRESH_TOKEN }}', '          GPT_OAUTH_CLIENT_ID: ${{ vars.GPT_OAUTH_CLIENT_ID }}'] : []),
+      '        run: >-',
+      `          npx --yes gpt-oauth-cli@{{version}} doctor ${args}`.replace('{{version}}', VERSION),
+      `          ${login}`,
+      `          --junit gpt-oauth-junit${suffix}.xml --report gpt-oauth-report${suffix}.md --trace gpt-oauth-trace${suffix}.har`,
+      "          ${{ hashFiles('.gpt-oauth-baseline.yaml') != '' && '--baseline .gpt-oauth-baseline.yaml' || '' }}",
+    ].join('\n');
+  }).join('\n');
+}
+
+async function offerDoctor(io: IO, o: InitOptions, prompt: Prompter, configFile: string, target: string, say: (l?: string) => void): Promise<number> {
   const wanted = o.doctor ?? (io.interactive ? await prompt.confirm('Run gpt-oauth doctor now?', '--doctor', true) : false);
   if (!wanted) return EXIT.ok;
   say('');
   const { doctor } = await import('./doctor.js');
-  return doctor(io, { config: configFile });
+  if (target !== 'both') return doctor(io, { config: configFile });
+  // Both means both: the apps suite, then the actions suite; a failure outranks incomplete.
+  const codes = [await doctor(io, { config: configFile, target: 'apps' }), await doctor(io, { config: configFile, target: 'actions' })];
+  return codes.includes(EXIT.failed) ? EXIT.failed : codes.find((c) => c !== EXIT.ok) ?? EXIT.ok;
 }

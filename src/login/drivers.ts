@@ -83,6 +83,8 @@ export interface LoginOptions {
   ask?: boolean;
   /** Run a question or a paste with the terminal to itself (the progress spinner stopped). */
   aside?: <T>(work: () => Promise<T>) => Promise<T>;
+  /** The run waits for the person (a label and when it gives up), or no longer (undefined). */
+  onWait?: (label: string | undefined, until?: number) => void;
   /** What the driver learned about the server (a named behaviour, for the report's notes). */
   note?: (key: string, text: string) => void;
   /**
@@ -413,6 +415,7 @@ class ChainLogin {
       }
     }
     let timer: NodeJS.Timeout | undefined;
+    this.o.onWait?.(this.o.mode === 'command' ? 'waiting for --login-command to sign in' : 'waiting for the sign-in in your browser', Date.now() + timeoutMs);
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const w = this.step;
@@ -425,6 +428,7 @@ class ChainLogin {
       return await Promise.race([result, timeout]);
     } finally {
       clearTimeout(timer);
+      this.o.onWait?.(undefined);
     }
   }
 

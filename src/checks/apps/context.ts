@@ -34,6 +34,8 @@ export interface AppsOptions {
   interactive?: boolean;
   /** Run a question or a paste with the terminal to itself (the progress spinner stopped). */
   aside?: <T>(work: () => Promise<T>) => Promise<T>;
+  /** The run waits for the person (shown with the time left), or no longer (undefined). */
+  onWait?: (label: string | undefined, until?: number) => void;
 }
 
 export interface AsMetadata {

@@ -181,7 +181,7 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
   const broker = new GrantBroker();
   const current: { ctx?: AppsContext } = {};
   const login = countedLogins(await createLoginDriver({
-    mode: o.login, http: o.http, say, loginCommand: o.loginCommand, loginTimeoutMs: o.loginTimeoutMs, env: o.env, stdin: o.stdin, ask: o.interactive, aside: o.aside, note: (k, t) => broker.note(k, t),
+    mode: o.login, http: o.http, say, loginCommand: o.loginCommand, loginTimeoutMs: o.loginTimeoutMs, env: o.env, stdin: o.stdin, ask: o.interactive, aside: o.aside, onWait: o.onWait, note: (k, t) => broker.note(k, t),
     // A client the doctor registers takes the loopback redirect: one command for every sign-in.
     chain: !o.clientId,
   }), used, () => current.ctx?.plannedLogins ?? 1, (where, confirm) => everySignInAsks(current.ctx!, where, confirm));
@@ -227,6 +227,17 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
     requests: o.http.requestCount, login: o.refreshToken ? 'refresh-token' : o.login,
     ...(broker.notes.size ? { notes: [...broker.notes.values()] } : {}),
     ...(recheck.rechecked ? { recheck } : {}),
+  });
+  // What discovery found, for `init` to fill templates with (not part of the JSON report).
+  const as = ctx!.s.as;
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const prmScopes = ctx!.s.prm?.scopes_supported;
+  Object.defineProperty(report, 'discovered', {
+    value: {
+      issuer: str(as?.issuer), jwksUri: str(as?.jwks_uri), authUrl: str(as?.authorization_endpoint), tokenUrl: str(as?.token_endpoint),
+      resource: str(ctx!.s.prm?.resource), scopes: Array.isArray(prmScopes) && prmScopes.every((x) => typeof x === 'string') ? prmScopes as string[] : undefined,
+    },
+    enumerable: false,
   });
   Object.defineProperty(report, 'stats', { value: { signIns: broker.signIns, clientsRegistered: broker.clientsRegistered, rechecked: recheck.rechecked }, enumerable: false });
   // The newest refresh token and its client, for --save-refresh-token (never printed).
