@@ -71,6 +71,7 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .option('--allow-private-network', 'allow private and loopback targets for a public server')
     .option('--only <ids>', 'run only these checks (ids or prefixes like token.)')
     .option('--skip <ids>', 'skip these checks (ids or prefixes)')
+    .option('--list-checks', 'list the checks of the target (id, impact, severity, title) and exit, without a request; with --json as JSON')
     .option('--junit <file>', 'also write the checks as JUnit XML')
     .option('--report <file>', 'also write a Markdown summary (verdict table and a sequence diagram of the flow)')
     .option('--trace <file>', 'write every HTTP exchange as HAR 1.2, secrets redacted')
@@ -166,10 +167,13 @@ export async function main(argv: string[], proc = process): Promise<number | und
     io = createIO(globals(cmd), proc);
     pending = action(io, args, cmd.optsWithGlobals());
   });
-  program.configureOutput({
-    writeOut: (s) => proc.stdout.write(s),
-    writeErr: (s) => proc.stderr.write(s),
-  });
+  const output = {
+    writeOut: (s: string) => proc.stdout.write(s),
+    // One spelling of the error prefix: commander's own "error:" as the CLI's "Error:".
+    writeErr: (s: string) => proc.stderr.write(s.replace(/^error: /, 'Error: ')),
+  };
+  // Subcommands were made before this: each gets the same output (their option errors too).
+  for (const c of [program, ...program.commands]) c.configureOutput(output);
   try {
     await program.parseAsync(argv, { from: 'user' });
     if (!pending) return EXIT.ok;

@@ -53,7 +53,8 @@ describe('doctor validates everything before its first request', () => {
     ['a report file in a missing directory', ['--report', '/nonexistent/r.md'], /--report/],
     ['a trace file in a missing directory', ['--trace', '/nonexistent/t.har'], /--trace/],
     ['an unknown check id', ['--only', 'nosuch.id'], /--only: no apps check matches "nosuch\.id"/],
-    ['an unknown prefix in --skip', ['--skip', 'tokn.'], /--skip: no apps check matches "tokn\."/],
+    ['an unknown prefix in --skip', ['--skip', 'tokn.'], /--skip: no apps check matches "tokn\." — did you mean token\.\?/],
+    ['a misspelt id in --only', ['--only', 'token.audiense'], /--only: no apps check matches "token\.audiense" — did you mean token\.audience\?/],
     ['a selection that leaves nothing', ['--only', 'token.', '--skip', 'token.'], /leave no check to run/],
     ['a --timeout in seconds written as milliseconds', ['--timeout', '3'], /--timeout 3 is 3 ms, too short for any request \(the minimum is 250 ms\)\nFor 3 seconds, write --timeout 3s\./],
     ['a --timeout that is not a duration', ['--timeout', '3 minutes'], /--timeout must be a duration in milliseconds/],
@@ -67,6 +68,17 @@ describe('doctor validates everything before its first request', () => {
       expect(toy.requests.length - before).toBe(0);
     });
   }
+  it('--list-checks lists the catalog without a request (and as JSON)', async () => {
+    const before = toy.requests.length;
+    const r = await runCli(['doctor', toy.mcpUrl, '--list-checks']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^token\.audience\s+\w+\s+\w+\s+\S/m);
+    const { APPS_CHECKS } = await import('../src/checks/apps/index.js');
+    expect(r.stdout.trim().split('\n')).toHaveLength(APPS_CHECKS.length);
+    const j = JSON.parse((await runCli(['doctor', '--list-checks', '--target', 'actions', '--json'])).stdout);
+    expect(j[0]).toMatchObject({ id: expect.stringMatching(/^actions\./), impact: expect.any(String), severity: expect.any(String), title: expect.any(String) });
+    expect(toy.requests.length - before).toBe(0);
+  });
   it('an unknown id lists the known prefixes', async () => {
     const r = await runCli(['doctor', toy.mcpUrl, '--only', 'nosuch.id']);
     expect(r.stderr).toMatch(/Known prefixes: resource\. prm\. as\./);

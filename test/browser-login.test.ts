@@ -146,5 +146,8 @@ describe('--login browser', () => {
     expect(r.stdout).toMatch(/no sign-in response within 1 s/);
     expect(r.stdout).toMatch(/\? ChatGPT: incomplete — sign in within --login-timeout/);
     expect(r.stdout).not.toMatch(/ChatGPT would fail/);
+    // The checks that only waited for the sign-in are collapsed per step, not listed one by one.
+    expect(r.stdout).toMatch(/^Tokens {2}\? \d+ could not run — they need .*token\.exchange.*, which could not be completed$/m);
+    expect(r.stdout.trim().split('\n').length).toBeLessThan(30);
   });
 });

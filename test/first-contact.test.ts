@@ -211,3 +211,62 @@ describe('5. say what a server is when it is not what the user thinks', () => {
     expect(r.stderr).toMatch(/"localhost:8080\/mcp" has no scheme: write https:\/\/localhost:8080\/mcp \(or http:\/\/ for a server on this machine\)/);
   });
 });
+
+describe('11. a server on this machine passes, with a note that ChatGPT cannot reach it yet', () => {
+  it('doctor http://127.0.0.1…: the note on stderr; --sandbox: none', async () => {
+    const toy = await startToy();
+    try {
+      const r = await runCli(['doctor', toy.mcpUrl, '--login', 'auto']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/✓ ChatGPT can connect/);
+      expect(r.stderr).toMatch(/Note: 127\.0\.0\.1:\d+ is this machine\. ChatGPT connects from OpenAI's servers, so it could connect once this server is reachable from the internet over https/);
+    } finally {
+      await toy.close();
+    }
+    expect((await runCli(['doctor', '--sandbox', '--login', 'auto'])).stderr).not.toMatch(/is this machine/);
+  });
+});
+
+describe('11. smaller manners', () => {
+  it('a misspelt callbacks action gets a suggestion; every error starts with "Error:"', async () => {
+    const lst = await runCli(['callbacks', 'lst']);
+    expect(lst.code).toBe(2);
+    expect(lst.stderr).toMatch(/^Error: unknown action "lst" — did you mean list\?/);
+    const cmd = await runCli(['doctr']);
+    expect(cmd.code).toBe(2);
+    expect(cmd.stderr).toMatch(/^Error: unknown command 'doctr'\n\(Did you mean doctor\?\)/);
+    const opt = await runCli(['doctor', '--onlyy', 'x']);
+    expect(opt.stderr).toMatch(/^Error: unknown option '--onlyy'/);
+  });
+  it('doctor --target actions names every missing input at once (exit 2, before any request)', async () => {
+    const r = await runCli(['doctor', '--target', 'actions'], { cwd: mkdtempSync(join(tmpdir(), 'gpt-oauth-missing-')) });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--target actions is missing 4 inputs:\n {2}--gpt-id g-…[^\n]*\n {2}--auth-url[^\n]*\n {2}--client-id[^\n]*\n {2}the client secret: set GPT_OAUTH_CLIENT_SECRET/);
+  });
+  it('sandbox --json carries the GPT client secret its banner prints (the sandbox\'s own test value)', async () => {
+    const child = spawn(process.execPath, [BIN, 'sandbox', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        const t = setTimeout(() => reject(new Error(out)), 15_000);
+        child.stdout.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('\n')) { clearTimeout(t); resolve(out.split('\n')[0]!); } });
+      });
+      const info = JSON.parse(line);
+      expect(info.gptAction.clientSecret).toEqual(expect.any(String));
+      expect(info.gptAction.clientSecret.length).toBeGreaterThan(10);
+    } finally {
+      child.kill('SIGINT');
+    }
+  });
+});
+
+describe('11. callbacks in a sandbox or custom project', () => {
+  it('callbacks list after init --provider sandbox lists the sandbox client\'s callbacks', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-cb-'));
+    const env = { GPT_OAUTH_CONFIG_DIR: dir, GPT_OAUTH_SECRET_BACKEND: 'file' };
+    expect((await runCli(['init', '--provider', 'sandbox', '--target', 'actions', '--no-doctor', '--templates', 'none', '--no-open'], { cwd: dir, env })).code).toBe(0);
+    const r = await runCli(['callbacks', 'list'], { cwd: dir, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/The sandbox's GPT client \(GPT g-gptoauthsandbox\) accepts:\n {2}https:\/\/chatgpt\.com\/aip\/g-gptoauthsandbox\/oauth\/callback/);
+  });
+});

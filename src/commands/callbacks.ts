@@ -18,13 +18,19 @@ export interface CallbacksOptions {
 }
 
 export async function run(io: IO, o: CallbacksOptions): Promise<number> {
-  if (!['list', 'add', 'remove'].includes(o.action)) throw new UsageError(`unknown action "${o.action}"; use list, add or remove`);
+  if (!['list', 'add', 'remove'].includes(o.action)) {
+    // The nearest action by letters shared in order (lst → list, rm → remove, ad → add).
+    const guess = ['list', 'add', 'remove'].find((a) => a.startsWith(o.action) || [...o.action].every((ch, i, all) => a.indexOf(ch, i === 0 ? 0 : a.indexOf(all[i - 1]!) + 1) >= 0));
+    throw new UsageError(`unknown action "${o.action}"${guess && o.action ? ` — did you mean ${guess}?` : ''}; use list, add or remove`);
+  }
   // After `init`, the project file names the provider and the app.
   const { loadProject, saveProject, DEFAULT_PROJECT_FILE } = await import('../project.js');
   const projectFile = o.config ?? DEFAULT_PROJECT_FILE;
   const project = !o.provider || !o.app || o.gptId ? await loadProject(projectFile) : undefined;
   const fromProject = !!project && !['custom', 'sandbox'].includes(project.provider) && (!o.provider || o.provider === project.provider) && (!o.app || o.app === project.app?.clientId || o.app === project.app?.id);
   if (project && fromProject) o = { ...o, provider: o.provider ?? project.provider, app: o.app ?? project.app?.clientId };
+  // A project on the sandbox or the user's own server: no provider app to read or patch.
+  if (!o.provider && project && ['custom', 'sandbox'].includes(project.provider)) return notOnAProvider(io, o, project.provider, project.gptId);
   if (!o.provider) throw new UsageError('missing --provider (clerk, auth0, stytch or supabase)');
   if (!o.app) throw new UsageError('missing --app (the app id or client id on the provider)');
   const urls: string[] = [];
@@ -84,4 +90,23 @@ export async function run(io: IO, o: CallbacksOptions): Promise<number> {
   } finally {
     await http.close();
   }
+}
+
+/**
+ * `callbacks` in a project on the sandbox (its GPT client accepts ChatGPT's callbacks for the
+ * sandbox GPT, made fresh at each start) or on the user's own server (which keeps its own list).
+ */
+async function notOnAProvider(io: IO, o: CallbacksOptions, provider: string, gptId?: string): Promise<number> {
+  const { gptCallbackUrls, parseGptId } = await import('../gpt-actions/gpt.js');
+  const { SANDBOX_GPT_ID } = await import('../sandbox/constants.js');
+  if (provider === 'sandbox') {
+    if (o.action !== 'list') throw new UsageError('the sandbox\'s GPT client is made fresh at each start with its callbacks; there is nothing to add or remove');
+    const urls = Object.values(gptCallbackUrls(SANDBOX_GPT_ID));
+    if (io.json) io.stdout.write(`${JSON.stringify({ provider: 'sandbox', action: 'list', after: urls }, null, 2)}\n`);
+    else io.stdout.write(`The sandbox's GPT client (GPT ${SANDBOX_GPT_ID}) accepts:\n${urls.map((u) => `  ${u}`).join('\n')}\n`);
+    return EXIT.ok;
+  }
+  const urls = gptId || o.gptId ? Object.values(gptCallbackUrls(parseGptId(o.gptId ?? gptId))) : [];
+  throw new UsageError(`this project uses your own authorization server (provider custom), which keeps its redirect URIs itself${urls.length ? `: register ${urls.join(' and ')} there` : ''}`,
+    'Or give --provider and --app for an app on Clerk, Auth0, Stytch or Supabase.');
 }

@@ -22,7 +22,7 @@ import type { Report } from '../doctor/types.js';
 import type { Baseline } from '../doctor/baseline.js';
 import type { FailOn } from '../doctor/verdict.js';
 import type { Selection } from '../checks/types.js';
-import { isHttpsOrLoopback } from '../url.js';
+import { isHttpsOrLoopback, isLoopback } from '../url.js';
 
 /** The options as commander parses them (strings; validated below). */
 export interface DoctorOptions {
@@ -52,6 +52,7 @@ export interface DoctorOptions {
   trace?: string;
   baseline?: string;
   writeBaseline?: string;
+  listChecks?: boolean;
   refreshTokenEnv?: string;
   saveRefreshToken?: boolean;
   allowHost?: string;
@@ -160,6 +161,38 @@ async function checkOutputPath(file: string | undefined, flag: string): Promise<
   if (f?.isDirectory()) throw new UsageError(`${flag} ${file}: that is a directory, not a file`);
 }
 
+/** The candidate nearest to `typed` (edit distance at most 2, and less than a third of it), if any. */
+function closest(typed: string, candidates: string[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+      const row = [i];
+      for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = row;
+    }
+    return prev[b.length]!;
+  };
+  const t = typed.slice(0, 80);
+  let best: { c: string; d: number } | undefined;
+  for (const c of new Set(candidates)) {
+    const d = distance(t, c);
+    if (d <= 2 && d < Math.max(2, t.length / 3) && (!best || d < best.d)) best = { c, d };
+  }
+  return best?.c;
+}
+
+/** `--list-checks`: the target's catalog (id, impact, severity, title), without a request. */
+async function listChecks(io: IO, target: string): Promise<number> {
+  const catalog = target === 'actions' ? (await import('../checks/actions/index.js')).ACTIONS_CHECKS : (await import('../checks/apps/index.js')).APPS_CHECKS;
+  const rows = (catalog as { id: string; impact: string; severity: string; title: string; step: string }[]).map((c) => ({ id: c.id, step: c.step, impact: c.impact, severity: c.severity, title: c.title }));
+  if (io.json) io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+  else {
+    const w = Math.max(...rows.map((r) => r.id.length));
+    io.stdout.write(`${rows.map((r) => `${r.id.padEnd(w)}  ${r.impact.padEnd(8)} ${r.severity.padEnd(8)} ${r.title}`).join('\n')}\n`);
+  }
+  return 0;
+}
+
 /** `--only`/`--skip` must name checks of the target's catalog, and leave something to run. */
 async function checkSelection(target: 'apps' | 'actions', sel: Selection): Promise<void> {
   const catalog = target === 'apps' ? (await import('../checks/apps/index.js')).APPS_CHECKS : (await import('../checks/actions/index.js')).ACTIONS_CHECKS;
@@ -168,8 +201,9 @@ async function checkSelection(target: 'apps' | 'actions', sel: Selection): Promi
   for (const [flag, patterns] of [['--only', sel.only], ['--skip', sel.skip]] as const) {
     const unknown = unknownSelectors(defs, patterns);
     if (unknown.length) {
-      throw new UsageError(`${flag}: no ${target} check matches ${unknown.map((u) => `"${safeText(u, 80)}"`).join(', ')}`,
-        `Known prefixes: ${prefixesOf(defs).join(' ')} (ids are listed in the README's check table).`);
+      const guesses = unknown.map((u) => closest(u, [...prefixesOf(defs), ...defs.map((d) => d.id)])).filter((g): g is string => !!g);
+      throw new UsageError(`${flag}: no ${target} check matches ${unknown.map((u) => `"${safeText(u, 80)}"`).join(', ')}${guesses.length ? ` — did you mean ${guesses.join(', ')}?` : ''}`,
+        `Known prefixes: ${prefixesOf(defs).join(' ')} (gpt-oauth doctor --list-checks lists every id).`);
     }
   }
   if (!defs.some((d) => isSelected(d, sel))) throw new UsageError('--only and --skip leave no check to run');
@@ -224,6 +258,14 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
     const login: LoginMode = o.login ?? (io.interactive && !o.sandbox ? 'manual' : 'auto');
     if (login === 'manual' && !io.interactive) throw new UsageError('--login manual needs an interactive terminal; use --login auto or --login command in CI');
     if (o.sandbox) return { target, o, login, timeoutMs, loginTimeoutMs, selection, baseline, failOn, deadlineAt, sandbox: true };
+    // Every missing input at once (as init does), not one per run.
+    const missing = [
+      ...(o.gptId ? [] : ['--gpt-id g-… (save the GPT once in the editor, then copy its id from the URL https://chatgpt.com/g/g-…)']),
+      ...(o.authUrl || o.openapi || o.apiUrl || o.url ? [] : ['--auth-url (the GPT editor\'s Authorization URL), or --openapi FILE with an oauth2 authorizationCode flow']),
+      ...(o.clientId ? [] : ['--client-id (the GPT editor\'s Client ID)']),
+      ...(o.clientSecretStdin || io.env[o.clientSecretEnv ?? 'GPT_OAUTH_CLIENT_SECRET'] ? [] : ['the client secret: set GPT_OAUTH_CLIENT_SECRET (or use --client-secret-env NAME or --client-secret-stdin); never a flag value']),
+    ];
+    if (missing.length > 1) throw new UsageError(`--target actions is missing ${missing.length} inputs:\n  ${missing.join('\n  ')}`);
     const { parseGptId } = await import('../gpt-actions/gpt.js');
     const gptId = parseGptId(o.gptId);
     const openapi = o.openapi ? await (await import('../gpt-actions/openapi.js')).readOpenApi(o.openapi) : undefined;
@@ -271,6 +313,7 @@ async function readSecret(io: IO, o: DoctorOptions): Promise<string | undefined>
 
 /** validate → run → render: what `gpt-oauth doctor` does. Returns the exit code. */
 export async function doctor(io: IO, opts: DoctorOptions): Promise<number> {
+  if (opts.listChecks) return listChecks(io, opts.target ?? 'apps');
   const plan = await validate(io, opts);
   const result = await run(io, plan);
   try {
@@ -386,9 +429,10 @@ async function startProgress(io: IO, o: DoctorOptions, catalog: { id: string; st
   const stepOf = new Map(catalog.map((c) => [c.id, c.step]));
   const tty = !!(io.stderr as NodeJS.WriteStream).isTTY;
   if (!tty) {
-    let last = '';
+    // Checks of several steps run at once: each step is named once, when its first check starts.
+    const named = new Set<string>();
     return {
-      start: (id) => { const step = stepOf.get(id) ?? ''; if (o.verbose && step !== last) { last = step; io.stderr.write(`${step}…\n`); } },
+      start: (id) => { const step = stepOf.get(id) ?? ''; if (o.verbose && !named.has(step)) { named.add(step); io.stderr.write(`${step}…\n`); } },
       stop: () => undefined,
       aside: (work) => work(),
       wait: () => undefined,
@@ -478,6 +522,10 @@ export async function render(io: IO, plan: DoctorPlan, result: DoctorResult): Pr
     say(`${result.connections ?? '?'} connection(s) for ${trace.length} request(s) (keep-alive, one pool per run, at most ${PER_ORIGIN_LIMIT} requests per origin at once).`);
   }
   io.stdout.write(io.json ? renderJson(report) : renderHuman(report, io.colorStdout, !!o.verbose));
+  // A server on this machine passes here, but ChatGPT connects from OpenAI's servers.
+  if (!plan.sandbox && report.target === 'apps' && report.verdict.chatgpt === 'pass' && isLoopback(report.subject)) {
+    say(`Note: ${safeText(new URL(report.subject).host, 100)} is this machine. ChatGPT connects from OpenAI's servers, so it could connect once this server is reachable from the internet over https (a tunnel or a deployment) — run the doctor again on that URL.`);
+  }
   if (o.junit) {
     await writeFile(o.junit, renderJunit(report));
     say(`JUnit report written to ${o.junit}`);

@@ -32,7 +32,9 @@ export async function run(io: IO, o: SandboxCommandOptions): Promise<number> {
   }
   const info = {
     issuer: sb.issuer, mcpUrl: sb.mcpUrl, protectedResourceMetadata: sb.prmUrl, user: sb.userId, login: o.loginPage ? 'page' : 'auto-approve',
-    gptAction: { clientId: sb.gpt.clientId, gptId: sb.gpt.gptId, authUrl: sb.gpt.authUrl, tokenUrl: sb.gpt.tokenUrl, scope: sb.gpt.scope, apiUrl: sb.gpt.apiUrl },
+    // The sandbox's own random test value, printed by the banner too (not a real credential);
+    // with GPT_OAUTH_CLIENT_SECRET set it is the user's, and never printed.
+    gptAction: { clientId: sb.gpt.clientId, ...(io.env.GPT_OAUTH_CLIENT_SECRET ? {} : { clientSecret: sb.gpt.clientSecret }), gptId: sb.gpt.gptId, authUrl: sb.gpt.authUrl, tokenUrl: sb.gpt.tokenUrl, scope: sb.gpt.scope, apiUrl: sb.gpt.apiUrl },
   };
   if (io.json) io.stdout.write(`${JSON.stringify(info)}\n`);
   else {

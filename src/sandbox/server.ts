@@ -27,6 +27,7 @@
  * - refresh.rotation: `rotateRefreshToken` with oidc-provider's reuse detection (a replayed
  *   refresh token revokes the grant).
  */
+import { SANDBOX_GPT_ID } from './constants.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import Provider, { errors as oidcErrors } from 'oidc-provider';
@@ -108,7 +109,7 @@ const API_SCOPE = 'api:read';
 const USER = 'sandbox-user';
 /** The scopes oidc-provider grants as OpenID Connect scopes (the rest are the resource's). */
 const OIDC_SCOPES = new Set(['openid', 'offline_access', 'email', 'profile']);
-const GPT_ID = 'g-gptoauthsandbox';
+const GPT_ID = SANDBOX_GPT_ID;
 
 export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
   const server = createServer();

@@ -40,10 +40,18 @@ export function renderHuman(report: Report, color: boolean, verbose = false): st
   let lastCollapsed = false;
   for (const step of [...new Set(report.checks.map((c) => c.step))]) {
     const here = report.checks.filter((c) => c.step === step);
-    const shown = verbose ? here : here.filter((c) => c.status === 'fail' || c.status === 'warn' || c.status === 'info' || c.incomplete);
+    // An incomplete check that only waited for another one is collapsed like a skip: the one
+    // that could not finish is shown with what to do.
+    const waited = (c: CheckResult) => c.incomplete && /^needs (the result of )?\S+, which could not be completed$/.test(c.detail);
+    const shown = verbose ? here : here.filter((c) => c.status === 'fail' || c.status === 'warn' || c.status === 'info' || (c.incomplete && !waited(c)));
     const passed = here.filter((c) => c.status === 'pass' && !shown.includes(c));
-    const skipped = here.filter((c) => c.status === 'skip' && !shown.includes(c));
-    const summary = [passed.length ? st.green(`✓ ${passed.length} passed`) : '', skipped.length ? st.dim(`- ${skipped.length} skipped${skipReason(skipped, stepOf)}`) : ''].filter(Boolean).join(st.dim(' · '));
+    const couldNot = here.filter((c) => !shown.includes(c) && waited(c));
+    const skipped = here.filter((c) => c.status === 'skip' && !shown.includes(c) && !couldNot.includes(c));
+    const summary = [
+      passed.length ? st.green(`✓ ${passed.length} passed`) : '',
+      couldNot.length ? st.yellow(`? ${couldNot.length} could not run${skipReason(couldNot, stepOf, 'could not be completed')}`) : '',
+      skipped.length ? st.dim(`- ${skipped.length} skipped${skipReason(skipped, stepOf)}`) : '',
+    ].filter(Boolean).join(st.dim(' · '));
     // Collapsed steps stack one per line; a step with findings gets a blank line around it.
     if (shown.length || !lastCollapsed) lines.push('');
     lastCollapsed = !shown.length;
@@ -67,8 +75,13 @@ export function renderHuman(report: Report, color: boolean, verbose = false): st
 }
 
 /** "— they need Registration" when every collapsed skip waits on one earlier step. */
-function skipReason(skipped: CheckResult[], stepOf: Map<string, string>): string {
-  const needs = skipped.map((c) => /^needs (\S+), which/.exec(c.detail)?.[1]);
+function skipReason(skipped: CheckResult[], stepOf: Map<string, string>, why?: string): string {
+  const needs = skipped.map((c) => /^needs (?:the result of )?(\S+), which/.exec(c.detail)?.[1]);
+  if (why) {
+    // Incomplete dependants: name the checks they waited for (usually one: token.exchange).
+    const ids = [...new Set(needs.filter((n): n is string => !!n))];
+    return ids.length ? ` — they need ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? '…' : ''}, which ${why}` : '';
+  }
   if (needs.some((n) => !n)) return needs.every((n) => !n) ? ' (not applicable here)' : '';
   const steps = [...new Set(needs.map((n) => stepOf.get(n!) ?? n!))];
   return ` — they need ${steps.length > 2 ? `${steps.slice(0, -1).join(', ')} and ${steps.at(-1)}` : steps.join(' and ')}`;
