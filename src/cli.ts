@@ -71,6 +71,7 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .option('--allow-private-network', 'allow private and loopback targets for a public server')
     .option('--only <ids>', 'run only these checks (ids or prefixes like token.)')
     .option('--skip <ids>', 'skip these checks (ids or prefixes)')
+    .option('--export-refresh-token', 'write the refresh token --save-refresh-token stored for URL to stdout, for a pipe into a CI secret store (never to a terminal)')
     .option('--list-checks', 'list the checks of the target (id, impact, severity, title) and exit, without a request; with --json as JSON')
     .option('--junit <file>', 'also write the checks as JUnit XML')
     .option('--report <file>', 'also write a Markdown summary (verdict table and a sequence diagram of the flow)')

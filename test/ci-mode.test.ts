@@ -174,6 +174,12 @@ describe('--save-refresh-token, then --refresh-token-env in CI', () => {
       const rt = JSON.parse(readFileSync(join(cfg, 'secrets.json'), 'utf8'))[`refresh-token:${sb.mcpUrl}`];
       expect(rt).toBeTruthy();
       expect(save.stdout + save.stderr).not.toContain(rt);
+      // Moved into a CI secret through a pipe, never shown: stdout (not a terminal) is the token.
+      expect(save.stderr).toMatch(/--export-refresh-token \| gh secret set GPT_OAUTH_REFRESH_TOKEN/);
+      const exported = await runCli(['doctor', sb.mcpUrl, '--export-refresh-token'], { env: { GPT_OAUTH_CONFIG_DIR: cfg, GPT_OAUTH_SECRET_BACKEND: 'file' } });
+      expect(exported.code, exported.stderr).toBe(0);
+      expect(exported.stdout).toBe(rt);
+      expect(exported.stderr).not.toContain(rt);
 
       const summary = join(dir, 'summary.md');
       const junit = join(dir, 'junit.xml');

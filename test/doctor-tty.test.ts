@@ -69,3 +69,13 @@ describe.skipIf(!hasTmux)('Ctrl-C in a terminal', () => {
     expect(ms).toBeLessThan(1500);
   });
 });
+
+describe.skipIf(!hasTmux)('a secret is never shown in a terminal', () => {
+  it('--export-refresh-token refuses a terminal (exit 2) and says how to pipe it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-tty-export-'));
+    const exitFile = join(dir, 'exit-code');
+    term = new Terminal(`env -u CI TERM=xterm-256color GPT_OAUTH_CONFIG_DIR='${dir}' '${process.execPath}' '${BIN}' doctor http://127.0.0.1:9/mcp --export-refresh-token; echo $? > '${exitFile}'; sleep 30`, dir);
+    expect(await exitCodeFrom(exitFile, 20_000)).toBe(2);
+    expect(term.screen()).toMatch(/--export-refresh-token writes a secret: pipe it into your CI secret store[\s\S]*\| gh secret set GPT_OAUTH_REFRESH_TOKEN/);
+  });
+});

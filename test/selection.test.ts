@@ -15,7 +15,9 @@ import { startToy } from './helpers/toy-server.js';
 import { cases } from './helpers/broken-cases.js';
 import { startDelayProxy } from './helpers/delay-proxy.js';
 
-const newHttp = () => new HttpClient({ timeoutMs: 5000, maxBytes: 1 << 20, userAgent: 'test', maxRequests: 1000 });
+// Every id alone runs in parallel (some fifty runs at once): a generous timeout, so that a loaded
+// machine makes the test slower, not a sign-in time out (a skip that differs from the full run).
+const newHttp = () => new HttpClient({ timeoutMs: 20_000, maxBytes: 1 << 20, userAgent: 'test', maxRequests: 1000 });
 
 async function appsStatuses(mcpUrl: string, only?: string[]): Promise<{ statuses: Record<string, string>; violations: string[] }> {
   const http = newHttp();

@@ -53,6 +53,7 @@ export interface DoctorOptions {
   baseline?: string;
   writeBaseline?: string;
   listChecks?: boolean;
+  exportRefreshToken?: boolean;
   refreshTokenEnv?: string;
   saveRefreshToken?: boolean;
   allowHost?: string;
@@ -179,6 +180,26 @@ function closest(typed: string, candidates: string[]): string | undefined {
     if (d <= 2 && d < Math.max(2, t.length / 3) && (!best || d < best.d)) best = { c, d };
   }
   return best?.c;
+}
+
+/**
+ * `--export-refresh-token`: the refresh token `--save-refresh-token` stored for this URL, on
+ * stdout for a pipe into a CI secret store (`| gh secret set GPT_OAUTH_REFRESH_TOKEN`). Never to
+ * a terminal: a secret is not shown on screen.
+ */
+async function exportRefreshToken(io: IO, o: DoctorOptions): Promise<number> {
+  if (!o.url) throw new UsageError('--export-refresh-token needs the MCP URL the token was saved for');
+  const subject = validateMcpUrl(o.url);
+  if ((io.stdout as NodeJS.WriteStream).isTTY) {
+    throw new UsageError('--export-refresh-token writes a secret: pipe it into your CI secret store instead of the terminal',
+      `For example: ${invocation()} doctor ${shellQuote(subject)} --export-refresh-token | gh secret set GPT_OAUTH_REFRESH_TOKEN`);
+  }
+  const { readSecret: readStored } = await import('../secrets.js');
+  const token = await readStored(`refresh-token:${subject}`, io.env);
+  if (!token) throw new UsageError(`no refresh token is saved for ${safeText(subject, 200)}`, `Save one with ${invocation()} doctor ${shellQuote(subject)} --save-refresh-token`);
+  io.stdout.write(token);
+  io.stderr.write(`Wrote the refresh token saved for ${safeText(subject, 200)} to standard output.\n`);
+  return 0;
 }
 
 /** `--list-checks`: the target's catalog (id, impact, severity, title), without a request. */
@@ -314,6 +335,7 @@ async function readSecret(io: IO, o: DoctorOptions): Promise<string | undefined>
 /** validate → run → render: what `gpt-oauth doctor` does. Returns the exit code. */
 export async function doctor(io: IO, opts: DoctorOptions): Promise<number> {
   if (opts.listChecks) return listChecks(io, opts.target ?? 'apps');
+  if (opts.exportRefreshToken) return exportRefreshToken(io, opts);
   const plan = await validate(io, opts);
   const result = await run(io, plan);
   try {
@@ -502,6 +524,7 @@ async function saveRefreshToken(subject: string, report: Report, env: NodeJS.Pro
   // quoted in the command line the user copies.
   say(`Saved the refresh token for client ${safeText(kept.clientId, 200)} in ${where.where}.`);
   say(`For CI: store it as a secret (e.g. GPT_OAUTH_REFRESH_TOKEN) and run:\n  ${invocation()} doctor ${shellQuote(subject)} --client-id ${shellQuote(kept.clientId)} --refresh-token-env GPT_OAUTH_REFRESH_TOKEN`);
+  say(`To put it into a CI secret without showing it: ${invocation()} doctor ${shellQuote(subject)} --export-refresh-token | gh secret set GPT_OAUTH_REFRESH_TOKEN`);
   say('If the server rotates refresh tokens, each one works once: prefer --login command for repeated runs.');
 }
 
