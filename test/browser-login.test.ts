@@ -98,10 +98,13 @@ describe('--login browser', () => {
       expect(skipped.length).toBeGreaterThanOrEqual(5);
       expect(skipped.every((c) => c.status === 'skip')).toBe(true);
       const done = declined.events.find((e) => e.event === 'done');
-      // The person: one sign-in; consents for the run's client, the confidential test client, the
-      // reconnect without scope (other scopes: a new consent is sound), and the one repeated
-      // consent that showed the server asks every time — then no more.
-      expect(done?.actions, JSON.stringify(declined.events)).toEqual({ signIn: 1, consent: 4 });
+      // The person: one sign-in; consents for the run's client, the confidential test client, a
+      // sign-in with other scopes or another resource if its turn came first (a new consent is
+      // sound there, so not counted), and the one repeated consent that showed the server asks
+      // every time — then no more (4 here unloaded; the order of the first sign-ins can vary).
+      expect(done?.actions.signIn, JSON.stringify(declined.events)).toBe(1);
+      expect(done?.actions.consent).toBeGreaterThanOrEqual(3);
+      expect(done?.actions.consent).toBeLessThanOrEqual(5);
       // Without a terminal to ask and without the flag, the run goes on and says so once.
       const on = await browserRun([sb.mcpUrl]);
       expect(on.r.code, on.r.stderr).toBe(0);

@@ -15,6 +15,11 @@ function sources(dir: string): string[] {
 }
 
 describe('README', () => {
+  it('shows the library example exactly as the test that runs it', () => {
+    const example = readFileSync(join(root, 'test/library-api.test.ts'), 'utf8');
+    expect(readme).toContain(`\`\`\`ts\n${example}\`\`\``);
+  });
+
   it('documents every flag of every command', async () => {
     const missing: string[] = [];
     for (const command of [[], ['doctor'], ['init'], ['callbacks'], ['sandbox']]) {

@@ -217,3 +217,12 @@ describe('the invocation printed in commands', () => {
     expect(invocation('/src/gpt oauth/bin/gpt-oauth.js')).toBe("node '/src/gpt oauth/bin/gpt-oauth.js'");
   });
 });
+
+describe('the library entry point', () => {
+  it('publishes the report schema the tests validate --json with', async () => {
+    const lib = await import('gpt-oauth-cli');
+    const { reportSchema } = await import('./helpers/report-schema.js');
+    expect(lib.reportSchema).toEqual(reportSchema);
+    expect(Object.keys(lib).sort()).toEqual(['reportSchema', 'runDoctor', 'startSandbox']);
+  });
+});

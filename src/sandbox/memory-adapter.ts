@@ -15,8 +15,8 @@ export function createMemoryAdapter() {
   const set = (key: string, value: unknown, expiresIn?: number) => store.set(key, { value, expires: expiresIn ? Date.now() + expiresIn * 1000 : 0 });
 
   return class MemoryAdapter {
-    constructor(private readonly model: string) {}
-    private key(id: string) { return `${this.model}:${id}`; }
+    constructor(readonly model: string) {}
+    key(id: string) { return `${this.model}:${id}`; }
     async upsert(id: string, payload: Payload, expiresIn?: number) {
       const key = this.key(id);
       if (this.model === 'Session' && payload.uid) set(`sessionUid:${payload.uid}`, id, expiresIn);
