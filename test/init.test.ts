@@ -91,10 +91,13 @@ describe('init, non-interactive', () => {
       expect(text).not.toMatch(/\{\{\w+\}\}/);
     }
     const workflow = readFileSync(join(dir, '.github/workflows/chatgpt-oauth.yml'), 'utf8');
-    expect(workflow).toMatch(/doctor --target actions\n\s+--login auto\n\s+--junit gpt-oauth-junit\.xml --report gpt-oauth-report\.md --trace gpt-oauth-trace\.har/);
-    expect(workflow).toContain("${{ hashFiles('.gpt-oauth-baseline.yaml') != '' && '--baseline .gpt-oauth-baseline.yaml' || '' }}");
     const { parse } = await import('yaml');
-    expect(parse(workflow).jobs.doctor.steps).toHaveLength(4);
+    const wsteps = parse(workflow).jobs.doctor.steps as { uses?: string; with?: Record<string, string> }[];
+    expect(wsteps).toHaveLength(3);
+    expect(wsteps[1]).toEqual({
+      name: 'gpt-oauth doctor (actions)', id: 'doctor', uses: 'gpt-oauth/gpt-oauth@v0',
+      with: { target: 'actions', 'client-secret': '${{ secrets.GPT_OAUTH_CLIENT_SECRET }}', report: 'gpt-oauth-report.md', junit: 'gpt-oauth-junit.xml', args: '--trace gpt-oauth-trace.har' },
+    });
     expect(readFileSync(join(dir, 'gpt-oauth.openapi-security.yaml'), 'utf8')).toContain('tokenUrl: https://clean-fox-42.clerk.accounts.dev/oauth/token');
 
     // Re-running converges: same single app, no new secret, templates untouched.
@@ -218,21 +221,34 @@ describe('--target both means both', () => {
     expect(r.stdout).toMatch(/gpt-oauth doctor · actions ·/);
     const workflow = readFileSync(join(dir, '.github/workflows/chatgpt-oauth.yml'), 'utf8');
     const { parse } = await import('yaml');
-    const steps = parse(workflow).jobs.doctor.steps as { name?: string; run?: string; if?: string; env?: Record<string, string> }[];
+    const steps = parse(workflow).jobs.doctor.steps as { name?: string; uses?: string; if?: string; with?: Record<string, string> }[];
     expect(steps.map((x) => x.name).filter(Boolean)).toEqual(['gpt-oauth doctor (apps)', 'gpt-oauth doctor (actions)']);
     const [apps, actions] = steps.filter((x) => x.name?.startsWith('gpt-oauth doctor'));
-    expect(apps!.run).toMatch(/doctor --sandbox .*--junit gpt-oauth-junit-apps\.xml/);
-    expect(actions!.run).toMatch(/doctor --sandbox --target actions --login auto --junit gpt-oauth-junit-actions\.xml/);
     expect(actions!.if).toBe('${{ !cancelled() }}');
-  });
+    // The written steps, run through the action as GitHub would (this checkout as the CLI).
+    const { inputsOfStep, runAction, actionRoot } = await import('./helpers/action-runner.js');
+    for (const [step, target] of [[apps!, 'apps'], [actions!, 'actions']] as const) {
+      const run = await runAction({ workspace: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', GPT_OAUTH_CONFIG_DIR: configDir, GPT_OAUTH_SECRET_BACKEND: 'file' }, inputs: { ...inputsOfStep(step), version: actionRoot } });
+      expect(run.exitCode, run.log).toBe(0);
+      expect(run.outputs).toEqual({ 'verdict-chatgpt': 'pass', 'verdict-security': 'pass', 'report-path': `gpt-oauth-report-${target}.md` });
+      expect(readFileSync(join(dir, `gpt-oauth-trace-${target}.har`), 'utf8')).toMatch(/"log"/);
+    }
+  }, 240_000);
 
   it('a workflow for a real server starts the apps suite from the refresh token when the repository has one', async () => {
     const { dir, configDir } = workdir();
     const r = await inDir(dir, configDir, ['init', '--provider', 'custom', '--target', 'apps', '--mcp-url', 'https://api.example.com/mcp', '--templates', 'github-actions', '--no-doctor', '--yes']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const workflow = readFileSync(join(dir, '.github/workflows/chatgpt-oauth.yml'), 'utf8');
-    expect(workflow).toContain('GPT_OAUTH_REFRESH_TOKEN: ${{ secrets.GPT_OAUTH_REFRESH_TOKEN }}');
-    expect(workflow).toContain('$( [ -n "$GPT_OAUTH_REFRESH_TOKEN" ] && echo "--client-id $GPT_OAUTH_CLIENT_ID --refresh-token-env GPT_OAUTH_REFRESH_TOKEN" || echo "--login auto" )');
+    const { parse } = await import('yaml');
+    expect(parse(workflow).jobs.doctor.steps[1].with).toEqual({
+      url: 'https://api.example.com/mcp', 'client-id': '${{ vars.GPT_OAUTH_CLIENT_ID }}', 'refresh-token': '${{ secrets.GPT_OAUTH_REFRESH_TOKEN }}',
+      report: 'gpt-oauth-report.md', junit: 'gpt-oauth-junit.xml', args: '--trace gpt-oauth-trace.har',
+    });
+    // The README shows this very workflow (its URL aside).
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const shown = /```yaml\n# \.github\/workflows\/chatgpt-oauth\.yml\n([\s\S]*?)```/.exec(readme)![1]!;
+    expect(workflow.slice(workflow.indexOf('name: ChatGPT OAuth conformance'))).toBe(shown.replace('https://staging.example.com/mcp', 'https://api.example.com/mcp'));
   });
 
   it('values it could not discover are marked REPLACE-ME, said, and the middleware refuses to start with them', async () => {

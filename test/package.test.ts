@@ -47,5 +47,10 @@ describe('the npm name', () => {
       expect(listed, need).toContain(need);
     }
     expect(listed.filter((p) => /^(test|src|scripts|\.ci)\/|fixtures|\.test\.|\.tgz$/.test(p))).toEqual([]);
+    // The library API's entry and its types (package.json exports), and nothing outside the
+    // package's folders: action.yml and the docs folder are for the repository, not npm.
+    for (const need of ['dist/index.js', 'dist/index.d.ts', 'dist/doctor/report-schema.d.ts']) expect(listed, need).toContain(need);
+    expect(listed.filter((p) => !/^(bin|dist|templates|examples)\//.test(p) && !['README.md', 'CHANGELOG.md', 'LICENSE', 'package.json'].includes(p))).toEqual([]);
+    expect(listed.filter((p) => p.startsWith('dist/') && !/\.(js|d\.ts|txt)$/.test(p))).toEqual([]);
   }, 60_000);
 });

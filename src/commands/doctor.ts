@@ -8,6 +8,7 @@
  * exit code.
  */
 import { invocation } from '../invocation.js';
+import { randomUUID } from 'node:crypto';
 import { access, constants, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -528,6 +529,19 @@ async function saveRefreshToken(subject: string, report: Report, env: NodeJS.Pro
   say('If the server rotates refresh tokens, each one works once: prefer --login command for repeated runs.');
 }
 
+/**
+ * GITHUB_OUTPUT lines. The path is the user's own, but a newline in it would inject another
+ * output: it is written with the multi-line delimiter form and a random delimiter.
+ */
+function githubOutputs(report: Report, reportPath: string | undefined): string {
+  const lines = [`verdict-chatgpt=${report.verdict.chatgpt}`, `verdict-security=${report.verdict.security}`];
+  if (reportPath) {
+    const delimiter = `gpt_oauth_${randomUUID().replaceAll('-', '')}`;
+    lines.push(`report-path<<${delimiter}`, reportPath, delimiter);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 /** Everything after a run: stdout, JUnit, Markdown, HAR, GitHub, baseline; returns the exit code. */
 export async function render(io: IO, plan: DoctorPlan, result: DoctorResult): Promise<number> {
   const { o } = plan;
@@ -565,10 +579,10 @@ export async function render(io: IO, plan: DoctorPlan, result: DoctorResult): Pr
   if (io.env.GITHUB_ACTIONS === 'true') {
     const notes = githubAnnotations(report);
     if (notes) io.stderr.write(`${notes}\n`);
-    if (io.env.GITHUB_STEP_SUMMARY) {
-      const { appendFile } = await import('node:fs/promises');
-      await appendFile(io.env.GITHUB_STEP_SUMMARY, markdown);
-    }
+    const { appendFile } = await import('node:fs/promises');
+    if (io.env.GITHUB_STEP_SUMMARY) await appendFile(io.env.GITHUB_STEP_SUMMARY, markdown);
+    // Step outputs (the action's verdict-chatgpt, verdict-security, report-path).
+    if (io.env.GITHUB_OUTPUT) await appendFile(io.env.GITHUB_OUTPUT, githubOutputs(report, o.report));
   }
   if (o.writeBaseline) {
     const { writeBaseline } = await import('../doctor/baseline.js');

@@ -13,7 +13,7 @@ import { safeText } from '../text.js';
 import { style } from '../ui/style.js';
 import { HttpClient } from '../http/client.js';
 import { mask, redactDeep, registerClientCredentials, registerSecret } from '../http/redact.js';
-import { VERSION } from '../version.js';
+import { GITHUB_ACTION, VERSION } from '../version.js';
 import { DEFAULT_PROJECT_FILE, loadProject, saveProject, type ProjectFile } from '../project.js';
 import type { AppSpec, ProviderName, SettingChange } from '../providers/types.js';
 import { isHttpsOrLoopback, isLoopback } from '../url.js';
@@ -512,32 +512,32 @@ async function offerOpen(io: IO, o: InitOptions, prompt: Prompter, provider: Pro
 }
 
 /**
- * The workflow's doctor steps: one per target (`both` is apps and actions, each with its own
- * report files). The apps step starts from the saved refresh token when the repository has one
- * (secret GPT_OAUTH_REFRESH_TOKEN, variable GPT_OAUTH_CLIENT_ID), and signs in with --login auto
- * otherwise.
+ * The workflow's doctor steps: the gpt-oauth action (action.yml) once per target (`both` is apps
+ * and actions, each with its own report files). The apps step passes the repository's saved
+ * refresh token and client id (secret GPT_OAUTH_REFRESH_TOKEN, variable GPT_OAUTH_CLIENT_ID): the
+ * action starts from the token when there is one and signs in with --login auto otherwise. The
+ * action picks up .gpt-oauth-baseline.yaml by itself.
  */
 function workflowSteps(p: { provider: string; target: string; mcpUrl?: string }): string {
   const targets = p.target === 'both' ? ['apps', 'actions'] : [p.target];
   return targets.map((t, i) => {
-    const args = p.provider === 'sandbox' ? `--sandbox${t === 'actions' ? ' --target actions' : ''}` : t === 'actions' ? '--target actions' : p.mcpUrl ?? '';
     const suffix = targets.length > 1 ? `-${t}` : '';
-    const login = t === 'apps' && p.provider !== 'sandbox'
-      ? '$( [ -n "$GPT_OAUTH_REFRESH_TOKEN" ] && echo "--client-id $GPT_OAUTH_CLIENT_ID --refresh-token-env GPT_OAUTH_REFRESH_TOKEN" || echo "--login auto" )'
-      : '--login auto';
+    const sandbox = p.provider === 'sandbox';
+    const url = t === 'apps' && !sandbox ? p.mcpUrl : undefined;
     return [
       `      - name: gpt-oauth doctor (${t})`,
+      `        id: doctor${suffix}`,
       // The second target runs even when the first failed (both reports are wanted).
       ...(i > 0 ? ['        if: ${{ !cancelled() }}'] : []),
-      '        env:',
-      "          CI: 'true'",
-      '          GPT_OAUTH_CLIENT_SECRET: ${{ secrets.GPT_OAUTH_CLIENT_SECRET }}',
-      ...(t === 'apps' ? ['          GPT_OAUTH_REFRESH_TOKEN: ${{ secrets.GPT_OAUTH_REFRESH_TOKEN }}', '          GPT_OAUTH_CLIENT_ID: ${{ vars.GPT_OAUTH_CLIENT_ID }}'] : []),
-      '        run: >-',
-      `          npx --yes gpt-oauth-cli@{{version}} doctor ${args}`.replace('{{version}}', VERSION),
-      `          ${login}`,
-      `          --junit gpt-oauth-junit${suffix}.xml --report gpt-oauth-report${suffix}.md --trace gpt-oauth-trace${suffix}.har`,
-      "          ${{ hashFiles('.gpt-oauth-baseline.yaml') != '' && '--baseline .gpt-oauth-baseline.yaml' || '' }}",
+      `        uses: ${GITHUB_ACTION}`,
+      '        with:',
+      ...(url ? [`          url: ${url}`] : []),
+      ...(t === 'actions' ? ['          target: actions'] : []),
+      ...(t === 'apps' && !sandbox ? ['          client-id: ${{ vars.GPT_OAUTH_CLIENT_ID }}', '          refresh-token: ${{ secrets.GPT_OAUTH_REFRESH_TOKEN }}'] : []),
+      ...(t === 'actions' && !sandbox ? ['          client-secret: ${{ secrets.GPT_OAUTH_CLIENT_SECRET }}'] : []),
+      `          report: gpt-oauth-report${suffix}.md`,
+      `          junit: gpt-oauth-junit${suffix}.xml`,
+      `          args: ${sandbox ? '--sandbox ' : ''}--trace gpt-oauth-trace${suffix}.har`,
     ].join('\n');
   }).join('\n');
 }
