@@ -2,6 +2,9 @@
  * Recognise the authorization server's product from its issuer, so a fix can name the exact
  * setting on that provider. Only used for advice; checks never change behaviour by provider.
  */
+import { invocation } from '../invocation.js';
+import { shellQuote } from '../text.js';
+
 export type ProviderKind = 'auth0' | 'clerk' | 'stytch' | 'supabase' | 'keycloak' | 'workos' | 'okta' | 'sandbox' | 'generic';
 
 export function recogniseProvider(issuer: string | undefined): ProviderKind {
@@ -23,6 +26,25 @@ export function recogniseProvider(issuer: string | undefined): ProviderKind {
   if (/authkit\.app$|workos/.test(host)) return 'workos';
   if (/\.okta\.com$|\.oktapreview\.com$/.test(host)) return 'okta';
   return 'generic';
+}
+
+/**
+ * Recognise a provider behind a custom domain by its metadata's shape. Auth0: `/authorize`,
+ * `/oauth/token`, an issuer with a trailing slash, and one of its own endpoints
+ * (`/oidc/register`, `mfa_challenge_endpoint`, `/oauth/device/code`) — no other product combines them.
+ */
+export function recogniseProviderByMetadata(m: Record<string, unknown>): ProviderKind {
+  const path = (k: string) => {
+    try { return typeof m[k] === 'string' ? new URL(m[k] as string).pathname : undefined; } catch { return undefined; }
+  };
+  if (typeof m.issuer === 'string' && m.issuer.endsWith('/') && path('authorization_endpoint') === '/authorize' && path('token_endpoint') === '/oauth/token'
+    && (path('registration_endpoint') === '/oidc/register' || typeof m.mfa_challenge_endpoint === 'string' || path('device_authorization_endpoint') === '/oauth/device/code')) return 'auth0';
+  return 'generic';
+}
+
+/** The command that applies a provider-setting fix: `… doctor <url> --fix` (doctor-fix.ts). */
+export function fixCommand(mcpUrl: string): string {
+  return `\`${invocation()} doctor ${shellQuote(mcpUrl)} --fix\` applies it`;
 }
 
 const PROVIDER_NAMES: Record<ProviderKind, string> = {

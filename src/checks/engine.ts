@@ -301,6 +301,8 @@ function resultOf<C>(def: CheckDef<C>, outcome: Outcome, durationMs: number): Ch
     impact,
     ...(chatgpt ? { chatgpt } : {}),
     ...(outcome.incomplete ? { incomplete: true as const } : {}),
+    ...(outcome.explains?.length ? { explains: outcome.explains } : {}),
+    ...(outcome.signIn ? { signIn: redact(outcome.signIn) } : {}),
   };
 }
 

@@ -34,6 +34,10 @@ export interface CheckResult {
   impact: Impact;
   /** The doctor itself could not finish this check (sign-in, its own environment): not a server fault. */
   incomplete?: true;
+  /** Other checks whose failure this one's explains (its cause is theirs): "Fix first" picks it. */
+  explains?: string[];
+  /** Internal, not in the report: a sign-in that ended on the server's error page, in words. */
+  signIn?: string;
 }
 
 export interface Outcome {
@@ -47,6 +51,10 @@ export interface Outcome {
   impact?: Impact;
   /** A skip because the doctor could not complete a step on the tester's side. */
   incomplete?: true;
+  /** The checks whose failure this outcome's cause explains (see CheckResult.explains). */
+  explains?: string[];
+  /** The sign-in ended on the server's error page: its words (grants.ts authorize). */
+  signIn?: string;
 }
 
 /** The shared state of a suite is `ctx.s`; checks name its keys in `reads`, `writes`, `spends`. */

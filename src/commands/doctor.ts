@@ -63,8 +63,14 @@ export interface DoctorOptions {
   mixedAuth?: boolean;
   deadline?: string;
   verbose?: boolean;
-  /** Set from the project file: the provider that holds the client (for the stored secret). */
+  /** Set from the project file or --provider: the provider that holds the client (for the stored secret, and --fix). */
   provider?: string;
+  /** Apply the provider settings behind the failures, then run again (doctor-fix.ts). */
+  fix?: boolean;
+  /** With --fix: apply the plan without asking. */
+  yes?: boolean;
+  /** With --fix on Auth0: the login connection to promote to domain level. */
+  connection?: string;
 }
 
 /** Everything `run()` and `render()` need, checked. */
@@ -242,7 +248,7 @@ async function withProject(o: DoctorOptions): Promise<DoctorOptions> {
     ...o,
     target,
     sandbox: p.provider === 'sandbox',
-    provider: p.provider,
+    provider: o.provider ?? p.provider,
     url: target === 'apps' ? p.mcpUrl : undefined,
     authUrl: target === 'actions' ? p.authUrl : undefined,
     tokenUrl: o.tokenUrl ?? p.tokenUrl,
@@ -300,6 +306,8 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
   }
 
   if (o.url && o.sandbox) throw new UsageError('give either a URL or --sandbox, not both');
+  if (o.fix) await (await import('./doctor-fix.js')).validateFix(io, { ...o, target });
+  else if (o.yes || o.connection) throw new UsageError(`${o.yes ? '--yes' : '--connection'} goes with --fix`);
   if (o.mixedAuth && !o.sandbox) throw new UsageError('--mixed-auth is a sandbox mode: use it with --sandbox');
   if (!o.url && !o.sandbox) throw new UsageError('missing the MCP server URL: gpt-oauth doctor https://api.example.com/mcp (or --sandbox to try the embedded server)');
   // The sandbox approves its test user by itself, so it needs no browser unless asked for one.
@@ -338,13 +346,29 @@ export async function doctor(io: IO, opts: DoctorOptions): Promise<number> {
   if (opts.listChecks) return listChecks(io, opts.target ?? 'apps');
   if (opts.exportRefreshToken) return exportRefreshToken(io, opts);
   const plan = await validate(io, opts);
-  const result = await run(io, plan);
+  let result = await run(io, plan);
+  if (plan.o.fix && plan.target === 'apps') result = await fixAndRunAgain(io, plan, result);
   try {
     return await render(io, plan, result);
   } finally {
     // The verdict is shown first; the run's last clean-up requests finish here.
     await result.close?.();
   }
+}
+
+/** --fix: the rounds of doctor-fix.ts, each run again with a fresh deadline; the last run's result. */
+async function fixAndRunAgain(io: IO, plan: DoctorPlan, first: DoctorResult): Promise<DoctorResult> {
+  const { fixLoop, fixSummaryLines } = await import('./doctor-fix.js');
+  const { createPrompter } = await import('../ui/prompt.js');
+  const prompter = createPrompter(io);
+  let latest = first;
+  const report = await fixLoop(io, plan.o, first.report, async () => {
+    await latest.close?.();
+    latest = await run(io, { ...plan, deadlineAt: Date.now() + positiveInt(plan.o.deadline, '--deadline', 600) * 1000 });
+    return latest.report;
+  }, (question) => (io.interactive ? prompter.confirm(question, '--yes', false) : Promise.resolve(false)));
+  for (const line of fixSummaryLines(report.fix!)) io.stderr.write(`${line}\n`);
+  return { ...latest, report };
 }
 
 export async function run(io: IO, plan: DoctorPlan): Promise<DoctorResult> {

@@ -26,6 +26,16 @@ export const reportSchema = {
       properties: { chatgpt: { enum: ['pass', 'fail', 'incomplete'] }, security: { enum: ['pass', 'fail', 'incomplete'] } },
     },
     notes: { type: 'array', items: { type: 'string' } },
+    fix: {
+      type: 'object',
+      required: ['rounds', 'before', 'after', 'changed', 'notFixable'],
+      properties: {
+        provider: { enum: ['auth0', 'clerk', 'stytch', 'supabase'] },
+        rounds: { type: 'array', items: { type: 'object', required: ['plan', 'applied'], properties: { applied: { type: 'boolean' }, plan: { type: 'array', items: { type: 'object', required: ['setting', 'status'], properties: { status: { enum: ['changed', 'already', 'manual'] }, fixes: { type: 'array', items: { type: 'string' } } } } } } } },
+        changed: { type: 'array', items: { type: 'object', required: ['id', 'from', 'to'] } },
+        notFixable: { type: 'array', items: { type: 'object', required: ['id', 'status', 'detail'] } },
+      },
+    },
     recheck: {
       type: 'object',
       required: ['rechecked', 'confirmed', 'cleared'],
@@ -47,6 +57,7 @@ export const reportSchema = {
           durationMs: { type: 'number', minimum: 0 },
           impact: { enum: ['chatgpt', 'security', 'interop'] },
           incomplete: { const: true },
+          explains: { type: 'array', items: { type: 'string', pattern: '^[a-z]+\\.[a-z0-9-]+$' } },
           references: { type: 'array', items: { type: 'object', required: ['id', 'url'], properties: { id: { type: 'string' }, url: { type: 'string', pattern: '^https://' } } } },
         },
       },

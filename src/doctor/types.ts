@@ -25,6 +25,25 @@ export interface Report {
   recheck?: { rechecked: number; confirmed: number; cleared: string[] };
   /** With --debug: every HTTP exchange, redacted when rendered. */
   trace?: unknown[];
+  /** With --fix: the provider, each round's plan and whether it was applied, and before/after. */
+  fix?: FixReport;
+}
+
+/** One provider setting in a --fix plan (the adapter's SettingChange). */
+export interface FixChange { setting: string; to: unknown; from?: unknown; status: 'changed' | 'already' | 'manual'; note?: string; dashboardUrl?: string; fixes?: string[] }
+
+export interface FixReport {
+  provider?: string;
+  account?: string;
+  rounds: { plan: FixChange[]; applied: boolean }[];
+  /** Why nothing (more) was applied, when that was not because nothing was left to fix. */
+  stopped?: string;
+  before: Report['verdict'];
+  after: Report['verdict'];
+  /** Checks whose status changed between the first and the last run. */
+  changed: { id: string; from: string; to: string }[];
+  /** Failures and warnings no setting of this provider changes: its own behaviour, or the MCP server's. */
+  notFixable: { id: string; status: string; detail: string }[];
 }
 
 /** What every suite run takes besides its target's inputs. */

@@ -48,7 +48,11 @@ export function firstFix(checks: CheckResult[], accepted: readonly string[] = []
   const f = regressions.length ? regressions : all;
   if (!f.length) return undefined;
   const rank = (c: CheckResult) => (c.impact === 'chatgpt' ? 0 : c.impact === 'security' ? 1 : 2);
-  return [...f].sort((a, b) => rank(a) - rank(b) || checks.indexOf(a) - checks.indexOf(b) || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity])[0];
+  // A root cause before what follows from it: a failure that explains other failures comes first
+  // among failures of its impact, whatever the catalog order.
+  const failedIds = new Set(all.map((c) => c.id));
+  const cause = (c: CheckResult) => ((c.explains ?? []).some((id) => id !== c.id && failedIds.has(id)) ? 0 : 1);
+  return [...f].sort((a, b) => rank(a) - rank(b) || cause(a) - cause(b) || checks.indexOf(a) - checks.indexOf(b) || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity])[0];
 }
 
 /** The first incomplete check's reason and what to do. */
@@ -89,7 +93,8 @@ export function verdictLines(report: Report): { chatgpt: Line; security: Line } 
   // Lead with what is wrong, in the detail's words (a network failure's detail starts with the
   // URL, which the line does not need), then the check id to look it up by.
   const first = (list: CheckResult[]) => {
-    const c = list[0];
+    // The root cause when one failure explains others (firstFix's order), else the first.
+    const c = firstFix(list) ?? list[0];
     if (!c) return '';
     let d = c.detail.replace(/^https?:\/\/\S+?: /, '');
     if (d.length > 160) d = `${d.slice(0, 157).replace(/\s+\S*$/, '')}…`;

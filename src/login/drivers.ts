@@ -196,10 +196,51 @@ function summarise(fullBody: string, ct: string | undefined): string {
       if (typeof j.error === 'string') return `${safeText(j.error, 60)}${typeof j.error_description === 'string' ? `: ${safeText(j.error_description, 200)}` : ''}`;
     } catch { /* fall through */ }
   }
-  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1]?.trim();
-  const h1 = /<h1[^>]*>([^<]*)<\/h1>/i.exec(body)?.[1]?.trim();
-  const text = [title, h1].filter(Boolean).join(' — ');
-  return safeText(text || body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 160) || '(empty page)', 240);
+  const title = decodeEntities(/<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1] ?? '').trim();
+  const h1 = decodeEntities(/<h1[^>]*>([^<]*)<\/h1>/i.exec(body)?.[1] ?? '').trim();
+  const message = pageMessage(body, [title, h1]);
+  const parts = [...new Set([title, h1, message].filter(Boolean))];
+  return safeText(parts.length ? parts.join(' — ') : '(empty page)', 400);
+}
+
+/**
+ * The page's own error text: a line naming an OAuth error code ("invalid_request: no connections
+ * enabled for the client"), else an element whose class or id says error, else the first line of
+ * text after the title and heading. Bounded; the caller escapes it.
+ */
+const OAUTH_ERROR_WORD = /\b(invalid_[a-z_]+|unauthorized_client|access_denied|unsupported_[a-z_]+|server_error|temporarily_unavailable|login_required|consent_required|interaction_required|redirect_uri_mismatch)\b/;
+function pageMessage(html: string, shown: string[]): string {
+  const lines = (block: string) => decodeEntities(block
+    .replace(/<(script|style|noscript|template)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<!--[\s\S]*?-->/g, ' ')
+    .replace(/<[^>]*>/g, '\n'))
+    .split('\n').map((l) => l.replace(/\s+/g, ' ').trim()).filter((l) => l && !shown.includes(l));
+  const all = lines(html);
+  const coded = all.find((l) => OAUTH_ERROR_WORD.test(l));
+  if (coded) return coded.slice(0, 200);
+  const marked = /<(\w+)\b[^>]*\b(?:class|id)\s*=\s*["'][^"']*error[^"']*["'][^>]*>([\s\S]{0,2000}?)<\/\1\s*>/i.exec(html);
+  const inMarked = marked ? lines(marked[2]!)[0] : undefined;
+  return (inMarked ?? all[0] ?? '').slice(0, 200);
+}
+
+function decodeEntities(s: string): string {
+  return s.replace(/&(#x[0-9a-f]{1,6}|#\d{1,7}|amp|lt|gt|quot|apos|nbsp);/gi, (m, e: string) => {
+    const k = e.toLowerCase();
+    if (k.startsWith('#')) {
+      const n = k[1] === 'x' ? parseInt(k.slice(2), 16) : parseInt(k.slice(1), 10);
+      return n > 0 && n <= 0x10ffff ? String.fromCodePoint(n) : m;
+    }
+    return ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' } as Record<string, string>)[k] ?? m;
+  });
+}
+
+function withoutQuery(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return url;
+  }
 }
 
 /**
@@ -227,7 +268,9 @@ class AutoLogin implements LoginDriver {
       throw new LoginError(`the authorization server showed a page (${probe.summary}) at ${safeText(probe.url, 200)} instead of redirecting back; --login auto only works with servers that approve without a login page`,
         'this server shows a login page: use --login browser, or --login command in CI');
     }
-    throw new LoginError(`the authorization request ended with ${probe.status || 'no answer'} at ${safeText(probe.url, 200)}: ${probe.summary}`, undefined, true);
+    // The page's own words first; the URL without its query (client id, state and challenge add
+    // nothing a person needs, and pushed the message out of the report's line).
+    throw new LoginError(`the authorization request ended with ${probe.status || 'no answer'}: ${probe.summary} (at ${safeText(withoutQuery(probe.url), 200)})`, undefined, true);
   }
 
   async close(): Promise<void> {}

@@ -16,6 +16,12 @@ interface Auth0Client { client_id: string; name: string; callbacks?: string[]; t
 
 const SCOPES = 'create:clients read:clients update:clients update:client_keys create:resource_servers read:resource_servers create:client_grants read:client_grants read:tenant_settings update:tenant_settings';
 
+/** Which doctor checks each tenant setting makes pass (doctor --fix plans by them). */
+const DCR_CHECKS = ['as.client-registration', 'dcr.register'];
+const AUDIENCE_CHECKS = ['token.audience', 'resource.accepts-token', 'authz.scope-omitted', 'token.jwt-signature'];
+const SIGN_IN_CHECKS = ['authz.state', 'dcr.connector-callback'];
+const ISS_CHECKS = ['authz.iss', 'dcr.connector-callback'];
+
 /** Several Auth0 connections and none named: exit 2 listing them (init asks in a terminal). */
 export class ConnectionChoiceNeeded extends UsageError {
   constructor(readonly names: string[]) {
@@ -25,6 +31,7 @@ export class ConnectionChoiceNeeded extends UsageError {
 
 export class Auth0Adapter implements ProviderAdapter {
   readonly name = 'auth0' as const;
+  readonly canPlan = true;
   private readonly api: ProviderHttp;
   private readonly origin: string;
   private token?: string;
@@ -135,44 +142,51 @@ export class Auth0Adapter implements ProviderAdapter {
     return { issuer: `${this.origin}/`, authorizationUrl: `${this.origin}/authorize`, tokenUrl: `${this.origin}/oauth/token` };
   }
 
-  async enableChatGpt(spec: AppSpec): Promise<SettingChange[]> {
+  async enableChatGpt(spec: AppSpec, _app?: OAuthApp, o: { dryRun?: boolean } = {}): Promise<SettingChange[]> {
     const changes: SettingChange[] = [];
+    const write = !o.dryRun;
     // Which login connection DCR clients will use is settled before anything changes.
     const connection = spec.target === 'apps' ? await this.chooseConnection(spec.connection) : undefined;
     if (spec.resource) {
       const found = await this.api.call<{ identifier: string }[] | { resource_servers: { identifier: string }[] }>('GET', '/resource-servers', { query: { identifiers: spec.resource }, what: 'looking for the API' });
       const list = Array.isArray(found) ? found : found.resource_servers;
-      if (list.some((r) => r.identifier === spec.resource)) changes.push({ setting: 'API (resource server)', to: spec.resource, status: 'already' });
+      if (list.some((r) => r.identifier === spec.resource)) changes.push({ setting: 'API (resource server)', to: spec.resource, status: 'already', fixes: AUDIENCE_CHECKS });
       else {
-        await this.api.call('POST', '/resource-servers', {
+        if (write) await this.api.call('POST', '/resource-servers', {
           what: 'creating the API',
           json: { name: `ChatGPT ${new URL(spec.resource).host}`, identifier: spec.resource, signing_alg: 'RS256', allow_offline_access: true, token_lifetime: 3600 },
         });
-        changes.push({ setting: 'API (resource server)', to: spec.resource, status: 'changed', note: 'its identifier is the audience of the tokens' });
+        changes.push({ setting: 'API (resource server)', to: spec.resource, status: 'changed', note: 'its identifier is the audience of the tokens', fixes: AUDIENCE_CHECKS });
       }
     }
     if (spec.target === 'apps') {
-      const s = await this.api.call<{ flags?: Record<string, boolean>; resource_parameter_profile?: string }>('GET', '/tenants/settings', { what: 'reading the tenant settings' });
+      const s = await this.api.call<{ flags?: Record<string, boolean>; resource_parameter_profile?: string; authorization_response_iss_parameter_supported?: boolean }>('GET', '/tenants/settings', { what: 'reading the tenant settings' });
       const patch: Record<string, unknown> = {};
       if (s.flags?.enable_dynamic_client_registration !== true) {
         patch.flags = { enable_dynamic_client_registration: true };
-        changes.push({ setting: 'flags.enable_dynamic_client_registration', from: s.flags?.enable_dynamic_client_registration ?? false, to: true, status: 'changed' });
-      } else changes.push({ setting: 'flags.enable_dynamic_client_registration', to: true, status: 'already' });
+        changes.push({ setting: 'flags.enable_dynamic_client_registration', from: s.flags?.enable_dynamic_client_registration ?? false, to: true, status: 'changed', fixes: DCR_CHECKS });
+      } else changes.push({ setting: 'flags.enable_dynamic_client_registration', to: true, status: 'already', fixes: DCR_CHECKS });
       if (s.resource_parameter_profile !== 'compatibility') {
         patch.resource_parameter_profile = 'compatibility';
-        changes.push({ setting: 'resource_parameter_profile', from: s.resource_parameter_profile ?? 'audience', to: 'compatibility', status: 'changed', note: 'so ChatGPT\'s resource parameter selects the API' });
-      } else changes.push({ setting: 'resource_parameter_profile', to: 'compatibility', status: 'already' });
-      if (Object.keys(patch).length) await this.api.call('PATCH', '/tenants/settings', { json: patch, what: 'updating the tenant settings' });
+        changes.push({ setting: 'resource_parameter_profile', from: s.resource_parameter_profile ?? 'audience', to: 'compatibility', status: 'changed', note: 'so ChatGPT\'s resource parameter selects the API', fixes: AUDIENCE_CHECKS });
+      } else changes.push({ setting: 'resource_parameter_profile', to: 'compatibility', status: 'already', fixes: AUDIENCE_CHECKS });
+      // RFC 9207 iss in authorization responses: ChatGPT then uses its stable callback instead of
+      // a per-connector one (chatgpt-requirements.md, Aug 2026).
+      if (s.authorization_response_iss_parameter_supported !== true) {
+        patch.authorization_response_iss_parameter_supported = true;
+        changes.push({ setting: 'authorization_response_iss_parameter_supported', from: s.authorization_response_iss_parameter_supported ?? false, to: true, status: 'changed', note: 'iss in authorization responses (RFC 9207): ChatGPT uses its stable callback', fixes: ISS_CHECKS });
+      } else changes.push({ setting: 'authorization_response_iss_parameter_supported', to: true, status: 'already', fixes: ISS_CHECKS });
+      if (write && Object.keys(patch).length) await this.api.call('PATCH', '/tenants/settings', { json: patch, what: 'updating the tenant settings' });
       if (spec.resource) {
         const grants = await this.api.call<{ default_for?: string; audience: string }[] | { client_grants: { default_for?: string; audience: string }[] }>('GET', '/client-grants', { query: { audience: spec.resource, default_for: 'third_party_clients' }, what: 'reading client grants' });
         const list = Array.isArray(grants) ? grants : grants.client_grants;
-        if (list.some((g) => g.default_for === 'third_party_clients' && g.audience === spec.resource)) changes.push({ setting: 'client grant for third-party (DCR) clients', to: spec.resource, status: 'already' });
+        if (list.some((g) => g.default_for === 'third_party_clients' && g.audience === spec.resource)) changes.push({ setting: 'client grant for third-party (DCR) clients', to: spec.resource, status: 'already', fixes: SIGN_IN_CHECKS });
         else {
-          await this.api.call('POST', '/client-grants', { json: { audience: spec.resource, default_for: 'third_party_clients', scope: [], subject_type: 'user' }, what: 'granting DCR clients access to the API' });
-          changes.push({ setting: 'client grant for third-party (DCR) clients', to: spec.resource, status: 'changed' });
+          if (write) await this.api.call('POST', '/client-grants', { json: { audience: spec.resource, default_for: 'third_party_clients', scope: [], subject_type: 'user' }, what: 'granting DCR clients access to the API' });
+          changes.push({ setting: 'client grant for third-party (DCR) clients', to: spec.resource, status: 'changed', fixes: SIGN_IN_CHECKS });
         }
       }
-      changes.push(await this.promoteConnection(connection));
+      changes.push({ ...await this.promoteConnection(connection, write), fixes: SIGN_IN_CHECKS });
     }
     return changes;
   }
@@ -193,7 +207,7 @@ export class Auth0Adapter implements ProviderAdapter {
   }
 
   /** DCR (third-party) clients can only use domain-level connections. */
-  private async promoteConnection(name: string | undefined): Promise<SettingChange> {
+  private async promoteConnection(name: string | undefined, write = true): Promise<SettingChange> {
     const setting = 'domain-level login connection';
     const dashboardUrl = 'https://manage.auth0.com/#/connections';
     if (!name) return { setting, to: true, status: 'manual', dashboardUrl, note: 'DCR clients can only use domain-level connections: enable "Promote Connection to Domain Level" on the connection your users sign in with (or name it so gpt-oauth can)' };
@@ -201,7 +215,7 @@ export class Auth0Adapter implements ProviderAdapter {
     const c = found.find((x) => x.name === name);
     if (!c) throw new ProviderError('auth0', `no connection named "${name}" in the tenant`, 404, 'inexistent_connection', 'Check Authentication → Database / Social for the exact connection name (e.g. Username-Password-Authentication, google-oauth2).');
     if (c.is_domain_connection) return { setting: `${setting} (${name})`, to: true, status: 'already' };
-    await this.api.call('PATCH', `/connections/${encodeURIComponent(c.id)}`, { json: { is_domain_connection: true }, what: 'promoting the connection to domain level' });
+    if (write) await this.api.call('PATCH', `/connections/${encodeURIComponent(c.id)}`, { json: { is_domain_connection: true }, what: 'promoting the connection to domain level' });
     return { setting: `${setting} (${name})`, from: false, to: true, status: 'changed' };
   }
 }

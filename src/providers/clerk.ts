@@ -15,6 +15,7 @@ interface ClerkApp {
 
 export class ClerkAdapter implements ProviderAdapter {
   readonly name = 'clerk' as const;
+  readonly canPlan = true;
   private readonly api: ProviderHttp;
 
   constructor(env: NodeJS.ProcessEnv, http: HttpClient) {
@@ -95,12 +96,18 @@ export class ClerkAdapter implements ProviderAdapter {
     return { issuer, authorizationUrl: `${issuer}/oauth/authorize`, tokenUrl: `${issuer}/oauth/token` };
   }
 
-  async enableChatGpt(spec: AppSpec): Promise<SettingChange[]> {
+  async enableChatGpt(spec: AppSpec, _app?: OAuthApp, o: { dryRun?: boolean } = {}): Promise<SettingChange[]> {
     if (spec.target !== 'apps') return [];
     const current = await this.api.call<Record<string, unknown>>('GET', '/instance/oauth_application_settings', { what: 'reading the instance OAuth settings' });
     const want = { dynamic_oauth_client_registration: true, oauth_jwt_access_tokens: true };
-    const { patch, changes } = diffSettings(current, want);
-    if (Object.keys(patch).length) await this.api.call('PATCH', '/instance/oauth_application_settings', { json: patch, what: 'enabling dynamic registration and JWT access tokens' });
+    const { patch, changes: diff } = diffSettings(current, want);
+    // Which doctor checks each setting makes pass (doctor --fix plans by them).
+    const fixes: Record<string, string[]> = {
+      dynamic_oauth_client_registration: ['as.client-registration', 'dcr.register'],
+      oauth_jwt_access_tokens: ['token.jwt-signature', 'resource.accepts-token', 'authz.scope-omitted'],
+    };
+    const changes: SettingChange[] = diff.map((c) => ({ ...c, fixes: fixes[c.setting] }));
+    if (!o.dryRun && Object.keys(patch).length) await this.api.call('PATCH', '/instance/oauth_application_settings', { json: patch, what: 'enabling dynamic registration and JWT access tokens' });
     changes.push({ setting: 'access token audience', to: spec.resource, status: 'manual', note: 'Clerk access tokens carry no aud claim; the MCP server must check iss and the token\'s client instead' });
     return changes;
   }

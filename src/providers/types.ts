@@ -39,6 +39,8 @@ export interface SettingChange {
   /** For `manual`: where in the dashboard to change it. */
   dashboardUrl?: string;
   note?: string;
+  /** The doctor's check ids this setting makes pass (`doctor --fix` plans by them). */
+  fixes?: string[];
 }
 
 export interface ProviderAdapter {
@@ -54,8 +56,13 @@ export interface ProviderAdapter {
   /** Issuer, discovery document and the endpoints the GPT editor asks for (no network needed). */
   /** `authorizationUrl` is undefined when users go to a page the user's app hosts and its URL is not known (Stytch). */
   issuer(): Promise<{ issuer: string; authorizationUrl?: string; tokenUrl: string }>;
-  /** Switch on what ChatGPT needs (DCR, audience, JWT tokens…), idempotently. */
-  enableChatGpt(spec: AppSpec, app?: OAuthApp): Promise<SettingChange[]>;
+  /**
+   * Switch on what ChatGPT needs (DCR, audience, JWT tokens…), idempotently. With `dryRun`
+   * (adapters that list `canPlan`), only read: the result says what would change.
+   */
+  enableChatGpt(spec: AppSpec, app?: OAuthApp, o?: { dryRun?: boolean }): Promise<SettingChange[]>;
+  /** enableChatGpt honours `dryRun` (doctor --fix can show a plan before it writes). */
+  readonly canPlan?: boolean;
 }
 
 /** A failed provider call, with the provider's own error code and what to do about it. */

@@ -2,7 +2,7 @@
 import type { CheckDef } from '../types.js';
 import { as, fail, pass, warn } from '../types.js';
 import { safeText } from '../../text.js';
-import { fixFor, recogniseProvider } from '../advice.js';
+import { fixCommand, fixFor, recogniseProvider, recogniseProviderByMetadata } from '../advice.js';
 import { isHttpsOrLoopback } from '../../url.js';
 import { scopesFor, firstJsonDocument, type AppsContext, type AsMetadata } from './context.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
@@ -78,6 +78,7 @@ export const asMetadata: CheckDef<AppsContext> = {
       ctx.s.as = clean;
       ctx.s.asUrl = found.url;
       if (ctx.s.provider === 'generic') ctx.s.provider = recogniseProvider(found.value.issuer);
+      if (ctx.s.provider === 'generic') ctx.s.provider = recogniseProviderByMetadata(found.value as Record<string, unknown>);
       // ChatGPT picks its scopes once discovery is complete.
       ctx.s.scopes = ctx.opts.scope ?? scopesFor(ctx.s);
       const note = attempts.length ? `; earlier candidates: ${attempts.join('; ')}` : '';
@@ -142,7 +143,14 @@ export const asPkce: CheckDef<AppsContext> = {
       return fail(`code_challenge_methods_supported is ${JSON.stringify(m).slice(0, 100)}, without S256`, 'Support and advertise S256.', undefined, true);
     }
     // `plain` gives no protection against an intercepted code (RFC 7636 §7.2); ChatGPT uses S256.
-    if (m.includes('plain')) return as('security', warn('S256 is advertised, and so is the weak `plain` method', 'Remove `plain`; OAuth 2.1 and MCP clients use S256 only.'));
+    if (m.includes('plain')) {
+      return as('security', warn('S256 is advertised, and so is the weak `plain` method', fixFor(ctx.s.provider, {
+        // No tenant setting of the Management API v2 changes the advertised methods (its only PKCE
+        // setting is for upstream connections), so --fix reports this as not fixable there.
+        auth0: 'Auth0 advertises plain on every tenant and no Management API setting removes it; ChatGPT uses S256, so nothing on the tenant needs changing',
+        generic: 'Remove `plain`; OAuth 2.1 and MCP clients use S256 only.',
+      })));
+    }
     return pass('S256 advertised');
   },
 };
@@ -197,8 +205,8 @@ export const asClientRegistration: CheckDef<AppsContext> = {
     if (ways.length) return pass(ways.join('; '));
     return fail('the metadata advertises neither client_id_metadata_document_supported nor a registration_endpoint, and no predefined client was given',
       fixFor(ctx.s.provider, {
-        clerk: 'turn on "Dynamic client registration" in the Clerk dashboard (Configure → OAuth applications)',
-        auth0: 'enable the tenant flag "OIDC Dynamic Application Registration" (Settings → Advanced)',
+        clerk: `turn on "Dynamic client registration" in the Clerk dashboard (Configure → OAuth applications); ${fixCommand(ctx.opts.mcpUrl)}`,
+        auth0: `enable the tenant flag "OIDC Dynamic Application Registration" (Settings → Advanced); ${fixCommand(ctx.opts.mcpUrl)}`,
         stytch: 'enable Dynamic Client Registration in the Stytch dashboard (Connected Apps)',
         supabase: 'enable dynamic client registration in the OAuth 2.1 server settings',
         generic: 'enable dynamic client registration or CIMD, or create a client and enter its id in ChatGPT\'s "OAuth advanced settings" (test it here with --client-id)',

@@ -5,7 +5,7 @@ import { probeAuthorization } from '../../login/drivers.js';
 import { registerSecret } from '../../http/redact.js';
 import { longState, newPkce, randomToken } from '../../oauth/pkce.js';
 import { safeText } from '../../text.js';
-import { fixFor, type ProviderKind } from '../advice.js';
+import { fixCommand, fixFor, type ProviderKind } from '../advice.js';
 import { assertCimdLogin, authorizeUrl, initializeRequest, mcpPost, resourceOf, tokenRequestAs, type AppsContext } from './context.js';
 import { authorize, isolated, type Authorized } from './grants.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
@@ -78,6 +78,13 @@ function authorizationErrorFix(error: string, provider: ProviderKind, resource: 
       return 'The client is not allowed to use the authorization code flow, or is unknown; check the client registration.';
     case 'invalid_request':
       return 'Read the error_description: a parameter ChatGPT sends (resource, scope, code_challenge, state) was refused.';
+    case 'access_denied':
+      return fixFor(provider, {
+        // "Client … is not authorized to access resource server …" / "Service not found": DCR
+        // clients are third-party and need a client grant for the API (provider-apis.md §2).
+        auth0: `registered (third-party) clients need an API whose identifier is ${resource} and a client grant for third-party clients on it (Applications → APIs → Machine to Machine / "default for third-party clients")`,
+        generic: 'Read the error_description: the server denied the client or the resource without asking the user.',
+      });
     default:
       return 'Read the error_description from the server and its logs.';
   }
@@ -96,7 +103,12 @@ function loginFailure(ctx: AppsContext, o: Outcome): Outcome {
   if (ctx.s.client?.source === 'predefined') {
     return incomplete(`the authorization request with the client you gave failed: ${o.detail.replace(/^the authorization endpoint answered with an error page: /, '')}`, 'check --client-id (and its redirect URIs), or leave it out to let the doctor register a client as ChatGPT does');
   }
-  return fail(o.detail, 'Open the same authorization URL in a browser to see the server\'s page, and read its logs.', CHATGPT_SAYS.connecting);
+  // Auth0's page for a registered client without a login connection it may use (only
+  // domain-level connections serve third-party clients: provider-apis.md §2).
+  const fix = /no connections enabled for the client/.test(o.detail)
+    ? fixFor(ctx.s.provider, { auth0: `promote the connection your users sign in with to domain level (Authentication → the connection → "Promote Connection to Domain Level"); ${fixCommand(ctx.opts.mcpUrl)} with --connection NAME`, generic: 'enable a login method (connection) for dynamically registered clients' })
+    : 'Open the same authorization URL in a browser to see the server\'s page, and read its logs.';
+  return { ...fail(o.detail, fix, CHATGPT_SAYS.connecting), signIn: o.signIn };
 }
 
 export const authzState: CheckDef<AppsContext> = {
@@ -158,7 +170,7 @@ export const authzIss: CheckDef<AppsContext> = {
       if (iss !== null && iss !== issuer) return fail(`iss "${safeText(iss, 200)}" differs from the issuer "${safeText(issuer, 200)}"`, 'Send iss equal to the issuer, exactly.');
       return warn(`authorization_response_iss_parameter_supported is not advertised, so ChatGPT uses a per-connector callback (${connectorCallback('<id>')}) instead of the stable one`,
         fixFor(ctx.s.provider, {
-          auth0: 'enable "Include Issuer in Authorization Responses" in the tenant settings',
+          auth0: `set the tenant setting authorization_response_iss_parameter_supported (Settings → Advanced → "Include Issuer in Authorization Responses"); ${fixCommand(ctx.opts.mcpUrl)}`,
           generic: `send iss in authorization responses and advertise "authorization_response_iss_parameter_supported": true; until then, allow-list the ${CONNECTOR_CALLBACK_PREFIX} callbacks`,
         }));
     }

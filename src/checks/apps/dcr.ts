@@ -183,7 +183,7 @@ export const dcrConnectorCallback: CheckDef<AppsContext> = {
     if (!j.ok || typeof j.value.client_id !== 'string') return refused(`registering a client with ${callback} returned no client_id`);
     remember(ctx, j.value);
     const got = await authorize(ctx, j.value.client_id, 'a per-connector callback', { redirectUri: callback });
-    if ('outcome' in got) return got.outcome.status === 'fail' ? refused(`authorizing with ${callback}: ${got.outcome.detail}`) : got.outcome;
+    if ('outcome' in got) return got.outcome.status === 'fail' ? { ...refused(`authorizing with ${callback}: ${got.outcome.detail}`), signIn: got.outcome.signIn } : got.outcome;
     const error = got.callback.searchParams.get('error');
     if (error) return refused(`authorizing with ${callback} was refused: ${safeText(error, 60)}`);
     if (!got.callback.searchParams.get('code')) return refused(`authorizing with ${callback} returned no code`);

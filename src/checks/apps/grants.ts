@@ -85,7 +85,7 @@ export async function authorize(ctx: AppsContext, clientId: string, purpose: str
     }
     if (!(err instanceof LoginError)) throw err;
     if (!err.serverSide) return { outcome: { status: 'skip', detail: `the doctor could not sign in: ${err.message}`, fix: err.hint, incomplete: true } };
-    return { outcome: { status: 'fail', detail: `the authorization endpoint answered with an error page: ${err.message}` } };
+    return { outcome: { status: 'fail', detail: `the authorization endpoint answered with an error page: ${err.message}`, signIn: err.message } };
   }
 }
 

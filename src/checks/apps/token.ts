@@ -9,7 +9,7 @@ import { HttpFailure, type HttpResponse } from '../../http/client.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { audiences, tokenShape, verifyJwt, ASYMMETRIC_ALGS } from '../../oauth/jwt.js';
 import { safeText } from '../../text.js';
-import { fixFor } from '../advice.js';
+import { fixCommand, fixFor } from '../advice.js';
 import { endpointUrl, initializeRequest, mcpPost, oidcConfig, registerTokens, resourceOf, tokenRequest, tokenRequestAs, type AppsContext, type Client, type Tokens } from './context.js';
 import { codeOrAbort, isolated, ownPublicClient, redeemForm, registerClient, unregisteredClient, type Code } from './grants.js';
 import { randomToken } from '../../oauth/pkce.js';
@@ -237,12 +237,25 @@ export const tokenJwtSignature: CheckDef<AppsContext> = {
 };
 
 /** Shared by token.audience and refresh.audience. */
-export async function judgeAudience(ctx: AppsContext, token: string, what: string): Promise<Outcome> {
+export async function judgeAudience(ctx: AppsContext, token: string, what: string, diagnose = false): Promise<Outcome> {
   const shape = tokenShape(token);
   if (shape.kind === 'malformed-jwt') return as('interop', fail(`the ${what} is a malformed JWT; its audience cannot be read`, 'Issue well-formed JWT access tokens.', undefined, true));
-  if (shape.kind !== 'jwt') return info(`the ${what} is ${shape.kind === 'jwe' ? 'encrypted' : 'opaque'}; its audience can only be checked by the MCP server (introspection)`);
-  const aud = audiences(shape.payload);
   const resource = resourceOf(ctx);
+  if (shape.kind !== 'jwt') {
+    const kind = shape.kind === 'jwe' ? 'encrypted (JWE)' : 'opaque';
+    // Whether the MCP server can use it is the only evidence there is: when it refuses the token
+    // the authorization server issued for ChatGPT's request with resource=<MCP URL>, the token is
+    // not for the MCP server (RFC 8707 §2: the server should audience-restrict it to the resource).
+    if (diagnose && (await mcpAccepts(ctx, token)) === false) {
+      return { ...as('chatgpt', fail(`the authorization server ignored the resource parameter: ChatGPT's request named resource=${resource}, the ${what} is ${kind}, and the MCP server refuses it — the token was not issued for the MCP server`,
+        fixFor(ctx.s.provider, {
+          auth0: `Auth0 ignores resource unless the tenant's resource_parameter_profile is "compatibility", and then needs an API whose identifier is exactly ${resource} (Settings → Advanced → Resource Parameter Compatibility Profile; Applications → APIs); ${fixCommand(ctx.opts.mcpUrl)}`,
+          generic: `issue the access token for the resource named by the resource parameter (RFC 8707 §2): a JWT whose aud contains ${resource}, or an opaque token the MCP server can introspect`,
+        }), CHATGPT_SAYS.connecting, true)), explains: RESOURCE_IGNORED_EXPLAINS };
+    }
+    return info(`the ${what} is ${kind === 'opaque' ? 'opaque' : 'encrypted'}; its audience can only be checked by the MCP server (introspection)${diagnose ? ', which accepts it' : ''}`);
+  }
+  const aud = audiences(shape.payload);
   if (aud.includes(resource)) return pass(`aud ${JSON.stringify(aud).slice(0, 200)} contains ${resource}`);
   const fix = fixFor(ctx.s.provider, {
     auth0: `create an API whose identifier is ${resource} and either enable the "Resource Parameter Compatibility Profile" or make it the tenant's Default Audience`,
@@ -259,9 +272,12 @@ export async function judgeAudience(ctx: AppsContext, token: string, what: strin
     return as('security', fail(`the ${what}'s aud is ${audText}, not ${resource}, and the MCP server accepts it: it does not check the audience, so tokens issued for other services work here (and this one works elsewhere)`,
       `${fix}; and make the MCP server refuse tokens whose aud does not contain ${resource}`, undefined, true));
   }
-  return as('chatgpt', fail(`the ${what}'s aud is ${audText}, not ${resource}, and the MCP server refuses it: ChatGPT's calls with this token fail`,
-    fix, CHATGPT_SAYS.connecting, true));
+  return { ...as('chatgpt', fail(`the ${what}'s aud is ${audText}, not ${resource}, and the MCP server refuses it: ChatGPT's calls with this token fail`,
+    fix, CHATGPT_SAYS.connecting, true)), ...(diagnose ? { explains: RESOURCE_IGNORED_EXPLAINS } : {}) };
 }
+
+/** What a token for the wrong audience makes fail too: the MCP server refuses every such token. */
+const RESOURCE_IGNORED_EXPLAINS = ['resource.accepts-token', 'resource.handshake', 'authz.scope-omitted', 'token.jwt-signature', 'refresh.audience'];
 
 export const tokenAudience: CheckDef<AppsContext> = {
   id: 'token.audience',
@@ -273,7 +289,7 @@ export const tokenAudience: CheckDef<AppsContext> = {
   spec: refs('RFC 8707 §2', 'RFC 9068 §3', 'MCP 2025-11-25 Authorization §Token Audience Binding'),
   reads: ['tokens', 'prm', 'provider'],
   run(ctx) {
-    return judgeAudience(ctx, ctx.s.tokens!.accessToken!, 'access token');
+    return judgeAudience(ctx, ctx.s.tokens!.accessToken!, 'access token', true);
   },
 };
 

@@ -220,6 +220,7 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
         for (const r of again) results[results.findIndex((x) => x.id === r.id)] = r;
       }
     }
+    sharedSignInFailure(results);
   } finally {
     await login.close();
   }
@@ -234,7 +235,7 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
   const prmScopes = ctx!.s.prm?.scopes_supported;
   Object.defineProperty(report, 'discovered', {
     value: {
-      issuer: str(as?.issuer), jwksUri: str(as?.jwks_uri), authUrl: str(as?.authorization_endpoint), tokenUrl: str(as?.token_endpoint),
+      provider: ctx!.s.provider, issuer: str(as?.issuer), jwksUri: str(as?.jwks_uri), authUrl: str(as?.authorization_endpoint), tokenUrl: str(as?.token_endpoint),
       resource: str(ctx!.s.prm?.resource), scopes: Array.isArray(prmScopes) && prmScopes.every((x) => typeof x === 'string') ? prmScopes as string[] : undefined,
     },
     enumerable: false,
@@ -263,7 +264,29 @@ export function buildReport(target: 'apps' | 'actions', subject: string, started
     durationMs: Date.now() - startedAt.getTime(),
     summary: { passed: count('pass'), failed: count('fail'), warnings: count('warn'), skipped: count('skip') },
     verdict: verdicts(checks),
-    checks,
+    // `signIn` is the suite's own bookkeeping (sharedSignInFailure), not part of the report.
+    checks: checks.map(({ signIn: _signIn, ...c }) => c),
     ...extra,
   };
+}
+
+/**
+ * When several sign-ins end on the same error page, the cause is what they share (a client with
+ * no login connection, a broken tenant), not what each check varies: ChatGPT's main sign-in
+ * (authz.state) keeps the failure, and the others say they failed the same way instead of
+ * blaming their own subject (a per-connector callback, an omitted scope).
+ */
+function sharedSignInFailure(results: CheckResult[]): void {
+  const failed = results.filter((r) => r.status === 'fail' && r.signIn);
+  const main = failed.find((r) => r.id === 'authz.state') ?? failed[0];
+  if (!main) return;
+  for (const r of failed) {
+    if (r === main || r.signIn !== main.signIn) continue;
+    results[results.indexOf(r)] = {
+      ...r, status: 'skip', severity: 'info', chatgpt: undefined,
+      detail: `its sign-in ended on the same error page as ${main.id}'s (${r.signIn}); that shared failure is the cause, not what this check varies — fix ${main.id} first, then run the doctor again`,
+      fix: undefined,
+    };
+    main.explains = [...new Set([...(main.explains ?? []), r.id])];
+  }
 }

@@ -1,6 +1,7 @@
 /** Auth0 Management API v2 fake (clients, resource servers, client grants, tenant settings) + /oauth/token. */
 import { randomBytes } from 'node:crypto';
 import { loadFixture, ProviderFake } from '../provider-fake.js';
+import { auth0Profile, tenantAuthorizationServer, type TenantAs } from './auth0-tenant.js';
 
 const AUTH0_M2M = { id: 'm2mFakeClientId000', secret: 'auth0_m2m_fake_secret_0123456789' };
 
@@ -13,7 +14,8 @@ export interface Auth0State {
   connections: Record<string, unknown>[];
 }
 
-export async function startAuth0Fake(): Promise<{ fake: ProviderFake; state: Auth0State; env: Record<string, string> }> {
+/** The Management API and, on the same origin, the tenant's authorization server (auth0-tenant.ts). */
+export async function startAuth0Fake(): Promise<{ fake: ProviderFake; state: Auth0State; env: Record<string, string>; tenant: TenantAs; issuer: string }> {
   const state: Auth0State = {
     clients: new Map(), resourceServers: [], grants: [], tokens: new Set(),
     connections: [{ id: 'con_db0001', name: 'Username-Password-Authentication', strategy: 'auth0', is_domain_connection: false }, { id: 'con_goog01', name: 'google-oauth2', strategy: 'google-oauth2', is_domain_connection: false }],
@@ -27,11 +29,13 @@ export async function startAuth0Fake(): Promise<{ fake: ProviderFake; state: Aut
     return Object.fromEntries(Object.entries(rest).filter(([k]) => f.includes(k)));
   };
   let origin = '';
+  const tenant = await tenantAuthorizationServer(auth0Profile(state), () => origin);
   const fake = new ProviderFake({
     fixtures: [{ fixture: loadFixture('auth0'), prefix: '/api/v2' }],
     authorize: (h) => state.tokens.has(String(h.authorization ?? '').replace(/^Bearer /, '')),
     error: err,
     extra: (req, res, url, body) => {
+      if (tenant.handle(req, res, url, body)) return true;
       if (url.pathname !== '/oauth/token' || req.method !== 'POST') return false;
       const b = JSON.parse(body || '{}');
       res.setHeader('content-type', 'application/json');
@@ -116,5 +120,5 @@ export async function startAuth0Fake(): Promise<{ fake: ProviderFake; state: Aut
   });
   await fake.start();
   origin = fake.origin;
-  return { fake, state, env: { AUTH0_DOMAIN: fake.origin, AUTH0_CLIENT_ID: AUTH0_M2M.id, AUTH0_CLIENT_SECRET: AUTH0_M2M.secret } };
+  return { fake, state, tenant, issuer: `${origin}/`, env: { AUTH0_DOMAIN: fake.origin, AUTH0_CLIENT_ID: AUTH0_M2M.id, AUTH0_CLIENT_SECRET: AUTH0_M2M.secret } };
 }

@@ -1,6 +1,7 @@
 /** Clerk Backend API fake (OAuth applications, instance OAuth settings, domains). */
 import { randomBytes } from 'node:crypto';
 import { loadFixture, ProviderFake } from '../provider-fake.js';
+import { tenantAuthorizationServer, type TenantAs, type TenantProfile } from './auth0-tenant.js';
 
 export const CLERK_KEY = 'sk_test_fakeClerkSecretKey0123456789';
 
@@ -11,12 +12,38 @@ export interface ClerkState {
 
 const id = (p: string) => `${p}_${randomBytes(12).toString('hex')}`;
 
-export async function startClerkFake(): Promise<{ fake: ProviderFake; state: ClerkState; env: Record<string, string> }> {
+/**
+ * Clerk's authorization server as the instance settings make it (for `doctor --fix`): dynamic
+ * registration only when `dynamic_oauth_client_registration` is on, JWT access tokens only with
+ * `oauth_jwt_access_tokens` (else opaque `oat_…` tokens), no `aud` claim, S256 only, no `iss`.
+ */
+function clerkProfile(state: ClerkState): TenantProfile {
+  const dynamic = new Map<string, { clientId: string; secret?: string; redirectUris: string[]; public: boolean; thirdParty: boolean }>();
+  return {
+    issuer: (origin) => origin,
+    paths: { authorize: '/oauth/authorize', token: '/oauth/token', register: '/oauth/register' },
+    dcr: () => state.settings.dynamic_oauth_client_registration === true,
+    client: (cid) => {
+      const a = [...state.apps.values()].find((x) => x.client_id === cid);
+      return a ? { clientId: cid, secret: a.client_secret as string | undefined, redirectUris: a.redirect_uris as string[], public: a.public === true, thirdParty: false } : dynamic.get(cid);
+    },
+    addClient: (c) => { dynamic.set(c.clientId, { clientId: c.clientId, secret: c.secret, redirectUris: c.redirectUris, public: c.method === 'none', thirdParty: true }); },
+    signInRefused: () => undefined,
+    audience: () => ({}),
+    tokenKind: () => (state.settings.oauth_jwt_access_tokens === true ? 'jwt' : 'opaque'),
+    iss: () => false,
+    pkceMethods: ['S256'],
+  };
+}
+
+/** With `tenant`, the fake is also the instance's Frontend API (its issuer) and serves the authorization server. */
+export async function startClerkFake(o: { tenant?: boolean } = {}): Promise<{ fake: ProviderFake; state: ClerkState; env: Record<string, string>; tenant?: TenantAs; issuer: string }> {
   const state: ClerkState = {
     apps: new Map(),
     settings: { object: 'oauth_application_settings', dynamic_oauth_client_registration: false, oauth_jwt_access_tokens: false, default_scopes: [], client_id_metadata_documents_advertised: false, client_id_metadata_documents_only_allow_pre_registered_clients: false, client_id_metadata_documents_block_implicitly_allowed_clients: false },
   };
-  const fapi = 'https://clean-fox-42.clerk.accounts.dev';
+  let fapi = 'https://clean-fox-42.clerk.accounts.dev';
+  let tenant: TenantAs | undefined;
   const err = (status: number, code: string, message: string) => ({ errors: [{ code, message, long_message: message, meta: {} }], clerk_trace_id: 'trace' });
   const view = (a: Record<string, unknown>) => {
     const { client_secret: _s, ...rest } = a;
@@ -26,6 +53,7 @@ export async function startClerkFake(): Promise<{ fake: ProviderFake; state: Cle
     fixtures: [{ fixture: loadFixture('clerk'), prefix: '/v1' }],
     authorize: (h) => h.authorization === `Bearer ${CLERK_KEY}`,
     error: err,
+    extra: (req, res, url, body) => tenant?.handle(req, res, url, body) ?? false,
     handlers: {
       'GET /oauth_applications': ({ query }) => {
         const q = (query.get('name_query') ?? '').toLowerCase();
@@ -83,6 +111,8 @@ export async function startClerkFake(): Promise<{ fake: ProviderFake; state: Cle
       }),
     },
   });
+  if (o.tenant) tenant = await tenantAuthorizationServer(clerkProfile(state), () => fake.origin);
   await fake.start();
-  return { fake, state, env: { CLERK_SECRET_KEY: CLERK_KEY, CLERK_API_URL: fake.origin } };
+  if (o.tenant) fapi = fake.origin;
+  return { fake, state, tenant, issuer: fapi, env: { CLERK_SECRET_KEY: CLERK_KEY, CLERK_API_URL: fake.origin } };
 }

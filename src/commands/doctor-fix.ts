@@ -1,0 +1,135 @@
+/**
+ * `doctor --fix`: apply the provider settings behind the run's failures through the provider
+ * adapter `init` uses (credentials from the environment), then run the doctor again — until
+ * nothing fixable is left (a tenant with registration off hides every later problem), at most
+ * three rounds. Each round: plan (a dry run of the adapter: reads only), show it, ask (or
+ * `--yes`), apply, read back (a plan after the write must be empty), run again.
+ *
+ * Safety: the adapter's issuer must be the issuer the server under test names, so a wrong
+ * AUTH0_DOMAIN never changes a tenant the server does not use.
+ */
+import type { IO } from '../ui/io.js';
+import type { Report, FixChange, FixReport } from '../doctor/types.js';
+import type { ProviderAdapter, ProviderName } from '../providers/types.js';
+import { PROVIDERS } from '../providers/types.js';
+import { CliError, UsageError } from '../errors.js';
+import { safeText } from '../text.js';
+import type { HttpClient } from '../http/client.js';
+
+const MAX_ROUNDS = 3;
+const LABEL: Record<ProviderName, string> = { auth0: 'Auth0', clerk: 'Clerk', stytch: 'Stytch', supabase: 'Supabase' };
+
+export interface FixOptions {
+  provider?: string;
+  connection?: string;
+  yes?: boolean;
+}
+
+/** Before any request: --fix needs the apps target and, when the provider is named, its credentials. */
+export async function validateFix(io: IO, o: FixOptions & { target?: string; sandbox?: boolean }): Promise<void> {
+  if (o.target === 'actions') throw new UsageError('--fix works on ChatGPT Apps servers (--target apps); for a GPT Action, run gpt-oauth init --target actions');
+  if (o.sandbox) throw new UsageError('--fix changes a provider\'s settings; the sandbox has none to change');
+  const named = o.provider && PROVIDERS.includes(o.provider as ProviderName) ? o.provider : undefined;
+  if (named) await adapterFor(io, named, undefined);
+}
+
+async function adapterFor(io: IO, name: string, http: HttpClient | undefined): Promise<ProviderAdapter> {
+  const { loadProvider } = await import('../providers/index.js');
+  const { HttpClient } = await import('../http/client.js');
+  const { VERSION } = await import('../version.js');
+  return loadProvider(name, io.env, http ?? new HttpClient({ timeoutMs: 20_000, maxBytes: 4 * 1024 * 1024, userAgent: `gpt-oauth/${VERSION}` }));
+}
+
+type Discovered = { provider?: string; issuer?: string; resource?: string };
+const discoveredOf = (r: Report): Discovered => (r as { discovered?: Discovered }).discovered ?? {};
+const findings = (r: Report) => r.checks.filter((c) => c.status === 'fail' || c.status === 'warn');
+
+/**
+ * Runs the rounds. `again` runs the doctor once more and returns its report; the last report is
+ * returned with `fix` set.
+ */
+export async function fixLoop(io: IO, o: FixOptions, first: Report, again: () => Promise<Report>, confirm: (question: string) => Promise<boolean>): Promise<Report> {
+  const say = (l: string) => io.stderr.write(`${l}\n`);
+  const d = discoveredOf(first);
+  const fix: FixReport = { rounds: [], before: first.verdict, after: first.verdict, changed: [], notFixable: [] };
+  const done = (report: Report, stopped?: string): Report => {
+    if (stopped) { fix.stopped = stopped; say(`--fix: ${stopped}`); }
+    fix.after = report.verdict;
+    const before = new Map(first.checks.map((c) => [c.id, c.status]));
+    fix.changed = report.checks.filter((c) => before.get(c.id) !== undefined && before.get(c.id) !== c.status).map((c) => ({ id: c.id, from: before.get(c.id)!, to: c.status }));
+    const covered = new Set(fix.rounds.flatMap((r) => r.plan.flatMap((c) => c.fixes ?? [])));
+    fix.notFixable = findings(report).filter((c) => !covered.has(c.id)).map((c) => ({ id: c.id, status: c.status, detail: c.detail }));
+    report.fix = fix;
+    return report;
+  };
+
+  const named = o.provider && PROVIDERS.includes(o.provider as ProviderName) ? o.provider as ProviderName : undefined;
+  const name = named ?? (PROVIDERS.includes(d.provider as ProviderName) ? d.provider as ProviderName : undefined);
+  if (!name) return done(first, `no provider whose settings gpt-oauth can change was recognised behind ${safeText(d.issuer ?? 'the issuer', 200)}; if it is one (a custom domain), name it with --provider auth0|clerk|stytch|supabase`);
+  fix.provider = name;
+  let adapter: ProviderAdapter;
+  try {
+    adapter = await adapterFor(io, name, undefined);
+  } catch (err) {
+    if (err instanceof CliError) return done(first, `cannot use the ${LABEL[name]} Management API: ${err.message}${err.hint ? ` (${err.hint})` : ''}`);
+    throw err;
+  }
+  if (!adapter.canPlan) return done(first, `--fix cannot plan changes on ${LABEL[name]} yet; run gpt-oauth init --provider ${name} --target apps --mcp-url ${first.subject}`);
+  const { issuer } = await adapter.issuer();
+  if (!d.issuer || issuer !== d.issuer) {
+    return done(first, `the ${LABEL[name]} credentials are for the issuer ${safeText(issuer, 200)}, but the server names ${safeText(d.issuer ?? '(none)', 200)}: not changing a tenant this server does not use`);
+  }
+  fix.account = (await adapter.checkCredentials()).account;
+  const spec = { name: 'ChatGPT', target: 'apps' as const, redirectUris: [], resource: d.resource ?? first.subject, connection: o.connection };
+
+  let report = first;
+  for (let round = 1; round <= MAX_ROUNDS; round++) {
+    const plan = (await adapter.enableChatGpt(spec, undefined, { dryRun: true })) as FixChange[];
+    const changes = plan.filter((c) => c.status === 'changed');
+    // What the run found wrong, and what it could not reach (hidden behind an earlier failure).
+    const open = new Set(report.checks.filter((c) => c.status === 'fail' || c.status === 'warn' || (c.status === 'skip' && !c.incomplete)).map((c) => c.id));
+    const relevant = changes.filter((c) => !c.fixes || c.fixes.some((id) => open.has(id)));
+    if (!relevant.length) {
+      if (round === 1) fix.rounds.push({ plan, applied: false });
+      say(`--fix: nothing left that the ${LABEL[name]} settings change.`);
+      return done(report);
+    }
+    say(`--fix: ${fix.account} — ${changes.length} change${changes.length === 1 ? '' : 's'} planned${round > 1 ? ` (round ${round}: the first changes uncovered more)` : ''}:`);
+    for (const c of plan) say(`  ${planLine(c)}`);
+    const notHere = findings(report).filter((c) => !plan.some((p) => p.fixes?.includes(c.id)));
+    if (notHere.length) {
+      say(`  Not fixable on ${LABEL[name]} (the provider's own behaviour, or the MCP server's):`);
+      for (const c of notHere) say(`    ${c.status === 'fail' ? '✗' : '!'} ${c.id} — ${safeText(c.detail, 160)}`);
+    }
+    const yes = o.yes || (await confirm(`Apply ${changes.length === 1 ? 'this change' : `these ${changes.length} changes`} to ${fix.account}?`));
+    fix.rounds.push({ plan, applied: yes });
+    if (!yes) return done(report, io.interactive ? 'not applied (declined)' : 'not applied: without a terminal, pass --yes to apply the plan');
+    await adapter.enableChatGpt(spec);
+    // Read back: a plan after the write must find nothing left to change.
+    const left = (await adapter.enableChatGpt(spec, undefined, { dryRun: true })).filter((c) => c.status === 'changed');
+    if (left.length) throw new CliError(`${LABEL[name]} did not keep ${left.map((c) => c.setting).join(', ')} after the write; nothing else was changed`, 1);
+    say(`--fix: applied; running the doctor again…`);
+    report = await again();
+  }
+  return done(report);
+}
+
+function planLine(c: FixChange): string {
+  const value = (v: unknown) => safeText(typeof v === 'string' ? v : JSON.stringify(v), 200);
+  const checks = c.fixes?.length ? ` (${c.fixes.join(', ')})` : '';
+  if (c.status === 'changed') return `+ ${c.setting}: ${c.from === undefined ? '' : `${value(c.from)} → `}${value(c.to)}${checks}`;
+  if (c.status === 'already') return `= ${c.setting}: already ${value(c.to)}`;
+  return `! ${c.setting}: by hand${c.note ? ` — ${safeText(c.note, 300)}` : ''}${c.dashboardUrl ? ` (${c.dashboardUrl})` : ''}`;
+}
+
+/** The before/after lines for the terminal. */
+export function fixSummaryLines(fix: FixReport): string[] {
+  if (!fix.rounds.some((r) => r.applied)) return [];
+  const out = [`--fix: before ChatGPT ${fix.before.chatgpt}, security ${fix.before.security} → after ChatGPT ${fix.after.chatgpt}, security ${fix.after.security}`];
+  // Checks that were hidden behind an earlier failure and now pass are counted, not listed.
+  const uncovered = fix.changed.filter((c) => c.from === 'skip' && c.to === 'pass');
+  for (const c of fix.changed) if (!uncovered.includes(c)) out.push(`  ${c.id}: ${c.from} → ${c.to}`);
+  if (uncovered.length) out.push(`  ${uncovered.length} check${uncovered.length === 1 ? '' : 's'} that could not run before now pass`);
+  if (fix.notFixable.length) out.push(`  not fixable on ${fix.provider ? LABEL[fix.provider as ProviderName] : 'the provider'}: ${fix.notFixable.map((c) => c.id).join(', ')}`);
+  return out;
+}

@@ -1,0 +1,110 @@
+/**
+ * `doctor --fix` against provider fakes whose authorization server follows the tenant settings
+ * (test/helpers/fakes/auth0-tenant.ts): the plan first, applied with --yes (or not, without a
+ * terminal), read back, the doctor run again, before/after in the report.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startAuth0Fake } from './helpers/fakes/auth0.js';
+import { startClerkFake } from './helpers/fakes/clerk.js';
+import { startTenantMcp } from './helpers/fakes/auth0-tenant.js';
+import { runCli } from './helpers/cli.js';
+import type { Report } from '../src/doctor/types.js';
+import { Ajv } from 'ajv';
+import { reportSchema } from './helpers/report-schema.js';
+
+const validReport = new Ajv({ strict: false }).compile(reportSchema);
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => { await Promise.all(closers.splice(0).map((c) => c())); });
+
+async function auth0Tenant() {
+  const f = await startAuth0Fake();
+  const mcp = await startTenantMcp(f.issuer, f.tenant.publicJwks);
+  closers.push(() => mcp.close(), async () => { expect(f.fake.violations).toEqual([]); await f.fake.close(); });
+  return { f, mcp };
+}
+
+describe('doctor --fix on Auth0', () => {
+  it('registration off fails as.client-registration; --fix --yes applies the plan and the same run passes', async () => {
+    const { f, mcp } = await auth0Tenant();
+    const r = await runCli(['doctor', mcp.mcpUrl, '--login', 'auto', '--fix', '--yes', '--connection', 'Username-Password-Authentication', '--json'], { env: f.env });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(validReport(report), JSON.stringify(validReport.errors)).toBe(true);
+    const fix = report.fix!;
+    expect(fix.provider).toBe('auth0');
+    expect(fix.before.chatgpt).toBe('fail');
+    expect(fix.after).toEqual(report.verdict);
+    expect(report.verdict.chatgpt).toBe('pass');
+    expect(fix.rounds[0]!.applied).toBe(true);
+    const planned = fix.rounds[0]!.plan.filter((c) => c.status === 'changed').map((c) => c.setting);
+    expect(planned).toEqual(expect.arrayContaining(['flags.enable_dynamic_client_registration', 'resource_parameter_profile', 'authorization_response_iss_parameter_supported', 'API (resource server)', 'client grant for third-party (DCR) clients', 'domain-level login connection (Username-Password-Authentication)']));
+    expect(fix.changed).toContainEqual({ id: 'as.client-registration', from: 'fail', to: 'pass' });
+    // A warning from Auth0's own behaviour is reported as not fixable there, not planned.
+    expect(fix.notFixable.map((c) => c.id)).toContain('as.pkce-s256');
+    expect(f.state.settings).toMatchObject({ flags: { enable_dynamic_client_registration: true }, resource_parameter_profile: 'compatibility', authorization_response_iss_parameter_supported: true });
+    // The plan, on stderr, before it was applied.
+    expect(r.stderr).toMatch(/--fix: Auth0 tenant 127\.0\.0\.1 — 6 changes planned:\n/);
+    expect(r.stderr).toMatch(/\n {2}\+ flags\.enable_dynamic_client_registration: false → true \(as\.client-registration, dcr\.register\)\n/);
+    expect(r.stderr.indexOf('changes planned')).toBeLessThan(r.stderr.indexOf('--fix: applied; running the doctor again'));
+    expect(r.stderr).toMatch(/Not fixable on Auth0[^\n]*\n\s+! as\.pkce-s256/);
+    expect(r.stderr).toMatch(/--fix: before ChatGPT fail, security incomplete → after ChatGPT pass/);
+  }, 120_000);
+
+  it('without a terminal and without --yes, the plan is shown and nothing is written', async () => {
+    const { f, mcp } = await auth0Tenant();
+    const r = await runCli(['doctor', mcp.mcpUrl, '--login', 'auto', '--fix', '--connection', 'Username-Password-Authentication'], { env: { ...f.env, NO_COLOR: '1' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\+ flags\.enable_dynamic_client_registration: false → true/);
+    expect(r.stderr).toMatch(/--fix: not applied: without a terminal, pass --yes to apply the plan/);
+    expect(f.state.settings).toMatchObject({ flags: { enable_dynamic_client_registration: false }, resource_parameter_profile: 'audience' });
+    expect(f.fake.calls.filter((c) => c.method !== 'GET')).toEqual([]);
+  }, 60_000);
+
+  it('credentials for another tenant change nothing', async () => {
+    const { mcp } = await auth0Tenant();
+    const other = await startAuth0Fake();
+    closers.push(() => other.fake.close());
+    const r = await runCli(['doctor', mcp.mcpUrl, '--login', 'auto', '--fix', '--yes', '--connection', 'Username-Password-Authentication'], { env: other.env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/the Auth0 credentials are for the issuer http:\/\/127\.0\.0\.1:\d+\/, but the server names http:\/\/127\.0\.0\.1:\d+\/: not changing a tenant this server does not use/);
+    expect(other.fake.calls.filter((c) => c.method !== 'GET')).toEqual([]);
+  }, 60_000);
+
+  it('usage errors before any request: --fix with the sandbox or actions, --yes without --fix, missing credentials', async () => {
+    for (const [args, msg] of [
+      [['doctor', '--sandbox', '--fix'], /the sandbox has none to change/],
+      [['doctor', 'https://mcp.example.com/mcp', '--yes'], /--yes goes with --fix/],
+      [['doctor', 'https://mcp.example.com/mcp', '--fix', '--provider', 'auth0'], /AUTH0_DOMAIN/],
+    ] as const) {
+      const r = await runCli([...args], { env: {} });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(msg);
+    }
+  });
+});
+
+describe('doctor --fix on Clerk', () => {
+  it('named with --provider (a custom domain): registration and JWT access tokens on; the missing aud stays, not fixable on Clerk', async () => {
+    const f = await startClerkFake({ tenant: true });
+    // Clerk's tokens carry no aud: this MCP server checks the issuer only.
+    const mcp = await startTenantMcp(f.issuer, f.tenant!.publicJwks, { checkAudience: false });
+    closers.push(() => mcp.close(), async () => { expect(f.fake.violations).toEqual([]); await f.fake.close(); });
+    const before = await runCli(['doctor', mcp.mcpUrl, '--login', 'auto', '--json'], { env: f.env });
+    expect((JSON.parse(before.stdout) as Report).checks.find((c) => c.id === 'as.client-registration')!.status).toBe('fail');
+
+    const r = await runCli(['doctor', mcp.mcpUrl, '--login', 'auto', '--fix', '--yes', '--provider', 'clerk', '--json'], { env: f.env });
+    const report = JSON.parse(r.stdout) as Report;
+    const fix = report.fix!;
+    expect(fix.provider).toBe('clerk');
+    expect(fix.rounds[0]!.plan.filter((c) => c.status === 'changed').map((c) => c.setting).sort()).toEqual(['dynamic_oauth_client_registration', 'oauth_jwt_access_tokens']);
+    expect(f.state.settings).toMatchObject({ dynamic_oauth_client_registration: true, oauth_jwt_access_tokens: true });
+    expect(report.verdict.chatgpt).toBe('pass');
+    expect(fix.changed).toContainEqual({ id: 'as.client-registration', from: 'fail', to: 'pass' });
+    // Clerk has no setting for an audience: reported, not planned, and the security verdict says so.
+    expect(fix.rounds[0]!.plan.find((c) => c.setting === 'access token audience')!.status).toBe('manual');
+    expect(fix.notFixable.map((c) => c.id)).toContain('token.audience');
+    expect(report.verdict.security).toBe('fail');
+    expect(r.code).toBe(1);
+  }, 120_000);
+});
