@@ -101,6 +101,20 @@ require('node:fs').appendFileSync(${JSON.stringify(log)}, JSON.stringify({ argv:
     for (const s of [secret, 'rt-first-line-7c1e', 'rt-second-line-44aa']) expect(r.log).not.toContain(s);
   });
 
+  it('sets up Node when the runner\'s is older than 20.19', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'old-node-'));
+    // An old node first on PATH (it fails the version test), and an npx that only records.
+    writeFileSync(join(dir, 'node'), '#!/bin/sh\n[ "$1" = --version ] && echo v18.20.4\nexit 1\n');
+    writeFileSync(join(dir, 'npx'), `#!/bin/sh\necho "$@" > '${join(dir, 'argv')}'\n`);
+    chmodSync(join(dir, 'node'), 0o755);
+    chmodSync(join(dir, 'npx'), 0o755);
+    const r = await runAction({ env: { ...baseEnv, PATH: `${dir}:${process.env.PATH}` }, inputs: { url: 'https://mcp.example.com/mcp', version: '1.2.3' } });
+    expect(r.exitCode, r.log).toBe(0);
+    expect(r.used).toEqual(['actions/setup-node@v4']);
+    expect(r.skipped).toEqual([]);
+    expect(readFileSync(join(dir, 'argv'), 'utf8')).toMatch(/^--yes gpt-oauth-cli@1\.2\.3 doctor https:\/\/mcp\.example\.com\/mcp /);
+  });
+
   it('a baseline in the workspace is used; a refresh token without its client id stops before the doctor', async () => {
     const npx = fakeNpx();
     const ws = mkdtempSync(join(tmpdir(), 'gpt-oauth-ws-'));

@@ -7,7 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startAuth0Fake } from './helpers/fakes/auth0.js';
 import { startClerkFake } from './helpers/fakes/clerk.js';
 import { startTenantMcp } from './helpers/fakes/auth0-tenant.js';
-import { runCli } from './helpers/cli.js';
+import { BIN, runCli } from './helpers/cli.js';
+import { exitCodeFrom, hasTmux, Terminal } from './helpers/tmux.js';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Report } from '../src/doctor/types.js';
 import { Ajv } from 'ajv';
 import { reportSchema } from './helpers/report-schema.js';
@@ -27,8 +31,11 @@ async function auth0Tenant() {
 describe('doctor --fix on Auth0', () => {
   it('registration off fails as.client-registration; --fix --yes applies the plan and the same run passes', async () => {
     const { f, mcp } = await auth0Tenant();
-    const r = await runCli(['doctor', mcp.mcpUrl, '--login', 'auto', '--fix', '--yes', '--connection', 'Username-Password-Authentication', '--json'], { env: f.env });
+    const md = join(mkdtempSync(join(tmpdir(), 'gpt-oauth-fix-')), 'report.md');
+    const r = await runCli(['doctor', mcp.mcpUrl, '--login', 'auto', '--fix', '--yes', '--connection', 'Username-Password-Authentication', '--json', '--report', md], { env: f.env });
     expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(md, 'utf8')).toMatch(/\*\*--fix on Auth0 tenant 127\.0\.0\.1\*\*: before ChatGPT fail, security incomplete → after ChatGPT pass, security pass/);
+    expect(readFileSync(md, 'utf8')).toMatch(/- round 1: `flags\.enable_dynamic_client_registration` false → true \(`as\.client-registration`, `dcr\.register`\)/);
     const report = JSON.parse(r.stdout) as Report;
     expect(validReport(report), JSON.stringify(validReport.errors)).toBe(true);
     const fix = report.fix!;
@@ -107,4 +114,29 @@ describe('doctor --fix on Clerk', () => {
     expect(report.verdict.security).toBe('fail');
     expect(r.code).toBe(1);
   }, 120_000);
+});
+
+describe.skipIf(!hasTmux)('doctor --fix in a terminal', () => {
+  let term: Terminal | undefined;
+  afterEach(() => { term?.kill(); term = undefined; });
+
+  it('shows the plan, asks once with the spinner stopped, and applies on "y"', async () => {
+    const { f, mcp } = await auth0Tenant();
+    const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-tty-fix-'));
+    const exitFile = join(dir, 'exit-code');
+    const env = Object.entries(f.env).map(([k, v]) => `${k}='${v}'`).join(' ');
+    term = new Terminal(`env -u CI -u GPT_OAUTH_NO_INPUT TERM=xterm-256color NO_COLOR=1 ${env} '${process.execPath}' '${BIN}' doctor ${mcp.mcpUrl} --login auto --fix --connection Username-Password-Authentication; echo $? > '${exitFile}'; sleep 30`, dir);
+    const asking = await term.waitFor(/Apply these 6 changes to Auth0 tenant 127\.0\.0\.1\?/, 30_000);
+    // The question is the last thing on the screen (no spinner drawing over it), after the plan.
+    expect(asking.trimEnd().split('\n').at(-1)).toMatch(/Apply these 6 changes/);
+    expect(asking).toMatch(/\+ flags\.enable_dynamic_client_registration: false → true/);
+    expect(f.state.settings).toMatchObject({ flags: { enable_dynamic_client_registration: false } });
+    term.type('y');
+    term.keys('Enter');
+    expect(await exitCodeFrom(exitFile, 60_000)).toBe(0);
+    const screen = term.screen();
+    expect(screen).toMatch(/--fix: before ChatGPT fail, security incomplete → after ChatGPT pass, security pass/);
+    expect(screen).toMatch(/✓ ChatGPT can connect/);
+    expect(f.state.settings).toMatchObject({ flags: { enable_dynamic_client_registration: true } });
+  }, 90_000);
 });

@@ -37,6 +37,7 @@ export function renderMarkdown(raw: Report, trace: TraceEntry[] = []): string {
   ];
   const first = firstFix(report.checks, report.baseline?.accepted);
   if (first) out.push('', `**Fix first: \`${first.id}\`** — ${md(first.detail)}`, first.fix ? `> ${md(first.fix)}` : '');
+  if (report.fix) out.push('', ...fixMarkdown(report.fix));
   if (report.baseline?.fixed.length) out.push('', `Baseline entries that now pass and can be removed: ${report.baseline.fixed.map((i) => `\`${i}\``).join(', ')}`);
   out.push('', '| | Check | Impact | Detail |', '|---|---|---|---|');
   for (const c of report.checks) {
@@ -48,6 +49,21 @@ export function renderMarkdown(raw: Report, trace: TraceEntry[] = []): string {
   if (learned.length) out.push('', '**What the doctor learned about this server**', '', ...learned.map((l) => `- ${md(l)}`));
   if (trace.length) out.push('', '<details><summary>The flow as it ran</summary>', '', '```mermaid', mermaidSequence(report, trace), '```', '', '</details>');
   return redact(`${out.join('\n')}\n`);
+}
+
+/** --fix in the Markdown report: what was planned and applied, before/after, what stays. */
+function fixMarkdown(fix: NonNullable<Report['fix']>): string[] {
+  const value = (v: unknown) => md(typeof v === 'string' ? v : JSON.stringify(v));
+  const out = [`**--fix${fix.account ? ` on ${md(fix.account)}` : ''}**: before ChatGPT ${fix.before.chatgpt}, security ${fix.before.security} → after ChatGPT ${fix.after.chatgpt}, security ${fix.after.security}${fix.stopped ? ` — ${md(fix.stopped)}` : ''}`, ''];
+  // In a code span Markdown escapes do not apply: only backticks and line breaks must go.
+  const code = (s: string) => `\`${safeText(s, 200).replace(/`/g, "'").replace(/\r?\n/g, ' ')}\``;
+  for (const [i, r] of fix.rounds.entries()) {
+    for (const c of r.plan.filter((x) => x.status !== 'already')) {
+      out.push(`- round ${i + 1}${r.applied ? '' : ' (not applied)'}: ${code(c.setting)} ${c.status === 'manual' ? `by hand${c.note ? ` — ${md(c.note)}` : ''}` : `${c.from === undefined ? '' : `${value(c.from)} → `}${value(c.to)}`}${c.fixes?.length ? ` (${c.fixes.map(code).join(', ')})` : ''}`);
+    }
+  }
+  if (fix.notFixable.length) out.push(`- not fixable on the provider: ${fix.notFixable.map((c) => code(c.id)).join(', ')}`);
+  return out;
 }
 
 /** A Mermaid sequence diagram of the exchanges, grouped by check; a failing check's hop is crossed. */

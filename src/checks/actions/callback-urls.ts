@@ -1,6 +1,8 @@
 import type { CheckDef } from '../types.js';
 import { fail, incomplete, pass, skip } from '../types.js';
 import { fixFor } from '../advice.js';
+import { invocation } from '../../invocation.js';
+import { shellQuote } from '../../text.js';
 import { authorize, callbackFor, type ActionsContext } from './context.js';
 import { CHATGPT_ACTIONS_SAYS } from '../../chatgpt/messages.js';
 import { refs } from '../spec.js';
@@ -25,10 +27,13 @@ export const callbackUrls: CheckDef<ActionsContext> = {
     if (results.some((r) => !r.ok && r.pkce)) return skip('the authorization server demands PKCE, so no callback could be tested; see actions.no-pkce');
     const refused = results.filter((r) => !r.ok);
     if (!refused.length) return pass(`both accepted: ${callbackFor(ctx, 'chatgpt')} and ${callbackFor(ctx, 'openai')}`);
+    // `callbacks add` merges both URLs into the app's list on all four providers (read-merge-write).
+    const command = `\`${invocation()} callbacks add --provider ${ctx.s.provider} --app ${shellQuote(ctx.opts.clientId)} --gpt-id ${shellQuote(ctx.opts.gptId)}\` does it`;
     const fix = fixFor(ctx.s.provider, {
-      auth0: 'add both URLs to the application\'s "Allowed Callback URLs"',
-      clerk: 'add both URLs to the OAuth application\'s redirect URIs (`gpt-oauth callbacks add --gpt-id …` does it)',
-      stytch: 'add both URLs to the Connected App\'s redirect_urls',
+      auth0: `add both URLs to the application's "Allowed Callback URLs"; ${command}`,
+      clerk: `add both URLs to the OAuth application's redirect URIs; ${command}`,
+      stytch: `add both URLs to the Connected App's redirect_urls; ${command}`,
+      supabase: `add both URLs to the OAuth client's redirect URIs; ${command}`,
       generic: `register both callback URLs with the client: ${callbackFor(ctx, 'chatgpt')} and ${callbackFor(ctx, 'openai')} (ChatGPT uses either, depending on the user)`,
     });
     const detail = refused.map((r) => `${r.redirectUri} was refused (${r.ok ? '' : r.reason})`).join('; ');
