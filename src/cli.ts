@@ -75,7 +75,7 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .option('--list-checks', 'list the checks of the target (id, impact, severity, title) and exit, without a request; with --json as JSON')
     .option('--fix', 'apps: apply the provider settings behind the failures (Auth0, Clerk; credentials as for init), show the plan first, then run again')
     .option('--yes', 'with --fix: apply the plan without asking')
-    .addOption(new Option('--provider <name>', 'with --fix: the provider behind the issuer, when gpt-oauth cannot tell (a custom domain)').choices(['auth0', 'clerk', 'stytch', 'supabase']))
+    .addOption(new Option('--provider <name>', 'apps: the provider behind the issuer when gpt-oauth cannot tell (a custom domain): its advice, and what --fix changes').choices(['auth0', 'clerk', 'stytch', 'supabase']))
     .option('--connection <name>', 'with --fix on Auth0: the login connection to promote to domain level (DCR clients use only those)')
     .option('--junit <file>', 'also write the checks as JUnit XML')
     .option('--report <file>', 'also write a Markdown summary (verdict table and a sequence diagram of the flow)')

@@ -92,3 +92,24 @@ describe('an Auth0 tenant, one setting at a time', () => {
     expect(check(r, 'as.pkce-s256').status).toBe('warn');
   }, 90_000);
 });
+
+describe('a Clerk instance with registration on and opaque tokens', () => {
+  it('named with --provider: token.audience leads, with the Clerk setting and the command', async () => {
+    const { startClerkFake } = await import('./helpers/fakes/clerk.js');
+    const c = await startClerkFake({ tenant: true });
+    c.state.settings.dynamic_oauth_client_registration = true;
+    const clerkMcp = await startTenantMcp(c.issuer, c.tenant!.publicJwks, { checkAudience: false });
+    try {
+      const r = await runCli(['doctor', clerkMcp.mcpUrl, '--login', 'auto', '--provider', 'clerk', '--json'], { env: c.env });
+      const report = JSON.parse(r.stdout) as Report;
+      const aud = check(report, 'token.audience');
+      expect(aud.detail).toMatch(/the access token is opaque, and the MCP server refuses it/);
+      expect(aud.fix).toMatch(/^Clerk: turn on JWT access tokens .*oauth_jwt_access_tokens.*--fix` applies it/);
+      expect(firstFix(report.checks)!.id).toBe('token.audience');
+      expect(c.fake.violations).toEqual([]);
+    } finally {
+      await clerkMcp.close();
+      await c.fake.close();
+    }
+  }, 60_000);
+});

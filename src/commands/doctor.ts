@@ -278,6 +278,7 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
     baseline = { file: o.baseline, data: await readBaseline(o.baseline) };
   }
   if (o.login === 'command' && !o.loginCommand) throw new UsageError('--login command needs --login-command "CMD"');
+  if (opts.provider && target === 'actions') throw new UsageError('--provider goes with --target apps (a GPT Action\'s provider comes from its URLs)');
 
   if (target === 'actions') {
     if (o.login === 'browser') {
@@ -402,6 +403,7 @@ async function runApps(io: IO, plan: Extract<DoctorPlan, { target: 'apps' }>): P
     const report = await runAppsSuite({
       onStart: progress.start,
       mcpUrl: subject,
+      provider: (['auth0', 'clerk', 'stytch', 'supabase'] as const).find((p) => p === o.provider),
       http,
       login,
       loginCommand: o.loginCommand,

@@ -65,7 +65,7 @@ export const asMetadata: CheckDef<AppsContext> = {
   chatgpt: CHATGPT_SAYS.pkce,
   async run(ctx) {
     const issuer = ctx.s.asId!;
-    ctx.s.provider = recogniseProvider(issuer);
+    ctx.s.provider = ctx.opts.provider ?? recogniseProvider(issuer);
     let candidates;
     try {
       candidates = asMetadataCandidates(issuer);

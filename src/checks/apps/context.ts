@@ -22,6 +22,8 @@ export interface AppsOptions {
   clientSecret?: string;
   /** Requested scopes; default: what ChatGPT would request. */
   scope?: string[];
+  /** The provider behind the issuer when it cannot be recognised (--provider): its advice. */
+  provider?: import('../advice.js').ProviderKind;
   /** Keep the run's grant usable (--save-refresh-token): nothing may sign in as its client again. */
   keepGrant?: boolean;
   /**

@@ -250,6 +250,8 @@ export async function judgeAudience(ctx: AppsContext, token: string, what: strin
       return { ...as('chatgpt', fail(`the authorization server ignored the resource parameter: ChatGPT's request named resource=${resource}, the ${what} is ${kind}, and the MCP server refuses it — the token was not issued for the MCP server`,
         fixFor(ctx.s.provider, {
           auth0: `Auth0 ignores resource unless the tenant's resource_parameter_profile is "compatibility", and then needs an API whose identifier is exactly ${resource} (Settings → Advanced → Resource Parameter Compatibility Profile; Applications → APIs); ${fixCommand(ctx.opts.mcpUrl)}`,
+          // Clerk issues opaque oat_ tokens unless JWT access tokens are on (provider-apis.md, Clerk).
+          clerk: `turn on JWT access tokens for OAuth applications (instance setting oauth_jwt_access_tokens; Configure → OAuth applications), or make the MCP server verify Clerk's opaque tokens; ${fixCommand(ctx.opts.mcpUrl)}`,
           generic: `issue the access token for the resource named by the resource parameter (RFC 8707 §2): a JWT whose aud contains ${resource}, or an opaque token the MCP server can introspect`,
         }), CHATGPT_SAYS.connecting, true)), explains: RESOURCE_IGNORED_EXPLAINS };
     }
