@@ -33,6 +33,8 @@ export interface RunDoctorOptions {
   /** Other hosts the server may send the doctor to (`--allow-host`). */
   allowHosts?: string[];
   signal?: AbortSignal;
+  /** The provider behind the issuer when its host does not say (a custom domain): fixes name its settings. */
+  provider?: 'auth0' | 'clerk' | 'stytch' | 'supabase';
 }
 
 /** Run the apps suite against `url` as ChatGPT would; resolves to the `--json` report. */
@@ -65,7 +67,7 @@ export async function runDoctor(o: RunDoctorOptions): Promise<Report> {
     const { runAppsSuite } = await import('./doctor/suites/apps.js');
     o.signal?.throwIfAborted();
     const run = runAppsSuite({
-      mcpUrl: o.url, http, login: o.login ?? 'auto', loginCommand: o.loginCommand,
+      mcpUrl: o.url, provider: o.provider, http, login: o.login ?? 'auto', loginCommand: o.loginCommand,
       selection: { only: o.only ?? [], skip: o.skip ?? [] }, clientId: o.clientId, clientSecret: o.clientSecret,
     });
     const report = await (o.signal ? Promise.race([run, aborted]) : run);

@@ -56,6 +56,10 @@ describe('doctor --fix on Auth0', () => {
     expect(r.stderr.indexOf('changes planned')).toBeLessThan(r.stderr.indexOf('--fix: applied; running the doctor again'));
     expect(r.stderr).toMatch(/Not fixable on Auth0[^\n]*\n\s+! as\.pkce-s256/);
     expect(r.stderr).toMatch(/--fix: before ChatGPT fail, security incomplete → after ChatGPT pass/);
+    // The Management API's credentials and tokens appear nowhere.
+    const all = r.stdout + r.stderr + readFileSync(md, 'utf8');
+    for (const secret of [f.env.AUTH0_CLIENT_SECRET!, ...f.state.tokens]) expect(all).not.toContain(secret);
+    expect(f.state.tokens.size).toBeGreaterThan(0);
   }, 120_000);
 
   it('without a terminal and without --yes, the plan is shown and nothing is written', async () => {
@@ -139,4 +143,31 @@ describe.skipIf(!hasTmux)('doctor --fix in a terminal', () => {
     expect(screen).toMatch(/✓ ChatGPT can connect/);
     expect(f.state.settings).toMatchObject({ flags: { enable_dynamic_client_registration: true } });
   }, 90_000);
+});
+
+describe('doctor --fix when the provider fails mid-way', () => {
+  it('a write cut off after it committed, then a write that fails: each run stops; the next converges', async () => {
+    const { f, mcp } = await auth0Tenant();
+    // The API is created but its answer never arrives (run 1); the tenant settings write then fails (run 2).
+    f.fake.crashAfter('POST /resource-servers');
+    f.fake.inject('PATCH /tenants/settings', { status: 500 });
+    const args = ['doctor', mcp.mcpUrl, '--login', 'auto', '--fix', '--yes', '--connection', 'Username-Password-Authentication'];
+    const first = await runCli(args, { env: { ...f.env, NO_COLOR: '1' } });
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(/--fix: applying the plan failed \(auth0: creating the API[^)]*\); what landed before stays — run the same command again to converge/);
+    // The first run's report is still printed.
+    expect(first.stdout).toMatch(/✗ ChatGPT would fail/);
+    expect(f.state.resourceServers).toHaveLength(1);
+    const second = await runCli(args, { env: { ...f.env, NO_COLOR: '1' } });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/--fix: applying the plan failed \(auth0: updating the tenant settings failed: 500/);
+    expect(second.stderr).not.toMatch(/--fix: applied/);
+    const again = await runCli([...args, '--json'], { env: f.env });
+    expect(again.code, again.stderr).toBe(0);
+    const fix = (JSON.parse(again.stdout) as Report).fix!;
+    // Nothing done twice: the API that landed before is found, not created again.
+    expect(fix.rounds[0]!.plan.find((c) => c.setting === 'API (resource server)')!.status).toBe('already');
+    expect(f.state.resourceServers).toHaveLength(1);
+    expect(fix.after.chatgpt).toBe('pass');
+  }, 120_000);
 });

@@ -106,6 +106,9 @@ describe('a Clerk instance with registration on and opaque tokens', () => {
       expect(aud.detail).toMatch(/the access token is opaque, and the MCP server refuses it/);
       expect(aud.fix).toMatch(/^Clerk: turn on JWT access tokens .*oauth_jwt_access_tokens.*--fix` applies it/);
       expect(firstFix(report.checks)!.id).toBe('token.audience');
+      // The library takes the same hint.
+      const lib = await runDoctor({ url: clerkMcp.mcpUrl, provider: 'clerk', only: ['token.audience'] });
+      expect(check(lib, 'token.audience').fix).toMatch(/^Clerk: turn on JWT access tokens/);
       expect(c.fake.violations).toEqual([]);
     } finally {
       await clerkMcp.close();

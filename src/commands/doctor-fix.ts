@@ -104,10 +104,20 @@ export async function fixLoop(io: IO, o: FixOptions, first: Report, again: () =>
     const yes = o.yes || (await confirm(`Apply ${changes.length === 1 ? 'this change' : `these ${changes.length} changes`} to ${fix.account}?`));
     fix.rounds.push({ plan, applied: yes });
     if (!yes) return done(report, io.interactive ? 'not applied (declined)' : 'not applied: without a terminal, pass --yes to apply the plan');
-    await adapter.enableChatGpt(spec);
+    try {
+      await adapter.enableChatGpt(spec);
+    } catch (err) {
+      // Each write is idempotent and read-merge-write: what landed stays, and the next run's plan
+      // starts from it. The report of the run before is still worth having.
+      if (err instanceof CliError) {
+        fix.rounds.at(-1)!.applied = false;
+        return done(report, `applying the plan failed (${err.display}); what landed before stays — run the same command again to converge`);
+      }
+      throw err;
+    }
     // Read back: a plan after the write must find nothing left to change.
     const left = (await adapter.enableChatGpt(spec, undefined, { dryRun: true })).filter((c) => c.status === 'changed');
-    if (left.length) throw new CliError(`${LABEL[name]} did not keep ${left.map((c) => c.setting).join(', ')} after the write; nothing else was changed`, 1);
+    if (left.length) return done(report, `${LABEL[name]} did not keep ${left.map((c) => c.setting).join(', ')} after the write`);
     say(`--fix: applied; running the doctor again…`);
     report = await again();
   }
