@@ -124,12 +124,17 @@ describe.skipIf(!hasTmux)('doctor --fix in a terminal', () => {
   let term: Terminal | undefined;
   afterEach(() => { term?.kill(); term = undefined; });
 
-  it('shows the plan, asks once with the spinner stopped, and applies on "y"', async () => {
+  it('asks for the missing secret as init does, shows the plan, asks once with the spinner stopped, and applies on "y"', async () => {
     const { f, mcp } = await auth0Tenant();
     const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-tty-fix-'));
     const exitFile = join(dir, 'exit-code');
-    const env = Object.entries(f.env).map(([k, v]) => `${k}='${v}'`).join(' ');
-    term = new Terminal(`env -u CI -u GPT_OAUTH_NO_INPUT TERM=xterm-256color NO_COLOR=1 ${env} '${process.execPath}' '${BIN}' doctor ${mcp.mcpUrl} --login auto --fix --connection Username-Password-Authentication; echo $? > '${exitFile}'; sleep 30`, dir);
+    // The M2M app's secret is not in the environment: asked for, hidden, as init does.
+    const { AUTH0_CLIENT_SECRET: secret, ...rest } = f.env;
+    const env = Object.entries(rest).map(([k, v]) => `${k}='${v}'`).join(' ');
+    term = new Terminal(`env -u CI -u GPT_OAUTH_NO_INPUT -u AUTH0_CLIENT_SECRET TERM=xterm-256color NO_COLOR=1 ${env} '${process.execPath}' '${BIN}' doctor ${mcp.mcpUrl} --login auto --fix --connection Username-Password-Authentication; echo $? > '${exitFile}'; sleep 30`, dir);
+    await term.waitFor(/Its client secret/, 30_000);
+    term.type(secret!);
+    term.keys('Enter');
     const asking = await term.waitFor(/Apply these 6 changes to Auth0 tenant 127\.0\.0\.1\?/, 30_000);
     // The question is the last thing on the screen (no spinner drawing over it), after the plan.
     expect(asking.trimEnd().split('\n').at(-1)).toMatch(/Apply these 6 changes/);
@@ -142,6 +147,7 @@ describe.skipIf(!hasTmux)('doctor --fix in a terminal', () => {
     expect(screen).toMatch(/--fix: before ChatGPT fail, security incomplete → after ChatGPT pass, security pass/);
     expect(screen).toMatch(/✓ ChatGPT can connect/);
     expect(f.state.settings).toMatchObject({ flags: { enable_dynamic_client_registration: true } });
+    expect(screen).not.toContain(secret);
   }, 90_000);
 });
 

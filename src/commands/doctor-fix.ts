@@ -29,8 +29,17 @@ export interface FixOptions {
 export async function validateFix(io: IO, o: FixOptions & { target?: string; sandbox?: boolean }): Promise<void> {
   if (o.target === 'actions') throw new UsageError('--fix works on ChatGPT Apps servers (--target apps); for a GPT Action, run gpt-oauth init --target actions');
   if (o.sandbox) throw new UsageError('--fix changes a provider\'s settings; the sandbox has none to change');
-  const named = o.provider && PROVIDERS.includes(o.provider as ProviderName) ? o.provider : undefined;
-  if (named) await adapterFor(io, named, undefined);
+  const named = o.provider && PROVIDERS.includes(o.provider as ProviderName) ? o.provider as ProviderName : undefined;
+  if (!named) return;
+  // At a terminal the missing credentials are asked for now, as init does (before any request).
+  if (io.interactive) await credentials(io, named);
+  await adapterFor(io, named, undefined);
+}
+
+/** init's questions for the provider's credentials (a no-op when the environment has them). */
+async function credentials(io: IO, name: ProviderName): Promise<void> {
+  const [{ askCredentials }, { createPrompter }] = await Promise.all([import('./provider-credentials.js'), import('../ui/prompt.js')]);
+  await askCredentials(name, io.env, createPrompter(io), io, (l = '') => io.stderr.write(`${l}\n`));
 }
 
 async function adapterFor(io: IO, name: string, http: HttpClient | undefined): Promise<ProviderAdapter> {
@@ -69,6 +78,7 @@ export async function fixLoop(io: IO, o: FixOptions, first: Report, again: () =>
   fix.provider = name;
   let adapter: ProviderAdapter;
   try {
+    if (io.interactive) await credentials(io, name);
     adapter = await adapterFor(io, name, undefined);
   } catch (err) {
     if (err instanceof CliError) return done(first, `cannot use the ${LABEL[name]} Management API: ${err.message}${err.hint ? ` (${err.hint})` : ''}`);
