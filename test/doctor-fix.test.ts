@@ -82,6 +82,19 @@ describe('doctor --fix on Auth0', () => {
     expect(other.fake.calls.filter((c) => c.method !== 'GET')).toEqual([]);
   }, 60_000);
 
+  it('a server on no known provider: --fix says how to name one, and the report is the plain run\'s', async () => {
+    const { startToy } = await import('./helpers/toy-server.js');
+    const toy = await startToy({ rs: { acceptGarbage: true } });
+    closers.push(() => toy.close());
+    const r = await runCli(['doctor', toy.mcpUrl, '--login', 'auto', '--fix', '--yes', '--json'], { env: {} });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.fix!.stopped).toMatch(/no provider whose settings gpt-oauth can change was recognised behind http:\/\/127\.0\.0\.1:\d+; if it is one \(a custom domain\), name it with --provider/);
+    expect(report.fix!.rounds).toEqual([]);
+    expect(report.fix!.notFixable).toEqual([]);
+    expect(report.fix!.after).toEqual(report.fix!.before);
+  }, 60_000);
+
   it('usage errors before any request: --fix with the sandbox or actions, --yes without --fix, missing credentials', async () => {
     for (const [args, msg] of [
       [['doctor', '--sandbox', '--fix'], /the sandbox has none to change/],

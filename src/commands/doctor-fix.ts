@@ -67,7 +67,8 @@ export async function fixLoop(io: IO, o: FixOptions, first: Report, again: () =>
     const before = new Map(first.checks.map((c) => [c.id, c.status]));
     fix.changed = report.checks.filter((c) => before.get(c.id) !== undefined && before.get(c.id) !== c.status).map((c) => ({ id: c.id, from: before.get(c.id)!, to: c.status }));
     const covered = new Set(fix.rounds.flatMap((r) => r.plan.flatMap((c) => c.fixes ?? [])));
-    fix.notFixable = findings(report).filter((c) => !covered.has(c.id)).map((c) => ({ id: c.id, status: c.status, detail: c.detail }));
+    // Only a provider whose settings were read can say what they do not change.
+    fix.notFixable = fix.rounds.length ? findings(report).filter((c) => !covered.has(c.id)).map((c) => ({ id: c.id, status: c.status, detail: c.detail })) : [];
     report.fix = fix;
     return report;
   };
