@@ -44,9 +44,16 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'token.audience', flags: { aud: 'other' }, detail: /the MCP server refuses it/, impact: 'chatgpt', chatgpt: true },
   { id: 'token.audience', flags: { aud: 'other', rs: { ignoreAudience: true } }, detail: /the MCP server accepts it: it does not check the audience/, impact: 'security', chatgpt: false },
   { id: 'refresh.grant', flags: { refresh: 'refuse' }, detail: /invalid_grant/ },
-  { id: 'refresh.grant', flags: { refresh: 'none' }, status: 'warn', detail: /no refresh token/ },
+  { id: 'refresh.grant', flags: { refresh: 'none' }, status: 'warn', detail: /no refresh token.*reconnect after about 1 h/ },
+  // The connection's second day: the chain of refreshes ChatGPT makes breaks at its second link.
+  { id: 'refresh.grant', flags: { refresh: 'once' }, detail: /refresh 1 returned no refresh token.*refresh 2 with the same token was refused.*reconnect after about 2 h: two access-token lifetimes of 1 h/, fix: /INCLUDE_NEW_REFRESH_TOKEN/, impact: 'chatgpt', chatgpt: true },
+  { id: 'refresh.grant', flags: { refresh: 'rotated-broken' }, detail: /refresh 2 with that new token was refused.*just issued does not work.*reconnect after about 2 h/, fix: /Store each new refresh token/, impact: 'chatgpt', chatgpt: true },
+  // Nothing to rotate (the used token is revoked, none replaces it): not a rotation finding.
+  { id: 'refresh.rotation', flags: { refresh: 'once' }, status: 'pass', detail: /no refresh token stays usable to steal/ },
+  // The newest token's refusal after a replay proves nothing when new tokens never work.
+  { id: 'refresh.rotation', flags: { refresh: 'rotated-broken' }, status: 'skip', detail: /does not show that the family was revoked/ },
   // refresh.rotation (a)–(e); none is ChatGPT's problem (it never replays a refresh token).
-  { id: 'refresh.rotation', flags: { refresh: 'same' }, detail: /did not rotate/, impact: 'security', chatgpt: false },
+  { id: 'refresh.rotation', flags: { refresh: 'same' }, detail: /returned the same refresh token and the used one still works/, impact: 'security', chatgpt: false },
   { id: 'refresh.rotation', flags: { refresh: 'grace-identical' }, status: 'pass', detail: /identical earlier response/ },
   { id: 'refresh.rotation', flags: { refresh: 'old-valid' }, detail: /previous refresh token still mints new tokens/, impact: 'security', chatgpt: false },
   { id: 'refresh.rotation', flags: { refresh: 'no-family-revoke' }, detail: /newest refresh token still works/, impact: 'security', chatgpt: false },

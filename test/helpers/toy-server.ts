@@ -47,9 +47,12 @@ export interface ToyFlags {
    * rotate: rotation with reuse detection (a replay revokes the family); none: no refresh token;
    * same: the same refresh token again; old-valid: the previous one keeps minting tokens;
    * no-family-revoke: a replay is refused but the newest keeps working; grace-identical: a replay
-   * within the window returns the identical earlier response; refuse: the refresh grant fails.
+   * within the window returns the identical earlier response; refuse: the refresh grant fails;
+   * once: a refresh returns an access token and no refresh token, and revokes the one it used
+   * (Authlib's default), so the second refresh fails; rotated-broken: a new refresh token is
+   * returned but never stored, so the next refresh with it fails.
    */
-  refresh?: 'rotate' | 'none' | 'same' | 'old-valid' | 'no-family-revoke' | 'grace-identical' | 'refuse';
+  refresh?: 'rotate' | 'none' | 'same' | 'old-valid' | 'no-family-revoke' | 'grace-identical' | 'refuse' | 'once' | 'rotated-broken';
   refreshAud?: 'resource' | 'other';
   signWrongKey?: boolean;
   rs?: { rejectValid?: boolean; acceptGarbage?: boolean; acceptNone?: boolean; acceptTampered?: boolean; invalidStatus?: number; ignoreAudience?: boolean; stepUp?: string; acceptRefresh?: boolean };
@@ -703,7 +706,12 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
           return json(res, 200, out, { 'cache-control': 'no-store' });
         }
         entry.valid = false;
+        if (f.refresh === 'once') {
+          entry.answer = await issueTokens(res, clientId, entry.scope, audience, false, entry.family, entry.access);
+          return;
+        }
         entry.answer = await issueTokens(res, clientId, entry.scope, audience, true, entry.family, entry.access);
+        if (f.refresh === 'rotated-broken' && typeof entry.answer?.refresh_token === 'string') refreshTokens.delete(entry.answer.refresh_token);
         return;
       }
       return tokenError(res, 'unsupported_grant_type', 'unsupported');

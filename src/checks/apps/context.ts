@@ -87,7 +87,13 @@ export interface AppsState {
   scopes?: string[];
   main?: { callback: URL; state: string; pkce: Pkce; redirectUri: string };
   tokens?: Tokens;
+  /** The newest tokens of refresh.grant's chain; `refreshToken` is the one ChatGPT now holds. */
   refreshed?: Tokens;
+  /**
+   * How refresh.grant's chain went: `links` refreshes worked; `broke` is the refresh that failed;
+   * `rotatedRefused`: it failed with a refresh token the server had just issued.
+   */
+  refreshChain?: { links: number; broke?: number; rotatedRefused?: boolean };
   /** Mixed auth mode (Apps SDK): public initialize/tools/list, per-tool protection. */
   mixed?: { tools: number; protectedTools: string[]; probed?: string; probeResult?: string; challenge?: import('../../oauth/www-authenticate.js').Challenge };
   /** pkce.required got a code without code_challenge (so pkce.downgrade has something to test). */

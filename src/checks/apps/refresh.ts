@@ -6,31 +6,58 @@ import type { HttpResponse } from '../../http/client.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { safeText } from '../../text.js';
 import { fixFor } from '../advice.js';
-import { initializeRequest, mcpPost, oidcConfig, resourceOf, tokenRequestAs, type AppsContext, type Client } from './context.js';
+import { initializeRequest, mcpPost, oidcConfig, resourceOf, tokenRequest, tokenRequestAs, type AppsContext, type Client } from './context.js';
 import { capturingFetch, deadlineOf, judgeAudience, judgeTokenResponse, otherClient, underlyingMessage } from './token.js';
 import { code, codeOrAbort, isolated, ownPublicClient, redeemForm } from './grants.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { refs } from '../spec.js';
 
+/** How many refreshes `refresh.grant` walks: enough to see a later link break. */
+export const REFRESH_CHAIN = 3;
+
+const ORDINAL = ['one', 'two', 'three', 'four'];
+
+/**
+ * How long a connection lasts without the person, when the chain broke at `link` (1-based):
+ * the first access token, and one more per refresh that worked.
+ */
+export function reconnectAfter(link: number, lifetime: unknown): string {
+  const n = link;
+  const count = ORDINAL[n - 1] ?? String(n);
+  if (typeof lifetime !== 'number' || !(lifetime > 0)) return `ChatGPT asks the person to reconnect once ${count} access token${n === 1 ? '' : 's'} ha${n === 1 ? 's' : 've'} expired (the token response gives no expires_in)`;
+  const dur = (s: number) => (s >= 3600 ? `${Number((s / 3600).toFixed(1))} h` : s >= 60 ? `${Math.round(s / 60)} min` : `${s} s`);
+  return `ChatGPT asks the person to reconnect after about ${dur(n * lifetime)}: ${count} access-token lifetime${n === 1 ? '' : 's'} of ${dur(lifetime)}`;
+}
+
+/**
+ * RFC 6749 §6 as ChatGPT lives it: the connection lasts weeks, and each time the access token
+ * expires ChatGPT refreshes with the newest refresh token the server gave it — or, when a refresh
+ * response carries none, with the one it already has — and calls the MCP server with the new
+ * access token. The first link goes through openid-client (a strict client reads the response);
+ * the chain then walks REFRESH_CHAIN links that way. A later link that breaks is a ChatGPT
+ * failure: the person must reconnect, and the detail says after how long.
+ */
 export const refreshGrant: CheckDef<AppsContext> = {
   id: 'refresh.grant',
-  title: 'The refresh grant works',
+  title: 'The refresh grant works again and again, as ChatGPT refreshes for weeks',
   severity: 'medium',
   impact: 'chatgpt',
   step: 'Refresh',
   needs: ['token.exchange'],
   spec: refs('RFC 6749 §6', 'MCP 2025-11-25 Authorization §Token Handling'),
   reads: ['tokens', 'as', 'client', 'prm', 'provider'],
-  writes: ['refreshed'],
+  writes: ['refreshed', 'refreshChain'],
   // A refresh may end the access token it replaces (grants.ts): every check that uses that
   // token comes first, and later ones use the newest token, as ChatGPT does.
   spends: ['tokens'],
+  rounds: 2 * REFRESH_CHAIN,
   chatgpt: CHATGPT_SAYS.connecting,
   async run(ctx) {
-    const rt = ctx.s.tokens!.refreshToken;
-    if (!rt) {
-      const exp = ctx.s.tokens!.body.expires_in;
-      return warn(`no refresh token was issued; ChatGPT users must reconnect when the access token expires${typeof exp === 'number' ? ` (after ${exp} s)` : ''}`,
+    const first = ctx.s.tokens!;
+    const lifetime = first.body.expires_in;
+    let held = first.refreshToken;
+    if (!held) {
+      return warn(`no refresh token was issued; ${reconnectAfter(1, lifetime)}`,
         fixFor(ctx.s.provider, {
           auth0: 'enable "Allow Offline Access" on the API and advertise offline_access',
           keycloak: 'give users the offline_access realm role and add it as an optional client scope',
@@ -42,31 +69,79 @@ export const refreshGrant: CheckDef<AppsContext> = {
     config[oidc.customFetch] = capturingFetch(ctx, sink) as never;
     let libError: Error | undefined;
     try {
-      await oidc.refreshTokenGrant(config, rt, { resource: resourceOf(ctx) });
+      await oidc.refreshTokenGrant(config, held, { resource: resourceOf(ctx) });
     } catch (err) {
       libError = err as Error;
     }
     if (!sink.res) return deadlineOf(libError) ?? fail(`the refresh request could not be completed: ${safeText(underlyingMessage(libError), 200)}`, 'Make the token endpoint answer within --timeout with a response under 1 MiB.');
     const judged = judgeTokenResponse(sink.res, 'refresh');
     if (judged.tokens?.accessToken) {
-      ctx.s.refreshed = judged.tokens;
+      ctx.s.refreshed = { ...judged.tokens, refreshToken: judged.tokens.refreshToken ?? held };
     }
     if (judged.outcome) {
       judged.outcome.fix ??= 'Accept grant_type=refresh_token with client_id and resource form-encoded for the public client.';
+      if (judged.outcome.status === 'fail' && sink.res.status !== 200) judged.outcome.detail += `; ${reconnectAfter(1, lifetime)}`;
       return judged.outcome;
     }
     if (libError) return fail(`the refresh response is not acceptable to a strict OAuth client (openid-client): ${safeText(libError.message, 300)}`, 'Follow RFC 6749 §5.1 in refresh responses.', undefined, true);
-    return pass(`new access token${judged.tokens!.refreshToken ? ' and refresh token' : ''} issued`);
+    // What each link returned: a new refresh token (rotated) or none (ChatGPT keeps its own).
+    const links: { rotated: boolean }[] = [{ rotated: !!judged.tokens!.refreshToken && judged.tokens!.refreshToken !== held }];
+    held = judged.tokens!.refreshToken ?? held;
+    // The MCP server must take every new access token; the first link's token is judged by
+    // refresh.audience (a wrong audience there is its finding), later ones here.
+    const firstStatus = await mcpStatus(ctx, judged.tokens!.accessToken!);
+    const firstAccepted = firstStatus !== undefined && firstStatus < 300;
+    const said = (n: number) => links.slice(0, n).map((l, i) => `refresh ${i + 1} ${l.rotated ? 'returned a new refresh token' : 'returned no refresh token (ChatGPT keeps the one it has, RFC 6749 §6)'}`).join(', ');
+    for (let link = 2; link <= REFRESH_CHAIN; link++) {
+      const res = await tokenRequest(ctx, { grant_type: 'refresh_token', refresh_token: held, resource: resourceOf(ctx) });
+      const next = judgeTokenResponse(res, `refresh ${link}`);
+      if (next.outcome?.status === 'fail' && (res.status !== 200 || !next.tokens?.accessToken)) {
+        const prev = links[link - 2]!;
+        ctx.s.refreshChain = { links: link - 1, broke: link, rotatedRefused: prev.rotated };
+        const why = prev.rotated
+          ? 'the refresh token the server had just issued does not work'
+          : 'the server revoked the refresh token it had accepted without issuing a new one';
+        return fail(`${said(link - 1)}; refresh ${link} with ${prev.rotated ? 'that new token' : 'the same token'} was refused (${oauthError(res)}): ${why}. ${reconnectAfter(link, lifetime)}`,
+          prev.rotated
+            ? 'Store each new refresh token before returning it, so the next refresh with it succeeds (RFC 6749 §6).'
+            : 'Return a new refresh token in every refresh response (rotation), or keep the refresh token valid when the response carries none: RFC 6749 §6 lets the server revoke the old refresh token only after issuing a new one (Authlib: set INCLUDE_NEW_REFRESH_TOKEN = True on the RefreshTokenGrant).',
+          // The first refresh worked: what depends on a refresh (its audience, rotation) is judged.
+          undefined, true);
+      }
+      if (next.outcome) return next.outcome;
+      const t = next.tokens!;
+      links.push({ rotated: !!t.refreshToken && t.refreshToken !== held });
+      held = t.refreshToken ?? held;
+      ctx.s.refreshed = { ...t, refreshToken: held };
+      const status = await mcpStatus(ctx, t.accessToken!);
+      if (firstAccepted && (status === 401 || status === 403)) {
+        ctx.s.refreshChain = { links: link, broke: link };
+        return fail(`${said(link)}; the MCP server accepted the access token from refresh 1 but refused the one from refresh ${link} (${status}). ${reconnectAfter(link, lifetime)}`,
+          'Issue every refreshed access token with the same audience, scopes and signing key as the first, and accept them at the MCP server.', undefined, true);
+      }
+    }
+    ctx.s.refreshChain = { links: REFRESH_CHAIN };
+    const rotated = links.every((l) => l.rotated) ? 'a new refresh token each time' : links.some((l) => l.rotated) ? 'a new refresh token some of the time' : 'the same refresh token kept working';
+    return pass(`${REFRESH_CHAIN} refreshes in a row, as ChatGPT makes them, each with the newest refresh token (${rotated})${firstAccepted ? '; the MCP server accepted each new access token' : ''}`);
   },
 };
+
+/** The MCP server's HTTP status for an initialize with `token`, or undefined when it could not be asked. */
+async function mcpStatus(ctx: AppsContext, token: string): Promise<number | undefined> {
+  const r = await mcpPost(ctx, initializeRequest(1), token).catch(() => undefined);
+  return r?.res.status;
+}
 
 /**
  * Rotation as RFC 9700 §4.14.2 asks of public clients, told apart by replaying the previous
  * refresh token after a successful refresh and then trying the newest one:
- * (a) no new refresh token → fail; (b) the replay returns the identical earlier response (an
+ * (a) no new refresh token (or the same one) and the used one still works → fail; no new one and
+ * the used one is refused → pass: nothing is left to steal (how long the connection lasts is
+ * refresh.grant's finding); (b) the replay returns the identical earlier response (an
  * idempotent retry window) → pass with a note; (c) the replay mints new tokens → fail; (d) the
  * replay is refused but the newest token still works → fail (the family was not revoked);
- * (e) the replay is refused and so is the newest token afterwards → pass.
+ * (e) the replay is refused and so is the newest token afterwards → pass, unless refresh.grant
+ * saw a newly issued refresh token refused without a replay (then that refusal proves nothing).
  * None of this is `chatgpt` impact: ChatGPT never replays a refresh token.
  */
 /**
@@ -108,7 +183,7 @@ export const refreshRotation = prepared<AppsContext, RotationPair | { why: strin
   // The replay may revoke every grant of the user (reuse detection; an OAuth proxy whose clients
   // share one upstream grant), so it comes after every other check that holds one (grants.ts).
   // It reads `user` so that token.code-single-use's replay comes after it, not during it.
-  reads: ['refreshed', 'client', 'as', 'prm', 'scopes', 'user'],
+  reads: ['refreshed', 'refreshChain', 'client', 'as', 'prm', 'scopes', 'user'],
   spends: ['tokens', 'refreshed', 'grant', 'user'],
   logins: 1,
   rounds: 2, // the replay, then the newest token
@@ -139,11 +214,16 @@ export const refreshRotation = prepared<AppsContext, RotationPair | { why: strin
     if ('why' in pair) return skip(`nothing to replay: ${pair.why}`);
     const { previous, next, accessToken } = pair;
     const refresh = (refreshToken: string) => tokenRequestAs(ctx, pair.client, { grant_type: 'refresh_token', refresh_token: refreshToken, resource: resourceOf(ctx) });
+    const replay = await refresh(previous);
     if (!next || next === previous) {
-      return fail('the refresh response did not rotate the refresh token; for public clients a stolen refresh token stays usable forever',
+      if (!next && replay.status !== 200) {
+        // Nothing replaced the used token and the used token is refused: there is no refresh
+        // token left to steal. How long the connection lasts is refresh.grant's finding.
+        return pass(`no new refresh token was issued and the used one is refused on replay (${oauthError(replay)}): no refresh token stays usable to steal (refresh.grant judges how long a connection lasts)`);
+      }
+      return fail(`the refresh response ${next ? 'returned the same refresh token' : 'returned no new refresh token'} and the used one still works: for a public client a stolen refresh token stays usable forever`,
         'Issue a new refresh token on every refresh for public clients and invalidate the old one (RFC 9700 §4.14.2).');
     }
-    const replay = await refresh(previous);
     const rj = readJsonObject(replay, false);
     if (replay.status === 200) {
       const same = rj.ok && rj.value.access_token === accessToken && rj.value.refresh_token === next;
@@ -154,6 +234,11 @@ export const refreshRotation = prepared<AppsContext, RotationPair | { why: strin
         'Invalidate a refresh token once it has been used; if you allow a retry window, return the identical earlier response, and revoke the whole token family on reuse (RFC 9700 §4.14.2).');
     }
     const after = await refresh(next);
+    if (after.status !== 200 && ctx.s.refreshChain?.rotatedRefused) {
+      // A refusal counts only if it refused what the check varies: this server refuses a newly
+      // issued refresh token even when nothing was replayed (refresh.grant).
+      return skip(`the replay was refused (${oauthError(replay)}) and the newest refresh token too (${oauthError(after)}), but refresh.grant saw a newly issued refresh token refused without any replay: the refusal does not show that the family was revoked`);
+    }
     if (after.status === 200) {
       return fail(`the replay was refused (${oauthError(replay)}), but the newest refresh token still works: reuse of a used token does not revoke the token family, so an attacker who rotated first keeps access`,
         'On reuse of an invalidated refresh token, revoke the active refresh token of that family too (RFC 9700 §4.14.2).');
@@ -179,8 +264,10 @@ export const refreshAudience: CheckDef<AppsContext> = {
 
 /**
  * RFC 6749 §6, OAuth 2.1 §4.3.1: a refresh token is bound to the client it was issued to. The
- * test's own client signs in, redeems and refreshes once itself (so a refusal below cannot just
- * mean that refresh does not work), then another client presents the newest refresh token.
+ * test's own client signs in and redeems a code of its own; another client presents that refresh
+ * token while it is still unused (a server may revoke a refresh token once it has been used, and
+ * a refusal of a spent token proves nothing). A refusal counts only when the client it was issued
+ * to can then refresh with the same token: otherwise it was refused for another reason.
  */
 export const refreshClientBinding = isolated<{ rt?: string; why?: string; other: { client: Client; registered: boolean } }>({
   id: 'refresh.client-binding',
@@ -192,23 +279,25 @@ export const refreshClientBinding = isolated<{ rt?: string; why?: string; other:
   spec: refs('RFC 6749 §6', 'OAuth 2.1 §4.3.1'),
   reads: ['as', 'client', 'prm', 'scopes'],
   logins: 1,
-  prepareRounds: 4, // register, sign in, redeem, refresh as the owner
+  prepareRounds: 3, // register, sign in, redeem
+  rounds: 2, // the other client presents it, then its own client
   async obtain(ctx, client, own) {
     const [c, other] = await Promise.all([codeOrAbort(ctx, client.clientId, 'refresh binding test'), otherClient(ctx, own)]);
     const first = await tokenRequestAs(ctx, client, redeemForm(ctx, c));
     const j = readJsonObject(first, false);
     const issued = j.ok && typeof j.value.refresh_token === 'string' ? j.value.refresh_token : undefined;
     if (!issued) return { other, why: first.status === 200 ? 'none issued' : oauthError(first) };
-    const mine = await tokenRequestAs(ctx, client, { grant_type: 'refresh_token', refresh_token: issued, resource: resourceOf(ctx) });
-    const m = readJsonObject(mine, false);
-    if (mine.status !== 200) return { other, why: `the client it was issued to could not refresh with it either: ${oauthError(mine)}` };
-    return { other, rt: m.ok && typeof m.value.refresh_token === 'string' ? m.value.refresh_token : issued };
+    return { other, rt: issued };
   },
-  async judge(ctx, { rt, why, other }) {
+  async judge(ctx, { rt, why, other }, client) {
     if (!rt) return skip(`no refresh token to test (${why})`);
     const res = await tokenRequestAs(ctx, other.client, { grant_type: 'refresh_token', refresh_token: rt, resource: resourceOf(ctx) });
     const who = other.registered ? 'another registered client' : 'a client_id the server never issued';
-    if (res.status === 200) return fail(`${who} redeemed this client's refresh token: refresh tokens are not bound to their client`, 'Store the client with each refresh token and refuse it from any other client (RFC 6749 §6).');
-    return pass(`presented by ${who}: refused (${oauthError(res)})`);
+    if (res.status === 200) return fail(`${who} redeemed this client's unused refresh token: refresh tokens are not bound to their client`, 'Store the client with each refresh token and refuse it from any other client (RFC 6749 §6).');
+    const mine = await tokenRequestAs(ctx, client, { grant_type: 'refresh_token', refresh_token: rt, resource: resourceOf(ctx) });
+    if (mine.status !== 200) {
+      return skip(`presented by ${who}: refused (${oauthError(res)}), but the client it was issued to was refused afterwards too (${oauthError(mine)}): the refusal may not be about the client (refresh.grant judges whether refresh works)`);
+    }
+    return pass(`presented by ${who} while unused: refused (${oauthError(res)}); the client it was issued to then refreshed with it`);
   },
 });
