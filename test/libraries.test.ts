@@ -2,7 +2,7 @@
  * Measure without disturbing, against the libraries themselves: OAuth servers others wrote,
  * installed from npm, whose sound behaviour used to become the doctor's findings.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAppsSuite } from '../src/doctor/suites/apps.js';
@@ -24,8 +24,8 @@ async function doctor(mcpUrl: string, concurrency: number | undefined, clientId?
 }
 
 /** Start a helper server as a child process; it prints `listening <port>` (and maybe `client <id>`) on stderr. */
-async function startChild(script: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; mcpUrl: string; clientId?: string }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL(`./helpers/${script}`, import.meta.url))], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+async function startChild(script: string, env: Record<string, string> = {}, interpreter = process.execPath): Promise<{ child: ChildProcess; mcpUrl: string; clientId?: string }> {
+  const child = spawn(interpreter, [fileURLToPath(new URL(`./helpers/${script}`, import.meta.url))], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let err = '';
   const port = await new Promise<string>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`${script} did not start: ${err}`)), 20_000);
@@ -123,4 +123,55 @@ describe('@node-oauth/oauth2-server: every state must be VSCHAR (RFC 6749 Append
       await srv.close();
     }
   }, 30_000);
+});
+
+/** A Python with Debian's python3-authlib and python3-flask (`apt-get install -y python3-authlib python3-flask`). */
+const AUTHLIB_PYTHON = ['/usr/bin/python3', 'python3'].find((py) => spawnSync(py, ['-c', 'import authlib, flask'], { stdio: 'ignore' }).status === 0);
+
+describe.skipIf(!AUTHLIB_PYTHON)('Authlib (Python, Flask) set up as its documentation shows: a refresh works once', () => {
+  const by = (r: Report, id: string) => r.checks.find((c) => c.id === id)!;
+
+  it('its default refresh grant (no new refresh token, the used one revoked): refresh.grant fails with when ChatGPT loses the connection; not a rotation finding', async () => {
+    const { child, mcpUrl } = await startChild('authlib-server.py', {}, AUTHLIB_PYTHON);
+    try {
+      const concurrent = await doctor(mcpUrl, undefined);
+      const sequential = await doctor(mcpUrl, 1);
+      for (const r of [concurrent, sequential]) {
+        const grant = by(r, 'refresh.grant');
+        expect(grant, grant.detail).toMatchObject({ status: 'fail', impact: 'chatgpt' });
+        expect(grant.detail).toMatch(/refresh 1 returned no refresh token .*refresh 2 with the same token was refused \(400 invalid_grant\).*ChatGPT asks the person to reconnect after about \d+ h/);
+        expect(grant.fix).toMatch(/INCLUDE_NEW_REFRESH_TOKEN = True/);
+        // The used token is revoked and none replaces it: nothing is left to steal.
+        expect(by(r, 'refresh.rotation'), by(r, 'refresh.rotation').detail).toMatchObject({ status: 'pass' });
+        expect(by(r, 'refresh.rotation').detail).toMatch(/no refresh token stays usable to steal/);
+        // Its evidence is a refresh token that had not been used, confirmed by its own client after.
+        expect(by(r, 'refresh.client-binding')).toMatchObject({ status: 'pass' });
+        expect(by(r, 'refresh.client-binding').detail).toMatch(/while unused: refused.*then refreshed with it/);
+        expect(r.verdict.chatgpt).toBe('fail');
+      }
+      expect(lines(concurrent)).toEqual(lines(sequential));
+    } finally {
+      child.kill();
+    }
+  }, 60_000);
+
+  it('with INCLUDE_NEW_REFRESH_TOKEN = True (the sound twin): every link of the chain works; the missing reuse detection is the one refresh finding', async () => {
+    const { child, mcpUrl } = await startChild('authlib-server.py', { INCLUDE_NEW_REFRESH_TOKEN: '1' }, AUTHLIB_PYTHON);
+    try {
+      const concurrent = await doctor(mcpUrl, undefined);
+      const sequential = await doctor(mcpUrl, 1);
+      for (const r of [concurrent, sequential]) {
+        expect(by(r, 'refresh.grant'), by(r, 'refresh.grant').detail).toMatchObject({ status: 'pass' });
+        expect(by(r, 'refresh.grant').detail).toMatch(/3 refreshes in a row.*a new refresh token each time.*accepted each new access token/);
+        // Authlib revokes the used token but not its family on reuse (RFC 9700 §4.14.2).
+        expect(by(r, 'refresh.rotation')).toMatchObject({ status: 'fail', impact: 'security' });
+        expect(by(r, 'refresh.rotation').detail).toMatch(/newest refresh token still works/);
+        expect(by(r, 'refresh.client-binding')).toMatchObject({ status: 'pass' });
+        expect(r.checks.filter((c) => c.status === 'fail' && c.impact === 'chatgpt').map((c) => `${c.id}: ${c.detail}`)).toEqual([]);
+      }
+      expect(lines(concurrent)).toEqual(lines(sequential));
+    } finally {
+      child.kill();
+    }
+  }, 60_000);
 });

@@ -79,6 +79,8 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'token.client-auth', flags: { clientAuth: 'ignore-secret' }, detail: /a wrong secret was ACCEPTED/, impact: 'security', chatgpt: false },
   { id: 'token.code-client-binding', flags: { codeBinding: false }, detail: /redeemed by another registered client/, impact: 'security', chatgpt: false },
   { id: 'refresh.client-binding', flags: { refreshBinding: false }, detail: /another registered client redeemed/, impact: 'security', chatgpt: false },
+  // Its own unused pair: on a server whose refresh works once, a used token proves nothing.
+  { id: 'refresh.client-binding', flags: { refreshBinding: false, refresh: 'once' }, detail: /another registered client redeemed this client's unused refresh token/, impact: 'security', chatgpt: false },
   { id: 'token.type-confusion', flags: { rs: { acceptRefresh: true } }, detail: /accepted the refresh token as a bearer token/, impact: 'security', chatgpt: false },
   { id: 'token.type-confusion', flags: { refreshAcceptsAccess: true }, detail: /accepted the access token as refresh_token/, impact: 'security', chatgpt: false },
   { id: 'authz.implicit-refused', flags: { implicit: true }, detail: /returned access_token in the redirect/, impact: 'security', chatgpt: false },

@@ -13,20 +13,23 @@ import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { refs } from '../spec.js';
 
 /** How many refreshes `refresh.grant` walks: enough to see a later link break. */
-export const REFRESH_CHAIN = 3;
+const REFRESH_CHAIN = 3;
 
 const ORDINAL = ['one', 'two', 'three', 'four'];
 
 /**
- * How long a connection lasts without the person, when the chain broke at `link` (1-based):
- * the first access token, and one more per refresh that worked.
+ * How long a connection lasts without the person when the chain broke: the lifetimes of the
+ * access tokens it was given (the code exchange's, then one per refresh that worked).
  */
-export function reconnectAfter(link: number, lifetime: unknown): string {
-  const n = link;
+function reconnectAfter(lifetimes: unknown[]): string {
+  const n = lifetimes.length;
   const count = ORDINAL[n - 1] ?? String(n);
-  if (typeof lifetime !== 'number' || !(lifetime > 0)) return `ChatGPT asks the person to reconnect once ${count} access token${n === 1 ? '' : 's'} ha${n === 1 ? 's' : 've'} expired (the token response gives no expires_in)`;
   const dur = (s: number) => (s >= 3600 ? `${Number((s / 3600).toFixed(1))} h` : s >= 60 ? `${Math.round(s / 60)} min` : `${s} s`);
-  return `ChatGPT asks the person to reconnect after about ${dur(n * lifetime)}: ${count} access-token lifetime${n === 1 ? '' : 's'} of ${dur(lifetime)}`;
+  const known = lifetimes.filter((l): l is number => typeof l === 'number' && l > 0 && Number.isFinite(l));
+  if (known.length !== n) return `ChatGPT asks the person to reconnect once ${count} access token${n === 1 ? '' : 's'} ha${n === 1 ? 's' : 've'} expired (not every token response gives expires_in)`;
+  const total = known.reduce((a, b) => a + b, 0);
+  if (known.every((l) => l === known[0])) return `ChatGPT asks the person to reconnect after about ${dur(total)}: ${count} access-token lifetime${n === 1 ? '' : 's'} of ${dur(known[0]!)}`;
+  return `ChatGPT asks the person to reconnect after about ${dur(total)}: the access tokens it was given lived ${known.map(dur).join(' + ')}`;
 }
 
 /**
@@ -57,7 +60,7 @@ export const refreshGrant: CheckDef<AppsContext> = {
     const lifetime = first.body.expires_in;
     let held = first.refreshToken;
     if (!held) {
-      return warn(`no refresh token was issued; ${reconnectAfter(1, lifetime)}`,
+      return warn(`no refresh token was issued; ${reconnectAfter([lifetime])}`,
         fixFor(ctx.s.provider, {
           auth0: 'enable "Allow Offline Access" on the API and advertise offline_access',
           keycloak: 'give users the offline_access realm role and add it as an optional client scope',
@@ -80,12 +83,13 @@ export const refreshGrant: CheckDef<AppsContext> = {
     }
     if (judged.outcome) {
       judged.outcome.fix ??= 'Accept grant_type=refresh_token with client_id and resource form-encoded for the public client.';
-      if (judged.outcome.status === 'fail' && sink.res.status !== 200) judged.outcome.detail += `; ${reconnectAfter(1, lifetime)}`;
+      if (judged.outcome.status === 'fail' && sink.res.status !== 200) judged.outcome.detail += `; ${reconnectAfter([lifetime])}`;
       return judged.outcome;
     }
     if (libError) return fail(`the refresh response is not acceptable to a strict OAuth client (openid-client): ${safeText(libError.message, 300)}`, 'Follow RFC 6749 §5.1 in refresh responses.', undefined, true);
     // What each link returned: a new refresh token (rotated) or none (ChatGPT keeps its own).
     const links: { rotated: boolean }[] = [{ rotated: !!judged.tokens!.refreshToken && judged.tokens!.refreshToken !== held }];
+    const lifetimes: unknown[] = [lifetime, judged.tokens!.body.expires_in];
     held = judged.tokens!.refreshToken ?? held;
     // The MCP server must take every new access token; the first link's token is judged by
     // refresh.audience (a wrong audience there is its finding), later ones here.
@@ -101,7 +105,7 @@ export const refreshGrant: CheckDef<AppsContext> = {
         const why = prev.rotated
           ? 'the refresh token the server had just issued does not work'
           : 'the server revoked the refresh token it had accepted without issuing a new one';
-        return fail(`${said(link - 1)}; refresh ${link} with ${prev.rotated ? 'that new token' : 'the same token'} was refused (${oauthError(res)}): ${why}. ${reconnectAfter(link, lifetime)}`,
+        return fail(`${said(link - 1)}; refresh ${link} with ${prev.rotated ? 'that new token' : 'the same token'} was refused (${oauthError(res)}): ${why}. ${reconnectAfter(lifetimes)}`,
           prev.rotated
             ? 'Store each new refresh token before returning it, so the next refresh with it succeeds (RFC 6749 §6).'
             : 'Return a new refresh token in every refresh response (rotation), or keep the refresh token valid when the response carries none: RFC 6749 §6 lets the server revoke the old refresh token only after issuing a new one (Authlib: set INCLUDE_NEW_REFRESH_TOKEN = True on the RefreshTokenGrant).',
@@ -111,12 +115,13 @@ export const refreshGrant: CheckDef<AppsContext> = {
       if (next.outcome) return next.outcome;
       const t = next.tokens!;
       links.push({ rotated: !!t.refreshToken && t.refreshToken !== held });
+      lifetimes.push(t.body.expires_in);
       held = t.refreshToken ?? held;
       ctx.s.refreshed = { ...t, refreshToken: held };
       const status = await mcpStatus(ctx, t.accessToken!);
       if (firstAccepted && (status === 401 || status === 403)) {
         ctx.s.refreshChain = { links: link, broke: link };
-        return fail(`${said(link)}; the MCP server accepted the access token from refresh 1 but refused the one from refresh ${link} (${status}). ${reconnectAfter(link, lifetime)}`,
+        return fail(`${said(link)}; the MCP server accepted the access token from refresh 1 but refused the one from refresh ${link} (${status}). ${reconnectAfter(lifetimes.slice(0, -1))}`,
           'Issue every refreshed access token with the same audience, scopes and signing key as the first, and accept them at the MCP server.', undefined, true);
       }
     }
