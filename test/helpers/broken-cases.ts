@@ -31,6 +31,9 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'pkce.verifier-checked', flags: { pkce: 'unchecked' }, detail: /wrong code_verifier/ },
   { id: 'token.exchange', flags: { expiresIn: 'string' }, detail: /expires_in is a string/ },
   { id: 'token.code-single-use', flags: { codeReuse: true }, detail: /redeemed twice/ },
+  // Refused for the wrong reason: the replay with the verifier names PKCE; without it, tokens.
+  { id: 'token.code-single-use', flags: { codeReuse: 'forgets-pkce' }, detail: /refused only for PKCE \(400 invalid_grant: code_verifier without code_challenge\), and the replay without code_verifier got tokens/, impact: 'security', chatgpt: false },
+  { id: 'token.code-single-use', flags: { codeReplayKeepsTokens: true }, status: 'warn', detail: /the refresh token issued from the first redemption still works after the replay/, impact: 'security' },
   { id: 'token.redirect-binding', flags: { redirectBinding: false, pkce: 'optional' }, detail: /different from the one/ },
   { id: 'token.redirect-binding', flags: { redirectBinding: false }, status: 'warn', detail: /PKCE is enforced/ },
   { id: 'token.error-format', flags: { tokenErrors: 'html' }, detail: /HTML page/ },

@@ -35,7 +35,14 @@ export interface ToyFlags {
   iss?: 'ok' | 'missing' | 'unsupported';
   authorizeLoop?: boolean;
   pkce?: 'enforce' | 'optional' | 'unchecked';
-  codeReuse?: boolean;
+  /**
+   * true: a used code is redeemed again; 'forgets-pkce': no record of used codes, but the PKCE
+   * challenge is dropped on first use (a replay with the verifier is refused for PKCE, one
+   * without it gets tokens).
+   */
+  codeReuse?: boolean | 'forgets-pkce';
+  /** A replayed code is refused, but the tokens issued from its first redemption stay valid. */
+  codeReplayKeepsTokens?: boolean;
   redirectBinding?: boolean;
   tokenFormat?: 'jwt' | 'opaque' | 'malformed';
   aud?: 'resource' | 'other';
@@ -666,6 +673,8 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
         if (!c || (c.clientId !== clientId && f.codeBinding !== false)) return tokenError(res, 'invalid_grant', 'unknown code');
         if (c.used && !f.codeReuse) {
           if (f.replayRevokesAll) revokeAll();
+          // RFC 6749 §4.1.2: revoke the tokens issued from the code (SHOULD).
+          else if (!f.codeReplayKeepsTokens) grants.get(c.grant)!.alive = false;
           return tokenError(res, 'invalid_grant', 'code already used');
         }
         if (!alive(c.grant)) return tokenError(res, 'invalid_grant', 'grant not found (revoked)');
@@ -677,7 +686,8 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
         }
         // RFC 9700 §2.1.1: a code_verifier for a code issued without code_challenge is refused.
         if (!c.challenge && verifier && !f.pkceDowngrade) return tokenError(res, 'invalid_grant', 'code_verifier without code_challenge');
-        c.used = true;
+        if (f.codeReuse === 'forgets-pkce') c.challenge = undefined;
+        else c.used = true;
         return issueTokens(res, clientId, c.scope, f.aud === 'other' ? 'https://other.example/api' : (form.get('resource') ?? mcpUrl), true, c.grant);
       }
       if (form.get('grant_type') === 'refresh_token') {

@@ -362,7 +362,7 @@ export const tokenCodeSingleUse = prepared<AppsContext, SingleUse | undefined>({
   impact: 'security',
   step: 'Tokens',
   needs: ['token.exchange'],
-  spec: refs('RFC 6749 §4.1.2', 'RFC 9700 §4.2.1'),
+  spec: refs('RFC 6749 §4.1.2', 'OAuth 2.1 §4.1.3', 'RFC 9700 §4.2.1'),
   reads: ['as', 'client', 'prm', 'scopes'],
   writes: ['usedCodeError'],
   // The replay may revoke what the code's grant issued (RFC 6749 §4.1.2; oidc-provider revokes
@@ -386,9 +386,37 @@ export const tokenCodeSingleUse = prepared<AppsContext, SingleUse | undefined>({
     const { first } = got;
     if (first.status !== 200) return info(`the first redemption of a fresh code already failed (${oauthError(first)}); reuse could not be tested`);
     const replay = await tokenRequestAs(ctx, got.client, redeemForm(ctx, got.code));
-    if (replay.status === 200) return fail('the same authorization code was redeemed twice', 'Mark codes as used on first redemption and refuse (and ideally revoke the tokens) on reuse.');
-    ctx.s.usedCodeError = errorOf(replay) ?? String(replay.status);
-    return pass(`reuse refused: ${oauthError(replay)}`);
+    const fix = 'Record each code as used on its first redemption and refuse every later one, whatever else it carries (RFC 6749 §4.1.2, OAuth 2.1 §4.1.3); revoke the tokens issued from it on reuse.';
+    if (replay.status === 200) return fail('the same authorization code was redeemed twice', fix);
+    let counted = replay;
+    let how = `reuse refused: ${oauthError(replay)}`;
+    // A refusal counts only if it refused what the check varies (the code's second use). A server
+    // that forgets the PKCE challenge on first use refuses a replay with the verifier for PKCE
+    // bookkeeping alone, and may redeem the same code again without it.
+    if (PKCE_REFUSAL.test(refusalText(replay))) {
+      const bare = await tokenRequestAs(ctx, got.client, { ...redeemForm(ctx, got.code), code_verifier: undefined });
+      if (bare.status === 200) {
+        return fail(`the same authorization code was redeemed twice: the replay with the first redemption's code_verifier was refused only for PKCE (${oauthError(replay)}), and the replay without code_verifier got tokens — the server keeps no record of used codes`, fix);
+      }
+      counted = bare;
+      how = `reuse refused: the replay with the code_verifier got ${oauthError(replay)}, which names PKCE, so the code was replayed without it too: refused (${oauthError(bare)}; this refusal counted)`;
+    }
+    ctx.s.usedCodeError = errorOf(counted) ?? String(counted.status);
+    // RFC 6749 §4.1.2: on a second use the server SHOULD revoke (when possible) the tokens issued
+    // from that code. Judged where the authorization server decides: the refresh token, or an
+    // opaque access token the MCP server must look up (a self-contained JWT may stay valid
+    // until it expires on a sound server).
+    const issued = readJsonObject(first, false);
+    const rt = issued.ok && typeof issued.value.refresh_token === 'string' ? issued.value.refresh_token : undefined;
+    const at = issued.ok && typeof issued.value.access_token === 'string' ? issued.value.access_token : undefined;
+    const kept = rt
+      ? (await tokenRequestAs(ctx, got.client, { grant_type: 'refresh_token', refresh_token: rt, resource: resourceOf(ctx) })).status === 200 ? 'the refresh token' : undefined
+      : at && tokenShape(at).kind !== 'jwt' && await mcpAccepts(ctx, at) ? 'the opaque access token' : undefined;
+    if (kept) {
+      return warn(`${how}; but ${kept} issued from the first redemption still works after the replay: a stolen code's tokens are not revoked`,
+        'On a second use of a code, revoke the tokens already issued from it (RFC 6749 §4.1.2: SHOULD).');
+    }
+    return pass(how);
   }),
 });
 
@@ -413,6 +441,16 @@ export const tokenRedirectBinding = isolated<Code>({
     return pass(`refused: ${oauthError(res)}`);
   },
 });
+
+/** A token error that names PKCE: the refusal may be about the verifier, not what a test varies. */
+const PKCE_REFUSAL = /pkce|code_verifier|code_challenge|code verifier|code challenge|verifier/i;
+
+/** A token error's `error` and `error_description`, for telling why a request was refused. */
+function refusalText(res: HttpResponse): string {
+  const j = readJsonObject(res, false);
+  if (!j.ok) return res.text().slice(0, 500);
+  return `${typeof j.value.error === 'string' ? j.value.error : ''} ${typeof j.value.error_description === 'string' ? j.value.error_description : ''}`;
+}
 
 const errorOf = (res: HttpResponse): string | undefined => {
   const j = readJsonObject(res, false);
