@@ -13,6 +13,8 @@ import { exportJWK, generateKeyPair, jwtVerify, SignJWT, createLocalJWKSet, type
 
 export interface ToyFlags {
   challenge?: 'ok' | 'anonymous-ok' | 'no-resource-metadata';
+  /** The path the 401 challenge's resource_metadata names (default: the path-suffixed well-known URL, which serves). */
+  challengeMetadataPath?: string;
   prm?: 'ok' | 'html';
   /** Appended to the MCP URL in the PRM `resource` (e.g. '/'). */
   prmResourceSuffix?: string;
@@ -339,7 +341,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
   }
 
   async function mcp(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
-    const challenge = `Bearer resource_metadata="${origin}/.well-known/oauth-protected-resource/mcp"${f.evilText ? ', error_description="[link](https://evil.example) **bold** \u0085"' : ''}`;
+    const challenge = `Bearer resource_metadata="${origin}${f.challengeMetadataPath ?? '/.well-known/oauth-protected-resource/mcp'}"${f.evilText ? ', error_description="[link](https://evil.example) **bold** \u0085"' : ''}`;
     const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const unauthorized = () => {
       if (f.rs?.invalidStatus) return json(res, f.rs.invalidStatus, { error: 'server_error' });
@@ -486,7 +488,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
     }
     if (f.hostile && f.hostile.path.test(p)) return hostile(res, f.hostile.kind);
     if (p === '/mcp') return mcp(req, res, body);
-    if (p.startsWith('/.well-known/oauth-protected-resource')) {
+    if (p === '/.well-known/oauth-protected-resource' || p === '/.well-known/oauth-protected-resource/mcp') {
       if (f.prm === 'html') {
         res.writeHead(200, { 'content-type': 'text/html' });
         return void res.end('<!doctype html><html><head><title>My App</title></head><body><div id="root"></div></body></html>');

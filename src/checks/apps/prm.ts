@@ -111,12 +111,15 @@ async function detectMixedAuth(ctx: AppsContext, init: HttpResponse): Promise<No
   return { tools: tools.length, protectedTools, probed, probeResult, challenge: bearerChallenge(header) };
 }
 
+/** How the challenge's own URL is named among the discovery candidates. */
+const HEADER = 'WWW-Authenticate resource_metadata';
+
 function wellKnownCandidates(mcpUrl: string, headerUrl?: string): { url: string; how: string }[] {
   const u = new URL(mcpUrl);
   const out: { url: string; how: string }[] = [];
   if (headerUrl) {
     try {
-      out.push({ url: new URL(headerUrl).href, how: 'WWW-Authenticate resource_metadata' });
+      out.push({ url: new URL(headerUrl).href, how: HEADER });
     } catch { /* reported below as unusable */ }
   }
   const path = u.pathname.replace(/\/$/, '');
@@ -132,7 +135,7 @@ export const prmDocument = prepared<AppsContext, Map<string, Promise<HttpRespons
   impact: 'chatgpt',
   step: 'Discovery',
   needs: ['resource.challenge'],
-  spec: refs('RFC 9728 §3', 'MCP 2025-11-25 Authorization §Protected Resource Metadata Discovery'),
+  spec: refs('RFC 9728 §3', 'RFC 9728 §5.1', 'MCP 2025-11-25 Authorization §Protected Resource Metadata Discovery'),
   reads: ['challenge'],
   writes: ['prm', 'prmUrl', 'asId'],
   chatgpt: CHATGPT_SAYS.fetchConfig,
@@ -151,6 +154,15 @@ export const prmDocument = prepared<AppsContext, Map<string, Promise<HttpRespons
       ctx.s.asId = as[0];
       ctx.http.opts.policy?.trust(as[0]!);
       const note = attempts.length ? ` (after: ${attempts.join('; ')})` : '';
+      const named = ctx.s.challenge?.resourceMetadata;
+      if (named && found.how !== HEADER) {
+        // MCP: the client uses the challenge's URL when there is one and falls back to the
+        // well-known URLs only when there is none (the MCP SDK's client does exactly that), so
+        // ChatGPT stops at a resource_metadata URL that does not serve. The rest of the run goes
+        // on with the document the well-known URL serves.
+        return nb(fail(`the 401 challenge names resource_metadata=${safeText(named, 200)}, which does not serve the metadata (${attempts.find((a) => a.startsWith(HEADER)) ?? attempts[0]}); a client that follows the MCP specification uses that URL and does not fall back to the well-known ones, where ${found.url} serves it`,
+          `Point the challenge's resource_metadata at ${found.url}, or serve the same document at ${safeText(named, 200)}.`));
+      }
       return pass(`found at ${found.url} (${found.how}); authorization_servers: ${as.map((x) => safeText(x, 120)).join(', ')}${note}`);
     }
     return fail(`no usable protected-resource metadata: ${attempts.join('; ')}`,
