@@ -12,9 +12,16 @@ export const CHATGPT_SAYS = {
   createApp: "Couldn't create MCP app. Try again.",
   /** pockito-app, Labby doc: code→token rejected, audience, 401 on the first MCP call. */
   connecting: 'There was a problem connecting <app>. Try again later.',
-  /** Auth0 blog (fatal form). */
+  /**
+   * Auth0 blog (2025): the fatal form, when ChatGPT compared granted and requested scopes and
+   * stopped. Not seen since the non-fatal warning below (research B15); quoted as history.
+   */
   scopes: 'OAUTH_SCOPES_MISMATCH: Granted OAuth scopes do not match the requested scopes.',
-  /** PostHog/posthog#81072 (Aug 2026): the non-fatal warning when the grant lists a subset. */
+  /**
+   * PostHog/posthog#81072 (August 2026, last confirmed): the non-fatal warning when the token
+   * response grants a subset; the connection goes on. Whether it then works depends on the MCP
+   * server accepting the narrower token.
+   */
   scopesPartial: 'not all requested permissions were granted',
   /** GPT Actions and connectors alike, when `state` does not come back. */
   state: 'Missing `state` param in response from OAuth provider',

@@ -40,7 +40,10 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'token.redirect-binding', flags: { redirectBinding: false }, status: 'warn', detail: /PKCE is enforced/ },
   { id: 'token.error-format', flags: { tokenErrors: 'html' }, detail: /HTML page/ },
   { id: 'token.no-store', flags: { noStore: false }, status: 'warn', detail: /Cache-Control is missing/ },
-  { id: 'token.scopes', flags: { grantedScope: 'subset' }, detail: /missing: mcp:write/, impact: 'chatgpt', chatgpt: true },
+  // Scopes: the consequence decides. A narrower grant the MCP server accepts: a warning, with
+  // what ChatGPT showed in August 2026; one it refuses: a failure.
+  { id: 'token.scopes', flags: { grantedScope: 'subset' }, status: 'warn', detail: /missing: mcp:write\); ChatGPT shows "not all requested permissions were granted" and goes on.*OAUTH_SCOPES_MISMATCH.*accepted the narrower token/, impact: 'chatgpt', chatgpt: true },
+  { id: 'token.scopes', flags: { grantedScope: 'subset', rs: { requireScopes: true } }, detail: /missing: mcp:write\), and the MCP server refuses that token: initialize answered 403 insufficient_scope/, impact: 'chatgpt', chatgpt: true },
   // What a resource-bound token from oidc-provider looks like: the OIDC scopes are not echoed.
   { id: 'token.scopes', flags: { oidcScopes: true, grantedScopeMode: 'no-oidc' }, status: 'warn', detail: /only the OpenID Connect scope\(s\) openid, profile, email are missing/, impact: 'chatgpt', chatgpt: true },
   // Issuer and resource are one service sharing an HS256 secret: ChatGPT treats the token as opaque.

@@ -64,7 +64,8 @@ export interface ToyFlags {
   refresh?: 'rotate' | 'none' | 'same' | 'old-valid' | 'no-family-revoke' | 'grace-identical' | 'refuse' | 'once' | 'rotated-broken';
   refreshAud?: 'resource' | 'other';
   signWrongKey?: boolean;
-  rs?: { rejectValid?: boolean; acceptGarbage?: boolean; acceptNone?: boolean; acceptTampered?: boolean; invalidStatus?: number; ignoreAudience?: boolean; stepUp?: string; acceptRefresh?: boolean };
+  /** requireScopes: a token without every resource scope gets 403 insufficient_scope. */
+  rs?: { rejectValid?: boolean; acceptGarbage?: boolean; acceptNone?: boolean; acceptTampered?: boolean; invalidStatus?: number; ignoreAudience?: boolean; stepUp?: string; acceptRefresh?: boolean; requireScopes?: boolean };
   /** Advertise the OIDC scopes openid, profile and email (ChatGPT then requests them). */
   oidcScopes?: boolean;
   /** all: every requested scope; subset: only the first; no-oidc: all but the OIDC scopes (like oidc-provider with resource indicators). */
@@ -384,6 +385,10 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
           const { payload } = f.symmetric ? await jwtVerify(token, hsKey, { issuer }) : await jwtVerify(token, verifyKeys, { issuer });
           const aud = [payload.aud ?? []].flat();
           ok = !f.rs?.rejectValid && (!!f.rs?.ignoreAudience || aud.includes(mcpUrl));
+          if (ok && f.rs?.requireScopes && !SCOPES.every((x) => String(payload.scope ?? '').split(' ').includes(x))) {
+            res.writeHead(403, { 'www-authenticate': `${challenge}, error="insufficient_scope", scope="${SCOPES.join(' ')}"` });
+            return void res.end();
+          }
           if (ok && f.rs?.stepUp && !String(payload.scope ?? '').split(' ').includes(f.rs.stepUp)) {
             res.writeHead(403, { 'www-authenticate': `${challenge}, error="insufficient_scope", scope="${[...SCOPES, f.rs.stepUp].join(' ')}"` });
             return void res.end();

@@ -9,8 +9,9 @@ import { HttpFailure, type HttpResponse } from '../../http/client.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { audiences, tokenShape, verifyJwt, ASYMMETRIC_ALGS } from '../../oauth/jwt.js';
 import { safeText } from '../../text.js';
+import { bearerChallenge } from '../../oauth/www-authenticate.js';
 import { fixCommand, fixFor } from '../advice.js';
-import { endpointUrl, initializeRequest, mcpPost, oidcConfig, registerTokens, resourceOf, tokenRequest, tokenRequestAs, type AppsContext, type Client, type Tokens } from './context.js';
+import { endpointUrl, initializeRequest, mcpPost, MCP_PROTOCOL_VERSION, oidcConfig, registerTokens, resourceOf, tokenRequest, tokenRequestAs, type AppsContext, type Client, type Tokens } from './context.js';
 import { codeOrAbort, isolated, ownPublicClient, redeemForm, registerClient, unregisteredClient, type Code } from './grants.js';
 import { randomToken } from '../../oauth/pkce.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
@@ -141,17 +142,23 @@ export const tokenNoStore: CheckDef<AppsContext> = {
   },
 };
 
+/**
+ * A narrower grant than ChatGPT asked for: the consequence decides. Since August 2026 ChatGPT
+ * shows "not all requested permissions were granted" and goes on (in 2025 it stopped with
+ * CHATGPT_SAYS.scopes); the connection then fails only if the MCP server refuses that token.
+ */
 export const tokenScopes: CheckDef<AppsContext> = {
   id: 'token.scopes',
-  title: 'Granted scopes cover the requested ones',
+  title: 'Granted scopes cover the requested ones, or the MCP server accepts the narrower token',
   severity: 'high',
   impact: 'chatgpt',
   step: 'Tokens',
   needs: ['token.exchange'],
   spec: refs('RFC 6749 §3.3', 'RFC 6749 §5.1', 'MCP 2025-11-25 Authorization §Scope Selection Strategy'),
   reads: ['scopes', 'tokens', 'provider'],
-  chatgpt: CHATGPT_SAYS.scopes,
-  run(ctx) {
+  rounds: 3, // initialize, notifications/initialized, tools/list with the narrower token
+  chatgpt: CHATGPT_SAYS.connecting,
+  async run(ctx) {
     const requested = ctx.s.scopes ?? [];
     const granted = ctx.s.tokens!.scope;
     if (granted === undefined) return pass(`no scope in the response, which means the requested scopes (${requested.join(' ') || 'none'}) were granted (RFC 6749 §5.1)`);
@@ -163,17 +170,49 @@ export const tokenScopes: CheckDef<AppsContext> = {
       auth0: 'ChatGPT requests every OIDC scope the tenant advertises; add a Post-Login Action that grants them, or enable each scope for the API',
       generic: 'grant every requested scope, or stop advertising scopes the client cannot get (ChatGPT requests the challenge/PRM scopes plus advertised OIDC scopes and offline_access)',
     });
+    const said = `requested "${requested.join(' ')}" but the token response grants "${safeText(granted, 200)}"`;
     // The resource's own scopes (from the 401 challenge or the PRM) are what the tools need.
     const resourceMissing = missing.filter((s) => !isOidcScope(s));
-    if (resourceMissing.length) {
-      return fail(`requested "${requested.join(' ')}" but the token response grants "${safeText(granted, 200)}" (missing: ${resourceMissing.join(', ')}); tools that need them will be refused`, fix, undefined, true);
+    if (!resourceMissing.length) {
+      // Only OIDC scopes missing: what a resource-bound token from oidc-provider looks like.
+      return warn(`${said}: only the OpenID Connect scope(s) ${missing.join(', ')} are missing, which ChatGPT reports as a warning ("${CHATGPT_SAYS.scopesPartial}") and still connects`,
+        fix, CHATGPT_SAYS.scopesPartial);
     }
-    // Only OIDC scopes missing: what a resource-bound token from oidc-provider looks like. ChatGPT
-    // warns and still connects (PostHog/posthog#81072, Aug 2026).
-    return warn(`requested "${requested.join(' ')}" but the token response grants "${safeText(granted, 200)}": only the OpenID Connect scope(s) ${missing.join(', ')} are missing, which ChatGPT reports as a warning and still connects`,
+    const refused = await scopeRefusal(ctx, ctx.s.tokens!.accessToken!);
+    if (refused) {
+      return { ...fail(`${said} (missing: ${resourceMissing.join(', ')}), and the MCP server refuses that token: ${refused}`, fix, undefined, true),
+        explains: ['resource.accepts-token', 'resource.handshake'] };
+    }
+    return warn(`${said} (missing: ${resourceMissing.join(', ')}); ChatGPT shows "${CHATGPT_SAYS.scopesPartial}" and goes on (August 2026; in 2025 it stopped with "${CHATGPT_SAYS.scopes}"), and the MCP server accepted the narrower token for initialize and tools/list (no tool was called: a tool that needs ${resourceMissing.join(', ')} may still refuse it)`,
       fix, CHATGPT_SAYS.scopesPartial);
   },
 };
+
+/**
+ * Does the MCP server refuse `token` for what it lacks? initialize and tools/list with it (never a
+ * tool call: tools have effects): a 401/403, or a JSON-RPC error that names a scope.
+ */
+async function scopeRefusal(ctx: AppsContext, token: string): Promise<string | undefined> {
+  const denied = (res: HttpResponse, what: string) => {
+    const ch = bearerChallenge(res.header('www-authenticate'));
+    return `${what} answered ${res.status}${ch?.params.error ? ` ${safeText(ch.params.error, 40)}` : ''}${ch?.params.scope ? ` (scope "${safeText(ch.params.scope, 120)}")` : ''}`;
+  };
+  try {
+    const init = await mcpPost(ctx, initializeRequest(1), token);
+    if (init.res.status === 401 || init.res.status === 403) return denied(init.res, 'initialize');
+    const result = init.message?.result as { protocolVersion?: unknown } | undefined;
+    if (!result) return undefined;
+    const session = { id: init.res.header('mcp-session-id'), version: typeof result.protocolVersion === 'string' ? result.protocolVersion : MCP_PROTOCOL_VERSION };
+    await mcpPost(ctx, { jsonrpc: '2.0', method: 'notifications/initialized' }, token, session);
+    const list = await mcpPost(ctx, { jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }, token, session);
+    if (list.res.status === 401 || list.res.status === 403) return denied(list.res, 'tools/list');
+    const error = list.message?.error;
+    if (error && /scope/i.test(JSON.stringify(error))) return `tools/list answered a JSON-RPC error naming scope: ${safeText(JSON.stringify(error), 200)}`;
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
 
 /** Advertised OpenID Connect scopes ChatGPT adds on top of the resource's own. */
 const isOidcScope = (s: string) => ['openid', 'profile', 'email'].includes(s);
