@@ -132,12 +132,13 @@ describe('--login manual', () => {
     expect(report.checks.filter((c) => c.status !== 'pass' && !NOT_APPLICABLE_TO_SANDBOX.includes(c.id)).map((c) => c.id)).toEqual([]);
     // authz.state, dcr.connector-callback, authz.scope-omitted, the two PKCE tests, code reuse, redirect
     // binding, refresh rotation, and the security suite's pkce.required, token.client-auth,
-    // token.code-client-binding, refresh.client-binding, resource.rejects-other-audience
-    // (pkce.downgrade needs none on the sandbox). Numbered in the order shown, counting down.
-    expect(printed.filter((l) => l.includes('Open this URL')).length).toBe(13);
+    // token.code-client-binding, refresh.client-binding, resource.rejects-other-audience,
+    // pkce.plain-refused (pkce.downgrade needs none on the sandbox). Numbered in the order shown,
+    // counting down.
+    expect(printed.filter((l) => l.includes('Open this URL')).length).toBe(14);
     const numbers = printed.flatMap((l) => /login (\d+) of (\d+)/.exec(l)?.slice(1).map(Number) ?? []);
-    expect(numbers.filter((_, i) => i % 2 === 0)).toEqual([...Array(13).keys()].map((i) => i + 1));
-    expect(printed.some((l) => /login 13 of 13/.test(l))).toBe(true);
+    expect(numbers.filter((_, i) => i % 2 === 0)).toEqual([...Array(14).keys()].map((i) => i + 1));
+    expect(printed.some((l) => /login 14 of 14/.test(l))).toBe(true);
     // The one question was not asked: --extra-sign-ins answered it.
     expect(printed.some((l) => /continue\? \[y\/N\]/.test(l))).toBe(false);
   });

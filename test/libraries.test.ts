@@ -148,6 +148,8 @@ describe.skipIf(!AUTHLIB_PYTHON)('Authlib (Python, Flask) set up as its document
         expect(by(r, 'refresh.client-binding')).toMatchObject({ status: 'pass' });
         expect(by(r, 'refresh.client-binding').detail).toMatch(/while unused: refused.*then refreshed with it/);
         expect(r.verdict.chatgpt).toBe('fail');
+        // Its CodeChallenge takes code_challenge_method=plain although the metadata lists only S256.
+        expect(by(r, 'pkce.plain-refused')).toMatchObject({ status: 'warn', impact: 'security' });
       }
       expect(lines(concurrent)).toEqual(lines(sequential));
     } finally {

@@ -96,6 +96,9 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'as.issuer-stable', flags: { hostFromHeader: true }, detail: /with Host: authorization_endpoint became http:\/\/gpt-oauth-probe\.example\/authorize/, impact: 'security', chatgpt: false },
   { id: 'resource.rejects-other-audience', flags: { rs: { ignoreAudience: true } }, detail: /ACCEPTED a token issued for http:\/\/127\.0\.0\.1:\d+\/gpt-oauth-other-resource/, impact: 'security', chatgpt: false },
   { id: 'token.lifetime', flags: { longLived: true }, status: 'warn', detail: /lives 48 h/, impact: 'security' },
+  // Two findings of issue 29: a silent PKCE downgrade to plain, an error code outside RFC 6750 §3.1.
+  { id: 'pkce.plain-refused', flags: { pkcePlain: true }, status: 'warn', detail: /advertises only S256, but an authorization request with code_challenge_method=plain got a code that its plain verifier redeemed/, impact: 'security', chatgpt: false },
+  { id: 'resource.bearer-error-codes', flags: { rs: { emptyBearerError: 'unauthorized' } }, status: 'warn', detail: /an empty Bearer credential got 401 with error="unauthorized", which is not one of RFC 6750 §3\.1's codes/, impact: 'interop', chatgpt: false },
   { id: 'token.error-format', flags: { tokenErrorCodes: 'wrong' }, status: 'warn', detail: /a wrong code_verifier got "invalid_request", not invalid_grant/, impact: 'interop' },
 ];
 

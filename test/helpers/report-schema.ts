@@ -1,13 +1,13 @@
 export { reportSchema } from '../../src/doctor/report-schema.js';
 
 /** Checks we add to the `apps` catalog beyond the contract (allowed: "add to it freely"). */
-const EXTRA_APPS_IDS = ['network.server-user-agent', 'cimd.chatgpt-document', 'dcr.connector-callback', 'authz.scope-omitted', 'resource.handshake', 'resource.mixed-auth'];
+const EXTRA_APPS_IDS = ['network.server-user-agent', 'cimd.chatgpt-document', 'dcr.connector-callback', 'authz.scope-omitted', 'resource.handshake', 'resource.mixed-auth', 'resource.bearer-error-codes'];
 
 /** Checks that do not apply to a server without CIMD or mixed auth (they skip and say so). */
 export const NOT_APPLICABLE_TO_SANDBOX = ['cimd.chatgpt-document', 'resource.mixed-auth'];
 
 /** The security suite's ids (step "Security"). */
-const SECURITY_APPS_IDS = ['pkce.required', 'pkce.downgrade', 'token.client-auth', 'token.code-client-binding', 'refresh.client-binding',
+const SECURITY_APPS_IDS = ['pkce.required', 'pkce.downgrade', 'pkce.plain-refused', 'token.client-auth', 'token.code-client-binding', 'refresh.client-binding',
   'token.type-confusion', 'authz.implicit-refused', 'as.issuer-stable', 'resource.rejects-other-audience', 'token.lifetime'];
 
 

@@ -65,7 +65,7 @@ export interface ToyFlags {
   refreshAud?: 'resource' | 'other';
   signWrongKey?: boolean;
   /** requireScopes: a token without every resource scope gets 403 insufficient_scope. */
-  rs?: { rejectValid?: boolean; acceptGarbage?: boolean; acceptNone?: boolean; acceptTampered?: boolean; invalidStatus?: number; ignoreAudience?: boolean; stepUp?: string; acceptRefresh?: boolean; requireScopes?: boolean };
+  rs?: { rejectValid?: boolean; acceptGarbage?: boolean; acceptNone?: boolean; acceptTampered?: boolean; invalidStatus?: number; ignoreAudience?: boolean; stepUp?: string; acceptRefresh?: boolean; requireScopes?: boolean; emptyBearerError?: string };
   /** Advertise the OIDC scopes openid, profile and email (ChatGPT then requests them). */
   oidcScopes?: boolean;
   /** all: every requested scope; subset: only the first; no-oidc: all but the OIDC scopes (like oidc-provider with resource indicators). */
@@ -99,6 +99,8 @@ export interface ToyFlags {
   /** Security faults (RFC 9700 / OAuth 2.1 negative tests). */
   pkcePublicOptional?: boolean;
   pkceDowngrade?: boolean;
+  /** Honour code_challenge_method=plain (while advertising S256 only). */
+  pkcePlain?: boolean;
   clientAuth?: 'ignore-secret';
   codeBinding?: false;
   refreshBinding?: false;
@@ -230,7 +232,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
     clients.set(doc.client_id as string, { redirectUris: doc.redirect_uris as string[] });
   }
   if (f.client) clients.set(f.client.id, { redirectUris: f.client.redirectUris ?? ['https://chatgpt.com/connector_platform_oauth_redirect'], secret: f.client.secret });
-  const codes = new Map<string, { clientId: string; redirectUri: string; challenge?: string; scope: string; used: boolean; grant: string }>();
+  const codes = new Map<string, { clientId: string; redirectUri: string; challenge?: string; plain?: boolean; scope: string; used: boolean; grant: string }>();
   const refreshTokens = new Map<string, { clientId: string; scope: string; valid: boolean; family: string; answer?: Record<string, unknown>; access?: string }>();
   /** Grants (one per authorization) and whether each is still alive; every code and token belongs to one. */
   const grants = new Map<string, { clientId: string; alive: boolean }>();
@@ -356,6 +358,10 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
     let ok = false;
     const msg0 = (() => { try { return JSON.parse(body || '{}'); } catch { return {}; } })();
     const publicMethod = f.mixed && ['initialize', 'notifications/initialized', 'tools/list'].includes(msg0.method);
+    if (!token && f.rs?.emptyBearerError && /^Bearer\s*$/i.test(req.headers.authorization ?? '')) {
+      res.writeHead(401, { 'www-authenticate': `${challenge}, error="${f.rs.emptyBearerError}"` });
+      return void res.end();
+    }
     if (!token) {
       if (f.mixed && msg0.method === 'tools/call') {
         // Mixed auth: a protected tool answers with the challenge in _meta (Apps SDK).
@@ -632,7 +638,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       if (f.reauthRevokes) revokeAll(q.get('client_id')!);
       if (f.reauthRevokesUser) revokeAll();
       grants.set(grant, { clientId: q.get('client_id')!, alive: true });
-      codes.set(code, { clientId: q.get('client_id')!, redirectUri, challenge: q.get('code_challenge') ?? undefined, scope: q.get('scope') ?? SCOPES.join(' '), used: false, grant });
+      codes.set(code, { clientId: q.get('client_id')!, redirectUri, challenge: q.get('code_challenge') ?? undefined, plain: f.pkcePlain && q.get('code_challenge_method') === 'plain', scope: q.get('scope') ?? SCOPES.join(' '), used: false, grant });
       const loc = new URL(redirectUri);
       loc.searchParams.set('code', code);
       const state = q.get('state') ?? '';
@@ -688,7 +694,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
         if (f.redirectBinding && form.get('redirect_uri') !== c.redirectUri) return tokenError(res, 'invalid_grant', 'redirect_uri mismatch');
         const verifier = form.get('code_verifier');
         if (c.challenge && f.pkce !== 'optional' && !verifier) return tokenError(res, 'invalid_grant', 'code_verifier required');
-        if (c.challenge && verifier && f.pkce !== 'unchecked' && createHash('sha256').update(verifier).digest('base64url') !== c.challenge) {
+        if (c.challenge && verifier && f.pkce !== 'unchecked' && (c.plain ? verifier : createHash('sha256').update(verifier).digest('base64url')) !== c.challenge) {
           return tokenError(res, f.tokenErrorCodes === 'wrong' ? 'invalid_request' : 'invalid_grant', 'code_verifier mismatch');
         }
         // RFC 9700 §2.1.1: a code_verifier for a code issued without code_challenge is refused.

@@ -190,6 +190,8 @@ export function oidcConfig(ctx: AppsContext): oidc.Configuration {
 export interface AuthorizeParams {
   state: string;
   pkce?: Pkce;
+  /** Default S256, as ChatGPT sends. */
+  pkceMethod?: 'S256' | 'plain';
   redirectUri?: string;
   /** Default: the run's client. */
   clientId?: string;
@@ -228,8 +230,9 @@ export function authorizeUrl(ctx: AppsContext, p: AuthorizeParams): URL {
   const scope = p.scope ?? ctx.s.scopes ?? [];
   if (scope.length) params.scope = scope.join(' ');
   if (p.pkce) {
-    params.code_challenge = p.pkce.challenge;
-    params.code_challenge_method = 'S256';
+    // plain (a negative test only): the challenge is the verifier itself (RFC 7636 §4.2).
+    params.code_challenge = p.pkceMethod === 'plain' ? p.pkce.verifier : p.pkce.challenge;
+    params.code_challenge_method = p.pkceMethod ?? 'S256';
   }
   Object.assign(params, p.extra);
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);

@@ -49,6 +49,8 @@ export interface Code extends Authorized { code: string }
 export interface AuthorizeOptions {
   /** Send a code_challenge (default true). */
   pkce?: boolean;
+  /** The code_challenge_method (default S256, as ChatGPT sends). */
+  pkceMethod?: 'S256' | 'plain';
   /** The scopes to request; default: ChatGPT's selection (`[]`: no scope parameter). */
   scope?: string[];
   resource?: string;
@@ -72,7 +74,7 @@ export async function authorize(ctx: AppsContext, clientId: string, purpose: str
   const pkce = newPkce();
   const state = longState();
   const redirectUri = o.redirectUri ?? ctx.login.redirectUri;
-  const url = authorizeUrl(ctx, { clientId, state, redirectUri, scope: o.scope, resource: o.resource, ...(o.pkce === false ? {} : { pkce }) });
+  const url = authorizeUrl(ctx, { clientId, state, redirectUri, scope: o.scope, resource: o.resource, ...(o.pkce === false ? {} : { pkce, pkceMethod: o.pkceMethod }) });
   ctx.s.logins++;
   ctx.broker.signIns++;
   try {

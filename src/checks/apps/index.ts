@@ -12,10 +12,10 @@ import { jwksKeys, jwksNoPrivate } from './jwks.js';
 import { dcrConnectorCallback, dcrRegister, dcrUnsafeRedirects } from './dcr.js';
 import { cimdChatgptDocument } from './cimd.js';
 import { authzImplicitRefused, authzIss, authzRedirectExact, authzScopeOmitted, authzState } from './authz.js';
-import { pkceDowngrade, pkceRequired, pkceVerifierChecked, pkceVerifierRequired } from './pkce.js';
+import { pkceDowngrade, pkcePlainRefused, pkceRequired, pkceVerifierChecked, pkceVerifierRequired } from './pkce.js';
 import { tokenAudience, tokenClientAuth, tokenCodeClientBinding, tokenCodeSingleUse, tokenErrorFormat, tokenExchange, tokenJwtSignature, tokenLifetime, tokenNoStore, tokenRedirectBinding, tokenScopes, tokenTypeConfusion } from './token.js';
 import { refreshAudience, refreshClientBinding, refreshGrant, refreshRotation } from './refresh.js';
-import { resourceAcceptsToken, resourceHandshake, resourceMixedAuth, resourceRejectsForged, resourceRejectsInvalid, resourceRejectsOtherAudience } from './resource.js';
+import { resourceAcceptsToken, resourceBearerErrorCodes, resourceHandshake, resourceMixedAuth, resourceRejectsForged, resourceRejectsInvalid, resourceRejectsOtherAudience } from './resource.js';
 import { networkServerUserAgent } from './network.js';
 
 /**
@@ -29,9 +29,9 @@ const CATALOG: CheckDef<AppsContext>[] = [
   dcrConnectorCallback, authzRedirectExact, authzState, authzIss, authzScopeOmitted, pkceVerifierRequired, pkceVerifierChecked,
   tokenExchange, tokenCodeSingleUse, tokenRedirectBinding, tokenErrorFormat, tokenNoStore,
   tokenScopes, tokenJwtSignature, tokenAudience, refreshGrant, refreshRotation, refreshAudience,
-  resourceHandshake, resourceAcceptsToken, resourceRejectsInvalid, resourceRejectsForged, resourceMixedAuth,
+  resourceHandshake, resourceAcceptsToken, resourceRejectsInvalid, resourceBearerErrorCodes, resourceRejectsForged, resourceMixedAuth,
   // Security: RFC 9700 / OAuth 2.1 negative tests, reported under their own heading.
-  pkceRequired, pkceDowngrade, tokenClientAuth, tokenCodeClientBinding, refreshClientBinding, tokenTypeConfusion,
+  pkceRequired, pkceDowngrade, pkcePlainRefused, tokenClientAuth, tokenCodeClientBinding, refreshClientBinding, tokenTypeConfusion,
   authzImplicitRefused, asIssuerStable, resourceRejectsOtherAudience, tokenLifetime,
 ];
 

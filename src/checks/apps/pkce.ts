@@ -1,5 +1,5 @@
 /** `pkce.*`: the token endpoint really checks the code_verifier. Each case uses its own fresh code. */
-import { fail, info, pass, type Outcome } from '../types.js';
+import { fail, info, pass, skip, warn, type Outcome } from '../types.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { wrongVerifier } from '../../oauth/pkce.js';
 import { resourceOf, tokenRequestAs } from './context.js';
@@ -111,5 +111,45 @@ export const pkceDowngrade = isolated<Code | undefined>({
         'Refuse a token request that carries code_verifier when the authorization request had no code_challenge (RFC 9700 §2.1.1).');
     }
     return pass(`refused: ${oauthError(res)}`);
+  },
+});
+
+/**
+ * RFC 9700 §2.1.1: a client SHOULD use a challenge method that does not expose the verifier, and
+ * S256 is the only one. A server that advertises only S256 yet takes code_challenge_method=plain
+ * lets a downgraded request through silently (the verifier travels in the authorization request).
+ */
+export const pkcePlainRefused = isolated<Authorized | { outcome: Outcome } | undefined>({
+  id: 'pkce.plain-refused',
+  title: 'code_challenge_method=plain is refused when the metadata advertises only S256',
+  severity: 'low',
+  impact: 'security',
+  step: 'Security',
+  needs: ['token.exchange'],
+  spec: refs('RFC 9700 §2.1.1', 'RFC 7636 §4.2', 'RFC 8414 §2', 'MCP 2025-11-25 Authorization §Authorization Code Protection'),
+  reads: ['as', 'client', 'prm', 'scopes'],
+  logins: 1,
+  async obtain(ctx, client) {
+    const methods = ctx.s.as?.code_challenge_methods_supported;
+    if (!Array.isArray(methods) || methods.includes('plain')) return undefined;
+    return authorize(ctx, client.clientId, 'PKCE test: code_challenge_method=plain', { pkceMethod: 'plain' });
+  },
+  async judge(ctx, got, client) {
+    if (!got) return skip('the metadata does not advertise S256 alone (code_challenge_methods_supported), so plain is not a downgrade of what it promises');
+    if ('outcome' in got) {
+      if (got.outcome.status === 'fail') return pass(`the authorization request with code_challenge_method=plain ended on an error page (${got.outcome.detail.slice(0, 160)})`);
+      return got.outcome;
+    }
+    const error = got.callback.searchParams.get('error');
+    if (error) return pass(`refused at the authorization endpoint: ${safeText(error, 60)}`);
+    const code = got.callback.searchParams.get('code');
+    if (!code) return pass('no code was issued for code_challenge_method=plain');
+    registerSecret(code, 'code');
+    const res = await tokenRequestAs(ctx, client, redeemForm(ctx, { ...got, code }));
+    if (res.status === 200) {
+      return warn('the metadata advertises only S256, but an authorization request with code_challenge_method=plain got a code that its plain verifier redeemed: a silent downgrade, in which the verifier travels in the authorization request',
+        'Refuse code_challenge_method values the metadata does not list (RFC 9700 §2.1.1: S256 is the method that does not expose the verifier).');
+    }
+    return pass(`a code was issued for code_challenge_method=plain, but its plain verifier was refused (${oauthError(res)}): the challenge is not treated as plain`);
   },
 });

@@ -99,6 +99,39 @@ export const resourceRejectsInvalid: CheckDef<AppsContext> = {
   },
 };
 
+/** RFC 6750 §3.1: the error codes a resource server uses in its Bearer challenge. */
+const RFC6750_ERRORS = ['invalid_request', 'invalid_token', 'insufficient_scope'];
+
+/**
+ * An `Authorization: Bearer` header with no credential is a malformed request: RFC 6750 §3.1 has
+ * invalid_request (400) for it, and invalid_token is common; any other error code is one a client
+ * library following RFC 6750 does not know what to do with.
+ */
+export const resourceBearerErrorCodes: CheckDef<AppsContext> = {
+  id: 'resource.bearer-error-codes',
+  title: 'An empty Bearer credential is answered with an RFC 6750 §3.1 error code',
+  severity: 'low',
+  impact: 'interop',
+  step: 'Resource',
+  needs: ['prm.document'],
+  spec: refs('RFC 6750 §3.1', 'RFC 6750 §2.1'),
+  async run(ctx) {
+    const res = await ctx.http.send({
+      method: 'POST', url: ctx.opts.mcpUrl,
+      headers: { accept: 'application/json, text/event-stream', 'content-type': 'application/json', authorization: 'Bearer ' },
+      json: initializeRequest(1),
+    });
+    const ch = bearerChallenge(res.header('www-authenticate'));
+    const code = ch?.params.error;
+    if (res.status < 300) return info(`an empty Bearer credential got ${res.status} (an anonymous request is accepted too: see resource.challenge)`);
+    if (code && !RFC6750_ERRORS.includes(code)) {
+      return warn(`an empty Bearer credential got ${res.status} with error="${safeText(code, 60)}", which is not one of RFC 6750 §3.1's codes (${RFC6750_ERRORS.join(', ')})`,
+        'Answer a missing or malformed bearer credential with error="invalid_request" (400) or error="invalid_token" (401) in the WWW-Authenticate challenge (RFC 6750 §3.1).');
+    }
+    return pass(`${res.status}${code ? ` error="${safeText(code, 40)}"` : ' (no error code)'}`);
+  },
+};
+
 export const resourceRejectsForged: CheckDef<AppsContext> = {
   id: 'resource.rejects-forged-token',
   title: 'An alg:none token and a token with a tampered signature get 401',
