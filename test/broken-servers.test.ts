@@ -10,6 +10,7 @@ import type { Report } from '../src/doctor/types.js';
 import type { Status } from '../src/checks/types.js';
 import { startToy, type ToyFlags } from './helpers/toy-server.js';
 import { cases, soundVariants } from './helpers/broken-cases.js';
+import { firstFix, verdictLines } from '../src/doctor/verdict.js';
 
 async function doctor(flags: ToyFlags, timeoutMs = 5000): Promise<Report> {
   const toy = await startToy(flags);
@@ -126,3 +127,20 @@ describe('provider-aware advice', () => {
 });
 
 export { byStatus, statusOf };
+
+describe('a server that validates nothing (any client_id, any redirect_uri, no code record, no PKCE)', () => {
+  it('gets one root cause that explains the failures below it, and "Fix first" names it', async () => {
+    const r = await doctor({ anyClientId: true, redirectCheck: 'none', codeReuse: true, pkce: 'optional', pkcePublicOptional: true, codeBinding: false, refreshBinding: false, redirectBinding: false });
+    const first = firstFix(r.checks)!;
+    expect(first.id).toBe('authz.redirect-exact');
+    expect(first.detail).toMatch(/^this authorization server accepts whatever it is sent/);
+    const failed = r.checks.filter((c) => c.status === 'fail' && c.id !== first.id).map((c) => c.id);
+    expect(failed.length).toBeGreaterThanOrEqual(6);
+    expect(first.explains).toEqual(expect.arrayContaining(failed));
+    expect(verdictLines(r).security.text).toMatch(/security problems — this authorization server accepts whatever it is sent/);
+  });
+  it('one missing validation alone is no such root cause', async () => {
+    const r = await doctor({ codeReuse: true });
+    expect(JSON.stringify(r.checks)).not.toMatch(/accepts whatever it is sent/);
+  });
+});

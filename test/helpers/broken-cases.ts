@@ -17,6 +17,12 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'as.issuer', flags: { issuerSuffix: '/' }, detail: /only a trailing slash differs/ },
   { id: 'as.pkce-s256', flags: { dropMeta: ['code_challenge_methods_supported'] }, detail: /code_challenge_methods_supported is missing/ },
   { id: 'as.endpoints', flags: { dropMeta: ['authorization_endpoint'] }, detail: /authorization_endpoint is missing/ },
+  // Refresh works; only the metadata does not say so: the fix asks to advertise it, not to build it.
+  { id: 'as.endpoints', flags: { metaPatch: { grant_types_supported: ['authorization_code'] } }, status: 'warn', detail: /grant_types_supported does not include refresh_token/, fix: /^Add "refresh_token" to grant_types_supported/ },
+  // One application serving MCP and OAuth: the opaque token is looked up in the store they share.
+  { id: 'token.jwt-signature', flags: { tokenFormat: 'opaque' }, status: 'info', detail: /opaque \(not a JWT\): to check issuer, expiry and audience, the MCP server looks it up: it shares its origin with the authorization server/ },
+  // A server that validates nothing: one root cause explains the failures below it.
+  { id: 'authz.redirect-exact', flags: { anyClientId: true, redirectCheck: 'none', codeReuse: true, pkce: 'optional', pkcePublicOptional: true, codeBinding: false, refreshBinding: false, redirectBinding: false }, detail: /^this authorization server accepts whatever it is sent \(any client_id: .*; any redirect_uri: .*; a used code again: token\.code-single-use; no PKCE: .*\): a test mock, or validation switched off/, fix: /^Use a real authorization server, or switch its validation on/, impact: 'security', chatgpt: false },
   // Malformed metadata: one finding at the check that owns it, never an exception in a dependant.
   { id: 'as.endpoints', flags: { metaPatch: { authorization_endpoint: '/authorize' } }, detail: /authorization_endpoint is not a URL/ },
   { id: 'as.metadata', flags: { metaPatch: { scopes_supported: 1, grant_types_supported: 'authorization_code', issuer_claims: 1 } }, status: 'warn', impact: 'interop', detail: /scopes_supported \(a number, not an array of strings\); grant_types_supported \(a string, not an array of strings\)/ },
@@ -89,13 +95,15 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'refresh.client-binding', flags: { refreshBinding: false }, detail: /another registered client redeemed/, impact: 'security', chatgpt: false },
   // Its own unused pair: on a server whose refresh works once, a used token proves nothing.
   { id: 'refresh.client-binding', flags: { refreshBinding: false, refresh: 'once' }, detail: /another registered client redeemed this client's unused refresh token/, impact: 'security', chatgpt: false },
-  { id: 'token.type-confusion', flags: { rs: { acceptRefresh: true } }, detail: /accepted the refresh token as a bearer token/, impact: 'security', chatgpt: false },
-  { id: 'token.type-confusion', flags: { refreshAcceptsAccess: true }, detail: /accepted the access token as refresh_token/, impact: 'security', chatgpt: false },
+  { id: 'token.type-confusion', flags: { rs: { acceptRefresh: true } }, detail: /accepted the refresh token as a bearer token/, fix: /^Check the token type: the MCP server must accept only access tokens[^;]*\.$/, impact: 'security', chatgpt: false },
+  // The fix names the side that failed: here the token endpoint, not the MCP server.
+  { id: 'token.type-confusion', flags: { refreshAcceptsAccess: true }, detail: /accepted the access token as refresh_token/, fix: /^Check the token type: the token endpoint must accept as refresh_token only refresh tokens it issued, never an access token\.$/, impact: 'security', chatgpt: false },
   { id: 'authz.implicit-refused', flags: { implicit: true }, detail: /returned access_token in the redirect/, impact: 'security', chatgpt: false },
   { id: 'authz.redirect-exact', flags: { redirectCheck: 'ignore-query' }, detail: /gpt-oauth-probe=1/, impact: 'security' },
-  { id: 'as.issuer-stable', flags: { hostFromHeader: true }, detail: /with Host: authorization_endpoint became http:\/\/gpt-oauth-probe\.example\/authorize/, impact: 'security', chatgpt: false },
+  // The issuer stays fixed, only the endpoints follow Host: the detail and fix say exactly that.
+  { id: 'as.issuer-stable', flags: { hostFromHeader: true }, detail: /endpoints follow the request's headers while its issuer stays http:\/\/127\.0\.0\.1:\d+ \(with Host: authorization_endpoint became http:\/\/gpt-oauth-probe\.example\/authorize/, fix: /^Build the endpoint URLs from the configured issuer/, impact: 'security', chatgpt: false },
   { id: 'resource.rejects-other-audience', flags: { rs: { ignoreAudience: true } }, detail: /ACCEPTED a token issued for http:\/\/127\.0\.0\.1:\d+\/gpt-oauth-other-resource/, impact: 'security', chatgpt: false },
-  { id: 'token.lifetime', flags: { longLived: true }, status: 'warn', detail: /lives 48 h/, impact: 'security' },
+  { id: 'token.lifetime', flags: { longLived: true }, status: 'warn', detail: /lives 48 h/, fix: /\(RFC 6819 §5\.1\.5\.3\)\.$/, impact: 'security' },
   // Two findings of issue 29: a silent PKCE downgrade to plain, an error code outside RFC 6750 §3.1.
   { id: 'pkce.plain-refused', flags: { pkcePlain: true }, status: 'warn', detail: /advertises only S256, but an authorization request with code_challenge_method=plain got a code that its plain verifier redeemed/, impact: 'security', chatgpt: false },
   { id: 'resource.bearer-error-codes', flags: { rs: { emptyBearerError: 'unauthorized' } }, status: 'warn', detail: /an empty Bearer credential got 401 with error="unauthorized", which is not one of RFC 6750 §3\.1's codes/, impact: 'interop', chatgpt: false },

@@ -181,7 +181,9 @@ export const asEndpoints: CheckDef<AppsContext> = {
       if (!m.grant_types_supported.includes('refresh_token')) warnings.push('grant_types_supported does not include refresh_token');
     }
     if (problems.length) return fail(problems.join('; '), 'Publish https authorization_endpoint and token_endpoint and support the authorization_code grant with response_type=code.', undefined, !problems.some((p) => p.includes('missing')));
-    if (warnings.length) return warn(warnings.join('; '), 'Support refresh tokens so ChatGPT users stay signed in.');
+    // Only the advertisement is judged here: whether refresh works is refresh.grant's finding,
+    // so the fix asks for nothing the server may already do.
+    if (warnings.length) return warn(warnings.join('; '), 'Add "refresh_token" to grant_types_supported in the authorization-server metadata if the server issues refresh tokens (refresh.grant tests whether refreshing works), so clients reading the metadata know they can refresh.');
     return pass(`authorization ${safeText(m.authorization_endpoint, 120)}, token ${safeText(m.token_endpoint, 120)}`);
   },
 };
@@ -256,6 +258,13 @@ export const asIssuerStable: CheckDef<AppsContext> = {
       else notes.push(`${name}: unchanged`);
     }
     if (moved.length) {
+      const issuerMoved = moved.some((m) => m.includes(' issuer became '));
+      if (!issuerMoved) {
+        // The issuer stayed fixed: only the endpoints follow the headers. The advice names that,
+        // and asks only for what the server lacks.
+        return fail(`the metadata's endpoints follow the request's headers while its issuer stays ${safeText(base.issuer, 120)} (${moved.join('; ')}): an attacker who can set them gets your server to announce their endpoints`,
+          'Build the endpoint URLs from the configured issuer (or a configured public base URL) instead of the request\'s Host or X-Forwarded-* headers; if behind a proxy, trust forwarding headers only from that proxy.');
+      }
       return fail(`the metadata follows the request's headers (${moved.join('; ')}): an attacker who can set them gets your server to announce their issuer and endpoints`,
         'Configure the issuer and the public base URL explicitly instead of deriving them from Host or X-Forwarded-* headers; if behind a proxy, trust forwarding headers only from that proxy.');
     }

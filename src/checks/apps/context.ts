@@ -169,6 +169,20 @@ export function resourceOf(ctx: AppsContext): string {
 }
 
 
+/**
+ * How the MCP server can check an opaque access token: by introspection (RFC 7662) when it is a
+ * service of its own; where it shares its origin with the authorization server (one
+ * application), by looking it up in the token store they share.
+ */
+export function tokenLookup(ctx: AppsContext, them = false): string {
+  let same = false;
+  try { same = !!ctx.s.as?.issuer && new URL(ctx.s.as.issuer).origin === new URL(ctx.opts.mcpUrl).origin; } catch { /* not URLs */ }
+  const it = them ? 'them' : 'it';
+  return same
+    ? `the MCP server looks ${it} up: it shares its origin with the authorization server, so a token store they share does (a separate MCP server would introspect ${it}, RFC 7662)`
+    : `the MCP server must introspect ${it} (RFC 7662) or share the authorization server's token store`;
+}
+
 /** ChatGPT's scope selection applied to what discovery found. */
 export function scopesFor(s: AppsState): string[] {
   return chatgptScopes({ challengeScope: s.challenge?.scope, prmScopes: s.prm?.scopes_supported, asScopes: s.as?.scopes_supported });

@@ -3,7 +3,7 @@ import type { CheckDef } from '../types.js';
 import { fail, info, pass } from '../types.js';
 import { isJsonContentType, describeNonJson, JsonTooDeep, parseJson } from '../../http/json.js';
 import { safeText } from '../../text.js';
-import type { AppsContext } from './context.js';
+import { tokenLookup, type AppsContext } from './context.js';
 import { refs } from '../spec.js';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
@@ -21,7 +21,7 @@ export const jwksKeys: CheckDef<AppsContext> = {
   async run(ctx) {
     const uri = ctx.s.as!.jwks_uri;
     if (typeof uri !== 'string') {
-      return info('no jwks_uri advertised: access tokens cannot be verified locally, so the MCP server must introspect them');
+      return info(`no jwks_uri advertised: access tokens cannot be verified by their signature, so ${tokenLookup(ctx, true)}`);
     }
     const res = await ctx.http.send({ url: uri, headers: { accept: 'application/jwk-set+json, application/json' } });
     if (res.status !== 200) return fail(`GET ${safeText(uri, 200)} answered ${res.status}`, 'Serve the public key set at jwks_uri.');

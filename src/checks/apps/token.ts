@@ -11,7 +11,7 @@ import { audiences, tokenShape, verifyJwt, ASYMMETRIC_ALGS } from '../../oauth/j
 import { safeText } from '../../text.js';
 import { bearerChallenge } from '../../oauth/www-authenticate.js';
 import { fixCommand, fixFor } from '../advice.js';
-import { endpointUrl, initializeRequest, mcpPost, MCP_PROTOCOL_VERSION, oidcConfig, registerTokens, resourceOf, tokenRequest, tokenRequestAs, type AppsContext, type Client, type Tokens } from './context.js';
+import { endpointUrl, initializeRequest, mcpPost, MCP_PROTOCOL_VERSION, oidcConfig, registerTokens, resourceOf, tokenLookup, tokenRequest, tokenRequestAs, type AppsContext, type Client, type Tokens } from './context.js';
 import { codeOrAbort, isolated, ownPublicClient, redeemForm, registerClient, unregisteredClient, type Code } from './grants.js';
 import { randomToken } from '../../oauth/pkce.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
@@ -243,7 +243,7 @@ export const tokenJwtSignature: CheckDef<AppsContext> = {
   async run(ctx) {
     const at = ctx.s.tokens!.accessToken!;
     const shape = tokenShape(at);
-    if (shape.kind === 'opaque') return info('the access token is opaque (not a JWT); the MCP server must introspect it to check issuer, expiry and audience');
+    if (shape.kind === 'opaque') return info(`the access token is opaque (not a JWT): to check issuer, expiry and audience, ${tokenLookup(ctx)}`);
     if (shape.kind === 'malformed-jwt') {
       // ChatGPT treats the token as opaque; it breaks only if the MCP server cannot use it.
       const accepted = await mcpAccepts(ctx, at);
@@ -294,7 +294,7 @@ export async function judgeAudience(ctx: AppsContext, token: string, what: strin
           generic: `issue the access token for the resource named by the resource parameter (RFC 8707 §2): a JWT whose aud contains ${resource}, or an opaque token the MCP server can introspect`,
         }), CHATGPT_SAYS.connecting, true)), explains: RESOURCE_IGNORED_EXPLAINS };
     }
-    return info(`the ${what} is ${kind === 'opaque' ? 'opaque' : 'encrypted'}; its audience can only be checked by the MCP server (introspection)${diagnose ? ', which accepts it' : ''}`);
+    return info(`the ${what} is ${kind === 'opaque' ? 'opaque' : 'encrypted'}; its audience can only be checked where the token is looked up: ${tokenLookup(ctx)}${diagnose ? '; the MCP server accepts it' : ''}`);
   }
   const aud = audiences(shape.payload);
   if (aud.includes(resource)) return pass(`aud ${JSON.stringify(aud).slice(0, 200)} contains ${resource}`);
@@ -614,8 +614,12 @@ export const tokenTypeConfusion: CheckDef<AppsContext> = {
     if (res.status === 200) problems.push('the token endpoint accepted the access token as refresh_token and issued new tokens');
     else good.push(`access token as refresh_token: ${oauthError(res)}`);
     if (problems.length) {
-      return fail(`${problems.join('; ')}: a leaked token of one kind works as the other`,
-        'Check the token type: access tokens carry typ "at+jwt" (RFC 9068) and the MCP server accepts only those; the token endpoint accepts only refresh tokens it issued as refresh_token.');
+      // The fix names only the side that failed: the MCP server, the token endpoint, or both.
+      const fixes = [
+        ...(asBearer && asBearer.res.status < 300 ? ['the MCP server must accept only access tokens (check typ "at+jwt", RFC 9068, or look the token up as an access token)'] : []),
+        ...(res.status === 200 ? ['the token endpoint must accept as refresh_token only refresh tokens it issued, never an access token'] : []),
+      ];
+      return fail(`${problems.join('; ')}: a leaked token of one kind works as the other`, `Check the token type: ${fixes.join('; ')}.`);
     }
     return pass(good.join('; ') || 'no refresh token was issued; the access token was refused as refresh_token');
   },
@@ -629,7 +633,9 @@ export const tokenLifetime: CheckDef<AppsContext> = {
   impact: 'security',
   step: 'Security',
   needs: ['token.exchange'],
-  spec: refs('RFC 9700 §2.2.2', 'MCP 2025-11-25 Authorization §Token Handling'),
+  // RFC 9700 §2.2.2 is about refresh tokens; an access token's lifetime is RFC 6819 §5.1.5.3
+  // ("Use Short Expiration Time").
+  spec: refs('RFC 6819 §5.1.5.3', 'MCP 2025-11-25 Authorization §Token Handling'),
   reads: ['tokens'],
   run(ctx) {
     const t = ctx.s.tokens!;
@@ -639,7 +645,7 @@ export const tokenLifetime: CheckDef<AppsContext> = {
     const life = jwtLife ?? exp;
     if (life === undefined) return info('neither expires_in nor a JWT exp says how long the access token lives');
     const h = (s: number) => (s >= 3600 ? `${Number((s / 3600).toFixed(1))} h` : `${Math.round(s / 60)} min`);
-    if (life > 24 * 3600) return warn(`the access token lives ${h(life)}; a stolen token stays usable that long`, 'Issue access tokens that live minutes to an hour and let refresh tokens keep users signed in (RFC 9700 §2.2.2).');
+    if (life > 24 * 3600) return warn(`the access token lives ${h(life)}; a stolen token stays usable that long`, 'Issue access tokens that live minutes to an hour and let refresh tokens keep users signed in (RFC 6819 §5.1.5.3).');
     return pass(`the access token lives ${h(life)}`);
   },
 };

@@ -221,6 +221,7 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
       }
     }
     sharedSignInFailure(results);
+    acceptsWhateverItIsSent(results);
   } finally {
     await login.close();
   }
@@ -268,6 +269,36 @@ export function buildReport(target: 'apps' | 'actions', subject: string, started
     checks: checks.map(({ signIn: _signIn, ...c }) => c),
     ...extra,
   };
+}
+
+/**
+ * What each kind of validation an authorization server does is judged by: a server that fails
+ * one of every group validates nothing of what it is sent.
+ */
+const VALIDATIONS: [string, string[]][] = [
+  ['any client_id', ['token.code-client-binding', 'token.client-auth', 'refresh.client-binding']],
+  ['any redirect_uri', ['authz.redirect-exact', 'token.redirect-binding']],
+  ['a used code again', ['token.code-single-use']],
+  ['no PKCE', ['pkce.verifier-required', 'pkce.verifier-checked', 'pkce.required']],
+];
+
+/** The authorization server's own negative tests, which a server that validates nothing fails. */
+const AS_VALIDATION_IDS = [...VALIDATIONS.flatMap(([, ids]) => ids), 'pkce.downgrade', 'pkce.plain-refused', 'dcr.rejects-unsafe-redirects', 'refresh.rotation', 'token.type-confusion', 'token.error-format'];
+
+/**
+ * One root cause for a server that accepts whatever it is sent (any client_id, any redirect_uri,
+ * a used code, no PKCE): a test mock, or validation switched off. The first of those failures in
+ * flow order says so and explains the others, so "Fix first" names one thing.
+ */
+function acceptsWhateverItIsSent(results: CheckResult[]): void {
+  const failed = (id: string) => results.some((r) => r.id === id && r.status === 'fail');
+  const seen = VALIDATIONS.map(([what, ids]) => ({ what, ids: ids.filter(failed) }));
+  if (seen.some((v) => !v.ids.length)) return;
+  const explained = AS_VALIDATION_IDS.filter(failed);
+  const carrier = results.find((r) => explained.includes(r.id))!;
+  carrier.detail = `this authorization server accepts whatever it is sent (${seen.map((v) => `${v.what}: ${v.ids.join(', ')}`).join('; ')}): a test mock, or validation switched off — ${carrier.detail}`;
+  carrier.fix = `Use a real authorization server, or switch its validation on (registered clients and redirect URIs, single-use codes, PKCE); the ${explained.length - 1} other failures listed follow from it. ${carrier.fix ?? ''}`.trim();
+  carrier.explains = [...new Set([...(carrier.explains ?? []), ...explained.filter((id) => id !== carrier.id)])];
 }
 
 /**
