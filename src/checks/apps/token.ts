@@ -328,7 +328,7 @@ export const tokenAudience: CheckDef<AppsContext> = {
   step: 'Tokens',
   needs: ['token.exchange'],
   spec: refs('RFC 8707 §2', 'RFC 9068 §3', 'MCP 2025-11-25 Authorization §Token Audience Binding'),
-  reads: ['tokens', 'prm', 'provider'],
+  reads: ['tokens', 'prm', 'as', 'provider'],
   run(ctx) {
     return judgeAudience(ctx, ctx.s.tokens!.accessToken!, 'access token', true);
   },
