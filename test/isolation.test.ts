@@ -167,3 +167,18 @@ describe('every client the doctor registers is deleted again (RFC 7592)', () => 
     }
   });
 });
+
+describe('the refresh chain on the run\'s own grant (no registration, so no grant of its own)', () => {
+  it('a refresh that works once fails refresh.grant, concurrently and sequentially, with the same report; a rotating chain passes', async () => {
+    for (const concurrency of [undefined, 1]) {
+      const once = await doctor({ refresh: 'once', ...NO_DCR }, concurrency);
+      const grant = once.checks.find((c) => c.id === 'refresh.grant')!;
+      expect(grant, grant.detail).toMatchObject({ status: 'fail', impact: 'chatgpt' });
+      expect(grant.detail).toMatch(/^walked on the run's grant: refresh 1 returned no refresh token .*refresh 2 with the same token was refused.*reconnect after about 2 h/);
+      expect(once.checks.find((c) => c.id === 'refresh.rotation')?.status).toBe('pass');
+      const sound = await doctor(NO_DCR, concurrency);
+      expect(sound.checks.find((c) => c.id === 'refresh.grant')?.detail).toMatch(/^3 refreshes in a row on the run's grant/);
+    }
+    expect(lines(await doctor({ refresh: 'rotated-broken', ...NO_DCR }, undefined))).toEqual(lines(await doctor({ refresh: 'rotated-broken', ...NO_DCR }, 1)));
+  }, 30_000);
+});

@@ -1,12 +1,12 @@
 /** `refresh.*`: staying signed in after the access token expires. */
 import * as oidc from 'openid-client';
 import type { CheckDef } from '../types.js';
-import { fail, info, pass, prepared, skip, warn } from '../types.js';
+import { fail, info, pass, prepared, skip, warn, type Outcome } from '../types.js';
 import type { HttpResponse } from '../../http/client.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { safeText } from '../../text.js';
 import { fixFor } from '../advice.js';
-import { initializeRequest, mcpPost, oidcConfig, resourceOf, tokenRequest, tokenRequestAs, type AppsContext, type Client } from './context.js';
+import { initializeRequest, mcpPost, oidcConfig, resourceOf, tokenRequestAs, type AppsContext, type Client, type Tokens } from './context.js';
 import { capturingFetch, deadlineOf, judgeAudience, judgeTokenResponse, otherClient, underlyingMessage } from './token.js';
 import { code, codeOrAbort, isolated, ownPublicClient, redeemForm } from './grants.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
@@ -32,15 +32,88 @@ function reconnectAfter(lifetimes: unknown[]): string {
   return `ChatGPT asks the person to reconnect after about ${dur(total)}: the access tokens it was given lived ${known.map(dur).join(' + ')}`;
 }
 
+/** What a walk along the refresh chain saw. */
+interface Walked {
+  /** The failure of a link that broke (non-blocking: the first refresh worked). */
+  outcome?: Outcome;
+  chain: NonNullable<AppsContext['s']['refreshChain']>;
+  /** Each link: whether it returned a new refresh token. */
+  links: { rotated: boolean }[];
+  /** The MCP server accepted the first refreshed access token (later ones are judged against it). */
+  firstAccepted: boolean;
+  /** The newest tokens, with the refresh token the client now holds. */
+  newest?: Tokens;
+}
+
+/**
+ * Walk the refresh chain as ChatGPT does, from link `from` to REFRESH_CHAIN: refresh with the
+ * held refresh token (the newest one issued, else the one held before), then initialize at the MCP
+ * server with the new access token before the next refresh (a refresh may end the access token it
+ * replaces). `lifetimes` holds the expires_in of every access token given so far.
+ */
+async function walk(ctx: AppsContext, client: Client, held: string, lifetimes: unknown[], links: { rotated: boolean }[], from: number, firstAccepted: boolean): Promise<Walked> {
+  const said = (n: number) => links.slice(0, n).map((l, i) => `refresh ${i + 1} ${l.rotated ? 'returned a new refresh token' : 'returned no refresh token (ChatGPT keeps the one it has, RFC 6749 §6)'}`).join(', ');
+  let newest: Tokens | undefined;
+  for (let link = from; link <= REFRESH_CHAIN; link++) {
+    const res = await tokenRequestAs(ctx, client, { grant_type: 'refresh_token', refresh_token: held, resource: resourceOf(ctx) });
+    const next = judgeTokenResponse(res, `refresh ${link}`);
+    if (link > 1 && next.outcome?.status === 'fail' && (res.status !== 200 || !next.tokens?.accessToken)) {
+      const prev = links[link - 2]!;
+      const why = prev.rotated ? 'the refresh token the server had just issued does not work' : 'the server revoked the refresh token it had accepted without issuing a new one';
+      return {
+        chain: { links: link - 1, broke: link, rotatedRefused: prev.rotated }, links, firstAccepted, newest,
+        outcome: fail(`${said(link - 1)}; refresh ${link} with ${prev.rotated ? 'that new token' : 'the same token'} was refused (${oauthError(res)}): ${why}. ${reconnectAfter(lifetimes)}`,
+          prev.rotated
+            ? 'Store each new refresh token before returning it, so the next refresh with it succeeds (RFC 6749 §6).'
+            : 'Return a new refresh token in every refresh response (rotation), or keep the refresh token valid when the response carries none: RFC 6749 §6 lets the server revoke the old refresh token only after issuing a new one (Authlib: set INCLUDE_NEW_REFRESH_TOKEN = True on the RefreshTokenGrant).',
+          // The first refresh worked: what depends on a refresh (its audience, rotation) is judged.
+          undefined, true),
+      };
+    }
+    if (next.outcome) return { chain: { links: link - 1, broke: link }, links, firstAccepted, newest, outcome: { ...next.outcome, fix: next.outcome.fix ?? 'Accept grant_type=refresh_token with client_id and resource form-encoded for the public client.' } };
+    const t = next.tokens!;
+    links.push({ rotated: !!t.refreshToken && t.refreshToken !== held });
+    lifetimes.push(t.body.expires_in);
+    held = t.refreshToken ?? held;
+    newest = { ...t, refreshToken: held };
+    const status = await mcpStatus(ctx, t.accessToken!);
+    if (link === 1) { firstAccepted = status !== undefined && status < 300; continue; }
+    if (firstAccepted && (status === 401 || status === 403)) {
+      return {
+        chain: { links: link, broke: link }, links, firstAccepted, newest,
+        outcome: fail(`${said(link)}; the MCP server accepted the access token from refresh 1 but refused the one from refresh ${link} (${status}). ${reconnectAfter(lifetimes.slice(0, -1))}`,
+          'Issue every refreshed access token with the same audience, scopes and signing key as the first, and accept them at the MCP server.', undefined, true),
+      };
+    }
+  }
+  return { chain: { links: REFRESH_CHAIN }, links, firstAccepted, newest };
+}
+
+/** The chain walked on a grant of the check's own (a public client registered for it), early. */
+async function ownChain(ctx: AppsContext): Promise<Walked | undefined> {
+  const own = await ownPublicClient(ctx);
+  if (!own) return undefined;
+  const got = await code(ctx, own.clientId, 'refresh chain');
+  if ('outcome' in got) return undefined;
+  const first = readJsonObject(await tokenRequestAs(ctx, own, redeemForm(ctx, got)), false);
+  if (!first.ok || typeof first.value.refresh_token !== 'string') return undefined;
+  const walked = await walk(ctx, own, first.value.refresh_token, [first.value.expires_in], [], 1, false);
+  // Its own first refresh failed: nothing to judge here (the run's own refresh is judged in `run`,
+  // which then walks the chain on the run's grant).
+  return walked.chain.links === 0 ? undefined : walked;
+}
+
 /**
  * RFC 6749 §6 as ChatGPT lives it: the connection lasts weeks, and each time the access token
  * expires ChatGPT refreshes with the newest refresh token the server gave it — or, when a refresh
  * response carries none, with the one it already has — and calls the MCP server with the new
- * access token. The first link goes through openid-client (a strict client reads the response);
- * the chain then walks REFRESH_CHAIN links that way. A later link that breaks is a ChatGPT
- * failure: the person must reconnect, and the detail says after how long.
+ * access token. The run's own first refresh goes through openid-client (a strict client reads
+ * the response); the chain of REFRESH_CHAIN links is walked on a grant of the check's own where
+ * the server registers clients (early, in the prepare, off the run's critical path), else on the
+ * run's grant after that first refresh. A later link that breaks is a ChatGPT failure: the person
+ * must reconnect, and the detail says after how long.
  */
-export const refreshGrant: CheckDef<AppsContext> = {
+export const refreshGrant = prepared<AppsContext, Walked | undefined>({
   id: 'refresh.grant',
   title: 'The refresh grant works again and again, as ChatGPT refreshes for weeks',
   severity: 'medium',
@@ -48,17 +121,23 @@ export const refreshGrant: CheckDef<AppsContext> = {
   step: 'Refresh',
   needs: ['token.exchange'],
   spec: refs('RFC 6749 §6', 'MCP 2025-11-25 Authorization §Token Handling'),
-  reads: ['tokens', 'as', 'client', 'prm', 'provider'],
+  reads: ['tokens', 'as', 'client', 'prm', 'scopes', 'provider'],
   writes: ['refreshed', 'refreshChain'],
   // A refresh may end the access token it replaces (grants.ts): every check that uses that
   // token comes first, and later ones use the newest token, as ChatGPT does.
   spends: ['tokens'],
-  rounds: 2 * REFRESH_CHAIN,
   chatgpt: CHATGPT_SAYS.connecting,
-  async run(ctx) {
+  prepare: {
+    needs: ['dcr.register'],
+    reads: ['client', 'as', 'prm', 'scopes'],
+    rounds: 3 + 2 * REFRESH_CHAIN, // register, sign in, redeem, then a refresh and an initialize per link
+    endedBy: ['user'], // a grant of its own: only what ends every grant of the user can end it
+    run: ownChain,
+  },
+  async run(ctx, own) {
     const first = ctx.s.tokens!;
     const lifetime = first.body.expires_in;
-    let held = first.refreshToken;
+    const held = first.refreshToken;
     if (!held) {
       return warn(`no refresh token was issued; ${reconnectAfter([lifetime])}`,
         fixFor(ctx.s.provider, {
@@ -81,55 +160,35 @@ export const refreshGrant: CheckDef<AppsContext> = {
     if (judged.tokens?.accessToken) {
       ctx.s.refreshed = { ...judged.tokens, refreshToken: judged.tokens.refreshToken ?? held };
     }
-    if (judged.outcome) {
+    let runRefused = '';
+    if (judged.outcome && sink.res.status !== 200 && own?.newest) {
+      // A refusal counts only if it refused what the check varies: the check's own grant
+      // refreshed, so the run's refusal may come from that grant's sign-in (a server that ends
+      // every grant of the user on a new sign-in); the chain on its own grant is the evidence.
+      runRefused = ` (the run's own refresh was refused, ${oauthError(sink.res)}, after this check signed in for its own grant: not counted)`;
+      ctx.s.refreshed = own.newest;
+    } else if (judged.outcome) {
       judged.outcome.fix ??= 'Accept grant_type=refresh_token with client_id and resource form-encoded for the public client.';
       if (judged.outcome.status === 'fail' && sink.res.status !== 200) judged.outcome.detail += `; ${reconnectAfter([lifetime])}`;
       return judged.outcome;
     }
-    if (libError) return fail(`the refresh response is not acceptable to a strict OAuth client (openid-client): ${safeText(libError.message, 300)}`, 'Follow RFC 6749 §5.1 in refresh responses.', undefined, true);
-    // What each link returned: a new refresh token (rotated) or none (ChatGPT keeps its own).
-    const links: { rotated: boolean }[] = [{ rotated: !!judged.tokens!.refreshToken && judged.tokens!.refreshToken !== held }];
-    const lifetimes: unknown[] = [lifetime, judged.tokens!.body.expires_in];
-    held = judged.tokens!.refreshToken ?? held;
-    // The MCP server must take every new access token; the first link's token is judged by
-    // refresh.audience (a wrong audience there is its finding), later ones here.
-    const firstStatus = await mcpStatus(ctx, judged.tokens!.accessToken!);
-    const firstAccepted = firstStatus !== undefined && firstStatus < 300;
-    const said = (n: number) => links.slice(0, n).map((l, i) => `refresh ${i + 1} ${l.rotated ? 'returned a new refresh token' : 'returned no refresh token (ChatGPT keeps the one it has, RFC 6749 §6)'}`).join(', ');
-    for (let link = 2; link <= REFRESH_CHAIN; link++) {
-      const res = await tokenRequest(ctx, { grant_type: 'refresh_token', refresh_token: held, resource: resourceOf(ctx) });
-      const next = judgeTokenResponse(res, `refresh ${link}`);
-      if (next.outcome?.status === 'fail' && (res.status !== 200 || !next.tokens?.accessToken)) {
-        const prev = links[link - 2]!;
-        ctx.s.refreshChain = { links: link - 1, broke: link, rotatedRefused: prev.rotated };
-        const why = prev.rotated
-          ? 'the refresh token the server had just issued does not work'
-          : 'the server revoked the refresh token it had accepted without issuing a new one';
-        return fail(`${said(link - 1)}; refresh ${link} with ${prev.rotated ? 'that new token' : 'the same token'} was refused (${oauthError(res)}): ${why}. ${reconnectAfter(lifetimes)}`,
-          prev.rotated
-            ? 'Store each new refresh token before returning it, so the next refresh with it succeeds (RFC 6749 §6).'
-            : 'Return a new refresh token in every refresh response (rotation), or keep the refresh token valid when the response carries none: RFC 6749 §6 lets the server revoke the old refresh token only after issuing a new one (Authlib: set INCLUDE_NEW_REFRESH_TOKEN = True on the RefreshTokenGrant).',
-          // The first refresh worked: what depends on a refresh (its audience, rotation) is judged.
-          undefined, true);
-      }
-      if (next.outcome) return next.outcome;
-      const t = next.tokens!;
-      links.push({ rotated: !!t.refreshToken && t.refreshToken !== held });
-      lifetimes.push(t.body.expires_in);
-      held = t.refreshToken ?? held;
-      ctx.s.refreshed = { ...t, refreshToken: held };
+    if (libError && !runRefused) return fail(`the refresh response is not acceptable to a strict OAuth client (openid-client): ${safeText(libError.message, 300)}`, 'Follow RFC 6749 §5.1 in refresh responses.', undefined, true);
+    let walked = own;
+    let where = 'on a grant of a client registered for this test';
+    if (!walked) {
+      // No client of its own: the rest of the chain on the run's grant, from its first refresh.
+      const t = judged.tokens!;
       const status = await mcpStatus(ctx, t.accessToken!);
-      if (firstAccepted && (status === 401 || status === 403)) {
-        ctx.s.refreshChain = { links: link, broke: link };
-        return fail(`${said(link)}; the MCP server accepted the access token from refresh 1 but refused the one from refresh ${link} (${status}). ${reconnectAfter(lifetimes.slice(0, -1))}`,
-          'Issue every refreshed access token with the same audience, scopes and signing key as the first, and accept them at the MCP server.', undefined, true);
-      }
+      walked = await walk(ctx, ctx.s.client!, t.refreshToken ?? held, [lifetime, t.body.expires_in], [{ rotated: !!t.refreshToken && t.refreshToken !== held }], 2, status !== undefined && status < 300);
+      if (walked.newest) ctx.s.refreshed = walked.newest;
+      where = 'on the run\'s grant';
     }
-    ctx.s.refreshChain = { links: REFRESH_CHAIN };
-    const rotated = links.every((l) => l.rotated) ? 'a new refresh token each time' : links.some((l) => l.rotated) ? 'a new refresh token some of the time' : 'the same refresh token kept working';
-    return pass(`${REFRESH_CHAIN} refreshes in a row, as ChatGPT makes them, each with the newest refresh token (${rotated})${firstAccepted ? '; the MCP server accepted each new access token' : ''}`);
+    ctx.s.refreshChain = walked.chain;
+    if (walked.outcome) return { ...walked.outcome, detail: `walked ${where}: ${walked.outcome.detail}${runRefused}` };
+    const rotated = walked.links.every((l) => l.rotated) ? 'a new refresh token each time' : walked.links.some((l) => l.rotated) ? 'a new refresh token some of the time' : 'the same refresh token kept working';
+    return pass(`${REFRESH_CHAIN} refreshes in a row ${where}, as ChatGPT makes them, each with the newest refresh token (${rotated})${walked.firstAccepted ? '; the MCP server accepted each new access token' : ''}${runRefused}`);
   },
-};
+});
 
 /** The MCP server's HTTP status for an initialize with `token`, or undefined when it could not be asked. */
 async function mcpStatus(ctx: AppsContext, token: string): Promise<number | undefined> {
