@@ -49,6 +49,8 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   // Scopes: the consequence decides. A narrower grant the MCP server accepts: a warning, with
   // what ChatGPT showed in August 2026; one it refuses: a failure.
   { id: 'token.scopes', flags: { grantedScope: 'subset' }, status: 'warn', detail: /missing: mcp:write\); ChatGPT shows "not all requested permissions were granted" and goes on.*OAUTH_SCOPES_MISMATCH.*accepted the narrower token/, impact: 'chatgpt', chatgpt: true },
+  // Refused for its scope, not as unverifiable: the fix is about scopes, not issuer or audience.
+  { id: 'resource.accepts-token', flags: { grantedScope: 'subset', rs: { requireScopes: true } }, detail: /refused the access token for its scope \(403 insufficient_scope/, fix: /^Grant ChatGPT's client the scopes the MCP server requires/, impact: 'chatgpt' },
   { id: 'token.scopes', flags: { grantedScope: 'subset', rs: { requireScopes: true } }, detail: /missing: mcp:write\), and the MCP server refuses that token: initialize answered 403 insufficient_scope/, impact: 'chatgpt', chatgpt: true },
   // What a resource-bound token from oidc-provider looks like: the OIDC scopes are not echoed.
   { id: 'token.scopes', flags: { oidcScopes: true, grantedScopeMode: 'no-oidc' }, status: 'warn', detail: /only the OpenID Connect scope\(s\) openid, profile, email are missing/, impact: 'chatgpt', chatgpt: true },

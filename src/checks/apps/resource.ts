@@ -48,6 +48,11 @@ export const resourceAcceptsToken: CheckDef<AppsContext> = {
     }
     if (init.res.status === 401 || init.res.status === 403) {
       const ch = bearerChallenge(init.res.header('www-authenticate'));
+      if (ch?.params.error === 'insufficient_scope') {
+        // Not a token the server cannot verify: one it verified and found too narrow.
+        return fail(`the MCP server refused the access token for its scope (${init.res.status} insufficient_scope${ch.params.scope ? `, scope "${safeText(ch.params.scope, 120)}"` : ''}${stepUp ? `) even${stepUp}` : `; the token grants "${safeText(ctx.s.tokens!.scope ?? 'what was requested', 120)}")`}`,
+          'Grant ChatGPT\'s client the scopes the MCP server requires (token.scopes shows what was granted), or require only scopes the authorization server grants it.');
+      }
       return fail(`the MCP server rejected the access token the authorization server just issued (${init.res.status}${ch?.params.error ? ` ${safeText(ch.params.error, 40)}` : ''}${ch?.params.error_description ? `: ${safeText(ch.params.error_description, 200)}` : ''})`,
         `Make the MCP server accept tokens from ${safeText(ctx.s.as?.issuer ?? 'the issuer', 120)} with aud ${resourceOf(ctx)}: check its expected issuer (exact string, trailing slash), audience and JWKS/introspection settings.`);
     }
