@@ -166,7 +166,8 @@ export const refreshGrant = prepared<AppsContext, Walked | undefined>({
       // refreshed, so the run's refusal may come from that grant's sign-in (a server that ends
       // every grant of the user on a new sign-in); the chain on its own grant is the evidence.
       runRefused = ` (the run's own refresh was refused, ${oauthError(sink.res)}, after this check signed in for its own grant: not counted)`;
-      ctx.s.refreshed = own.newest;
+      // Its refresh token belongs to the check's own client: never one to save for the run's.
+      ctx.s.refreshed = { ...own.newest, refreshToken: undefined };
     } else if (judged.outcome) {
       judged.outcome.fix ??= 'Accept grant_type=refresh_token with client_id and resource form-encoded for the public client.';
       if (judged.outcome.status === 'fail' && sink.res.status !== 200) judged.outcome.detail += `; ${reconnectAfter([lifetime])}`;

@@ -37,6 +37,8 @@ function catalogFor(o: AppsRunOptions): CheckDef<AppsContext>[] {
       return { ...c, prepare: undefined, run: () => ({ status: 'skip' as const, detail: o.refreshToken ? 'not run with a kept refresh token: replaying it would revoke the token family CI depends on' : 'not run with --save-refresh-token: it could revoke the grant of the token being saved' }) };
     }
     if (o.refreshToken && c.id === 'token.exchange') return { ...c, run: (x: AppsContext) => tokensFromRefresh(x, o) };
+    // Its chain on a grant of its own needs a sign-in: from a refresh token it walks the run's grant.
+    if (o.refreshToken && c.id === 'refresh.grant') return { ...c, prepare: undefined };
     return c;
   });
 }
