@@ -10,7 +10,8 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'resource.challenge', flags: { challenge: 'anonymous-ok' }, detail: /accepted an unauthenticated initialize/ },
   { id: 'resource.challenge', flags: { challenge: 'no-resource-metadata' }, status: 'warn', detail: /no resource_metadata/ },
   { id: 'prm.document', flags: { prm: 'html' }, detail: /HTML page/, fix: /SPA catch-all/ },
-  // The challenge must lead somewhere: its resource_metadata answers 404 while a well-known URL serves.
+  // The challenge must lead somewhere: its resource_metadata answers 404 (or is no URL) while a well-known URL serves.
+  { id: 'prm.document', flags: { challengeMetadataPath: ' not a url' }, detail: /names resource_metadata=http:\/\/127\.0\.0\.1:\d+ not a url, which does not serve the metadata \(not an absolute URL\)/, impact: 'chatgpt' },
   { id: 'prm.document', flags: { challengeMetadataPath: '/.well-known/oauth-protected-resource/wrong' }, detail: /names resource_metadata=http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/wrong, which does not serve the metadata \(WWW-Authenticate resource_metadata .*: 404\).*where http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp serves it/, fix: /Point the challenge's resource_metadata at .*, or serve the same document at/, impact: 'chatgpt', chatgpt: true },
   { id: 'prm.resource', flags: { prmResourceSuffix: '/' }, detail: /only by a trailing slash/ },
   { id: 'as.metadata', flags: { asMetadata: '404' }, detail: /fault is discovery, not PKCE/ },

@@ -160,7 +160,7 @@ export const prmDocument = prepared<AppsContext, Map<string, Promise<HttpRespons
         // well-known URLs only when there is none (the MCP SDK's client does exactly that), so
         // ChatGPT stops at a resource_metadata URL that does not serve. The rest of the run goes
         // on with the document the well-known URL serves.
-        return nb(fail(`the 401 challenge names resource_metadata=${safeText(named, 200)}, which does not serve the metadata (${attempts.find((a) => a.startsWith(HEADER)) ?? attempts[0]}); a client that follows the MCP specification uses that URL and does not fall back to the well-known ones, where ${found.url} serves it`,
+        return nb(fail(`the 401 challenge names resource_metadata=${safeText(named, 200)}, which does not serve the metadata (${attempts.find((a) => a.startsWith(HEADER)) ?? 'not an absolute URL'}); a client that follows the MCP specification uses that URL and does not fall back to the well-known ones, where ${found.url} serves it`,
           `Point the challenge's resource_metadata at ${found.url}, or serve the same document at ${safeText(named, 200)}.`));
       }
       return pass(`found at ${found.url} (${found.how}); authorization_servers: ${as.map((x) => safeText(x, 120)).join(', ')}${note}`);
