@@ -21,7 +21,7 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   // Refresh works; only the metadata does not say so: the fix asks to advertise it, not to build it.
   { id: 'as.endpoints', flags: { metaPatch: { grant_types_supported: ['authorization_code'] } }, status: 'warn', detail: /grant_types_supported does not include refresh_token/, fix: /^Add "refresh_token" to grant_types_supported/ },
   // One application serving MCP and OAuth: the opaque token is looked up in the store they share.
-  { id: 'token.jwt-signature', flags: { tokenFormat: 'opaque' }, status: 'info', detail: /opaque \(not a JWT\): to check issuer, expiry and audience, the MCP server looks it up: it shares its origin with the authorization server/ },
+  { id: 'token.jwt-signature', flags: { tokenFormat: 'opaque' }, status: 'info', detail: /opaque \(not a JWT\): to check issuer, expiry and audience, the MCP server can look it up in the token store it shares with the authorization server \(both are served from one origin/ },
   // A server that validates nothing: one root cause explains the failures below it.
   { id: 'authz.redirect-exact', flags: { anyClientId: true, redirectCheck: 'none', codeReuse: true, pkce: 'optional', pkcePublicOptional: true, codeBinding: false, refreshBinding: false, redirectBinding: false }, detail: /^this authorization server accepts whatever it is sent \(any client_id: .*; any redirect_uri: .*; a used code again: token\.code-single-use; no PKCE: .*\): a test mock, or validation switched off/, fix: /^Use a real authorization server, or switch its validation on/, impact: 'security', chatgpt: false },
   // Malformed metadata: one finding at the check that owns it, never an exception in a dependant.

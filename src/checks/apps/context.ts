@@ -179,7 +179,7 @@ export function tokenLookup(ctx: AppsContext, them = false): string {
   try { same = !!ctx.s.as?.issuer && new URL(ctx.s.as.issuer).origin === new URL(ctx.opts.mcpUrl).origin; } catch { /* not URLs */ }
   const it = them ? 'them' : 'it';
   return same
-    ? `the MCP server looks ${it} up: it shares its origin with the authorization server, so a token store they share does (a separate MCP server would introspect ${it}, RFC 7662)`
+    ? `the MCP server can look ${it} up in the token store it shares with the authorization server (both are served from one origin; a separate MCP server would introspect ${it}, RFC 7662)`
     : `the MCP server must introspect ${it} (RFC 7662) or share the authorization server's token store`;
 }
 
