@@ -94,6 +94,9 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'pkce.required', flags: { pkcePublicOptional: true }, detail: /PKCE is optional/, impact: 'security', chatgpt: false },
   { id: 'pkce.downgrade', flags: { pkcePublicOptional: true, pkceDowngrade: true }, detail: /PKCE downgrade/, impact: 'security', chatgpt: false },
   { id: 'token.client-auth', flags: { clientAuth: 'ignore-secret' }, detail: /a wrong secret was ACCEPTED/, impact: 'security', chatgpt: false },
+  // Which refusal counted: the client the code was issued to redeems it afterwards — or the
+  // server ended the code on the wrong redemption (sound), and the detail says so.
+  { id: 'token.code-client-binding', flags: { codeEndsOnMisuse: true }, status: 'pass', detail: /refused \(400 invalid_grant: unknown code\); the client it was issued to was refused afterwards too .*ends a code once another client presents it/ },
   { id: 'token.code-client-binding', flags: { codeBinding: false }, detail: /redeemed by another registered client/, impact: 'security', chatgpt: false },
   { id: 'refresh.client-binding', flags: { refreshBinding: false }, detail: /another registered client redeemed/, impact: 'security', chatgpt: false },
   // Its own unused pair: on a server whose refresh works once, a used token proves nothing.
@@ -123,4 +126,5 @@ export const soundVariants: { name: string; flags: ToyFlags }[] = [
   { name: 'gzip-encoded metadata', flags: { gzipMetadata: true } },
   { name: 'no RFC 9207 iss, per-connector callbacks accepted', flags: { iss: 'unsupported' } },
   { name: 'a 403 insufficient_scope step-up on the MCP endpoint', flags: { rs: { stepUp: 'mcp:admin' } } },
+  { name: 'a code presented by another client is refused and ended', flags: { codeEndsOnMisuse: true } },
 ];

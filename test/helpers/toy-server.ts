@@ -43,6 +43,8 @@ export interface ToyFlags {
    * without it gets tokens).
    */
   codeReuse?: boolean | 'forgets-pkce';
+  /** A code presented by another client is refused and ended (sound). */
+  codeEndsOnMisuse?: boolean;
   /** A replayed code is refused, but the tokens issued from its first redemption stay valid. */
   codeReplayKeepsTokens?: boolean;
   redirectBinding?: boolean;
@@ -683,6 +685,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       if (form.get('grant_type') === 'authorization_code') {
         if (f.codeExchange === 'invalid-grant') return tokenError(res, 'invalid_grant', 'the code could not be redeemed');
         const c = codes.get(form.get('code') ?? '');
+        if (c && c.clientId !== clientId && f.codeBinding !== false && f.codeEndsOnMisuse) c.used = true;
         if (!c || (c.clientId !== clientId && f.codeBinding !== false)) return tokenError(res, 'invalid_grant', 'unknown code');
         if (c.used && !f.codeReuse) {
           if (f.replayRevokesAll) revokeAll();

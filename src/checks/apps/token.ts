@@ -577,11 +577,15 @@ export const tokenCodeClientBinding = isolated<{ code: Code; other: { client: Cl
     const [code, other] = await Promise.all([codeOrAbort(ctx, client.clientId, 'code binding test'), otherClient(ctx, own)]);
     return { code, other };
   },
-  async judge(ctx, { code, other }) {
+  async judge(ctx, { code, other }, client) {
     const res = await tokenRequestAs(ctx, other.client, redeemForm(ctx, code));
     const who = other.registered ? 'another registered client' : 'a client_id the server never issued';
     if (res.status === 200) return fail(`a code issued to one client was redeemed by ${who}: codes are not bound to their client`, 'Store the client_id with each code and refuse redemption by any other client (RFC 6749 §4.1.3).');
-    return pass(`redeemed by ${who}: refused (${oauthError(res)})`);
+    // A refusal counts only if it refused what the check varies: the client it was issued to
+    // then redeems the same code. A server may also end a code on a wrong redemption (sound).
+    const mine = await tokenRequestAs(ctx, client, redeemForm(ctx, code));
+    if (mine.status === 200) return pass(`redeemed by ${who}: refused (${oauthError(res)}); the client it was issued to then redeemed it`);
+    return pass(`redeemed by ${who}: refused (${oauthError(res)}); the client it was issued to was refused afterwards too (${oauthError(mine)}): the server ends a code once another client presents it (token.exchange shows codes work for their own client)`);
   },
 });
 
