@@ -16,6 +16,7 @@ import type { IO } from '../ui/io.js';
 import { HttpClient, PER_ORIGIN_LIMIT, formatTraceEntry, type TraceEntry } from '../http/client.js';
 import { redactHeaders, registerClientCredentials, registerSecret } from '../http/redact.js';
 import { renderHuman, renderJson, renderJunit } from '../ui/render.js';
+import { canAnimate } from '../ui/spinner.js';
 import { escapeJsonUnsafe, safeText, shellQuote } from '../text.js';
 import { VERSION } from '../version.js';
 import type { LoginMode } from '../login/drivers.js';
@@ -470,21 +471,28 @@ async function runActions(io: IO, plan: Extract<DoctorPlan, { target: 'actions' 
 }
 
 /**
- * Progress while the suite runs. On a terminal: a spinner on stderr with the current step and
- * check ("Ctrl-C to stop"); prompts and sign-in lines print above it. Without one: nothing, or
- * one line per step with --verbose. Never on stdout, never with --json on a non-terminal.
+ * Progress while the suite runs. At an interactive terminal of a usable width: a spinner on stderr
+ * with the current step and check ("Ctrl-C to stop"); prompts and sign-in lines print above it. At
+ * a terminal without one (CI, --no-input, a width of 0): each step once, as a line, and each wait
+ * for a sign-in once, with its deadline. Without a terminal: nothing, or one line per step with
+ * --verbose. Never on stdout, never with --json on a non-terminal.
  */
 async function startProgress(io: IO, o: DoctorOptions, catalog: { id: string; step: string }[]): Promise<{ start: (id: string) => void; stop: () => void; aside: <T>(work: () => Promise<T>) => Promise<T>; wait: (label: string | undefined, until?: number) => void }> {
   const stepOf = new Map(catalog.map((c) => [c.id, c.step]));
   const tty = !!(io.stderr as NodeJS.WriteStream).isTTY;
-  if (!tty) {
+  if (!canAnimate(io)) {
     // Checks of several steps run at once: each step is named once, when its first check starts.
     const named = new Set<string>();
+    const lines = tty || o.verbose;
     return {
-      start: (id) => { const step = stepOf.get(id) ?? ''; if (o.verbose && !named.has(step)) { named.add(step); io.stderr.write(`${step}…\n`); } },
+      start: (id) => { const step = stepOf.get(id) ?? ''; if (lines && !named.has(step)) { named.add(step); io.stderr.write(`${step}…\n`); } },
       stop: () => undefined,
       aside: (work) => work(),
-      wait: () => undefined,
+      wait: (label, until) => {
+        if (!tty || !label || !until) return;
+        const left = Math.max(0, Math.round((until - Date.now()) / 1000));
+        io.stderr.write(`${label} — ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')} left\n`);
+      },
     };
   }
   const { default: ora } = await import('ora');
