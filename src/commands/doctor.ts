@@ -313,7 +313,18 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
   if (o.mixedAuth && !o.sandbox) throw new UsageError('--mixed-auth is a sandbox mode: use it with --sandbox');
   if (!o.url && !o.sandbox) throw new UsageError('missing the MCP server URL: gpt-oauth doctor https://api.example.com/mcp (or --sandbox to try the embedded server)');
   // The sandbox approves its test user by itself, so it needs no browser unless asked for one.
-  const login: LoginMode = o.login ?? (io.interactive && !o.sandbox ? 'browser' : 'auto');
+  let login: LoginMode = o.login ?? (io.interactive && !o.sandbox ? 'browser' : 'auto');
+  if (login === 'browser' && io.interactive) {
+    // No browser can open here (SSH, a container): say so now and sign in by pasting, instead
+    // of waiting --login-timeout for a tab that never opens. Without a terminal the sign-ins
+    // end at once as incomplete (the driver).
+    const { noBrowserHere } = await import('../login/browser.js');
+    const none = noBrowserHere(io.env);
+    if (none) {
+      io.stderr.write(`No browser can open here: ${safeText(none, 300)}. Signing in by pasting instead (--login manual): open each URL in a browser on any machine and paste the address it ends on.\n`);
+      login = 'manual';
+    }
+  }
   let refreshToken: string | undefined;
   if (o.refreshTokenEnv) {
     refreshToken = io.env[o.refreshTokenEnv];
