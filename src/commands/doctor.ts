@@ -13,9 +13,10 @@ import { access, constants, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { IO } from '../ui/io.js';
-import { HttpClient, PER_ORIGIN_LIMIT, formatTraceEntry, type TraceEntry } from '../http/client.js';
+// The HTTP client (undici) and the renderer load after the first line is printed (#30: the first
+// byte within twice the time --help takes).
+import type { HttpClient, TraceEntry } from '../http/client.js';
 import { redactHeaders, registerClientCredentials, registerSecret } from '../http/redact.js';
-import { renderHuman, renderJson, renderJunit } from '../ui/render.js';
 import { canAnimate } from '../ui/spinner.js';
 import { escapeJsonUnsafe, safeText, shellQuote } from '../text.js';
 import { VERSION } from '../version.js';
@@ -224,6 +225,8 @@ async function listChecks(io: IO, target: string): Promise<number> {
 
 /** `--only`/`--skip` must name checks of the target's catalog, and leave something to run. */
 async function checkSelection(target: 'apps' | 'actions', sel: Selection): Promise<void> {
+  // Nothing to check without --only/--skip (and the catalog loads later, after the first line).
+  if (!sel.only?.length && !sel.skip?.length) return;
   const catalog = target === 'apps' ? (await import('../checks/apps/index.js')).APPS_CHECKS : (await import('../checks/actions/index.js')).ACTIONS_CHECKS;
   const { isSelected, prefixesOf, unknownSelectors } = await import('../checks/engine.js');
   const defs = catalog as { id: string; step: string }[];
@@ -397,18 +400,22 @@ async function runApps(io: IO, plan: Extract<DoctorPlan, { target: 'apps' }>): P
   const clientSecret = o.clientId ? await readSecret(io, o) : undefined;
   registerClientCredentials(o.clientId, clientSecret ?? io.env.GPT_OAUTH_CLIENT_SECRET);
 
+  const say = sayTo(io);
+  // The first line before anything heavy loads (oidc-provider, undici, the checks).
+  say(plan.sandbox ? 'Starting the sandbox…' : `Checking ${plan.url} as ChatGPT would (login: ${login})…`);
   const { startSandbox } = plan.sandbox ? await import('../sandbox/server.js') : { startSandbox: undefined };
   const sandbox = startSandbox ? await startSandbox({ loginPage: login === 'browser' || login === 'command', mixedAuth: !!o.mixedAuth }) : undefined;
   const subject = plan.url ?? sandbox!.mcpUrl;
   const http = await doctorHttp(io, o, subject, plan.timeoutMs, plan.deadlineAt);
-  const say = sayTo(io);
   let handedOver = false;
   // Ctrl-C: the temporary clients this run can still delete, and the sandbox, within a second.
   const { onInterrupt } = await import('../ui/interrupt.js');
   const offInterrupt = onInterrupt(async () => { await http.close(); await sandbox?.close(); });
   try {
-    if (sandbox) say(`Started the sandbox at ${sandbox.origin} (issuer ${sandbox.issuer}).`);
-    say(`Checking ${subject} as ChatGPT would (login: ${login})…`);
+    if (sandbox) {
+      say(`Started the sandbox at ${sandbox.origin} (issuer ${sandbox.issuer}).`);
+      say(`Checking ${subject} as ChatGPT would (login: ${login})…`);
+    }
     const { runAppsSuite } = await import('../doctor/suites/apps.js');
     const { APPS_CHECKS } = await import('../checks/apps/index.js');
     const progress = await startProgress(io, o, APPS_CHECKS);
@@ -450,6 +457,9 @@ async function runApps(io: IO, plan: Extract<DoctorPlan, { target: 'apps' }>): P
 async function runActions(io: IO, plan: Extract<DoctorPlan, { target: 'actions' }>): Promise<DoctorResult> {
   const { o, login } = plan;
   const say = sayTo(io);
+  const checking = `Checking the GPT Action OAuth set-up as ChatGPT would (login: ${login})…`;
+  // The first line before anything heavy loads.
+  say(plan.sandbox ? 'Starting the sandbox…' : checking);
   const { startSandbox } = plan.sandbox ? await import('../sandbox/server.js') : { startSandbox: undefined };
   const sandbox = startSandbox ? await startSandbox({ gptClientSecret: io.env.GPT_OAUTH_CLIENT_SECRET || undefined }) : undefined;
   let http: HttpClient | undefined;
@@ -466,7 +476,7 @@ async function runActions(io: IO, plan: Extract<DoctorPlan, { target: 'actions' 
     registerClientCredentials(inputs.clientId, inputs.clientSecret);
     // The GPT editor's URLs were given by the user (flags, OpenAPI document, project file).
     for (const u of [inputs.authUrl, inputs.tokenUrl, inputs.apiUrl]) if (u) http.opts.policy?.trust(u);
-    say(`Checking the GPT Action OAuth set-up as ChatGPT would (login: ${login})…`);
+    if (sandbox) say(checking);
     const { runActionsSuite } = await import('../doctor/suites/actions.js');
     const { ACTIONS_CHECKS } = await import('../checks/actions/index.js');
     const progress = await startProgress(io, o, ACTIONS_CHECKS);
@@ -547,6 +557,7 @@ async function startProgress(io: IO, o: DoctorOptions, catalog: { id: string; st
  */
 async function doctorHttp(io: IO, o: DoctorOptions, subject: string, timeoutMs: number, deadlineAt?: number): Promise<HttpClient> {
   const { UrlPolicy } = await import('../http/policy.js');
+  const { HttpClient, formatTraceEntry } = await import('../http/client.js');
   return new HttpClient({
     policy: new UrlPolicy(subject, { allowHosts: list(o.allowHost), allowPrivate: o.allowPrivateNetwork }),
     timeoutMs,
@@ -593,6 +604,8 @@ export async function render(io: IO, plan: DoctorPlan, result: DoctorResult): Pr
   const { report, trace } = result;
   const say = sayTo(io);
   const { renderMarkdown, githubAnnotations, toHar } = await import('../doctor/report.js');
+  const { renderHuman, renderJson, renderJunit } = await import('../ui/render.js');
+  const { PER_ORIGIN_LIMIT } = await import('../http/client.js');
   if (plan.baseline) {
     const { applyBaseline } = await import('../doctor/baseline.js');
     applyBaseline(report, plan.baseline.data, plan.baseline.file);
