@@ -9,6 +9,7 @@ import type { CheckDef, CheckResult, Selection } from '../../checks/types.js';
 import type { Report, SuiteRunOptions } from '../types.js';
 import { VERSION } from '../../version.js';
 import { verdicts } from '../verdict.js';
+import { safeText, shellQuote } from '../../text.js';
 
 export interface AppsRunOptions extends AppsOptions, SuiteRunOptions {
   /** Start from this refresh token instead of a new authorization (CI). */
@@ -221,6 +222,7 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
       }
     }
     sharedSignInFailure(results);
+    if (ctx) wrongUrl(results, ctx.s.challenge?.status, ctx.s.prm?.resource, o.mcpUrl);
   } finally {
     await login.close();
   }
@@ -245,6 +247,36 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
   const rt = ctx!.s.refreshed?.refreshToken ?? ctx!.s.tokens?.refreshToken;
   if (rt && ctx!.s.client) Object.defineProperty(report, 'kept', { value: { refreshToken: rt, clientId: ctx!.s.client.clientId, clientSecret: ctx!.s.client.clientSecret }, enumerable: false });
   return report;
+}
+
+/**
+ * The URL given is not the MCP endpoint, and the server says which one is: a POST without a token
+ * answered 404 or 405 (no MCP endpoint there) and the protected-resource metadata names another
+ * URL of the same server as its `resource` (RFC 9728 §3.3) — typically the origin given instead of
+ * …/mcp. resource.challenge then leads with "Did you mean <that URL>?" and explains the failures
+ * that only follow from talking to the wrong URL (the resource mismatch, the 404s with a token).
+ */
+function wrongUrl(results: CheckResult[], status: number | undefined, resource: unknown, mcpUrl: string): void {
+  if ((status !== 404 && status !== 405) || typeof resource !== 'string' || resource === mcpUrl) return;
+  let named: URL;
+  try {
+    named = new URL(resource);
+    if (named.origin !== new URL(mcpUrl).origin) return;
+  } catch {
+    return;
+  }
+  const i = results.findIndex((r) => r.id === 'resource.challenge' && r.status === 'fail');
+  if (i < 0) return;
+  const url = safeText(named.href, 300);
+  const knockOn = results.filter((r) => r.status === 'fail' && r.id !== 'resource.challenge'
+    && (r.id === 'prm.resource' || new RegExp(`\\b${status}\\b`).test(r.detail))).map((r) => r.id);
+  const r = results[i]!;
+  results[i] = {
+    ...r,
+    detail: `Did you mean ${url}? ${r.detail.replace(/ \(confirmed alone\)$/, '')}, and the server's protected-resource metadata names ${url} as its resource${knockOn.length ? `; that explains ${knockOn.join(', ')}` : ''}`,
+    fix: `Give ChatGPT the MCP URL ${url} (check it first: \`gpt-oauth doctor ${shellQuote(named.href).replace(/`/g, '')}\`).`,
+    explains: [...new Set([...(r.explains ?? []), ...knockOn])],
+  };
 }
 
 /** Delete the clients the run registered (RFC 7592), best effort and quietly. */
