@@ -84,9 +84,9 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .option('--write-baseline <file>', 'write the current failures/warnings as a baseline')
     .addOption(new Option('--fail-on <impact>', 'which failures make exit 1: chatgpt (ChatGPT breaks), security, or all').choices(['chatgpt', 'security', 'all']).default('all'))
     .option('--timeout <duration>', 'per-request timeout: milliseconds (10000, 500ms) or seconds (10s); at least 250 ms', '10000')
-    .option('--login-timeout <s>', 'how long to wait for a browser login, in seconds', '300')
+    .option('--login-timeout <duration>', 'how long to wait for a sign-in: seconds (300, 90s) or minutes (5m)', '300')
     .option('--verbose', 'list every check, passes and skips included (and one progress line per step without a terminal)')
-    .option('--deadline <s>', 'the whole run ends after this many seconds (checks not reached are incomplete)', '600')
+    .option('--deadline <duration>', 'the whole run ends after this long (checks not reached are incomplete): seconds (600, 90s) or minutes (10m)', '600')
     .action(function (this: Command, url: string | undefined) {
       run(this, async (io, _a, opts) => (await import('./commands/doctor.js')).doctor(io, { ...opts as DoctorOptions, url }), [url]);
     })

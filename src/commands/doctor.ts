@@ -103,11 +103,18 @@ export interface DoctorResult {
 
 const list = (s?: string) => s?.split(/[\s,]+/).filter(Boolean);
 
-function positiveInt(value: string | undefined, flag: string, fallback: number): number {
+/**
+ * `--login-timeout` and `--deadline`: seconds (`300`, `90s`), minutes (`5m`) or both (`1m30s`);
+ * a bare number is seconds. The message says the unit and the forms it takes.
+ */
+export function parseSeconds(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive whole number (got "${safeText(value, 40)}")`);
-  return n;
+  const m = /^\s*(?:(\d+(?:\.\d+)?)\s*m(?:in)?)?\s*(?:(\d+(?:\.\d+)?)\s*s?)?\s*$/i.exec(value);
+  const seconds = m && (m[1] !== undefined || m[2] !== undefined) ? Math.round(Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) : NaN;
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new UsageError(`${flag} must be a duration in seconds (300, 90s) or minutes (5m, 1m30s) (got "${safeText(value, 40)}")`);
+  }
+  return seconds;
 }
 
 /** The shortest per-request timeout that can succeed against a real server (a TLS handshake alone). */
@@ -267,8 +274,8 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
   const o = await withProject(opts);
   const target = o.target ?? 'apps';
   const timeoutMs = parseTimeout(o.timeout);
-  const loginTimeoutMs = positiveInt(o.loginTimeout, '--login-timeout', 300) * 1000;
-  const deadlineAt = Date.now() + positiveInt(o.deadline, '--deadline', 600) * 1000;
+  const loginTimeoutMs = parseSeconds(o.loginTimeout, '--login-timeout', 300) * 1000;
+  const deadlineAt = Date.now() + parseSeconds(o.deadline, '--deadline', 600) * 1000;
   const selection = { only: list(o.only), skip: list(o.skip) };
   const failOn = (o.failOn ?? 'all') as FailOn;
   if (!['chatgpt', 'security', 'all'].includes(failOn)) throw new UsageError(`--fail-on must be chatgpt, security or all (got "${safeText(o.failOn, 40)}")`);
@@ -380,7 +387,7 @@ async function fixAndRunAgain(io: IO, plan: DoctorPlan, first: DoctorResult): Pr
   let latest = first;
   const report = await fixLoop(io, plan.o, first.report, async () => {
     await latest.close?.();
-    latest = await run(io, { ...plan, deadlineAt: Date.now() + positiveInt(plan.o.deadline, '--deadline', 600) * 1000 });
+    latest = await run(io, { ...plan, deadlineAt: Date.now() + parseSeconds(plan.o.deadline, '--deadline', 600) * 1000 });
     return latest.report;
   }, (question) => (io.interactive ? prompter.confirm(question, '--yes', false) : Promise.resolve(false)));
   for (const line of fixSummaryLines(report.fix!)) io.stderr.write(`${line}\n`);
