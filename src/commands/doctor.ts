@@ -135,15 +135,23 @@ export function parseTimeout(value: string | undefined): number {
 
 /** The MCP URL as the user would type it into ChatGPT: https, or http on loopback. */
 export function validateMcpUrl(raw: string): string {
-  let u: URL;
+  let u: URL | undefined;
   try {
     u = new URL(raw);
-  } catch {
-    throw new UsageError(`"${safeText(raw, 200)}" is not a URL; give the MCP server URL as you would type it into ChatGPT, e.g. https://api.example.com/mcp`);
+  } catch { /* below */ }
+  if (!raw.includes('://') && (!u || (u.protocol !== 'https:' && u.protocol !== 'http:'))) {
+    // `localhost:8080/mcp` parses as the scheme "localhost:"; `127.0.0.1:8080/mcp` not at all.
+    // Suggest the URL with the scheme that host takes: http on this machine, https elsewhere.
+    let local: URL | undefined;
+    try { local = new URL(`http://${raw}`); } catch { /* not a host either */ }
+    if (local?.hostname) {
+      const fixed = isLoopback(local) ? `http://${raw}` : `https://${raw}`;
+      throw new UsageError(`"${safeText(raw, 200)}" has no scheme: did you mean ${safeText(fixed, 220)}?`,
+        isLoopback(local) ? 'A server on this machine takes http:// (or https:// if it serves TLS).' : 'ChatGPT connects to https:// URLs only.');
+    }
   }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:' && !raw.includes('://')) {
-    // `localhost:8080/mcp` parses as the scheme "localhost:".
-    throw new UsageError(`"${safeText(raw, 200)}" has no scheme: write https://${safeText(raw, 200)} (or http:// for a server on this machine)`);
+  if (!u) {
+    throw new UsageError(`"${safeText(raw, 200)}" is not a URL; give the MCP server URL as you would type it into ChatGPT, e.g. https://api.example.com/mcp`);
   }
   if (!isHttpsOrLoopback(u)) {
     throw new UsageError(`the MCP URL must use https (http is accepted only on loopback): ${safeText(raw, 200)}`);
