@@ -140,6 +140,17 @@ describe('init, non-interactive', () => {
     expect(r.stderr).toMatch(/CI runner.*CI secret store as GPT_OAUTH_CLIENT_SECRET/);
   });
 
+  it('into an empty folder: each file is written once, and none is said to exist and differ', async () => {
+    const { dir, configDir } = workdir();
+    const r = await inDir(dir, configDir, ['init', '--provider', 'sandbox', '--target', 'apps', '--templates', 'all', '--no-doctor', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    for (const f of ['.github/workflows/chatgpt-oauth.yml', '.env.example']) {
+      expect(r.stderr.split('\n').filter((l) => l.endsWith(f) && l.startsWith('✔ Wrote'))).toHaveLength(1);
+      expect(existsSync(join(dir, f))).toBe(true);
+    }
+    expect(r.stderr).not.toMatch(/exists and differs|undefined/);
+  });
+
   it('never overwrites a changed template without --force; shows the diff instead', async () => {
     const { dir, configDir } = workdir();
     expect((await inDir(dir, configDir, ['init', '--provider', 'sandbox', '--target', 'apps', '--templates', 'env-example', '--no-doctor'])).code).toBe(0);

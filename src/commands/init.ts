@@ -97,6 +97,10 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
   }
 
   if (!io.interactive) requireAllFlags(o, defaults, io.env);
+  if (!o.target && !defaults.target && io.interactive) {
+    say('A GPT Action: a custom GPT you build in ChatGPT calls your REST API (described by OpenAPI) as the signed-in user.');
+    say('A ChatGPT App (MCP connector): ChatGPT calls the tools of your MCP server as the signed-in user.');
+  }
   const target = (o.target ?? defaults.target ?? await prompt.select<Target>('What are you connecting to ChatGPT?', [
     { value: 'actions', name: 'A custom GPT with an OAuth Action' },
     { value: 'apps', name: 'A ChatGPT App / MCP connector' },
@@ -406,9 +410,9 @@ async function offerTemplates(io: IO, o: InitOptions, prompt: Prompter, p: Proje
     if (secrets.clientSecret && content.includes(secrets.clientSecret)) throw new CliError('refusing to write a template that contains the client secret');
     const r = await writeTemplate(dir, n, content, !!o.force);
     if (r.status === 'written') say(`✔ Wrote ${r.path}`);
-    if (r.status !== 'kept' && content.includes(`https://${PLACEHOLDER}.`)) say(`! ${r.path} still has values gpt-oauth could not discover, marked ${PLACEHOLDER}: set them before deploying`);
     else if (r.status === 'unchanged') say(`✔ ${r.path} is up to date`);
-    else say(`! ${r.path} exists and differs; not overwritten (use --force). What would change:\n${r.diff}`);
+    else say(`! ${r.path} exists and differs; not overwritten (use --force). What would change:\n${r.diff ?? ''}`);
+    if (r.status !== 'kept' && content.includes(`https://${PLACEHOLDER}.`)) say(`! ${r.path} still has values gpt-oauth could not discover, marked ${PLACEHOLDER}: set them before deploying`);
     written.push({ name: n, path: r.path, status: r.status });
   }
   return written;
