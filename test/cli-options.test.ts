@@ -82,3 +82,33 @@ describe('8. URL hints', () => {
     expect(none.fix).toMatch(/^Start the server/);
   });
 });
+
+describe('10. reading the run', () => {
+  it('doctor --help groups its options: what to check, sign-in, scope of the run, output, CI, --fix', async () => {
+    const r = await runCli(['doctor', '--help']);
+    expect(r.code).toBe(0);
+    const headings = [...r.stdout.matchAll(/^([A-Z][^:\n]+):$/gm)].map((m) => m[1]);
+    expect(headings).toEqual(['Arguments', 'What to check', 'Sign-in', 'Scope of the run', 'Output', 'CI', 'Fixing the provider (--fix)', 'Options', 'Global Options', 'Examples']);
+    const section = (name: string) => r.stdout.split(`\n${name}:\n`)[1]!.split(/\n\n/)[0]!;
+    expect(section('Sign-in')).toMatch(/--login <mode>[\s\S]*--login-timeout[\s\S]*--refresh-token-env/);
+    expect(section('Output')).toMatch(/--report <file>[\s\S]*--junit <file>/);
+    expect(section('CI')).toMatch(/--fail-on[\s\S]*--baseline/);
+    expect(section('Scope of the run')).toMatch(/--only[\s\S]*--deadline/);
+  });
+
+  it('the collapsed view gives a skip\'s own reason, not "not applicable here"', async () => {
+    const r = await runCli(['doctor', '--sandbox']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Registration {2}✓ 3 passed · - 1 skipped \(the server does not advertise client_id_metadata_document_supported\)$/m);
+    expect(r.stdout).not.toMatch(/not applicable here/);
+  });
+
+  it('the callbacks example of the top-level help says where it works; elsewhere the error says what to add', async () => {
+    const help = await runCli(['--help']);
+    expect(help.stdout).toMatch(/gpt-oauth callbacks add --gpt-id g-AbC123xyz {4}register a saved GPT's callback URLs\n\s+\(in the folder init set up; elsewhere add\n\s+--provider NAME --app CLIENT_ID\)/);
+    const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-cb-'));
+    const r = await runCli(['callbacks', 'add', '--gpt-id', 'g-AbC123xyz'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/missing --provider \(clerk, auth0, stytch or supabase\) and --app \(the app id or client id\) — or run it in the folder where init wrote \.\/gpt-oauth\.yaml, which names them/);
+  });
+});

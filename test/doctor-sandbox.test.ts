@@ -135,9 +135,12 @@ describe('--login manual', () => {
     // token.code-client-binding, refresh.client-binding, resource.rejects-other-audience
     // (pkce.downgrade needs none on the sandbox). Numbered in the order shown, counting down.
     expect(printed.filter((l) => l.includes('Open this URL')).length).toBe(13);
-    const numbers = printed.flatMap((l) => /login (\d+) of (\d+)/.exec(l)?.slice(1).map(Number) ?? []);
+    const numbers = printed.flatMap((l) => /login (\d+) of up to (\d+)/.exec(l)?.slice(1).map(Number) ?? []);
     expect(numbers.filter((_, i) => i % 2 === 0)).toEqual([...Array(13).keys()].map((i) => i + 1));
-    expect(printed.some((l) => /login 13 of 13/.test(l))).toBe(true);
+    // One total through the run (it used to drop as checks turned out not to apply).
+    const totals = new Set(numbers.filter((_, i) => i % 2 === 1));
+    expect(totals.size).toBe(1);
+    expect([...totals][0]).toBeGreaterThanOrEqual(13);
     // The one question was not asked: --extra-sign-ins answered it.
     expect(printed.some((l) => /continue\? \[y\/N\]/.test(l))).toBe(false);
   });

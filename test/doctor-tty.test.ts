@@ -65,9 +65,11 @@ describe.skipIf(!hasTmux)('Ctrl-C in a terminal', () => {
 
   it('says it waits for the browser sign-in with the time left; Ctrl-C stops that wait within a second, exit 130', async () => {
     // While it waits, the spinner says so, with the time left.
-    const { code, ms } = await interrupt('--sandbox --login browser --login-timeout 300', /waiting for the sign-in in your browser — [45]:\d\d left/);
+    const { code, ms, screen } = await interrupt('--sandbox --login browser --login-timeout 300', /waiting for the sign-in in your browser — [45]:\d\d left/);
     expect(code).toBe(130);
     expect(ms).toBeLessThan(1500);
+    // What ran before the sign-in (discovery, registration) is not lost.
+    expect(screen).toMatch(/Stopped after \d+ checks finished: \d+ passed, 0 failed/);
   });
 });
 

@@ -434,8 +434,10 @@ async function runApps(io: IO, plan: Extract<DoctorPlan, { target: 'apps' }>): P
     const { runAppsSuite } = await import('../doctor/suites/apps.js');
     const { APPS_CHECKS } = await import('../checks/apps/index.js');
     const progress = await startProgress(io, o, APPS_CHECKS);
+    const ranSoFar = await reportOnInterrupt(io);
     const report = await runAppsSuite({
       onStart: progress.start,
+      onResult: ranSoFar.add,
       mcpUrl: subject,
       provider: (['auth0', 'clerk', 'stytch', 'supabase'] as const).find((p) => p === o.provider),
       http,
@@ -455,7 +457,7 @@ async function runApps(io: IO, plan: Extract<DoctorPlan, { target: 'apps' }>): P
       interactive: io.interactive,
       aside: progress.aside,
       onWait: progress.wait,
-    }).finally(progress.stop);
+    }).finally(() => { progress.stop(); ranSoFar.off(); });
     if (o.saveRefreshToken) await saveRefreshToken(subject, report, io.env, say);
     const close = async () => { await http.close(); await sandbox?.close(); };
     handedOver = true;
@@ -495,15 +497,34 @@ async function runActions(io: IO, plan: Extract<DoctorPlan, { target: 'actions' 
     const { runActionsSuite } = await import('../doctor/suites/actions.js');
     const { ACTIONS_CHECKS } = await import('../checks/actions/index.js');
     const progress = await startProgress(io, o, ACTIONS_CHECKS);
+    const ranSoFar = await reportOnInterrupt(io);
     const report = await runActionsSuite({
       ...inputs, http, login: login as Exclude<LoginMode, 'browser'>, loginCommand: o.loginCommand, loginTimeoutMs: plan.loginTimeoutMs,
-      selection: plan.selection, say, env: io.env, onStart: progress.start,
-    }).finally(progress.stop);
+      selection: plan.selection, say, env: io.env, onStart: progress.start, onResult: ranSoFar.add,
+    }).finally(() => { progress.stop(); ranSoFar.off(); });
     return { report, trace: http.trace, connections: http.connections };
   } finally {
     await http?.close();
     await sandbox?.close();
   }
+}
+
+/**
+ * Ctrl-C during a run: one line with what ran so far (how many checks finished, how they came
+ * out, the failures by id), so the time spent is not lost. The run's results are collected as
+ * they come (`add`); `off` when the run ends.
+ */
+async function reportOnInterrupt(io: IO): Promise<{ add: (r: { id: string; status: string }) => void; off: () => void }> {
+  const { onInterrupt } = await import('../ui/interrupt.js');
+  const done: { id: string; status: string }[] = [];
+  const off = onInterrupt(() => {
+    if (!done.length) return void io.stderr.write('Stopped before any check finished.\n');
+    const n = (st: string) => done.filter((r) => r.status === st).length;
+    const failed = done.filter((r) => r.status === 'fail').map((r) => r.id);
+    const parts = [`${n('pass')} passed`, `${n('fail')} failed`, ...(n('warn') ? [`${n('warn')} warnings`] : []), ...(n('skip') ? [`${n('skip')} skipped`] : [])];
+    io.stderr.write(`Stopped after ${done.length} check${done.length === 1 ? '' : 's'} finished: ${parts.join(', ')}${failed.length ? ` — failed: ${failed.slice(0, 8).join(', ')}${failed.length > 8 ? ', …' : ''}` : ''}.\n`);
+  });
+  return { add: (r) => { done.push(r); }, off };
 }
 
 /**

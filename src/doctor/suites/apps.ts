@@ -104,6 +104,7 @@ function countedLogins(driver: LoginDriver, used: Map<string, number>, expected:
     setImmediate(next);
   });
   let shown = 0;
+  let total: number | undefined;
   return {
     mode: driver.mode,
     redirectUri: driver.redirectUri,
@@ -123,7 +124,11 @@ function countedLogins(driver: LoginDriver, used: Map<string, number>, expected:
           throw new SignInDeclined('the server asks the person on every sign-in, and the run finished without the sign-ins of the remaining security checks (as answered)');
         }
         shown++;
-        return driver.obtain(url, state, `login ${shown} of ${Math.max(shown, expected())}: ${purpose}`, redirectUri);
+        // One total for the run, set at the first sign-in: the most it can need. Checks that turn
+        // out not to apply need fewer, so it is "up to" (a total that dropped mid-run read as a
+        // miscount: "10 of 13", then "11 of 12"); raised only if the run needs more.
+        total = Math.max(total ?? expected(), shown);
+        return driver.obtain(url, state, `login ${shown} of up to ${total}: ${purpose}`, redirectUri);
       });
     },
   };
@@ -150,7 +155,7 @@ async function runOnce(o: AppsRunOptions, login: LoginDriver, used: Map<string, 
   };
   current.ctx = ctx; // "login N of M" counts against the pass that runs now
   try {
-    // "login N of M": M starts as the plan's count and drops as checks need fewer sign-ins than
+    // "login N of M": the expected count drops as checks need fewer sign-ins than
     // planned (not applicable to this server, skipped, or not possible in this login mode).
     const results = await runChecks(catalog, ctx, selection, {
       onResult,
