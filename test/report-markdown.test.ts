@@ -114,6 +114,22 @@ describe('5. a failing report leads with what failed', () => {
   });
 });
 
+describe('5. a GPT Action\'s path', () => {
+  it('four steps on the API lane, the failing API call crossed with what ChatGPT shows', async () => {
+    const ids = ['actions.callback-urls', 'actions.no-pkce', 'actions.state', 'actions.token-exchange-method', 'actions.token-response', 'actions.refresh', 'actions.same-root-domain', 'actions.api-call', 'actions.empty-scope'];
+    const checks = ids.map((id) => ({
+      id, status: id === 'actions.api-call' ? 'fail' : 'pass', severity: 'high', title: id, detail: 'd', spec: [], references: [], durationMs: 1, step: 'x', impact: 'chatgpt',
+      ...(id === 'actions.api-call' ? { chatgpt: 'Error talking to <connector>' } : {}),
+    })) as CheckResult[];
+    const flow = flowDiagram({ tool: 'gpt-oauth', version: '0', target: 'actions', subject: 'https://api.example.com/me', startedAt: '', durationMs: 1, summary: { passed: 8, failed: 1, warnings: 0, skipped: 0 }, verdict: { chatgpt: 'fail', security: 'pass' }, checks })!;
+    expect(flow).toMatch(/participant M as API\n/);
+    expect(flow.match(/Note over C,A: (✅|❌) \d\./g)).toEqual(['Note over C,A: ✅ 1.', 'Note over C,A: ✅ 2.', 'Note over C,A: ❌ 3.', 'Note over C,A: ✅ 4.']);
+    expect(flow).toMatch(/M--xC: expected 200\n\s+Note over C,A: actions\.api-call failed — ChatGPT stops here and shows: Error talking to ‹connector›/);
+    expect(arrows(flow)).toBeLessThanOrEqual(40);
+    await parses(flow);
+  });
+});
+
 describe('Markdown escaping with code spans', () => {
   const one = (c: Partial<CheckResult>): Report => ({
     tool: 'gpt-oauth', version: '0', target: 'apps', subject: 'https://x.example/mcp', startedAt: new Date(0).toISOString(), durationMs: 1,
