@@ -246,6 +246,16 @@ describe('--target both means both', () => {
     }
   }, 240_000);
 
+  it('--json --doctor on --target both runs both suites into the one JSON object', async () => {
+    const { dir, configDir } = workdir();
+    const r = await inDir(dir, configDir, ['--json', 'init', '--provider', 'sandbox', '--target', 'both', '--templates', 'none', '--doctor']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.doctor.target).toBe('apps');
+    expect(j.doctorActions.target).toBe('actions');
+    expect(j.doctorActions.summary.failed).toBe(0);
+  }, 60_000);
+
   it('a workflow for a real server starts the apps suite from the refresh token when the repository has one', async () => {
     const { dir, configDir } = workdir();
     const r = await inDir(dir, configDir, ['init', '--provider', 'custom', '--target', 'apps', '--mcp-url', 'https://api.example.com/mcp', '--templates', 'github-actions', '--no-doctor', '--yes']);

@@ -280,6 +280,8 @@ interface InitResult {
   templates: { name: string; path: string; status: string }[];
   paste?: Record<string, unknown>;
   doctor?: import('../doctor/types.js').Report;
+  /** `--target both`: the actions suite's report (`doctor` holds the apps one). */
+  doctorActions?: import('../doctor/types.js').Report;
 }
 
 /** Render the result (the paste block, or one JSON object), then offer the doctor. */
@@ -293,11 +295,16 @@ async function finish(io: IO, o: InitOptions, prompt: Prompter, result: InitResu
   if (o.doctor) {
     // One JSON object on stdout: the doctor's report goes inside it.
     const { validate, run: runDoctor } = await import('./doctor.js');
-    const ran = await runDoctor(io, await validate(io, { config: result.configFile }));
-    await ran.close?.();
-    const { report } = ran;
-    result.doctor = report;
-    if (report.summary.failed) code = EXIT.failed;
+    // Every target the project has, as the offer at a terminal runs them.
+    const targets = result.project.target === 'both' ? (['apps', 'actions'] as const) : [undefined];
+    for (const target of targets) {
+      const ran = await runDoctor(io, await validate(io, { config: result.configFile, ...(target ? { target } : {}) }));
+      await ran.close?.();
+      const { report } = ran;
+      if (target === 'actions') result.doctorActions = report;
+      else result.doctor = report;
+      if (report.summary.failed) code = EXIT.failed;
+    }
   }
   io.stdout.write(`${JSON.stringify(redactDeep(result), null, 2)}\n`);
   return code;
