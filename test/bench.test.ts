@@ -17,6 +17,8 @@ it('npm run bench runs to the end and prints every figure with its baseline', as
   });
   expect(code, out).toBe(0);
   expect(out).toMatch(/startup\s+node -e 0 \(baseline\): [\d.]+ ms\s+gpt-oauth --help: [\d.]+ ms\s+ratio [\d.]+×/);
+  expect(out).toMatch(/first byte gpt-oauth doctor --sandbox: [\d.]+ ms\s+vs --help to the end: [\d.]+ ms\s+ratio [\d.]+×/);
+  expect(out).toMatch(/first byte gpt-oauth sandbox: [\d.]+ ms/);
   expect(out).toMatch(/apps suite vs running sandbox: [\d.]+ ms median of 10, \d+ HTTP requests/);
   expect(out).toMatch(/baseline: \d+ plain GETs/);
   expect(out).toMatch(/footprint installed dependencies: \d+ packages, [\d.]+ MB/);

@@ -55,9 +55,13 @@ describe.skipIf(!existsSync(CHROMIUM))('CI mode with --login command (headless C
     const md = readFileSync(summary, 'utf8');
     expect(md).toMatch(/\*\*✅ ChatGPT can connect\*\*/);
     expect(md).toMatch(/\| ✅ \| `token\.audience` \|/);
-    const mermaid = /```mermaid\n([\s\S]*?)```/.exec(md)![1]!;
-    expect(mermaid).toMatch(/^sequenceDiagram/);
-    const svg = await renderMermaid(mermaid);
+    // ChatGPT's path (the picture), then every exchange (folded): both render.
+    const [flow, exchanges] = [...md.matchAll(/```mermaid\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(flow).toMatch(/^sequenceDiagram/);
+    const picture = await renderMermaid(flow!);
+    expect(picture).toMatch(/<svg/);
+    expect(picture).toMatch(/exchange the code/);
+    const svg = await renderMermaid(exchanges!);
     expect(svg).toMatch(/<svg/);
     expect(svg).toMatch(/token\.exchange/);
     // One command (one Chromium) for the chain of sign-ins, plus one per sign-in that must end

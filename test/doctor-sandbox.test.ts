@@ -136,9 +136,12 @@ describe('--login manual', () => {
     // pkce.plain-refused (pkce.downgrade needs none on the sandbox). Numbered in the order shown,
     // counting down.
     expect(printed.filter((l) => l.includes('Open this URL')).length).toBe(14);
-    const numbers = printed.flatMap((l) => /login (\d+) of (\d+)/.exec(l)?.slice(1).map(Number) ?? []);
+    const numbers = printed.flatMap((l) => /login (\d+) of up to (\d+)/.exec(l)?.slice(1).map(Number) ?? []);
     expect(numbers.filter((_, i) => i % 2 === 0)).toEqual([...Array(14).keys()].map((i) => i + 1));
-    expect(printed.some((l) => /login 14 of 14/.test(l))).toBe(true);
+    // One total through the run (it used to drop as checks turned out not to apply).
+    const totals = new Set(numbers.filter((_, i) => i % 2 === 1));
+    expect(totals.size).toBe(1);
+    expect([...totals][0]).toBeGreaterThanOrEqual(14);
     // The one question was not asked: --extra-sign-ins answered it.
     expect(printed.some((l) => /continue\? \[y\/N\]/.test(l))).toBe(false);
   });

@@ -2,7 +2,8 @@
  * `npx gpt-oauth doctor --sandbox` typed by a person in a real terminal (tmux): the whole suite
  * runs offline with the sandbox's test user, and no browser is opened unless asked for.
  */
-import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -64,9 +65,11 @@ describe.skipIf(!hasTmux)('Ctrl-C in a terminal', () => {
 
   it('says it waits for the browser sign-in with the time left; Ctrl-C stops that wait within a second, exit 130', async () => {
     // While it waits, the spinner says so, with the time left.
-    const { code, ms } = await interrupt('--sandbox --login browser --login-timeout 300', /waiting for the sign-in in your browser — [45]:\d\d left/);
+    const { code, ms, screen } = await interrupt('--sandbox --login browser --login-timeout 300', /waiting for the sign-in in your browser — [45]:\d\d left/);
     expect(code).toBe(130);
     expect(ms).toBeLessThan(1500);
+    // What ran before the sign-in (discovery, registration) is not lost.
+    expect(screen).toMatch(/Stopped after \d+ checks finished: \d+ passed, 0 failed/);
   });
 });
 
@@ -78,4 +81,48 @@ describe.skipIf(!hasTmux)('a secret is never shown in a terminal', () => {
     expect(await exitCodeFrom(exitFile, 20_000)).toBe(2);
     expect(term.screen()).toMatch(/--export-refresh-token writes a secret: pipe it into your CI secret store[\s\S]*\| gh secret set GPT_OAUTH_REFRESH_TOKEN/);
   });
+});
+
+/**
+ * A terminal that reports 0 columns and 0 rows (`script -c`, some `docker exec -t`): an animated
+ * spinner divides by the width to know how many lines to clear, and once wrote `ESC[1A ESC[0K`
+ * without end — hundreds of MB, deaf to Ctrl-C. The run must end as it does anywhere else.
+ */
+describe('a terminal that reports a size of 0×0 (script -c)', () => {
+  const hasScript = (() => { try { return execFileSync('script', ['--version'], { encoding: 'utf8' }).includes('util-linux'); } catch { return false; } })();
+
+  const inZeroTerminal = (args: string, env: string) => new Promise<{ code: number | null; out: string; bytes: number }>((resolve) => {
+    // The shell writes its pid and becomes the CLI (exec), so a run that does not end can be
+    // killed: it lives in the pseudo-terminal's own session, out of reach of script's signals.
+    const pidFile = join(mkdtempSync(join(tmpdir(), 'gpt-oauth-tty-zero-')), 'pid');
+    const inner = `stty cols 0 rows 0; echo $$ > '${pidFile}'; exec env ${env} '${process.execPath}' '${BIN}' ${args}`;
+    const child = spawn('script', ['-qec', inner, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let bytes = 0;
+    const take = (d: Buffer) => { bytes += d.length; if (out.length < 200_000) out += d.toString(); };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    // Well past what the sandbox run takes; the old code was still clearing lines at this point.
+    const timer = setTimeout(() => {
+      try { process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL'); } catch { /* gone */ }
+      child.kill('SIGKILL');
+    }, 45_000);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, out, bytes }); });
+  });
+
+  it.skipIf(!hasScript)('doctor --sandbox --no-input ends normally, with a bounded output and no spinner', async () => {
+    const { code, out, bytes } = await inZeroTerminal('doctor --sandbox --no-input', '-u CI -u GPT_OAUTH_NO_INPUT TERM=xterm-256color');
+    expect(code).toBe(0);
+    expect(out).toMatch(/ChatGPT can connect/);
+    expect(bytes).toBeLessThan(20_000);
+    // No cursor-up / clear-line animation at all with --no-input.
+    expect(out).not.toMatch(/\x1b\[1A/);
+  }, 60_000);
+
+  it.skipIf(!hasScript)('doctor --sandbox at an interactive 0×0 terminal ends normally too (steps as lines)', async () => {
+    const { code, out, bytes } = await inZeroTerminal('doctor --sandbox', '-u CI -u GPT_OAUTH_NO_INPUT TERM=xterm-256color GPT_OAUTH_BROWSER=true');
+    expect(code).toBe(0);
+    expect(out).toMatch(/^Discovery…/m);
+    expect(bytes).toBeLessThan(20_000);
+  }, 60_000);
 });

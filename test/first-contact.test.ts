@@ -147,7 +147,7 @@ describe('10. help and errors', () => {
     });
   }
   it('doctor --help shows defaults', async () => {
-    expect((await runCli(['doctor', '--help'])).stdout).toMatch(/--timeout <duration>[\s\S]*\(default:\s+"10000"\)[\s\S]*--deadline <s>[\s\S]*\(default:\s+"600"\)/);
+    expect((await runCli(['doctor', '--help'])).stdout).toMatch(/--timeout <duration>[\s\S]*\(default:\s+"10000"\)[\s\S]*--deadline <duration>[\s\S]*\(default:\s+"600"\)/);
   });
   it('a cancel prints "Nothing changed." without "Error:" and exits 130', () => {
     let err = '';
@@ -208,7 +208,7 @@ describe('5. say what a server is when it is not what the user thinks', () => {
   it('a URL without a scheme: says the scheme is missing (exit 2, before any request)', async () => {
     const r = await runCli(['doctor', 'localhost:8080/mcp', '--login', 'auto']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/"localhost:8080\/mcp" has no scheme: write https:\/\/localhost:8080\/mcp \(or http:\/\/ for a server on this machine\)/);
+    expect(r.stderr).toMatch(/"localhost:8080\/mcp" has no scheme: did you mean http:\/\/localhost:8080\/mcp\?\nA server on this machine takes http:\/\/ \(or https:\/\/ if it serves TLS\)/);
   });
 });
 

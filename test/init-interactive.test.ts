@@ -22,6 +22,22 @@ function start(dir: string, env: Record<string, string>): { term: Terminal; exit
 
 
 describe.skipIf(!hasTmux)('init, interactive (tmux)', () => {
+  it('says in one line each what a GPT Action and a ChatGPT App are; the lists do not wrap around', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-tty-'));
+    const s = start(dir, {});
+    term = s.term;
+    const first = await term.waitFor(/What are you connecting to ChatGPT\?/);
+    expect(first).toMatch(/^A GPT Action: a custom GPT you build in ChatGPT calls your REST API .*$/m);
+    expect(first).toMatch(/^A ChatGPT App \(MCP connector\): ChatGPT calls the tools of your MCP server .*$/m);
+    term.keys('Enter');
+    await term.waitFor(/Which OAuth provider\?/);
+    // Up on the first choice stays on it (it went round to the last one, Privy).
+    term.keys('Up');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(term.visible()).toMatch(/❯ Clerk/);
+    expect(term.visible()).not.toMatch(/❯ Privy/);
+  });
+
   it('answers every prompt, shows spinners finishing, and ends with the remote app and the project file', async () => {
     const f = await startClerkFake();
     fake = f.fake;

@@ -140,6 +140,17 @@ describe('init, non-interactive', () => {
     expect(r.stderr).toMatch(/CI runner.*CI secret store as GPT_OAUTH_CLIENT_SECRET/);
   });
 
+  it('into an empty folder: each file is written once, and none is said to exist and differ', async () => {
+    const { dir, configDir } = workdir();
+    const r = await inDir(dir, configDir, ['init', '--provider', 'sandbox', '--target', 'apps', '--templates', 'all', '--no-doctor', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    for (const f of ['.github/workflows/chatgpt-oauth.yml', '.env.example']) {
+      expect(r.stderr.split('\n').filter((l) => l.endsWith(f) && l.startsWith('✔ Wrote'))).toHaveLength(1);
+      expect(existsSync(join(dir, f))).toBe(true);
+    }
+    expect(r.stderr).not.toMatch(/exists and differs|undefined/);
+  });
+
   it('never overwrites a changed template without --force; shows the diff instead', async () => {
     const { dir, configDir } = workdir();
     expect((await inDir(dir, configDir, ['init', '--provider', 'sandbox', '--target', 'apps', '--templates', 'env-example', '--no-doctor'])).code).toBe(0);
@@ -234,6 +245,16 @@ describe('--target both means both', () => {
       expect(readFileSync(join(dir, `gpt-oauth-trace-${target}.har`), 'utf8')).toMatch(/"log"/);
     }
   }, 240_000);
+
+  it('--json --doctor on --target both runs both suites into the one JSON object', async () => {
+    const { dir, configDir } = workdir();
+    const r = await inDir(dir, configDir, ['--json', 'init', '--provider', 'sandbox', '--target', 'both', '--templates', 'none', '--doctor']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.doctor.target).toBe('apps');
+    expect(j.doctorActions.target).toBe('actions');
+    expect(j.doctorActions.summary.failed).toBe(0);
+  }, 60_000);
 
   it('a workflow for a real server starts the apps suite from the refresh token when the repository has one', async () => {
     const { dir, configDir } = workdir();

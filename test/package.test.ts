@@ -4,7 +4,8 @@
  * secrets), and the published tarball holds what a user needs and nothing else.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -53,4 +54,46 @@ describe('the npm name', () => {
     expect(listed.filter((p) => !/^(bin|dist|templates|examples)\//.test(p) && !['README.md', 'CHANGELOG.md', 'LICENSE', 'package.json'].includes(p))).toEqual([]);
     expect(listed.filter((p) => p.startsWith('dist/') && !/\.(js|d\.ts|txt)$/.test(p))).toEqual([]);
   }, 60_000);
+});
+
+describe('11. the package as people install it', () => {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string>; repository: { url: string }; homepage: string; bugs: { url: string } };
+
+  it('the packed manifest asks npm to run nothing at install; a clone still builds on npm install', () => {
+    // A clone: `npm install` runs prepare, which builds.
+    expect(manifest.scripts.prepare).toBe('npm run build');
+    // The pack: built first, prepare taken out for the tarball and put back after.
+    expect(manifest.scripts.prepack).toBe('npm run build && node scripts/pack-manifest.mjs strip');
+    expect(manifest.scripts.postpack).toBe('node scripts/pack-manifest.mjs restore');
+    for (const s of ['preinstall', 'install', 'postinstall']) expect(manifest.scripts[s], s).toBeUndefined();
+    // The strip and the restore, on a copy.
+    const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-pack-'));
+    mkdirSync(join(dir, 'scripts'));
+    copyFileSync(join(root, 'scripts/pack-manifest.mjs'), join(dir, 'scripts/pack-manifest.mjs'));
+    const original = readFileSync(join(root, 'package.json'), 'utf8');
+    writeFileSync(join(dir, 'package.json'), original);
+    execFileSync(process.execPath, [join(dir, 'scripts/pack-manifest.mjs'), 'strip']);
+    const packed = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    expect(packed.scripts.prepare).toBeUndefined();
+    expect({ ...packed, scripts: undefined }).toEqual({ ...JSON.parse(original), scripts: undefined });
+    // An interrupted pack (strip twice) still restores the original, byte for byte.
+    execFileSync(process.execPath, [join(dir, 'scripts/pack-manifest.mjs'), 'strip']);
+    execFileSync(process.execPath, [join(dir, 'scripts/pack-manifest.mjs'), 'restore']);
+    expect(readFileSync(join(dir, 'package.json'), 'utf8')).toBe(original);
+  });
+
+  it('repository, homepage, bugs, action.yml\'s header, the README and the contract name the action of GITHUB_ACTION', async () => {
+    const { GITHUB_ACTION } = await import('../src/version.js');
+    const repo = GITHUB_ACTION.split('@')[0]!;
+    expect(manifest.repository.url).toBe(`git+https://github.com/${repo}.git`);
+    expect(manifest.homepage).toBe(`https://github.com/${repo}#readme`);
+    expect(manifest.bugs.url).toBe(`https://github.com/${repo}/issues`);
+    expect(readFileSync(join(root, 'action.yml'), 'utf8').split('\n')[0]).toContain(`\`uses: ${GITHUB_ACTION}\``);
+    const uses = (text: string) => [...text.matchAll(/uses: ([\w.-]+\/gpt-oauth[^\s`]*)/g)].map((m) => m[1]);
+    for (const f of ['README.md', 'docs/contract.md', 'action.yml']) {
+      const found = uses(readFileSync(join(root, f), 'utf8'));
+      expect(found.length, f).toBeGreaterThan(0);
+      expect(new Set(found), f).toEqual(new Set([GITHUB_ACTION]));
+    }
+  });
 });

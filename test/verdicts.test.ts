@@ -173,7 +173,7 @@ describe('JUnit, Markdown and GitHub annotations carry the impact', () => {
       const md = readFileSync(join(dir, 'r.md'), 'utf8');
       expect(md).toMatch(/\*\*✅ ChatGPT can connect\*\*/);
       expect(md).toMatch(/\*\*❌ 1 security problem — a garbage token got 200: the server ACCEPTED it \\\(resource\.rejects-invalid-token\\\)\*\*/);
-      expect(md).toMatch(/\| ❌ \| `resource.rejects-invalid-token` \| security \|/);
+      expect(md).toMatch(/^- ❌ \*\*`resource\.rejects-invalid-token`\*\* \[security\] — a garbage token got 200/m);
       expect(readFileSync(summary, 'utf8')).toMatch(/1 security problem/);
       expect(r.stderr).toMatch(/::error title=gpt-oauth \[security\] resource\.rejects-invalid-token::/);
     });

@@ -31,8 +31,13 @@ export async function run(io: IO, o: CallbacksOptions): Promise<number> {
   if (project && fromProject) o = { ...o, provider: o.provider ?? project.provider, app: o.app ?? project.app?.clientId };
   // A project on the sandbox or the user's own server: no provider app to read or patch.
   if (!o.provider && project && ['custom', 'sandbox'].includes(project.provider)) return notOnAProvider(io, o, project.provider, project.gptId);
-  if (!o.provider) throw new UsageError('missing --provider (clerk, auth0, stytch or supabase)');
-  if (!o.app) throw new UsageError('missing --app (the app id or client id on the provider)');
+  // Without the project file init wrote, both are needed: say where they would have come from.
+  const noProject = project ? '' : ` — or run it in the folder where init wrote ${projectFile}, which names them`;
+  if (!o.provider) {
+    throw new UsageError(`missing --provider (clerk, auth0, stytch or supabase)${o.app ? '' : ' and --app (the app id or client id)'}${noProject}`,
+      'Example: gpt-oauth callbacks add --provider clerk --app <client id> --gpt-id g-AbC123xyz');
+  }
+  if (!o.app) throw new UsageError(`missing --app (the app id or client id on the provider)${noProject}`);
   const urls: string[] = [];
   if (o.gptId) {
     const { parseGptId, gptCallbackUrls } = await import('../gpt-actions/gpt.js');

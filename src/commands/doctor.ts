@@ -13,9 +13,11 @@ import { access, constants, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { IO } from '../ui/io.js';
-import { HttpClient, PER_ORIGIN_LIMIT, formatTraceEntry, type TraceEntry } from '../http/client.js';
+// The HTTP client (undici) and the renderer load after the first line is printed (#30: the first
+// byte within twice the time --help takes).
+import type { HttpClient, TraceEntry } from '../http/client.js';
 import { redactHeaders, registerClientCredentials, registerSecret } from '../http/redact.js';
-import { renderHuman, renderJson, renderJunit } from '../ui/render.js';
+import { canAnimate } from '../ui/spinner.js';
 import { escapeJsonUnsafe, safeText, shellQuote } from '../text.js';
 import { VERSION } from '../version.js';
 import type { LoginMode } from '../login/drivers.js';
@@ -101,11 +103,18 @@ export interface DoctorResult {
 
 const list = (s?: string) => s?.split(/[\s,]+/).filter(Boolean);
 
-function positiveInt(value: string | undefined, flag: string, fallback: number): number {
+/**
+ * `--login-timeout` and `--deadline`: seconds (`300`, `90s`), minutes (`5m`) or both (`1m30s`);
+ * a bare number is seconds. The message says the unit and the forms it takes.
+ */
+export function parseSeconds(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive whole number (got "${safeText(value, 40)}")`);
-  return n;
+  const m = /^\s*(?:(\d+(?:\.\d+)?)\s*m(?:in)?)?\s*(?:(\d+(?:\.\d+)?)\s*s?)?\s*$/i.exec(value);
+  const seconds = m && (m[1] !== undefined || m[2] !== undefined) ? Math.round(Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) : NaN;
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new UsageError(`${flag} must be a duration in seconds (300, 90s) or minutes (5m, 1m30s) (got "${safeText(value, 40)}")`);
+  }
+  return seconds;
 }
 
 /** The shortest per-request timeout that can succeed against a real server (a TLS handshake alone). */
@@ -126,15 +135,23 @@ export function parseTimeout(value: string | undefined): number {
 
 /** The MCP URL as the user would type it into ChatGPT: https, or http on loopback. */
 export function validateMcpUrl(raw: string): string {
-  let u: URL;
+  let u: URL | undefined;
   try {
     u = new URL(raw);
-  } catch {
-    throw new UsageError(`"${safeText(raw, 200)}" is not a URL; give the MCP server URL as you would type it into ChatGPT, e.g. https://api.example.com/mcp`);
+  } catch { /* below */ }
+  if (!raw.includes('://') && (!u || (u.protocol !== 'https:' && u.protocol !== 'http:'))) {
+    // `localhost:8080/mcp` parses as the scheme "localhost:"; `127.0.0.1:8080/mcp` not at all.
+    // Suggest the URL with the scheme that host takes: http on this machine, https elsewhere.
+    let local: URL | undefined;
+    try { local = new URL(`http://${raw}`); } catch { /* not a host either */ }
+    if (local?.hostname) {
+      const fixed = isLoopback(local) ? `http://${raw}` : `https://${raw}`;
+      throw new UsageError(`"${safeText(raw, 200)}" has no scheme: did you mean ${safeText(fixed, 220)}?`,
+        isLoopback(local) ? 'A server on this machine takes http:// (or https:// if it serves TLS).' : 'ChatGPT connects to https:// URLs only.');
+    }
   }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:' && !raw.includes('://')) {
-    // `localhost:8080/mcp` parses as the scheme "localhost:".
-    throw new UsageError(`"${safeText(raw, 200)}" has no scheme: write https://${safeText(raw, 200)} (or http:// for a server on this machine)`);
+  if (!u) {
+    throw new UsageError(`"${safeText(raw, 200)}" is not a URL; give the MCP server URL as you would type it into ChatGPT, e.g. https://api.example.com/mcp`);
   }
   if (!isHttpsOrLoopback(u)) {
     throw new UsageError(`the MCP URL must use https (http is accepted only on loopback): ${safeText(raw, 200)}`);
@@ -223,6 +240,8 @@ async function listChecks(io: IO, target: string): Promise<number> {
 
 /** `--only`/`--skip` must name checks of the target's catalog, and leave something to run. */
 async function checkSelection(target: 'apps' | 'actions', sel: Selection): Promise<void> {
+  // Nothing to check without --only/--skip (and the catalog loads later, after the first line).
+  if (!sel.only?.length && !sel.skip?.length) return;
   const catalog = target === 'apps' ? (await import('../checks/apps/index.js')).APPS_CHECKS : (await import('../checks/actions/index.js')).ACTIONS_CHECKS;
   const { isSelected, prefixesOf, unknownSelectors } = await import('../checks/engine.js');
   const defs = catalog as { id: string; step: string }[];
@@ -263,8 +282,8 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
   const o = await withProject(opts);
   const target = o.target ?? 'apps';
   const timeoutMs = parseTimeout(o.timeout);
-  const loginTimeoutMs = positiveInt(o.loginTimeout, '--login-timeout', 300) * 1000;
-  const deadlineAt = Date.now() + positiveInt(o.deadline, '--deadline', 600) * 1000;
+  const loginTimeoutMs = parseSeconds(o.loginTimeout, '--login-timeout', 300) * 1000;
+  const deadlineAt = Date.now() + parseSeconds(o.deadline, '--deadline', 600) * 1000;
   const selection = { only: list(o.only), skip: list(o.skip) };
   const failOn = (o.failOn ?? 'all') as FailOn;
   if (!['chatgpt', 'security', 'all'].includes(failOn)) throw new UsageError(`--fail-on must be chatgpt, security or all (got "${safeText(o.failOn, 40)}")`);
@@ -312,7 +331,18 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
   if (o.mixedAuth && !o.sandbox) throw new UsageError('--mixed-auth is a sandbox mode: use it with --sandbox');
   if (!o.url && !o.sandbox) throw new UsageError('missing the MCP server URL: gpt-oauth doctor https://api.example.com/mcp (or --sandbox to try the embedded server)');
   // The sandbox approves its test user by itself, so it needs no browser unless asked for one.
-  const login: LoginMode = o.login ?? (io.interactive && !o.sandbox ? 'browser' : 'auto');
+  let login: LoginMode = o.login ?? (io.interactive && !o.sandbox ? 'browser' : 'auto');
+  if (login === 'browser' && io.interactive) {
+    // No browser can open here (SSH, a container): say so now and sign in by pasting, instead
+    // of waiting --login-timeout for a tab that never opens. Without a terminal the sign-ins
+    // end at once as incomplete (the driver).
+    const { noBrowserHere } = await import('../login/browser.js');
+    const none = noBrowserHere(io.env);
+    if (none) {
+      io.stderr.write(`No browser can open here: ${safeText(none, 300)}. Signing in by pasting instead (--login manual): open each URL in a browser on any machine and paste the address it ends on.\n`);
+      login = 'manual';
+    }
+  }
   let refreshToken: string | undefined;
   if (o.refreshTokenEnv) {
     refreshToken = io.env[o.refreshTokenEnv];
@@ -365,7 +395,7 @@ async function fixAndRunAgain(io: IO, plan: DoctorPlan, first: DoctorResult): Pr
   let latest = first;
   const report = await fixLoop(io, plan.o, first.report, async () => {
     await latest.close?.();
-    latest = await run(io, { ...plan, deadlineAt: Date.now() + positiveInt(plan.o.deadline, '--deadline', 600) * 1000 });
+    latest = await run(io, { ...plan, deadlineAt: Date.now() + parseSeconds(plan.o.deadline, '--deadline', 600) * 1000 });
     return latest.report;
   }, (question) => (io.interactive ? prompter.confirm(question, '--yes', false) : Promise.resolve(false)));
   for (const line of fixSummaryLines(report.fix!)) io.stderr.write(`${line}\n`);
@@ -385,23 +415,29 @@ async function runApps(io: IO, plan: Extract<DoctorPlan, { target: 'apps' }>): P
   const clientSecret = o.clientId ? await readSecret(io, o) : undefined;
   registerClientCredentials(o.clientId, clientSecret ?? io.env.GPT_OAUTH_CLIENT_SECRET);
 
+  const say = sayTo(io);
+  // The first line before anything heavy loads (oidc-provider, undici, the checks).
+  say(plan.sandbox ? 'Starting the sandbox…' : `Checking ${plan.url} as ChatGPT would (login: ${login})…`);
   const { startSandbox } = plan.sandbox ? await import('../sandbox/server.js') : { startSandbox: undefined };
   const sandbox = startSandbox ? await startSandbox({ loginPage: login === 'browser' || login === 'command', mixedAuth: !!o.mixedAuth }) : undefined;
   const subject = plan.url ?? sandbox!.mcpUrl;
   const http = await doctorHttp(io, o, subject, plan.timeoutMs, plan.deadlineAt);
-  const say = sayTo(io);
   let handedOver = false;
   // Ctrl-C: the temporary clients this run can still delete, and the sandbox, within a second.
   const { onInterrupt } = await import('../ui/interrupt.js');
   const offInterrupt = onInterrupt(async () => { await http.close(); await sandbox?.close(); });
   try {
-    if (sandbox) say(`Started the sandbox at ${sandbox.origin} (issuer ${sandbox.issuer}).`);
-    say(`Checking ${subject} as ChatGPT would (login: ${login})…`);
+    if (sandbox) {
+      say(`Started the sandbox at ${sandbox.origin} (issuer ${sandbox.issuer}).`);
+      say(`Checking ${subject} as ChatGPT would (login: ${login})…`);
+    }
     const { runAppsSuite } = await import('../doctor/suites/apps.js');
     const { APPS_CHECKS } = await import('../checks/apps/index.js');
     const progress = await startProgress(io, o, APPS_CHECKS);
+    const ranSoFar = await reportOnInterrupt(io);
     const report = await runAppsSuite({
       onStart: progress.start,
+      onResult: ranSoFar.add,
       mcpUrl: subject,
       provider: (['auth0', 'clerk', 'stytch', 'supabase'] as const).find((p) => p === o.provider),
       http,
@@ -421,7 +457,7 @@ async function runApps(io: IO, plan: Extract<DoctorPlan, { target: 'apps' }>): P
       interactive: io.interactive,
       aside: progress.aside,
       onWait: progress.wait,
-    }).finally(progress.stop);
+    }).finally(() => { progress.stop(); ranSoFar.off(); });
     if (o.saveRefreshToken) await saveRefreshToken(subject, report, io.env, say);
     const close = async () => { await http.close(); await sandbox?.close(); };
     handedOver = true;
@@ -438,6 +474,9 @@ async function runApps(io: IO, plan: Extract<DoctorPlan, { target: 'apps' }>): P
 async function runActions(io: IO, plan: Extract<DoctorPlan, { target: 'actions' }>): Promise<DoctorResult> {
   const { o, login } = plan;
   const say = sayTo(io);
+  const checking = `Checking the GPT Action OAuth set-up as ChatGPT would (login: ${login})…`;
+  // The first line before anything heavy loads.
+  say(plan.sandbox ? 'Starting the sandbox…' : checking);
   const { startSandbox } = plan.sandbox ? await import('../sandbox/server.js') : { startSandbox: undefined };
   const sandbox = startSandbox ? await startSandbox({ gptClientSecret: io.env.GPT_OAUTH_CLIENT_SECRET || undefined }) : undefined;
   let http: HttpClient | undefined;
@@ -454,14 +493,15 @@ async function runActions(io: IO, plan: Extract<DoctorPlan, { target: 'actions' 
     registerClientCredentials(inputs.clientId, inputs.clientSecret);
     // The GPT editor's URLs were given by the user (flags, OpenAPI document, project file).
     for (const u of [inputs.authUrl, inputs.tokenUrl, inputs.apiUrl]) if (u) http.opts.policy?.trust(u);
-    say(`Checking the GPT Action OAuth set-up as ChatGPT would (login: ${login})…`);
+    if (sandbox) say(checking);
     const { runActionsSuite } = await import('../doctor/suites/actions.js');
     const { ACTIONS_CHECKS } = await import('../checks/actions/index.js');
     const progress = await startProgress(io, o, ACTIONS_CHECKS);
+    const ranSoFar = await reportOnInterrupt(io);
     const report = await runActionsSuite({
       ...inputs, http, login: login as Exclude<LoginMode, 'browser'>, loginCommand: o.loginCommand, loginTimeoutMs: plan.loginTimeoutMs,
-      selection: plan.selection, say, env: io.env, onStart: progress.start,
-    }).finally(progress.stop);
+      selection: plan.selection, say, env: io.env, onStart: progress.start, onResult: ranSoFar.add,
+    }).finally(() => { progress.stop(); ranSoFar.off(); });
     return { report, trace: http.trace, connections: http.connections };
   } finally {
     await http?.close();
@@ -470,21 +510,46 @@ async function runActions(io: IO, plan: Extract<DoctorPlan, { target: 'actions' 
 }
 
 /**
- * Progress while the suite runs. On a terminal: a spinner on stderr with the current step and
- * check ("Ctrl-C to stop"); prompts and sign-in lines print above it. Without one: nothing, or
- * one line per step with --verbose. Never on stdout, never with --json on a non-terminal.
+ * Ctrl-C during a run: one line with what ran so far (how many checks finished, how they came
+ * out, the failures by id), so the time spent is not lost. The run's results are collected as
+ * they come (`add`); `off` when the run ends.
+ */
+async function reportOnInterrupt(io: IO): Promise<{ add: (r: { id: string; status: string }) => void; off: () => void }> {
+  const { onInterrupt } = await import('../ui/interrupt.js');
+  const done: { id: string; status: string }[] = [];
+  const off = onInterrupt(() => {
+    if (!done.length) return void io.stderr.write('Stopped before any check finished.\n');
+    const n = (st: string) => done.filter((r) => r.status === st).length;
+    const failed = done.filter((r) => r.status === 'fail').map((r) => r.id);
+    const parts = [`${n('pass')} passed`, `${n('fail')} failed`, ...(n('warn') ? [`${n('warn')} warnings`] : []), ...(n('skip') ? [`${n('skip')} skipped`] : [])];
+    io.stderr.write(`Stopped after ${done.length} check${done.length === 1 ? '' : 's'} finished: ${parts.join(', ')}${failed.length ? ` — failed: ${failed.slice(0, 8).join(', ')}${failed.length > 8 ? ', …' : ''}` : ''}.\n`);
+  });
+  return { add: (r) => { done.push(r); }, off };
+}
+
+/**
+ * Progress while the suite runs. At an interactive terminal of a usable width: a spinner on stderr
+ * with the current step and check ("Ctrl-C to stop"); prompts and sign-in lines print above it. At
+ * a terminal without one (CI, --no-input, a width of 0): each step once, as a line, and each wait
+ * for a sign-in once, with its deadline. Without a terminal: nothing, or one line per step with
+ * --verbose. Never on stdout, never with --json on a non-terminal.
  */
 async function startProgress(io: IO, o: DoctorOptions, catalog: { id: string; step: string }[]): Promise<{ start: (id: string) => void; stop: () => void; aside: <T>(work: () => Promise<T>) => Promise<T>; wait: (label: string | undefined, until?: number) => void }> {
   const stepOf = new Map(catalog.map((c) => [c.id, c.step]));
   const tty = !!(io.stderr as NodeJS.WriteStream).isTTY;
-  if (!tty) {
+  if (!canAnimate(io)) {
     // Checks of several steps run at once: each step is named once, when its first check starts.
     const named = new Set<string>();
+    const lines = tty || o.verbose;
     return {
-      start: (id) => { const step = stepOf.get(id) ?? ''; if (o.verbose && !named.has(step)) { named.add(step); io.stderr.write(`${step}…\n`); } },
+      start: (id) => { const step = stepOf.get(id) ?? ''; if (lines && !named.has(step)) { named.add(step); io.stderr.write(`${step}…\n`); } },
       stop: () => undefined,
       aside: (work) => work(),
-      wait: () => undefined,
+      wait: (label, until) => {
+        if (!tty || !label || !until) return;
+        const left = Math.max(0, Math.round((until - Date.now()) / 1000));
+        io.stderr.write(`${label} — ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')} left\n`);
+      },
     };
   }
   const { default: ora } = await import('ora');
@@ -528,6 +593,7 @@ async function startProgress(io: IO, o: DoctorOptions, catalog: { id: string; st
  */
 async function doctorHttp(io: IO, o: DoctorOptions, subject: string, timeoutMs: number, deadlineAt?: number): Promise<HttpClient> {
   const { UrlPolicy } = await import('../http/policy.js');
+  const { HttpClient, formatTraceEntry } = await import('../http/client.js');
   return new HttpClient({
     policy: new UrlPolicy(subject, { allowHosts: list(o.allowHost), allowPrivate: o.allowPrivateNetwork }),
     timeoutMs,
@@ -574,6 +640,8 @@ export async function render(io: IO, plan: DoctorPlan, result: DoctorResult): Pr
   const { report, trace } = result;
   const say = sayTo(io);
   const { renderMarkdown, githubAnnotations, toHar } = await import('../doctor/report.js');
+  const { renderHuman, renderJson, renderJunit } = await import('../ui/render.js');
+  const { PER_ORIGIN_LIMIT } = await import('../http/client.js');
   if (plan.baseline) {
     const { applyBaseline } = await import('../doctor/baseline.js');
     applyBaseline(report, plan.baseline.data, plan.baseline.file);

@@ -97,6 +97,10 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
   }
 
   if (!io.interactive) requireAllFlags(o, defaults, io.env);
+  if (!o.target && !defaults.target && io.interactive) {
+    say('A GPT Action: a custom GPT you build in ChatGPT calls your REST API (described by OpenAPI) as the signed-in user.');
+    say('A ChatGPT App (MCP connector): ChatGPT calls the tools of your MCP server as the signed-in user.');
+  }
   const target = (o.target ?? defaults.target ?? await prompt.select<Target>('What are you connecting to ChatGPT?', [
     { value: 'actions', name: 'A custom GPT with an OAuth Action' },
     { value: 'apps', name: 'A ChatGPT App / MCP connector' },
@@ -276,6 +280,8 @@ interface InitResult {
   templates: { name: string; path: string; status: string }[];
   paste?: Record<string, unknown>;
   doctor?: import('../doctor/types.js').Report;
+  /** `--target both`: the actions suite's report (`doctor` holds the apps one). */
+  doctorActions?: import('../doctor/types.js').Report;
 }
 
 /** Render the result (the paste block, or one JSON object), then offer the doctor. */
@@ -289,11 +295,16 @@ async function finish(io: IO, o: InitOptions, prompt: Prompter, result: InitResu
   if (o.doctor) {
     // One JSON object on stdout: the doctor's report goes inside it.
     const { validate, run: runDoctor } = await import('./doctor.js');
-    const ran = await runDoctor(io, await validate(io, { config: result.configFile }));
-    await ran.close?.();
-    const { report } = ran;
-    result.doctor = report;
-    if (report.summary.failed) code = EXIT.failed;
+    // Every target the project has, as the offer at a terminal runs them.
+    const targets = result.project.target === 'both' ? (['apps', 'actions'] as const) : [undefined];
+    for (const target of targets) {
+      const ran = await runDoctor(io, await validate(io, { config: result.configFile, ...(target ? { target } : {}) }));
+      await ran.close?.();
+      const { report } = ran;
+      if (target === 'actions') result.doctorActions = report;
+      else result.doctor = report;
+      if (report.summary.failed) code = EXIT.failed;
+    }
   }
   io.stdout.write(`${JSON.stringify(redactDeep(result), null, 2)}\n`);
   return code;
@@ -406,9 +417,9 @@ async function offerTemplates(io: IO, o: InitOptions, prompt: Prompter, p: Proje
     if (secrets.clientSecret && content.includes(secrets.clientSecret)) throw new CliError('refusing to write a template that contains the client secret');
     const r = await writeTemplate(dir, n, content, !!o.force);
     if (r.status === 'written') say(`✔ Wrote ${r.path}`);
-    if (r.status !== 'kept' && content.includes(`https://${PLACEHOLDER}.`)) say(`! ${r.path} still has values gpt-oauth could not discover, marked ${PLACEHOLDER}: set them before deploying`);
     else if (r.status === 'unchanged') say(`✔ ${r.path} is up to date`);
-    else say(`! ${r.path} exists and differs; not overwritten (use --force). What would change:\n${r.diff}`);
+    else say(`! ${r.path} exists and differs; not overwritten (use --force). What would change:\n${r.diff ?? ''}`);
+    if (r.status !== 'kept' && content.includes(`https://${PLACEHOLDER}.`)) say(`! ${r.path} still has values gpt-oauth could not discover, marked ${PLACEHOLDER}: set them before deploying`);
     written.push({ name: n, path: r.path, status: r.status });
   }
   return written;

@@ -15,6 +15,8 @@ export async function run(io: IO, o: SandboxCommandOptions): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (got "${o.port}")`);
   if (typeof o.consentPage === 'string' && o.consentPage !== 'new-client' && o.consentPage !== 'every-time') throw new UsageError(`--consent-page must be "new-client" or "every-time" (got "${o.consentPage}")`);
   const consentPage = o.consentPage === 'every-time' ? 'every-time' as const : !!o.consentPage;
+  // The first line before oidc-provider loads (about a second).
+  io.stderr.write('Starting the sandbox…\n');
   const { startSandbox } = await import('../sandbox/server.js');
   const { safeText } = await import('../text.js');
   let sb;

@@ -17,16 +17,48 @@ const ICON: Record<string, string> = { pass: '✅', fail: '❌', warn: '⚠️',
  * so every Markdown metacharacter is escaped (no links, images, emphasis or HTML from a server)
  * and newlines are flattened; `&` and `<` become entities.
  */
-const md = (s: string) => safeText(s, 600)
+const escapeMd = (s: string) => s
   .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
   .replace(/[\\`*_{}[\]()#+!|~]/g, '\\$&')
   .replace(/\r?\n/g, ' ');
+const md = (s: string) => escapeMd(safeText(s, 600));
+
+/**
+ * Like `md`, but text between a pair of backticks (the doctor's own `WWW-Authenticate: …`, a
+ * setting's name) becomes a code span. A code span shows its text literally — no Markdown, no
+ * HTML, no entities — so it needs no escapes beyond the backticks that delimit it; in a table
+ * cell a `|` would still end the cell, and is escaped there (GFM). An unpaired backtick stays text.
+ */
+function mdInline(text: string, inTable = false): string {
+  const parts = safeText(text, 600).replace(/\r?\n/g, ' ').split('`');
+  const out: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    const code = i % 2 === 1 && i < parts.length - 1;
+    if (code && part.trim()) out.push(`\`${inTable ? part.replace(/\|/g, '\\|') : part}\``);
+    else out.push(`${i % 2 === 1 ? '\\`' : ''}${escapeMd(part)}${code ? '\\`' : ''}`);
+  }
+  return out.join('');
+}
+
+/** A check that did not run because one it needs failed or did not run (folded, not a finding). */
+const notRun = (c: CheckResult) => c.status === 'skip' && (!!c.incomplete || /^needs (the result of )?[a-z]+\.[a-z0-9-]+, which /.test(c.detail));
+
+/** One finding as a list item: the id and impact, what was seen, the fix, what ChatGPT shows. */
+function finding(c: CheckResult, accepted: boolean): string[] {
+  const lines = [`- ${ICON[c.status]} **\`${c.id}\`** [${c.impact}]${accepted ? ' (accepted in baseline)' : ''} — ${mdInline(c.detail)}`];
+  if (c.fix) lines.push(`  **Fix:** ${mdInline(c.fix)}`);
+  if (c.chatgpt && c.status !== 'skip') lines.push(`  ChatGPT shows: “${md(c.chatgpt)}”`);
+  // Two trailing spaces: the item's lines break where they do here.
+  return lines.map((l, i) => (i < lines.length - 1 ? `${l}  ` : l));
+}
 
 export function renderMarkdown(raw: Report, trace: TraceEntry[] = []): string {
   const report = redactDeep(raw); // before Markdown escaping changes how a secret looks
   const s = report.summary;
   const v = verdictLines(report);
   const icon = (x: { verdict: string }) => (x.verdict === 'pass' ? '✅' : x.verdict === 'fail' ? '❌' : '⚠️');
+  const acceptedIds = new Set(report.baseline?.accepted ?? []);
   const out: string[] = [
     `## gpt-oauth doctor · ${report.target} · ${md(report.subject)}`,
     '',
@@ -36,19 +68,121 @@ export function renderMarkdown(raw: Report, trace: TraceEntry[] = []): string {
     `${s.passed} passed, ${s.failed} failed, ${s.warnings} warnings, ${s.skipped} skipped${infoCount(report) ? `, ${infoCount(report)} info` : ''} (${report.durationMs} ms${report.requests !== undefined ? `, ${report.requests} requests` : ''})`,
   ];
   const first = firstFix(report.checks, report.baseline?.accepted);
-  if (first) out.push('', `**Fix first: \`${first.id}\`** — ${md(first.detail)}`, first.fix ? `> ${md(first.fix)}` : '');
+  if (first) out.push('', `**Fix first: \`${first.id}\`** — ${mdInline(first.detail)}`, first.fix ? `> ${mdInline(first.fix)}` : '');
   if (report.fix) out.push('', ...fixMarkdown(report.fix));
   if (report.baseline?.fixed.length) out.push('', `Baseline entries that now pass and can be removed: ${report.baseline.fixed.map((i) => `\`${i}\``).join(', ')}`);
-  out.push('', '| | Check | Impact | Detail |', '|---|---|---|---|');
-  for (const c of report.checks) {
-    const accepted = report.baseline?.accepted.includes(c.id) ? ' (accepted in baseline)' : '';
-    const impact = c.status === 'fail' || c.status === 'warn' ? c.impact : '';
-    out.push(`| ${ICON[c.status]} | \`${c.id}\`${accepted} | ${impact} | ${md(c.detail)}${c.fix && c.status !== 'pass' ? `<br>**fix:** ${md(c.fix)}` : ''} |`);
-  }
+  // What failed leads, in the order of the flow, ChatGPT-breaking first; then the warnings, then
+  // what the doctor could not finish. Passes and the checks that waited on a failure are folded.
+  const rank = (c: CheckResult) => (c.impact === 'chatgpt' ? 0 : c.impact === 'security' ? 1 : 2);
+  const byImpact = (xs: CheckResult[]) => [...xs].sort((a, b) => rank(a) - rank(b) || report.checks.indexOf(a) - report.checks.indexOf(b));
+  const failures = byImpact(report.checks.filter((c) => c.status === 'fail'));
+  // The root cause first (the one "Fix first" names), then the rest in flow order.
+  if (first) failures.splice(0, failures.length, first, ...failures.filter((c) => c !== first));
+  const warnings = byImpact(report.checks.filter((c) => c.status === 'warn'));
+  const incomplete = report.checks.filter((c) => c.incomplete);
+  if (failures.length) out.push('', `### ❌ ${failures.length} failed`, '', ...failures.flatMap((c) => finding(c, acceptedIds.has(c.id))));
+  if (warnings.length) out.push('', `### ⚠️ ${warnings.length} warning${warnings.length === 1 ? '' : 's'}`, '', ...warnings.flatMap((c) => finding(c, acceptedIds.has(c.id))));
+  if (incomplete.length) out.push('', `### ⏸️ ${incomplete.length} could not finish`, '', ...incomplete.flatMap((c) => finding(c, false)));
+  const flow = flowDiagram(report, trace);
+  if (flow) out.push('', `### ChatGPT's path`, '', '```mermaid', flow, '```');
   const learned = learnedLines(report);
   if (learned.length) out.push('', '**What the doctor learned about this server**', '', ...learned.map((l) => `- ${md(l)}`));
-  if (trace.length) out.push('', '<details><summary>The flow as it ran</summary>', '', '```mermaid', mermaidSequence(report, trace), '```', '', '</details>');
+  const rest = report.checks.filter((c) => c.status === 'pass' || c.status === 'info' || (c.status === 'skip' && !c.incomplete));
+  if (rest.length) {
+    const count = (st: string, word: string) => { const n = rest.filter((c) => c.status === st).length; return n ? [`${ICON[st]} ${n} ${word}`] : []; };
+    const waited = rest.filter(notRun).length;
+    out.push('', `<details><summary>${[...count('pass', 'passed'), ...count('info', 'info'), ...count('skip', waited ? `skipped (${waited} waited on a check that failed or did not run)` : 'skipped')].join(', ')}</summary>`, '',
+      '| | Check | Impact | Detail |', '|---|---|---|---|');
+    for (const c of rest) out.push(`| ${ICON[c.status]} | \`${c.id}\` | ${c.status === 'skip' ? '' : c.impact} | ${mdInline(c.detail, true)} |`);
+    out.push('', '</details>');
+  }
+  if (trace.length) out.push('', `<details><summary>Every exchange (${trace.length})</summary>`, '', '```mermaid', mermaidSequence(report, trace), '```', '', '</details>');
   return redact(`${out.join('\n')}\n`);
+}
+
+/** Mermaid text: letters, digits and plain punctuation only (no `;`, `#`, `<`, quotes), bounded. */
+const mermaidText = (s: string, max = 90) => s.replace(/"/g, "'").replace(/</g, '‹').replace(/>/g, '›').replace(/[^\p{L}\p{N} /._:?=&%,()+@'’‹›—–-]/gu, ' ').replace(/\s+/g, ' ').trim().slice(0, max);
+
+type Lane = 'C' | 'B' | 'M' | 'A';
+interface FlowStep { name: string; arrows: [Lane, Lane, string][]; checks: string[] }
+
+/** ChatGPT's path to an MCP server, one arrow per exchange a person would name. */
+function appsFlow(mcpPath: string): FlowStep[] {
+  return [
+    { name: 'discover', arrows: [['C', 'M', `POST ${mcpPath} without a token`], ['M', 'C', '401 with WWW-Authenticate resource_metadata']], checks: ['resource.challenge', 'network.server-user-agent'] },
+    { name: 'read the resource metadata', arrows: [['C', 'M', 'GET /.well-known/oauth-protected-resource'], ['M', 'C', 'resource (the MCP URL) and authorization_servers']], checks: ['prm.document', 'prm.resource'] },
+    { name: 'read the authorization server metadata', arrows: [['C', 'A', 'GET /.well-known/oauth-authorization-server'], ['A', 'C', 'issuer, endpoints, PKCE S256']], checks: ['as.metadata', 'as.issuer', 'as.pkce-s256', 'as.endpoints', 'as.client-registration'] },
+    { name: 'register', arrows: [['C', 'A', 'register a client (DCR or a metadata document)'], ['A', 'C', 'client_id']], checks: ['dcr.register', 'cimd.chatgpt-document', 'dcr.connector-callback'] },
+    { name: 'sign in', arrows: [['C', 'B', 'open the authorization URL (PKCE, state, resource)'], ['B', 'A', 'GET /authorize'], ['A', 'B', 'sign-in and consent pages'], ['B', 'A', 'the person signs in'], ['A', 'B', 'redirect to ChatGPT with code and state'], ['B', 'C', 'code and state']], checks: ['authz.state'] },
+    { name: 'exchange the code', arrows: [['C', 'A', 'POST /token with code, code_verifier, resource'], ['A', 'C', 'access token and refresh token']], checks: ['token.exchange', 'token.scopes', 'token.jwt-signature'] },
+    { name: 'call the MCP server', arrows: [['C', 'M', 'initialize and tools/list with the token'], ['M', 'C', '200 with the tools']], checks: ['resource.handshake', 'resource.accepts-token', 'resource.mixed-auth'] },
+    { name: 'refresh', arrows: [['C', 'A', 'POST /token with the refresh token'], ['A', 'C', 'new access token (and refresh token)']], checks: ['refresh.grant'] },
+    { name: 'a token that stopped working', arrows: [['C', 'M', 'a call with an invalid token'], ['M', 'C', '401 invalid_token, so ChatGPT asks to reconnect']], checks: ['resource.rejects-invalid-token'] },
+    { name: 'reconnect', arrows: [['C', 'A', 'authorize again, without scope'], ['A', 'C', 'a token the MCP server accepts']], checks: ['authz.scope-omitted'] },
+  ];
+}
+
+/** A GPT Action's path: no discovery, ChatGPT's own callback, the editor's token URL. */
+const ACTIONS_FLOW: FlowStep[] = [
+  { name: 'sign in', arrows: [['C', 'B', 'open the Authorization URL (state, no PKCE)'], ['B', 'A', 'GET the Authorization URL'], ['A', 'B', 'sign-in and consent pages'], ['B', 'A', 'the person signs in'], ['A', 'B', 'redirect to the GPT callback with code and state'], ['B', 'C', 'code and state']], checks: ['actions.callback-urls', 'actions.state', 'actions.no-pkce', 'actions.same-root-domain', 'actions.empty-scope'] },
+  { name: 'exchange the code', arrows: [['C', 'A', 'POST the Token URL with code and client secret'], ['A', 'C', 'access token and refresh token']], checks: ['actions.token-exchange-method', 'actions.token-response'] },
+  { name: 'call the API', arrows: [['C', 'M', 'an API call with the token'], ['M', 'C', '200']], checks: ['actions.api-call'] },
+  { name: 'refresh', arrows: [['C', 'A', 'POST the Token URL with the refresh token'], ['A', 'C', 'new access token']], checks: ['actions.refresh'] },
+];
+
+/**
+ * The flow as a picture a person reads in ten seconds: ChatGPT's path, one arrow per exchange, on
+ * lanes for ChatGPT, the browser, the MCP server (or API) and the authorization server. A step
+ * whose ChatGPT check failed ends in a cross, with the check and what ChatGPT shows there; a step
+ * that could not run says so. At most 40 arrows.
+ */
+export function flowDiagram(report: Report, trace: TraceEntry[] = []): string | undefined {
+  let host = '';
+  let path = '/mcp';
+  try { const u = new URL(report.subject); host = u.host; path = u.pathname; } catch { /* a subject that is not a URL */ }
+  const steps = report.target === 'actions' ? ACTIONS_FLOW : appsFlow(path);
+  const byId = new Map(report.checks.map((c) => [c.id, c]));
+  // The authorization server's host, from the exchanges of the code exchange or its metadata.
+  const asEntry = trace.find((e) => e.tag === 'token.exchange' || e.tag === 'actions.token-response' || e.tag === 'as.metadata');
+  let asHost = '';
+  try { if (asEntry) asHost = new URL(asEntry.url).host; } catch { /* none */ }
+  const lines = [
+    'sequenceDiagram',
+    '    participant C as ChatGPT (gpt-oauth)',
+    '    participant B as Browser',
+    `    participant M as ${mermaidText(`${report.target === 'actions' ? 'API' : 'MCP server'}${host && report.target !== 'actions' ? ` ${host}` : ''}`, 60)}`,
+    `    participant A as ${mermaidText(`Authorization server${asHost ? ` ${asHost}` : ''}`, 60)}`,
+  ];
+  let arrows = 0;
+  let stopped = false;
+  for (const [n, step] of steps.entries()) {
+    const checks = step.checks.map((id) => byId.get(id)).filter((c): c is CheckResult => !!c && c.impact === 'chatgpt');
+    const failed = checks.filter((c) => c.status === 'fail');
+    const didNotRun = !failed.length && checks.some(notRun);
+    const warned = !failed.length && !didNotRun && checks.some((c) => c.status === 'warn');
+    const ran = checks.some((c) => c.status !== 'skip');
+    const mark = failed.length ? '❌' : didNotRun ? '⏸️' : warned ? '⚠️' : ran ? '✅' : '–';
+    lines.push(`    Note over C,A: ${mark} ${n + 1}. ${mermaidText(step.name)}`);
+    for (const [i, [from, to, label]] of step.arrows.entries()) {
+      if (arrows >= 40) break;
+      const last = i === step.arrows.length - 1;
+      const reply = from !== 'C' && (to === 'C' || to === 'B');
+      const arrow = failed.length && last ? '--x' : reply ? '-->>' : '->>';
+      lines.push(`    ${from}${arrow}${to}: ${mermaidText(failed.length && last ? `expected ${label}` : label)}`);
+      arrows++;
+    }
+    if (failed.length) {
+      // ChatGPT stops at the first failing step; the doctor went on to judge the rest.
+      const stops = !stopped;
+      stopped = true;
+      for (const c of failed.slice(0, 2)) {
+        lines.push(`    Note over C,A: ${mermaidText(`${c.id} failed${c.chatgpt ? ` — ChatGPT ${stops ? 'stops here and shows' : 'shows'}: ${c.chatgpt}` : ''}`, 160)}`);
+      }
+    } else if (didNotRun) {
+      lines.push(`    Note over C,A: ${mermaidText(`not reached: ${checks.find(notRun)!.detail}`, 120)}`);
+    }
+  }
+  return redact(lines.join('\n'));
 }
 
 /** --fix in the Markdown report: what was planned and applied, before/after, what stays. */

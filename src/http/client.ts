@@ -3,6 +3,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { SERVER_ACCEPT_ENCODING } from '../chatgpt/headers.js';
 import { redact, redactHeaders } from './redact.js';
 import { CliError, EXIT } from '../errors.js';
+import { isLoopback } from '../url.js';
 
 export interface HttpOptions {
   /** Per-request budget for the whole exchange, headers and body. */
@@ -264,6 +265,11 @@ export class HttpClient {
     } catch (err) {
       entry.durationMs = Math.round(performance.now() - started);
       let failure = toFailure(err, url.href, timeoutMs, controller.signal.aborted);
+      // http:// to a port on this machine that closed the connection without a word: a TLS port
+      // does that to plain HTTP. One handshake tells (never on another host: loopback only).
+      if (failure.kind === 'network' && url.protocol === 'http:' && isLoopback(url) && CLOSED_EARLY.test(failure.message) && await speaksTls(url)) {
+        failure = new HttpFailure('tls', `${url.host} speaks TLS, not plain HTTP — use https://${url.host}${url.pathname}`, url.href);
+      }
       if (failure.kind === 'timeout' && cutByDeadline) failure = new HttpFailure('deadline', 'the run reached its --deadline while waiting for this response', url.href);
       entry.error = failure.message;
       throw failure;
@@ -342,6 +348,21 @@ function lower(h: Record<string, string>): Record<string, string> {
 
 function fmtBytes(n: number): string {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(0)} MiB` : `${Math.round(n / 1024)} KiB`;
+}
+
+const CLOSED_EARLY = /^the connection was closed before the response was complete$/;
+
+/** Whether a TLS handshake succeeds on the URL's host and port (any certificate), within 2 s. */
+async function speaksTls(url: URL): Promise<boolean> {
+  const { connect } = await import('node:tls');
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return new Promise<boolean>((resolve) => {
+    const socket = connect({ host, port: Number(url.port || 80), rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
+    const done = (v: boolean) => { clearTimeout(timer); socket.destroy(); resolve(v); };
+    const timer = setTimeout(() => done(false), 2000);
+    socket.once('secureConnect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }
 
 function toFailure(err: unknown, url: string, timeoutMs: number, aborted: boolean): HttpFailure {

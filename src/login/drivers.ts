@@ -15,6 +15,7 @@ import { CancelledError, CliError, EXIT, UsageError } from '../errors.js';
 import { CONNECTOR_REDIRECT } from '../chatgpt/redirects.js';
 import { BROWSER_NAVIGATION_HEADERS } from '../chatgpt/headers.js';
 import { CookieJar, SessionLock } from './cookies.js';
+import { openBrowser } from './browser.js';
 
 export type LoginMode = 'browser' | 'manual' | 'auto' | 'command';
 
@@ -438,16 +439,20 @@ class ChainLogin {
 
   async obtain(authorizeUrl: URL, expectedState: string, purpose: string): Promise<URL> {
     if (this.broken) throw this.broken;
+    if (this.pasting) return this.pasting.obtain(authorizeUrl, expectedState, purpose, this.redirectUri);
     const timeoutMs = this.o.loginTimeoutMs ?? 300_000;
     const result = new Promise<URL>((resolve, reject) => {
       this.step = { url: authorizeUrl, state: expectedState, purpose, resolve, reject, mismatches: 0 };
     });
-    if (!this.opened) {
+    const first = !this.opened;
+    if (first) {
       this.opened = true;
       this.o.say(this.o.mode === 'command'
         ? `Signing in (${purpose}) with --login-command; every sign-in of this run continues in its one browser, ending on ${this.doneUrl}`
         : `Sign in to continue (${purpose}). Opening your browser; every sign-in of this run continues in that one tab. If it does not open, visit:\n  ${authorizeUrl.href}`);
-      await this.open(authorizeUrl, this.doneUrl).catch((e: Error) => this.o.say(`Could not open a browser (${safeText(e.message, 200)}); open the URL above yourself.`));
+      // Not awaited: an opener that keeps running (a browser driven by a script) is a success,
+      // and the tab may answer before it ends.
+      this.open(authorizeUrl, this.doneUrl).catch((e: Error) => this.openFailed(e));
     } else {
       this.o.say(`  ${purpose} — in the same browser tab`);
       const held = this.held;
@@ -457,22 +462,84 @@ class ChainLogin {
         this.send(held.res, authorizeUrl);
       }
     }
-    let timer: NodeJS.Timeout | undefined;
-    this.o.onWait?.(this.o.mode === 'command' ? 'waiting for --login-command to sign in' : 'waiting for the sign-in in your browser', Date.now() + timeoutMs);
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const w = this.step;
+    const waitLabel = this.o.mode === 'command' ? 'waiting for --login-command to sign in' : 'waiting for the sign-in in your browser';
+    try {
+      for (let round = 0; ; round++) {
+        const step = this.step;
+        this.o.onWait?.(waitLabel, Date.now() + timeoutMs);
+        const outcome = await this.within(result, timeoutMs);
+        if (outcome !== 'timeout') return outcome;
+        // No answer in time. A sign-in the person does (the first) may simply not be done; later
+        // ones are the tab walking on by itself: either way the tab is gone or stuck, and every
+        // later sign-in would wait as long for nothing.
+        const extra = step?.mismatches ? ` ${step.mismatches} callback(s) arrived with a different state and were refused: the server changes \`state\`, or something else called the loopback address.` : '';
+        const what = this.o.mode === 'command' ? 'from the --login-command\'s browser' : 'from the browser tab';
+        const lead = first && round === 0 ? `no sign-in response within ${Math.round(timeoutMs / 1000)} s` : `no answer ${what} in ${Math.round(timeoutMs / 1000)} s — was it closed?`;
+        if (step && round === 0 && this.o.mode === 'browser' && this.o.ask && !this.reopened) {
+          this.reopened = true;
+          this.o.onWait?.(undefined);
+          if (await askYesNo(this.o, `${lead[0]!.toUpperCase()}${lead.slice(1)}${lead.endsWith('?') ? '' : '.'} Open the browser at this sign-in (${purpose}) again?`, true)) {
+            this.open(step.url, this.doneUrl).catch((e: Error) => this.openFailed(e));
+            continue;
+          }
+        }
         this.step = undefined;
-        const extra = w?.mismatches ? ` ${w.mismatches} callback(s) arrived with a different state and were refused: the server changes \`state\`, or something else called the loopback address.` : '';
-        reject(new LoginError(`no sign-in response within ${Math.round(timeoutMs / 1000)} s.${extra}`, 'sign in within --login-timeout (seconds), or use --login command in CI'));
-      }, timeoutMs);
+        const err = new LoginError(`${lead}.${extra}`.replace('?.', '?'), 'sign in within --login-timeout (seconds), or use --login command in CI');
+        // The remaining sign-ins of the chain end at once, the same way.
+        this.opened = false; // no tab to wait for at the end of the run
+        this.broken = new LoginError(`not tried: an earlier sign-in (${purpose}) got no answer ${what} in ${Math.round(timeoutMs / 1000)} s`, err.hint);
+        throw err;
+      }
+    } finally {
+      this.o.onWait?.(undefined);
+    }
+  }
+
+  /** The sign-in's result, or 'timeout' after `ms` (a pending paste after a failed open has no timeout). */
+  private async within(result: Promise<URL>, ms: number): Promise<URL | 'timeout'> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      const tick = () => { timer = setTimeout(() => (this.pastingNow ? tick() : resolve('timeout')), ms); };
+      tick();
     });
     try {
       return await Promise.race([result, timeout]);
     } finally {
       clearTimeout(timer);
-      this.o.onWait?.(undefined);
     }
+  }
+
+  /** The browser was offered once more after a sign-in got no answer. */
+  private reopened = false;
+  /** After the browser could not open, at a terminal: every sign-in by pasting the URL it ended on. */
+  private pasting?: ManualLogin;
+  /** A paste in progress for the sign-in that was waiting when the browser failed to open. */
+  private pastingNow = false;
+
+  /**
+   * The browser could not open (no display, a missing GPT_OAUTH_BROWSER, the opener's exit
+   * status). At a terminal: say so at once and go on by pasting (the URL was printed once, above).
+   * Without one: the sign-in and every later one end at once as incomplete.
+   */
+  private openFailed(e: Error): void {
+    const w = this.step;
+    const reason = safeText(e.message, 300);
+    this.opened = false; // no tab to send to the last page when the run ends
+    if (this.o.ask && this.o.mode === 'browser') {
+      this.pasting = new ManualLogin({ ...this.o, redirectUri: this.redirectUri }, this.redirectUri);
+      this.o.onWait?.(undefined);
+      this.o.say(`No browser can open here: ${reason}. Sign in by pasting instead (as --login manual does): open the URL above in a browser on any machine; its last page may not load — that is expected, copy its address.`);
+      if (!w) return;
+      this.pastingNow = true;
+      this.pasting.obtain(w.url, w.state, w.purpose, this.redirectUri, { shown: true })
+        .then((u) => { if (this.step === w) this.step = undefined; w.resolve(u); }, (err: Error) => { if (this.step === w) this.step = undefined; w.reject(err); })
+        .finally(() => { this.pastingNow = false; });
+      return;
+    }
+    this.broken = new LoginError(`no browser could be opened: ${reason}`,
+      'use --login auto (a server that approves without a page) or --login command (see the README\'s Playwright script) here, or set GPT_OAUTH_BROWSER to a browser program');
+    this.step = undefined;
+    w?.reject(this.broken);
   }
 
   /** Set when the browser (the command driving it) failed: later sign-ins fail the same way at once. */
@@ -567,31 +634,14 @@ async function readYesNo(o: LoginOptions, question: string, def: boolean): Promi
   }
 }
 
-/**
- * Open the system browser with a URL the doctor built. `GPT_OAUTH_BROWSER` names a program to
- * run instead (given the URL as its only argument, never through a shell), for tests and
- * unusual desktops.
- */
-async function openBrowser(url: URL, env: NodeJS.ProcessEnv): Promise<void> {
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('refusing to open a non-http URL');
-  const custom = env.GPT_OAUTH_BROWSER;
-  if (custom) {
-    const [cmd, ...args] = custom.split(' ').filter(Boolean);
-    const child = spawn(cmd!, [...args, url.href], { stdio: 'ignore', detached: false, env });
-    child.on('error', () => undefined);
-    return;
-  }
-  const { default: open } = await import('open');
-  await open(url.href, { wait: false });
-}
-
 /** How often `--login manual` asks again when the paste is not a URL. */
 const MANUAL_TRIES = 3;
 
 class ManualLogin implements LoginDriver {
   readonly mode = 'manual' as const;
   readonly redirectUri: string;
-  constructor(private readonly o: LoginOptions) {
+  /** `loopback`: the browser's listener address (a chain whose browser could not open). */
+  constructor(private readonly o: LoginOptions, private readonly loopback?: string) {
     this.redirectUri = o.redirectUri ?? CONNECTOR_REDIRECT;
   }
 
@@ -600,12 +650,15 @@ class ManualLogin implements LoginDriver {
     return askYesNo(this.o, question, false);
   }
 
-  obtain(authorizeUrl: URL, _state: string, purpose: string, redirectUri?: string): Promise<URL> {
-    return (this.o.aside ?? ((w) => w()))(() => this.paste(authorizeUrl, purpose, redirectUri));
+  obtain(authorizeUrl: URL, _state: string, purpose: string, redirectUri?: string, how?: ObtainOptions & { shown?: boolean }): Promise<URL> {
+    return (this.o.aside ?? ((w) => w()))(() => this.paste(authorizeUrl, purpose, redirectUri, how?.shown));
   }
 
-  private async paste(authorizeUrl: URL, purpose: string, redirectUri?: string): Promise<URL> {
-    this.o.say(`Sign in to continue (${purpose}). Open this URL in a browser:\n  ${authorizeUrl.href}\nThe browser ends on ${redirectUri ?? this.redirectUri}?code=… (ChatGPT may show an error there; that is expected).`);
+  private async paste(authorizeUrl: URL, purpose: string, redirectUri?: string, shown = false): Promise<URL> {
+    const ends = `${redirectUri ?? this.redirectUri}?code=…`;
+    this.o.say(shown
+      ? `The browser ends on ${ends}.`
+      : `Sign in to continue (${purpose}). Open this URL in a browser:\n  ${authorizeUrl.href}\nThe browser ends on ${ends} (${this.loopback ? 'a page that does not load on another machine' : 'ChatGPT may show an error there'}; that is expected).`);
     const rl = createInterface({ input: this.o.stdin ?? process.stdin, terminal: false });
     const lines: string[] = [];
     let waiting: ((l: string | undefined) => void) | undefined;

@@ -31,7 +31,8 @@ export function createPrompter(io: IO): Prompter {
   return {
     async select(message, choices, flag, def) {
       if (!io.interactive) return refuse(flag);
-      return guard((await lib()).select({ message, choices, default: def }, ctx));
+      // No wrap-around: Up on the first choice stays there (a list that loops reads as endless).
+      return guard((await lib()).select({ message, choices, default: def, loop: false }, ctx));
     },
     async input(message, flag, opts = {}) {
       if (!io.interactive) return refuse(flag);
@@ -47,7 +48,7 @@ export function createPrompter(io: IO): Prompter {
     },
     async checkbox(message, choices, flag) {
       if (!io.interactive) return refuse(flag);
-      return guard((await lib()).checkbox({ message, choices }, ctx));
+      return guard((await lib()).checkbox({ message, choices, loop: false }, ctx));
     },
   };
 }

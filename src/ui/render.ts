@@ -82,7 +82,12 @@ function skipReason(skipped: CheckResult[], stepOf: Map<string, string>, why?: s
     const ids = [...new Set(needs.filter((n): n is string => !!n))];
     return ids.length ? ` — they need ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? '…' : ''}, which ${why}` : '';
   }
-  if (needs.some((n) => !n)) return needs.every((n) => !n) ? ' (not applicable here)' : '';
+  if (needs.some((n) => !n)) {
+    // The skip's own reason (its detail's first clause), not a generic "not applicable here".
+    const own = [...new Set(skipped.filter((_, i) => !needs[i]).map((c) => safeText(c.detail, 200).split(/; | \(|: /)[0]!.trim()).filter(Boolean))];
+    const reasons = own.slice(0, 2).map((r) => (r.length > 90 ? `${r.slice(0, 89)}…` : r)).join('; ') + (own.length > 2 ? '; …' : '');
+    return reasons ? ` (${reasons})` : '';
+  }
   const steps = [...new Set(needs.map((n) => stepOf.get(n!) ?? n!))];
   return ` — they need ${steps.length > 2 ? `${steps.slice(0, -1).join(', ')} and ${steps.at(-1)}` : steps.join(' and ')}`;
 }

@@ -11,6 +11,21 @@ import { refs } from '../spec.js';
 /** A finding that still lets discovery go on (only an unreachable server blocks it). */
 const nb = (o: Outcome): Outcome => ({ ...o, nonBlocking: true });
 
+/**
+ * What to do when the connection to the MCP URL failed, by what happened: "Start the server" only
+ * when nothing accepted the connection; a port that speaks the other protocol gets the other scheme.
+ */
+function connectionHint(err: HttpFailure, mcpUrl: string): string {
+  if (err.kind === 'tls' && /speaks TLS/.test(err.message)) return `Use https:// for this server: ${safeText(mcpUrl.replace(/^http:/, 'https:'), 300)}`;
+  if (err.kind === 'tls' && /plain HTTP/.test(err.message)) return `Use http:// for a server on this machine (${safeText(mcpUrl.replace(/^https:/, 'http:'), 300)}), or turn TLS on (ChatGPT needs https with a certificate from a public CA).`;
+  if (err.kind === 'tls') return 'Serve a certificate from a public CA for this host name (ChatGPT connects from OpenAI\'s servers).';
+  if (/nothing is listening/.test(err.message)) return 'Start the server, or check the host and port of the URL.';
+  if (/does not resolve/.test(err.message)) return 'Check the host name of the URL, and the network\'s DNS.';
+  if (err.kind === 'unreachable') return 'Check the network path to the server: a firewall, a VPN, or a server that only listens on another interface.';
+  if (err.kind === 'timeout') return 'The server took the connection but did not answer in time: check that this URL is the MCP endpoint and that the server is not stuck, or raise --timeout.';
+  return 'Something accepted the connection and closed it without an answer: check the port and the scheme (http/https) of the URL, or a proxy in between.';
+}
+
 export const resourceChallenge: CheckDef<AppsContext> = {
   id: 'resource.challenge',
   title: 'MCP endpoint challenges an anonymous client (401 Bearer, or the mixed-auth _meta challenge)',
@@ -31,8 +46,7 @@ export const resourceChallenge: CheckDef<AppsContext> = {
     } catch (err) {
       // The connection itself failed: say so, and give no metadata advice (the rest waits).
       if (err instanceof HttpFailure && (err.kind === 'unreachable' || err.kind === 'tls' || err.kind === 'network' || err.kind === 'timeout')) {
-        return fail(`${ctx.opts.mcpUrl}: ${err.message}`, err.kind === 'tls' && /plain HTTP/.test(err.message) ? 'Use http:// for a server on this machine, or turn TLS on (ChatGPT needs https with a certificate from a public CA).'
-          : err.kind === 'tls' ? 'Serve a certificate from a public CA for this host name (ChatGPT connects from OpenAI\'s servers).' : 'Start the server, or check the URL (host, port, path) and that it is reachable from here.');
+        return fail(`${ctx.opts.mcpUrl}: ${err.message}`, connectionHint(err, ctx.opts.mcpUrl));
       }
       throw err;
     }

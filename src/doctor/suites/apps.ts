@@ -9,6 +9,7 @@ import type { CheckDef, CheckResult, Selection } from '../../checks/types.js';
 import type { Report, SuiteRunOptions } from '../types.js';
 import { VERSION } from '../../version.js';
 import { verdicts } from '../verdict.js';
+import { safeText, shellQuote } from '../../text.js';
 
 export interface AppsRunOptions extends AppsOptions, SuiteRunOptions {
   /** Start from this refresh token instead of a new authorization (CI). */
@@ -105,6 +106,7 @@ function countedLogins(driver: LoginDriver, used: Map<string, number>, expected:
     setImmediate(next);
   });
   let shown = 0;
+  let total: number | undefined;
   return {
     mode: driver.mode,
     redirectUri: driver.redirectUri,
@@ -124,7 +126,11 @@ function countedLogins(driver: LoginDriver, used: Map<string, number>, expected:
           throw new SignInDeclined('the server asks the person on every sign-in, and the run finished without the sign-ins of the remaining security checks (as answered)');
         }
         shown++;
-        return driver.obtain(url, state, `login ${shown} of ${Math.max(shown, expected())}: ${purpose}`, redirectUri);
+        // One total for the run, set at the first sign-in: the most it can need. Checks that turn
+        // out not to apply need fewer, so it is "up to" (a total that dropped mid-run read as a
+        // miscount: "10 of 13", then "11 of 12"); raised only if the run needs more.
+        total = Math.max(total ?? expected(), shown);
+        return driver.obtain(url, state, `login ${shown} of up to ${total}: ${purpose}`, redirectUri);
       });
     },
   };
@@ -151,7 +157,7 @@ async function runOnce(o: AppsRunOptions, login: LoginDriver, used: Map<string, 
   };
   current.ctx = ctx; // "login N of M" counts against the pass that runs now
   try {
-    // "login N of M": M starts as the plan's count and drops as checks need fewer sign-ins than
+    // "login N of M": the expected count drops as checks need fewer sign-ins than
     // planned (not applicable to this server, skipped, or not possible in this login mode).
     const results = await runChecks(catalog, ctx, selection, {
       onResult,
@@ -224,6 +230,7 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
     }
     sharedSignInFailure(results);
     acceptsWhateverItIsSent(results);
+    if (ctx) wrongUrl(results, ctx.s.challenge?.status, ctx.s.prm?.resource, o.mcpUrl);
   } finally {
     await login.close();
   }
@@ -248,6 +255,36 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
   const rt = ctx!.s.refreshed?.refreshToken ?? ctx!.s.tokens?.refreshToken;
   if (rt && ctx!.s.client) Object.defineProperty(report, 'kept', { value: { refreshToken: rt, clientId: ctx!.s.client.clientId, clientSecret: ctx!.s.client.clientSecret }, enumerable: false });
   return report;
+}
+
+/**
+ * The URL given is not the MCP endpoint, and the server says which one is: a POST without a token
+ * answered 404 or 405 (no MCP endpoint there) and the protected-resource metadata names another
+ * URL of the same server as its `resource` (RFC 9728 §3.3) — typically the origin given instead of
+ * …/mcp. resource.challenge then leads with "Did you mean <that URL>?" and explains the failures
+ * that only follow from talking to the wrong URL (the resource mismatch, the 404s with a token).
+ */
+function wrongUrl(results: CheckResult[], status: number | undefined, resource: unknown, mcpUrl: string): void {
+  if ((status !== 404 && status !== 405) || typeof resource !== 'string' || resource === mcpUrl) return;
+  let named: URL;
+  try {
+    named = new URL(resource);
+    if (named.origin !== new URL(mcpUrl).origin) return;
+  } catch {
+    return;
+  }
+  const i = results.findIndex((r) => r.id === 'resource.challenge' && r.status === 'fail');
+  if (i < 0) return;
+  const url = safeText(named.href, 300);
+  const knockOn = results.filter((r) => r.status === 'fail' && r.id !== 'resource.challenge'
+    && (r.id === 'prm.resource' || new RegExp(`\\b${status}\\b`).test(r.detail))).map((r) => r.id);
+  const r = results[i]!;
+  results[i] = {
+    ...r,
+    detail: `Did you mean ${url}? ${r.detail.replace(/ \(confirmed alone\)$/, '')}, and the server's protected-resource metadata names ${url} as its resource${knockOn.length ? `; that explains ${knockOn.join(', ')}` : ''}`,
+    fix: `Give ChatGPT the MCP URL ${url} (check it first: \`gpt-oauth doctor ${shellQuote(named.href).replace(/`/g, '')}\`).`,
+    explains: [...new Set([...(r.explains ?? []), ...knockOn])],
+  };
 }
 
 /** Delete the clients the run registered (RFC 7592), best effort and quietly. */
