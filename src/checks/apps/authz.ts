@@ -52,7 +52,7 @@ export const authzRedirectExact: CheckDef<AppsContext> = {
         return fail(`the server redirected to the unregistered redirect URI ${bad}${loc.searchParams.has('code') ? ' with an authorization code' : ''}; an attacker can steal codes with a look-alike URI`,
           'Compare redirect_uri with the registered values by exact string match (no prefix, subdomain or path matching), and show an error page instead of redirecting when it does not match.');
       }
-      results.push(probe.kind === 'error' ? `refused (${probe.status})` : `showed a page (${probe.status})`);
+      results.push(probe.kind === 'error' ? `refused (${probe.status})` : probe.kind === 'declined' ? `went on to ${safeText(probe.host, 100)} (a page there, not followed)` : `showed a page (${probe.status})`);
     }
     if (results.every((r) => r.startsWith('refused'))) return pass(`${variants.length} altered redirect URIs (look-alike host, path suffix, added query, userinfo, fragment, case${variants.length > 6 ? ', port' : ''}) were refused: ${results.join(', ')}`);
     return info(`the server showed a page instead of an error for look-alike redirect URIs (${results.join(', ')}); it did not redirect, but whether it would after a login was not tested`);
@@ -252,7 +252,7 @@ export const authzImplicitRefused: CheckDef<AppsContext> = {
         }
         results.push(`${responseType}: ${safeText(fragment.get('error') ?? loc.searchParams.get('error') ?? 'redirected without tokens', 60)}`);
       } else {
-        results.push(`${responseType}: ${probe.kind === 'error' ? `refused (${probe.status})` : `a page (${probe.status})`}`);
+        results.push(`${responseType}: ${probe.kind === 'error' ? `refused (${probe.status})` : probe.kind === 'declined' ? `went on to ${safeText(probe.host, 100)} (not followed)` : `a page (${probe.status})`}`);
       }
     }
     return pass(results.join('; '));
