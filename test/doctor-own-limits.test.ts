@@ -75,3 +75,68 @@ describe('a consent page on another host (the user\'s own site)', () => {
     expect(report.verdict.chatgpt).toBe('pass');
   }, 60_000);
 });
+
+describe('a rate limit on registration (as Supabase limits registrations per address)', () => {
+  /** Registrations after the first `free` answer 429 with this Retry-After (until `until` of them). */
+  const limited = (free: number, retryAfter: string, until = Infinity): ToyFlags['respond'] => {
+    let n = 0;
+    let limitedSoFar = 0;
+    return (req, sound, res) => {
+      if (req.method === 'POST' && req.path === '/register' && n++ >= free && limitedSoFar < until) {
+        limitedSoFar++;
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': retryAfter });
+        return void res.end(JSON.stringify({ code: 429, error_code: 'over_request_rate_limit', msg: 'Request rate limit reached' }));
+      }
+      res.writeHead(sound.status, sound.headers);
+      res.end(sound.body);
+    };
+  };
+
+  it('a short Retry-After is waited out: the same verdict as without the limit', async () => {
+    const { report } = await doctor({ respond: limited(1, '1', 3) });
+    expect(report.checks.filter((c) => c.status === 'fail' || c.incomplete).map((c) => `${c.id}: ${c.detail}`)).toEqual([]);
+    expect(report.verdict).toEqual({ chatgpt: 'pass', security: 'pass' });
+    expect(report.notes?.join('\n')).toMatch(/the doctor sent \d+ registration requests: 1 for ChatGPT's client \(dcr\.register\), \d+ for clients of checks whose sign-ins must not end the run's grant/);
+  }, 60_000);
+
+  it('beyond what the doctor waits: never a ChatGPT failure — incomplete where a client was needed, fallbacks elsewhere, and said', async () => {
+    const { report, requests } = await doctor({ respond: limited(1, '3600') });
+    expect(report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.detail}`)).toEqual([]);
+    expect(report.verdict.chatgpt).toBe('incomplete');
+    const connector = check(report, 'dcr.connector-callback');
+    expect(connector).toMatchObject({ status: 'skip', incomplete: true });
+    expect(connector.detail).toMatch(/^rate-limited by the authorization server \(429 on POST http:\/\/127\.0\.0\.1:\d+\/register, Retry-After 3600 s, over the 60 s the doctor waits\)/);
+    // The binding checks still ran, with a client_id the server never issued.
+    expect(check(report, 'token.code-client-binding')).toMatchObject({ status: 'pass', detail: expect.stringMatching(/a client_id the server never issued/) });
+    expect(report.notes?.join('\n')).toMatch(/rate-limited by the authorization server .*: \d+ more clients were not registered, and those checks used the run's own client or a client_id the server never issued/);
+    // After the first refusal the doctor stops registering: the limited requests are few.
+    expect(requests.filter((p) => p === '/register').length).toBeLessThan(8);
+  }, 60_000);
+
+  it('ChatGPT\'s own registration limited: incomplete "rate-limited by the authorization server", not "ChatGPT would fail"', async () => {
+    const { report } = await doctor({ respond: limited(0, '3600') });
+    expect(report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.detail}`)).toEqual([]);
+    expect(check(report, 'dcr.register')).toMatchObject({ status: 'skip', incomplete: true, detail: expect.stringMatching(/^rate-limited by the authorization server/) });
+    expect(report.verdict.chatgpt).toBe('incomplete');
+    expect(firstFix(report.checks)).toBeUndefined();
+  }, 60_000);
+});
+
+describe('a server that deduplicates registrations (Stytch: identical public registrations get the same client)', () => {
+  it('identical metadata deduplicated: each probe registration differs, so each is another client and nothing is flagged', async () => {
+    const { report } = await doctor({ dedupRegistrations: 'metadata' });
+    expect(report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.detail}`)).toEqual([]);
+    expect(check(report, 'token.code-client-binding').detail).toMatch(/another registered client/);
+    expect(report.verdict).toEqual({ chatgpt: 'pass', security: 'pass' });
+  }, 60_000);
+
+  it('deduplicated by redirect URIs: the same client_id is not another client — no client-binding finding it did not earn', async () => {
+    const { report } = await doctor({ dedupRegistrations: 'redirects' });
+    expect(report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.detail}`)).toEqual([]);
+    for (const id of ['token.code-client-binding', 'refresh.client-binding']) {
+      expect(check(report, id), id).toMatchObject({ status: 'pass', detail: expect.stringMatching(/a client_id the server never issued/) });
+    }
+    expect(report.notes?.join('\n')).toMatch(/answered a registration with a client_id it had already issued to this run .*deduplicates registrations/);
+    expect(report.verdict.security).toBe('pass');
+  }, 60_000);
+});

@@ -132,6 +132,23 @@ export interface AppsContext {
 export class GrantBroker {
   signIns = 0;
   clientsRegistered = 0;
+  /**
+   * Set when the authorization server rate-limited a registration the doctor could not wait out:
+   * no further client of the doctor's own is registered (checks fall back to the run's client,
+   * or a client_id the server never issued), and the report says so.
+   */
+  registrationLimited?: string;
+  /** Registrations the doctor did not send because of it. */
+  registrationsForgone = 0;
+  /** The first registration of a client of the doctor's own, which the others wait for. */
+  firstRegistration?: Promise<void>;
+  /**
+   * Registrations of the doctor's own clients sent (each gets its own client_name, so a server
+   * that deduplicates identical registrations still issues distinct clients), and the client_ids
+   * they got: one seen twice is not another client.
+   */
+  registrations = 0;
+  readonly issued = new Set<string>();
   /** Behaviour the doctor learned about the server, named, never blamed (report `notes`). */
   readonly notes = new Map<string, string>();
   private tail: Promise<unknown> = Promise.resolve();
@@ -357,8 +374,8 @@ export async function firstJsonDocument<T = Record<string, unknown>>(
     try {
       res = await (started?.get(c.url) ?? fresh.get(c.url)!);
     } catch (err) {
-      // The run's own --deadline is not the server's miss: it ends the check as incomplete.
-      if (err instanceof HttpFailure && err.kind !== 'deadline') { miss(err.message); continue; }
+      // The run's own --deadline, or a rate limit, is not the server's miss: the check is incomplete.
+      if (err instanceof HttpFailure && err.kind !== 'deadline' && err.kind !== 'rate-limited') { miss(err.message); continue; }
       throw err;
     }
     if (res.status >= 300 && res.status < 400) { miss(`redirect ${res.status} (not followed, as ChatGPT does not)`); continue; }

@@ -29,6 +29,7 @@
  * - The replays (refresh.rotation, then token.code-single-use) build their own pairs too, never
  *   replaying the run's own tokens: a sign-in as the run's client may have ended those already.
  */
+import { HttpFailure } from '../../http/client.js';
 import { readJsonObject } from '../../http/json.js';
 import { registerClientCredentials, registerSecret } from '../../http/redact.js';
 import { LoginError, SignInDeclined } from '../../login/drivers.js';
@@ -155,12 +156,43 @@ export async function registerClient(ctx: AppsContext, overrides: Record<string,
   if (typeof ctx.s.as?.registration_endpoint !== 'string') return { skip: 'the server offers no dynamic registration' };
   let endpoint: string;
   try { endpoint = endpointUrl(ctx, 'registration_endpoint'); } catch { return { skip: 'the registration_endpoint is not an absolute URL (see dcr.register)' }; }
-  const res = await ctx.http.send({ method: 'POST', url: endpoint, json: { ...dcrRequestBody([ctx.login.redirectUri], 'gpt-oauth doctor probe'), ...overrides } });
+  // A rate limit on registration: the doctor's clients are its own need, never worth a finding —
+  // the checks that wanted one use the fallbacks the run has without registration.
+  // The first one goes alone, so a server that limits registrations answers one request, not a
+  // dozen sent at once.
+  const first = ctx.broker.firstRegistration;
+  let done: () => void = () => undefined;
+  if (first) await first;
+  else ctx.broker.firstRegistration = new Promise<void>((r) => { done = r; });
+  let res;
+  try {
+    if (ctx.broker.registrationLimited) {
+      ctx.broker.registrationsForgone++;
+      return { skip: ctx.broker.registrationLimited };
+    }
+    res = await ctx.http.send({ method: 'POST', url: endpoint, json: { ...dcrRequestBody([ctx.login.redirectUri], `gpt-oauth doctor probe ${++ctx.broker.registrations}`), ...overrides } });
+  } catch (err) {
+    if (!(err instanceof HttpFailure) || err.kind !== 'rate-limited') throw err;
+    ctx.broker.registrationLimited ??= err.message;
+    ctx.broker.registrationsForgone++;
+    return { skip: err.message };
+  } finally {
+    done();
+  }
   const j = readJsonObject(res, false);
   if ((res.status !== 201 && res.status !== 200) || !j.ok || typeof j.value.client_id !== 'string') return { skip: `registering another client was refused (${res.status})` };
-  ctx.broker.clientsRegistered++;
   const body = j.value;
   if (typeof body.client_secret === 'string') registerClientCredentials(String(body.client_id ?? ''), body.client_secret, false);
+  // A client_id the run already holds is not another client: a server that deduplicates
+  // registrations (Stytch, for identical public registrations) answered with that one. The check
+  // then uses the fallbacks of a server without registration (never the cleanup: not ours alone).
+  const id = String(body.client_id);
+  if (id === ctx.s.client?.clientId || ctx.broker.issued.has(id)) {
+    ctx.broker.note('dedup', `the server answered a registration with a client_id it had already issued to this run (${safeText(id, 80)}): it deduplicates registrations, so that client is not another client — checks that needed a client of their own used the run's client, or a client_id the server never issued`);
+    return { skip: `the server answered with a client it had already issued (${safeText(id, 80)}): not another client` };
+  }
+  ctx.broker.issued.add(id);
+  ctx.broker.clientsRegistered++;
   if (typeof body.registration_access_token === 'string') {
     registerSecret(body.registration_access_token, 'registration_access_token');
     if (typeof body.registration_client_uri === 'string') ctx.s.cleanup.push({ uri: body.registration_client_uri, token: body.registration_access_token, owner: currentCheck.getStore() });

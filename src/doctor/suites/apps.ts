@@ -8,6 +8,8 @@ import { currentCheck, currentPriority, planChecks, runChecks } from '../../chec
 import type { CheckDef, CheckResult, Selection } from '../../checks/types.js';
 import type { Report, SuiteRunOptions } from '../types.js';
 import { VERSION } from '../../version.js';
+import { safeText } from '../../text.js';
+import type { HttpClient } from '../../http/client.js';
 import { verdicts } from '../verdict.js';
 
 export interface AppsRunOptions extends AppsOptions, SuiteRunOptions {
@@ -186,6 +188,7 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
     chain: !o.clientId,
   }), used, () => current.ctx?.plannedLogins ?? 1, (where, confirm) => everySignInAsks(current.ctx!, where, confirm));
   o.http.opts.tagOf = () => currentCheck.getStore();
+  o.http.opts.nameOf ??= (url) => serverName(url, current.ctx?.s.as, o.mcpUrl);
   o.http.opts.priorityOf = () => currentPriority.getStore() ?? 0;
   const catalog = catalogFor(o);
   let results: CheckResult[];
@@ -221,6 +224,7 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
       }
     }
     sharedSignInFailure(results);
+    registrationNote(o.http, ctx?.s.as, broker);
   } finally {
     await login.close();
   }
@@ -247,10 +251,40 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
   return report;
 }
 
+/** "the authorization server" or "the MCP server", by the URL's endpoint or origin (rate-limit messages). */
+function serverName(url: URL, as: Record<string, unknown> | undefined, mcpUrl: string): string | undefined {
+  const at = (v: unknown) => { try { return typeof v === 'string' ? new URL(v) : undefined; } catch { return undefined; } };
+  const endpoints = ['authorization_endpoint', 'token_endpoint', 'registration_endpoint', 'jwks_uri', 'issuer'].map((k) => at(as?.[k])).filter((u): u is URL => !!u);
+  if (endpoints.some((e) => e.origin === url.origin && e.pathname === url.pathname)) return 'the authorization server';
+  if (url.origin === new URL(mcpUrl).origin) return 'the MCP server';
+  if (endpoints.some((e) => e.origin === url.origin)) return 'the authorization server';
+  return undefined;
+}
+
+/**
+ * How many registrations the run sent, and why (ChatGPT sends one): the report says it, because
+ * providers limit registrations per address and a second run soon after meets that limit.
+ */
+function registrationNote(http: HttpClient, as: Record<string, unknown> | undefined, broker: GrantBroker): void {
+  const endpoint = typeof as?.registration_endpoint === 'string' ? as.registration_endpoint : undefined;
+  if (!endpoint) return;
+  const sent = http.trace.filter((e) => e.method === 'POST' && e.url === endpoint && e.status !== 429 && e.status !== 503);
+  if (!sent.length) return;
+  const by = (tag: (t: string | undefined) => boolean) => sent.filter((e) => tag(e.tag)).length;
+  const own = by((t) => t === 'dcr.register');
+  const probes = by((t) => !!t?.startsWith('dcr.') && t !== 'dcr.register');
+  const isolation = sent.length - own - probes;
+  const parts = [own ? `${own} for ChatGPT's client (dcr.register)` : '', isolation ? `${isolation} for clients of checks whose sign-ins must not end the run's grant` : '', probes ? `${probes} probing what registration accepts (dcr.*)` : ''].filter(Boolean);
+  broker.note('registrations', `the doctor sent ${sent.length} registration request${sent.length === 1 ? '' : 's'}: ${parts.join(', ')}; ChatGPT sends one per connector`);
+  if (broker.registrationLimited) {
+    broker.note('registration-limited', `${safeText(broker.registrationLimited, 300)}: ${broker.registrationsForgone} more client${broker.registrationsForgone === 1 ? ' was' : 's were'} not registered, and those checks used the run's own client or a client_id the server never issued`);
+  }
+}
+
 /** Delete the clients the run registered (RFC 7592), best effort and quietly. */
 async function cleanup(ctx: AppsContext, clients: AppsContext['s']['cleanup']): Promise<void> {
   // Off the critical path: the lowest priority at the HTTP layer.
-  await currentPriority.run(-1, () => Promise.all(clients.map((c) => ctx.http.send({ method: 'DELETE', url: c.uri, headers: { authorization: `Bearer ${c.token}` }, timeoutMs: 3000 }).catch(() => undefined))));
+  await currentPriority.run(-1, () => Promise.all(clients.map((c) => ctx.http.send({ method: 'DELETE', url: c.uri, headers: { authorization: `Bearer ${c.token}` }, timeoutMs: 3000, rateLimit: 'return' }).catch(() => undefined))));
 }
 
 export function buildReport(target: 'apps' | 'actions', subject: string, startedAt: Date, checks: CheckResult[], extra: Partial<Report> = {}): Report {
