@@ -140,3 +140,31 @@ describe('a server that deduplicates registrations (Stytch: identical public reg
     expect(report.verdict.security).toBe('pass');
   }, 60_000);
 });
+
+describe('an error every sign-in meets (a server that is not set up to authorize anyone yet)', () => {
+  it('explains the failures behind it: the per-connector callback is not blamed', async () => {
+    const everySignIn: ToyFlags['respond'] = (req, sound, res) => {
+      const loc = sound.headers.location;
+      if (req.path === '/authorize' && sound.status === 302 && loc && new URL(loc).searchParams.has('code')) {
+        const back = new URL(loc);
+        back.searchParams.delete('code');
+        back.searchParams.set('error', 'server_error');
+        back.searchParams.set('error_description', 'oauth authorization path not configured');
+        res.writeHead(302, { location: back.href });
+        return void res.end();
+      }
+      res.writeHead(sound.status, sound.headers);
+      res.end(sound.body);
+    };
+    const { report } = await doctor({ respond: everySignIn, iss: 'unsupported' });
+    const state = check(report, 'authz.state');
+    expect(state.status).toBe('fail');
+    expect(state.detail).toMatch(/server_error \(oauth authorization path not configured\)/);
+    const connector = check(report, 'dcr.connector-callback');
+    expect(connector.status).toBe('skip');
+    expect(connector.detail).toMatch(/its sign-in ended on the same error as authz\.state's \(the authorization server redirected back with server_error \(oauth authorization path not configured\)\)/);
+    expect(connector.detail).not.toMatch(/per-connector callback and cannot connect/);
+    expect(state.explains).toContain('dcr.connector-callback');
+    expect(firstFix(report.checks)!.id).toBe('authz.state');
+  }, 60_000);
+});

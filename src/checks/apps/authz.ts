@@ -7,7 +7,7 @@ import { longState, newPkce, randomToken } from '../../oauth/pkce.js';
 import { safeText } from '../../text.js';
 import { fixCommand, fixFor, type ProviderKind } from '../advice.js';
 import { assertCimdLogin, authorizeUrl, initializeRequest, mcpPost, resourceOf, tokenRequestAs, type AppsContext } from './context.js';
-import { authorize, isolated, type Authorized } from './grants.js';
+import { authorize, isolated, signInError, type Authorized } from './grants.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { bearerChallenge } from '../../oauth/www-authenticate.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
@@ -59,7 +59,7 @@ export const authzRedirectExact: CheckDef<AppsContext> = {
   },
 };
 
-function authorizationErrorFix(error: string, provider: ProviderKind, resource: string, scopes: string[]): string {
+function authorizationErrorFix(error: string, provider: ProviderKind, resource: string, scopes: string[], _desc: string, _mcpUrl: string): string {
   switch (error) {
     case 'invalid_target':
       return fixFor(provider, {
@@ -136,8 +136,11 @@ export const authzState: CheckDef<AppsContext> = {
     }
     if (error) {
       const desc = callback.searchParams.get('error_description');
-      return fail(`the authorization server refused the request: ${safeText(error, 60)}${desc ? ` (${safeText(desc, 300)})` : ''}. Requested scope "${(ctx.s.scopes ?? []).join(' ')}", resource ${resourceOf(ctx)}`,
-        authorizationErrorFix(error, ctx.s.provider, resourceOf(ctx), ctx.s.scopes ?? []), CHATGPT_SAYS.connecting);
+      return {
+        ...fail(`the authorization server refused the request: ${safeText(error, 60)}${desc ? ` (${safeText(desc, 300)})` : ''}. Requested scope "${(ctx.s.scopes ?? []).join(' ')}", resource ${resourceOf(ctx)}`,
+          authorizationErrorFix(error, ctx.s.provider, resourceOf(ctx), ctx.s.scopes ?? [], desc ?? '', ctx.opts.mcpUrl), CHATGPT_SAYS.connecting),
+        signIn: signInError(callback),
+      };
     }
     const code = callback.searchParams.get('code');
     if (!code) return fail('the redirect carried neither a code nor an error', 'Redirect back with ?code=…&state=….');
@@ -206,7 +209,7 @@ export const authzScopeOmitted = isolated<Authorized | { outcome: Outcome }>({
     });
     const error = callback.searchParams.get('error');
     if (error) {
-      return fail(`the authorization request without scope was refused: ${safeText(error, 60)}${callback.searchParams.get('error_description') ? ` (${safeText(callback.searchParams.get('error_description'), 200)})` : ''}; users who disconnect and reconnect ChatGPT are locked out`, fix);
+      return { ...fail(`the authorization request without scope was refused: ${safeText(error, 60)}${callback.searchParams.get('error_description') ? ` (${safeText(callback.searchParams.get('error_description'), 200)})` : ''}; users who disconnect and reconnect ChatGPT are locked out`, fix), signIn: signInError(callback) };
     }
     const code = callback.searchParams.get('code');
     if (!code) return fail('the redirect carried neither a code nor an error', 'Redirect back with ?code=…&state=….');

@@ -8,7 +8,7 @@ import { fixFor } from '../advice.js';
 import { CONNECTOR_CALLBACK_PREFIX, CONNECTOR_REDIRECT, connectorCallback } from '../../chatgpt/redirects.js';
 import { randomToken } from '../../oauth/pkce.js';
 import { CIMD_CLIENT_ID, dcrRequestBody } from '../../chatgpt/client.js';
-import { authorize } from './grants.js';
+import { authorize, signInError } from './grants.js';
 import { currentCheck } from '../engine.js';
 import { needsChatgptRedirect, type AppsContext } from './context.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
@@ -185,7 +185,7 @@ export const dcrConnectorCallback: CheckDef<AppsContext> = {
     const got = await authorize(ctx, j.value.client_id, 'a per-connector callback', { redirectUri: callback });
     if ('outcome' in got) return got.outcome.status === 'fail' ? { ...refused(`authorizing with ${callback}: ${got.outcome.detail}`), signIn: got.outcome.signIn } : got.outcome;
     const error = got.callback.searchParams.get('error');
-    if (error) return refused(`authorizing with ${callback} was refused: ${safeText(error, 60)}`);
+    if (error) return { ...refused(`authorizing with ${callback} was refused: ${safeText(error, 60)}`), signIn: signInError(got.callback) };
     if (!got.callback.searchParams.get('code')) return refused(`authorizing with ${callback} returned no code`);
     registerSecret(got.callback.searchParams.get('code'), 'code');
     return pass(`registered and authorized a client with ${callback}${issSupported ? '' : ' (the callback ChatGPT uses with this server, which lacks RFC 9207 iss)'}`);

@@ -121,6 +121,16 @@ export function everySignInAsks(ctx: AppsContext, where: string, confirm = ctx.l
   return ctx.broker.everyTime;
 }
 
+/**
+ * The error a sign-in was redirected back with, as the key that groups the sign-ins that met the
+ * same one (an outcome's `signIn`: an error every sign-in meets is their shared cause, whatever
+ * each check varies — sharedSignInFailure in src/doctor/suites/apps.ts).
+ */
+export function signInError(callback: URL): string | undefined {
+  const e = callbackError(callback);
+  return e ? `the authorization server redirected back with ${e}` : undefined;
+}
+
 /** The callback's error, in words, or undefined. */
 function callbackError(callback: URL): string | undefined {
   const error = callback.searchParams.get('error');

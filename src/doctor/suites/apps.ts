@@ -305,7 +305,8 @@ export function buildReport(target: 'apps' | 'actions', subject: string, started
 }
 
 /**
- * When several sign-ins end on the same error page, the cause is what they share (a client with
+ * When several sign-ins end on the same error page, or are redirected back with the same error,
+ * the cause is what they share (a client with
  * no login connection, a broken tenant), not what each check varies: ChatGPT's main sign-in
  * (authz.state) keeps the failure, and the others say they failed the same way instead of
  * blaming their own subject (a per-connector callback, an omitted scope).
@@ -318,7 +319,7 @@ function sharedSignInFailure(results: CheckResult[]): void {
     if (r === main || r.signIn !== main.signIn) continue;
     results[results.indexOf(r)] = {
       ...r, status: 'skip', severity: 'info', chatgpt: undefined,
-      detail: `its sign-in ended on the same error page as ${main.id}'s (${r.signIn}); that shared failure is the cause, not what this check varies — fix ${main.id} first, then run the doctor again`,
+      detail: `its sign-in ended on the same ${r.signIn!.startsWith('the authorization server redirected back') ? 'error' : 'error page'} as ${main.id}'s (${r.signIn}); that shared failure is the cause, not what this check varies — fix ${main.id} first, then run the doctor again`,
       fix: undefined,
     };
     main.explains = [...new Set([...(main.explains ?? []), r.id])];
