@@ -22,6 +22,8 @@ const LABEL: Record<ProviderName, string> = { auth0: 'Auth0', clerk: 'Clerk', st
 export interface FixOptions {
   provider?: string;
   connection?: string;
+  /** Supabase, Stytch: the consent page's URL (Supabase: its origin is the Site URL). */
+  authorizationUrl?: string;
   yes?: boolean;
 }
 
@@ -91,7 +93,7 @@ export async function fixLoop(io: IO, o: FixOptions, first: Report, again: () =>
     return done(first, `the ${LABEL[name]} credentials are for the issuer ${safeText(issuer, 200)}, but the server names ${safeText(d.issuer ?? '(none)', 200)}: not changing a tenant this server does not use`);
   }
   fix.account = (await adapter.checkCredentials()).account;
-  const spec = { name: 'ChatGPT', target: 'apps' as const, redirectUris: [], resource: d.resource ?? first.subject, connection: o.connection };
+  const spec = { name: 'ChatGPT', target: 'apps' as const, redirectUris: [], resource: d.resource ?? first.subject, connection: o.connection, authorizationUrl: o.authorizationUrl };
 
   let report = first;
   for (let round = 1; round <= MAX_ROUNDS; round++) {

@@ -71,6 +71,8 @@ export interface DoctorOptions {
   yes?: boolean;
   /** With --fix on Auth0: the login connection to promote to domain level. */
   connection?: string;
+  /** With --fix on Supabase or Stytch: the URL of the user's consent page. */
+  authorizationUrl?: string;
 }
 
 /** Everything `run()` and `render()` need, checked. */
@@ -308,7 +310,8 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
 
   if (o.url && o.sandbox) throw new UsageError('give either a URL or --sandbox, not both');
   if (o.fix) await (await import('./doctor-fix.js')).validateFix(io, { ...o, target });
-  else if (o.yes || o.connection) throw new UsageError(`${o.yes ? '--yes' : '--connection'} goes with --fix`);
+  else if (o.yes || o.connection || o.authorizationUrl) throw new UsageError(`${o.yes ? '--yes' : o.connection ? '--connection' : '--authorization-url'} goes with --fix`);
+  if (o.fix && o.authorizationUrl) validateUrlFlag(o.authorizationUrl, '--authorization-url');
   if (o.mixedAuth && !o.sandbox) throw new UsageError('--mixed-auth is a sandbox mode: use it with --sandbox');
   if (!o.url && !o.sandbox) throw new UsageError('missing the MCP server URL: gpt-oauth doctor https://api.example.com/mcp (or --sandbox to try the embedded server)');
   // The sandbox approves its test user by itself, so it needs no browser unless asked for one.

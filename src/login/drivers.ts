@@ -164,6 +164,11 @@ export async function probeAuthorization(http: HttpClient, start: URL, redirectU
       try {
         res = await http.send({ method: 'GET', url, headers: { ...BROWSER_NAVIGATION_HEADERS, cookie: jar.header(url) } });
       } catch (err) {
+        // A page the server sent the sign-in on to that does not answer: the server's own
+        // redirect leads nowhere (an error of the sign-in, not of the doctor's request).
+        if (err instanceof HttpFailure && hops > 0 && (err.kind === 'unreachable' || err.kind === 'tls')) {
+          return { kind: 'error', status: 0, url: url.href, hops, summary: safeText(err.message, 300) };
+        }
         if (!(err instanceof HttpFailure) || err.kind !== 'refused') throw err;
         const host = url.hostname.replace(/^\[|\]$/g, '');
         const flag = /--allow-private-network/.test(err.message) ? '--allow-private-network' : `--allow-host ${host}`;

@@ -61,7 +61,7 @@ export const asMetadata: CheckDef<AppsContext> = {
   needs: ['prm.document'],
   spec: refs('RFC 8414 §3', 'OpenID Connect Discovery 1.0 §4', 'MCP 2025-11-25 Authorization §Authorization Server Metadata Discovery'),
   reads: ['asId', 'challenge', 'prm'],
-  writes: ['provider', 'as', 'asUrl', 'scopes'],
+  writes: ['provider', 'as', 'asUrl', 'asMisses', 'scopes'],
   chatgpt: CHATGPT_SAYS.pkce,
   async run(ctx) {
     const issuer = ctx.s.asId!;
@@ -73,6 +73,7 @@ export const asMetadata: CheckDef<AppsContext> = {
       return fail(`authorization_servers[0] is not a URL: "${safeText(issuer, 200)}"`, 'List the issuer URL of your authorization server in authorization_servers.');
     }
     const { found, attempts } = await firstJsonDocument<AsMetadata>(ctx.http, candidates);
+    ctx.s.asMisses = attempts;
     if (found) {
       const { clean, ignored } = sanitizeAsMetadata(found.value);
       ctx.s.as = clean;
@@ -194,7 +195,7 @@ export const asClientRegistration: CheckDef<AppsContext> = {
   step: 'Discovery',
   needs: ['as.metadata'],
   spec: refs('MCP 2025-11-25 Authorization §Client Registration Approaches', 'RFC 7591', 'draft-ietf-oauth-client-id-metadata-document'),
-  reads: ['as', 'provider'],
+  reads: ['as', 'asMisses', 'provider'],
   chatgpt: CHATGPT_SAYS.fetchConfig,
   run(ctx) {
     const m = ctx.s.as!;
@@ -203,12 +204,22 @@ export const asClientRegistration: CheckDef<AppsContext> = {
     if (m.client_id_metadata_document_supported === true) ways.push('client ID metadata documents (CIMD)');
     if (typeof m.registration_endpoint === 'string') ways.push(`dynamic registration at ${safeText(m.registration_endpoint, 120)}`);
     if (ways.length) return pass(ways.join('; '));
+    // The cause before its symptom: discovery met the server saying its OAuth feature is off (a
+    // Supabase project serves its OpenID document even then) — registration is not the switch.
+    const off = ctx.s.asMisses?.find((m) => /feature_disabled|oauth server is disabled/i.test(m));
+    if (off) {
+      return fail(`the metadata advertises no registration_endpoint, and on the way discovery was told the OAuth server is off (${off}); the document found describes a server that is disabled`,
+        fixFor(ctx.s.provider, {
+          supabase: `turn on the project's OAuth 2.1 server and dynamic registration (Authentication → OAuth Server; Management API PATCH /v1/projects/<ref>/config/auth {"oauth_server_enabled": true, "oauth_server_allow_dynamic_registration": true}); ${fixCommand(ctx.opts.mcpUrl)}`,
+          generic: 'turn the authorization server\'s OAuth feature on (its error says it is disabled), then enable dynamic client registration',
+        }));
+    }
     return fail('the metadata advertises neither client_id_metadata_document_supported nor a registration_endpoint, and no predefined client was given',
       fixFor(ctx.s.provider, {
         clerk: `turn on "Dynamic client registration" in the Clerk dashboard (Configure → OAuth applications); ${fixCommand(ctx.opts.mcpUrl)}`,
         auth0: `enable the tenant flag "OIDC Dynamic Application Registration" (Settings → Advanced); ${fixCommand(ctx.opts.mcpUrl)}`,
         stytch: 'enable Dynamic Client Registration in the Stytch dashboard (Connected Apps)',
-        supabase: 'enable dynamic client registration in the OAuth 2.1 server settings',
+        supabase: `allow dynamic registration on the project's OAuth 2.1 server (Authentication → OAuth Server; Management API oauth_server_allow_dynamic_registration: true); ${fixCommand(ctx.opts.mcpUrl)}`,
         generic: 'enable dynamic client registration or CIMD, or create a client and enter its id in ChatGPT\'s "OAuth advanced settings" (test it here with --client-id)',
       }));
   },

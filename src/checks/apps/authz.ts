@@ -59,7 +59,14 @@ export const authzRedirectExact: CheckDef<AppsContext> = {
   },
 };
 
-function authorizationErrorFix(error: string, provider: ProviderKind, resource: string, scopes: string[], _desc: string, _mcpUrl: string): string {
+function authorizationErrorFix(error: string, provider: ProviderKind, resource: string, scopes: string[], desc: string, mcpUrl: string): string {
+  // Supabase Auth with no authorization (consent) path: every sign-in is sent back with this.
+  if (/authorization path not configured/i.test(desc)) {
+    return fixFor(provider, {
+      supabase: `set the OAuth server's authorization path to your consent page's path on the Site URL (Authentication → OAuth Server → Authorization path; Management API oauth_server_authorization_path, e.g. "/oauth/consent"); ${fixCommand(mcpUrl)}`,
+      generic: 'the server has no page to send the user to (its authorization or consent path is not set): configure it',
+    });
+  }
   switch (error) {
     case 'invalid_target':
       return fixFor(provider, {
@@ -90,6 +97,18 @@ function authorizationErrorFix(error: string, provider: ProviderKind, resource: 
   }
 }
 
+/**
+ * Supabase sends every sign-in to its Site URL + authorization path, and a new project's Site URL
+ * is http://localhost:3000 (provider-apis.md §4): a sign-in that went there names that setting.
+ */
+function siteUrlDefault(ctx: AppsContext, detail: string): string | undefined {
+  if (ctx.s.provider !== 'supabase' || !/\bhttps?:\/\/localhost:3000\//.test(detail)) return undefined;
+  return fixFor('supabase', {
+    supabase: `the consent page is the project's Site URL + authorization path, and the Site URL is still the default http://localhost:3000: set it to the origin of the app that hosts your consent page (Authentication → URL Configuration → Site URL; Management API site_url)`,
+    generic: '',
+  }).replace(/ \/ generic: $/, '');
+}
+
 /** Errors that mean "this client", which is the tester's input when it came from --client-id. */
 const CLIENT_ERRORS = ['invalid_client', 'unauthorized_client'];
 
@@ -99,7 +118,9 @@ const CLIENT_ERRORS = ['invalid_client', 'unauthorized_client'];
  * server's — unless the client it complains about is the one the tester gave.
  */
 function loginFailure(ctx: AppsContext, o: Outcome): Outcome {
-  if (o.status !== 'fail') return o;
+  const site = siteUrlDefault(ctx, o.detail);
+  if (o.status !== 'fail') return site && o.fix ? { ...o, fix: `${site} / ${o.fix}` } : o;
+  if (site) return { ...fail(o.detail, site, CHATGPT_SAYS.connecting), signIn: o.signIn };
   if (ctx.s.client?.source === 'predefined') {
     return incomplete(`the authorization request with the client you gave failed: ${o.detail.replace(/^the authorization endpoint answered with an error page: /, '')}`, 'check --client-id (and its redirect URIs), or leave it out to let the doctor register a client as ChatGPT does');
   }

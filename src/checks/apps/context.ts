@@ -4,7 +4,7 @@
  */
 import * as oidc from 'openid-client';
 import { HttpFailure, type HttpClient, type HttpResponse } from '../../http/client.js';
-import { JsonTooDeep, parseJson, readJsonObject } from '../../http/json.js';
+import { JsonTooDeep, parseJson, providerError, readJsonObject } from '../../http/json.js';
 import { registerSecret } from '../../http/redact.js';
 import type { LoginDriver } from '../../login/drivers.js';
 import { CheckAbort } from '../engine.js';
@@ -80,6 +80,8 @@ export interface AppsState {
   asId?: string;
   as?: AsMetadata;
   asUrl?: string;
+  /** What discovery met before the metadata (each candidate's answer), for the diagnosis by cause. */
+  asMisses?: string[];
   jwks?: { keys: Record<string, unknown>[] };
   client?: Client;
   /** Registrations to delete at the end (RFC 7592), best effort. */
@@ -142,6 +144,16 @@ export class GrantBroker {
   registrationsForgone = 0;
   /** The first registration of a client of the doctor's own, which the others wait for. */
   firstRegistration?: Promise<void>;
+  /** Registrations on ChatGPT's path still to come (dcr.connector-callback's): the doctor's own wait. */
+  chatgptRegistrations: Promise<void> = Promise.resolve();
+  private releaseRegistrations: () => void = () => undefined;
+  holdRegistrations(): void {
+    this.chatgptRegistrations = new Promise<void>((r) => { this.releaseRegistrations = r; });
+  }
+  /** ChatGPT's path has registered (or will not): the doctor's own registrations may go. */
+  registrationsFree(): void {
+    this.releaseRegistrations();
+  }
   /**
    * Registrations of the doctor's own clients sent (each gets its own client_name, so a server
    * that deduplicates identical registrations still issues distinct clients), and the client_ids
@@ -379,7 +391,12 @@ export async function firstJsonDocument<T = Record<string, unknown>>(
       throw err;
     }
     if (res.status >= 300 && res.status < 400) { miss(`redirect ${res.status} (not followed, as ChatGPT does not)`); continue; }
-    if (res.status !== 200) { miss(String(res.status)); continue; }
+    if (res.status !== 200) {
+      // A provider's error body says why (Supabase: 404 "feature_disabled: OAuth server is disabled").
+      const said = res.status >= 400 ? providerError(res) : undefined;
+      miss(`${res.status}${said ? ` (${said})` : ''}`);
+      continue;
+    }
     const json = readJsonObject<T>(res);
     if (!json.ok) { miss(json.problem); continue; }
     const problem = accept(json.value);

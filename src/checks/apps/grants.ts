@@ -170,6 +170,7 @@ export async function registerClient(ctx: AppsContext, overrides: Record<string,
   // the checks that wanted one use the fallbacks the run has without registration.
   // The first one goes alone, so a server that limits registrations answers one request, not a
   // dozen sent at once.
+  await ctx.broker.chatgptRegistrations;
   const first = ctx.broker.firstRegistration;
   let done: () => void = () => undefined;
   if (first) await first;

@@ -139,7 +139,13 @@ const INTERFERENCE = /invalid_grant|not found|revoked|\b401\b|code.?verifier|ver
 
 /** One pass of the catalog on a fresh suite state (a fresh client, fresh sign-ins). */
 async function runOnce(o: AppsRunOptions, login: LoginDriver, used: Map<string, number>, catalog: CheckDef<AppsContext>[], broker: GrantBroker, current: { ctx?: AppsContext }, selection: Selection | undefined, concurrency: number, onResult?: (r: CheckResult) => void): Promise<{ results: CheckResult[]; ctx: AppsContext }> {
-  const planned = planChecks(catalog, selection).run.reduce((n, c) => n + (c.logins ?? 0), 0);
+  const plan = planChecks(catalog, selection).run;
+  const planned = plan.reduce((n, c) => n + (c.logins ?? 0), 0);
+  // ChatGPT's path registers before the doctor's own clients (grants.ts registerClient), so a
+  // server's registration limit meets the doctor's clients, never ChatGPT's: two runs in a row
+  // judge ChatGPT's path the same.
+  // (A sequential pass keeps the catalog order, where ChatGPT's registration comes first anyway.)
+  if (concurrency > 1 && plan.some((c) => c.id === 'dcr.connector-callback')) broker.holdRegistrations();
   const ctx: AppsContext = {
     http: o.http,
     login,
@@ -157,6 +163,8 @@ async function runOnce(o: AppsRunOptions, login: LoginDriver, used: Map<string, 
       onResult,
       onStart: (id) => o.onStart?.(id),
       onFinish: (def, ran) => {
+        // However it ended (skipped for a need too), ChatGPT's registrations are over.
+        if (def.id === 'dcr.connector-callback') broker.registrationsFree();
         const unused = (def.logins ?? 0) - (ran ? used.get(def.id) ?? 0 : 0);
         if (unused > 0) ctx.plannedLogins = Math.max(ctx.s.logins, ctx.plannedLogins - unused);
         // A check's own clients go as soon as it is done (the run's client, at the end).
