@@ -110,7 +110,7 @@ Exit codes: 0 no failure, 1 a failure (see --fail-on), 2 usage error, 3 incomple
     .option('--name <name>', 'name of the OAuth app to create or reuse')
     .option('--scopes <scopes>', 'scopes (space or comma separated)')
     .option('--connection <name>', 'auth0: the login connection to promote to domain level for DCR clients')
-    .option('--authorization-url <url>', 'stytch: the URL of your app\'s authorization (consent) page')
+    .option('--authorization-url <url>', 'stytch: your app\'s authorization page (the IdentityProvider component); supabase: your consent page (its origin becomes the Site URL)')
     .option('--templates <names>', 'files to write: github-actions, openapi-security, protected-resource, mcp-middleware, env-example, all or none')
     .option('--force', 'overwrite existing template files')
     .option('-y, --yes', 'make the provider changes without asking')

@@ -37,7 +37,7 @@ export interface HttpOptions {
  * The longest Retry-After the doctor waits out (within the run's deadline): a rate limit is the
  * server's answer to the doctor's own volume, never a finding, so it is honoured, not judged.
  */
-export const MAX_RATE_LIMIT_WAIT_MS = 60_000;
+const MAX_RATE_LIMIT_WAIT_MS = 60_000;
 const RATE_LIMIT_RETRIES = 3;
 
 export interface HttpRequest {

@@ -301,8 +301,8 @@ class AutoLogin implements LoginDriver {
  * server's fault — a browser, and so ChatGPT's user, follows the redirect.
  */
 function declinedLogin(probe: Extract<Probe, { kind: 'declined' }>): LoginError {
-  const where = probe.hops === 0 ? 'the authorization endpoint is' : 'the authorization server sent the sign-in on';
-  return new LoginError(`${where} to ${safeText(withoutQuery(probe.url), 200)}, which the doctor's own host policy does not follow (${safeText(probe.host, 100)} is outside what this run may fetch); a browser follows it, so this is the doctor's limit, not a fault of the server`,
+  const where = probe.hops === 0 ? 'the authorization endpoint is' : 'the authorization server sent the sign-in on to';
+  return new LoginError(`${where} ${safeText(withoutQuery(probe.url), 200)}, which the doctor's own host policy does not follow (${safeText(probe.host, 100)} is outside what this run may fetch); a browser follows it, so this is the doctor's limit, not a fault of the server`,
     `pass ${probe.flag} to let --login auto follow it, or use --login browser`);
 }
 

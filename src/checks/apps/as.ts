@@ -2,7 +2,7 @@
 import type { CheckDef } from '../types.js';
 import { as, fail, pass, warn } from '../types.js';
 import { safeText } from '../../text.js';
-import { fixCommand, fixFor, recogniseProvider, recogniseProviderByMetadata } from '../advice.js';
+import { fixCommand, fixFor, recogniseProvider, recogniseProviderByMetadata, STYTCH_AUTHORIZATION_URL } from '../advice.js';
 import { isHttpsOrLoopback } from '../../url.js';
 import { scopesFor, firstJsonDocument, type AppsContext, type AsMetadata } from './context.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
@@ -164,7 +164,7 @@ export const asEndpoints: CheckDef<AppsContext> = {
   step: 'Discovery',
   needs: ['as.metadata'],
   spec: refs('RFC 8414 §2', 'OAuth 2.1 §1.5'),
-  reads: ['as'],
+  reads: ['as', 'provider'],
   run(ctx) {
     const m = ctx.s.as!;
     const problems: string[] = [];
@@ -181,7 +181,13 @@ export const asEndpoints: CheckDef<AppsContext> = {
       if (!m.grant_types_supported.includes('authorization_code')) problems.push('grant_types_supported does not include authorization_code');
       if (!m.grant_types_supported.includes('refresh_token')) warnings.push('grant_types_supported does not include refresh_token');
     }
-    if (problems.length) return fail(problems.join('; '), 'Publish https authorization_endpoint and token_endpoint and support the authorization_code grant with response_type=code.', undefined, !problems.some((p) => p.includes('missing')));
+    if (problems.length) {
+      const generic = 'Publish https authorization_endpoint and token_endpoint and support the authorization_code grant with response_type=code.';
+      // Stytch's authorization_endpoint is the project's authorization URL: a page of the user's app.
+      const stytchPage = ctx.s.provider === 'stytch' && problems.some((p) => p.startsWith('authorization_endpoint'));
+      const fix = stytchPage ? fixFor('stytch', { stytch: `${STYTCH_AUTHORIZATION_URL} ${fixCommand(ctx.opts.mcpUrl, '--authorization-url https://<your app>/oauth/authorize')} (with STYTCH_WORKSPACE_KEY_ID and STYTCH_WORKSPACE_KEY_SECRET)`, generic }) : generic;
+      return fail(problems.join('; '), fix, undefined, !problems.some((p) => p.includes('missing')));
+    }
     if (warnings.length) return warn(warnings.join('; '), 'Support refresh tokens so ChatGPT users stay signed in.');
     return pass(`authorization ${safeText(m.authorization_endpoint, 120)}, token ${safeText(m.token_endpoint, 120)}`);
   },
@@ -218,7 +224,7 @@ export const asClientRegistration: CheckDef<AppsContext> = {
       fixFor(ctx.s.provider, {
         clerk: `turn on "Dynamic client registration" in the Clerk dashboard (Configure → OAuth applications); ${fixCommand(ctx.opts.mcpUrl)}`,
         auth0: `enable the tenant flag "OIDC Dynamic Application Registration" (Settings → Advanced); ${fixCommand(ctx.opts.mcpUrl)}`,
-        stytch: 'enable Dynamic Client Registration in the Stytch dashboard (Connected Apps)',
+        stytch: `enable Dynamic Client Registration for the project (Connected Apps; workspace Management API idp_dynamic_client_registration_enabled); ${fixCommand(ctx.opts.mcpUrl)} (with STYTCH_WORKSPACE_KEY_ID and STYTCH_WORKSPACE_KEY_SECRET)`,
         supabase: `allow dynamic registration on the project's OAuth 2.1 server (Authentication → OAuth Server; Management API oauth_server_allow_dynamic_registration: true); ${fixCommand(ctx.opts.mcpUrl)}`,
         generic: 'enable dynamic client registration or CIMD, or create a client and enter its id in ChatGPT\'s "OAuth advanced settings" (test it here with --client-id)',
       }));

@@ -5,7 +5,7 @@ import { probeAuthorization } from '../../login/drivers.js';
 import { registerSecret } from '../../http/redact.js';
 import { longState, newPkce, randomToken } from '../../oauth/pkce.js';
 import { safeText } from '../../text.js';
-import { fixCommand, fixFor, type ProviderKind } from '../advice.js';
+import { fixCommand, fixFor, STYTCH_AUTHORIZATION_URL, type ProviderKind } from '../advice.js';
 import { assertCimdLogin, authorizeUrl, initializeRequest, mcpPost, resourceOf, tokenRequestAs, type AppsContext } from './context.js';
 import { authorize, isolated, signInError, type Authorized } from './grants.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
@@ -109,6 +109,18 @@ function siteUrlDefault(ctx: AppsContext, detail: string): string | undefined {
   }).replace(/ \/ generic: $/, '');
 }
 
+/**
+ * Stytch sends every sign-in to the project's authorization URL, a page of the user's app; one
+ * that is the app's home page ("/") cannot be the IdentityProvider page (provider-apis.md §3).
+ */
+function stytchHomePage(ctx: AppsContext): string | undefined {
+  if (ctx.s.provider !== 'stytch') return undefined;
+  let u: URL;
+  try { u = new URL(String(ctx.s.as?.authorization_endpoint)); } catch { return undefined; }
+  if (u.pathname !== '/') return undefined;
+  return `Stytch: the authorization URL is your app's home page (${safeText(u.origin, 120)}/); ${STYTCH_AUTHORIZATION_URL} ${fixCommand(ctx.opts.mcpUrl, `--authorization-url ${u.origin}/oauth/authorize`)} once the page exists`;
+}
+
 /** Errors that mean "this client", which is the tester's input when it came from --client-id. */
 const CLIENT_ERRORS = ['invalid_client', 'unauthorized_client'];
 
@@ -118,7 +130,7 @@ const CLIENT_ERRORS = ['invalid_client', 'unauthorized_client'];
  * server's — unless the client it complains about is the one the tester gave.
  */
 function loginFailure(ctx: AppsContext, o: Outcome): Outcome {
-  const site = siteUrlDefault(ctx, o.detail);
+  const site = siteUrlDefault(ctx, o.detail) ?? stytchHomePage(ctx);
   if (o.status !== 'fail') return site && o.fix ? { ...o, fix: `${site} / ${o.fix}` } : o;
   if (site) return { ...fail(o.detail, site, CHATGPT_SAYS.connecting), signIn: o.signIn };
   if (ctx.s.client?.source === 'predefined') {
