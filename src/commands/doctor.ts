@@ -280,7 +280,7 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
     baseline = { file: o.baseline, data: await readBaseline(o.baseline) };
   }
   if (o.login === 'command' && !o.loginCommand) throw new UsageError('--login command needs --login-command "CMD"');
-  if (opts.provider && target === 'actions') throw new UsageError('--provider goes with --target apps (a GPT Action\'s provider comes from its URLs)');
+  if (opts.provider && target === 'actions' && !o.fix) throw new UsageError('--provider goes with --target apps, or with --fix (a GPT Action\'s provider comes from its URLs)');
 
   if (target === 'actions') {
     if (o.login === 'browser') {
@@ -288,6 +288,7 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
     }
     const login: LoginMode = o.login ?? (io.interactive && !o.sandbox ? 'manual' : 'auto');
     if (login === 'manual' && !io.interactive) throw new UsageError('--login manual needs an interactive terminal; use --login auto or --login command in CI');
+    if (o.fix) await (await import('./doctor-fix.js')).validateFix(io, { ...o, target });
     if (o.sandbox) return { target, o, login, timeoutMs, loginTimeoutMs, selection, baseline, failOn, deadlineAt, sandbox: true };
     // Every missing input at once (as init does), not one per run.
     const missing = [
@@ -352,6 +353,7 @@ export async function doctor(io: IO, opts: DoctorOptions): Promise<number> {
   const plan = await validate(io, opts);
   let result = await run(io, plan);
   if (plan.o.fix && plan.target === 'apps') result = await fixAndRunAgain(io, plan, result);
+  else if (plan.o.fix && plan.target === 'actions') result = await fixActionsAndRunAgain(io, plan, result);
   try {
     return await render(io, plan, result);
   } finally {
@@ -368,6 +370,21 @@ async function fixAndRunAgain(io: IO, plan: DoctorPlan, first: DoctorResult): Pr
   let latest = first;
   const report = await fixLoop(io, plan.o, first.report, async () => {
     await latest.close?.();
+    latest = await run(io, { ...plan, deadlineAt: Date.now() + positiveInt(plan.o.deadline, '--deadline', 600) * 1000 });
+    return latest.report;
+  }, (question) => (io.interactive ? prompter.confirm(question, '--yes', false) : Promise.resolve(false)));
+  for (const line of fixSummaryLines(report.fix!)) io.stderr.write(`${line}\n`);
+  return { ...latest, report };
+}
+
+/** --target actions --fix: the GPT's callbacks added to its app, then one run again. */
+async function fixActionsAndRunAgain(io: IO, plan: Extract<DoctorPlan, { target: 'actions' }>, first: DoctorResult): Promise<DoctorResult> {
+  const { actionsFixLoop, fixSummaryLines } = await import('./doctor-fix.js');
+  const { createPrompter } = await import('../ui/prompt.js');
+  const prompter = createPrompter(io);
+  let latest = first;
+  const provider = (first.report as { provider?: string }).provider ?? 'generic';
+  const report = await actionsFixLoop(io, { ...plan.o, gptId: plan.gptId!, clientId: first.report.gptEditor?.clientId ?? plan.o.clientId! }, first.report, provider, async () => {
     latest = await run(io, { ...plan, deadlineAt: Date.now() + positiveInt(plan.o.deadline, '--deadline', 600) * 1000 });
     return latest.report;
   }, (question) => (io.interactive ? prompter.confirm(question, '--yes', false) : Promise.resolve(false)));
