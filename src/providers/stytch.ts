@@ -162,6 +162,11 @@ export class StytchAdapter implements ProviderAdapter {
       changes.push({ setting: 'access token audience', to: 'the project id', status: 'manual', note: 'clients ChatGPT registers itself get the project id as aud (a custom audience is per Connected App); the MCP server must check the issuer, aud = the project id, and the client_id' });
     }
     const dashboardUrl = 'https://stytch.com/dashboard/connected-apps';
+    if (!this.env.STYTCH_DOMAIN) {
+      // The issuer ChatGPT discovers is the project domain; the legacy …/v1/public/<project id>
+      // path's document names an issuer without a scheme (provider-apis.md §3).
+      changes.push({ setting: 'STYTCH_DOMAIN', to: 'the project domain (https://<word>-<n>.customers.stytch.dev, or your custom domain)', status: 'manual', dashboardUrl: 'https://stytch.com/dashboard/project-settings', note: 'set it so gpt-oauth writes the issuer ChatGPT discovers: without it the issuer written is the legacy …/v1/public/<project id>, whose discovery document names another issuer' });
+    }
     const want: Record<string, unknown> = {};
     if (spec.target === 'apps') want.idp_dynamic_client_registration_enabled = true;
     if (spec.authorizationUrl) want.idp_authorization_url = spec.authorizationUrl;
