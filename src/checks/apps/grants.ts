@@ -86,7 +86,8 @@ export async function authorize(ctx: AppsContext, clientId: string, purpose: str
     }
     if (!(err instanceof LoginError)) throw err;
     if (!err.serverSide) return { outcome: { status: 'skip', detail: `the doctor could not sign in: ${err.message}`, fix: err.hint, incomplete: true } };
-    return { outcome: { status: 'fail', detail: `the authorization endpoint answered with an error page: ${err.message}`, signIn: err.message } };
+    const what = /ended with no answer/.test(err.message) ? 'the sign-in was sent on to a page that does not answer' : 'the authorization endpoint answered with an error page';
+    return { outcome: { status: 'fail', detail: `${what}: ${err.message}`, signIn: err.message } };
   }
 }
 
