@@ -58,6 +58,8 @@ describe('a Supabase project, one setting at a time', () => {
     expect(r.verdict.chatgpt).toBe('incomplete');
     expect(failures(r)).toEqual([]);
     expect(check(r, 'authz.state').fix).toMatch(/^Supabase: the consent page is the project's Site URL \+ authorization path, and the Site URL is still the default http:\/\/localhost:3000.* \/ pass --allow-host localhost/);
+    // The per-connector sign-in met the same: the verdict's first incomplete names the setting too.
+    expect(check(r, 'dcr.connector-callback').fix).toMatch(/^Supabase: .*Site URL is still the default/);
     // Followed (--allow-host): nothing answers there, and the cause is the same setting.
     const followed = await doctor(['localhost']);
     expect(firstFix(followed.checks)!.id).toBe('authz.state');

@@ -5,9 +5,9 @@ import { probeAuthorization } from '../../login/drivers.js';
 import { registerSecret } from '../../http/redact.js';
 import { longState, newPkce, randomToken } from '../../oauth/pkce.js';
 import { safeText } from '../../text.js';
-import { fixCommand, fixFor, STYTCH_AUTHORIZATION_URL, type ProviderKind } from '../advice.js';
+import { fixCommand, fixFor, type ProviderKind } from '../advice.js';
 import { assertCimdLogin, authorizeUrl, initializeRequest, mcpPost, resourceOf, tokenRequestAs, type AppsContext } from './context.js';
-import { authorize, isolated, signInError, type Authorized } from './grants.js';
+import { authorize, isolated, providerSignInHint, signInError, type Authorized } from './grants.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { bearerChallenge } from '../../oauth/www-authenticate.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
@@ -97,30 +97,6 @@ function authorizationErrorFix(error: string, provider: ProviderKind, resource: 
   }
 }
 
-/**
- * Supabase sends every sign-in to its Site URL + authorization path, and a new project's Site URL
- * is http://localhost:3000 (provider-apis.md §4): a sign-in that went there names that setting.
- */
-function siteUrlDefault(ctx: AppsContext, detail: string): string | undefined {
-  if (ctx.s.provider !== 'supabase' || !/\bhttps?:\/\/localhost:3000\//.test(detail)) return undefined;
-  return fixFor('supabase', {
-    supabase: `the consent page is the project's Site URL + authorization path, and the Site URL is still the default http://localhost:3000: set it to the origin of the app that hosts your consent page (Authentication → URL Configuration → Site URL; Management API site_url)`,
-    generic: '',
-  }).replace(/ \/ generic: $/, '');
-}
-
-/**
- * Stytch sends every sign-in to the project's authorization URL, a page of the user's app; one
- * that is the app's home page ("/") cannot be the IdentityProvider page (provider-apis.md §3).
- */
-function stytchHomePage(ctx: AppsContext): string | undefined {
-  if (ctx.s.provider !== 'stytch') return undefined;
-  let u: URL;
-  try { u = new URL(String(ctx.s.as?.authorization_endpoint)); } catch { return undefined; }
-  if (u.pathname !== '/') return undefined;
-  return `Stytch: the authorization URL is your app's home page (${safeText(u.origin, 120)}/); ${STYTCH_AUTHORIZATION_URL} ${fixCommand(ctx.opts.mcpUrl, `--authorization-url ${u.origin}/oauth/authorize`)} once the page exists`;
-}
-
 /** Errors that mean "this client", which is the tester's input when it came from --client-id. */
 const CLIENT_ERRORS = ['invalid_client', 'unauthorized_client'];
 
@@ -130,7 +106,7 @@ const CLIENT_ERRORS = ['invalid_client', 'unauthorized_client'];
  * server's — unless the client it complains about is the one the tester gave.
  */
 function loginFailure(ctx: AppsContext, o: Outcome): Outcome {
-  const site = siteUrlDefault(ctx, o.detail) ?? stytchHomePage(ctx);
+  const site = providerSignInHint(ctx, o.detail);
   if (o.status !== 'fail') return site && o.fix ? { ...o, fix: `${site} / ${o.fix}` } : o;
   if (site) return { ...fail(o.detail, site, CHATGPT_SAYS.connecting), signIn: o.signIn };
   if (ctx.s.client?.source === 'predefined') {

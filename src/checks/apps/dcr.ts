@@ -8,7 +8,7 @@ import { fixFor } from '../advice.js';
 import { CONNECTOR_CALLBACK_PREFIX, CONNECTOR_REDIRECT, connectorCallback } from '../../chatgpt/redirects.js';
 import { randomToken } from '../../oauth/pkce.js';
 import { CIMD_CLIENT_ID, dcrRequestBody } from '../../chatgpt/client.js';
-import { authorize, signInError } from './grants.js';
+import { authorize, providerSignInHint, signInError } from './grants.js';
 import { currentCheck } from '../engine.js';
 import { needsChatgptRedirect, type AppsContext } from './context.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
@@ -197,7 +197,11 @@ async function connectorCallbackRun(ctx: AppsContext): Promise<Outcome> {
     remember(ctx, j.value);
     ctx.broker.registrationsFree();
     const got = await authorize(ctx, j.value.client_id, 'a per-connector callback', { redirectUri: callback });
-    if ('outcome' in got) return got.outcome.status === 'fail' ? { ...refused(`authorizing with ${callback}: ${got.outcome.detail}`), signIn: got.outcome.signIn } : got.outcome;
+    if ('outcome' in got) {
+      if (got.outcome.status === 'fail') return { ...refused(`authorizing with ${callback}: ${got.outcome.detail}`), signIn: got.outcome.signIn };
+      const hint = providerSignInHint(ctx, got.outcome.detail);
+      return hint && got.outcome.fix ? { ...got.outcome, fix: `${hint} / ${got.outcome.fix}` } : got.outcome;
+    }
     const error = got.callback.searchParams.get('error');
     if (error) return { ...refused(`authorizing with ${callback} was refused: ${safeText(error, 60)}`), signIn: signInError(got.callback) };
     if (!got.callback.searchParams.get('code')) return refused(`authorizing with ${callback} returned no code`);

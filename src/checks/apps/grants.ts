@@ -35,6 +35,7 @@ import { registerClientCredentials, registerSecret } from '../../http/redact.js'
 import { LoginError, SignInDeclined } from '../../login/drivers.js';
 import { newPkce, longState, randomToken, type Pkce } from '../../oauth/pkce.js';
 import { safeText } from '../../text.js';
+import { fixCommand, fixFor, STYTCH_AUTHORIZATION_URL } from '../advice.js';
 import { dcrRequestBody } from '../../chatgpt/client.js';
 import { CheckAbort, currentCheck } from '../engine.js';
 import type { CheckDef, Outcome } from '../types.js';
@@ -89,6 +90,39 @@ export async function authorize(ctx: AppsContext, clientId: string, purpose: str
     const what = /ended with no answer/.test(err.message) ? 'the sign-in was sent on to a page that does not answer' : 'the authorization endpoint answered with an error page';
     return { outcome: { status: 'fail', detail: `${what}: ${err.message}`, signIn: err.message } };
   }
+}
+
+/**
+ * Supabase sends every sign-in to its Site URL + authorization path, and a new project's Site URL
+ * is http://localhost:3000 (provider-apis.md §4): a sign-in that went there names that setting.
+ */
+function siteUrlDefault(ctx: AppsContext, detail: string): string | undefined {
+  if (ctx.s.provider !== 'supabase' || !/\bhttps?:\/\/localhost:3000\//.test(detail)) return undefined;
+  return fixFor('supabase', {
+    supabase: `the consent page is the project's Site URL + authorization path, and the Site URL is still the default http://localhost:3000: set it to the origin of the app that hosts your consent page (Authentication → URL Configuration → Site URL; Management API site_url)`,
+    generic: '',
+  }).replace(/ \/ generic: $/, '');
+}
+
+/**
+ * Stytch sends every sign-in to the project's authorization URL, a page of the user's app; one
+ * that is the app's home page ("/") cannot be the IdentityProvider page (provider-apis.md §3).
+ */
+function stytchHomePage(ctx: AppsContext): string | undefined {
+  if (ctx.s.provider !== 'stytch') return undefined;
+  let u: URL;
+  try { u = new URL(String(ctx.s.as?.authorization_endpoint)); } catch { return undefined; }
+  if (u.pathname !== '/') return undefined;
+  return `Stytch: the authorization URL is your app's home page (${safeText(u.origin, 120)}/); ${STYTCH_AUTHORIZATION_URL} ${fixCommand(ctx.opts.mcpUrl, `--authorization-url ${u.origin}/oauth/authorize`)} once the page exists`;
+}
+
+/**
+ * The provider setting behind a sign-in that went wrong, when the provider's shape says it
+ * (callers read `provider` and `as`): Supabase's default Site URL, Stytch's home page as the
+ * authorization URL. Added before the generic fix.
+ */
+export function providerSignInHint(ctx: AppsContext, detail: string): string | undefined {
+  return siteUrlDefault(ctx, detail) ?? stytchHomePage(ctx);
 }
 
 /**
