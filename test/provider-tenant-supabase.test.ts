@@ -78,6 +78,7 @@ describe('a Supabase project, one setting at a time', () => {
     expect(two.verdict).toEqual(one.verdict);
     // What Supabase does and no setting changes: aud "authenticated", said with what to check instead.
     expect(check(one, 'token.audience').fix).toMatch(/^Supabase: .*aud "authenticated".*check iss and client_id/);
+    expect(check(one, 'as.pkce-s256').fix).toMatch(/^Supabase: Supabase Auth advertises and accepts plain on every project and no auth setting removes it/);
   }, 90_000);
 });
 

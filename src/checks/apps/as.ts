@@ -149,6 +149,8 @@ export const asPkce: CheckDef<AppsContext> = {
         // No tenant setting of the Management API v2 changes the advertised methods (its only PKCE
         // setting is for upstream connections), so --fix reports this as not fixable there.
         auth0: 'Auth0 advertises plain on every tenant and no Management API setting removes it; ChatGPT uses S256, so nothing on the tenant needs changing',
+        // supabase/auth accepts S256 and plain; the auth config has no setting for it (provider-apis.md §4).
+        supabase: 'Supabase Auth advertises and accepts plain on every project and no auth setting removes it; ChatGPT uses S256, so nothing on the project needs changing',
         generic: 'Remove `plain`; OAuth 2.1 and MCP clients use S256 only.',
       })));
     }
