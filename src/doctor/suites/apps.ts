@@ -202,6 +202,7 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
   let results: CheckResult[];
   let ctx: AppsContext | undefined;
   const recheck = { rechecked: 0, confirmed: 0, cleared: [] as string[] };
+  let registrationRequests = 0;
   try {
     const first = await runOnce(o, login, used, catalog, broker, current, o.selection, o.concurrency ?? DEFAULT_CONCURRENCY, o.onResult);
     ctx = first.ctx;
@@ -232,7 +233,7 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
       }
     }
     sharedSignInFailure(results);
-    registrationNote(o.http, ctx?.s.as, broker);
+    registrationRequests = registrationNote(o.http, ctx?.s.as, broker);
   } finally {
     await login.close();
   }
@@ -252,7 +253,7 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
     },
     enumerable: false,
   });
-  Object.defineProperty(report, 'stats', { value: { signIns: broker.signIns, clientsRegistered: broker.clientsRegistered, rechecked: recheck.rechecked }, enumerable: false });
+  Object.defineProperty(report, 'stats', { value: { signIns: broker.signIns, clientsRegistered: broker.clientsRegistered, registrationRequests, rechecked: recheck.rechecked }, enumerable: false });
   // The newest refresh token and its client, for --save-refresh-token (never printed).
   const rt = ctx!.s.refreshed?.refreshToken ?? ctx!.s.tokens?.refreshToken;
   if (rt && ctx!.s.client) Object.defineProperty(report, 'kept', { value: { refreshToken: rt, clientId: ctx!.s.client.clientId, clientSecret: ctx!.s.client.clientSecret }, enumerable: false });
@@ -271,13 +272,14 @@ function serverName(url: URL, as: Record<string, unknown> | undefined, mcpUrl: s
 
 /**
  * How many registrations the run sent, and why (ChatGPT sends one): the report says it, because
- * providers limit registrations per address and a second run soon after meets that limit.
+ * providers limit registrations per address and a second run soon after meets that limit. Returns
+ * the count (the bench prints it).
  */
-function registrationNote(http: HttpClient, as: Record<string, unknown> | undefined, broker: GrantBroker): void {
+function registrationNote(http: HttpClient, as: Record<string, unknown> | undefined, broker: GrantBroker): number {
   const endpoint = typeof as?.registration_endpoint === 'string' ? as.registration_endpoint : undefined;
-  if (!endpoint) return;
+  if (!endpoint) return 0;
   const sent = http.trace.filter((e) => e.method === 'POST' && e.url === endpoint && e.status !== 429 && e.status !== 503);
-  if (!sent.length) return;
+  if (!sent.length) return 0;
   const by = (tag: (t: string | undefined) => boolean) => sent.filter((e) => tag(e.tag)).length;
   const own = by((t) => t === 'dcr.register');
   const probes = by((t) => !!t?.startsWith('dcr.') && t !== 'dcr.register');
@@ -287,6 +289,7 @@ function registrationNote(http: HttpClient, as: Record<string, unknown> | undefi
   if (broker.registrationLimited) {
     broker.note('registration-limited', `${safeText(broker.registrationLimited, 300)}: ${broker.registrationsForgone} more client${broker.registrationsForgone === 1 ? ' was' : 's were'} not registered, and those checks used the run's own client or a client_id the server never issued`);
   }
+  return sent.length;
 }
 
 /** Delete the clients the run registered (RFC 7592), best effort and quietly. */
