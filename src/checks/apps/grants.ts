@@ -195,9 +195,10 @@ export async function codeOrAbort(ctx: AppsContext, clientId: string, purpose: s
 
 /**
  * Register a client (RFC 7591) with ChatGPT's body and the run's redirect URI, for a check of
- * its own: a negative test's sign-in, a second or a confidential client. Deleted again at the end.
+ * its own: a negative test's sign-in, a second or a confidential client. Deleted again when the
+ * check is done (`shared`: when the run is).
  */
-export async function registerClient(ctx: AppsContext, overrides: Record<string, unknown> = {}): Promise<Client | { skip: string }> {
+export async function registerClient(ctx: AppsContext, overrides: Record<string, unknown> = {}, o: { shared?: boolean } = {}): Promise<Client | { skip: string }> {
   if (typeof ctx.s.as?.registration_endpoint !== 'string') return { skip: 'the server offers no dynamic registration' };
   let endpoint: string;
   try { endpoint = endpointUrl(ctx, 'registration_endpoint'); } catch { return { skip: 'the registration_endpoint is not an absolute URL (see dcr.register)' }; }
@@ -241,7 +242,8 @@ export async function registerClient(ctx: AppsContext, overrides: Record<string,
   ctx.broker.clientsRegistered++;
   if (typeof body.registration_access_token === 'string') {
     registerSecret(body.registration_access_token, 'registration_access_token');
-    if (typeof body.registration_client_uri === 'string') ctx.s.cleanup.push({ uri: body.registration_client_uri, token: body.registration_access_token, owner: currentCheck.getStore() });
+    // A client several checks share is deleted with the run's, at the end.
+    if (typeof body.registration_client_uri === 'string') ctx.s.cleanup.push({ uri: body.registration_client_uri, token: body.registration_access_token, owner: o.shared ? undefined : currentCheck.getStore() });
   }
   const m = body.token_endpoint_auth_method;
   return {

@@ -481,7 +481,9 @@ export const tokenClientAuth = isolated<Code>({
  */
 export async function otherClient(ctx: AppsContext, own: boolean): Promise<{ client: Client; registered: boolean }> {
   if (own) {
-    const c = await registerClient(ctx);
+    // It only presents tokens issued to others and never signs in, so the binding checks share
+    // one: a registration fewer (registerClient keeps it distinct from every client of the run).
+    const c = await (ctx.broker.otherClient ??= registerClient(ctx, {}, { shared: true }));
     if (!('skip' in c)) return { client: c, registered: true };
   }
   return { client: unregisteredClient(), registered: false };
