@@ -35,7 +35,7 @@ import { registerClientCredentials, registerSecret } from '../../http/redact.js'
 import { LoginError, SignInDeclined } from '../../login/drivers.js';
 import { newPkce, longState, randomToken, type Pkce } from '../../oauth/pkce.js';
 import { safeText } from '../../text.js';
-import { fixCommand, fixFor, STYTCH_AUTHORIZATION_URL } from '../advice.js';
+import { fixCommand, STYTCH_AUTHORIZATION_URL } from '../advice.js';
 import { dcrRequestBody } from '../../chatgpt/client.js';
 import { CheckAbort, currentCheck } from '../engine.js';
 import type { CheckDef, Outcome } from '../types.js';
@@ -98,10 +98,7 @@ export async function authorize(ctx: AppsContext, clientId: string, purpose: str
  */
 function siteUrlDefault(ctx: AppsContext, detail: string): string | undefined {
   if (ctx.s.provider !== 'supabase' || !/\bhttps?:\/\/localhost:3000\//.test(detail)) return undefined;
-  return fixFor('supabase', {
-    supabase: `the consent page is the project's Site URL + authorization path, and the Site URL is still the default http://localhost:3000: set it to the origin of the app that hosts your consent page (Authentication → URL Configuration → Site URL; Management API site_url)`,
-    generic: '',
-  }).replace(/ \/ generic: $/, '');
+  return 'Supabase: the consent page is the project\'s Site URL + authorization path, and the Site URL is still the default http://localhost:3000: set it to the origin of the app that hosts your consent page (Authentication → URL Configuration → Site URL; Management API site_url)';
 }
 
 /**
@@ -202,10 +199,10 @@ export async function registerClient(ctx: AppsContext, overrides: Record<string,
   if (typeof ctx.s.as?.registration_endpoint !== 'string') return { skip: 'the server offers no dynamic registration' };
   let endpoint: string;
   try { endpoint = endpointUrl(ctx, 'registration_endpoint'); } catch { return { skip: 'the registration_endpoint is not an absolute URL (see dcr.register)' }; }
-  // A rate limit on registration: the doctor's clients are its own need, never worth a finding —
-  // the checks that wanted one use the fallbacks the run has without registration.
-  // The first one goes alone, so a server that limits registrations answers one request, not a
-  // dozen sent at once.
+  // Registrations are limited per address on some servers (Supabase), so: ChatGPT's own go first
+  // (dcr.register, dcr.connector-callback); the first of the doctor's own goes alone; after a rate
+  // limit none is sent — the doctor's clients are its own need, never worth a finding, and the
+  // checks that wanted one use the fallbacks the run has without registration.
   await ctx.broker.chatgptRegistrations;
   const first = ctx.broker.firstRegistration;
   let done: () => void = () => undefined;
