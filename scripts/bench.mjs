@@ -179,7 +179,7 @@ const target15 = 1.5 * floorMs + base;
 console.log(`latency   apps suite at RTT ${rtt} ms: ${fmt(latencyMs)}, ${latRequests} requests over ${latConnections} connections   sequential sum (requests × RTT): ${fmt(latRequests * rtt)}`);
 console.log(`          baseline: the 10-round-trip floor measured: ${fmt(floorMs)}; ratio ${(latencyMs / floorMs).toFixed(2)}× the floor (target ≤ 1.5 × floor + process start = ${fmt(target15)}) ${latencyMs <= target15 ? 'OK' : 'OVER'}`);
 console.log(`          at a browser's 6 requests per origin (the default is ${PER_ORIGIN_LIMIT}): ${fmt(browserCap.ms)}, ${browserCap.requests} requests`);
-console.log(`          per run: ${latStats.signIns} sign-ins, ${latStats.clientsRegistered} extra clients registered (besides ChatGPT's), ${latStats.rechecked} failures re-checked alone`);
+console.log(`          per run: ${latStats.signIns} sign-ins, ${latStats.registrationRequests} registration requests (${latStats.clientsRegistered} clients of the doctor's own for isolation; ChatGPT sends one), ${latStats.rechecked} failures re-checked alone`);
 
 // 5. A --login browser run against the sandbox's sign-in page in headless Chromium: browser
 //    launches and the person's actions (sign-ins, consents) from the helper's log, and the time,

@@ -92,9 +92,10 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .option('--baseline <file>', 'accepted failures/warnings: fail only on regressions')
     .option('--write-baseline <file>', 'write the current failures/warnings as a baseline')
     .optionsGroup('Fixing the provider (--fix):')
-    .option('--fix', 'apps: apply the provider settings behind the failures (Auth0, Clerk; credentials as for init), show the plan first, then run again')
+    .option('--fix', 'apply the provider settings behind the failures (apps: Auth0, Clerk, Supabase, Stytch; actions: the GPT\'s callbacks; credentials as for init), show the plan first, then run again')
     .option('--yes', 'with --fix: apply the plan without asking')
     .option('--connection <name>', 'with --fix on Auth0: the login connection to promote to domain level (DCR clients use only those)')
+    .option('--authorization-url <url>', 'with --fix on Supabase (Site URL + authorization path) or Stytch: the URL of your app\'s consent page')
     .action(function (this: Command, url: string | undefined) {
       run(this, async (io, _a, opts) => (await import('./commands/doctor.js')).doctor(io, { ...opts as DoctorOptions, url }), [url]);
     })
@@ -117,7 +118,7 @@ Exit codes: 0 no failure, 1 a failure (see --fail-on), 2 usage error, 3 incomple
     .option('--name <name>', 'name of the OAuth app to create or reuse')
     .option('--scopes <scopes>', 'scopes (space or comma separated)')
     .option('--connection <name>', 'auth0: the login connection to promote to domain level for DCR clients')
-    .option('--authorization-url <url>', 'stytch: the URL of your app\'s authorization (consent) page')
+    .option('--authorization-url <url>', 'stytch: your app\'s authorization page (the IdentityProvider component); supabase: your consent page (its origin becomes the Site URL)')
     .option('--templates <names>', 'files to write: github-actions, openapi-security, protected-resource, mcp-middleware, env-example, all or none')
     .option('--force', 'overwrite existing template files')
     .option('-y, --yes', 'make the provider changes without asking')

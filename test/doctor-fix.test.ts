@@ -6,6 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAuth0Fake } from './helpers/fakes/auth0.js';
 import { startClerkFake } from './helpers/fakes/clerk.js';
+import { startSupabaseFake } from './helpers/fakes/supabase.js';
+import { startConsentSite } from './helpers/fakes/supabase-tenant.js';
 import { startTenantMcp } from './helpers/fakes/auth0-tenant.js';
 import { BIN, runCli } from './helpers/cli.js';
 import { exitCodeFrom, hasTmux, Terminal } from './helpers/tmux.js';
@@ -131,6 +133,43 @@ describe('doctor --fix on Clerk', () => {
     expect(report.verdict.security).toBe('fail');
     expect(r.code).toBe(1);
   }, 120_000);
+});
+
+describe('doctor --fix on Supabase', () => {
+  it('a fresh project: the server switch, registration, the consent path and the Site URL from --authorization-url; ChatGPT passes, aud listed as not fixable', async () => {
+    const f = await startSupabaseFake({ tenant: true });
+    const site = await startConsentSite(() => f.fake.origin);
+    const mcp = await startTenantMcp(f.tenant!.issuer, f.tenant!.publicJwks, { checkAudience: false, typ: false });
+    closers.push(() => mcp.close(), () => site.close(), async () => { expect(f.fake.violations).toEqual([]); await f.fake.close(); });
+    const r = await runCli(['doctor', mcp.mcpUrl, '--login', 'auto', '--fix', '--yes', '--allow-host', 'localhost', '--authorization-url', `${site.origin}/oauth/consent`, '--json'], { env: f.env });
+    const report = JSON.parse(r.stdout) as Report;
+    expect(validReport(report), JSON.stringify(validReport.errors)).toBe(true);
+    const fix = report.fix!;
+    expect(fix.provider).toBe('supabase');
+    expect(fix.before.chatgpt).toBe('fail');
+    expect(report.verdict.chatgpt).toBe('pass');
+    expect(fix.rounds[0]!.plan.filter((c) => c.status === 'changed').map((c) => c.setting)).toEqual(['oauth_server_enabled', 'oauth_server_allow_dynamic_registration', 'site_url', 'oauth_server_authorization_path']);
+    expect(f.state.config).toMatchObject({ oauth_server_enabled: true, oauth_server_allow_dynamic_registration: true, oauth_server_authorization_path: '/oauth/consent', site_url: site.origin });
+    expect(r.stderr).toMatch(/\n {2}\+ site_url: http:\/\/localhost:3000 → http:\/\/localhost:\d+ \(authz\.state, dcr\.connector-callback\)\n/);
+    expect(r.stderr).toMatch(/! access token audience: by hand — not a setting on Supabase: tokens always carry aud "authenticated"/);
+    expect(fix.notFixable.map((c) => c.id)).toEqual(expect.arrayContaining(['token.audience', 'as.pkce-s256']));
+    // Run again: nothing left to change, the same verdict.
+    const again = await runCli(['doctor', mcp.mcpUrl, '--login', 'auto', '--fix', '--yes', '--allow-host', 'localhost', '--json'], { env: f.env });
+    const second = JSON.parse(again.stdout) as Report;
+    expect(second.verdict).toEqual(report.verdict);
+    expect(again.stderr).toMatch(/--fix: nothing left that the Supabase settings change\./);
+  }, 120_000);
+
+  it('without --authorization-url the default Site URL is a step by hand, not a guess', async () => {
+    const f = await startSupabaseFake({ tenant: true });
+    const mcp = await startTenantMcp(f.tenant!.issuer, f.tenant!.publicJwks, { checkAudience: false, typ: false });
+    closers.push(() => mcp.close(), () => f.fake.close());
+    const r = await runCli(['doctor', mcp.mcpUrl, '--login', 'auto', '--fix', '--json'], { env: f.env });
+    const fix = (JSON.parse(r.stdout) as Report).fix!;
+    expect(fix.rounds[0]!.applied).toBe(false);
+    expect(fix.rounds[0]!.plan.find((c) => c.setting === 'site_url')).toMatchObject({ status: 'manual', note: expect.stringMatching(/still the default http:\/\/localhost:3000: give the page's URL with --authorization-url/) });
+    expect(f.state.config.oauth_server_enabled).toBe(false);
+  }, 60_000);
 });
 
 describe.skipIf(!hasTmux)('doctor --fix in a terminal', () => {

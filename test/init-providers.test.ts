@@ -78,3 +78,33 @@ describe('init --target both on every provider', () => {
     });
   }
 });
+
+describe('init --target apps names only the settings each provider has', () => {
+  it('supabase: the consent page (Site URL + path), a warning for the default Site URL, no audience promised', async () => {
+    const f = await startSupabaseFake({ tenant: true });
+    fake = f.fake;
+    const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-init-sb-'));
+    const r = await runCli(['--config', join(dir, 'gpt-oauth.yaml'), 'init', '--target', 'apps', '--provider', 'supabase', '--mcp-url', 'https://api.todo.example/mcp', '--yes', '--no-doctor', '--no-open', '--templates', 'none'],
+      { env: { ...f.env, GPT_OAUTH_CONFIG_DIR: join(dir, '.config'), GPT_OAUTH_SECRET_BACKEND: 'file' }, cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const all = r.stdout + r.stderr;
+    expect(all).toMatch(/the OAuth 2\.1 server, dynamic client registration, the authorization path \(your consent page lives at the Site URL \+ that path\)/);
+    expect(all).not.toMatch(/audience https:\/\/api\.todo\.example\/mcp/);
+    expect(all).toMatch(/Site URL is still the default http:\/\/localhost:3000: give the page's URL with --authorization-url/);
+    expect(f.state.config).toMatchObject({ oauth_server_enabled: true, oauth_server_allow_dynamic_registration: true, oauth_server_authorization_path: '/oauth/consent', site_url: 'http://localhost:3000' });
+  });
+
+  it('stytch: no audience promised for registered clients; without STYTCH_DOMAIN the issuer is named as a step', async () => {
+    const f = await startStytchFake();
+    fake = f.fake;
+    const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-init-st-'));
+    const r = await runCli(['--config', join(dir, 'gpt-oauth.yaml'), 'init', '--target', 'apps', '--provider', 'stytch', '--mcp-url', 'https://api.todo.example/mcp', '--yes', '--no-doctor', '--no-open', '--templates', 'none'],
+      { env: { ...f.workspaceEnv, GPT_OAUTH_CONFIG_DIR: join(dir, '.config'), GPT_OAUTH_SECRET_BACKEND: 'file' }, cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const all = r.stdout + r.stderr;
+    expect(all).not.toMatch(/audience https:\/\/api\.todo\.example\/mcp/);
+    expect(all).toMatch(/tokens carry the project id as aud/);
+    expect(all).toMatch(/STYTCH_DOMAIN/);
+    expect(f.state.environment.idp_dynamic_client_registration_enabled).toBe(true);
+  });
+});

@@ -31,7 +31,8 @@ export function recogniseProvider(issuer: string | undefined): ProviderKind {
 /**
  * Recognise a provider behind a custom domain by its metadata's shape. Auth0: `/authorize`,
  * `/oauth/token`, an issuer with a trailing slash, and one of its own endpoints
- * (`/oidc/register`, `mfa_challenge_endpoint`, `/oauth/device/code`) — no other product combines them.
+ * (`/oidc/register`, `mfa_challenge_endpoint`, `/oauth/device/code`) — no other product combines
+ * them. Stytch: its `/v1/oauth2/*` endpoint paths.
  */
 export function recogniseProviderByMetadata(m: Record<string, unknown>): ProviderKind {
   const path = (k: string) => {
@@ -39,12 +40,15 @@ export function recogniseProviderByMetadata(m: Record<string, unknown>): Provide
   };
   if (typeof m.issuer === 'string' && m.issuer.endsWith('/') && path('authorization_endpoint') === '/authorize' && path('token_endpoint') === '/oauth/token'
     && (path('registration_endpoint') === '/oidc/register' || typeof m.mfa_challenge_endpoint === 'string' || path('device_authorization_endpoint') === '/oauth/device/code')) return 'auth0';
+  // Stytch's project domain (custom or not): /v1/oauth2/token with /v1/oauth2/register or
+  // /v1/oauth2/userinfo beside it (provider-apis.md §3).
+  if (path('token_endpoint') === '/v1/oauth2/token' && (path('registration_endpoint') === '/v1/oauth2/register' || path('userinfo_endpoint') === '/v1/oauth2/userinfo')) return 'stytch';
   return 'generic';
 }
 
-/** The command that applies a provider-setting fix: `… doctor <url> --fix` (doctor-fix.ts). */
-export function fixCommand(mcpUrl: string): string {
-  return `\`${invocation()} doctor ${shellQuote(mcpUrl)} --fix\` applies it`;
+/** The command that applies a provider-setting fix: `… doctor <url> --fix` (doctor-fix.ts), with `extra` flags. */
+export function fixCommand(mcpUrl: string, extra = ''): string {
+  return `\`${invocation()} doctor ${shellQuote(mcpUrl)} --fix${extra ? ` ${extra}` : ''}\` applies it`;
 }
 
 const PROVIDER_NAMES: Record<ProviderKind, string> = {
@@ -60,3 +64,6 @@ export function fixFor(provider: ProviderKind, advice: Partial<Record<ProviderKi
   const specific = provider !== 'generic' ? advice[provider] : undefined;
   return specific ? `${PROVIDER_NAMES[provider]}: ${specific} / generic: ${advice.generic}` : advice.generic;
 }
+
+/** What Stytch's authorization URL must be (provider-apis.md §3, "Behaviour a new Stytch user meets"). */
+export const STYTCH_AUTHORIZATION_URL = 'set the project\'s authorization URL (Connected Apps → Authorization URL; workspace Management API idp_authorization_url) to the page of your app that renders Stytch\'s IdentityProvider component — it reads the OAuth parameters, signs the user in, asks for consent and redirects back with the code;';

@@ -334,6 +334,11 @@ function crashOutcome(err: unknown): Outcome {
     // The doctor's own limit, not the server's fault.
     return { status: 'skip', detail: err.message, fix: 'run again with a larger --deadline (seconds)', incomplete: true };
   }
+  if (err instanceof HttpFailure && err.kind === 'rate-limited') {
+    // The server's answer to the doctor's own volume (ChatGPT registers once, signs in once): not
+    // a finding about the ChatGPT path, and the check did not run.
+    return { status: 'skip', detail: `${err.message}; the check could not run`, fix: 'wait for the rate limit to pass and run again (or run fewer checks: --only)', incomplete: true };
+  }
   if (err instanceof HttpFailure) {
     return { status: 'fail', detail: `${safeText(err.url, 200)}: ${err.message}` };
   }

@@ -22,12 +22,13 @@ const LABEL: Record<ProviderName, string> = { auth0: 'Auth0', clerk: 'Clerk', st
 export interface FixOptions {
   provider?: string;
   connection?: string;
+  /** Supabase, Stytch: the consent page's URL (Supabase: its origin is the Site URL). */
+  authorizationUrl?: string;
   yes?: boolean;
 }
 
-/** Before any request: --fix needs the apps target and, when the provider is named, its credentials. */
+/** Before any request: --fix needs a provider to change (not the sandbox) and, when it is named, its credentials. */
 export async function validateFix(io: IO, o: FixOptions & { target?: string; sandbox?: boolean }): Promise<void> {
-  if (o.target === 'actions') throw new UsageError('--fix works on ChatGPT Apps servers (--target apps); for a GPT Action, run gpt-oauth init --target actions');
   if (o.sandbox) throw new UsageError('--fix changes a provider\'s settings; the sandbox has none to change');
   const named = o.provider && PROVIDERS.includes(o.provider as ProviderName) ? o.provider as ProviderName : undefined;
   if (!named) return;
@@ -91,7 +92,7 @@ export async function fixLoop(io: IO, o: FixOptions, first: Report, again: () =>
     return done(first, `the ${LABEL[name]} credentials are for the issuer ${safeText(issuer, 200)}, but the server names ${safeText(d.issuer ?? '(none)', 200)}: not changing a tenant this server does not use`);
   }
   fix.account = (await adapter.checkCredentials()).account;
-  const spec = { name: 'ChatGPT', target: 'apps' as const, redirectUris: [], resource: d.resource ?? first.subject, connection: o.connection };
+  const spec = { name: 'ChatGPT', target: 'apps' as const, redirectUris: [], resource: d.resource ?? first.subject, connection: o.connection, authorizationUrl: o.authorizationUrl };
 
   let report = first;
   for (let round = 1; round <= MAX_ROUNDS; round++) {
@@ -154,3 +155,75 @@ export function fixSummaryLines(fix: FixReport): string[] {
   if (fix.notFixable.length) out.push(`  not fixable on ${fix.provider ? LABEL[fix.provider as ProviderName] : 'the provider'}: ${fix.notFixable.map((c) => c.id).join(', ')}`);
   return out;
 }
+
+/**
+ * `doctor --target actions --fix`: the GPT's two callback URLs added to the app whose client id
+ * the GPT editor holds (read-merge-write with read-back, as `callbacks add`), then the doctor run
+ * again. Only when actions.callback-urls failed; the provider is the one named or recognised
+ * from the authorization URL, and its credentials must reach that app.
+ */
+export async function actionsFixLoop(io: IO, o: FixOptions & { gptId: string; clientId: string }, first: Report, provider: string, again: () => Promise<Report>, confirm: (question: string) => Promise<boolean>): Promise<Report> {
+  const say = (l: string) => io.stderr.write(`${l}\n`);
+  const fix: FixReport = { rounds: [], before: first.verdict, after: first.verdict, changed: [], notFixable: [] };
+  const done = (report: Report, stopped?: string): Report => {
+    if (stopped) { fix.stopped = stopped; say(`--fix: ${stopped}`); }
+    fix.after = report.verdict;
+    const before = new Map(first.checks.map((c) => [c.id, c.status]));
+    fix.changed = report.checks.filter((c) => before.get(c.id) !== undefined && before.get(c.id) !== c.status).map((c) => ({ id: c.id, from: before.get(c.id)!, to: c.status }));
+    fix.notFixable = fix.rounds.length ? findings(report).filter((c) => c.id !== CALLBACK_CHECK).map((c) => ({ id: c.id, status: c.status, detail: c.detail })) : [];
+    report.fix = fix;
+    return report;
+  };
+  const callback = first.checks.find((c) => c.id === CALLBACK_CHECK);
+  const named = o.provider && PROVIDERS.includes(o.provider as ProviderName) ? o.provider as ProviderName : undefined;
+  const name = named ?? (PROVIDERS.includes(provider as ProviderName) ? provider as ProviderName : undefined);
+  if (!name) return done(first, 'no provider whose apps gpt-oauth can change was recognised from the authorization URL; if it is one (a custom domain), name it with --provider auth0|clerk|stytch|supabase');
+  fix.provider = name;
+  if (callback?.status !== 'fail') {
+    say(`--fix: ${CALLBACK_CHECK} ${callback ? callback.status === 'pass' ? 'passed' : `is ${callback.status}` : 'did not run'}; nothing to change on ${LABEL[name]}.`);
+    return done(first);
+  }
+  let adapter: ProviderAdapter;
+  try {
+    if (io.interactive) await credentials(io, name);
+    adapter = await adapterFor(io, name, undefined);
+    fix.account = (await adapter.checkCredentials()).account;
+  } catch (err) {
+    if (err instanceof CliError) return done(first, `cannot use the ${LABEL[name]} Management API: ${err.message}${err.hint ? ` (${err.hint})` : ''}`);
+    throw err;
+  }
+  const [{ parseGptId, gptCallbackUrls }, { updateRedirects }, { configDir }] = await Promise.all([import('../gpt-actions/gpt.js'), import('../providers/ops.js'), import('../secrets.js')]);
+  const cb = gptCallbackUrls(parseGptId(o.gptId));
+  const urls = [cb.chatgpt, cb.openai];
+  const lockDir = await configDir(io.env);
+  let plan;
+  try {
+    plan = await updateRedirects(adapter, o.clientId, urls, [], true, lockDir);
+  } catch (err) {
+    if (err instanceof CliError) return done(first, `the app with client id ${safeText(o.clientId, 120)} could not be read on ${LABEL[name]}: ${err.message}`);
+    throw err;
+  }
+  const change: FixChange = { setting: `redirect URIs of ${safeText(plan.app.name, 120)} (${safeText(plan.app.clientId, 120)})`, from: plan.before, to: plan.after, status: plan.changed ? 'changed' : 'already', fixes: [CALLBACK_CHECK] };
+  if (!plan.changed) {
+    fix.rounds.push({ plan: [change], applied: false });
+    return done(first, `the app already lists ${urls.join(' and ')}, yet ${CALLBACK_CHECK} failed: the authorization URL may belong to another app or tenant than ${safeText(o.clientId, 120)}`);
+  }
+  say(`--fix: ${fix.account} — add ${plan.added.join(' and ')} to the redirect URIs of ${safeText(plan.app.name, 120)} (${CALLBACK_CHECK}):`);
+  for (const u of plan.after) say(`  ${plan.added.includes(u) ? '+' : ' '} ${safeText(u, 300)}`);
+  const yes = o.yes || (await confirm(`Add ${plan.added.length === 1 ? 'this callback URL' : 'these callback URLs'} to ${safeText(plan.app.name, 120)}?`));
+  fix.rounds.push({ plan: [change], applied: yes });
+  if (!yes) return done(first, io.interactive ? 'not applied (declined)' : 'not applied: without a terminal, pass --yes to apply the plan');
+  try {
+    await updateRedirects(adapter, o.clientId, urls, [], false, lockDir);
+  } catch (err) {
+    if (err instanceof CliError) {
+      fix.rounds.at(-1)!.applied = false;
+      return done(first, `applying the plan failed (${err.display}); run the same command again to converge`);
+    }
+    throw err;
+  }
+  say('--fix: applied; running the doctor again…');
+  return done(await again());
+}
+
+const CALLBACK_CHECK = 'actions.callback-urls';

@@ -73,6 +73,8 @@ export interface DoctorOptions {
   yes?: boolean;
   /** With --fix on Auth0: the login connection to promote to domain level. */
   connection?: string;
+  /** With --fix on Supabase or Stytch: the URL of the user's consent page. */
+  authorizationUrl?: string;
 }
 
 /** Everything `run()` and `render()` need, checked. */
@@ -297,7 +299,7 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
     baseline = { file: o.baseline, data: await readBaseline(o.baseline) };
   }
   if (o.login === 'command' && !o.loginCommand) throw new UsageError('--login command needs --login-command "CMD"');
-  if (opts.provider && target === 'actions') throw new UsageError('--provider goes with --target apps (a GPT Action\'s provider comes from its URLs)');
+  if (opts.provider && target === 'actions' && !o.fix) throw new UsageError('--provider goes with --target apps, or with --fix (a GPT Action\'s provider comes from its URLs)');
 
   if (target === 'actions') {
     if (o.login === 'browser') {
@@ -305,6 +307,7 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
     }
     const login: LoginMode = o.login ?? (io.interactive && !o.sandbox ? 'manual' : 'auto');
     if (login === 'manual' && !io.interactive) throw new UsageError('--login manual needs an interactive terminal; use --login auto or --login command in CI');
+    if (o.fix) await (await import('./doctor-fix.js')).validateFix(io, { ...o, target });
     if (o.sandbox) return { target, o, login, timeoutMs, loginTimeoutMs, selection, baseline, failOn, deadlineAt, sandbox: true };
     // Every missing input at once (as init does), not one per run.
     const missing = [
@@ -327,7 +330,8 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
 
   if (o.url && o.sandbox) throw new UsageError('give either a URL or --sandbox, not both');
   if (o.fix) await (await import('./doctor-fix.js')).validateFix(io, { ...o, target });
-  else if (o.yes || o.connection) throw new UsageError(`${o.yes ? '--yes' : '--connection'} goes with --fix`);
+  else if (o.yes || o.connection || o.authorizationUrl) throw new UsageError(`${o.yes ? '--yes' : o.connection ? '--connection' : '--authorization-url'} goes with --fix`);
+  if (o.fix && o.authorizationUrl) validateUrlFlag(o.authorizationUrl, '--authorization-url');
   if (o.mixedAuth && !o.sandbox) throw new UsageError('--mixed-auth is a sandbox mode: use it with --sandbox');
   if (!o.url && !o.sandbox) throw new UsageError('missing the MCP server URL: gpt-oauth doctor https://api.example.com/mcp (or --sandbox to try the embedded server)');
   // The sandbox approves its test user by itself, so it needs no browser unless asked for one.
@@ -379,6 +383,7 @@ export async function doctor(io: IO, opts: DoctorOptions): Promise<number> {
   const plan = await validate(io, opts);
   let result = await run(io, plan);
   if (plan.o.fix && plan.target === 'apps') result = await fixAndRunAgain(io, plan, result);
+  else if (plan.o.fix && plan.target === 'actions') result = await fixActionsAndRunAgain(io, plan, result);
   try {
     return await render(io, plan, result);
   } finally {
@@ -395,6 +400,21 @@ async function fixAndRunAgain(io: IO, plan: DoctorPlan, first: DoctorResult): Pr
   let latest = first;
   const report = await fixLoop(io, plan.o, first.report, async () => {
     await latest.close?.();
+    latest = await run(io, { ...plan, deadlineAt: Date.now() + parseSeconds(plan.o.deadline, '--deadline', 600) * 1000 });
+    return latest.report;
+  }, (question) => (io.interactive ? prompter.confirm(question, '--yes', false) : Promise.resolve(false)));
+  for (const line of fixSummaryLines(report.fix!)) io.stderr.write(`${line}\n`);
+  return { ...latest, report };
+}
+
+/** --target actions --fix: the GPT's callbacks added to its app, then one run again. */
+async function fixActionsAndRunAgain(io: IO, plan: Extract<DoctorPlan, { target: 'actions' }>, first: DoctorResult): Promise<DoctorResult> {
+  const { actionsFixLoop, fixSummaryLines } = await import('./doctor-fix.js');
+  const { createPrompter } = await import('../ui/prompt.js');
+  const prompter = createPrompter(io);
+  let latest = first;
+  const provider = (first.report as { provider?: string }).provider ?? 'generic';
+  const report = await actionsFixLoop(io, { ...plan.o, gptId: plan.gptId!, clientId: first.report.gptEditor?.clientId ?? plan.o.clientId! }, first.report, provider, async () => {
     latest = await run(io, { ...plan, deadlineAt: Date.now() + parseSeconds(plan.o.deadline, '--deadline', 600) * 1000 });
     return latest.report;
   }, (question) => (io.interactive ? prompter.confirm(question, '--yes', false) : Promise.resolve(false)));

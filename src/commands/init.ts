@@ -179,7 +179,7 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
   const name = o.name ?? defaults.app?.name ?? `ChatGPT ${new URL(apiUrl ?? mcpUrl ?? 'https://app.example').host}`;
   const redirectUris = gptId ? Object.values(gptCallbackUrls(gptId)) : [];
   const plan: string[] = [];
-  if (wantsApps) plan.push(`switch on what ChatGPT Apps need on ${LABEL[provider] ?? provider} (dynamic client registration, audience ${mcpUrl})`);
+  if (wantsApps) plan.push(`switch on what ChatGPT Apps need on ${LABEL[provider] ?? provider} (${appsSettings(provider, mcpUrl!, o.authorizationUrl)})`);
   if (wantsActions) {
     plan.push(`${o.app ?? defaults.app ? 'update' : 'create (or reuse, if one has this name)'} the OAuth app "${o.app ?? defaults.app?.clientId ?? name}" for the GPT Action`);
     plan.push(redirectUris.length ? `make sure its callback URLs include ${redirectUris.join(' and ')}` : 'leave its callback URLs for later (no GPT id yet)');
@@ -247,7 +247,9 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
     const iss = await adapter.issuer();
     project.issuer = iss.issuer;
     if (wantsActions) {
-      project.authUrl = o.authorizationUrl ?? iss.authorizationUrl;
+      // Stytch's authorization endpoint is the user's page; Supabase's --authorization-url is
+      // its consent page, behind the project's own authorization endpoint.
+      project.authUrl = provider === 'stytch' ? o.authorizationUrl ?? iss.authorizationUrl : iss.authorizationUrl ?? o.authorizationUrl;
       project.tokenUrl = iss.tokenUrl;
     }
     result.changes = changes;
@@ -514,4 +516,15 @@ async function offerDoctor(io: IO, o: InitOptions, prompt: Prompter, configFile:
   // Both means both: the apps suite, then the actions suite; a failure outranks incomplete.
   const codes = [await doctor(io, { config: configFile, target: 'apps' }), await doctor(io, { config: configFile, target: 'actions' })];
   return codes.includes(EXIT.failed) ? EXIT.failed : codes.find((c) => c !== EXIT.ok) ?? EXIT.ok;
+}
+
+/** The settings `init` changes for ChatGPT Apps, as each provider names them (only those it has). */
+function appsSettings(provider: string, mcpUrl: string, authorizationUrl: string | undefined): string {
+  switch (provider) {
+    case 'auth0': return `dynamic client registration, an API whose identifier (the audience) is ${mcpUrl}, the resource parameter profile, iss in authorization responses`;
+    case 'clerk': return 'dynamic client registration, JWT access tokens';
+    case 'stytch': return `dynamic client registration${authorizationUrl ? `, the authorization URL ${authorizationUrl}` : ''} (tokens carry the project id as aud: the MCP server checks it and the issuer)`;
+    case 'supabase': return `the OAuth 2.1 server, dynamic client registration, the authorization path${authorizationUrl ? ` and Site URL of your consent page ${authorizationUrl}` : ' (your consent page lives at the Site URL + that path)'}; tokens carry aud "authenticated"`;
+    default: return 'dynamic client registration';
+  }
 }

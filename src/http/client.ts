@@ -30,7 +30,16 @@ export interface HttpOptions {
   priorityOf?: () => number;
   /** Wall-clock end of the whole run (ms since the epoch): requests after it fail, each is cut at it. */
   deadlineAt?: number;
+  /** Who answers at this URL, in words ("the authorization server"), for a rate limit's message. */
+  nameOf?: (url: URL) => string | undefined;
 }
+
+/**
+ * The longest Retry-After the doctor waits out (within the run's deadline): a rate limit is the
+ * server's answer to the doctor's own volume, never a finding, so it is honoured, not judged.
+ */
+const MAX_RATE_LIMIT_WAIT_MS = 60_000;
+const RATE_LIMIT_RETRIES = 3;
 
 export interface HttpRequest {
   method?: string;
@@ -43,6 +52,12 @@ export interface HttpRequest {
   body?: string;
   timeoutMs?: number;
   maxBytes?: number;
+  /**
+   * A 429, or a 503 with Retry-After: by default waited out (Retry-After, within the deadline and
+   * MAX_RATE_LIMIT_WAIT_MS) and sent again, else an HttpFailure 'rate-limited'; `return` hands
+   * the answer back as it is (the provider APIs handle their own limits).
+   */
+  rateLimit?: 'return';
 }
 
 export interface HttpResponse {
@@ -56,7 +71,7 @@ export interface HttpResponse {
   header(name: string): string | undefined;
 }
 
-export type HttpFailureKind = 'timeout' | 'too-large' | 'network' | 'unreachable' | 'tls' | 'bad-url' | 'budget' | 'refused' | 'bad-encoding' | 'deadline';
+export type HttpFailureKind = 'timeout' | 'too-large' | 'network' | 'unreachable' | 'tls' | 'bad-url' | 'budget' | 'refused' | 'bad-encoding' | 'deadline' | 'rate-limited';
 
 /** An exchange that produced no usable response. Checks turn it into a finding. */
 export class HttpFailure extends CliError {
@@ -119,8 +134,30 @@ export class HttpClient {
 
   private readonly inFlight = new Map<string, Slot>();
 
-  /** One exchange. Never follows redirects: the caller decides each hop. */
+  /**
+   * One exchange. Never follows redirects: the caller decides each hop. A rate limit (429, or 503
+   * with Retry-After) is waited out and the request sent again, or fails as 'rate-limited'.
+   */
   async send(req: HttpRequest): Promise<HttpResponse> {
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.sendOnce(req);
+      if (req.rateLimit === 'return' || !(res.status === 429 || (res.status === 503 && res.header('retry-after') !== undefined))) return res;
+      const wait = retryAfterMs(res.header('retry-after'));
+      const url = new URL(res.url);
+      const who = this.opts.nameOf?.(url) ?? `the server at ${url.origin}`;
+      const left = this.opts.deadlineAt !== undefined ? this.opts.deadlineAt - Date.now() : Infinity;
+      if (wait === undefined || wait > MAX_RATE_LIMIT_WAIT_MS || wait >= left || attempt >= RATE_LIMIT_RETRIES) {
+        const why = wait === undefined ? 'without Retry-After'
+          : attempt >= RATE_LIMIT_RETRIES ? `still after ${attempt} waits`
+            : `Retry-After ${Math.ceil(wait / 1000)} s, ${wait >= left ? 'beyond the run\'s --deadline' : `over the ${MAX_RATE_LIMIT_WAIT_MS / 1000} s the doctor waits`}`;
+        throw new HttpFailure('rate-limited', `rate-limited by ${who} (${res.status} on ${res.method} ${url.origin}${url.pathname}, ${why})`, res.url);
+      }
+      this.opts.onWait?.(wait, `${who}'s rate limit (Retry-After)`);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  private async sendOnce(req: HttpRequest): Promise<HttpResponse> {
     let origin = '';
     try { origin = new URL(req.url).origin; } catch { /* reported by exchange */ }
     const slot = this.inFlight.get(origin) ?? { active: 0, queue: [], pumping: false };
@@ -313,6 +350,15 @@ export class HttpClient {
     await Promise.all(this.pending);
     await this.agent.destroy().catch(() => undefined);
   }
+}
+
+/** Retry-After (RFC 9110 §10.2.3: delay-seconds or an HTTP date) in ms, or undefined. */
+function retryAfterMs(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const t = v.trim();
+  if (/^\d{1,9}$/.test(t)) return Number(t) * 1000;
+  const at = Date.parse(t);
+  return Number.isNaN(at) || !/[a-z]/i.test(t) ? undefined : Math.max(0, at - Date.now());
 }
 
 /**

@@ -83,5 +83,20 @@ export function oauthError(res: HttpResponse): string {
     const d = parsed.value.error_description;
     return `${res.status} ${safeText(parsed.value.error, 80)}${typeof d === 'string' ? `: ${safeText(d, 200)}` : ''}`;
   }
+  const coded = providerError(res);
+  if (coded) return `${res.status} ${coded}`;
   return `${res.status} ${safeText(res.text().slice(0, 160), 160) || '(empty body)'}`;
+}
+
+/**
+ * A provider's own error body, in words: Supabase Auth's `{code, error_code, msg}` and Stytch's
+ * `{error_type, error_message}` ("feature_disabled: OAuth server is disabled"), or undefined.
+ */
+export function providerError(res: HttpResponse): string | undefined {
+  const parsed = readJsonObject(res, false);
+  if (!parsed.ok) return undefined;
+  const v = parsed.value;
+  const [code, msg] = typeof v.error_code === 'string' ? [v.error_code, v.msg ?? v.message] : typeof v.error_type === 'string' ? [v.error_type, v.error_message] : [];
+  if (typeof code !== 'string') return undefined;
+  return `${safeText(code, 80)}${typeof msg === 'string' ? `: ${safeText(msg, 200)}` : ''}`;
 }

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { spawn } from 'node:child_process';
 import { timingSafeEqual } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import type { HttpClient } from '../http/client.js';
+import { HttpFailure, type HttpClient } from '../http/client.js';
 import { registerSecret } from '../http/redact.js';
 import { parseJson } from '../http/json.js';
 import { randomToken } from '../oauth/pkce.js';
@@ -119,6 +119,12 @@ const sameTarget = (candidate: URL, redirectUri: URL) =>
  */
 export type Probe =
   | { kind: 'redirect'; location: URL; hops: number }
+  /**
+   * The server sent the sign-in on to a URL the doctor's own host policy does not fetch (another
+   * domain, a private address): a browser would follow it, so this is the doctor's limit, not
+   * the server's fault. `flag` is the option that lets the doctor follow it.
+   */
+  | { kind: 'declined'; url: string; host: string; reason: string; flag: string; hops: number }
   | { kind: 'page'; status: number; url: string; hops: number; summary: string }
   | { kind: 'error'; status: number; url: string; hops: number; summary: string };
 
@@ -155,7 +161,20 @@ export async function probeAuthorization(http: HttpClient, start: URL, redirectU
         }
       }
       // A top-level navigation in the user's browser, as ChatGPT opens the authorization URL.
-      const res = await http.send({ method: 'GET', url, headers: { ...BROWSER_NAVIGATION_HEADERS, cookie: jar.header(url) } });
+      let res;
+      try {
+        res = await http.send({ method: 'GET', url, headers: { ...BROWSER_NAVIGATION_HEADERS, cookie: jar.header(url) } });
+      } catch (err) {
+        // A page the server sent the sign-in on to that does not answer: the server's own
+        // redirect leads nowhere (an error of the sign-in, not of the doctor's request).
+        if (err instanceof HttpFailure && hops > 0 && (err.kind === 'unreachable' || err.kind === 'tls')) {
+          return { kind: 'error', status: 0, url: url.href, hops, summary: safeText(err.message, 300) };
+        }
+        if (!(err instanceof HttpFailure) || err.kind !== 'refused') throw err;
+        const host = url.hostname.replace(/^\[|\]$/g, '');
+        const flag = /--allow-private-network/.test(err.message) ? '--allow-private-network' : `--allow-host ${host}`;
+        return { kind: 'declined', url: url.href, host, reason: err.message, flag, hops };
+      }
       jar.store(url, res.headers['set-cookie']);
       seen = jar.version;
       const loc = res.header('location');
@@ -265,6 +284,7 @@ class AutoLogin implements LoginDriver {
     if (!session) this.sessions.set(authorizeUrl.origin, session = { jar: new CookieJar(), lock: new SessionLock() });
     const probe = await probeAuthorization(this.http, authorizeUrl, redirectUri ?? this.redirectUri, session.jar, { lock: session.lock, exclusive: first, onPending: () => this.note?.('pending-cookie', 'the pending authorization is kept in a cookie between /authorize and the code (sound: the doctor\'s sign-ins in one browser session never overlap there)') });
     if (probe.kind === 'redirect') return probe.location;
+    if (probe.kind === 'declined') throw declinedLogin(probe);
     if (probe.kind === 'page') {
       throw new LoginError(`the authorization server showed a page (${probe.summary}) at ${safeText(probe.url, 200)} instead of redirecting back; --login auto only works with servers that approve without a login page`,
         'this server shows a login page: use --login browser, or --login command in CI');
@@ -275,6 +295,16 @@ class AutoLogin implements LoginDriver {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * A sign-in the doctor's host policy stopped: the doctor's limit (incomplete), never the
+ * server's fault — a browser, and so ChatGPT's user, follows the redirect.
+ */
+function declinedLogin(probe: Extract<Probe, { kind: 'declined' }>): LoginError {
+  const where = probe.hops === 0 ? 'the authorization endpoint is' : 'the authorization server sent the sign-in on to';
+  return new LoginError(`${where} ${safeText(withoutQuery(probe.url), 200)}, which the doctor's own host policy does not follow (${safeText(probe.host, 100)} is outside what this run may fetch); a browser follows it, so this is the doctor's limit, not a fault of the server`,
+    `pass ${probe.flag} to let --login auto follow it, or use --login browser`);
 }
 
 /** One authorization of the chain: its URL, the state its callback must carry, and who waits for it. */

@@ -70,6 +70,7 @@ export class Auth0Adapter implements ProviderAdapter {
     const res = await this.http.send({
       method: 'POST', url: `${this.origin}/oauth/token`,
       json: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, audience: `${this.origin}/api/v2/` },
+      rateLimit: 'return',
     });
     let body: { access_token?: string; error?: string; error_description?: string } = {};
     try { body = parseJson(res.text()) as typeof body; } catch { /* handled below */ }

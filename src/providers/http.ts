@@ -40,7 +40,7 @@ export class ProviderHttp {
     for (let attempt = 0; ; attempt++) {
       let res: HttpResponse;
       try {
-        res = await this.o.http.send({ method, url, headers: { accept: 'application/json', ...(await this.o.headers()) }, json: opts.json });
+        res = await this.o.http.send({ method, url, headers: { accept: 'application/json', ...(await this.o.headers()) }, json: opts.json, rateLimit: 'return' });
       } catch (err) {
         if (err instanceof HttpFailure && retryable && attempt < maxRetries && !['bad-url', 'unreachable', 'tls'].includes(err.kind)) {
           await sleep(backoff(attempt));

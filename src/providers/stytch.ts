@@ -141,32 +141,53 @@ export class StytchAdapter implements ProviderAdapter {
     return { issuer, authorizationUrl: this.env.STYTCH_AUTHORIZATION_URL, tokenUrl: `${issuer}/oauth2/token` };
   }
 
-  async enableChatGpt(spec: AppSpec, app?: OAuthApp): Promise<SettingChange[]> {
+  readonly canPlan = true;
+
+  /**
+   * The environment's Connected Apps settings through the workspace Management API (read-merge-
+   * write): dynamic registration (ChatGPT Apps) and the authorization URL — the page of the
+   * user's app that renders Stytch's IdentityProvider component (`--authorization-url`). With an
+   * app (GPT Actions, a predefined client) its token audience too. `dryRun` only reads.
+   */
+  async enableChatGpt(spec: AppSpec, app?: OAuthApp, o: { dryRun?: boolean } = {}): Promise<SettingChange[]> {
     const changes: SettingChange[] = [];
     if (app && spec.resource) {
       const cur = (await this.api.call<{ connected_app: ConnectedApp }>('GET', `/v1/connected_apps/clients/${encodeURIComponent(app.id)}`)).connected_app;
       if (cur.access_token_custom_audience === spec.resource) changes.push({ setting: 'access_token_custom_audience', to: spec.resource, status: 'already' });
       else {
-        await this.api.call('PUT', `/v1/connected_apps/clients/${encodeURIComponent(app.id)}`, { json: { access_token_custom_audience: spec.resource }, what: 'setting the token audience' });
-        changes.push({ setting: 'access_token_custom_audience', from: cur.access_token_custom_audience, to: spec.resource, status: 'changed', note: 'by default Stytch tokens carry the client id as audience' });
+        if (!o.dryRun) await this.api.call('PUT', `/v1/connected_apps/clients/${encodeURIComponent(app.id)}`, { json: { access_token_custom_audience: spec.resource }, what: 'setting the token audience' });
+        changes.push({ setting: 'access_token_custom_audience', from: cur.access_token_custom_audience, to: spec.resource, status: 'changed', note: 'by default Stytch tokens carry the project id as audience' });
       }
+    } else if (spec.target === 'apps') {
+      changes.push({ setting: 'access token audience', to: 'the project id', status: 'manual', note: 'clients ChatGPT registers itself get the project id as aud (a custom audience is per Connected App); the MCP server must check the issuer, aud = the project id, and the client_id' });
     }
     const dashboardUrl = 'https://stytch.com/dashboard/connected-apps';
+    if (!this.env.STYTCH_DOMAIN) {
+      // The issuer ChatGPT discovers is the project domain; the legacy …/v1/public/<project id>
+      // path's document names an issuer without a scheme (provider-apis.md §3).
+      changes.push({ setting: 'STYTCH_DOMAIN', to: 'the project domain (https://<word>-<n>.customers.stytch.dev, or your custom domain)', status: 'manual', dashboardUrl: 'https://stytch.com/dashboard/project-settings', note: 'set it so gpt-oauth writes the issuer ChatGPT discovers: without it the issuer written is the legacy …/v1/public/<project id>, whose discovery document names another issuer' });
+    }
     const want: Record<string, unknown> = {};
     if (spec.target === 'apps') want.idp_dynamic_client_registration_enabled = true;
     if (spec.authorizationUrl) want.idp_authorization_url = spec.authorizationUrl;
     if (!this.mgmt) {
       if (spec.target === 'apps') changes.push({ setting: 'Dynamic Client Registration', to: true, status: 'manual', dashboardUrl, note: 'turn it on under Connected Apps, or set STYTCH_WORKSPACE_KEY_ID and STYTCH_WORKSPACE_KEY_SECRET so gpt-oauth can' });
-      changes.push({ setting: 'authorization URL', to: spec.authorizationUrl ?? 'your app\'s consent page', status: 'manual', dashboardUrl, note: 'Stytch sends users to a page your app hosts' });
+      changes.push({ setting: 'authorization URL', to: spec.authorizationUrl ?? 'your app\'s consent page', status: 'manual', dashboardUrl, note: 'Stytch sends users to a page your app hosts (Stytch\'s IdentityProvider component); set STYTCH_WORKSPACE_KEY_ID and STYTCH_WORKSPACE_KEY_SECRET so gpt-oauth can set it' });
       return changes;
     }
     if (!Object.keys(want).length) return changes;
     const { project, env, current } = await this.environment();
     const diff = diffSettings(current, want);
-    const patch = diff.patch;
+    for (const c of diff.changes) c.fixes = STYTCH_FIXES[c.setting];
     changes.push(...diff.changes);
-    if (Object.keys(patch).length) await this.mgmt.call('PATCH', `/pwa/v3/projects/${encodeURIComponent(project)}/environments/${encodeURIComponent(env)}`, { json: patch, what: 'updating the environment\'s Connected Apps settings' });
-    if (!spec.authorizationUrl && !current.idp_authorization_url) changes.push({ setting: 'authorization URL', to: 'your app\'s consent page', status: 'manual', dashboardUrl, note: 'Stytch sends users to a page your app hosts; give its URL so gpt-oauth can set it' });
+    if (Object.keys(diff.patch).length && !o.dryRun) await this.mgmt.call('PATCH', `/pwa/v3/projects/${encodeURIComponent(project)}/environments/${encodeURIComponent(env)}`, { json: diff.patch, what: 'updating the environment\'s Connected Apps settings' });
+    if (!spec.authorizationUrl && !current.idp_authorization_url) changes.push({ setting: 'idp_authorization_url', to: 'your app\'s IdentityProvider page', status: 'manual', dashboardUrl, note: 'Stytch sends users to a page your app hosts (Stytch\'s IdentityProvider component); give its URL with --authorization-url so gpt-oauth can set it' });
     return changes;
   }
 }
+
+/** The doctor's checks each environment setting makes pass (doctor --fix plans by them). */
+const STYTCH_FIXES: Record<string, string[]> = {
+  idp_dynamic_client_registration_enabled: ['as.client-registration', 'dcr.register'],
+  idp_authorization_url: ['as.endpoints', 'authz.state', 'dcr.connector-callback'],
+};

@@ -119,15 +119,45 @@ export class SupabaseAdapter implements ProviderAdapter {
     return { issuer: `${this.projectUrl}/auth/v1`, authorizationUrl: `${this.projectUrl}/auth/v1/oauth/authorize`, tokenUrl: `${this.projectUrl}/auth/v1/oauth/token` };
   }
 
-  async enableChatGpt(spec: AppSpec): Promise<SettingChange[]> {
+  readonly canPlan = true;
+
+  /**
+   * The project's OAuth 2.1 server settings (read-merge-write through PATCH /config/auth): the
+   * server switch, dynamic registration (ChatGPT Apps), the authorization (consent) path, and —
+   * when the consent page's URL is given (`--authorization-url`) — the Site URL it lives on.
+   * What no setting changes is listed as `manual` with the reason.
+   */
+  async enableChatGpt(spec: AppSpec, _app?: OAuthApp, o: { dryRun?: boolean } = {}): Promise<SettingChange[]> {
     const cur = await this.mgmt.call<Record<string, unknown>>('GET', '/config/auth', { what: 'reading the auth configuration' });
     const want: Record<string, unknown> = { oauth_server_enabled: true };
     if (spec.target === 'apps') want.oauth_server_allow_dynamic_registration = true;
-    if (!cur.oauth_server_authorization_path) want.oauth_server_authorization_path = '/oauth/consent';
+    let consent: URL | undefined;
+    if (spec.authorizationUrl) {
+      try { consent = new URL(spec.authorizationUrl); } catch { throw new ProviderError('supabase', `--authorization-url is not a URL: ${spec.authorizationUrl.slice(0, 200)}`); }
+      want.site_url = consent.origin;
+      want.oauth_server_authorization_path = consent.pathname;
+    } else if (!cur.oauth_server_authorization_path) want.oauth_server_authorization_path = '/oauth/consent';
     const { patch, changes } = diffSettings(cur, want);
-    if (Object.keys(patch).length) await this.mgmt.call('PATCH', '/config/auth', { json: patch, what: 'enabling the OAuth 2.1 server' });
-    changes.push({ setting: 'access token audience', to: spec.resource, status: 'manual', note: 'Supabase tokens always carry aud "authenticated" (the resource parameter is ignored); the server must check iss and client_id instead of aud' });
-    changes.push({ setting: 'consent page', to: `${String(cur.site_url ?? 'SITE_URL')}${String(cur.oauth_server_authorization_path ?? want.oauth_server_authorization_path)}`, status: 'manual', note: 'the authorization (consent) page is yours to host; it calls the oauth/authorizations API with the user\'s session' });
+    for (const c of changes) c.fixes = SUPABASE_FIXES[c.setting];
+    if (Object.keys(patch).length && !o.dryRun) await this.mgmt.call('PATCH', '/config/auth', { json: patch, what: 'enabling the OAuth 2.1 server' });
+    const site = String(want.site_url ?? cur.site_url ?? '');
+    const path = String(want.oauth_server_authorization_path ?? cur.oauth_server_authorization_path ?? '');
+    if (!consent && (!site || site === SUPABASE_DEFAULT_SITE_URL)) {
+      changes.push({ setting: 'site_url', to: 'the origin of the app that hosts your consent page', from: site || undefined, status: 'manual', note: `the consent page is the Site URL + authorization path, and the Site URL is still the default ${SUPABASE_DEFAULT_SITE_URL}: give the page's URL with --authorization-url https://<your app>${path || '/oauth/consent'}` });
+    }
+    changes.push({ setting: 'access token audience', to: spec.resource, status: 'manual', note: 'not a setting on Supabase: tokens always carry aud "authenticated" (the resource parameter is ignored); the MCP server must check the issuer and client_id instead of aud' });
+    changes.push({ setting: 'consent page', to: `${site}${path}`, status: 'manual', note: 'the authorization (consent) page is yours to host; it calls the oauth/authorizations API with the user\'s session (supabase-js auth.oauth.approveAuthorization)' });
     return changes;
   }
 }
+
+/** The default Site URL of a Supabase project (supabase/auth example.env; provider-apis.md §4). */
+const SUPABASE_DEFAULT_SITE_URL = 'http://localhost:3000';
+
+/** The doctor's checks each setting makes pass (doctor --fix plans by them). */
+const SUPABASE_FIXES: Record<string, string[]> = {
+  oauth_server_enabled: ['as.metadata', 'as.client-registration', 'dcr.register'],
+  oauth_server_allow_dynamic_registration: ['as.client-registration', 'dcr.register'],
+  oauth_server_authorization_path: ['authz.state', 'dcr.connector-callback'],
+  site_url: ['authz.state', 'dcr.connector-callback'],
+};

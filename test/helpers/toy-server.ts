@@ -31,6 +31,11 @@ export interface ToyFlags {
   jwks?: 'ok' | 'private' | 'dup-kid' | 'hang';
   dcr?: 'ok' | 'wrong-method';
   dcrUnsafe?: 'refuse' | 'accept';
+  /**
+   * Public registrations answered with the client an earlier one got: `metadata` when the whole
+   * body is the same (Stytch's documented deduplication), `redirects` when the redirect URIs are.
+   */
+  dedupRegistrations?: 'metadata' | 'redirects';
   redirectCheck?: 'exact' | 'none' | 'ignore-query';
   stateMode?: 'ok' | 'truncate';
   /** missing: advertised but not sent; unsupported: neither advertised nor sent. */
@@ -217,6 +222,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
   const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const issuer = origin;
   const mcpUrl = `${origin}/mcp`;
+  const registered = new Map<string, string>();
   const secrets = new Set<string>();
   const requests: string[] = [];
   const remember = (v: string | undefined | null) => { if (v) secrets.add(v); return v; };
@@ -552,8 +558,12 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
           || uris.some((u) => u.includes('#'));
         if (bad) return json(res, 400, { error: 'invalid_client_metadata', error_description: 'RFC 7591 §2 syntax' });
       }
-      const id = `client_${randomBytes(8).toString('hex')}${f.evilText ? EVIL : ''}`;
       const confidential = /^client_secret_/.test(m.token_endpoint_auth_method ?? '');
+      const dedupKey = f.dedupRegistrations && !confidential ? JSON.stringify(f.dedupRegistrations === 'metadata' ? m : uris) : undefined;
+      const earlier = dedupKey ? registered.get(dedupKey) : undefined;
+      if (earlier) return json(res, 201, { ...m, client_id: earlier });
+      const id = `client_${randomBytes(8).toString('hex')}${f.evilText ? EVIL : ''}`;
+      if (dedupKey) registered.set(dedupKey, id);
       const secret = confidential ? remember(`cs_${randomBytes(16).toString('hex')}`)! : undefined;
       clients.set(id, { redirectUris: uris, secret });
       return json(res, 201, { ...m, client_id: id, ...(secret ? { client_secret: secret } : {}), token_endpoint_auth_method: f.dcr === 'wrong-method' ? 'client_secret_basic' : m.token_endpoint_auth_method });

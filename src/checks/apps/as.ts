@@ -2,7 +2,7 @@
 import type { CheckDef } from '../types.js';
 import { as, fail, pass, warn } from '../types.js';
 import { safeText } from '../../text.js';
-import { fixCommand, fixFor, recogniseProvider, recogniseProviderByMetadata } from '../advice.js';
+import { fixCommand, fixFor, recogniseProvider, recogniseProviderByMetadata, STYTCH_AUTHORIZATION_URL } from '../advice.js';
 import { isHttpsOrLoopback } from '../../url.js';
 import { scopesFor, firstJsonDocument, type AppsContext, type AsMetadata } from './context.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
@@ -61,7 +61,7 @@ export const asMetadata: CheckDef<AppsContext> = {
   needs: ['prm.document'],
   spec: refs('RFC 8414 §3', 'OpenID Connect Discovery 1.0 §4', 'MCP 2025-11-25 Authorization §Authorization Server Metadata Discovery'),
   reads: ['asId', 'challenge', 'prm'],
-  writes: ['provider', 'as', 'asUrl', 'scopes'],
+  writes: ['provider', 'as', 'asUrl', 'asMisses', 'scopes'],
   chatgpt: CHATGPT_SAYS.pkce,
   async run(ctx) {
     const issuer = ctx.s.asId!;
@@ -73,6 +73,7 @@ export const asMetadata: CheckDef<AppsContext> = {
       return fail(`authorization_servers[0] is not a URL: "${safeText(issuer, 200)}"`, 'List the issuer URL of your authorization server in authorization_servers.');
     }
     const { found, attempts } = await firstJsonDocument<AsMetadata>(ctx.http, candidates);
+    ctx.s.asMisses = attempts;
     if (found) {
       const { clean, ignored } = sanitizeAsMetadata(found.value);
       ctx.s.as = clean;
@@ -148,6 +149,8 @@ export const asPkce: CheckDef<AppsContext> = {
         // No tenant setting of the Management API v2 changes the advertised methods (its only PKCE
         // setting is for upstream connections), so --fix reports this as not fixable there.
         auth0: 'Auth0 advertises plain on every tenant and no Management API setting removes it; ChatGPT uses S256, so nothing on the tenant needs changing',
+        // supabase/auth accepts S256 and plain; the auth config has no setting for it (provider-apis.md §4).
+        supabase: 'Supabase Auth advertises and accepts plain on every project and no auth setting removes it; ChatGPT uses S256, so nothing on the project needs changing',
         generic: 'Remove `plain`; OAuth 2.1 and MCP clients use S256 only.',
       })));
     }
@@ -163,7 +166,7 @@ export const asEndpoints: CheckDef<AppsContext> = {
   step: 'Discovery',
   needs: ['as.metadata'],
   spec: refs('RFC 8414 §2', 'OAuth 2.1 §1.5'),
-  reads: ['as'],
+  reads: ['as', 'provider'],
   run(ctx) {
     const m = ctx.s.as!;
     const problems: string[] = [];
@@ -180,7 +183,13 @@ export const asEndpoints: CheckDef<AppsContext> = {
       if (!m.grant_types_supported.includes('authorization_code')) problems.push('grant_types_supported does not include authorization_code');
       if (!m.grant_types_supported.includes('refresh_token')) warnings.push('grant_types_supported does not include refresh_token');
     }
-    if (problems.length) return fail(problems.join('; '), 'Publish https authorization_endpoint and token_endpoint and support the authorization_code grant with response_type=code.', undefined, !problems.some((p) => p.includes('missing')));
+    if (problems.length) {
+      const generic = 'Publish https authorization_endpoint and token_endpoint and support the authorization_code grant with response_type=code.';
+      // Stytch's authorization_endpoint is the project's authorization URL: a page of the user's app.
+      const stytchPage = ctx.s.provider === 'stytch' && problems.some((p) => p.startsWith('authorization_endpoint'));
+      const fix = stytchPage ? fixFor('stytch', { stytch: `${STYTCH_AUTHORIZATION_URL} ${fixCommand(ctx.opts.mcpUrl, '--authorization-url https://<your app>/oauth/authorize')} (with STYTCH_WORKSPACE_KEY_ID and STYTCH_WORKSPACE_KEY_SECRET)`, generic }) : generic;
+      return fail(problems.join('; '), fix, undefined, !problems.some((p) => p.includes('missing')));
+    }
     // Only the advertisement is judged here: whether refresh works is refresh.grant's finding,
     // so the fix asks for nothing the server may already do.
     if (warnings.length) return warn(warnings.join('; '), 'Add "refresh_token" to grant_types_supported in the authorization-server metadata if the server issues refresh tokens (refresh.grant tests whether refreshing works), so clients reading the metadata know they can refresh.');
@@ -196,7 +205,7 @@ export const asClientRegistration: CheckDef<AppsContext> = {
   step: 'Discovery',
   needs: ['as.metadata'],
   spec: refs('MCP 2025-11-25 Authorization §Client Registration Approaches', 'RFC 7591', 'draft-ietf-oauth-client-id-metadata-document'),
-  reads: ['as', 'provider'],
+  reads: ['as', 'asMisses', 'provider'],
   chatgpt: CHATGPT_SAYS.fetchConfig,
   run(ctx) {
     const m = ctx.s.as!;
@@ -205,12 +214,22 @@ export const asClientRegistration: CheckDef<AppsContext> = {
     if (m.client_id_metadata_document_supported === true) ways.push('client ID metadata documents (CIMD)');
     if (typeof m.registration_endpoint === 'string') ways.push(`dynamic registration at ${safeText(m.registration_endpoint, 120)}`);
     if (ways.length) return pass(ways.join('; '));
+    // The cause before its symptom: discovery met the server saying its OAuth feature is off (a
+    // Supabase project serves its OpenID document even then) — registration is not the switch.
+    const off = ctx.s.asMisses?.find((m) => /feature_disabled|oauth server is disabled/i.test(m));
+    if (off) {
+      return fail(`the metadata advertises no registration_endpoint, and on the way discovery was told the OAuth server is off (${off}); the document found describes a server that is disabled`,
+        fixFor(ctx.s.provider, {
+          supabase: `turn on the project's OAuth 2.1 server and dynamic registration (Authentication → OAuth Server; Management API PATCH /v1/projects/<ref>/config/auth {"oauth_server_enabled": true, "oauth_server_allow_dynamic_registration": true}); ${fixCommand(ctx.opts.mcpUrl)}`,
+          generic: 'turn the authorization server\'s OAuth feature on (its error says it is disabled), then enable dynamic client registration',
+        }));
+    }
     return fail('the metadata advertises neither client_id_metadata_document_supported nor a registration_endpoint, and no predefined client was given',
       fixFor(ctx.s.provider, {
         clerk: `turn on "Dynamic client registration" in the Clerk dashboard (Configure → OAuth applications); ${fixCommand(ctx.opts.mcpUrl)}`,
         auth0: `enable the tenant flag "OIDC Dynamic Application Registration" (Settings → Advanced); ${fixCommand(ctx.opts.mcpUrl)}`,
-        stytch: 'enable Dynamic Client Registration in the Stytch dashboard (Connected Apps)',
-        supabase: 'enable dynamic client registration in the OAuth 2.1 server settings',
+        stytch: `enable Dynamic Client Registration for the project (Connected Apps; workspace Management API idp_dynamic_client_registration_enabled); ${fixCommand(ctx.opts.mcpUrl)} (with STYTCH_WORKSPACE_KEY_ID and STYTCH_WORKSPACE_KEY_SECRET)`,
+        supabase: `allow dynamic registration on the project's OAuth 2.1 server (Authentication → OAuth Server; Management API oauth_server_allow_dynamic_registration: true); ${fixCommand(ctx.opts.mcpUrl)}`,
         generic: 'enable dynamic client registration or CIMD, or create a client and enter its id in ChatGPT\'s "OAuth advanced settings" (test it here with --client-id)',
       }));
   },

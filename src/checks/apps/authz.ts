@@ -7,7 +7,7 @@ import { longState, newPkce, randomToken } from '../../oauth/pkce.js';
 import { safeText } from '../../text.js';
 import { fixCommand, fixFor, type ProviderKind } from '../advice.js';
 import { assertCimdLogin, authorizeUrl, initializeRequest, mcpPost, resourceOf, tokenRequestAs, type AppsContext } from './context.js';
-import { authorize, isolated, type Authorized } from './grants.js';
+import { authorize, isolated, providerSignInHint, signInError, type Authorized } from './grants.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { bearerChallenge } from '../../oauth/www-authenticate.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
@@ -52,14 +52,21 @@ export const authzRedirectExact: CheckDef<AppsContext> = {
         return fail(`the server redirected to the unregistered redirect URI ${bad}${loc.searchParams.has('code') ? ' with an authorization code' : ''}; an attacker can steal codes with a look-alike URI`,
           'Compare redirect_uri with the registered values by exact string match (no prefix, subdomain or path matching), and show an error page instead of redirecting when it does not match.');
       }
-      results.push(probe.kind === 'error' ? `refused (${probe.status})` : `showed a page (${probe.status})`);
+      results.push(probe.kind === 'error' ? `refused (${probe.status})` : probe.kind === 'declined' ? `went on to ${safeText(probe.host, 100)} (a page there, not followed)` : `showed a page (${probe.status})`);
     }
     if (results.every((r) => r.startsWith('refused'))) return pass(`${variants.length} altered redirect URIs (look-alike host, path suffix, added query, userinfo, fragment, case${variants.length > 6 ? ', port' : ''}) were refused: ${results.join(', ')}`);
     return info(`the server showed a page instead of an error for look-alike redirect URIs (${results.join(', ')}); it did not redirect, but whether it would after a login was not tested`);
   },
 };
 
-function authorizationErrorFix(error: string, provider: ProviderKind, resource: string, scopes: string[]): string {
+function authorizationErrorFix(error: string, provider: ProviderKind, resource: string, scopes: string[], desc: string, mcpUrl: string): string {
+  // Supabase Auth with no authorization (consent) path: every sign-in is sent back with this.
+  if (/authorization path not configured/i.test(desc)) {
+    return fixFor(provider, {
+      supabase: `set the OAuth server's authorization path to your consent page's path on the Site URL (Authentication → OAuth Server → Authorization path; Management API oauth_server_authorization_path, e.g. "/oauth/consent"); ${fixCommand(mcpUrl)}`,
+      generic: 'the server has no page to send the user to (its authorization or consent path is not set): configure it',
+    });
+  }
   switch (error) {
     case 'invalid_target':
       return fixFor(provider, {
@@ -99,7 +106,9 @@ const CLIENT_ERRORS = ['invalid_client', 'unauthorized_client'];
  * server's — unless the client it complains about is the one the tester gave.
  */
 function loginFailure(ctx: AppsContext, o: Outcome): Outcome {
-  if (o.status !== 'fail') return o;
+  const site = providerSignInHint(ctx, o.detail);
+  if (o.status !== 'fail') return site && o.fix ? { ...o, fix: `${site} / ${o.fix}` } : o;
+  if (site) return { ...fail(o.detail, site, CHATGPT_SAYS.connecting), signIn: o.signIn };
   if (ctx.s.client?.source === 'predefined') {
     return incomplete(`the authorization request with the client you gave failed: ${o.detail.replace(/^the authorization endpoint answered with an error page: /, '')}`, 'check --client-id (and its redirect URIs), or leave it out to let the doctor register a client as ChatGPT does');
   }
@@ -136,8 +145,11 @@ export const authzState: CheckDef<AppsContext> = {
     }
     if (error) {
       const desc = callback.searchParams.get('error_description');
-      return fail(`the authorization server refused the request: ${safeText(error, 60)}${desc ? ` (${safeText(desc, 300)})` : ''}. Requested scope "${(ctx.s.scopes ?? []).join(' ')}", resource ${resourceOf(ctx)}`,
-        authorizationErrorFix(error, ctx.s.provider, resourceOf(ctx), ctx.s.scopes ?? []), CHATGPT_SAYS.connecting);
+      return {
+        ...fail(`the authorization server refused the request: ${safeText(error, 60)}${desc ? ` (${safeText(desc, 300)})` : ''}. Requested scope "${(ctx.s.scopes ?? []).join(' ')}", resource ${resourceOf(ctx)}`,
+          authorizationErrorFix(error, ctx.s.provider, resourceOf(ctx), ctx.s.scopes ?? [], desc ?? '', ctx.opts.mcpUrl), CHATGPT_SAYS.connecting),
+        signIn: signInError(callback),
+      };
     }
     const code = callback.searchParams.get('code');
     if (!code) return fail('the redirect carried neither a code nor an error', 'Redirect back with ?code=…&state=….');
@@ -206,7 +218,7 @@ export const authzScopeOmitted = isolated<Authorized | { outcome: Outcome }>({
     });
     const error = callback.searchParams.get('error');
     if (error) {
-      return fail(`the authorization request without scope was refused: ${safeText(error, 60)}${callback.searchParams.get('error_description') ? ` (${safeText(callback.searchParams.get('error_description'), 200)})` : ''}; users who disconnect and reconnect ChatGPT are locked out`, fix);
+      return { ...fail(`the authorization request without scope was refused: ${safeText(error, 60)}${callback.searchParams.get('error_description') ? ` (${safeText(callback.searchParams.get('error_description'), 200)})` : ''}; users who disconnect and reconnect ChatGPT are locked out`, fix), signIn: signInError(callback) };
     }
     const code = callback.searchParams.get('code');
     if (!code) return fail('the redirect carried neither a code nor an error', 'Redirect back with ?code=…&state=….');
@@ -252,7 +264,7 @@ export const authzImplicitRefused: CheckDef<AppsContext> = {
         }
         results.push(`${responseType}: ${safeText(fragment.get('error') ?? loc.searchParams.get('error') ?? 'redirected without tokens', 60)}`);
       } else {
-        results.push(`${responseType}: ${probe.kind === 'error' ? `refused (${probe.status})` : `a page (${probe.status})`}`);
+        results.push(`${responseType}: ${probe.kind === 'error' ? `refused (${probe.status})` : probe.kind === 'declined' ? `went on to ${safeText(probe.host, 100)} (not followed)` : `a page (${probe.status})`}`);
       }
     }
     return pass(results.join('; '));

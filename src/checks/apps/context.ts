@@ -4,7 +4,7 @@
  */
 import * as oidc from 'openid-client';
 import { HttpFailure, type HttpClient, type HttpResponse } from '../../http/client.js';
-import { JsonTooDeep, parseJson, readJsonObject } from '../../http/json.js';
+import { JsonTooDeep, parseJson, providerError, readJsonObject } from '../../http/json.js';
 import { registerSecret } from '../../http/redact.js';
 import type { LoginDriver } from '../../login/drivers.js';
 import { CheckAbort } from '../engine.js';
@@ -80,6 +80,8 @@ export interface AppsState {
   asId?: string;
   as?: AsMetadata;
   asUrl?: string;
+  /** What discovery met before the metadata (each candidate's answer), for the diagnosis by cause. */
+  asMisses?: string[];
   jwks?: { keys: Record<string, unknown>[] };
   client?: Client;
   /** Registrations to delete at the end (RFC 7592), best effort. */
@@ -138,6 +140,35 @@ export interface AppsContext {
 export class GrantBroker {
   signIns = 0;
   clientsRegistered = 0;
+  /**
+   * Set when the authorization server rate-limited a registration the doctor could not wait out:
+   * no further client of the doctor's own is registered (checks fall back to the run's client,
+   * or a client_id the server never issued), and the report says so.
+   */
+  registrationLimited?: string;
+  /** Registrations the doctor did not send because of it. */
+  registrationsForgone = 0;
+  /** The first registration of a client of the doctor's own, which the others wait for. */
+  firstRegistration?: Promise<void>;
+  /** Registrations on ChatGPT's path still to come (dcr.connector-callback's): the doctor's own wait. */
+  chatgptRegistrations: Promise<void> = Promise.resolve();
+  private releaseRegistrations: () => void = () => undefined;
+  holdRegistrations(): void {
+    this.chatgptRegistrations = new Promise<void>((r) => { this.releaseRegistrations = r; });
+  }
+  /** ChatGPT's path has registered (or will not): the doctor's own registrations may go. */
+  registrationsFree(): void {
+    this.releaseRegistrations();
+  }
+  /**
+   * Registrations of the doctor's own clients sent (each gets its own client_name, so a server
+   * that deduplicates identical registrations still issues distinct clients), and the client_ids
+   * they got: one seen twice is not another client.
+   */
+  registrations = 0;
+  readonly issued = new Set<string>();
+  /** The client the binding checks present others' tokens with (token.ts otherClient): one, shared. */
+  otherClient?: Promise<Client | { skip: string }>;
   /** Behaviour the doctor learned about the server, named, never blamed (report `notes`). */
   readonly notes = new Map<string, string>();
   private tail: Promise<unknown> = Promise.resolve();
@@ -380,12 +411,17 @@ export async function firstJsonDocument<T = Record<string, unknown>>(
     try {
       res = await (started?.get(c.url) ?? fresh.get(c.url)!);
     } catch (err) {
-      // The run's own --deadline is not the server's miss: it ends the check as incomplete.
-      if (err instanceof HttpFailure && err.kind !== 'deadline') { miss(err.message); continue; }
+      // The run's own --deadline, or a rate limit, is not the server's miss: the check is incomplete.
+      if (err instanceof HttpFailure && err.kind !== 'deadline' && err.kind !== 'rate-limited') { miss(err.message); continue; }
       throw err;
     }
     if (res.status >= 300 && res.status < 400) { miss(`redirect ${res.status} (not followed, as ChatGPT does not)`); continue; }
-    if (res.status !== 200) { miss(String(res.status)); continue; }
+    if (res.status !== 200) {
+      // A provider's error body says why (Supabase: 404 "feature_disabled: OAuth server is disabled").
+      const said = res.status >= 400 ? providerError(res) : undefined;
+      miss(`${res.status}${said ? ` (${said})` : ''}`);
+      continue;
+    }
     const json = readJsonObject<T>(res);
     if (!json.ok) { miss(json.problem); continue; }
     const problem = accept(json.value);

@@ -8,7 +8,7 @@ import { fixFor } from '../advice.js';
 import { CONNECTOR_CALLBACK_PREFIX, CONNECTOR_REDIRECT, connectorCallback } from '../../chatgpt/redirects.js';
 import { randomToken } from '../../oauth/pkce.js';
 import { CIMD_CLIENT_ID, dcrRequestBody } from '../../chatgpt/client.js';
-import { authorize } from './grants.js';
+import { authorize, providerSignInHint, signInError } from './grants.js';
 import { currentCheck } from '../engine.js';
 import { needsChatgptRedirect, type AppsContext } from './context.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
@@ -116,6 +116,8 @@ export const dcrUnsafeRedirects: CheckDef<AppsContext> = {
   async run(ctx) {
     const endpoint = ctx.s.as!.registration_endpoint;
     if (typeof endpoint !== 'string') return skip('no registration_endpoint');
+    // After ChatGPT's own registrations, so a registration limit meets these probes first.
+    await ctx.broker.chatgptRegistrations;
     const base = { client_name: 'gpt-oauth doctor probe', grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'none' };
     const accepted: string[] = [];
     // The three registrations at once, judged in order (an accepted one is deleted at the end).
@@ -164,6 +166,17 @@ export const dcrConnectorCallback: CheckDef<AppsContext> = {
   logins: 1,
   chatgpt: CHATGPT_SAYS.connecting,
   async run(ctx) {
+    try {
+      return await connectorCallbackRun(ctx);
+    } finally {
+      // Registered (or not needed): the doctor's own clients may register now (grants.ts).
+      ctx.broker.registrationsFree();
+    }
+  },
+};
+
+async function connectorCallbackRun(ctx: AppsContext): Promise<Outcome> {
+  {
     const client = ctx.s.client!;
     if (client.source === 'predefined') return { ...skip(`a predefined client: register ${CONNECTOR_CALLBACK_PREFIX}<id> (the callback ChatGPT shows for your connector) with it yourself`), nonBlocking: true };
     if (client.source === 'cimd') return { ...skip('with CIMD the per-connector document (https://chatgpt.com/oauth/<id>/client.json) is served by ChatGPT and lists the per-connector callback; it cannot be fetched from here'), nonBlocking: true };
@@ -182,14 +195,19 @@ export const dcrConnectorCallback: CheckDef<AppsContext> = {
     const j = readJsonObject(reg, false);
     if (!j.ok || typeof j.value.client_id !== 'string') return refused(`registering a client with ${callback} returned no client_id`);
     remember(ctx, j.value);
+    ctx.broker.registrationsFree();
     const got = await authorize(ctx, j.value.client_id, 'a per-connector callback', { redirectUri: callback });
-    if ('outcome' in got) return got.outcome.status === 'fail' ? { ...refused(`authorizing with ${callback}: ${got.outcome.detail}`), signIn: got.outcome.signIn } : got.outcome;
+    if ('outcome' in got) {
+      if (got.outcome.status === 'fail') return { ...refused(`authorizing with ${callback}: ${got.outcome.detail}`), signIn: got.outcome.signIn };
+      const hint = providerSignInHint(ctx, got.outcome.detail);
+      return hint && got.outcome.fix ? { ...got.outcome, fix: `${hint} / ${got.outcome.fix}` } : got.outcome;
+    }
     const error = got.callback.searchParams.get('error');
-    if (error) return refused(`authorizing with ${callback} was refused: ${safeText(error, 60)}`);
+    if (error) return { ...refused(`authorizing with ${callback} was refused: ${safeText(error, 60)}`), signIn: signInError(got.callback) };
     if (!got.callback.searchParams.get('code')) return refused(`authorizing with ${callback} returned no code`);
     registerSecret(got.callback.searchParams.get('code'), 'code');
     return pass(`registered and authorized a client with ${callback}${issSupported ? '' : ' (the callback ChatGPT uses with this server, which lacks RFC 9207 iss)'}`);
-  },
-};
+  }
+}
 
 const FIX = `Accept every https://chatgpt.com/connector/oauth/<id> redirect URI at registration and authorization (match the prefix ${CONNECTOR_CALLBACK_PREFIX} on that exact host, never a host wildcard), or support RFC 9207: send iss and advertise "authorization_response_iss_parameter_supported": true, so ChatGPT uses the stable ${CONNECTOR_REDIRECT}.`;

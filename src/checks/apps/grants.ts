@@ -29,11 +29,13 @@
  * - The replays (refresh.rotation, then token.code-single-use) build their own pairs too, never
  *   replaying the run's own tokens: a sign-in as the run's client may have ended those already.
  */
+import { HttpFailure } from '../../http/client.js';
 import { readJsonObject } from '../../http/json.js';
 import { registerClientCredentials, registerSecret } from '../../http/redact.js';
 import { LoginError, SignInDeclined } from '../../login/drivers.js';
 import { newPkce, longState, randomToken, type Pkce } from '../../oauth/pkce.js';
 import { safeText } from '../../text.js';
+import { fixCommand, STYTCH_AUTHORIZATION_URL } from '../advice.js';
 import { dcrRequestBody } from '../../chatgpt/client.js';
 import { CheckAbort, currentCheck } from '../engine.js';
 import type { CheckDef, Outcome } from '../types.js';
@@ -87,8 +89,39 @@ export async function authorize(ctx: AppsContext, clientId: string, purpose: str
     }
     if (!(err instanceof LoginError)) throw err;
     if (!err.serverSide) return { outcome: { status: 'skip', detail: `the doctor could not sign in: ${err.message}`, fix: err.hint, incomplete: true } };
-    return { outcome: { status: 'fail', detail: `the authorization endpoint answered with an error page: ${err.message}`, signIn: err.message } };
+    const what = /ended with no answer/.test(err.message) ? 'the sign-in was sent on to a page that does not answer' : 'the authorization endpoint answered with an error page';
+    return { outcome: { status: 'fail', detail: `${what}: ${err.message}`, signIn: err.message } };
   }
+}
+
+/**
+ * Supabase sends every sign-in to its Site URL + authorization path, and a new project's Site URL
+ * is http://localhost:3000 (provider-apis.md §4): a sign-in that went there names that setting.
+ */
+function siteUrlDefault(ctx: AppsContext, detail: string): string | undefined {
+  if (ctx.s.provider !== 'supabase' || !/\bhttps?:\/\/localhost:3000\//.test(detail)) return undefined;
+  return 'Supabase: the consent page is the project\'s Site URL + authorization path, and the Site URL is still the default http://localhost:3000: set it to the origin of the app that hosts your consent page (Authentication → URL Configuration → Site URL; Management API site_url)';
+}
+
+/**
+ * Stytch sends every sign-in to the project's authorization URL, a page of the user's app; one
+ * that is the app's home page ("/") cannot be the IdentityProvider page (provider-apis.md §3).
+ */
+function stytchHomePage(ctx: AppsContext): string | undefined {
+  if (ctx.s.provider !== 'stytch') return undefined;
+  let u: URL;
+  try { u = new URL(String(ctx.s.as?.authorization_endpoint)); } catch { return undefined; }
+  if (u.pathname !== '/') return undefined;
+  return `Stytch: the authorization URL is your app's home page (${safeText(u.origin, 120)}/); ${STYTCH_AUTHORIZATION_URL} ${fixCommand(ctx.opts.mcpUrl, `--authorization-url ${u.origin}/oauth/authorize`)} once the page exists`;
+}
+
+/**
+ * The provider setting behind a sign-in that went wrong, when the provider's shape says it
+ * (callers read `provider` and `as`): Supabase's default Site URL, Stytch's home page as the
+ * authorization URL. Added before the generic fix.
+ */
+export function providerSignInHint(ctx: AppsContext, detail: string): string | undefined {
+  return siteUrlDefault(ctx, detail) ?? stytchHomePage(ctx);
 }
 
 /**
@@ -122,6 +155,16 @@ export function everySignInAsks(ctx: AppsContext, where: string, confirm = ctx.l
   return ctx.broker.everyTime;
 }
 
+/**
+ * The error a sign-in was redirected back with, as the key that groups the sign-ins that met the
+ * same one (an outcome's `signIn`: an error every sign-in meets is their shared cause, whatever
+ * each check varies — sharedSignInFailure in src/doctor/suites/apps.ts).
+ */
+export function signInError(callback: URL): string | undefined {
+  const e = callbackError(callback);
+  return e ? `the authorization server redirected back with ${e}` : undefined;
+}
+
 /** The callback's error, in words, or undefined. */
 function callbackError(callback: URL): string | undefined {
   const error = callback.searchParams.get('error');
@@ -151,21 +194,55 @@ export async function codeOrAbort(ctx: AppsContext, clientId: string, purpose: s
 
 /**
  * Register a client (RFC 7591) with ChatGPT's body and the run's redirect URI, for a check of
- * its own: a negative test's sign-in, a second or a confidential client. Deleted again at the end.
+ * its own: a negative test's sign-in, a second or a confidential client. Deleted again when the
+ * check is done (`shared`: when the run is).
  */
-export async function registerClient(ctx: AppsContext, overrides: Record<string, unknown> = {}): Promise<Client | { skip: string }> {
+export async function registerClient(ctx: AppsContext, overrides: Record<string, unknown> = {}, o: { shared?: boolean } = {}): Promise<Client | { skip: string }> {
   if (typeof ctx.s.as?.registration_endpoint !== 'string') return { skip: 'the server offers no dynamic registration' };
   let endpoint: string;
   try { endpoint = endpointUrl(ctx, 'registration_endpoint'); } catch { return { skip: 'the registration_endpoint is not an absolute URL (see dcr.register)' }; }
-  const res = await ctx.http.send({ method: 'POST', url: endpoint, json: { ...dcrRequestBody([ctx.login.redirectUri], 'gpt-oauth doctor probe'), ...overrides } });
+  // Registrations are limited per address on some servers (Supabase), so: ChatGPT's own go first
+  // (dcr.register, dcr.connector-callback); the first of the doctor's own goes alone; after a rate
+  // limit none is sent — the doctor's clients are its own need, never worth a finding, and the
+  // checks that wanted one use the fallbacks the run has without registration.
+  await ctx.broker.chatgptRegistrations;
+  const first = ctx.broker.firstRegistration;
+  let done: () => void = () => undefined;
+  if (first) await first;
+  else ctx.broker.firstRegistration = new Promise<void>((r) => { done = r; });
+  let res;
+  try {
+    if (ctx.broker.registrationLimited) {
+      ctx.broker.registrationsForgone++;
+      return { skip: ctx.broker.registrationLimited };
+    }
+    res = await ctx.http.send({ method: 'POST', url: endpoint, json: { ...dcrRequestBody([ctx.login.redirectUri], `gpt-oauth doctor probe ${++ctx.broker.registrations}`), ...overrides } });
+  } catch (err) {
+    if (!(err instanceof HttpFailure) || err.kind !== 'rate-limited') throw err;
+    ctx.broker.registrationLimited ??= err.message;
+    ctx.broker.registrationsForgone++;
+    return { skip: err.message };
+  } finally {
+    done();
+  }
   const j = readJsonObject(res, false);
   if ((res.status !== 201 && res.status !== 200) || !j.ok || typeof j.value.client_id !== 'string') return { skip: `registering another client was refused (${res.status})` };
-  ctx.broker.clientsRegistered++;
   const body = j.value;
   if (typeof body.client_secret === 'string') registerClientCredentials(String(body.client_id ?? ''), body.client_secret, false);
+  // A client_id the run already holds is not another client: a server that deduplicates
+  // registrations (Stytch, for identical public registrations) answered with that one. The check
+  // then uses the fallbacks of a server without registration (never the cleanup: not ours alone).
+  const id = String(body.client_id);
+  if (id === ctx.s.client?.clientId || ctx.broker.issued.has(id)) {
+    ctx.broker.note('dedup', `the server answered a registration with a client_id it had already issued to this run (${safeText(id, 80)}): it deduplicates registrations, so that client is not another client — checks that needed a client of their own used the run's client, or a client_id the server never issued`);
+    return { skip: `the server answered with a client it had already issued (${safeText(id, 80)}): not another client` };
+  }
+  ctx.broker.issued.add(id);
+  ctx.broker.clientsRegistered++;
   if (typeof body.registration_access_token === 'string') {
     registerSecret(body.registration_access_token, 'registration_access_token');
-    if (typeof body.registration_client_uri === 'string') ctx.s.cleanup.push({ uri: body.registration_client_uri, token: body.registration_access_token, owner: currentCheck.getStore() });
+    // A client several checks share is deleted with the run's, at the end.
+    if (typeof body.registration_client_uri === 'string') ctx.s.cleanup.push({ uri: body.registration_client_uri, token: body.registration_access_token, owner: o.shared ? undefined : currentCheck.getStore() });
   }
   const m = body.token_endpoint_auth_method;
   return {

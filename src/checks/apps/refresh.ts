@@ -320,7 +320,7 @@ export const refreshAudience: CheckDef<AppsContext> = {
   step: 'Refresh',
   needs: ['refresh.grant'],
   spec: refs('RFC 8707 §2.2', 'MCP 2025-11-25 Authorization §Resource Parameter Implementation'),
-  reads: ['refreshed', 'prm', 'as', 'provider'],
+  reads: ['refreshed', 'prm', 'as', 'provider', 'client'],
   async run(ctx) {
     if (!ctx.s.refreshed?.accessToken) return skip('no refreshed access token');
     return judgeAudience(ctx, ctx.s.refreshed.accessToken, 'refreshed access token');

@@ -301,7 +301,10 @@ export async function judgeAudience(ctx: AppsContext, token: string, what: strin
   const fix = fixFor(ctx.s.provider, {
     auth0: `create an API whose identifier is ${resource} and either enable the "Resource Parameter Compatibility Profile" or make it the tenant's Default Audience`,
     supabase: 'Supabase tokens always carry aud "authenticated"; the MCP server must check iss and client_id instead, and you should warn users that audience binding is not possible',
-    stytch: `set a custom access-token audience of ${resource} for the Connected App`,
+    // A custom audience is per Connected App; the clients ChatGPT registers itself cannot have one (provider-apis.md §3).
+    stytch: ctx.s.client?.source === 'dcr'
+      ? 'Stytch tokens for clients ChatGPT registers itself carry the project id as aud (a custom audience is per Connected App, and a registered client has none); the MCP server must check the issuer and aud = the project id, and the client_id'
+      : `set access_token_custom_audience ${resource} on the Connected App`,
     keycloak: `add an "Audience" protocol mapper with ${resource} to the client scope`,
     clerk: 'enable JWT access tokens for OAuth applications and include the resource as audience',
     generic: `put the resource parameter (${resource}) into the access token's aud claim (RFC 8707, RFC 9068)`,
@@ -328,7 +331,7 @@ export const tokenAudience: CheckDef<AppsContext> = {
   step: 'Tokens',
   needs: ['token.exchange'],
   spec: refs('RFC 8707 §2', 'RFC 9068 §3', 'MCP 2025-11-25 Authorization §Token Audience Binding'),
-  reads: ['tokens', 'prm', 'as', 'provider'],
+  reads: ['tokens', 'prm', 'as', 'provider', 'client'],
   run(ctx) {
     return judgeAudience(ctx, ctx.s.tokens!.accessToken!, 'access token', true);
   },
@@ -555,7 +558,9 @@ export const tokenClientAuth = isolated<Code>({
  */
 export async function otherClient(ctx: AppsContext, own: boolean): Promise<{ client: Client; registered: boolean }> {
   if (own) {
-    const c = await registerClient(ctx);
+    // It only presents tokens issued to others and never signs in, so the binding checks share
+    // one: a registration fewer (registerClient keeps it distinct from every client of the run).
+    const c = await (ctx.broker.otherClient ??= registerClient(ctx, {}, { shared: true }));
     if (!('skip' in c)) return { client: c, registered: true };
   }
   return { client: unregisteredClient(), registered: false };

@@ -34,5 +34,8 @@ export async function runActionsSuite(o: ActionsRunOptions): Promise<Report> {
     await login.close();
   }
   const gptEditor = gptEditorFields({ clientId: o.clientId, clientSecret: o.clientSecret, authUrl: o.authUrl, tokenUrl: o.tokenUrl, scope: o.scope, method: ctx.s.method, gptId: o.gptId });
-  return { ...buildReport('actions', o.apiUrl ?? o.authUrl, startedAt, results, { requests: o.http.requestCount, login: o.login }), gptEditor };
+  const report = { ...buildReport('actions', o.apiUrl ?? o.authUrl, startedAt, results, { requests: o.http.requestCount, login: o.login }), gptEditor };
+  // The provider recognised from the authorization URL, for --fix (not part of the JSON report).
+  Object.defineProperty(report, 'provider', { value: ctx.s.provider, enumerable: false });
+  return report;
 }

@@ -8,6 +8,7 @@ import { currentCheck, currentPriority, planChecks, runChecks } from '../../chec
 import type { CheckDef, CheckResult, Selection } from '../../checks/types.js';
 import type { Report, SuiteRunOptions } from '../types.js';
 import { VERSION } from '../../version.js';
+import type { HttpClient } from '../../http/client.js';
 import { verdicts } from '../verdict.js';
 import { safeText, shellQuote } from '../../text.js';
 
@@ -145,7 +146,13 @@ const INTERFERENCE = /invalid_grant|not found|revoked|\b401\b|code.?verifier|ver
 
 /** One pass of the catalog on a fresh suite state (a fresh client, fresh sign-ins). */
 async function runOnce(o: AppsRunOptions, login: LoginDriver, used: Map<string, number>, catalog: CheckDef<AppsContext>[], broker: GrantBroker, current: { ctx?: AppsContext }, selection: Selection | undefined, concurrency: number, onResult?: (r: CheckResult) => void): Promise<{ results: CheckResult[]; ctx: AppsContext }> {
-  const planned = planChecks(catalog, selection).run.reduce((n, c) => n + (c.logins ?? 0), 0);
+  const plan = planChecks(catalog, selection).run;
+  const planned = plan.reduce((n, c) => n + (c.logins ?? 0), 0);
+  // ChatGPT's path registers before the doctor's own clients (grants.ts registerClient), so a
+  // server's registration limit meets the doctor's clients, never ChatGPT's: two runs in a row
+  // judge ChatGPT's path the same.
+  // (A sequential pass keeps the catalog order, where ChatGPT's registration comes first anyway.)
+  if (concurrency > 1 && plan.some((c) => c.id === 'dcr.connector-callback')) broker.holdRegistrations();
   const ctx: AppsContext = {
     http: o.http,
     login,
@@ -163,6 +170,8 @@ async function runOnce(o: AppsRunOptions, login: LoginDriver, used: Map<string, 
       onResult,
       onStart: (id) => o.onStart?.(id),
       onFinish: (def, ran) => {
+        // However it ended (skipped for a need too), ChatGPT's registrations are over.
+        if (def.id === 'dcr.connector-callback') broker.registrationsFree();
         const unused = (def.logins ?? 0) - (ran ? used.get(def.id) ?? 0 : 0);
         if (unused > 0) ctx.plannedLogins = Math.max(ctx.s.logins, ctx.plannedLogins - unused);
         // A check's own clients go as soon as it is done (the run's client, at the end).
@@ -194,11 +203,13 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
     chain: !o.clientId,
   }), used, () => current.ctx?.plannedLogins ?? 1, (where, confirm) => everySignInAsks(current.ctx!, where, confirm));
   o.http.opts.tagOf = () => currentCheck.getStore();
+  o.http.opts.nameOf ??= (url) => serverName(url, current.ctx?.s.as, o.mcpUrl);
   o.http.opts.priorityOf = () => currentPriority.getStore() ?? 0;
   const catalog = catalogFor(o);
   let results: CheckResult[];
   let ctx: AppsContext | undefined;
   const recheck = { rechecked: 0, confirmed: 0, cleared: [] as string[] };
+  let registrationRequests = 0;
   try {
     const first = await runOnce(o, login, used, catalog, broker, current, o.selection, o.concurrency ?? DEFAULT_CONCURRENCY, o.onResult);
     ctx = first.ctx;
@@ -231,6 +242,7 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
     sharedSignInFailure(results);
     acceptsWhateverItIsSent(results);
     if (ctx) wrongUrl(results, ctx.s.challenge?.status, ctx.s.prm?.resource, o.mcpUrl);
+    registrationRequests = registrationNote(o.http, ctx?.s.as, broker);
   } finally {
     await login.close();
   }
@@ -250,7 +262,7 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
     },
     enumerable: false,
   });
-  Object.defineProperty(report, 'stats', { value: { signIns: broker.signIns, clientsRegistered: broker.clientsRegistered, rechecked: recheck.rechecked }, enumerable: false });
+  Object.defineProperty(report, 'stats', { value: { signIns: broker.signIns, clientsRegistered: broker.clientsRegistered, registrationRequests, rechecked: recheck.rechecked }, enumerable: false });
   // The newest refresh token and its client, for --save-refresh-token (never printed).
   const rt = ctx!.s.refreshed?.refreshToken ?? ctx!.s.tokens?.refreshToken;
   if (rt && ctx!.s.client) Object.defineProperty(report, 'kept', { value: { refreshToken: rt, clientId: ctx!.s.client.clientId, clientSecret: ctx!.s.client.clientSecret }, enumerable: false });
@@ -287,10 +299,42 @@ function wrongUrl(results: CheckResult[], status: number | undefined, resource: 
   };
 }
 
+/** "the authorization server" or "the MCP server", by the URL's endpoint or origin (rate-limit messages). */
+function serverName(url: URL, as: Record<string, unknown> | undefined, mcpUrl: string): string | undefined {
+  const at = (v: unknown) => { try { return typeof v === 'string' ? new URL(v) : undefined; } catch { return undefined; } };
+  const endpoints = ['authorization_endpoint', 'token_endpoint', 'registration_endpoint', 'jwks_uri', 'issuer'].map((k) => at(as?.[k])).filter((u): u is URL => !!u);
+  if (endpoints.some((e) => e.origin === url.origin && e.pathname === url.pathname)) return 'the authorization server';
+  if (url.origin === new URL(mcpUrl).origin) return 'the MCP server';
+  if (endpoints.some((e) => e.origin === url.origin)) return 'the authorization server';
+  return undefined;
+}
+
+/**
+ * How many registrations the run sent, and why (ChatGPT sends one): the report says it, because
+ * providers limit registrations per address and a second run soon after meets that limit. Returns
+ * the count (the bench prints it).
+ */
+function registrationNote(http: HttpClient, as: Record<string, unknown> | undefined, broker: GrantBroker): number {
+  const endpoint = typeof as?.registration_endpoint === 'string' ? as.registration_endpoint : undefined;
+  if (!endpoint) return 0;
+  const sent = http.trace.filter((e) => e.method === 'POST' && e.url === endpoint && e.status !== 429 && e.status !== 503);
+  if (!sent.length) return 0;
+  const by = (tag: (t: string | undefined) => boolean) => sent.filter((e) => tag(e.tag)).length;
+  const own = by((t) => t === 'dcr.register');
+  const probes = by((t) => !!t?.startsWith('dcr.') && t !== 'dcr.register');
+  const isolation = sent.length - own - probes;
+  const parts = [own ? `${own} for ChatGPT's client (dcr.register)` : '', isolation ? `${isolation} for clients of checks whose sign-ins must not end the run's grant` : '', probes ? `${probes} probing what registration accepts (dcr.*)` : ''].filter(Boolean);
+  broker.note('registrations', `the doctor sent ${sent.length} registration request${sent.length === 1 ? '' : 's'}: ${parts.join(', ')}; ChatGPT sends one per connector`);
+  if (broker.registrationLimited) {
+    broker.note('registration-limited', `${safeText(broker.registrationLimited, 300)}: ${broker.registrationsForgone} more client${broker.registrationsForgone === 1 ? ' was' : 's were'} not registered, and those checks used the run's own client or a client_id the server never issued`);
+  }
+  return sent.length;
+}
+
 /** Delete the clients the run registered (RFC 7592), best effort and quietly. */
 async function cleanup(ctx: AppsContext, clients: AppsContext['s']['cleanup']): Promise<void> {
   // Off the critical path: the lowest priority at the HTTP layer.
-  await currentPriority.run(-1, () => Promise.all(clients.map((c) => ctx.http.send({ method: 'DELETE', url: c.uri, headers: { authorization: `Bearer ${c.token}` }, timeoutMs: 3000 }).catch(() => undefined))));
+  await currentPriority.run(-1, () => Promise.all(clients.map((c) => ctx.http.send({ method: 'DELETE', url: c.uri, headers: { authorization: `Bearer ${c.token}` }, timeoutMs: 3000, rateLimit: 'return' }).catch(() => undefined))));
 }
 
 export function buildReport(target: 'apps' | 'actions', subject: string, startedAt: Date, checks: CheckResult[], extra: Partial<Report> = {}): Report {
@@ -341,7 +385,8 @@ function acceptsWhateverItIsSent(results: CheckResult[]): void {
 }
 
 /**
- * When several sign-ins end on the same error page, the cause is what they share (a client with
+ * When several sign-ins end on the same error page, or are redirected back with the same error,
+ * the cause is what they share (a client with
  * no login connection, a broken tenant), not what each check varies: ChatGPT's main sign-in
  * (authz.state) keeps the failure, and the others say they failed the same way instead of
  * blaming their own subject (a per-connector callback, an omitted scope).
@@ -354,7 +399,7 @@ function sharedSignInFailure(results: CheckResult[]): void {
     if (r === main || r.signIn !== main.signIn) continue;
     results[results.indexOf(r)] = {
       ...r, status: 'skip', severity: 'info', chatgpt: undefined,
-      detail: `its sign-in ended on the same error page as ${main.id}'s (${r.signIn}); that shared failure is the cause, not what this check varies — fix ${main.id} first, then run the doctor again`,
+      detail: `its sign-in ended on the same ${r.signIn!.startsWith('the authorization server redirected back') ? 'error' : 'error page'} as ${main.id}'s (${r.signIn}); that shared failure is the cause, not what this check varies — fix ${main.id} first, then run the doctor again`,
       fix: undefined,
     };
     main.explains = [...new Set([...(main.explains ?? []), r.id])];

@@ -236,7 +236,11 @@ export async function tenantAuthorizationServer(profile: TenantProfile, originOf
 }
 
 /** The user's MCP server: protected by the tenant (RFC 9728 metadata naming its issuer), verifying its JWTs. */
-export async function startTenantMcp(issuer: string, jwks: { keys: JWK[] }, o: { checkAudience?: boolean } = {}): Promise<{ mcpUrl: string; close(): Promise<void> }> {
+/**
+ * `checkAudience: false` where the provider's tokens cannot name the MCP server (Supabase's
+ * aud "authenticated"); `typ: false` for tokens typed "JWT" rather than RFC 9068's "at+jwt".
+ */
+export async function startTenantMcp(issuer: string, jwks: { keys: JWK[] }, o: { checkAudience?: boolean; typ?: false } = {}): Promise<{ mcpUrl: string; close(): Promise<void> }> {
   const server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -256,7 +260,7 @@ export async function startTenantMcp(issuer: string, jwks: { keys: JWK[] }, o: {
       const m = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '');
       if (!m) { res.writeHead(401, { 'www-authenticate': challenge() }); return res.end(); }
       try {
-        await jwtVerify(m[1]!, keys, { issuer, typ: 'at+jwt', ...(o.checkAudience === false ? {} : { audience: mcpUrl }) });
+        await jwtVerify(m[1]!, keys, { issuer, ...(o.typ === false ? {} : { typ: 'at+jwt' }), ...(o.checkAudience === false ? {} : { audience: mcpUrl }) });
       } catch {
         res.writeHead(401, { 'www-authenticate': challenge('invalid_token') });
         return res.end();

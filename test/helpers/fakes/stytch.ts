@@ -1,6 +1,7 @@
 /** Stytch project API fake (Connected Apps clients), HTTP Basic project_id:secret. */
 import { randomBytes } from 'node:crypto';
 import { loadFixture, ProviderFake } from '../provider-fake.js';
+import { stytchAuthServer, type StytchAs } from './stytch-tenant.js';
 
 const STYTCH = {
   projectId: 'project-test-00000000-fake-4000-8000-000000000000',
@@ -9,7 +10,8 @@ const STYTCH = {
   workspaceKeySecret: 'workspace-secret-fake-0123456789abcdef',
 };
 
-export async function startStytchFake(): Promise<{ fake: ProviderFake; state: { apps: Map<string, Record<string, unknown>>; environment: Record<string, unknown> }; env: Record<string, string>; workspaceEnv: Record<string, string> }> {
+/** `tenant`: the project's authorization server on the same origin, the project domain (stytch-tenant.ts). */
+export async function startStytchFake(o: { tenant?: boolean } = {}): Promise<{ fake: ProviderFake; state: { apps: Map<string, Record<string, unknown>>; environment: Record<string, unknown> }; env: Record<string, string>; workspaceEnv: Record<string, string>; tenant?: StytchAs }> {
   const environment: Record<string, unknown> = {
     environment_slug: 'test', project_slug: 'todo-app', name: 'Test', oauth_callback_id: 'oauth-callback-test-fake', cross_org_passwords_enabled: false,
     user_impersonation_enabled: false, zero_downtime_session_migration_url: '', use_custom_domain_in_magic_link_emails: false, user_lock_self_serve_enabled: false,
@@ -25,8 +27,11 @@ export async function startStytchFake(): Promise<{ fake: ProviderFake; state: { 
   };
   const basic = `Basic ${Buffer.from(`${STYTCH.projectId}:${STYTCH.secret}`).toString('base64')}`;
   const workspace = `Basic ${Buffer.from(`${STYTCH.workspaceKeyId}:${STYTCH.workspaceKeySecret}`).toString('base64')}`;
+  let origin = '';
+  const tenant = o.tenant ? await stytchAuthServer(environment, STYTCH.projectId, () => origin) : undefined;
   const fake = new ProviderFake({
     fixtures: [{ fixture: loadFixture('stytch'), prefix: '' }, { fixture: loadFixture('stytch-management'), prefix: '' }],
+    ...(tenant ? { extra: (req, res, url, body) => tenant.handle(req, res, url, body) } : {}),
     authorize: (h, path) => h.authorization === (path.startsWith('/pwa/') ? workspace : basic),
     error: err,
     handlers: {
@@ -94,6 +99,7 @@ export async function startStytchFake(): Promise<{ fake: ProviderFake; state: { 
     },
   });
   await fake.start();
-  const env = { STYTCH_PROJECT_ID: STYTCH.projectId, STYTCH_SECRET: STYTCH.secret, STYTCH_API_URL: fake.origin };
-  return { fake, state, env, workspaceEnv: { ...env, STYTCH_WORKSPACE_KEY_ID: STYTCH.workspaceKeyId, STYTCH_WORKSPACE_KEY_SECRET: STYTCH.workspaceKeySecret, STYTCH_MANAGEMENT_API_URL: fake.origin } };
+  origin = fake.origin;
+  const env = { STYTCH_PROJECT_ID: STYTCH.projectId, STYTCH_SECRET: STYTCH.secret, STYTCH_API_URL: fake.origin, ...(tenant ? { STYTCH_DOMAIN: fake.origin } : {}) };
+  return { fake, state, env, tenant, workspaceEnv: { ...env, STYTCH_WORKSPACE_KEY_ID: STYTCH.workspaceKeyId, STYTCH_WORKSPACE_KEY_SECRET: STYTCH.workspaceKeySecret, STYTCH_MANAGEMENT_API_URL: fake.origin } };
 }

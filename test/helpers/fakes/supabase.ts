@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { loadFixture, ProviderFake } from '../provider-fake.js';
+import { supabaseAuthServer, type SupabaseAs } from './supabase-tenant.js';
 
 const SUPABASE = { token: 'sbp_fakeAccessToken0123456789abcdef', ref: 'abcdefghijklmnopqrst', serviceKey: 'sb_secret_fakeServiceKey0123456789' };
 
@@ -16,12 +17,16 @@ function defaults(schema: { properties?: Record<string, { type?: string; nullabl
   return out;
 }
 
-export async function startSupabaseFake(): Promise<{ fake: ProviderFake; state: { config: Record<string, unknown>; clients: Map<string, Record<string, unknown>> }; env: Record<string, string> }> {
+/**
+ * `tenant`: the project's OAuth 2.1 server on the same origin follows the auth configuration
+ * (supabase-tenant.ts); its Site URL starts as the default http://localhost:3000.
+ */
+export async function startSupabaseFake(o: { tenant?: boolean; registrationLimit?: number } = {}): Promise<{ fake: ProviderFake; state: { config: Record<string, unknown>; clients: Map<string, Record<string, unknown>> }; env: Record<string, string>; tenant?: SupabaseAs }> {
   const mgmt = loadFixture('supabase-management');
   const authSpec = loadFixture('supabase-auth');
   const configSchema = mgmt.operations.find((o) => o.method === 'GET' && o.path.endsWith('/config/auth'))!.responses['200'] as never;
   const state = {
-    config: { ...defaults(configSchema), site_url: 'https://app.example.com', oauth_server_enabled: false, oauth_server_allow_dynamic_registration: false, oauth_server_authorization_path: null },
+    config: { ...defaults(configSchema), site_url: o.tenant ? 'http://localhost:3000' : 'https://app.example.com', oauth_server_enabled: false, oauth_server_allow_dynamic_registration: false, oauth_server_authorization_path: null },
     clients: new Map<string, Record<string, unknown>>(),
   };
   const err = (status: number, code: string, message: string) => ({ code: status, error_code: code, msg: message });
@@ -29,8 +34,11 @@ export async function startSupabaseFake(): Promise<{ fake: ProviderFake; state: 
     const { client_secret: _s, ...rest } = c;
     return rest;
   };
+  let origin = '';
+  const tenant = o.tenant ? await supabaseAuthServer(state.config, () => origin, { registrationLimit: o.registrationLimit }) : undefined;
   const fake = new ProviderFake({
     fixtures: [{ fixture: mgmt, prefix: '' }, { fixture: authSpec, prefix: '/auth/v1' }],
+    ...(tenant ? { extra: (req, res, url, body) => tenant.handle(req, res, url, body) } : {}),
     authorize: (h, path) => (path.startsWith('/v1/') ? h.authorization === `Bearer ${SUPABASE.token}` : h.apikey === SUPABASE.serviceKey),
     error: err,
     handlers: {
@@ -86,5 +94,6 @@ export async function startSupabaseFake(): Promise<{ fake: ProviderFake; state: 
     },
   });
   await fake.start();
-  return { fake, state, env: { SUPABASE_ACCESS_TOKEN: SUPABASE.token, SUPABASE_PROJECT_REF: SUPABASE.ref, SUPABASE_API_URL: fake.origin, SUPABASE_URL: fake.origin } };
+  origin = fake.origin;
+  return { fake, state, tenant, env: { SUPABASE_ACCESS_TOKEN: SUPABASE.token, SUPABASE_PROJECT_REF: SUPABASE.ref, SUPABASE_API_URL: fake.origin, SUPABASE_URL: fake.origin } };
 }
