@@ -2,7 +2,7 @@
  * Property-based testing of the doctor (fast-check): mutated servers, every invariant on every
  * case (test/helpers/fuzz.ts), over both suites. A fixed-seed sample of each runs here; `npm run
  * fuzz` runs a campaign (FUZZ_SUITE, FUZZ_RUNS, FUZZ_SEED). A failure prints the seed, the path
- * and the shrunk plan to replay it.
+ * and the shrunk plan to replay it; FUZZ_DUMP=1 prints the text around each leak.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +26,12 @@ const regressions: [Suite, string, Plan][] = [
   // and ampersand where no known spelling matched.
   ['apps', 'a registration response echoed inside an HTML error page', { token: { m: 'echo', layers: ['html'], what: 'earlier', as: 'error', status: 400 } }],
   ['apps', 'a registration response that echoes itself as JSON in Markdown in HTML', { register: { m: 'echo', layers: ['json', 'md', 'html'], what: 'response', as: 'member', status: 400 } }],
+  // seed 320001 (actions): a token response cut at 92 %, inside the refresh token: no closing
+  // quote, so the field rule let the rest of the token through.
+  ['actions', 'a token response cut inside its refresh token', { token: { m: 'truncate', fraction: 0.9214953271028037 } }],
+  // seed 320002 (apps): a token response the fragments had redacted in part (the header and
+  // claims another token shares): the field rule took "[redacted…" for a redacted value.
+  ['apps', 'a token response too large to read, its access token redacted in part', { token: { m: 'retype', index: 1, to: 'huge' }, resource: { m: 'jwt', header: {}, claims: {} } }],
   ['actions', 'a token request echoed URL-encoded in JSON in an HTML error page', { token: { m: 'echo', layers: ['url', 'json', 'html'], what: 'request', as: 'error', status: 401 } }],
 ];
 

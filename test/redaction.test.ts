@@ -129,6 +129,15 @@ describe('fragments: the random runs of a secret, redacted whatever escapes spli
     expect(redact(`a ${secret} b`)).toBe('a [redacted client_secret] b');
   });
 
+  it('a credential field is redacted when cut short or redacted only in part', () => {
+    clearSecrets();
+    expect(redact('{"a":1,"refresh_token":"rt_80f25123456789abcdef')).toBe('{"a":1,"refresh_token":"[redacted]');
+    registerSecret('eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ0b3kifQ.c2lnbmF0dXJlMQ', 'access_token');
+    // Another token of the same server: its header and claims redacted as 8-grams, its signature not.
+    expect(redact('{"access_token":"eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ0b3kifQ.b3RoZXJzaWduYXR1cmU2", "token_type":"Bearer"}'))
+      .toBe('{"access_token":"[redacted]", "token_type":"Bearer"}');
+  });
+
   it('a secret without such a run is redacted by its spellings, as before', () => {
     clearSecrets();
     registerSecret('p"a\\ss&<wo>rd 42', 'client_secret', true);

@@ -330,9 +330,10 @@ function redactJwts(run: string): string {
   }
   return from === 0 ? run : out + run.slice(from);
 }
-// `key=value` (query strings, forms) and `"key": "value"` (JSON). Plain prose is left alone.
+// `key=value` (query strings, forms) and `"key": "value"` (JSON), also cut short (a truncated
+// body ends inside the value: the rest of a token is still a credential). Plain prose is left alone.
 const FIELD_RE = new RegExp(
-  `(\\b(?:${SECRET_FIELDS.join('|')})=)([^&\\s"'<>]+)|(["'](?:${SECRET_FIELDS.join('|')})["']\\s*:\\s*")((?:[^"\\\\]|\\\\.)*)"`,
+  `(\\b(?:${SECRET_FIELDS.join('|')})=)([^&\\s"'<>]+)|(["'](?:${SECRET_FIELDS.join('|')})["']\\s*:\\s*")((?:[^"\\\\]|\\\\.)*)("|$)`,
   'g',
 );
 // Credentials after an auth scheme: long token-like strings only, so prose such as
@@ -345,10 +346,12 @@ export function redact(text: string): string {
   let out = known.size || grams.size ? replaceNeedles(text) : text;
   out = out.replace(TOKEN_RUN_RE, redactJwts);
   out = out.replace(BASIC_RE, '$1 [redacted]');
-  out = out.replace(FIELD_RE, (m, kv: string | undefined, v1: string | undefined, jk: string | undefined, v2: string | undefined) => {
+  out = out.replace(FIELD_RE, (m, kv: string | undefined, v1: string | undefined, jk: string | undefined, v2: string | undefined, close: string | undefined) => {
     const val = v1 ?? v2 ?? '';
-    if (val.startsWith('[redacted') || val === '') return m;
-    return kv ? `${kv}[redacted]` : `${jk}[redacted]"`;
+    // Left alone only when nothing but redactions: a value redacted in part (the 8 characters a
+    // token shares with another, or a secret inside it) is still a credential.
+    if (/^(?:\[redacted[^\]]*\])+$/.test(val) || val === '') return m;
+    return kv ? `${kv}[redacted]` : `${jk}[redacted]${close ?? ''}`;
   });
   return out;
 }

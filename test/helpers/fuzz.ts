@@ -369,6 +369,7 @@ export async function runCase(plan: Plan, suite: Suite = 'apps'): Promise<CaseRe
       for (const run of text.match(/[A-Za-z0-9]{8,}/g) ?? []) {
         for (let i = 0; i + 8 <= run.length; i++) {
           const v = grams.get(run.slice(i, i + 8));
+          if (v && process.env.FUZZ_DUMP) { const at = text.indexOf(run); console.log(name, JSON.stringify(text.slice(Math.max(0, at - 1200), at + 300))); }
           if (v) { violations.push(`${name} shows 8 characters of a secret (${run.slice(i, i + 3)}… of ${v.slice(0, 8)}…)`); break; }
         }
       }
