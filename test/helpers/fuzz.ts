@@ -83,11 +83,11 @@ type Mutation =
  * cannot know a secret it only ever saw inside an error page).
  */
 export type Layer = 'json' | 'html' | 'url' | 'form' | 'md';
-export interface Echo { m: 'echo'; layers: Layer[]; what: 'request' | 'response' | 'earlier' | 'all'; as: 'member' | 'error'; status: number }
+interface Echo { m: 'echo'; layers: Layer[]; what: 'request' | 'response' | 'earlier' | 'all'; as: 'member' | 'error'; status: number }
 
 const htmlEscape = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 /** One layer of wrapping, as servers write error pages and debug output. */
-export const WRAP: Record<Layer, (t: string) => string> = {
+const WRAP: Record<Layer, (t: string) => string> = {
   json: (t) => JSON.stringify({ error: 'invalid_request', error_description: t }),
   html: (t) => `<!doctype html><html><head><title>400 Bad Request</title></head><body><h1>Bad Request</h1><pre>${htmlEscape(t)}</pre></body></html>`,
   url: (t) => `error=invalid_request&error_description=${encodeURIComponent(t)}`,
@@ -134,7 +134,7 @@ const planArb = (suite: Suite): fc.Arbitrary<Plan> =>
  * URLs, forms, Markdown and workflow commands escape, between random runs of 10 letters and
  * digits (the fragments redaction must find in any nesting).
  */
-export function hostileSecret(): string {
+function hostileSecret(): string {
   const run = () => { let r = ''; while (!/[0-9]/.test(r) || !/[A-Za-z]/.test(r)) r = randomBytes(16).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 10); return r; };
   return `fz"${run()}\\${run()}&c<d>e'${run()}%2F${run()}+h~i*j_k|${run()}\`[${run()}]`;
 }
