@@ -75,23 +75,32 @@ function randomEnough(run: string): boolean {
 export function gramsOf(value: string): string[] {
   const out: string[] = [];
   for (const f of fragments(value)) {
-    for (let i = 0; i + GRAM <= f.length; i++) {
-      const g = f.slice(i, i + GRAM);
-      if (!/^(?:[a-z]+|[A-Z]+|[0-9]+)$/.test(g)) out.push(g);
+    // Characters of each class in the window f[i - GRAM + 1 .. i].
+    const count = [0, 0, 0];
+    for (let i = 0; i < f.length; i++) {
+      count[classOf(f.charCodeAt(i))]!++;
+      if (i >= GRAM) count[classOf(f.charCodeAt(i - GRAM))]!--;
+      if (i >= GRAM - 1 && !count.includes(GRAM)) out.push(f.slice(i + 1 - GRAM, i + 1));
     }
   }
   return out;
 }
 
+/** 0 a digit, 1 a capital, 2 a lowercase letter (of a run of letters and digits). */
+const classOf = (c: number) => (c <= 57 ? 0 : c <= 90 ? 1 : 2);
+
 const GRAM = 8;
 /** A filter in front of the map: one bit per 20-bit hash of the grams registered. */
 const gramBits = new Uint32Array(1 << 15);
-/** A hash of the GRAM characters of `s` ending before `end`. */
+/** A hash of the GRAM characters of `s` ending before `end` (the rolling hash below, computed afresh). */
 function gramHash(s: string, end: number): number {
   let h = 0;
   for (let k = end - GRAM; k < end; k++) h = (Math.imul(h, 31) + s.charCodeAt(k)) | 0;
-  return (h ^ (h >>> 15)) & 0xfffff;
+  return mix(h);
 }
+const mix = (h: number) => (h ^ (h >>> 15)) & 0xfffff;
+/** 31^GRAM mod 2^32: what the character leaving the window weighs. */
+const OUT_WEIGHT = Array.from({ length: GRAM }).reduce<number>((p) => Math.imul(p, 31), 1);
 /** Room for the fragments of thousands of tokens; a server cannot grow it without bound. */
 const MAX_GRAMS = 200_000;
 
@@ -228,12 +237,19 @@ function build(needles: string[]): Node {
   return root;
 }
 
-function automata(): Level[] {
-  if (pending.length) {
+/**
+ * The automata for a text of `length` characters: a text several times longer than all the
+ * needles together gets them merged into one first (building a node costs about what scanning
+ * ten characters does, so the passes saved pay for it).
+ */
+const MERGE_AT = 4;
+function automata(length: number): Level[] {
+  if (pending.length || (levels.length > 1 && length >= MERGE_AT * levels.reduce((n, l) => n + l.chars, 0))) {
     let needles = pending;
     pending = [];
     let chars = needles.reduce((n, x) => n + x.length, 0);
-    while (levels.length && levels[levels.length - 1]!.chars <= chars) {
+    const all = levels.length > 1 && length >= MERGE_AT * (chars + levels.reduce((n, l) => n + l.chars, 0));
+    while (levels.length && (all || levels[levels.length - 1]!.chars <= chars)) {
       const l = levels.pop()!;
       needles = [...l.needles, ...needles];
       chars += l.chars;
@@ -268,13 +284,15 @@ function regionsOf(root: Node, text: string, regions: Region[]): void {
 /** Where 8 characters of a fragment occur in `text`: one look-up per position inside a run of 8+ letters and digits. */
 function gramRegionsOf(text: string, regions: Region[]): void {
   let run = 0;
+  let h = 0; // the polynomial hash of the last GRAM characters of the run (all of it while shorter)
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    const alnum = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-    run = alnum ? run + 1 : 0;
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122))) { run = 0; h = 0; continue; }
+    h = (Math.imul(h, 31) + c) | 0;
+    if (++run > GRAM) h = (h - Math.imul(text.charCodeAt(i - GRAM), OUT_WEIGHT)) | 0;
     if (run < GRAM) continue;
-    const h = gramHash(text, i + 1);
-    if (!(gramBits[h >>> 5]! & (1 << (h & 31)))) continue;
+    const m = mix(h);
+    if (!(gramBits[m >>> 5]! & (1 << (m & 31)))) continue;
     const g = text.slice(i + 1 - GRAM, i + 1);
     if (!grams.has(g)) continue;
     const last = regions[regions.length - 1];
@@ -285,7 +303,7 @@ function gramRegionsOf(text: string, regions: Region[]): void {
 
 function replaceNeedles(text: string): string {
   const found: Region[] = [];
-  const all = automata();
+  const all = automata(text.length);
   for (const l of all) regionsOf(l.root, text, found);
   if (grams.size) gramRegionsOf(text, found);
   if (!found.length) return text;
