@@ -3,7 +3,8 @@
 // property-based campaign against the doctor (test/helpers/fuzz.ts), through vitest so that it
 // runs the TypeScript sources. Defaults: both suites, 5000 runs each, a seed from the clock
 // (printed, so that a run can be replayed).
-// A failing case is shrunk to the smallest counterexample (--no-shrink stops at the first) and
+// Every 500 cases it says how many have run. A failing case is shrunk to the smallest
+// counterexample (--no-shrink stops at the first) and
 // printed with its seed and path; replay it with --seed S --path P.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +37,6 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const r = spawnSync(process.execPath, [`${root}node_modules/vitest/vitest.mjs`, 'run', 'test/fuzz.test.ts'], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, FUZZ_RUNS: runs, ...(suite ? { FUZZ_SUITE: suite } : {}), FUZZ_SEED: seed, ...(opt('path') ? { FUZZ_PATH: opt('path') } : {}), ...(args.includes('--no-shrink') ? { FUZZ_NO_SHRINK: '1' } : {}) },
+  env: { ...process.env, FUZZ_PROGRESS: '500', FUZZ_RUNS: runs, ...(suite ? { FUZZ_SUITE: suite } : {}), FUZZ_SEED: seed, ...(opt('path') ? { FUZZ_PATH: opt('path') } : {}), ...(args.includes('--no-shrink') ? { FUZZ_NO_SHRINK: '1' } : {}) },
 });
 process.exit(r.status ?? 1);

@@ -383,7 +383,10 @@ export async function runCase(plan: Plan, suite: Suite = 'apps'): Promise<CaseRe
 
 /** The property: a run of `suite` against any mutation keeps every invariant. */
 export function fuzzProperty(suite: Suite = 'apps'): fc.IAsyncPropertyWithHooks<[Plan]> {
+  let cases = 0;
+  const every = Number(process.env.FUZZ_PROGRESS ?? 0);
   return fc.asyncProperty(planArb(suite), async (plan) => {
+    if (every && ++cases % every === 0) process.stderr.write(`fuzz: ${suite}: ${cases} cases run\n`);
     const { violations } = await runCase(plan, suite);
     if (violations.length) throw new Error(`invariants broken:\n- ${[...new Set(violations)].join('\n- ')}`);
   });
