@@ -6,6 +6,10 @@
 //      number of HTTP requests it made, vs the same number of plain GETs to that sandbox.
 //   3. the doctor against a hostile server whose every text field is 1 MiB of adversarial input
 //      (regex-DoS shapes, escapes), next to the same run against the sandbox.
+//      Then redaction alone: 1 MiB of output (tokens, escapes, long runs of letters and digits)
+//      with 200 secrets registered (every spelling, every 8 characters of their random runs),
+//      against the same text with none (target ≤ 4×); and 200 secrets registered one at a time
+//      with a redaction after each, as a run registers them between checks.
 //   4. the apps suite behind 100 ms of latency each way (RTT 200 ms, a delaying TCP proxy on
 //      loopback written here), next to the sequential sum (requests × RTT) and the 10-round-trip
 //      floor measured in the same run. Target: ≤ 1.5 × floor + process start.
@@ -133,6 +137,26 @@ console.log(`doctor    apps suite vs running sandbox: ${fmt(suiteMs)} median of 
 console.log(`          baseline: ${requests} plain GETs to the same sandbox: ${fmt(median(plain))}  (suite overhead ×${(suiteMs / median(plain)).toFixed(1)})`);
 
 console.log(`hostile   every server string 1 MiB of adversarial text: ${fmt(hostileMs)}   baseline: the same suite vs the sandbox: ${fmt(sandboxMs)}`);
+
+{
+  const { randomBytes } = await import('node:crypto');
+  const { clearSecrets, redact, registerSecret } = await import(`${root}dist/http/redact.js`);
+  const secretOf = () => `fz"${randomBytes(9).toString('base64')}\\${randomBytes(12).toString('hex')}&c<d>e'${randomBytes(6).toString('base64url')}`;
+  const text = Array.from({ length: 4000 }, (_, i) => (i % 50 === 0 ? JSON.stringify(JSON.stringify(secretOf())) : `${randomBytes(24).toString('base64')} "code": "x" &amp; eyJ${randomBytes(30).toString('hex')} `)).join('').slice(0, MiB);
+  const timeRedact = () => median(Array.from({ length: 5 }, () => { const t = performance.now(); redact(text); return performance.now() - t; }));
+  clearSecrets();
+  redact(text); // warm-up
+  const none = timeRedact();
+  for (let i = 0; i < 200; i++) registerSecret(secretOf(), 'client_secret', true);
+  const many = timeRedact();
+  clearSecrets();
+  const t = performance.now();
+  for (let i = 0; i < 200; i++) { registerSecret(secretOf(), 'client_secret', true); redact('a check\'s detail of a line or two, with nothing secret in it'); }
+  const oneByOne = performance.now() - t;
+  clearSecrets();
+  console.log(`redaction 1 MiB of output, 200 secrets registered: ${fmt(many)}   baseline: the same with none: ${fmt(none)}; ratio ${(many / none).toFixed(2)}× (target ≤ 4×) ${many <= 4 * none ? 'OK' : 'OVER'}`);
+  console.log(`          200 secrets registered one at a time, a redaction after each: ${fmt(oneByOne)}`);
+}
 
 // 4. Latency: every chunk in either direction waits 100 ms in a TCP proxy on loopback.
 const net = await import('node:net');

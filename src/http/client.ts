@@ -1,7 +1,7 @@
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { Agent, request, type Dispatcher } from 'undici';
 import { SERVER_ACCEPT_ENCODING } from '../chatgpt/headers.js';
-import { redact, redactHeaders } from './redact.js';
+import { redact, redactHeaders, registerResponseSecrets } from './redact.js';
 import { CliError, EXIT } from '../errors.js';
 import { isLoopback } from '../url.js';
 
@@ -287,6 +287,7 @@ export class HttpClient {
       entry.status = res.statusCode;
       entry.responseHeaders = resHeaders;
       entry.responseBody = buf.subarray(0, TRACE_BODY_LIMIT).toString('utf8');
+      registerResponseSecrets(buf.length <= 1 << 18 ? buf.toString('utf8') : '', resHeaders.location);
       entry.durationMs = Math.round(performance.now() - started);
       const out: HttpResponse = {
         url: url.href,

@@ -1,30 +1,47 @@
 /**
- * The doctor under property-based testing (fast-check). A toy server that is sound by default
- * answers every endpoint the doctor touches; each case mutates the answers of some endpoint
- * kinds (fields dropped, duplicated, retyped, huge or deeply nested; wrong status codes and
- * content types; truncated, oversized or compressed-garbage bodies; redirects to other origins
- * and loops; slow drips; odd or repeated headers; JWTs with random headers and claims). The
- * doctor runs in-process, every output is rendered, and the invariants are checked.
+ * The doctor under property-based testing (fast-check), over both suites. A toy server that is
+ * sound by default answers every endpoint the doctor touches (an MCP server and its
+ * authorization server for `apps`; a GPT Action's authorization server and API for `actions`);
+ * each case mutates the answers of some endpoint kinds (fields dropped, duplicated, retyped,
+ * huge or deeply nested; wrong status codes and content types; truncated, oversized or
+ * compressed-garbage bodies; redirects to other origins and loops; slow drips; odd or repeated
+ * headers; JWTs with random headers and claims; echoes of the request, of the answer itself or
+ * of an earlier credential-bearing answer, wrapped in one to three layers of JSON, HTML,
+ * URL/form encoding and Markdown in random order). The client secrets are full of characters
+ * that those layers escape, with long random runs between them. The doctor runs in-process,
+ * every output is rendered, and the invariants are checked: among them, no spelling and no
+ * fragment (`fragments` in src/http/redact.ts) of any secret in any output.
  *
  * Used by test/fuzz.test.ts (a fixed-seed sample in `npm test`) and `npm run fuzz` (a campaign).
  */
 import { gzipSync } from 'node:zlib';
 import type { ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { Ajv } from 'ajv';
 import { HttpClient, formatTraceEntry } from '../../src/http/client.js';
 import { UrlPolicy } from '../../src/http/policy.js';
-import { clearSecrets } from '../../src/http/redact.js';
+import { clearSecrets, gramsOf, registerClientCredentials } from '../../src/http/redact.js';
 import { runAppsSuite } from '../../src/doctor/suites/apps.js';
+import { runActionsSuite } from '../../src/doctor/suites/actions.js';
+import { gptCallbackUrls } from '../../src/gpt-actions/gpt.js';
+import type { Report } from '../../src/doctor/types.js';
 import { exitCode } from '../../src/doctor/verdict.js';
 import { renderHuman, renderJson, renderJunit } from '../../src/ui/render.js';
 import { githubAnnotations, renderMarkdown, toHar } from '../../src/doctor/report.js';
 import { APPS_CHECKS } from '../../src/checks/apps/index.js';
-import { startToy, type Buffered } from './toy-server.js';
+import { ACTIONS_CHECKS } from '../../src/checks/actions/index.js';
+import { startToy, type Buffered, type ToyRequest } from './toy-server.js';
 import { reportSchema } from './report-schema.js';
 
-const KINDS = ['resource', 'prm', 'as', 'oidc', 'jwks', 'register', 'authorize', 'token', 'mcp'] as const;
+export type Suite = 'apps' | 'actions';
+const KINDS = ['resource', 'prm', 'as', 'oidc', 'jwks', 'register', 'authorize', 'token', 'mcp', 'api'] as const;
 type Kind = (typeof KINDS)[number];
+/** The endpoint kinds each suite's toy answers. */
+const SUITE_KINDS: Record<Suite, readonly Kind[]> = {
+  apps: ['resource', 'prm', 'as', 'oidc', 'jwks', 'register', 'authorize', 'token', 'mcp'],
+  actions: ['authorize', 'token', 'api'],
+};
 
 /** Which endpoint a request is for. */
 function kindOf(path: string): Kind | undefined {
@@ -36,6 +53,7 @@ function kindOf(path: string): Kind | undefined {
   if (path === '/authorize') return 'authorize';
   if (path === '/token') return 'token';
   if (path === '/mcp') return 'mcp';
+  if (path === '/api/me') return 'api';
   return undefined;
 }
 
@@ -53,7 +71,39 @@ type Mutation =
   | { m: 'drip'; chunks: number; delayMs: number }
   | { m: 'headers'; variant: 'repeat-content-type' | 'garbage-www-authenticate' | 'huge-header' | 'many-set-cookie' | 'bad-location' }
   | { m: 'jwt'; header: Record<string, unknown>; claims: Record<string, unknown> }
-  | { m: 'empty' };
+  | { m: 'empty' }
+  | Echo;
+
+/**
+ * A server that echoes: the request (its line, Authorization header with the Basic credential
+ * decoded, and body), this answer itself, or the last credential-bearing answer the doctor
+ * received intact (a registration or token response), wrapped in `layers` (innermost first).
+ * `member`: the sound JSON answer with the echo in a `debug` member (the flow goes on); `error`:
+ * an error page of the outermost layer's type instead (never with this answer in it: the doctor
+ * cannot know a secret it only ever saw inside an error page).
+ */
+export type Layer = 'json' | 'html' | 'url' | 'form' | 'md';
+interface Echo { m: 'echo'; layers: Layer[]; what: 'request' | 'response' | 'earlier' | 'all'; as: 'member' | 'error'; status: number }
+
+const htmlEscape = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+/** One layer of wrapping, as servers write error pages and debug output. */
+const WRAP: Record<Layer, (t: string) => string> = {
+  json: (t) => JSON.stringify({ error: 'invalid_request', error_description: t }),
+  html: (t) => `<!doctype html><html><head><title>400 Bad Request</title></head><body><h1>Bad Request</h1><pre>${htmlEscape(t)}</pre></body></html>`,
+  url: (t) => `error=invalid_request&error_description=${encodeURIComponent(t)}`,
+  form: (t) => new URLSearchParams({ error: 'invalid_request', error_description: t }).toString(),
+  md: (t) => `## Bad request\n\n${t.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, '\\$&')}\n`,
+};
+const LAYER_TYPE: Record<Layer, string> = { json: 'application/json', html: 'text/html; charset=utf-8', url: 'application/x-www-form-urlencoded', form: 'application/x-www-form-urlencoded', md: 'text/markdown' };
+export const wrapIn = (layers: Layer[], t: string) => layers.reduce((acc, l) => WRAP[l](acc), t);
+
+const echoArb: fc.Arbitrary<Echo> = fc.record({
+  m: fc.constant('echo' as const),
+  layers: fc.array(fc.constantFrom<Layer>('json', 'html', 'url', 'form', 'md'), { minLength: 1, maxLength: 3 }),
+  what: fc.constantFrom('request' as const, 'response' as const, 'earlier' as const, 'all' as const),
+  as: fc.constantFrom('member' as const, 'error' as const),
+  status: fc.constantFrom(400, 401, 500),
+});
 
 const jsonValue = fc.oneof(fc.integer(), fc.string({ maxLength: 20 }), fc.boolean(), fc.constant(null), fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }));
 
@@ -71,11 +121,23 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ m: fc.constant('headers' as const), variant: fc.constantFrom('repeat-content-type' as const, 'garbage-www-authenticate' as const, 'huge-header' as const, 'many-set-cookie' as const, 'bad-location' as const) }),
   fc.record({ m: fc.constant('jwt' as const), header: fc.dictionary(fc.constantFrom('alg', 'kid', 'typ', 'jku', 'x5u', 'crit', 'zip'), jsonValue, { maxKeys: 4 }), claims: fc.dictionary(fc.constantFrom('iss', 'aud', 'exp', 'nbf', 'iat', 'sub', 'scope', 'client_id'), jsonValue, { maxKeys: 6 }) }),
   fc.constant({ m: 'empty' as const }),
+  { arbitrary: echoArb, weight: 3 },
 );
 
 /** A case: for some endpoint kinds, a mutation of every answer of that kind. */
 export type Plan = Partial<Record<Kind, Mutation>>;
-const planArb: fc.Arbitrary<Plan> = fc.dictionary(fc.constantFrom(...KINDS), mutationArb, { minKeys: 1, maxKeys: 3 }) as fc.Arbitrary<Plan>;
+const planArb = (suite: Suite): fc.Arbitrary<Plan> =>
+  fc.dictionary(fc.constantFrom(...SUITE_KINDS[suite]), mutationArb, { minKeys: 1, maxKeys: suite === 'apps' ? 3 : 2 }) as fc.Arbitrary<Plan>;
+
+/**
+ * A client secret as hostile to escaping as a secret can be: every character JSON, HTML/XML,
+ * URLs, forms, Markdown and workflow commands escape, between random runs of 10 letters and
+ * digits (the fragments redaction must find in any nesting).
+ */
+function hostileSecret(): string {
+  const run = () => { let r = ''; while (!/[0-9]/.test(r) || !/[A-Za-z]/.test(r)) r = randomBytes(16).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 10); return r; };
+  return `fz"${run()}\\${run()}&c<d>e'${run()}%2F${run()}+h~i*j_k|${run()}\`[${run()}]`;
+}
 
 const b64url = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
@@ -93,8 +155,17 @@ function retyped(to: Retype): unknown {
   }
 }
 
+/** What a case's server remembers between answers: the last credential-bearing answer the doctor got intact. */
+interface Memory { earlier?: string }
+
+/** What an echoing server quotes of a request. */
+function requestText(req: ToyRequest): string {
+  const basic = /^Basic\s+(\S+)$/i.exec(req.authorization ?? '')?.[1];
+  return `${req.method} ${req.path}${req.query}\nauthorization: ${req.authorization ?? ''}${basic ? ` (${Buffer.from(basic, 'base64').toString()})` : ''}\n\n${req.body}`;
+}
+
 /** Write `sound` to `res` as the mutation says. */
-async function mutate(m: Mutation | undefined, sound: Buffered, res: ServerResponse, origin: string): Promise<void> {
+async function mutate(m: Mutation | undefined, sound: Buffered, res: ServerResponse, origin: string, req: ToyRequest, memory: Memory): Promise<void> {
   const headers = { ...sound.headers };
   delete headers['content-length'];
   let status = sound.status;
@@ -102,8 +173,34 @@ async function mutate(m: Mutation | undefined, sound: Buffered, res: ServerRespo
   const jsonBody = (): Record<string, unknown> | undefined => {
     try { const v = JSON.parse(sound.body.toString()); return v && typeof v === 'object' && !Array.isArray(v) ? v : undefined; } catch { return undefined; }
   };
-  if (!m) { res.writeHead(status, headers); res.end(body); return; }
+  const credentialBearing = ['/register', '/token'].includes(req.path) && status < 300 && jsonBody() !== undefined;
+  if (!m) {
+    if (credentialBearing) memory.earlier = sound.body.toString();
+    res.writeHead(status, headers); res.end(body); return;
+  }
   switch (m.m) {
+    case 'echo': {
+      const j = jsonBody();
+      const member = m.as === 'member' && j !== undefined;
+      const parts = [
+        m.what === 'request' || m.what === 'all' ? requestText(req) : '',
+        member && (m.what === 'response' || m.what === 'all') ? sound.body.toString() : '',
+        m.what === 'earlier' || m.what === 'all' ? memory.earlier ?? '' : '',
+      ].filter(Boolean);
+      const echoed = wrapIn(m.layers, parts.join('\n---\n') || requestText(req));
+      if (member) {
+        body = JSON.stringify({ ...j, debug: echoed });
+        if (credentialBearing) memory.earlier = sound.body.toString();
+      } else if (m.as === 'member') {
+        body = echoed; // not JSON (a redirect, an event stream): the echo is the body, status and headers kept
+      } else {
+        status = m.status;
+        headers['content-type'] = LAYER_TYPE[m.layers[m.layers.length - 1]!];
+        delete headers.location;
+        body = echoed;
+      }
+      break;
+    }
     case 'status': status = m.status; break;
     case 'content-type': if (m.value) headers['content-type'] = m.value; else delete headers['content-type']; break;
     case 'drop': case 'retype': case 'duplicate': {
@@ -171,7 +268,7 @@ export interface CaseResult { violations: string[]; ms: number; verdict?: { chat
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateReport = ajv.compile(reportSchema);
-const IDS = new Set(APPS_CHECKS.map((c) => c.id));
+const IDS: Record<Suite, Set<string>> = { apps: new Set(APPS_CHECKS.map((c) => c.id)), actions: new Set(ACTIONS_CHECKS.map((c) => c.id)) };
 const DEADLINE_MS = 6000;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001a\u001c-\u001f\u007f\u0080-\u009f]/;
@@ -184,22 +281,42 @@ function spellings(v: string): string[] {
   return [...new Set([v, encodeURIComponent(v), json(v), json(json(v)), html(v), html(v).replace(/[\\`*_{}[\]()#+!|~]/g, '\\$&')])];
 }
 
+const GPT_ID = 'g-AbC123xyz';
+
 /** Run the doctor once against a toy server answering as `plan` says; the invariants it broke. */
-export async function runCase(plan: Plan): Promise<CaseResult> {
+export async function runCase(plan: Plan, suite: Suite = 'apps'): Promise<CaseResult> {
   clearSecrets();
   const violations: string[] = [];
   const unhandled = (e: unknown) => violations.push(`unhandled rejection: ${String((e as Error)?.stack ?? e).slice(0, 300)}`);
   process.on('unhandledRejection', unhandled);
   let origin = '';
-  const toy = await startToy({ respond: (req, sound, res) => mutate(plan[kindOf(req.path) ?? 'resource'], sound, res, origin) });
+  const memory: Memory = {};
+  // The GPT Action's client secret (the user's, as the CLI registers it) and every dynamically
+  // registered client's: as hostile to escaping as a secret can be.
+  const clientSecret = hostileSecret();
+  const cb = gptCallbackUrls(GPT_ID);
+  const toy = await startToy({
+    respond: (req, sound, res) => mutate(plan[kindOf(req.path) ?? 'resource'], sound, res, origin, req, memory),
+    dcrSecret: hostileSecret,
+    ...(suite === 'actions' ? { client: { id: 'gpt', secret: clientSecret, redirectUris: [cb.chatgpt, cb.openai] } } : {}),
+  });
   origin = toy.origin;
   const started = Date.now();
   try {
-    const http = new HttpClient({ policy: new UrlPolicy(toy.mcpUrl, {}), timeoutMs: 1000, deadlineAt: started + DEADLINE_MS, maxBytes: 1 << 20, userAgent: 'gpt-oauth-fuzz' });
+    // --debug prints each exchange as it ends, before the check that made it has read it.
+    const streamed: string[] = [];
+    const http = new HttpClient({ policy: new UrlPolicy(toy.mcpUrl, {}), timeoutMs: 1000, deadlineAt: started + DEADLINE_MS, maxBytes: 1 << 20, userAgent: 'gpt-oauth-fuzz', onTrace: (e) => streamed.push(formatTraceEntry(e)) });
     const said: string[] = [];
-    let report;
+    let report: Report;
     try {
-      report = await runAppsSuite({ mcpUrl: toy.mcpUrl, http, login: 'auto', say: (l) => said.push(l) });
+      if (suite === 'apps') report = await runAppsSuite({ mcpUrl: toy.mcpUrl, http, login: 'auto', say: (l) => said.push(l) });
+      else {
+        registerClientCredentials('gpt', clientSecret); // as `doctor --target actions` does with GPT_OAUTH_CLIENT_SECRET
+        report = await runActionsSuite({
+          http, login: 'auto', authUrl: `${origin}/authorize`, tokenUrl: `${origin}/token`, clientId: 'gpt', clientSecret,
+          scope: 'mcp:read', gptId: GPT_ID, apiUrl: `${origin}/api/me`, say: (l) => said.push(l),
+        });
+      }
     } catch (e) {
       violations.push(`the run threw: ${String((e as Error)?.stack ?? e).slice(0, 400)}`);
       return { violations, ms: Date.now() - started };
@@ -211,7 +328,7 @@ export async function runCase(plan: Plan): Promise<CaseResult> {
     const code = exitCode(report, 'all');
     if (![0, 1, 3].includes(code)) violations.push(`exit code ${code}`);
     for (const c of report.checks) {
-      if (!IDS.has(c.id)) violations.push(`a result with an unknown id ${c.id}`);
+      if (!IDS[suite].has(c.id)) violations.push(`a result with an unknown id ${c.id}`);
       if (/the doctor itself failed/.test(c.detail)) violations.push(`${c.id} ended in the doctor's own exception: ${c.detail.slice(0, 300)}`);
     }
     // Every exchange went to the server under test.
@@ -227,7 +344,7 @@ export async function runCase(plan: Plan): Promise<CaseResult> {
       markdown: renderMarkdown(report, http.trace),
       annotations: githubAnnotations(report),
       har: JSON.stringify(toHar(http.trace)),
-      debug: http.trace.map(formatTraceEntry).join('\n'),
+      debug: streamed.join('\n'),
       progress: said.join('\n'),
     };
     try {
@@ -239,11 +356,22 @@ export async function runCase(plan: Plan): Promise<CaseResult> {
       if (name !== 'debug' && name !== 'har' && name !== 'json' && CONTROL.test(text)) violations.push(`${name} carries a raw control character`);
       if (STACK.test(text)) violations.push(`${name} carries a stack trace`);
     }
-    const secrets = [...toy.secrets].filter((v) => v.length >= 12 && !v.startsWith('gpt-oauth-invalid-'));
+    const secrets = [...toy.secrets, ...(suite === 'actions' ? [clientSecret] : [])].filter((v) => v.length >= 12 && !v.startsWith('gpt-oauth-invalid-'));
+    // 8 characters of a fragment (a random run of letters and digits) of any secret, anywhere. Of
+    // a JWT only its signature: its header and claims are base64 of JSON that another token (the
+    // doctor's forged ones, the next one issued) shares at the same place, and not secret alone.
+    const secretPart = (v: string) => (/^eyJ[\w-]*\.[\w-]*\.[\w-]+$/.test(v) ? v.split('.')[2]! : v);
+    const grams = new Map(secrets.flatMap((v) => gramsOf(secretPart(v)).map((g) => [g, v] as const)));
     for (const [name, text] of Object.entries(outputs)) {
       for (const v of secrets) {
-        const s = spellings(v).find((x) => text.includes(x));
-        if (s) violations.push(`${name} shows a secret the server issued or received (${v.slice(0, 8)}…)`);
+        if (spellings(v).some((x) => text.includes(x))) violations.push(`${name} shows a secret the server issued or received (${v.slice(0, 8)}…)`);
+      }
+      for (const run of text.match(/[A-Za-z0-9]{8,}/g) ?? []) {
+        for (let i = 0; i + 8 <= run.length; i++) {
+          const v = grams.get(run.slice(i, i + 8));
+          if (v && process.env.FUZZ_DUMP) { const at = text.indexOf(run); console.log(name, JSON.stringify(text.slice(Math.max(0, at - 1200), at + 300))); }
+          if (v) { violations.push(`${name} shows 8 characters of a secret (${run.slice(i, i + 3)}… of ${v.slice(0, 8)}…)`); break; }
+        }
       }
     }
     return { violations, ms, verdict: report.verdict };
@@ -253,10 +381,13 @@ export async function runCase(plan: Plan): Promise<CaseResult> {
   }
 }
 
-/** The property: a run against any mutation keeps every invariant. */
-export function fuzzProperty(): fc.IAsyncPropertyWithHooks<[Plan]> {
-  return fc.asyncProperty(planArb, async (plan) => {
-    const { violations } = await runCase(plan);
+/** The property: a run of `suite` against any mutation keeps every invariant. */
+export function fuzzProperty(suite: Suite = 'apps'): fc.IAsyncPropertyWithHooks<[Plan]> {
+  let cases = 0;
+  const every = Number(process.env.FUZZ_PROGRESS ?? 0);
+  return fc.asyncProperty(planArb(suite), async (plan) => {
+    if (every && ++cases % every === 0) process.stderr.write(`fuzz: ${suite}: ${cases} cases run\n`);
+    const { violations } = await runCase(plan, suite);
     if (violations.length) throw new Error(`invariants broken:\n- ${[...new Set(violations)].join('\n- ')}`);
   });
 }

@@ -25,7 +25,13 @@ export interface ToyFlags {
    * The fuzzer's hook: the toy's sound answer, buffered, is handed to `respond`, which writes
    * what the client really gets (a mutation of it) to `res`.
    */
-  respond?: (req: { method: string; path: string }, sound: Buffered, res: ServerResponse) => void | Promise<void>;
+  respond?: (req: ToyRequest, sound: Buffered, res: ServerResponse) => void | Promise<void>;
+  /**
+   * A client secret in every registration response, made by this function: a confidential
+   * client's (instead of `cs_` and 32 hex digits), and one a public client gets but never needs
+   * (as servers that issue a secret to every client do).
+   */
+  dcrSecret?: () => string;
   /** Members set (or replaced) in the AS metadata, of any JSON type. */
   metaPatch?: Record<string, unknown>;
   jwks?: 'ok' | 'private' | 'dup-kid' | 'hang';
@@ -188,6 +194,9 @@ export interface Toy {
 }
 
 const SCOPES = ['mcp:read', 'mcp:write'];
+
+/** A request as the toy received it (for ToyFlags.respond). */
+export interface ToyRequest { method: string; path: string; query: string; body: string; authorization?: string }
 
 /** A response as the toy wrote it. */
 export interface Buffered { status: number; headers: Record<string, string>; body: Buffer }
@@ -442,12 +451,13 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       const res = buffered?.res ?? real;
       // jitterMs: answers arrive in a different order each run, as over a real network.
       const wait = f.jitterMs ? new Promise((r) => setTimeout(r, Math.random() * f.jitterMs!)) : Promise.resolve();
-      wait.then(() => handle(req, res, Buffer.concat(chunks).toString())).catch((e: Error) => {
+      const body = Buffer.concat(chunks).toString();
+      wait.then(() => handle(req, res, body)).catch((e: Error) => {
         if (!res.headersSent) json(res, 500, { error: 'server_error', error_description: e.message });
       }).then(async () => {
         if (!buffered) return;
-        const path = new URL(req.url ?? '/', 'http://x').pathname;
-        await f.respond!({ method: req.method ?? 'GET', path }, await buffered.done, real);
+        const url = new URL(req.url ?? '/', 'http://x');
+        await f.respond!({ method: req.method ?? 'GET', path: url.pathname, query: url.search, body, authorization: req.headers.authorization }, await buffered.done, real);
       }).catch(() => real.destroy());
     });
   });
@@ -564,9 +574,9 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       if (earlier) return json(res, 201, { ...m, client_id: earlier });
       const id = `client_${randomBytes(8).toString('hex')}${f.evilText ? EVIL : ''}`;
       if (dedupKey) registered.set(dedupKey, id);
-      const secret = confidential ? remember(`cs_${randomBytes(16).toString('hex')}`)! : undefined;
-      clients.set(id, { redirectUris: uris, secret });
-      return json(res, 201, { ...m, client_id: id, ...(secret ? { client_secret: secret } : {}), token_endpoint_auth_method: f.dcr === 'wrong-method' ? 'client_secret_basic' : m.token_endpoint_auth_method });
+      const issued = f.dcrSecret ? remember(f.dcrSecret()) : confidential ? remember(`cs_${randomBytes(16).toString('hex')}`) : undefined;
+      clients.set(id, { redirectUris: uris, secret: confidential ? issued ?? undefined : undefined });
+      return json(res, 201, { ...m, client_id: id, ...(issued ? { client_secret: issued } : {}), token_endpoint_auth_method: f.dcr === 'wrong-method' ? 'client_secret_basic' : m.token_endpoint_auth_method });
     }
     if (p === '/.well-known/ai-plugin.json' && f.plugin) {
       return json(res, 200, {
