@@ -13,7 +13,7 @@ import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { runAppsSuite } from '../src/doctor/suites/apps.js';
 import { HttpClient } from '../src/http/client.js';
 import { probeAuthorization } from '../src/login/drivers.js';
-import { noBrowserHere } from '../src/login/browser.js';
+import { noBrowserHere } from '../src/login/opener.js';
 import { BIN, runCli } from './helpers/cli.js';
 import { hasTmux, Terminal } from './helpers/tmux.js';
 import { NOT_APPLICABLE_TO_SANDBOX } from './helpers/report-schema.js';

@@ -340,7 +340,7 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
     // No browser can open here (SSH, a container): say so now and sign in by pasting, instead
     // of waiting --login-timeout for a tab that never opens. Without a terminal the sign-ins
     // end at once as incomplete (the driver).
-    const { noBrowserHere } = await import('../login/browser.js');
+    const { noBrowserHere } = await import('../login/opener.js');
     const none = noBrowserHere(io.env);
     if (none) {
       io.stderr.write(`No browser can open here: ${safeText(none, 300)}. Signing in by pasting instead (--login manual): open each URL in a browser on any machine and paste the address it ends on.\n`);

@@ -15,7 +15,7 @@ import { CancelledError, CliError, EXIT, UsageError } from '../errors.js';
 import { CONNECTOR_REDIRECT } from '../chatgpt/redirects.js';
 import { BROWSER_NAVIGATION_HEADERS } from '../chatgpt/headers.js';
 import { CookieJar, SessionLock } from './cookies.js';
-import { openBrowser } from './browser.js';
+import { openBrowser } from './opener.js';
 
 export type LoginMode = 'browser' | 'manual' | 'auto' | 'command';
 
