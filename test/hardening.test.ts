@@ -14,7 +14,7 @@ import { safeText } from '../src/text.js';
 import { parseWwwAuthenticate } from '../src/oauth/www-authenticate.js';
 import { parseJson } from '../src/http/json.js';
 import { HttpClient } from '../src/http/client.js';
-import { createLoginDriver, probeAuthorization } from '../src/login/drivers.js';
+import { createLoginDriver, probeAuthorization } from '../src/login/chain.js';
 import { startSandbox } from '../src/sandbox/server.js';
 import { renderMarkdown } from '../src/doctor/report.js';
 import { runCli } from './helpers/cli.js';

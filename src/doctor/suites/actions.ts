@@ -3,7 +3,7 @@ import { ACTIONS_CHECKS } from '../../checks/actions/index.js';
 import type { ActionsContext, ActionsOptions } from '../../checks/actions/context.js';
 import { recogniseProvider } from '../../checks/advice.js';
 import { gptEditorFields } from '../../gpt-actions/gpt.js';
-import { createLoginDriver, type LoginMode } from '../../login/drivers.js';
+import { createLoginDriver, type LoginMode } from '../../login/chain.js';
 import { currentCheck, runChecks } from '../../checks/engine.js';
 import { buildReport } from './apps.js';
 import type { CheckResult } from '../../checks/types.js';

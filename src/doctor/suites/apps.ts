@@ -3,7 +3,7 @@ import { invocation } from '../../invocation.js';
 import { APPS_CHECKS } from '../../checks/apps/index.js';
 import { type AppsContext, type AppsOptions } from '../../checks/apps/context.js';
 import { everySignInAsks, GrantBroker } from '../../checks/apps/grants.js';
-import { createLoginDriver, SignInDeclined, type LoginDriver } from '../../login/drivers.js';
+import { createLoginDriver, SignInDeclined, type LoginDriver } from '../../login/chain.js';
 import { currentCheck, currentPriority, planChecks, runChecks } from '../../checks/engine.js';
 import type { CheckDef, CheckResult, Selection } from '../../checks/types.js';
 import type { Report, SuiteRunOptions } from '../types.js';
