@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { runAppsSuite } from '../src/doctor/suites/apps.js';
 import { HttpClient } from '../src/http/client.js';
-import { probeAuthorization } from '../src/login/chain.js';
+import { probeAuthorization } from '../src/login/auto.js';
 import { noBrowserHere } from '../src/login/opener.js';
 import { BIN, runCli } from './helpers/cli.js';
 import { hasTmux, Terminal } from './helpers/tmux.js';

@@ -20,7 +20,7 @@ import { redactHeaders, registerClientCredentials, registerSecret } from '../htt
 import { canAnimate } from '../ui/spinner.js';
 import { escapeJsonUnsafe, safeText, shellQuote } from '../text.js';
 import { VERSION } from '../version.js';
-import type { LoginMode } from '../login/chain.js';
+import type { LoginMode } from '../login/driver.js';
 import type { Report } from '../doctor/types.js';
 import type { Baseline } from '../doctor/baseline.js';
 import type { FailOn } from '../doctor/verdict.js';
