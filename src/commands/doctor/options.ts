@@ -7,25 +7,25 @@
  * returns the report; `render()` writes stdout, the report files and the baseline, and returns the
  * exit code.
  */
-import { invocation } from '../invocation.js';
+import { invocation } from '../../invocation.js';
 import { randomUUID } from 'node:crypto';
 import { access, constants, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { UsageError } from '../errors.js';
-import type { IO } from '../ui/io.js';
+import { UsageError } from '../../errors.js';
+import type { IO } from '../../ui/io.js';
 // The HTTP client (undici) and the renderer load after the first line is printed (#30: the first
 // byte within twice the time --help takes).
-import type { HttpClient, TraceEntry } from '../http/client.js';
-import { redactHeaders, registerClientCredentials, registerSecret } from '../http/redact.js';
-import { canAnimate } from '../ui/spinner.js';
-import { escapeJsonUnsafe, safeText, shellQuote } from '../text.js';
-import { VERSION } from '../version.js';
-import type { LoginMode } from '../login/driver.js';
-import type { Report } from '../doctor/types.js';
-import type { Baseline } from '../doctor/baseline.js';
-import type { FailOn } from '../doctor/verdict.js';
-import type { Selection } from '../checks/types.js';
-import { isHttpsOrLoopback, isLoopback } from '../url.js';
+import type { HttpClient, TraceEntry } from '../../http/client.js';
+import { redactHeaders, registerClientCredentials, registerSecret } from '../../http/redact.js';
+import { canAnimate } from '../../ui/spinner.js';
+import { escapeJsonUnsafe, safeText, shellQuote } from '../../text.js';
+import { VERSION } from '../../version.js';
+import type { LoginMode } from '../../login/driver.js';
+import type { Report } from '../../doctor/types.js';
+import type { Baseline } from '../../doctor/baseline.js';
+import type { FailOn } from '../../doctor/verdict.js';
+import type { Selection } from '../../checks/types.js';
+import { isHttpsOrLoopback, isLoopback } from '../../url.js';
 
 /** The options as commander parses them (strings; validated below). */
 export interface DoctorOptions {
@@ -92,7 +92,7 @@ interface Common {
 }
 export type DoctorPlan =
   | (Common & { target: 'apps'; url?: string; sandbox: boolean; refreshToken?: string })
-  | (Common & { target: 'actions'; sandbox: boolean; gptId?: string; openapi?: import('../gpt-actions/openapi.js').OpenApiOAuth; apiUrl?: string });
+  | (Common & { target: 'actions'; sandbox: boolean; gptId?: string; openapi?: import('../../gpt-actions/openapi.js').OpenApiOAuth; apiUrl?: string });
 
 export interface DoctorResult {
   report: Report;
@@ -220,7 +220,7 @@ async function exportRefreshToken(io: IO, o: DoctorOptions): Promise<number> {
     throw new UsageError('--export-refresh-token writes a secret: pipe it into your CI secret store instead of the terminal',
       `For example: ${invocation()} doctor ${shellQuote(subject)} --export-refresh-token | gh secret set GPT_OAUTH_REFRESH_TOKEN`);
   }
-  const { readSecret: readStored } = await import('../secrets.js');
+  const { readSecret: readStored } = await import('../../secrets.js');
   const token = await readStored(`refresh-token:${subject}`, io.env);
   if (!token) throw new UsageError(`no refresh token is saved for ${safeText(subject, 200)}`, `Save one with ${invocation()} doctor ${shellQuote(subject)} --save-refresh-token`);
   io.stdout.write(token);
@@ -230,7 +230,7 @@ async function exportRefreshToken(io: IO, o: DoctorOptions): Promise<number> {
 
 /** `--list-checks`: the target's catalog (id, impact, severity, title), without a request. */
 async function listChecks(io: IO, target: string): Promise<number> {
-  const catalog = target === 'actions' ? (await import('../checks/actions/index.js')).ACTIONS_CHECKS : (await import('../checks/apps/index.js')).APPS_CHECKS;
+  const catalog = target === 'actions' ? (await import('../../checks/actions/index.js')).ACTIONS_CHECKS : (await import('../../checks/apps/index.js')).APPS_CHECKS;
   const rows = (catalog as { id: string; impact: string; severity: string; title: string; step: string }[]).map((c) => ({ id: c.id, step: c.step, impact: c.impact, severity: c.severity, title: c.title }));
   if (io.json) io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
   else {
@@ -244,8 +244,8 @@ async function listChecks(io: IO, target: string): Promise<number> {
 async function checkSelection(target: 'apps' | 'actions', sel: Selection): Promise<void> {
   // Nothing to check without --only/--skip (and the catalog loads later, after the first line).
   if (!sel.only?.length && !sel.skip?.length) return;
-  const catalog = target === 'apps' ? (await import('../checks/apps/index.js')).APPS_CHECKS : (await import('../checks/actions/index.js')).ACTIONS_CHECKS;
-  const { isSelected, prefixesOf, unknownSelectors } = await import('../checks/engine.js');
+  const catalog = target === 'apps' ? (await import('../../checks/apps/index.js')).APPS_CHECKS : (await import('../../checks/actions/index.js')).ACTIONS_CHECKS;
+  const { isSelected, prefixesOf, unknownSelectors } = await import('../../checks/engine.js');
   const defs = catalog as { id: string; step: string }[];
   for (const [flag, patterns] of [['--only', sel.only], ['--skip', sel.skip]] as const) {
     const unknown = unknownSelectors(defs, patterns);
@@ -261,7 +261,7 @@ async function checkSelection(target: 'apps' | 'actions', sel: Selection): Promi
 /** Without a URL, --sandbox or action inputs, the project file written by `init` says what to check. */
 async function withProject(o: DoctorOptions): Promise<DoctorOptions> {
   if (o.url || o.sandbox || o.authUrl || o.openapi) return o;
-  const { loadProject, DEFAULT_PROJECT_FILE } = await import('../project.js');
+  const { loadProject, DEFAULT_PROJECT_FILE } = await import('../../project.js');
   const p = await loadProject(o.config ?? DEFAULT_PROJECT_FILE);
   if (!p) return o;
   const target = o.target ?? (p.target === 'both' ? 'apps' : p.target);
@@ -295,7 +295,7 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
   }
   let baseline: Common['baseline'];
   if (o.baseline) {
-    const { readBaseline } = await import('../doctor/baseline.js');
+    const { readBaseline } = await import('../../doctor/baseline.js');
     baseline = { file: o.baseline, data: await readBaseline(o.baseline) };
   }
   if (o.login === 'command' && !o.loginCommand) throw new UsageError('--login command needs --login-command "CMD"');
@@ -307,7 +307,7 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
     }
     const login: LoginMode = o.login ?? (io.interactive && !o.sandbox ? 'manual' : 'auto');
     if (login === 'manual' && !io.interactive) throw new UsageError('--login manual needs an interactive terminal; use --login auto or --login command in CI');
-    if (o.fix) await (await import('./doctor-fix.js')).validateFix(io, { ...o, target });
+    if (o.fix) await (await import('../doctor-fix.js')).validateFix(io, { ...o, target });
     if (o.sandbox) return { target, o, login, timeoutMs, loginTimeoutMs, selection, baseline, failOn, deadlineAt, sandbox: true };
     // Every missing input at once (as init does), not one per run.
     const missing = [
@@ -317,9 +317,9 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
       ...(o.clientSecretStdin || io.env[o.clientSecretEnv ?? 'GPT_OAUTH_CLIENT_SECRET'] ? [] : ['the client secret: set GPT_OAUTH_CLIENT_SECRET (or use --client-secret-env NAME or --client-secret-stdin); never a flag value']),
     ];
     if (missing.length > 1) throw new UsageError(`--target actions is missing ${missing.length} inputs:\n  ${missing.join('\n  ')}`);
-    const { parseGptId } = await import('../gpt-actions/gpt.js');
+    const { parseGptId } = await import('../../gpt-actions/gpt.js');
     const gptId = parseGptId(o.gptId);
-    const openapi = o.openapi ? await (await import('../gpt-actions/openapi.js')).readOpenApi(o.openapi) : undefined;
+    const openapi = o.openapi ? await (await import('../../gpt-actions/openapi.js')).readOpenApi(o.openapi) : undefined;
     const apiUrl = validateUrlFlag(o.apiUrl ?? o.url ?? openapi?.apiUrl, '--api-url');
     validateUrlFlag(o.authUrl, '--auth-url');
     validateUrlFlag(o.tokenUrl, '--token-url');
@@ -329,7 +329,7 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
   }
 
   if (o.url && o.sandbox) throw new UsageError('give either a URL or --sandbox, not both');
-  if (o.fix) await (await import('./doctor-fix.js')).validateFix(io, { ...o, target });
+  if (o.fix) await (await import('../doctor-fix.js')).validateFix(io, { ...o, target });
   else if (o.yes || o.connection || o.authorizationUrl) throw new UsageError(`${o.yes ? '--yes' : o.connection ? '--connection' : '--authorization-url'} goes with --fix`);
   if (o.fix && o.authorizationUrl) validateUrlFlag(o.authorizationUrl, '--authorization-url');
   if (o.mixedAuth && !o.sandbox) throw new UsageError('--mixed-auth is a sandbox mode: use it with --sandbox');
@@ -340,7 +340,7 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
     // No browser can open here (SSH, a container): say so now and sign in by pasting, instead
     // of waiting --login-timeout for a tab that never opens. Without a terminal the sign-ins
     // end at once as incomplete (the driver).
-    const { noBrowserHere } = await import('../login/opener.js');
+    const { noBrowserHere } = await import('../../login/opener.js');
     const none = noBrowserHere(io.env);
     if (none) {
       io.stderr.write(`No browser can open here: ${safeText(none, 300)}. Signing in by pasting instead (--login manual): open each URL in a browser on any machine and paste the address it ends on.\n`);
@@ -394,8 +394,8 @@ export async function doctor(io: IO, opts: DoctorOptions): Promise<number> {
 
 /** --fix: the rounds of doctor-fix.ts, each run again with a fresh deadline; the last run's result. */
 async function fixAndRunAgain(io: IO, plan: DoctorPlan, first: DoctorResult): Promise<DoctorResult> {
-  const { fixLoop, fixSummaryLines } = await import('./doctor-fix.js');
-  const { createPrompter } = await import('../ui/prompt.js');
+  const { fixLoop, fixSummaryLines } = await import('../doctor-fix.js');
+  const { createPrompter } = await import('../../ui/prompt.js');
   const prompter = createPrompter(io);
   let latest = first;
   const report = await fixLoop(io, plan.o, first.report, async () => {
@@ -409,8 +409,8 @@ async function fixAndRunAgain(io: IO, plan: DoctorPlan, first: DoctorResult): Pr
 
 /** --target actions --fix: the GPT's callbacks added to its app, then one run again. */
 async function fixActionsAndRunAgain(io: IO, plan: Extract<DoctorPlan, { target: 'actions' }>, first: DoctorResult): Promise<DoctorResult> {
-  const { actionsFixLoop, fixSummaryLines } = await import('./doctor-fix.js');
-  const { createPrompter } = await import('../ui/prompt.js');
+  const { actionsFixLoop, fixSummaryLines } = await import('../doctor-fix.js');
+  const { createPrompter } = await import('../../ui/prompt.js');
   const prompter = createPrompter(io);
   let latest = first;
   const provider = (first.report as { provider?: string }).provider ?? 'generic';
@@ -438,21 +438,21 @@ async function runApps(io: IO, plan: Extract<DoctorPlan, { target: 'apps' }>): P
   const say = sayTo(io);
   // The first line before anything heavy loads (oidc-provider, undici, the checks).
   say(plan.sandbox ? 'Starting the sandbox…' : `Checking ${plan.url} as ChatGPT would (login: ${login})…`);
-  const { startSandbox } = plan.sandbox ? await import('../sandbox/server.js') : { startSandbox: undefined };
+  const { startSandbox } = plan.sandbox ? await import('../../sandbox/server.js') : { startSandbox: undefined };
   const sandbox = startSandbox ? await startSandbox({ loginPage: login === 'browser' || login === 'command', mixedAuth: !!o.mixedAuth }) : undefined;
   const subject = plan.url ?? sandbox!.mcpUrl;
   const http = await doctorHttp(io, o, subject, plan.timeoutMs, plan.deadlineAt);
   let handedOver = false;
   // Ctrl-C: the temporary clients this run can still delete, and the sandbox, within a second.
-  const { onInterrupt } = await import('../ui/interrupt.js');
+  const { onInterrupt } = await import('../../ui/interrupt.js');
   const offInterrupt = onInterrupt(async () => { await http.close(); await sandbox?.close(); });
   try {
     if (sandbox) {
       say(`Started the sandbox at ${sandbox.origin} (issuer ${sandbox.issuer}).`);
       say(`Checking ${subject} as ChatGPT would (login: ${login})…`);
     }
-    const { runAppsSuite } = await import('../doctor/suites/apps.js');
-    const { APPS_CHECKS } = await import('../checks/apps/index.js');
+    const { runAppsSuite } = await import('../../doctor/suites/apps.js');
+    const { APPS_CHECKS } = await import('../../checks/apps/index.js');
     const progress = await startProgress(io, o, APPS_CHECKS);
     const ranSoFar = await reportOnInterrupt(io);
     const report = await runAppsSuite({
@@ -497,7 +497,7 @@ async function runActions(io: IO, plan: Extract<DoctorPlan, { target: 'actions' 
   const checking = `Checking the GPT Action OAuth set-up as ChatGPT would (login: ${login})…`;
   // The first line before anything heavy loads.
   say(plan.sandbox ? 'Starting the sandbox…' : checking);
-  const { startSandbox } = plan.sandbox ? await import('../sandbox/server.js') : { startSandbox: undefined };
+  const { startSandbox } = plan.sandbox ? await import('../../sandbox/server.js') : { startSandbox: undefined };
   const sandbox = startSandbox ? await startSandbox({ gptClientSecret: io.env.GPT_OAUTH_CLIENT_SECRET || undefined }) : undefined;
   let http: HttpClient | undefined;
   try {
@@ -514,8 +514,8 @@ async function runActions(io: IO, plan: Extract<DoctorPlan, { target: 'actions' 
     // The GPT editor's URLs were given by the user (flags, OpenAPI document, project file).
     for (const u of [inputs.authUrl, inputs.tokenUrl, inputs.apiUrl]) if (u) http.opts.policy?.trust(u);
     if (sandbox) say(checking);
-    const { runActionsSuite } = await import('../doctor/suites/actions.js');
-    const { ACTIONS_CHECKS } = await import('../checks/actions/index.js');
+    const { runActionsSuite } = await import('../../doctor/suites/actions.js');
+    const { ACTIONS_CHECKS } = await import('../../checks/actions/index.js');
     const progress = await startProgress(io, o, ACTIONS_CHECKS);
     const ranSoFar = await reportOnInterrupt(io);
     const report = await runActionsSuite({
@@ -535,7 +535,7 @@ async function runActions(io: IO, plan: Extract<DoctorPlan, { target: 'actions' 
  * they come (`add`); `off` when the run ends.
  */
 async function reportOnInterrupt(io: IO): Promise<{ add: (r: { id: string; status: string }) => void; off: () => void }> {
-  const { onInterrupt } = await import('../ui/interrupt.js');
+  const { onInterrupt } = await import('../../ui/interrupt.js');
   const done: { id: string; status: string }[] = [];
   const off = onInterrupt(() => {
     if (!done.length) return void io.stderr.write('Stopped before any check finished.\n');
@@ -573,7 +573,7 @@ async function startProgress(io: IO, o: DoctorOptions, catalog: { id: string; st
     };
   }
   const { default: ora } = await import('ora');
-  const { onInterrupt } = await import('../ui/interrupt.js');
+  const { onInterrupt } = await import('../../ui/interrupt.js');
   const spinner = ora({ stream: io.stderr as NodeJS.WritableStream, color: 'cyan', isEnabled: true, discardStdin: false }).start('Starting… (Ctrl-C to stop)');
   const offInterrupt = onInterrupt(() => spinner.stop());
   let current = 'Starting…';
@@ -612,8 +612,8 @@ async function startProgress(io: IO, o: DoctorOptions, catalog: { id: string; st
  * stderr, and the URL policy anchored on what the user asked to check.
  */
 async function doctorHttp(io: IO, o: DoctorOptions, subject: string, timeoutMs: number, deadlineAt?: number): Promise<HttpClient> {
-  const { UrlPolicy } = await import('../http/policy.js');
-  const { HttpClient, formatTraceEntry } = await import('../http/client.js');
+  const { UrlPolicy } = await import('../../http/policy.js');
+  const { HttpClient, formatTraceEntry } = await import('../../http/client.js');
   return new HttpClient({
     policy: new UrlPolicy(subject, { allowHosts: list(o.allowHost), allowPrivate: o.allowPrivateNetwork }),
     timeoutMs,
@@ -631,7 +631,7 @@ async function saveRefreshToken(subject: string, report: Report, env: NodeJS.Pro
     say('No refresh token was issued, so none was saved (see refresh.grant).');
     return;
   }
-  const { storeSecret } = await import('../secrets.js');
+  const { storeSecret } = await import('../../secrets.js');
   const where = await storeSecret(`refresh-token:${subject}`, kept.refreshToken, env);
   // The client id came from the server's registration response: printed through safeText, and
   // quoted in the command line the user copies.
@@ -659,11 +659,11 @@ export async function render(io: IO, plan: DoctorPlan, result: DoctorResult): Pr
   const { o } = plan;
   const { report, trace } = result;
   const say = sayTo(io);
-  const { renderMarkdown, githubAnnotations, toHar } = await import('../doctor/report.js');
-  const { renderHuman, renderJson, renderJunit } = await import('../ui/render.js');
-  const { PER_ORIGIN_LIMIT } = await import('../http/client.js');
+  const { renderMarkdown, githubAnnotations, toHar } = await import('../../doctor/report.js');
+  const { renderHuman, renderJson, renderJunit } = await import('../../ui/render.js');
+  const { PER_ORIGIN_LIMIT } = await import('../../http/client.js');
   if (plan.baseline) {
-    const { applyBaseline } = await import('../doctor/baseline.js');
+    const { applyBaseline } = await import('../../doctor/baseline.js');
     applyBaseline(report, plan.baseline.data, plan.baseline.file);
     if (report.baseline!.accepted.length) say(`Baseline ${plan.baseline.file}: ${report.baseline!.accepted.length} accepted failure(s)/warning(s) (${report.baseline!.accepted.join(', ')}).`);
     if (report.baseline!.fixed.length) say(`Baseline entries that now pass and can be removed: ${report.baseline!.fixed.join(', ')}`);
@@ -699,13 +699,13 @@ export async function render(io: IO, plan: DoctorPlan, result: DoctorResult): Pr
     if (io.env.GITHUB_OUTPUT) await appendFile(io.env.GITHUB_OUTPUT, githubOutputs(report, o.report));
   }
   if (o.writeBaseline) {
-    const { writeBaseline } = await import('../doctor/baseline.js');
+    const { writeBaseline } = await import('../../doctor/baseline.js');
     const n = await writeBaseline(o.writeBaseline, report);
     say(`Baseline with ${n} accepted failure(s)/warning(s) written to ${o.writeBaseline}; give each entry a reason.`);
     // Writing the baseline is what the run was for: it succeeded.
     return 0;
   }
-  const { exitCode } = await import('../doctor/verdict.js');
+  const { exitCode } = await import('../../doctor/verdict.js');
   return exitCode(report, plan.failOn);
 }
 
@@ -718,7 +718,7 @@ async function resolveActionsInputs(io: IO, plan: Extract<DoctorPlan, { target: 
   // Secrets before any request: a missing one is a usage error, not a half-run.
   let clientSecret = await readSecret(io, o);
   if (!clientSecret && o.provider && o.clientId) {
-    const { readSecret: stored, secretAccount } = await import('../secrets.js');
+    const { readSecret: stored, secretAccount } = await import('../../secrets.js');
     clientSecret = await stored(secretAccount(o.provider, o.clientId), io.env);
   }
   if (!clientSecret) throw new UsageError('missing the client secret: set GPT_OAUTH_CLIENT_SECRET (or use --client-secret-env NAME or --client-secret-stdin); it is never accepted as a flag value');
@@ -726,7 +726,7 @@ async function resolveActionsInputs(io: IO, plan: Extract<DoctorPlan, { target: 
     const http = await httpFor(apiUrl);
     const plugin = await http.send({ url: `${new URL(apiUrl).origin}/.well-known/ai-plugin.json` }).catch(() => undefined);
     await http.close();
-    const { readJsonObject } = await import('../http/json.js');
+    const { readJsonObject } = await import('../../http/json.js');
     const j = plugin?.status === 200 ? readJsonObject(plugin, false) : undefined;
     const auth = j?.ok ? (j.value.auth as Record<string, unknown> | undefined) : undefined;
     if (auth?.type === 'oauth') {
