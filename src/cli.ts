@@ -97,7 +97,7 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .option('--connection <name>', 'with --fix on Auth0: the login connection to promote to domain level (DCR clients use only those)')
     .option('--authorization-url <url>', 'with --fix on Supabase (Site URL + authorization path) or Stytch: the URL of your app\'s consent page')
     .action(function (this: Command, url: string | undefined) {
-      run(this, async (io, _a, opts) => (await import('./commands/doctor/options.js')).doctor(io, { ...opts as DoctorOptions, url }), [url]);
+      run(this, async (io, _a, opts) => (await import('./commands/doctor/index.js')).doctor(io, { ...opts as DoctorOptions, url }), [url]);
     })
     .addHelpText('after', `
 Examples:
