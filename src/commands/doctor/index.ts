@@ -30,9 +30,9 @@ export async function doctor(io: IO, opts: DoctorOptions): Promise<number> {
   }
 }
 
-/** --fix: the rounds of doctor-fix.ts, each run again with a fresh deadline; the last run's result. */
+/** --fix: the rounds of fix.ts, each run again with a fresh deadline; the last run's result. */
 async function fixAndRunAgain(io: IO, plan: DoctorPlan, first: DoctorResult): Promise<DoctorResult> {
-  const { fixLoop, fixSummaryLines } = await import('../doctor-fix.js');
+  const { fixLoop, fixSummaryLines } = await import('./fix.js');
   const { createPrompter } = await import('../../ui/prompt.js');
   const prompter = createPrompter(io);
   let latest = first;
@@ -47,7 +47,7 @@ async function fixAndRunAgain(io: IO, plan: DoctorPlan, first: DoctorResult): Pr
 
 /** --target actions --fix: the GPT's callbacks added to its app, then one run again. */
 async function fixActionsAndRunAgain(io: IO, plan: Extract<DoctorPlan, { target: 'actions' }>, first: DoctorResult): Promise<DoctorResult> {
-  const { actionsFixLoop, fixSummaryLines } = await import('../doctor-fix.js');
+  const { actionsFixLoop, fixSummaryLines } = await import('./fix.js');
   const { createPrompter } = await import('../../ui/prompt.js');
   const prompter = createPrompter(io);
   let latest = first;

@@ -56,7 +56,7 @@ export interface DoctorOptions {
   verbose?: boolean;
   /** Set from the project file or --provider: the provider that holds the client (for the stored secret, and --fix). */
   provider?: string;
-  /** Apply the provider settings behind the failures, then run again (doctor-fix.ts). */
+  /** Apply the provider settings behind the failures, then run again (fix.ts). */
   fix?: boolean;
   /** With --fix: apply the plan without asking. */
   yes?: boolean;
@@ -255,7 +255,7 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
     }
     const login: LoginMode = o.login ?? (io.interactive && !o.sandbox ? 'manual' : 'auto');
     if (login === 'manual' && !io.interactive) throw new UsageError('--login manual needs an interactive terminal; use --login auto or --login command in CI');
-    if (o.fix) await (await import('../doctor-fix.js')).validateFix(io, { ...o, target });
+    if (o.fix) await (await import('./fix.js')).validateFix(io, { ...o, target });
     if (o.sandbox) return { target, o, login, timeoutMs, loginTimeoutMs, selection, baseline, failOn, deadlineAt, sandbox: true };
     // Every missing input at once (as init does), not one per run.
     const missing = [
@@ -277,7 +277,7 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
   }
 
   if (o.url && o.sandbox) throw new UsageError('give either a URL or --sandbox, not both');
-  if (o.fix) await (await import('../doctor-fix.js')).validateFix(io, { ...o, target });
+  if (o.fix) await (await import('./fix.js')).validateFix(io, { ...o, target });
   else if (o.yes || o.connection || o.authorizationUrl) throw new UsageError(`${o.yes ? '--yes' : o.connection ? '--connection' : '--authorization-url'} goes with --fix`);
   if (o.fix && o.authorizationUrl) validateUrlFlag(o.authorizationUrl, '--authorization-url');
   if (o.mixedAuth && !o.sandbox) throw new UsageError('--mixed-auth is a sandbox mode: use it with --sandbox');
