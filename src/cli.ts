@@ -10,7 +10,7 @@ import { VERSION } from './version.js';
 import { redact } from './http/redact.js';
 import { safeText } from './text.js';
 // Types only: erased at build time, so --help still loads no command code.
-import type { DoctorOptions } from './commands/doctor.js';
+import type { DoctorOptions } from './commands/doctor/options.js';
 import type { InitOptions } from './commands/init.js';
 import type { CallbacksOptions } from './commands/callbacks.js';
 import type { SandboxCommandOptions } from './commands/sandbox.js';
@@ -97,7 +97,7 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .option('--connection <name>', 'with --fix on Auth0: the login connection to promote to domain level (DCR clients use only those)')
     .option('--authorization-url <url>', 'with --fix on Supabase (Site URL + authorization path) or Stytch: the URL of your app\'s consent page')
     .action(function (this: Command, url: string | undefined) {
-      run(this, async (io, _a, opts) => (await import('./commands/doctor.js')).doctor(io, { ...opts as DoctorOptions, url }), [url]);
+      run(this, async (io, _a, opts) => (await import('./commands/doctor/index.js')).doctor(io, { ...opts as DoctorOptions, url }), [url]);
     })
     .addHelpText('after', `
 Examples:

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseSeconds } from '../src/commands/doctor.js';
+import { parseSeconds } from '../src/commands/doctor/options.js';
 import { runCli } from './helpers/cli.js';
 
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;

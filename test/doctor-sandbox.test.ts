@@ -74,7 +74,7 @@ describe('doctor --sandbox --mixed-auth', () => {
  */
 async function manualRun(o: { extraSignIns?: boolean; answer?: 'y' | 'n'; checkUrl?: (url: URL) => void } = {}) {
   const { PassThrough } = await import('node:stream');
-  const { probeAuthorization } = await import('../src/login/drivers.js');
+  const { probeAuthorization } = await import('../src/login/auto.js');
   const sb = await startSandbox();
   const stdin = new PassThrough();
   const http = newHttp();

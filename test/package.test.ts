@@ -44,7 +44,7 @@ describe('the npm name', () => {
   it('npm pack holds the launcher, the build, templates and docs, and no tests or fixtures', () => {
     const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
     const listed = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
-    for (const need of ['bin/gpt-oauth.js', 'dist/cli.js', 'dist/commands/doctor.js', 'dist/sandbox/server.js', 'templates/github-actions.yml', 'README.md', 'LICENSE', 'package.json']) {
+    for (const need of ['bin/gpt-oauth.js', 'dist/cli.js', 'dist/commands/doctor/index.js', 'dist/sandbox/server.js', 'templates/github-actions.yml', 'README.md', 'LICENSE', 'package.json']) {
       expect(listed, need).toContain(need);
     }
     expect(listed.filter((p) => /^(test|src|scripts|\.ci)\/|fixtures|\.test\.|\.tgz$/.test(p))).toEqual([]);

@@ -196,7 +196,7 @@ describe('what the doctor sends follows the grammar it must follow', () => {
 
 describe('--timeout', () => {
   it('takes milliseconds or seconds', async () => {
-    const { parseTimeout } = await import('../src/commands/doctor.js');
+    const { parseTimeout } = await import('../src/commands/doctor/options.js');
     expect(parseTimeout(undefined)).toBe(10_000);
     expect(parseTimeout('2000')).toBe(2000);
     expect(parseTimeout('500ms')).toBe(500);

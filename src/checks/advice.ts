@@ -46,7 +46,7 @@ export function recogniseProviderByMetadata(m: Record<string, unknown>): Provide
   return 'generic';
 }
 
-/** The command that applies a provider-setting fix: `… doctor <url> --fix` (doctor-fix.ts), with `extra` flags. */
+/** The command that applies a provider-setting fix: `… doctor <url> --fix` (src/commands/doctor/fix.ts), with `extra` flags. */
 export function fixCommand(mcpUrl: string, extra = ''): string {
   return `\`${invocation()} doctor ${shellQuote(mcpUrl)} --fix${extra ? ` ${extra}` : ''}\` applies it`;
 }

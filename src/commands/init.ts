@@ -296,7 +296,8 @@ async function finish(io: IO, o: InitOptions, prompt: Prompter, result: InitResu
   let code: number = EXIT.ok;
   if (o.doctor) {
     // One JSON object on stdout: the doctor's report goes inside it.
-    const { validate, run: runDoctor } = await import('./doctor.js');
+    const { validate } = await import('./doctor/options.js');
+    const { run: runDoctor } = await import('./doctor/run.js');
     // Every target the project has, as the offer at a terminal runs them.
     const targets = result.project.target === 'both' ? (['apps', 'actions'] as const) : [undefined];
     for (const target of targets) {
@@ -511,7 +512,7 @@ async function offerDoctor(io: IO, o: InitOptions, prompt: Prompter, configFile:
   const wanted = o.doctor ?? (io.interactive ? await prompt.confirm('Run gpt-oauth doctor now?', '--doctor', true) : false);
   if (!wanted) return EXIT.ok;
   say('');
-  const { doctor } = await import('./doctor.js');
+  const { doctor } = await import('./doctor/index.js');
   if (target !== 'both') return doctor(io, { config: configFile });
   // Both means both: the apps suite, then the actions suite; a failure outranks incomplete.
   const codes = [await doctor(io, { config: configFile, target: 'apps' }), await doctor(io, { config: configFile, target: 'actions' })];

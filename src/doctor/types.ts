@@ -49,7 +49,7 @@ export interface FixReport {
 /** What every suite run takes besides its target's inputs. */
 export interface SuiteRunOptions {
   http: import('../http/client.js').HttpClient;
-  login: import('../login/drivers.js').LoginMode;
+  login: import('../login/driver.js').LoginMode;
   loginCommand?: string;
   loginTimeoutMs?: number;
   selection?: Selection;

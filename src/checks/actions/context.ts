@@ -4,8 +4,8 @@
  */
 import type { HttpClient, HttpResponse } from '../../http/client.js';
 import { registerSecret } from '../../http/redact.js';
-import type { LoginDriver } from '../../login/drivers.js';
-import { LoginError } from '../../login/drivers.js';
+import type { LoginDriver } from '../../login/driver.js';
+import { LoginError } from '../../login/driver.js';
 import { longState } from '../../oauth/pkce.js';
 import { withClientAuth } from '../../oauth/client-auth.js';
 import { safeText } from '../../text.js';

@@ -1,7 +1,7 @@
 /** `authz.*`: the browser leg of the flow, with ChatGPT's parameters. */
 import type { CheckDef } from '../types.js';
 import { fail, incomplete, info, pass, warn, type Outcome } from '../types.js';
-import { probeAuthorization } from '../../login/drivers.js';
+import { probeAuthorization } from '../../login/auto.js';
 import { registerSecret } from '../../http/redact.js';
 import { longState, newPkce, randomToken } from '../../oauth/pkce.js';
 import { safeText } from '../../text.js';

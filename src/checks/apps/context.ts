@@ -6,7 +6,7 @@ import * as oidc from 'openid-client';
 import { HttpFailure, type HttpClient, type HttpResponse } from '../../http/client.js';
 import { JsonTooDeep, parseJson, providerError, readJsonObject } from '../../http/json.js';
 import { registerSecret } from '../../http/redact.js';
-import type { LoginDriver } from '../../login/drivers.js';
+import type { LoginDriver } from '../../login/driver.js';
 import { CheckAbort } from '../engine.js';
 import type { Pkce } from '../../oauth/pkce.js';
 import { withClientAuth, type ClientAuthMethod } from '../../oauth/client-auth.js';

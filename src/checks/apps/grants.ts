@@ -32,7 +32,7 @@
 import { HttpFailure } from '../../http/client.js';
 import { readJsonObject } from '../../http/json.js';
 import { registerClientCredentials, registerSecret } from '../../http/redact.js';
-import { LoginError, SignInDeclined } from '../../login/drivers.js';
+import { LoginError, SignInDeclined } from '../../login/driver.js';
 import { newPkce, longState, randomToken, type Pkce } from '../../oauth/pkce.js';
 import { safeText } from '../../text.js';
 import { fixCommand, STYTCH_AUTHORIZATION_URL } from '../advice.js';

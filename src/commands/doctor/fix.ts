@@ -8,13 +8,13 @@
  * Safety: the adapter's issuer must be the issuer the server under test names, so a wrong
  * AUTH0_DOMAIN never changes a tenant the server does not use.
  */
-import type { IO } from '../ui/io.js';
-import type { Report, FixChange, FixReport } from '../doctor/types.js';
-import type { ProviderAdapter, ProviderName } from '../providers/types.js';
-import { PROVIDERS } from '../providers/types.js';
-import { CliError, UsageError } from '../errors.js';
-import { safeText } from '../text.js';
-import type { HttpClient } from '../http/client.js';
+import type { IO } from '../../ui/io.js';
+import type { Report, FixChange, FixReport } from '../../doctor/types.js';
+import type { ProviderAdapter, ProviderName } from '../../providers/types.js';
+import { PROVIDERS } from '../../providers/types.js';
+import { CliError, UsageError } from '../../errors.js';
+import { safeText } from '../../text.js';
+import type { HttpClient } from '../../http/client.js';
 
 const MAX_ROUNDS = 3;
 const LABEL: Record<ProviderName, string> = { auth0: 'Auth0', clerk: 'Clerk', stytch: 'Stytch', supabase: 'Supabase' };
@@ -39,14 +39,14 @@ export async function validateFix(io: IO, o: FixOptions & { target?: string; san
 
 /** init's questions for the provider's credentials (a no-op when the environment has them). */
 async function credentials(io: IO, name: ProviderName): Promise<void> {
-  const [{ askCredentials }, { createPrompter }] = await Promise.all([import('./provider-credentials.js'), import('../ui/prompt.js')]);
+  const [{ askCredentials }, { createPrompter }] = await Promise.all([import('../provider-credentials.js'), import('../../ui/prompt.js')]);
   await askCredentials(name, io.env, createPrompter(io), io, (l = '') => io.stderr.write(`${l}\n`));
 }
 
 async function adapterFor(io: IO, name: string, http: HttpClient | undefined): Promise<ProviderAdapter> {
-  const { loadProvider } = await import('../providers/index.js');
-  const { HttpClient } = await import('../http/client.js');
-  const { VERSION } = await import('../version.js');
+  const { loadProvider } = await import('../../providers/index.js');
+  const { HttpClient } = await import('../../http/client.js');
+  const { VERSION } = await import('../../version.js');
   return loadProvider(name, io.env, http ?? new HttpClient({ timeoutMs: 20_000, maxBytes: 4 * 1024 * 1024, userAgent: `gpt-oauth/${VERSION}` }));
 }
 
@@ -192,7 +192,7 @@ export async function actionsFixLoop(io: IO, o: FixOptions & { gptId: string; cl
     if (err instanceof CliError) return done(first, `cannot use the ${LABEL[name]} Management API: ${err.message}${err.hint ? ` (${err.hint})` : ''}`);
     throw err;
   }
-  const [{ parseGptId, gptCallbackUrls }, { updateRedirects }, { configDir }] = await Promise.all([import('../gpt-actions/gpt.js'), import('../providers/ops.js'), import('../secrets.js')]);
+  const [{ parseGptId, gptCallbackUrls }, { updateRedirects }, { configDir }] = await Promise.all([import('../../gpt-actions/gpt.js'), import('../../providers/ops.js'), import('../../secrets.js')]);
   const cb = gptCallbackUrls(parseGptId(o.gptId));
   const urls = [cb.chatgpt, cb.openai];
   const lockDir = await configDir(io.env);

@@ -1,0 +1,105 @@
+/**
+ * What a doctor run writes: the report on stdout (human or --json), --junit, --report (Markdown)
+ * and the job summary, --trace (HAR), GitHub annotations and step outputs, the baseline, and the
+ * exit code; also --list-checks, the catalog without a run.
+ */
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import type { IO } from '../../ui/io.js';
+import type { TraceEntry } from '../../http/client.js';
+import { redactHeaders } from '../../http/redact.js';
+import { escapeJsonUnsafe, safeText } from '../../text.js';
+import type { Report } from '../../doctor/types.js';
+import { isLoopback } from '../../url.js';
+import type { DoctorPlan } from './options.js';
+import { sayTo, type DoctorResult } from './run.js';
+
+/** `--list-checks`: the target's catalog (id, impact, severity, title), without a request. */
+export async function listChecks(io: IO, target: string): Promise<number> {
+  const catalog = target === 'actions' ? (await import('../../checks/actions/index.js')).ACTIONS_CHECKS : (await import('../../checks/apps/index.js')).APPS_CHECKS;
+  const rows = (catalog as { id: string; impact: string; severity: string; title: string; step: string }[]).map((c) => ({ id: c.id, step: c.step, impact: c.impact, severity: c.severity, title: c.title }));
+  if (io.json) io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+  else {
+    const w = Math.max(...rows.map((r) => r.id.length));
+    io.stdout.write(`${rows.map((r) => `${r.id.padEnd(w)}  ${r.impact.padEnd(8)} ${r.severity.padEnd(8)} ${r.title}`).join('\n')}\n`);
+  }
+  return 0;
+}
+
+/**
+ * GITHUB_OUTPUT lines. The path is the user's own, but a newline in it would inject another
+ * output: it is written with the multi-line delimiter form and a random delimiter.
+ */
+function githubOutputs(report: Report, reportPath: string | undefined): string {
+  const lines = [`verdict-chatgpt=${report.verdict.chatgpt}`, `verdict-security=${report.verdict.security}`];
+  if (reportPath) {
+    const delimiter = `gpt_oauth_${randomUUID().replaceAll('-', '')}`;
+    lines.push(`report-path<<${delimiter}`, reportPath, delimiter);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Everything after a run: stdout, JUnit, Markdown, HAR, GitHub, baseline; returns the exit code. */
+export async function render(io: IO, plan: DoctorPlan, result: DoctorResult): Promise<number> {
+  const { o } = plan;
+  const { report, trace } = result;
+  const say = sayTo(io);
+  const { renderMarkdown, githubAnnotations, toHar } = await import('../../doctor/report.js');
+  const { renderHuman, renderJson, renderJunit } = await import('../../ui/render.js');
+  const { PER_ORIGIN_LIMIT } = await import('../../http/client.js');
+  if (plan.baseline) {
+    const { applyBaseline } = await import('../../doctor/baseline.js');
+    applyBaseline(report, plan.baseline.data, plan.baseline.file);
+    if (report.baseline!.accepted.length) say(`Baseline ${plan.baseline.file}: ${report.baseline!.accepted.length} accepted failure(s)/warning(s) (${report.baseline!.accepted.join(', ')}).`);
+    if (report.baseline!.fixed.length) say(`Baseline entries that now pass and can be removed: ${report.baseline!.fixed.join(', ')}`);
+  }
+  if (io.debug) {
+    report.trace = trace.map(traceForReport);
+    say(`${result.connections ?? '?'} connection(s) for ${trace.length} request(s) (keep-alive, one pool per run, at most ${PER_ORIGIN_LIMIT} requests per origin at once).`);
+  }
+  io.stdout.write(io.json ? renderJson(report) : renderHuman(report, io.colorStdout, !!o.verbose));
+  // A server on this machine passes here, but ChatGPT connects from OpenAI's servers.
+  if (!plan.sandbox && report.target === 'apps' && report.verdict.chatgpt === 'pass' && isLoopback(report.subject)) {
+    say(`Note: ${safeText(new URL(report.subject).host, 100)} is this machine. ChatGPT connects from OpenAI's servers, so it could connect once this server is reachable from the internet over https (a tunnel or a deployment) — run the doctor again on that URL.`);
+  }
+  if (o.junit) {
+    await writeFile(o.junit, renderJunit(report));
+    say(`JUnit report written to ${o.junit}`);
+  }
+  const markdown = o.report || io.env.GITHUB_STEP_SUMMARY ? renderMarkdown(report, trace) : '';
+  if (o.report) {
+    await writeFile(o.report, markdown);
+    say(`Markdown report written to ${o.report}`);
+  }
+  if (o.trace) {
+    await writeFile(o.trace, `${escapeJsonUnsafe(JSON.stringify(toHar(trace), null, 1))}\n`);
+    say(`HAR trace written to ${o.trace} (secrets redacted)`);
+  }
+  if (io.env.GITHUB_ACTIONS === 'true') {
+    const notes = githubAnnotations(report);
+    if (notes) io.stderr.write(`${notes}\n`);
+    const { appendFile } = await import('node:fs/promises');
+    if (io.env.GITHUB_STEP_SUMMARY) await appendFile(io.env.GITHUB_STEP_SUMMARY, markdown);
+    // Step outputs (the action's verdict-chatgpt, verdict-security, report-path).
+    if (io.env.GITHUB_OUTPUT) await appendFile(io.env.GITHUB_OUTPUT, githubOutputs(report, o.report));
+  }
+  if (o.writeBaseline) {
+    const { writeBaseline } = await import('../../doctor/baseline.js');
+    const n = await writeBaseline(o.writeBaseline, report);
+    say(`Baseline with ${n} accepted failure(s)/warning(s) written to ${o.writeBaseline}; give each entry a reason.`);
+    // Writing the baseline is what the run was for: it succeeded.
+    return 0;
+  }
+  const { exitCode } = await import('../../doctor/verdict.js');
+  return exitCode(report, plan.failOn);
+}
+
+/** A trace entry as it appears in the JSON report (headers redacted here, bodies by renderJson). */
+function traceForReport(e: TraceEntry): Record<string, unknown> {
+  return {
+    seq: e.seq, startedAt: e.startedAt, method: e.method, url: e.url, status: e.status, durationMs: e.durationMs,
+    requestHeaders: redactHeaders(e.requestHeaders), requestBody: e.requestBody,
+    responseHeaders: e.responseHeaders ? redactHeaders(e.responseHeaders) : undefined, responseBody: e.responseBody,
+    error: e.error,
+  };
+}
