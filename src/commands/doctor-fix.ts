@@ -87,7 +87,13 @@ export async function fixLoop(io: IO, o: FixOptions, first: Report, again: () =>
     throw err;
   }
   if (!adapter.canPlan) return done(first, `--fix cannot plan changes on ${LABEL[name]} yet; run gpt-oauth init --provider ${name} --target apps --mcp-url ${first.subject}`);
-  const { issuer } = await adapter.issuer();
+  let issuer: string;
+  try {
+    ({ issuer } = await adapter.issuer());
+  } catch (err) {
+    if (err instanceof CliError) return done(first, `${err.message}${err.hint ? ` (${err.hint})` : ''}`);
+    throw err;
+  }
   if (!d.issuer || issuer !== d.issuer) {
     return done(first, `the ${LABEL[name]} credentials are for the issuer ${safeText(issuer, 200)}, but the server names ${safeText(d.issuer ?? '(none)', 200)}: not changing a tenant this server does not use`);
   }
