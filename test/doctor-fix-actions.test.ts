@@ -165,6 +165,8 @@ describe('doctor --target actions --fix and the token exchange method', () => {
     const r = await runCli(args(as.origin, app.clientId, 'supabase'), { env });
     expect(r.stderr).toMatch(/stays none: the app is a public client \(none\): a GPT Action needs a confidential one; create it with gpt-oauth init --target actions/);
     expect((await adapter.findApp(app.clientId))!.tokenAuthMethod).toBe('none');
+    // What the write would meet: the spec allows a public client only 'none'.
+    await expect(adapter.setTokenAuthMethod!((await adapter.findApp(app.clientId))!, 'client_secret_post')).rejects.toThrow(/not compatible with client_type public/);
   }, 60_000);
 
   for (const [provider, why] of [['clerk', /Clerk accepts client_secret_basic and client_secret_post alike/], ['stytch', /Stytch's connected apps have no token endpoint authentication method setting/]] as const) {

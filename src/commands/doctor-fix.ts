@@ -201,7 +201,10 @@ export async function actionsFixLoop(io: IO, o: FixOptions & { gptId: string; cl
   };
   if (!callbackFailed(first) && !(chosenMethod(first) && METHOD_SETTING.has(name))) {
     const callback = first.checks.find((c) => c.id === CALLBACK_CHECK);
-    say(`--fix: ${CALLBACK_CHECK} ${callback ? callback.status === 'pass' ? 'passed' : `is ${callback.status}` : 'did not run'}; nothing to change on ${LABEL[name]}${noMethodSetting(name, chosenMethod(first))}.`);
+    const exchange = first.checks.find((c) => c.id === EXCHANGE_CHECK);
+    // Neither method worked: no method setting is known to fix that (the check's fix says what to check).
+    const noMethod = exchange && exchange.status !== 'pass' && exchange.status !== 'skip' && METHOD_SETTING.has(name) ? `; ${EXCHANGE_CHECK} saw no method work, so the app's method is left as it is` : '';
+    say(`--fix: ${CALLBACK_CHECK} ${callback ? callback.status === 'pass' ? 'passed' : `is ${callback.status}` : 'did not run'}; nothing to change on ${LABEL[name]}${noMethodSetting(name, chosenMethod(first))}${noMethod}.`);
     return done(first);
   }
   let adapter: ProviderAdapter;
@@ -210,8 +213,11 @@ export async function actionsFixLoop(io: IO, o: FixOptions & { gptId: string; cl
     adapter = await adapterFor(io, name, undefined);
     fix.account = (await adapter.checkCredentials()).account;
   } catch (err) {
-    if (err instanceof CliError) return done(first, `cannot use the ${LABEL[name]} Management API: ${err.message}${err.hint ? ` (${err.hint})` : ''}`);
-    throw err;
+    if (!(err instanceof CliError)) throw err;
+    const why = `${err.message}${err.hint ? ` (${err.hint})` : ''}`;
+    // Nothing failed: only the method's alignment needed the provider, which the run can do without.
+    if (!callbackFailed(first)) { say(`--fix: ${CALLBACK_CHECK} passed; the app's token endpoint authentication method was not compared (cannot use the ${LABEL[name]} Management API: ${why}).`); return done(first); }
+    return done(first, `cannot use the ${LABEL[name]} Management API: ${why}`);
   }
   const [{ parseGptId, gptCallbackUrls }, { updateRedirects, alignTokenAuthMethod }, { configDir }] = await Promise.all([import('../gpt-actions/gpt.js'), import('../providers/ops.js'), import('../secrets.js')]);
   const cb = gptCallbackUrls(parseGptId(o.gptId));
