@@ -19,7 +19,7 @@ interface Setup { fake: ProviderFake; env: Record<string, string>; apps: () => {
 const PROVIDERS: Record<string, () => Promise<Setup>> = {
   clerk: async () => { const f = await startClerkFake(); return { fake: f.fake, env: f.env, apps: () => [...f.state.apps.values()].map((a) => ({ uris: a.redirect_uris as string[], secret: a.client_secret })) }; },
   auth0: async () => { const f = await startAuth0Fake(); return { fake: f.fake, env: f.env, apps: () => [...f.state.clients.values()].filter((c) => c.app_type !== 'non_interactive').map((c) => ({ uris: c.callbacks as string[], secret: c.client_secret })) }; },
-  stytch: async () => { const f = await startStytchFake(); return { fake: f.fake, env: f.env, apps: () => [...f.state.apps.values()].map((a) => ({ uris: a.redirect_urls as string[], secret: a.client_secret })) }; },
+  stytch: async () => { const f = await startStytchFake(); return { fake: f.fake, env: { ...f.env, STYTCH_DOMAIN: f.fake.origin }, apps: () => [...f.state.apps.values()].map((a) => ({ uris: a.redirect_urls as string[], secret: a.client_secret })) }; },
   supabase: async () => { const f = await startSupabaseFake(); return { fake: f.fake, env: f.env, apps: () => [...f.state.clients.values()].map((c) => ({ uris: c.redirect_uris as string[], secret: c.client_secret })) }; },
 };
 const GPT_URLS = ['https://chatgpt.com/aip/g-AbC123xyz/oauth/callback', 'https://chat.openai.com/aip/g-AbC123xyz/oauth/callback'];
@@ -94,17 +94,43 @@ describe('init --target apps names only the settings each provider has', () => {
     expect(f.state.config).toMatchObject({ oauth_server_enabled: true, oauth_server_allow_dynamic_registration: true, oauth_server_authorization_path: '/oauth/consent', site_url: 'http://localhost:3000' });
   });
 
-  it('stytch: no audience promised for registered clients; without STYTCH_DOMAIN the issuer is named as a step', async () => {
+  it('stytch: no audience promised for registered clients', async () => {
     const f = await startStytchFake();
     fake = f.fake;
     const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-init-st-'));
     const r = await runCli(['--config', join(dir, 'gpt-oauth.yaml'), 'init', '--target', 'apps', '--provider', 'stytch', '--mcp-url', 'https://api.todo.example/mcp', '--yes', '--no-doctor', '--no-open', '--templates', 'none'],
-      { env: { ...f.workspaceEnv, GPT_OAUTH_CONFIG_DIR: join(dir, '.config'), GPT_OAUTH_SECRET_BACKEND: 'file' }, cwd: dir });
+      { env: { ...f.workspaceEnv, STYTCH_DOMAIN: f.fake.origin, GPT_OAUTH_CONFIG_DIR: join(dir, '.config'), GPT_OAUTH_SECRET_BACKEND: 'file' }, cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const all = r.stdout + r.stderr;
     expect(all).not.toMatch(/audience https:\/\/api\.todo\.example\/mcp/);
     expect(all).toMatch(/tokens carry the project id as aud/);
-    expect(all).toMatch(/STYTCH_DOMAIN/);
     expect(f.state.environment.idp_dynamic_client_registration_enabled).toBe(true);
+  });
+
+  it('stytch without STYTCH_DOMAIN: a legacy discovery document naming a scheme-less issuer stops init before any write, naming STYTCH_DOMAIN', async () => {
+    const f = await startStytchFake();
+    fake = f.fake;
+    const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-init-st-'));
+    const r = await runCli(['--config', join(dir, 'gpt-oauth.yaml'), 'init', '--target', 'both', '--provider', 'stytch', '--mcp-url', 'https://api.todo.example/mcp', '--api-url', 'https://api.todo.example', '--gpt-id', 'g-AbC123xyz', '--yes', '--no-doctor', '--no-open', '--templates', 'none'],
+      { env: { ...f.workspaceEnv, GPT_OAUTH_CONFIG_DIR: join(dir, '.config'), GPT_OAUTH_SECRET_BACKEND: 'file' }, cwd: dir });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/the discovery document at http:\/\/127\.0\.0\.1:\d+\/v1\/public\/[^/]+\/\.well-known\/openid-configuration names the issuer "stytch\.com\/[^"]+", which is not a URL; gpt-oauth writes no issuer that discovery contradicts/);
+    expect(r.stderr).toMatch(/Set STYTCH_DOMAIN to the project domain/);
+    expect(() => readFileSync(join(dir, 'gpt-oauth.yaml'))).toThrow();
+    expect(f.state.apps.size).toBe(0);
+    expect(f.state.environment.idp_dynamic_client_registration_enabled).toBe(false);
+  });
+
+  it('stytch without STYTCH_DOMAIN: the issuer discovery names (and names back) is the one written', async () => {
+    const f = await startStytchFake({ tenant: true, legacyIssuer: 'domain' });
+    fake = f.fake;
+    const { STYTCH_DOMAIN: _d, ...env } = f.workspaceEnv;
+    const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-init-st-'));
+    const r = await runCli(['--config', join(dir, 'gpt-oauth.yaml'), 'init', '--target', 'actions', '--provider', 'stytch', '--api-url', 'https://api.todo.example', '--gpt-id', 'g-AbC123xyz', '--authorization-url', 'https://app.todo.example/oauth/authorize', '--yes', '--no-doctor', '--no-open', '--templates', 'none'],
+      { env: { ...env, GPT_OAUTH_CONFIG_DIR: join(dir, '.config'), GPT_OAUTH_SECRET_BACKEND: 'file' }, cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const project = await parseProject(readFileSync(join(dir, 'gpt-oauth.yaml'), 'utf8'), 'gpt-oauth.yaml');
+    expect(project.issuer).toBe(f.fake.origin);
+    expect(project.tokenUrl).toBe(`${f.fake.origin}/v1/oauth2/token`);
   });
 });

@@ -108,6 +108,97 @@ describe('the browser opener fails', () => {
   }, 60_000);
 });
 
+/**
+ * A stand-in for the person's own browser reaching the doctor's listener through an SSH tunnel:
+ * follows redirects and the listener's refresh pages (as a tab does) until the last page.
+ */
+async function tunnelBrowser(start: string): Promise<number> {
+  let url = start;
+  let callbacks = 0;
+  const jar = new Map<string, Map<string, string>>(); // origin → cookie name → value
+  for (let hops = 0; hops < 400; hops++) {
+    const origin = new URL(url).origin;
+    const cookies = jar.get(origin) ?? new Map<string, string>();
+    jar.set(origin, cookies);
+    const res = await fetch(url, { redirect: 'manual', headers: cookies.size ? { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {} });
+    for (const c of res.headers.getSetCookie()) { const [pair] = c.split(';'); const i = pair!.indexOf('='); cookies.set(pair!.slice(0, i).trim(), pair!.slice(i + 1).trim()); }
+    const text = await res.text();
+    const path = new URL(url).pathname;
+    if (path === '/done') return callbacks;
+    if (path.startsWith('/callback/')) callbacks++;
+    const location = res.headers.get('location');
+    if (res.status >= 300 && res.status < 400 && location) { url = new URL(location, url).href; continue; }
+    const refresh = /<meta http-equiv="refresh" content="\d+;url=([^"]+)">/.exec(text);
+    if (refresh) { url = new URL(refresh[1]!.replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c))), url).href; continue; }
+    throw new Error(`the tab stopped at ${url}: ${res.status}`);
+  }
+  throw new Error('too many hops');
+}
+
+describe('the paste flow\'s short link (no browser can open here)', () => {
+  const noDisplay = { DISPLAY: '', WAYLAND_DISPLAY: '', WSL_DISTRO_NAME: '', SSH_CONNECTION: '', SSH_CLIENT: '', GPT_OAUTH_BROWSER: 'false' };
+
+  it.skipIf(process.platform !== 'linux')('in an SSH session: a short loopback link beside the full URL; a browser that reaches it through a tunnel completes every sign-in with no paste', async () => {
+    const stdin = new PassThrough();
+    const http = newHttp();
+    const printed: string[] = [];
+    let tab: Promise<number> | undefined;
+    const say = (line: string) => {
+      printed.push(line);
+      if (/more sign-ins .* continue\? \[y\/N\]/.test(line)) stdin.write('y\n');
+      const short = /Shorter, from your own browser through an SSH tunnel \(ssh -L (\d+):127\.0\.0\.1:(\d+) <this host>\): (http:\/\/127\.0\.0\.1:(\d+)\/s\/[\w-]+) — the sign-in then completes by itself/.exec(line);
+      if (short && !tab) {
+        expect(short[1]).toBe(short[4]);
+        tab = tunnelBrowser(short[3]!);
+      }
+    };
+    try {
+      const report = await runAppsSuite({ mcpUrl: sb.mcpUrl, http, login: 'browser', say, stdin, interactive: true, env: { ...process.env, ...noDisplay, SSH_CONNECTION: '192.0.2.7 50122 192.0.2.1 22' }, loginTimeoutMs: 30_000 });
+      // The full URL was printed too (the person's browser may not reach the tunnel), once.
+      expect(printed.filter((l) => /If it does not open, visit:\n\s+http:\/\/127\.0\.0\.1:\d+\/\S*\?client_id=/.test(l))).toHaveLength(1);
+      expect(printed.filter((l) => /^No browser can open here: .*\nShorter, from your own browser through an SSH tunnel/s.test(l))).toHaveLength(1);
+      // One paste prompt (the first sign-in's, withdrawn when the tab answered), no further URL to open.
+      expect(printed.filter((l) => /Paste the full URL/.test(l))).toHaveLength(1);
+      expect(printed.filter((l) => /Open this URL in a browser/.test(l))).toEqual([]);
+      expect(printed.filter((l) => /The sign-in came back through the short link; no paste needed/.test(l))).toHaveLength(1);
+      expect(report.checks.filter((c) => c.status !== 'pass' && !NOT_APPLICABLE_TO_SANDBOX.includes(c.id) && c.id !== 'dcr.connector-callback').map((c) => `${c.id}: ${c.detail}`)).toEqual([]);
+      expect(await tab).toBeGreaterThan(3);
+    } finally {
+      await http.close();
+    }
+  }, 60_000);
+
+  it.skipIf(process.platform !== 'linux')('in a container or console (no display, no SSH): only the full URL, since nothing there can reach the listener', async () => {
+    const stdin = new PassThrough();
+    const http = newHttp();
+    const user = newHttp();
+    const printed: string[] = [];
+    let pending = Promise.resolve();
+    let lastUrl: string | undefined;
+    const say = (line: string) => {
+      printed.push(line);
+      const shown = /(?:If it does not open, visit|Open this URL in a browser):\n\s+(\S+)/.exec(line);
+      if (shown) lastUrl = shown[1];
+      if (/more sign-ins .* continue\? \[y\/N\]/.test(line)) pending = pending.then(() => { stdin.write('y\n'); });
+      if (/ends on/.test(line)) {
+        const url = new URL(lastUrl!);
+        pending = pending.then(async () => {
+          const p = await probeAuthorization(user, url, url.searchParams.get('redirect_uri')!);
+          if (p.kind !== 'redirect') throw new Error(`could not sign in: ${JSON.stringify(p)}`);
+          stdin.write(`${p.location.href}\n`);
+        });
+      }
+    };
+    try {
+      await runAppsSuite({ mcpUrl: sb.mcpUrl, http, login: 'browser', say, stdin, interactive: true, env: { ...process.env, ...noDisplay }, loginTimeoutMs: 30_000, selection: { only: ['authz.state'] } });
+      expect(printed.join('\n')).not.toMatch(/Shorter|\/s\//);
+      expect(printed.filter((l) => /Paste the full URL/.test(l)).length).toBeGreaterThan(0);
+    } finally {
+      await Promise.all([http.close(), user.close()]);
+    }
+  }, 60_000);
+});
+
 describe('a tab that stops after the first sign-in', () => {
   it('without a terminal: the run ends within one --login-timeout (plus a few seconds), incomplete, saying the tab gave no answer', async () => {
     const log = join(mkdtempSync(join(tmpdir(), 'gpt-oauth-tab-')), 'log');

@@ -198,6 +198,9 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
     const { loadProvider } = await import('../providers/index.js');
     const { ensureApp } = await import('../providers/ops.js');
     const adapter = await loadProvider(provider, env, http);
+    // Before any write: an issuer that cannot be known (Stytch without STYTCH_DOMAIN, when its
+    // discovery contradicts the legacy path) stops here, naming the variable to set.
+    const iss = await adapter.issuer();
     const changes: SettingChange[] = [];
     if (wantsApps) {
       const spec: AppSpec = { name, target: 'apps', redirectUris: [], resource: mcpUrl, connection: o.connection, authorizationUrl: o.authorizationUrl };
@@ -244,7 +247,6 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
         }
       }
     }
-    const iss = await adapter.issuer();
     project.issuer = iss.issuer;
     if (wantsActions) {
       // Stytch's authorization endpoint is the user's page; Supabase's --authorization-url is

@@ -100,6 +100,12 @@ export class ChainLogin {
       this.nextPath = `/next/${randomToken(12)}`; // single use
       return this.hold(res);
     }
+    // The paste flow's short link: on to the sign-in in progress.
+    if (this.short && url.pathname === this.short.path) {
+      res.writeHead(302, { location: this.short.to.href, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+      res.end();
+      return;
+    }
     if (url.pathname !== new URL(this.redirectUri).pathname) return listenerPage(res, 404, 'Not found.');
     const w = this.step;
     if (!w) return listenerPage(res, 400, 'No sign-in is in progress.');
@@ -113,6 +119,9 @@ export class ChainLogin {
     registerSecret(url.searchParams.get('code'), 'code');
     this.step = undefined;
     this.done++;
+    // Pasting, yet the callback reached the listener (a browser on this machine, or an SSH
+    // tunnel): the tab it came from is the chain's tab from now on, as if the browser had opened.
+    if (this.pasting) { this.reached = true; this.opened = true; }
     // Fetch Metadata (W3C): a navigation the person started with a click (a sign-in or consent
     // form) carries Sec-Fetch-User ?1 on every request of its redirect chain. The next step then
     // starts a navigation of its own, so that its callback says only what happened in it.
@@ -176,7 +185,13 @@ export class ChainLogin {
 
   async obtain(authorizeUrl: URL, expectedState: string, purpose: string): Promise<URL> {
     if (this.broken) throw this.broken;
-    if (this.pasting) return this.pasting.obtain(authorizeUrl, expectedState, purpose, this.redirectUri);
+    if (this.pasting && !this.reached) {
+      const pasted = new Promise<URL>((resolve, reject) => {
+        this.step = { url: authorizeUrl, state: expectedState, purpose, resolve, reject, mismatches: 0 };
+      });
+      this.pasteStep(this.step!, false);
+      return pasted;
+    }
     const timeoutMs = this.o.loginTimeoutMs ?? 300_000;
     const result = new Promise<URL>((resolve, reject) => {
       this.step = { url: authorizeUrl, state: expectedState, purpose, resolve, reject, mismatches: 0 };
@@ -265,18 +280,64 @@ export class ChainLogin {
     if (this.o.ask && this.o.mode === 'browser') {
       this.pasting = new ManualLogin({ ...this.o, redirectUri: this.redirectUri }, this.redirectUri);
       this.o.onWait?.(undefined);
-      this.o.say(`No browser can open here: ${reason}. Sign in by pasting instead (as --login manual does): open the URL above in a browser on any machine; its last page may not load — that is expected, copy its address.`);
+      const link = w ? this.shortLink(w.url) : undefined;
+      this.o.say(`No browser can open here: ${reason}. Sign in by pasting instead (as --login manual does): open the URL above in a browser on any machine; its last page may not load — that is expected, copy its address.${link ? `\n${link}` : ''}`);
       if (!w) return;
-      this.pastingNow = true;
-      this.pasting.obtain(w.url, w.state, w.purpose, this.redirectUri, { shown: true })
-        .then((u) => { if (this.step === w) this.step = undefined; w.resolve(u); }, (err: Error) => { if (this.step === w) this.step = undefined; w.reject(err); })
-        .finally(() => { this.pastingNow = false; });
+      this.pasteStep(w, true);
       return;
     }
     this.broken = new LoginError(`no browser could be opened: ${reason}`,
       'use --login auto (a server that approves without a page) or --login command (see the README\'s Playwright script) here, or set GPT_OAUTH_BROWSER to a browser program');
     this.step = undefined;
     w?.reject(this.broken);
+  }
+
+  /** The paste flow's short link to the sign-in in progress (`/s/<token>` → its authorization URL). */
+  private short?: { path: string; to: URL };
+  /** A callback of the paste flow reached the listener: the chain goes on in that tab. */
+  private reached = false;
+
+  /**
+   * The line offering a short link to `to`, served by this listener — only where the person's
+   * browser can reach 127.0.0.1 here: a browser on this machine (a display), or an SSH session
+   * (through a tunnel). In a container or a console without a display nothing can reach it, and
+   * only the full URL is printed. A public shortener is never used: the URL carries the sign-in's
+   * state and challenge.
+   */
+  private shortLink(to: URL): string | undefined {
+    const env = this.o.env ?? process.env;
+    const ssh = !!(env.SSH_CONNECTION || env.SSH_CLIENT);
+    const display = process.platform !== 'linux' || !!(env.DISPLAY || env.WAYLAND_DISPLAY || env.WSL_DISTRO_NAME);
+    if (!ssh && !display) return undefined;
+    this.short = { path: `/s/${randomToken(6)}`, to };
+    const port = this.host.split(':')[1];
+    const where = [display ? 'a browser on this machine' : undefined, ssh ? `your own browser through an SSH tunnel (ssh -L ${port}:127.0.0.1:${port} <this host>)` : undefined].filter(Boolean).join(', or ');
+    return `Shorter, from ${where}: http://${this.host}${this.short.path} — the sign-in then completes by itself, and later ones continue in that tab.`;
+  }
+
+  /**
+   * One sign-in by pasting, while the listener still takes its callback (a tab that reached the
+   * short link): the first answer wins and ends the other (the paste prompt is withdrawn).
+   */
+  private pasteStep(w: ChainStep, shown: boolean): void {
+    const stop = new AbortController();
+    const { resolve, reject } = w;
+    let pasted = false;
+    w.resolve = (u) => {
+      if (!pasted && !stop.signal.aborted) this.o.say('  The sign-in came back through the short link; no paste needed.');
+      stop.abort();
+      resolve(u);
+    };
+    w.reject = (e) => { stop.abort(); reject(e); };
+    this.pastingNow = true;
+    const link = shown ? undefined : this.shortLink(w.url);
+    this.pasting!.obtain(w.url, w.state, w.purpose, this.redirectUri, { shown, link, signal: stop.signal })
+      .then((u) => { pasted = true; if (this.step === w) this.step = undefined; w.resolve(u); }, (err: Error) => {
+        if (stop.signal.aborted) return;
+        if (this.step === w) this.step = undefined;
+        w.reject(err);
+      })
+      .finally(() => { this.pastingNow = false; if (this.short?.to === w.url) this.short = undefined; });
   }
 
   /** Set when the browser (the command driving it) failed: later sign-ins fail the same way at once. */

@@ -44,16 +44,19 @@ export class ManualLogin implements LoginDriver {
     return askYesNo(this.o, question, false);
   }
 
-  obtain(authorizeUrl: URL, _state: string, purpose: string, redirectUri?: string, how?: ObtainOptions & { shown?: boolean }): Promise<URL> {
-    return (this.o.aside ?? ((w) => w()))(() => this.paste(authorizeUrl, purpose, redirectUri, how?.shown));
+  /** `link`: a line offering a shorter way to the same sign-in; `signal`: the sign-in was answered another way. */
+  obtain(authorizeUrl: URL, _state: string, purpose: string, redirectUri?: string, how?: ObtainOptions & { shown?: boolean; link?: string; signal?: AbortSignal }): Promise<URL> {
+    return (this.o.aside ?? ((w) => w()))(() => this.paste(authorizeUrl, purpose, redirectUri, how?.shown, how?.link, how?.signal));
   }
 
-  private async paste(authorizeUrl: URL, purpose: string, redirectUri?: string, shown = false): Promise<URL> {
+  private async paste(authorizeUrl: URL, purpose: string, redirectUri?: string, shown = false, link?: string, signal?: AbortSignal): Promise<URL> {
+    if (signal?.aborted) throw new CancelledError('answered through the loopback listener');
     const ends = `${redirectUri ?? this.redirectUri}?code=…`;
     this.o.say(shown
       ? `The browser ends on ${ends}.`
-      : `Sign in to continue (${purpose}). Open this URL in a browser:\n  ${authorizeUrl.href}\nThe browser ends on ${ends} (${this.loopback ? 'a page that does not load on another machine' : 'ChatGPT may show an error there'}; that is expected).`);
+      : `Sign in to continue (${purpose}). Open this URL in a browser:\n  ${authorizeUrl.href}\nThe browser ends on ${ends} (${this.loopback ? 'a page that does not load on another machine' : 'ChatGPT may show an error there'}; that is expected).${link ? `\n${link}` : ''}`);
     const rl = createInterface({ input: this.o.stdin ?? process.stdin, terminal: false });
+    signal?.addEventListener('abort', () => rl.close(), { once: true });
     const lines: string[] = [];
     let waiting: ((l: string | undefined) => void) | undefined;
     let closed = false;
@@ -69,6 +72,7 @@ export class ManualLogin implements LoginDriver {
         this.o.say(attempt === 1 ? 'Paste the full URL the browser ended on, then press Enter:'
           : `That is not a URL; paste the whole address from the browser bar (try ${attempt} of ${MANUAL_TRIES}):`);
         const line = await next();
+        if (signal?.aborted) throw new CancelledError('answered through the loopback listener');
         if (line === undefined) throw new CancelledError('no URL was pasted');
         try {
           const u = new URL(line.trim());

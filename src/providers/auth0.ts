@@ -8,7 +8,7 @@ import { registerSecret } from '../http/redact.js';
 import { UsageError } from '../errors.js';
 import { ProviderHttp } from './http.js';
 import { apiOrigin, requireEnv } from './env.js';
-import { ProviderError, type AppSpec, type OAuthApp, type ProviderAdapter, type SettingChange } from './types.js';
+import { ProviderError, type AppSpec, type OAuthApp, type ProviderAdapter, type SecretAuthMethod, type SettingChange } from './types.js';
 import { parseJson } from '../http/json.js';
 import { safeText } from '../text.js';
 
@@ -83,7 +83,7 @@ export class Auth0Adapter implements ProviderAdapter {
   }
 
   private toApp(c: Auth0Client): OAuthApp {
-    return { id: c.client_id, clientId: c.client_id, name: c.name, redirectUris: c.callbacks ?? [], public: c.token_endpoint_auth_method === 'none' };
+    return { id: c.client_id, clientId: c.client_id, name: c.name, redirectUris: c.callbacks ?? [], public: c.token_endpoint_auth_method === 'none', tokenAuthMethod: c.token_endpoint_auth_method ?? null };
   }
 
   async checkCredentials() {
@@ -129,6 +129,11 @@ export class Auth0Adapter implements ProviderAdapter {
 
   async setRedirectUris(app: OAuthApp, uris: string[]) {
     return this.toApp(await this.api.call<Auth0Client>('PATCH', `/clients/${encodeURIComponent(app.id)}`, { json: { callbacks: uris }, what: 'updating the allowed callback URLs' }));
+  }
+
+  /** The application's Token Endpoint Authentication Method ("Post" or "Basic" in the dashboard). */
+  async setTokenAuthMethod(app: OAuthApp, method: SecretAuthMethod) {
+    return this.toApp(await this.api.call<Auth0Client>('PATCH', `/clients/${encodeURIComponent(app.id)}`, { json: { token_endpoint_auth_method: method }, what: 'setting the token endpoint authentication method' }));
   }
 
   async rotateSecret(app: OAuthApp) {

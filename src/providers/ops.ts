@@ -3,7 +3,7 @@
  * creation looks for an existing app of the same name first, so a run interrupted half-way and
  * run again converges to one app with the right redirect URIs.
  */
-import type { AppSpec, OAuthApp, ProviderAdapter } from './types.js';
+import type { AppSpec, OAuthApp, ProviderAdapter, SecretAuthMethod } from './types.js';
 import { isHttpsOrLoopback } from '../url.js';
 
 export interface EnsureResult {
@@ -69,6 +69,42 @@ export async function updateRedirects(adapter: ProviderAdapter, ref: string, add
       }
       current = back;
     }
+  };
+  return lockDir ? (await import('./lock.js')).withAppLock(lockDir, adapter.name, ref, run) : run();
+}
+
+export interface MethodPlan {
+  app: OAuthApp;
+  /** What the provider stores now (null: no method of its own, e.g. private_key_jwt on Auth0). */
+  before: string | null;
+  after: string | null;
+  changed: boolean;
+  /** Why the method is left as it is although it differs (a public client, a key-based one). */
+  blocked?: string;
+}
+
+/**
+ * Align the app's token endpoint authentication method with `method` (read, compare, write, read
+ * back), only where the provider stores one per app and the app authenticates with its secret
+ * now: a public client (`none`) or one that uses keys is not turned into a secret-based one here.
+ */
+export async function alignTokenAuthMethod(adapter: ProviderAdapter, ref: string, method: SecretAuthMethod, dryRun: boolean, lockDir?: string): Promise<MethodPlan> {
+  const run = async (): Promise<MethodPlan> => {
+    const app = await findOrFail(adapter, ref);
+    const before = app.tokenAuthMethod ?? null;
+    const plan: MethodPlan = { app, before, after: before, changed: false };
+    if (before === method) return plan;
+    if (before !== 'client_secret_post' && before !== 'client_secret_basic') {
+      return { ...plan, blocked: before === 'none' ? 'the app is a public client (none): a GPT Action needs a confidential one; create it with gpt-oauth init --target actions' : 'the app does not authenticate with its client secret; a GPT Action sends the secret' };
+    }
+    if (dryRun || !adapter.setTokenAuthMethod) return { ...plan, after: method, changed: true };
+    await adapter.setTokenAuthMethod(app, method);
+    const back = await findOrFail(adapter, app.id);
+    if (back.tokenAuthMethod !== method) {
+      const { ProviderError } = await import('./types.js');
+      throw new ProviderError(adapter.name, `the app's token endpoint authentication method reads back as ${String(back.tokenAuthMethod)} after setting ${method}`, undefined, 'write_conflict', 'Check who else edits this app, then run the command again.');
+    }
+    return { ...plan, app: back, after: method, changed: true };
   };
   return lockDir ? (await import('./lock.js')).withAppLock(lockDir, adapter.name, ref, run) : run();
 }

@@ -9,6 +9,9 @@ import { ProviderHttp } from './http.js';
 import { apiOrigin, requireEnv } from './env.js';
 import { ProviderError, type AppSpec, type OAuthApp, type ProviderAdapter, type SettingChange } from './types.js';
 import { diffSettings } from './settings.js';
+import { readJsonObject } from '../http/json.js';
+import { safeText } from '../text.js';
+import { isHttpsOrLoopback } from '../url.js';
 
 interface ConnectedApp { client_id: string; client_name: string; client_type: string; redirect_urls?: string[]; access_token_custom_audience?: string; client_secret?: string }
 
@@ -19,7 +22,7 @@ export class StytchAdapter implements ProviderAdapter {
   private readonly projectId: string;
   private readonly mgmt?: ProviderHttp;
 
-  constructor(private readonly env: NodeJS.ProcessEnv, http: HttpClient) {
+  constructor(private readonly env: NodeJS.ProcessEnv, private readonly http: HttpClient) {
     this.projectId = requireEnv(env, 'STYTCH_PROJECT_ID', 'the project id under Project settings, e.g. project-test-…');
     const secret = requireEnv(env, 'STYTCH_SECRET', 'a project secret under API keys');
     const def = this.projectId.startsWith('project-live-') ? 'https://api.stytch.com' : 'https://test.stytch.com';
@@ -137,8 +140,35 @@ export class StytchAdapter implements ProviderAdapter {
       const issuer = apiOrigin(domain, 'STYTCH_DOMAIN');
       return { issuer, authorizationUrl: this.env.STYTCH_AUTHORIZATION_URL, tokenUrl: `${issuer}/v1/oauth2/token` };
     }
-    const issuer = `${this.base}/v1/public/${this.projectId}`;
-    return { issuer, authorizationUrl: this.env.STYTCH_AUTHORIZATION_URL, tokenUrl: `${issuer}/oauth2/token` };
+    // Without STYTCH_DOMAIN: the issuer the project's own discovery document names, when that
+    // issuer's discovery names it too; otherwise none is written (the legacy path's document names
+    // `stytch.com/<project id>`, no URL, which no client can match).
+    const legacy = `${this.base}/v1/public/${this.projectId}`;
+    const legacyDoc = await this.discovery(legacy);
+    const named = typeof legacyDoc?.issuer === 'string' ? legacyDoc.issuer : undefined;
+    let url: URL | undefined;
+    try { url = named ? new URL(named) : undefined; } catch { url = undefined; }
+    if (named && url && isHttpsOrLoopback(url)) {
+      const own = named.replace(/\/$/, '') === legacy ? legacyDoc : await this.discovery(named);
+      if (own?.issuer === named) {
+        const token = typeof own.token_endpoint === 'string' ? own.token_endpoint : `${named.replace(/\/$/, '')}/v1/oauth2/token`;
+        return { issuer: named, authorizationUrl: this.env.STYTCH_AUTHORIZATION_URL, tokenUrl: token };
+      }
+    }
+    const said = !legacyDoc ? 'could not be read' : named ? `names the issuer "${safeText(named, 120)}"${url && isHttpsOrLoopback(url) ? ', whose own discovery document does not name it back' : ', which is not a URL'}` : 'names no issuer';
+    throw new ProviderError('stytch', `the issuer is unknown without STYTCH_DOMAIN: the discovery document at ${legacy}/.well-known/openid-configuration ${said}; gpt-oauth writes no issuer that discovery contradicts`, undefined, 'stytch_domain_needed',
+      'Set STYTCH_DOMAIN to the project domain (Project settings → Project domain, e.g. https://cname-word-1234.customers.stytch.dev, or your custom domain) and run the command again.');
+  }
+
+  /** A discovery document under `base`, or undefined when it is not a JSON object (bounded by the client). */
+  private async discovery(base: string): Promise<Record<string, unknown> | undefined> {
+    try {
+      const res = await this.http.send({ method: 'GET', url: `${base.replace(/\/$/, '')}/.well-known/openid-configuration` });
+      const j = res.status === 200 ? readJsonObject(res, false) : undefined;
+      return j?.ok ? j.value : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   readonly canPlan = true;
@@ -162,11 +192,6 @@ export class StytchAdapter implements ProviderAdapter {
       changes.push({ setting: 'access token audience', to: 'the project id', status: 'manual', note: 'clients ChatGPT registers itself get the project id as aud (a custom audience is per Connected App); the MCP server must check the issuer, aud = the project id, and the client_id' });
     }
     const dashboardUrl = 'https://stytch.com/dashboard/connected-apps';
-    if (!this.env.STYTCH_DOMAIN) {
-      // The issuer ChatGPT discovers is the project domain; the legacy …/v1/public/<project id>
-      // path's document names an issuer without a scheme (provider-apis.md §3).
-      changes.push({ setting: 'STYTCH_DOMAIN', to: 'the project domain (https://<word>-<n>.customers.stytch.dev, or your custom domain)', status: 'manual', dashboardUrl: 'https://stytch.com/dashboard/project-settings', note: 'set it so gpt-oauth writes the issuer ChatGPT discovers: without it the issuer written is the legacy …/v1/public/<project id>, whose discovery document names another issuer' });
-    }
     const want: Record<string, unknown> = {};
     if (spec.target === 'apps') want.idp_dynamic_client_registration_enabled = true;
     if (spec.authorizationUrl) want.idp_authorization_url = spec.authorizationUrl;

@@ -8,10 +8,10 @@ import type { HttpClient } from '../http/client.js';
 import { registerSecret } from '../http/redact.js';
 import { ProviderHttp } from './http.js';
 import { apiOrigin, requireEnv } from './env.js';
-import { ProviderError, type AppSpec, type OAuthApp, type ProviderAdapter, type SettingChange } from './types.js';
+import { ProviderError, type AppSpec, type OAuthApp, type ProviderAdapter, type SecretAuthMethod, type SettingChange } from './types.js';
 import { diffSettings } from './settings.js';
 
-interface SupabaseClient { client_id: string; client_name: string; client_type: string; redirect_uris?: string[]; client_secret?: string }
+interface SupabaseClient { client_id: string; client_name: string; client_type: string; redirect_uris?: string[]; client_secret?: string; token_endpoint_auth_method?: string }
 const MAX_REDIRECTS = 10;
 
 export class SupabaseAdapter implements ProviderAdapter {
@@ -67,7 +67,7 @@ export class SupabaseAdapter implements ProviderAdapter {
   }
 
   private toApp(c: SupabaseClient): OAuthApp {
-    return { id: c.client_id, clientId: c.client_id, name: c.client_name, redirectUris: c.redirect_uris ?? [], public: c.client_type === 'public' };
+    return { id: c.client_id, clientId: c.client_id, name: c.client_name, redirectUris: c.redirect_uris ?? [], public: c.client_type === 'public', tokenAuthMethod: c.token_endpoint_auth_method ?? null };
   }
 
   async checkCredentials() {
@@ -106,6 +106,11 @@ export class SupabaseAdapter implements ProviderAdapter {
       throw new ProviderError('supabase', `Supabase allows at most ${MAX_REDIRECTS} redirect URIs per client; this change would make ${uris.length}`, undefined, 'validation_failed', 'Remove redirect URIs you no longer use (gpt-oauth callbacks remove --url …), or use one client per GPT.');
     }
     return this.toApp(await this.auth.call<SupabaseClient>('PUT', `/admin/oauth/clients/${encodeURIComponent(app.id)}`, { json: { redirect_uris: uris }, what: 'updating the redirect URIs' }));
+  }
+
+  /** The OAuth client's token_endpoint_auth_method (confidential clients: client_secret_basic or client_secret_post). */
+  async setTokenAuthMethod(app: OAuthApp, method: SecretAuthMethod) {
+    return this.toApp(await this.auth.call<SupabaseClient>('PUT', `/admin/oauth/clients/${encodeURIComponent(app.id)}`, { json: { token_endpoint_auth_method: method }, what: 'setting the token endpoint authentication method' }));
   }
 
   async rotateSecret(app: OAuthApp) {

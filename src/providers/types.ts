@@ -14,7 +14,16 @@ export interface OAuthApp {
   name: string;
   redirectUris: string[];
   public: boolean;
+  /**
+   * The token endpoint authentication method stored for the app, where the provider keeps one per
+   * app (Auth0's and Supabase's `token_endpoint_auth_method`); absent where it has none (Clerk
+   * treats client_secret_basic and client_secret_post alike; Stytch's connected apps have no such field).
+   */
+  tokenAuthMethod?: string | null;
 }
+
+/** The two methods the GPT editor's Token Exchange Method offers, as providers name them. */
+export type SecretAuthMethod = 'client_secret_post' | 'client_secret_basic';
 
 /** What ChatGPT needs from an app. */
 export interface AppSpec {
@@ -53,6 +62,8 @@ export interface ProviderAdapter {
   /** Replace the redirect URIs with exactly `uris` (callers merge first). */
   setRedirectUris(app: OAuthApp, uris: string[]): Promise<OAuthApp>;
   rotateSecret(app: OAuthApp): Promise<string>;
+  /** Set the app's token endpoint authentication method (only where `tokenAuthMethod` is stored). */
+  setTokenAuthMethod?(app: OAuthApp, method: SecretAuthMethod): Promise<OAuthApp>;
   /** Issuer, discovery document and the endpoints the GPT editor asks for (no network needed). */
   /** `authorizationUrl` is undefined when users go to a page the user's app hosts and its URL is not known (Stytch). */
   issuer(): Promise<{ issuer: string; authorizationUrl?: string; tokenUrl: string }>;

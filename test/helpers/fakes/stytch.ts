@@ -11,7 +11,13 @@ const STYTCH = {
 };
 
 /** `tenant`: the project's authorization server on the same origin, the project domain (stytch-tenant.ts). */
-export async function startStytchFake(o: { tenant?: boolean } = {}): Promise<{ fake: ProviderFake; state: { apps: Map<string, Record<string, unknown>>; environment: Record<string, unknown> }; env: Record<string, string>; workspaceEnv: Record<string, string>; tenant?: StytchAs }> {
+/**
+ * `legacyIssuer`: what the backward-compatible discovery document at
+ * `/v1/public/<project id>/.well-known/openid-configuration` names as issuer — `stytch.com/<project
+ * id>`, no scheme, by default (provider-apis.md §3, ArcadeAI/docs#992); 'domain' names the project
+ * domain (this fake's origin, whose own discovery the tenant serves).
+ */
+export async function startStytchFake(o: { tenant?: boolean; legacyIssuer?: 'scheme-less' | 'domain' } = {}): Promise<{ fake: ProviderFake; state: { apps: Map<string, Record<string, unknown>>; environment: Record<string, unknown> }; env: Record<string, string>; workspaceEnv: Record<string, string>; tenant?: StytchAs }> {
   const environment: Record<string, unknown> = {
     environment_slug: 'test', project_slug: 'todo-app', name: 'Test', oauth_callback_id: 'oauth-callback-test-fake', cross_org_passwords_enabled: false,
     user_impersonation_enabled: false, zero_downtime_session_migration_url: '', use_custom_domain_in_magic_link_emails: false, user_lock_self_serve_enabled: false,
@@ -31,7 +37,15 @@ export async function startStytchFake(o: { tenant?: boolean } = {}): Promise<{ f
   const tenant = o.tenant ? await stytchAuthServer(environment, STYTCH.projectId, () => origin) : undefined;
   const fake = new ProviderFake({
     fixtures: [{ fixture: loadFixture('stytch'), prefix: '' }, { fixture: loadFixture('stytch-management'), prefix: '' }],
-    ...(tenant ? { extra: (req, res, url, body) => tenant.handle(req, res, url, body) } : {}),
+    extra: (req, res, url, body) => {
+      if (req.method === 'GET' && url.pathname === `/v1/public/${STYTCH.projectId}/.well-known/openid-configuration`) {
+        const legacy = `${origin}/v1/public/${STYTCH.projectId}`;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ issuer: o.legacyIssuer === 'domain' ? origin : `stytch.com/${STYTCH.projectId}`, authorization_endpoint: String(environment.idp_authorization_url ?? ''), token_endpoint: `${legacy}/oauth2/token`, jwks_uri: `${legacy}/.well-known/jwks.json`, response_types_supported: ['code'] }));
+        return true;
+      }
+      return tenant ? tenant.handle(req, res, url, body) : false;
+    },
     authorize: (h, path) => h.authorization === (path.startsWith('/pwa/') ? workspace : basic),
     error: err,
     handlers: {

@@ -80,6 +80,9 @@ export async function startSupabaseFake(o: { tenant?: boolean; registrationLimit
         if (!c) return { status: 404, body: err(404, 'oauth_client_not_found', 'OAuth client not found') };
         if (!body || !Object.keys(body).length) return { status: 400, body: err(400, 'validation_failed', 'no fields to update') };
         if ((body.redirect_uris ?? []).length > 10) return { status: 400, body: err(400, 'validation_failed', 'redirect_uris cannot exceed 10 items') };
+        // The spec: the method "must be compatible with the client's current client_type" (public: only none).
+        const m = body.token_endpoint_auth_method;
+        if (m !== undefined && (m === 'none') !== (c.client_type === 'public')) return { status: 400, body: err(400, 'validation_failed', `token_endpoint_auth_method ${m} is not compatible with client_type ${c.client_type}`) };
         Object.assign(c, body, { updated_at: new Date().toISOString() });
         return { status: 200, body: view(c) };
       },
