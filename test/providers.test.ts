@@ -129,15 +129,6 @@ for (const [name, p] of Object.entries(PROVIDERS)) {
       expect(s.fake.count(p.create)).toBe(1);
     });
 
-    it('a slow API becomes a timeout error, not a hang', async () => {
-      current = await p.start();
-      current.fake.delay(p.list, 2000);
-      const adapter = await loadProvider(name, current.env, http(300));
-      const e = await adapter.findApp('x').catch((x) => x);
-      expect(e).toBeInstanceOf(ProviderError);
-      expect(e.message).toMatch(/no complete response within 0\.3 s/);
-    });
-
     it('refuses bad callback URLs before any call, and missing credentials name the variable', async () => {
       const { s } = await setup();
       const bad = await runCli(['callbacks', 'add', '--provider', name, '--app', 'x', '--url', 'http://attacker.example/cb'], { env: s.env });
@@ -175,6 +166,23 @@ for (const [name, p] of Object.entries(PROVIDERS)) {
     });
   });
 }
+
+// Each waits out its retries of timed-out reads (some 5 s of backoff): the four at once.
+describe('a slow API becomes a timeout error, not a hang', () => {
+  it.concurrent.each(Object.entries(PROVIDERS))('%s', async (name, p) => {
+    const s = await p.start();
+    try {
+      s.fake.delay(p.list, 2000);
+      const adapter = await loadProvider(name, s.env, http(300));
+      const e = await adapter.findApp('x').catch((x) => x);
+      expect(e).toBeInstanceOf(ProviderError);
+      expect(e.message).toMatch(/no complete response within 0\.3 s/);
+      expect(s.fake.violations, 'the fake answered outside the documented schema').toEqual([]);
+    } finally {
+      await s.fake.close();
+    }
+  });
+});
 
 describe('provider specifics', () => {
   it('auth0: an API whose identifier is the MCP URL, DCR, resource profile and a third-party grant, once', async () => {
