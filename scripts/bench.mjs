@@ -134,9 +134,10 @@ console.log(`          baseline: ${requests} plain GETs to the same sandbox: ${f
 
 console.log(`hostile   every server string 1 MiB of adversarial text: ${fmt(hostileMs)}   baseline: the same suite vs the sandbox: ${fmt(sandboxMs)}`);
 
-// 4. Latency: every chunk in either direction waits 100 ms in a TCP proxy on loopback.
+// 4. Latency: every chunk in either direction waits 100 ms in a TCP proxy on loopback
+//    (BENCH_LATENCY_MS: another delay, e.g. a short one where only the run itself matters).
 const net = await import('node:net');
-const DELAY = 100;
+const DELAY = Number(process.env.BENCH_LATENCY_MS ?? 100);
 let target = 0;
 const proxy = net.createServer((client) => {
   const upstream = net.connect(target, '127.0.0.1');
