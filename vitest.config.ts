@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirst } from './test/helpers/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -9,6 +10,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Tests start real servers on loopback and spawn the built CLI; two cores, so keep it modest.
     maxWorkers: 2,
+    // The long files first, also in a fresh clone (test/helpers/sequencer.ts).
+    sequence: { sequencer: LongestFirst },
     reporters: ['default'],
   },
 });
