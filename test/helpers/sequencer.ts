@@ -7,7 +7,7 @@
 import { relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-const LONGEST = ['selection', 'fuzz', 'providers', 'bench', 'init', 'isolation', 'doctor-sandbox', 'first-contact', 'broken-servers', 'verdicts'];
+const LONGEST = ['selection', 'browser-login', 'fuzz', 'bench', 'providers', 'init', 'isolation', 'doctor-sandbox', 'first-contact', 'broken-servers', 'verdicts'];
 
 export class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
