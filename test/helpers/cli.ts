@@ -29,7 +29,8 @@ export interface CliOptions {
  * for the run, as a process would see them) — which saves a Node start and the module loads
  * (~0.4 s a run). It runs as a real process (bin/gpt-oauth.js) when the run is about the process
  * or needs one: `process: true`, standard input given or read (`--client-secret-stdin`,
- * `--login manual`), `--help`/`--version` (the launcher's own fast path), the `sandbox` command
+ * `--login manual`), `--login browser` (a browser talks to the run's loopback listener; the run
+ * keeps its own CPU share, as for a person), `--help`/`--version` (the launcher's own fast path), the `sandbox` command
  * (it runs until stopped), FORCE_COLOR (chalk reads it when loaded), another in-process run still
  * going (they would share process.env), and always with GPT_OAUTH_TEST_SPAWN=1 in the environment
  * of the test run (to run the whole suite against real processes).
@@ -45,7 +46,9 @@ let running = 0;
 function inProcessOk(args: string[], opts: CliOptions, env: Record<string, string | undefined>): boolean {
   if (opts.process || process.env.GPT_OAUTH_TEST_SPAWN === '1' || running > 0) return false;
   if (opts.input) return false;
-  if (args.some((a) => ['--help', '-h', '--version', '-v', '--client-secret-stdin', 'manual', '--login=manual'].includes(a))) return false;
+  if (args.some((a) => ['--help', '-h', '--version', '-v', '--client-secret-stdin'].includes(a))) return false;
+  const login = args.flatMap((a, i) => (a === '--login' ? [args[i + 1]] : a.startsWith('--login=') ? [a.slice(8)] : []));
+  if (login.some((m) => m === 'manual' || m === 'browser')) return false;
   if (args.find((a) => !a.startsWith('-')) === 'sandbox') return false;
   if (env.FORCE_COLOR !== undefined) return false;
   return true;
