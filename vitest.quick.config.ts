@@ -23,6 +23,7 @@ export default mergeConfig(base, defineConfig({
       'test/doctor-tty.test.ts',
       'test/init-interactive.test.ts',
       'test/browser-login.test.ts',
+      'test/no-browser.test.ts',
       'test/action.test.ts',
       'test/init.test.ts',
       'test/ci-mode.test.ts',
