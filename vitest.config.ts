@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirst } from './test/helpers/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -7,8 +8,10 @@ export default defineConfig({
     setupFiles: ['test/setup-env.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Tests start real servers on loopback and spawn the built CLI; two cores, so keep it modest.
+    // Tests start real servers on loopback and run the built CLI (test/helpers/cli.ts); two cores.
     maxWorkers: 2,
+    // The long files first, also in a fresh clone (test/helpers/sequencer.ts).
+    sequence: { sequencer: LongestFirst },
     reporters: ['default'],
   },
 });

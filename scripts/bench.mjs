@@ -158,9 +158,10 @@ console.log(`hostile   every server string 1 MiB of adversarial text: ${fmt(host
   console.log(`          200 secrets registered one at a time, a redaction after each: ${fmt(oneByOne)}`);
 }
 
-// 4. Latency: every chunk in either direction waits 100 ms in a TCP proxy on loopback.
+// 4. Latency: every chunk in either direction waits 100 ms in a TCP proxy on loopback
+//    (BENCH_LATENCY_MS: another delay, e.g. a short one where only the run itself matters).
 const net = await import('node:net');
-const DELAY = 100;
+const DELAY = Number(process.env.BENCH_LATENCY_MS ?? 100);
 let target = 0;
 const proxy = net.createServer((client) => {
   const upstream = net.connect(target, '127.0.0.1');

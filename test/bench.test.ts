@@ -9,7 +9,7 @@ import { expect, it } from 'vitest';
 it('npm run bench runs to the end and prints every figure with its baseline', async () => {
   const script = fileURLToPath(new URL('../scripts/bench.mjs', import.meta.url));
   const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
-    const child = spawn(process.execPath, [script], { env: { ...process.env, BENCH_RUNS: '2', BENCH_SUITE_RUNS: '10', BENCH_BROWSER_RUNS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script], { env: { ...process.env, BENCH_RUNS: '2', BENCH_SUITE_RUNS: '10', BENCH_BROWSER_RUNS: '1', BENCH_LATENCY_MS: '10' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { out += d.toString(); });

@@ -110,16 +110,6 @@ for (const [name, p] of Object.entries(PROVIDERS)) {
       expect(s.fake.count(p.create)).toBe(1);
     });
 
-    it('waits out a 429 with the provider\'s rate-limit headers and retries 5xx on reads', async () => {
-      const { s, adapter } = await setup();
-      s.fake.inject(p.list, { status: 429, headers: p.rateLimitHeaders(Date.now()) });
-      s.fake.inject(p.list, { status: 502 });
-      const t = Date.now();
-      expect(await adapter.findApp('nope')).toBeUndefined();
-      expect(Date.now() - t).toBeGreaterThanOrEqual(500);
-      expect(s.fake.count(p.list)).toBeGreaterThanOrEqual(3);
-    });
-
     it('does not retry a failed create (it may have happened) and says how to converge', async () => {
       const { s, adapter } = await setup();
       s.fake.inject(p.create, { status: 500 });
@@ -127,15 +117,6 @@ for (const [name, p] of Object.entries(PROVIDERS)) {
       expect(e).toBeInstanceOf(ProviderError);
       expect(e.status).toBe(500);
       expect(s.fake.count(p.create)).toBe(1);
-    });
-
-    it('a slow API becomes a timeout error, not a hang', async () => {
-      current = await p.start();
-      current.fake.delay(p.list, 2000);
-      const adapter = await loadProvider(name, current.env, http(300));
-      const e = await adapter.findApp('x').catch((x) => x);
-      expect(e).toBeInstanceOf(ProviderError);
-      expect(e.message).toMatch(/no complete response within 0\.3 s/);
     });
 
     it('refuses bad callback URLs before any call, and missing credentials name the variable', async () => {
@@ -175,6 +156,42 @@ for (const [name, p] of Object.entries(PROVIDERS)) {
     });
   });
 }
+
+// Each waits out a rate limit (a second or two) and a 5xx backoff: the four at once.
+describe('waits out a 429 with the provider\'s rate-limit headers and retries 5xx on reads', () => {
+  it.concurrent.each(Object.entries(PROVIDERS))('%s', async (name, p) => {
+    const s = await p.start();
+    try {
+      const adapter = await loadProvider(name, s.env, http());
+      s.fake.inject(p.list, { status: 429, headers: p.rateLimitHeaders(Date.now()) });
+      s.fake.inject(p.list, { status: 502 });
+      const t = Date.now();
+      expect(await adapter.findApp('nope')).toBeUndefined();
+      expect(Date.now() - t).toBeGreaterThanOrEqual(500);
+      expect(s.fake.count(p.list)).toBeGreaterThanOrEqual(3);
+      expect(s.fake.violations, 'the fake answered outside the documented schema').toEqual([]);
+    } finally {
+      await s.fake.close();
+    }
+  });
+});
+
+// Each waits out its retries of timed-out reads (some 5 s of backoff): the four at once.
+describe('a slow API becomes a timeout error, not a hang', () => {
+  it.concurrent.each(Object.entries(PROVIDERS))('%s', async (name, p) => {
+    const s = await p.start();
+    try {
+      s.fake.delay(p.list, 2000);
+      const adapter = await loadProvider(name, s.env, http(300));
+      const e = await adapter.findApp('x').catch((x) => x);
+      expect(e).toBeInstanceOf(ProviderError);
+      expect(e.message).toMatch(/no complete response within 0\.3 s/);
+      expect(s.fake.violations, 'the fake answered outside the documented schema').toEqual([]);
+    } finally {
+      await s.fake.close();
+    }
+  });
+});
 
 describe('provider specifics', () => {
   it('auth0: an API whose identifier is the MCP URL, DCR, resource profile and a third-party grant, once', async () => {

@@ -22,20 +22,46 @@ import { startDelayProxy } from './helpers/delay-proxy.js';
 // machine makes the test slower, not a sign-in time out (a skip that differs from the full run).
 const newHttp = () => new HttpClient({ timeoutMs: 20_000, maxBytes: 1 << 20, userAgent: 'test', maxRequests: 1000 });
 
-async function appsStatuses(mcpUrl: string, only?: string[]): Promise<{ statuses: Record<string, string>; violations: string[] }> {
+// Details minus what differs between any two runs: timings, ports, random ids and counters.
+const normal = (s: string) => s.replace(/https?:\/\/127\.0\.0\.1:\d+/g, 'URL').replace(/[A-Za-z0-9_-]{10,}/g, 'X').replace(/\d+/g, 'N');
+
+/** One run: each check's status, the undeclared state accesses, and the report's lines (id, status, normalised detail). */
+async function appsRun(mcpUrl: string, o: { only?: string[]; concurrency?: number; watch?: boolean } = {}): Promise<{ statuses: Record<string, string>; violations: string[]; lines: string[] }> {
   const http = newHttp();
   const violations: string[] = [];
   try {
-    const r = await runAppsSuite({ mcpUrl, http, login: 'auto', selection: { only }, onStateViolation: (v) => violations.push(v) });
-    return { statuses: Object.fromEntries(r.checks.map((c) => [c.id, c.status])), violations };
+    const r = await runAppsSuite({ mcpUrl, http, login: 'auto', selection: { only: o.only }, concurrency: o.concurrency, onStateViolation: o.watch === false ? undefined : (v) => violations.push(v) });
+    return { statuses: Object.fromEntries(r.checks.map((c) => [c.id, c.status])), violations, lines: r.checks.map((c) => `${c.id} ${c.status} ${normal(c.detail)}`) };
   } finally {
     await http.close();
   }
 }
+const appsStatuses = (mcpUrl: string, only?: string[]) => appsRun(mcpUrl, { only });
 
-/** Full run, then every id alone (in parallel, each with its own client and codes). */
-async function compare(mcpUrl: string): Promise<{ mismatches: string[]; violations: string[] }> {
-  const full = await appsStatuses(mcpUrl);
+/**
+ * Every broken server (`servers`), run once for both properties below: a full run at the suite's
+ * default concurrency, a sequential one, and every id alone. Each watches for undeclared state
+ * access (a proxy on the suite state that only reports: the runs are the same without it).
+ */
+let brokenRuns: Promise<{ flags: string; mismatches: string[]; violations: string[]; seq: string[]; par: string[] }[]> | undefined;
+const runBroken = () => brokenRuns ??= (async () => {
+  const out = [];
+  for (const c of servers) {
+    const toy = await startToy(c.flags);
+    try {
+      const par = await appsRun(toy.mcpUrl);
+      const seq = await appsRun(toy.mcpUrl, { concurrency: 1 });
+      out.push({ flags: JSON.stringify(c.flags), ...await compare(toy.mcpUrl, par), seq: seq.lines, par: par.lines });
+    } finally {
+      await toy.close();
+    }
+  }
+  return out;
+})();
+
+/** Full run (or the one given), then every id alone (in parallel, each with its own client and codes). */
+async function compare(mcpUrl: string, given?: { statuses: Record<string, string>; violations: string[] }): Promise<{ mismatches: string[]; violations: string[] }> {
+  const full = given ?? await appsStatuses(mcpUrl);
   const alone = await Promise.all(APPS_CHECKS.map((c) => appsStatuses(mcpUrl, [c.id])));
   const mismatches = APPS_CHECKS.flatMap((c, i) => {
     const got = alone[i]!.statuses[c.id];
@@ -87,18 +113,9 @@ describe('--only <id> gives the same status as a full run', () => {
   });
 
   it('on every broken-server case, with no undeclared state access', async () => {
-    const problems: string[] = [];
-    for (const c of servers) {
-      const toy = await startToy(c.flags);
-      try {
-        const { mismatches, violations } = await compare(toy.mcpUrl);
-        problems.push(...[...mismatches, ...violations].map((m) => `${JSON.stringify(c.flags)} ${m}`));
-      } finally {
-        await toy.close();
-      }
-    }
+    const problems = (await runBroken()).flatMap((r) => [...r.mismatches, ...r.violations].map((m) => `${r.flags} ${m}`));
     expect(problems).toEqual([]);
-  }, 180_000);
+  }, 300_000);
 
   it('for the actions suite on the sandbox', async () => {
     const sb = await startSandbox();
@@ -128,18 +145,8 @@ describe('--only <id> gives the same status as a full run', () => {
 });
 
 describe('concurrent and sequential runs give identical reports', () => {
-  // Details minus what differs between any two runs: timings, ports, random ids and counters.
-  const normal = (s: string) => s.replace(/https?:\/\/127\.0\.0\.1:\d+/g, 'URL').replace(/[A-Za-z0-9_-]{10,}/g, 'X').replace(/\d+/g, 'N');
   // `undefined`: the suite's default concurrency, as users run it.
-  const reportOf = async (mcpUrl: string, concurrency: number | undefined) => {
-    const http = newHttp();
-    try {
-      const r = await runAppsSuite({ mcpUrl, http, login: 'auto', concurrency });
-      return r.checks.map((c) => `${c.id} ${c.status} ${normal(c.detail)}`);
-    } finally {
-      await http.close();
-    }
-  };
+  const reportOf = async (mcpUrl: string, concurrency: number | undefined) => (await appsRun(mcpUrl, { concurrency, watch: false })).lines;
   it('on the sandbox', async () => {
     const sb = await startSandbox();
     try {
@@ -162,16 +169,9 @@ describe('concurrent and sequential runs give identical reports', () => {
   }, 120_000);
   it('on every broken-server case', async () => {
     const diffs: string[] = [];
-    for (const c of servers) {
-      const toy = await startToy(c.flags);
-      try {
-        const seq = await reportOf(toy.mcpUrl, 1);
-        const par = await reportOf(toy.mcpUrl, undefined);
-        par.forEach((line, i) => { if (line !== seq[i]) diffs.push(`${JSON.stringify(c.flags)}\n  sequential: ${seq[i]}\n  concurrent: ${line}`); });
-      } finally {
-        await toy.close();
-      }
+    for (const { flags, seq, par } of await runBroken()) {
+      par.forEach((line, i) => { if (line !== seq[i]) diffs.push(`${flags}\n  sequential: ${seq[i]}\n  concurrent: ${line}`); });
     }
     expect(diffs).toEqual([]);
-  }, 120_000);
+  }, 300_000);
 });

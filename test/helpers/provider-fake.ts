@@ -21,8 +21,13 @@ export interface SpecOp {
   responses: Record<string, unknown>;
 }
 
+// Read and compiled once per test file (Auth0's is 0.7 MB with hundreds of operations: about a
+// second per fake otherwise); the fakes never change a fixture.
+const fixtures = new Map<string, { operations: SpecOp[] }>();
 export function loadFixture(name: string): { operations: SpecOp[] } {
-  return JSON.parse(readFileSync(new URL(`../fixtures/provider-specs/${name}.json`, import.meta.url), 'utf8'));
+  let f = fixtures.get(name);
+  if (!f) fixtures.set(name, f = JSON.parse(readFileSync(new URL(`../fixtures/provider-specs/${name}.json`, import.meta.url), 'utf8')) as { operations: SpecOp[] });
+  return f;
 }
 
 interface FakeRequest {
@@ -74,6 +79,30 @@ function toJsonSchema(s: unknown): unknown {
   return o;
 }
 
+interface Route { key: string; method: string; re: RegExp; names: string[]; op: SpecOp; req?: ValidateFunction; res: Record<string, ValidateFunction | undefined> }
+
+const ajv = new Ajv({ strict: false, allErrors: false, validateFormats: false, allowUnionTypes: true });
+const compiled = new WeakMap<{ operations: SpecOp[] }, Map<string, Route[]>>();
+
+/** The routes of a fixture under a path prefix, with their validators (compiled once, then shared). */
+function routesOf(fixture: { operations: SpecOp[] }, prefix: string): Route[] {
+  const byPrefix = compiled.get(fixture) ?? new Map<string, Route[]>();
+  compiled.set(fixture, byPrefix);
+  const cached = byPrefix.get(prefix);
+  if (cached) return cached;
+  const routes: Route[] = [];
+  for (const op of fixture.operations) {
+    const names: string[] = [];
+    const re = new RegExp(`^${prefix}${op.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([^}]+)\}/g, (_m, n: string) => { names.push(n); return '([^/]+)'; })}$`);
+    const key = `${op.method} ${op.path}`;
+    const res: Record<string, ValidateFunction | undefined> = {};
+    for (const [code, schema] of Object.entries(op.responses)) res[code] = schema ? ajv.compile(toJsonSchema(schema) as object) : undefined;
+    routes.push({ key, method: op.method, re, names, op, req: op.requestBody?.schema ? ajv.compile(toJsonSchema(op.requestBody.schema) as object) : undefined, res });
+  }
+  byPrefix.set(prefix, routes);
+  return routes;
+}
+
 export class ProviderFake {
   origin = '';
   readonly calls: Call[] = [];
@@ -81,21 +110,11 @@ export class ProviderFake {
   private readonly injections = new Map<string, Injection[]>();
   private readonly delays = new Map<string, number>();
   private readonly crashes = new Set<string>();
-  private readonly routes: { key: string; method: string; re: RegExp; names: string[]; op: SpecOp; req?: ValidateFunction; res: Record<string, ValidateFunction | undefined> }[] = [];
+  private readonly routes: Route[] = [];
   private server = createServer((req, res) => this.handle(req, res));
 
   constructor(private readonly cfg: FakeConfig) {
-    const ajv = new Ajv({ strict: false, allErrors: false, validateFormats: false, allowUnionTypes: true });
-    for (const { fixture, prefix } of cfg.fixtures) {
-      for (const op of fixture.operations) {
-        const names: string[] = [];
-        const re = new RegExp(`^${prefix}${op.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{([^}]+)\}/g, (_m, n: string) => { names.push(n); return '([^/]+)'; })}$`);
-        const key = `${op.method} ${op.path}`;
-        const res: Record<string, ValidateFunction | undefined> = {};
-        for (const [code, schema] of Object.entries(op.responses)) res[code] = schema ? ajv.compile(toJsonSchema(schema) as object) : undefined;
-        this.routes.push({ key, method: op.method, re, names, op, req: op.requestBody?.schema ? ajv.compile(toJsonSchema(op.requestBody.schema) as object) : undefined, res });
-      }
-    }
+    for (const { fixture, prefix } of cfg.fixtures) this.routes.push(...routesOf(fixture, prefix));
   }
 
   async start(): Promise<this> {
