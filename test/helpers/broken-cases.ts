@@ -65,6 +65,11 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   // The connection's second day: the chain of refreshes ChatGPT makes breaks at its second link.
   { id: 'refresh.grant', flags: { refresh: 'once' }, detail: /refresh 1 returned no refresh token.*refresh 2 with the same token was refused.*reconnect after about 2 h: two access-token lifetimes of 1 h/, fix: /INCLUDE_NEW_REFRESH_TOKEN/, impact: 'chatgpt', chatgpt: true },
   { id: 'refresh.grant', flags: { refresh: 'rotated-broken' }, detail: /refresh 2 with that new token was refused.*just issued does not work.*reconnect after about 2 h/, fix: /Store each new refresh token/, impact: 'chatgpt', chatgpt: true },
+  // A later link's access token refused by the MCP server: the initialize sent alongside the next
+  // refresh counts when accepted; the last link's, sent alone, counts when refused.
+  { id: 'refresh.grant', flags: { refreshAudFrom: 3 }, detail: /accepted the access token from refresh 2 but refused the one from refresh 3 \(401\)\. ChatGPT asks the person to reconnect after about 3 h/, impact: 'chatgpt', chatgpt: true },
+  // Refused alongside the next refresh: the connection ends with the last accepted token.
+  { id: 'refresh.grant', flags: { refreshAudFrom: 2 }, detail: /accepted the access token from refresh 1 but refused the one from refresh (2 \(401\)|3 \(401; the one from refresh 2, sent alongside the next refresh, was refused too\))\. ChatGPT asks the person to reconnect after about 2 h/, impact: 'chatgpt', chatgpt: true },
   // Nothing to rotate (the used token is revoked, none replaces it): not a rotation finding.
   { id: 'refresh.rotation', flags: { refresh: 'once' }, status: 'pass', detail: /no refresh token stays usable to steal/ },
   // The newest token's refusal after a replay proves nothing when new tokens never work.

@@ -70,6 +70,8 @@ export interface ToyFlags {
    */
   refresh?: 'rotate' | 'none' | 'same' | 'old-valid' | 'no-family-revoke' | 'grace-identical' | 'refuse' | 'once' | 'rotated-broken';
   refreshAud?: 'resource' | 'other';
+  /** From the n-th refresh of a grant on, the refreshed access token is for another audience (the MCP server refuses it). */
+  refreshAudFrom?: number;
   signWrongKey?: boolean;
   /** requireScopes: a token without every resource scope gets 403 insufficient_scope. */
   rs?: { rejectValid?: boolean; acceptGarbage?: boolean; acceptNone?: boolean; acceptTampered?: boolean; invalidStatus?: number; ignoreAudience?: boolean; stepUp?: string; acceptRefresh?: boolean; requireScopes?: boolean; emptyBearerError?: string };
@@ -241,6 +243,8 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
   }
   if (f.client) clients.set(f.client.id, { redirectUris: f.client.redirectUris ?? ['https://chatgpt.com/connector_platform_oauth_redirect'], secret: f.client.secret });
   const codes = new Map<string, { clientId: string; redirectUri: string; challenge?: string; plain?: boolean; scope: string; used: boolean; grant: string }>();
+  /** How many refreshes each grant (family) has made. */
+  const refreshes = new Map<string, number>();
   const refreshTokens = new Map<string, { clientId: string; scope: string; valid: boolean; family: string; answer?: Record<string, unknown>; access?: string }>();
   /** Grants (one per authorization) and whether each is still alive; every code and token belongs to one. */
   const grants = new Map<string, { clientId: string; alive: boolean }>();
@@ -729,7 +733,9 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
         }
         if (f.refresh === 'refuse' || !entry || !entry.valid || (entry.clientId !== clientId && f.refreshBinding !== false)) return tokenError(res, 'invalid_grant', 'bad refresh token');
         if (!alive(entry.family)) return tokenError(res, 'invalid_grant', 'grant not found (revoked)');
-        const audience = f.refreshAud === 'other' ? 'https://other.example/api' : (form.get('resource') ?? mcpUrl);
+        const depth = (refreshes.get(entry.family) ?? 0) + 1;
+        refreshes.set(entry.family, depth);
+        const audience = f.refreshAud === 'other' || (f.refreshAudFrom && depth >= f.refreshAudFrom) ? 'https://other.example/api' : (form.get('resource') ?? mcpUrl);
         if (f.refresh === 'same' || f.refresh === 'old-valid') {
           const granted = entry.scope;
           const out: Record<string, unknown> = { access_token: await accessToken(granted, audience), token_type: 'Bearer', expires_in: 3600, scope: granted };
