@@ -16,7 +16,10 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'prm.resource', flags: { prmResourceSuffix: '/' }, detail: /only by a trailing slash/ },
   { id: 'as.metadata', flags: { asMetadata: '404' }, detail: /fault is discovery, not PKCE/ },
   { id: 'as.issuer', flags: { issuerSuffix: '/' }, detail: /only a trailing slash differs/ },
-  { id: 'as.pkce-s256', flags: { dropMeta: ['code_challenge_methods_supported'] }, detail: /code_challenge_methods_supported is missing/ },
+  // Advice that fits the run: the metadata omits S256 while the sign-ins use it, so the fix asks
+  // to advertise it, not to build it.
+  { id: 'as.pkce-s256', flags: { dropMeta: ['code_challenge_methods_supported'] }, detail: /code_challenge_methods_supported is missing/, fix: /^add "code_challenge_methods_supported": \["S256"\] to the authorization-server metadata \(pkce\.verifier-checked tests whether the server verifies S256\)$/ },
+  { id: 'as.pkce-s256', flags: { metaPatch: { code_challenge_methods_supported: ['plain'] } }, detail: /\["plain"\], without S256/, fix: /^Add "S256" to code_challenge_methods_supported/ },
   { id: 'as.endpoints', flags: { dropMeta: ['authorization_endpoint'] }, detail: /authorization_endpoint is missing/ },
   // Refresh works; only the metadata does not say so: the fix asks to advertise it, not to build it.
   { id: 'as.endpoints', flags: { metaPatch: { grant_types_supported: ['authorization_code'] } }, status: 'warn', detail: /grant_types_supported does not include refresh_token/, fix: /^Add "refresh_token" to grant_types_supported/ },
@@ -29,7 +32,8 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'as.metadata', flags: { metaPatch: { scopes_supported: 1, grant_types_supported: 'authorization_code', issuer_claims: 1 } }, status: 'warn', impact: 'interop', detail: /scopes_supported \(a number, not an array of strings\); grant_types_supported \(a string, not an array of strings\)/ },
   { id: 'as.client-registration', flags: { dropMeta: ['registration_endpoint'] }, fix: /predefined|OAuth advanced settings/ },
   { id: 'network.server-user-agent', flags: { blockUserAgent: /python|aiohttp/i }, detail: /as "python-httpx\/0\.28\.1" got 403 text\/html \(cf-mitigated: challenge\), not 401.*\/\.well-known\/oauth-protected-resource\/mcp as "python-httpx/, fix: /Cloudflare: turn off Bot Fight Mode/ },
-  { id: 'jwks.keys', flags: { jwks: 'dup-kid' }, detail: /used twice/ },
+  // The fix addresses the problem found (a kid used twice), not key types the set has right.
+  { id: 'jwks.keys', flags: { jwks: 'dup-kid' }, detail: /used twice/, fix: /^Give each key its own kid, so resource servers can pick the right key\.$/ },
   { id: 'jwks.no-private', flags: { jwks: 'private' }, detail: /private key material/ },
   { id: 'dcr.register', flags: { dcr: 'wrong-method' }, detail: /answered "client_secret_basic"/ },
   { id: 'dcr.rejects-unsafe-redirects', flags: { dcrUnsafe: 'accept' }, detail: /javascript: and data:/ },
@@ -57,7 +61,8 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'token.scopes', flags: { oidcScopes: true, grantedScopeMode: 'no-oidc' }, status: 'warn', detail: /only the OpenID Connect scope\(s\) openid, profile, email are missing/, impact: 'chatgpt', chatgpt: true },
   // Issuer and resource are one service sharing an HS256 secret: ChatGPT treats the token as opaque.
   { id: 'token.jwt-signature', flags: { symmetric: true }, status: 'info', detail: /symmetric HS256; the MCP server accepts it/ },
-  { id: 'token.jwt-signature', flags: { signWrongKey: true, rs: { acceptTampered: true } }, detail: /signature does not verify/ },
+  // The key is wrong, the issuer right: the fix names the key only.
+  { id: 'token.jwt-signature', flags: { signWrongKey: true, rs: { acceptTampered: true } }, detail: /signature does not verify/, fix: /^Sign access tokens with a key published at jwks_uri \(rotate the published set before a new key is used\)\.$/ },
   { id: 'token.audience', flags: { aud: 'other' }, detail: /the MCP server refuses it/, impact: 'chatgpt', chatgpt: true },
   { id: 'token.audience', flags: { aud: 'other', rs: { ignoreAudience: true } }, detail: /the MCP server accepts it: it does not check the audience/, impact: 'security', chatgpt: false },
   { id: 'refresh.grant', flags: { refresh: 'refuse' }, detail: /invalid_grant/ },
@@ -83,8 +88,9 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'refresh.audience', flags: { refreshAud: 'other', rs: { ignoreAudience: true } }, detail: /does not check the audience/, impact: 'security', chatgpt: false },
   { id: 'resource.accepts-token', flags: { rs: { rejectValid: true } }, detail: /rejected the access token/ },
   { id: 'resource.rejects-invalid-token', flags: { rs: { acceptGarbage: true } }, detail: /ACCEPTED/, impact: 'security', chatgpt: false },
-  { id: 'resource.rejects-forged-token', flags: { rs: { acceptNone: true } }, detail: /accepted.*alg:none token: 200/ },
-  { id: 'resource.rejects-forged-token', flags: { rs: { acceptTampered: true } }, detail: /changed payload.*200/ },
+  // Each fix asks for what was accepted: alg "none", or a signature that was not checked.
+  { id: 'resource.rejects-forged-token', flags: { rs: { acceptNone: true } }, detail: /accepted.*alg:none token: 200/, fix: /^Refuse alg "none": accept only the asymmetric algorithm your authorization server signs with \(RFC 8725 §3\.1\)\.$/ },
+  { id: 'resource.rejects-forged-token', flags: { rs: { acceptTampered: true } }, detail: /changed payload.*200/, fix: /^Verify every token's signature with the issuer's published keys \(jwks_uri\) before reading its claims \(RFC 9068 §4\)\.$/ },
   { id: 'resource.rejects-forged-token', flags: { rs: { invalidStatus: 500 } }, status: 'warn', detail: /refused, but not with a 401.*500 instead of 401/ },
   { id: 'resource.rejects-invalid-token', flags: { rs: { invalidStatus: 500 } }, detail: /500 instead of 401/, impact: 'chatgpt' },
   // Late-2026 ChatGPT (issue: emulate ChatGPT as it behaves in late 2026).

@@ -166,7 +166,15 @@ export const resourceRejectsForged: CheckDef<AppsContext> = {
       threw ||= !!r.serverError;
     }
     if (accepted.length) {
-      return fail(`forged tokens were accepted: ${[...accepted, ...odd].join('; ')}`, 'Verify the signature with the issuer\'s public keys, allow only asymmetric algorithms (never "none"), and check iss, aud and exp on every request.');
+      // The fix asks for what failed: the forged tokens carry the real token's claims, so iss,
+      // aud and exp are not what they vary.
+      const none = answers[0]!.accepted;
+      const tampered = answers.slice(1).some((a) => a.accepted);
+      const fix = [
+        none ? 'Refuse alg "none": accept only the asymmetric algorithm your authorization server signs with (RFC 8725 §3.1).' : '',
+        tampered ? (shape?.kind === 'jwt' ? 'Verify every token\'s signature with the issuer\'s published keys (jwks_uri) before reading its claims (RFC 9068 §4).' : 'Look up every opaque token exactly (the token store or introspection), never by a prefix or a partial match.') : '',
+      ].filter(Boolean).join(' ');
+      return fail(`forged tokens were accepted: ${[...accepted, ...odd].join('; ')}`, fix);
     }
     if (odd.length) {
       // Refused, just not in the standard way: ChatGPT never sends forged tokens (the expired or

@@ -268,7 +268,9 @@ export const tokenJwtSignature: CheckDef<AppsContext> = {
       // The MCP server refusing it breaks ChatGPT; accepting it means it does not use the published keys.
       const accepted = await mcpAccepts(ctx, at);
       const o = fail(`the access token does not verify against the published key set: ${v.reason}${accepted ? ' (the MCP server accepts it anyway, so it does not verify with the published keys)' : ''}`,
-        'Sign with a key published at jwks_uri and set iss to the metadata issuer.', CHATGPT_SAYS.connecting, true);
+        /claim "iss"/.test(v.reason) ? 'Set iss in access tokens to the metadata issuer, byte for byte.'
+          : /claim "/.test(v.reason) ? 'Issue access tokens whose registered claims are valid (exp in the future, nbf and iat not ahead of the clock).'
+            : 'Sign access tokens with a key published at jwks_uri (rotate the published set before a new key is used).', CHATGPT_SAYS.connecting, true);
       return accepted ? as('interop', o) : o;
     }
     return pass(`${v.alg} signature verifies; iss ${safeText(v.payload.iss, 120)}; expires in ${v.payload.exp ? Math.round(v.payload.exp - Date.now() / 1000) : '?'} s`);
