@@ -40,7 +40,8 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'authz.redirect-exact', flags: { redirectCheck: 'none' }, detail: /unregistered redirect URI/ },
   { id: 'authz.state', flags: { stateMode: 'truncate' }, detail: /255 of \d+ characters/ },
   { id: 'authz.iss', flags: { iss: 'missing' }, detail: /carried no iss/ },
-  { id: 'pkce.verifier-required', flags: { pkce: 'optional' }, detail: /without the code_verifier/ },
+  // A wrong verifier is refused in the same run: the fix asks only for the missing one to be.
+  { id: 'pkce.verifier-required', flags: { pkce: 'optional' }, detail: /without the code_verifier/, fix: /^Require code_verifier whenever the authorization request carried a code_challenge \(a wrong code_verifier is refused already: only a missing one gets through\)\.$/ },
   { id: 'pkce.verifier-checked', flags: { pkce: 'unchecked' }, detail: /wrong code_verifier/ },
   { id: 'token.exchange', flags: { expiresIn: 'string' }, detail: /expires_in is a string/ },
   { id: 'token.code-single-use', flags: { codeReuse: true }, detail: /redeemed twice/ },
