@@ -67,7 +67,9 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'token.audience', flags: { aud: 'other' }, detail: /the MCP server refuses it/, impact: 'chatgpt', chatgpt: true },
   { id: 'token.audience', flags: { aud: 'other', rs: { ignoreAudience: true } }, detail: /the MCP server accepts it: it does not check the audience/, impact: 'security', chatgpt: false },
   { id: 'refresh.grant', flags: { refresh: 'refuse' }, detail: /invalid_grant/ },
-  { id: 'refresh.grant', flags: { refresh: 'none' }, status: 'warn', detail: /no refresh token.*reconnect after about 1 h/ },
+  // offline_access is advertised and asked for: the fix is at the token endpoint, not the metadata.
+  { id: 'refresh.grant', flags: { refresh: 'none' }, status: 'warn', detail: /no refresh token was issued \(ChatGPT asked for offline_access, which the metadata advertises\).*reconnect after about 1 h/, fix: /^issue a refresh token with the code exchange when offline_access is requested \(the metadata already advertises it\)$/ },
+  { id: 'refresh.grant', flags: { refresh: 'none', metaPatch: { scopes_supported: ['mcp:read', 'mcp:write'] } }, status: 'warn', detail: /no refresh token was issued;/, fix: /advertise offline_access in scopes_supported/ },
   // The connection's second day: the chain of refreshes ChatGPT makes breaks at its second link.
   { id: 'refresh.grant', flags: { refresh: 'once' }, detail: /refresh 1 returned no refresh token.*refresh 2 with the same token was refused.*reconnect after about 2 h: two access-token lifetimes of 1 h/, fix: /INCLUDE_NEW_REFRESH_TOKEN/, impact: 'chatgpt', chatgpt: true },
   { id: 'refresh.grant', flags: { refresh: 'rotated-broken' }, detail: /refresh 2 with that new token was refused.*just issued does not work.*reconnect after about 2 h/, fix: /Store each new refresh token/, impact: 'chatgpt', chatgpt: true },

@@ -188,11 +188,16 @@ export const refreshGrant = preparedAlongside<AppsContext, Walked | undefined>({
     const lifetime = first.body.expires_in;
     const held = first.refreshToken;
     if (!held) {
-      return warn(`no refresh token was issued; ${reconnectAfter([lifetime])}`,
+      // ChatGPT asks for offline_access when the metadata lists it (src/chatgpt/client.ts): then
+      // the metadata is right and the token endpoint is what must answer it.
+      const asked = ctx.s.scopes?.includes('offline_access');
+      return warn(`no refresh token was issued${asked ? ' (ChatGPT asked for offline_access, which the metadata advertises)' : ''}; ${reconnectAfter([lifetime])}`,
         fixFor(ctx.s.provider, {
           auth0: 'enable "Allow Offline Access" on the API and advertise offline_access',
           keycloak: 'give users the offline_access realm role and add it as an optional client scope',
-          generic: 'issue refresh tokens to ChatGPT\'s client (advertise offline_access in scopes_supported of the authorization-server metadata, not in the protected-resource metadata)',
+          generic: asked
+            ? 'issue a refresh token with the code exchange when offline_access is requested (the metadata already advertises it)'
+            : 'issue refresh tokens to ChatGPT\'s client (advertise offline_access in scopes_supported of the authorization-server metadata, not in the protected-resource metadata)',
         }));
     }
     await chainSignedIn.get(ctx.broker);
