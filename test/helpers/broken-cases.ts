@@ -38,6 +38,8 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'dcr.register', flags: { dcr: 'wrong-method' }, detail: /answered "client_secret_basic"/ },
   { id: 'dcr.rejects-unsafe-redirects', flags: { dcrUnsafe: 'accept' }, detail: /javascript: and data:/ },
   { id: 'authz.redirect-exact', flags: { redirectCheck: 'none' }, detail: /unregistered redirect URI/ },
+  // The client the run just registered is refused at /authorize: the fix is not "check the registration".
+  { id: 'authz.state', flags: { authorizeRefusesRegistered: true }, detail: /refused the request: unauthorized_client/, fix: /^The authorization endpoint refuses the client the registration endpoint just issued \(dcr\.register passed\)/, impact: 'chatgpt', chatgpt: true },
   { id: 'authz.state', flags: { stateMode: 'truncate' }, detail: /255 of \d+ characters/ },
   { id: 'authz.iss', flags: { iss: 'missing' }, detail: /carried no iss/ },
   // A wrong verifier is refused in the same run: the fix asks only for the missing one to be.

@@ -72,6 +72,8 @@ export interface ToyFlags {
   refreshAud?: 'resource' | 'other';
   /** From the n-th refresh of a grant on, the refreshed access token is for another audience (the MCP server refuses it). */
   refreshAudFrom?: number;
+  /** The authorization endpoint answers every registered client with error=unauthorized_client (a client store it does not share with registration). */
+  authorizeRefusesRegistered?: boolean;
   signWrongKey?: boolean;
   /** requireScopes: a token without every resource scope gets 403 insufficient_scope. */
   rs?: { rejectValid?: boolean; acceptGarbage?: boolean; acceptNone?: boolean; acceptTampered?: boolean; invalidStatus?: number; ignoreAudience?: boolean; stepUp?: string; acceptRefresh?: boolean; requireScopes?: boolean; emptyBearerError?: string };
@@ -616,6 +618,13 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
         return void res.end();
       }
       if (!client && !(f.anyClientId && q.get('client_id'))) return json(res, 400, { error: 'invalid_client' });
+      if (f.authorizeRefusesRegistered && client?.redirectUris.includes(redirectUri)) {
+        const loc = new URL(redirectUri);
+        loc.searchParams.set('error', 'unauthorized_client');
+        loc.searchParams.set('state', q.get('state') ?? '');
+        res.writeHead(302, { location: loc.href });
+        return void res.end();
+      }
       const problem = syntaxError(q);
       if (problem) {
         res.writeHead(400, { 'content-type': 'application/json' });
