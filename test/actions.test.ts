@@ -65,7 +65,7 @@ const cases: { name: string; flags: ToyFlags; id: string; status?: Status; detai
   { name: 'secret accepted only in the body', flags: { client: { id: 'gpt', secret: SECRET, redirectUris: [CB.chatgpt, CB.openai], auth: 'post' } }, id: 'actions.token-exchange-method', status: 'pass', detail: /Basic authorization header: refused \(401.*select Token Exchange Method "Default \(POST request\)"/ },
   { name: 'form-encoded token response', flags: { tokenResponseFormat: 'form' }, id: 'actions.token-response', detail: /form-encoded/, fix: /application\/json/ },
   // The fix names the field that is wrong, not the whole response.
-  { name: 'string expires_in', flags: { expiresIn: 'string' }, id: 'actions.token-response', detail: /expires_in is a string/, fix: /^Send expires_in as a number of seconds \("expires_in": 3600, not "3600"\)\.$/ },
+  { name: 'string expires_in', flags: { expiresIn: 'string' }, id: 'actions.token-response', detail: /expires_in is a string/, fix: /^Send expires_in as a number of seconds \("expires_in": 3600, not "3600"\) \(RFC 6749 §5\.1\)\.$/ },
   { name: 'refresh refused', flags: { refresh: 'refuse' }, id: 'actions.refresh', detail: /refused: 400 invalid_grant/ },
   { name: 'no refresh token', flags: { refresh: 'none' }, id: 'actions.refresh', status: 'warn', detail: /no refresh token/ },
   { name: 'API accepts any token', flags: { api: 'accepts-any' }, id: 'actions.api-call', detail: /garbage token was ACCEPTED/ },

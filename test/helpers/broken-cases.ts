@@ -45,7 +45,8 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   // A wrong verifier is refused in the same run: the fix asks only for the missing one to be.
   { id: 'pkce.verifier-required', flags: { pkce: 'optional' }, detail: /without the code_verifier/, fix: /^Require code_verifier whenever the authorization request carried a code_challenge \(a wrong code_verifier is refused already: only a missing one gets through\)\.$/ },
   { id: 'pkce.verifier-checked', flags: { pkce: 'unchecked' }, detail: /wrong code_verifier/ },
-  { id: 'token.exchange', flags: { expiresIn: 'string' }, detail: /expires_in is a string/ },
+  // The fix names the member that is wrong, not the whole response.
+  { id: 'token.exchange', flags: { expiresIn: 'string' }, detail: /expires_in is a string/, fix: /^Send expires_in as a number of seconds \("expires_in": 3600, not "3600"\) \(RFC 6749 §5\.1\)\.$/ },
   { id: 'token.code-single-use', flags: { codeReuse: true }, detail: /redeemed twice/ },
   // Refused for the wrong reason: the replay with the verifier names PKCE; without it, tokens.
   { id: 'token.code-single-use', flags: { codeReuse: 'forgets-pkce' }, detail: /refused only for PKCE \(400 invalid_grant: code_verifier without code_challenge\), and the replay without code_verifier got tokens/, impact: 'security', chatgpt: false },

@@ -3,7 +3,7 @@ import { fail, pass, skip } from '../types.js';
 import { safeText } from '../../text.js';
 import type { ActionsContext } from './context.js';
 import { refs } from '../spec.js';
-import { tokenResponseProblems } from '../../oauth/token-response.js';
+import { tokenResponseFix, tokenResponseProblems } from '../../oauth/token-response.js';
 
 export const tokenResponse: CheckDef<ActionsContext> = {
   id: 'actions.token-response',
@@ -29,13 +29,7 @@ export const tokenResponse: CheckDef<ActionsContext> = {
     const problems = tokenResponseProblems(ct, b);
     if (problems.length) {
       // The fix names what is wrong, not the fields the response has right.
-      const fix = [
-        !ct.includes('json') ? 'Answer with Content-Type: application/json.' : '',
-        typeof b.access_token !== 'string' || !b.access_token ? 'Return the access token as "access_token".' : '',
-        typeof b.token_type !== 'string' || b.token_type.toLowerCase() !== 'bearer' ? 'Send "token_type": "bearer".' : '',
-        b.expires_in !== undefined && typeof b.expires_in !== 'number' ? 'Send expires_in as a number of seconds ("expires_in": 3600, not "3600").' : '',
-      ].filter(Boolean).join(' ');
-      return fail(problems.join('; '), fix, undefined, true);
+      return fail(problems.join('; '), tokenResponseFix(ct, b), undefined, true);
     }
     return pass(`access_token, token_type ${safeText(b.token_type, 20)}, expires_in ${b.expires_in ?? 'absent'}${typeof b.refresh_token === 'string' ? ', refresh_token' : ''}`);
   },

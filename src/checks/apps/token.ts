@@ -17,7 +17,7 @@ import { randomToken } from '../../oauth/pkce.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { connectorCallback } from '../../chatgpt/redirects.js';
 import { refs } from '../spec.js';
-import { tokenResponseProblems } from '../../oauth/token-response.js';
+import { tokenResponseFix, tokenResponseProblems } from '../../oauth/token-response.js';
 
 /** The HTTP failure (timeout, size cap, connection) behind an openid-client error, in our words. */
 export function underlyingMessage(err: unknown): string {
@@ -66,7 +66,7 @@ export function judgeTokenResponse(res: HttpResponse, what: string): { outcome?:
   if (!tokens.accessToken) return { outcome: fail(`${what}: the response has no access_token`, 'Return access_token in the token response.', CHATGPT_SAYS.connecting), tokens };
   const problems = tokenResponseProblems(res.header('content-type'), body);
   if (problems.length) {
-    return { outcome: { ...fail(`${what}: ${problems.join('; ')}`, 'Return {"access_token": "…", "token_type": "Bearer", "expires_in": <number>, …} as application/json (RFC 6749 §5.1).'), nonBlocking: true }, tokens };
+    return { outcome: { ...fail(`${what}: ${problems.join('; ')}`, tokenResponseFix(res.header('content-type'), body)), nonBlocking: true }, tokens };
   }
   return { tokens };
 }
