@@ -90,7 +90,8 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'refresh.rotation', flags: { refresh: 'grace-identical' }, status: 'pass', detail: /identical earlier response/ },
   { id: 'refresh.rotation', flags: { refresh: 'old-valid' }, detail: /previous refresh token still mints new tokens/, impact: 'security', chatgpt: false },
   { id: 'refresh.rotation', flags: { refresh: 'no-family-revoke' }, detail: /newest refresh token still works/, impact: 'security', chatgpt: false },
-  { id: 'refresh.audience', flags: { refreshAud: 'other' }, detail: /refreshed access token's aud/, impact: 'chatgpt' },
+  // Only the refresh loses the audience (token.audience passed): the fix is about refreshed tokens.
+  { id: 'refresh.audience', flags: { refreshAud: 'other' }, detail: /refreshed access token's aud/, fix: /^put the resource parameter \(http:\/\/127\.0\.0\.1:\d+\/mcp\) into the aud claim of refreshed access tokens too: ChatGPT sends it with every refresh \(RFC 8707 §2\.2\)$/, impact: 'chatgpt' },
   { id: 'refresh.audience', flags: { refreshAud: 'other', rs: { ignoreAudience: true } }, detail: /does not check the audience/, impact: 'security', chatgpt: false },
   { id: 'resource.accepts-token', flags: { rs: { rejectValid: true } }, detail: /rejected the access token/ },
   { id: 'resource.rejects-invalid-token', flags: { rs: { acceptGarbage: true } }, detail: /ACCEPTED/, impact: 'security', chatgpt: false },

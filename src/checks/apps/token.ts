@@ -309,7 +309,11 @@ export async function judgeAudience(ctx: AppsContext, token: string, what: strin
       : `set access_token_custom_audience ${resource} on the Connected App`,
     keycloak: `add an "Audience" protocol mapper with ${resource} to the client scope`,
     clerk: 'enable JWT access tokens for OAuth applications and include the resource as audience',
-    generic: `put the resource parameter (${resource}) into the access token's aud claim (RFC 8707, RFC 9068)`,
+    // refresh.audience runs after token.audience judged the code exchange's token: its fix is
+    // about refreshed tokens, which is where this one went wrong.
+    generic: what === 'refreshed access token'
+      ? `put the resource parameter (${resource}) into the aud claim of refreshed access tokens too: ChatGPT sends it with every refresh (RFC 8707 §2.2)`
+      : `put the resource parameter (${resource}) into the access token's aud claim (RFC 8707, RFC 9068)`,
   });
   const audText = aud.length ? JSON.stringify(aud).slice(0, 200) : 'missing';
   const accepted = await mcpAccepts(ctx, token);
