@@ -40,7 +40,9 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'authz.redirect-exact', flags: { redirectCheck: 'none' }, detail: /unregistered redirect URI/ },
   // The client the run just registered is refused at /authorize: the fix is not "check the registration".
   { id: 'authz.state', flags: { authorizeRefusesRegistered: true }, detail: /refused the request: unauthorized_client/, fix: /^The authorization endpoint refuses the client the registration endpoint just issued \(dcr\.register passed\)/, impact: 'chatgpt', chatgpt: true },
-  { id: 'authz.state', flags: { stateMode: 'truncate' }, detail: /255 of \d+ characters/ },
+  { id: 'authz.state', flags: { stateMode: 'truncate' }, detail: /255 of \d+ characters/, fix: /at least 1024 characters/ },
+  // Same length, one character rewritten: no database column to widen.
+  { id: 'authz.state', flags: { stateMode: 'rewrite' }, detail: /state came back changed \(same length, different characters: rewritten on the way\)/, fix: /^Return state byte-for-byte: do not decode, re-encode, trim or replace any of its characters \(RFC 6749 §4\.1\.2\)\.$/, impact: 'chatgpt' },
   { id: 'authz.iss', flags: { iss: 'missing' }, detail: /carried no iss/ },
   // A wrong verifier is refused in the same run: the fix asks only for the missing one to be.
   { id: 'pkce.verifier-required', flags: { pkce: 'optional' }, detail: /without the code_verifier/, fix: /^Require code_verifier whenever the authorization request carried a code_challenge \(a wrong code_verifier is refused already: only a missing one gets through\)\.$/ },
@@ -102,6 +104,8 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'resource.rejects-invalid-token', flags: { rs: { invalidStatus: 500 } }, detail: /500 instead of 401/, impact: 'chatgpt' },
   // Late-2026 ChatGPT (issue: emulate ChatGPT as it behaves in late 2026).
   { id: 'cimd.chatgpt-document', flags: { cimdBoth: true, cimdReject: true }, detail: /client_id https:\/\/chatgpt\.com\/oauth\/client\.json was refused: invalid_client/, impact: 'chatgpt', chatgpt: true },
+  // /authorize accepted ChatGPT's document, only the token endpoint refused it: the fix is the token endpoint's.
+  { id: 'cimd.chatgpt-document', flags: { cimdBoth: true, cimdTokenRefused: true }, detail: /the authorization endpoint accepted ChatGPT's document, but the code issued to https:\/\/chatgpt\.com\/oauth\/client\.json could not be exchanged: 400 invalid_grant/, fix: /^The authorization endpoint accepts https:\/\/chatgpt\.com\/oauth\/client\.json; make the token endpoint accept the same client_id/, impact: 'chatgpt', chatgpt: true },
   { id: 'cimd.chatgpt-document', flags: { cimdBoth: true, cimdPrivateKeyJwt: true }, status: 'info', detail: /private_key_jwt assertion/ },
   { id: 'authz.scope-omitted', flags: { scopeRequired: true }, detail: /without scope was refused: invalid_scope/, impact: 'chatgpt' },
   { id: 'resource.handshake', flags: { discoverStatus: 500 }, detail: /server\/discover answered 500/, impact: 'chatgpt' },

@@ -37,7 +37,8 @@ export interface ToyFlags {
    */
   dedupRegistrations?: 'metadata' | 'redirects';
   redirectCheck?: 'exact' | 'none' | 'ignore-query';
-  stateMode?: 'ok' | 'truncate';
+  /** truncate: 255 characters come back; rewrite: "~" comes back as "%7E"-decoded "_" (a normaliser). */
+  stateMode?: 'ok' | 'truncate' | 'rewrite';
   /** missing: advertised but not sent; unsupported: neither advertised nor sent. */
   iss?: 'ok' | 'missing' | 'unsupported';
   authorizeLoop?: boolean;
@@ -87,6 +88,8 @@ export interface ToyFlags {
   cimdReject?: boolean;
   /** The AS wants ChatGPT's private_key_jwt assertion at the token endpoint for the CIMD client. */
   cimdPrivateKeyJwt?: boolean;
+  /** The token endpoint refuses the CIMD client's code (invalid_grant) although /authorize accepted it. */
+  cimdTokenRefused?: boolean;
   /** Refuse authorization requests without `scope` (ChatGPT's reconnect sends none). */
   scopeRequired?: boolean;
   /** Answer MCP `server/discover` with this HTTP status. */
@@ -667,7 +670,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       const loc = new URL(redirectUri);
       loc.searchParams.set('code', code);
       const state = q.get('state') ?? '';
-      loc.searchParams.set('state', f.stateMode === 'truncate' ? state.slice(0, 255) : state);
+      loc.searchParams.set('state', f.stateMode === 'truncate' ? state.slice(0, 255) : f.stateMode === 'rewrite' ? state.replace(/~/g, '_') : state);
       if (f.iss !== 'missing' && f.iss !== 'unsupported') loc.searchParams.set('iss', issuer);
       res.writeHead(302, { location: loc.href });
       return void res.end();
@@ -694,6 +697,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       if (!client) return tokenError(res, 'invalid_client', 'unknown client');
       const problem = syntaxError(form);
       if (problem) return tokenError(res, 'invalid_request', problem);
+      if (f.cimdTokenRefused && clientId === clientMetadataDocument().client_id) return tokenError(res, 'invalid_grant', 'client id metadata documents are not supported at this endpoint');
       if (f.cimdPrivateKeyJwt && clientId === clientMetadataDocument().client_id && !form.get('client_assertion')) {
         res.writeHead(401, { 'content-type': 'application/json' });
         return void res.end(JSON.stringify({ error: 'invalid_client', error_description: 'private_key_jwt client authentication required' }));

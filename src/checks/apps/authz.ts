@@ -161,8 +161,10 @@ export const authzState: CheckDef<AppsContext> = {
     const got = callback.searchParams.get('state');
     if (got === null) return fail('the redirect carried no `state`', 'Return the state parameter unchanged in the redirect (RFC 6749 §4.1.2).', undefined, true);
     if (got !== state) {
-      const why = got.length < state.length ? ` (${got.length} of ${state.length} characters came back: a short database column?)` : '';
-      return fail(`state came back changed${why}`, 'Store state as an opaque string of at least 1024 characters and return it byte-for-byte.', undefined, true);
+      // Cut short: a column too small; otherwise the characters were rewritten on the way.
+      const cut = got.length < state.length && state.startsWith(got);
+      const why = cut ? ` (${got.length} of ${state.length} characters came back: a short database column?)` : ` (same ${got.length === state.length ? 'length' : 'prefix'}, different characters: rewritten on the way)`;
+      return fail(`state came back changed${why}`, cut ? 'Store state as an opaque string of at least 1024 characters and return it byte-for-byte.' : 'Return state byte-for-byte: do not decode, re-encode, trim or replace any of its characters (RFC 6749 §4.1.2).', undefined, true);
     }
     return pass(`authorization code received; state of ${state.length} characters returned intact`);
   },
