@@ -110,8 +110,10 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'authz.scope-omitted', flags: { scopeRequired: true }, detail: /without scope was refused: invalid_scope/, impact: 'chatgpt' },
   { id: 'resource.handshake', flags: { discoverStatus: 500 }, detail: /server\/discover answered 500/, impact: 'chatgpt' },
   { id: 'dcr.connector-callback', flags: { stableRedirectOnly: true, iss: 'unsupported' }, detail: /does not support RFC 9207 iss, so ChatGPT uses exactly such a per-connector callback/, impact: 'chatgpt' },
-  { id: 'dcr.connector-callback', flags: { stableRedirectOnly: true }, status: 'warn', detail: /supports RFC 9207 iss, so ChatGPT uses the stable/, impact: 'interop' },
-  { id: 'resource.mixed-auth', flags: { mixed: 'no-meta' }, detail: /without _meta\["mcp\/www_authenticate"\]/, impact: 'chatgpt' },
+  // iss is supported already: the fix does not ask for it.
+  { id: 'dcr.connector-callback', flags: { stableRedirectOnly: true }, status: 'warn', detail: /supports RFC 9207 iss, so ChatGPT uses the stable/, fix: /^Accept every https:\/\/chatgpt\.com\/connector\/oauth\/<id> redirect URI at registration and authorization \(.*\), for connectors created before ChatGPT used the stable callback\.$/, impact: 'interop' },
+  // The tools declare securitySchemes; only the challenge is missing: the fix asks for that alone.
+  { id: 'resource.mixed-auth', flags: { mixed: 'no-meta' }, detail: /without _meta\["mcp\/www_authenticate"\]/, fix: /^Answer a protected tool called without a token with \{"isError": true/, impact: 'chatgpt' },
   // The security suite (RFC 9700 / OAuth 2.1 negative tests): never ChatGPT's problem.
   { id: 'pkce.required', flags: { pkcePublicOptional: true }, detail: /PKCE is optional/, impact: 'security', chatgpt: false },
   { id: 'pkce.downgrade', flags: { pkcePublicOptional: true, pkceDowngrade: true }, detail: /PKCE downgrade/, impact: 'security', chatgpt: false },

@@ -253,8 +253,14 @@ export const resourceMixedAuth: CheckDef<AppsContext> = {
       else withToken = `; with a token ${m.probed} succeeds`;
     }
     if (problems.length) {
-      return fail(problems.join('; '),
-        'Declare securitySchemes on every tool ([{"type":"noauth"}] or [{"type":"oauth2","scopes":[…]}]), and answer a protected tool called without a token with {"isError": true, "_meta": {"mcp/www_authenticate": ["Bearer resource_metadata=\\"<PRM URL>\\", error=\\"insufficient_scope\\", error_description=\\"…\\""]}}.');
+      // The fix asks for the parts that failed, not the ones the run saw in place.
+      const challenge = '{"isError": true, "_meta": {"mcp/www_authenticate": ["Bearer resource_metadata=\\"<PRM URL>\\", error=\\"insufficient_scope\\", error_description=\\"…\\""]}}';
+      const fix = [
+        !m.protectedTools.length ? 'Declare securitySchemes on every tool ([{"type":"noauth"}] or [{"type":"oauth2","scopes":[…]}]).' : '',
+        !ch ? `Answer a protected tool called without a token with ${challenge}.` : problems.some((p) => p.startsWith('the _meta challenge has no')) ? `Give the _meta challenge all of resource_metadata, error and error_description: ${challenge}.` : '',
+        problems.some((p) => p.startsWith('with a token')) ? 'Accept the access token on tools/call as on initialize, and run the protected tool for it.' : '',
+      ].filter(Boolean).join(' ');
+      return fail(problems.join('; '), fix);
     }
     return pass(`${m.protectedTools.length} protected tool(s) (${m.protectedTools.slice(0, 5).map((t) => safeText(t, 40)).join(', ')}); an anonymous call to ${m.probed} carries the _meta challenge${withToken}`);
   },
