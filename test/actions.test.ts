@@ -61,10 +61,13 @@ const cases: { name: string; flags: ToyFlags; id: string; status?: Status; detai
   { name: 'PKCE required', flags: { pkceRequired: true }, id: 'actions.no-pkce', detail: /without code_challenge was refused/, fix: /do not require code_challenge/ },
   { name: 'only one callback form registered', flags: { client: { id: 'gpt', secret: SECRET, redirectUris: [CB.chatgpt] } }, id: 'actions.callback-urls', detail: /chat\.openai\.com.*was refused.*other ChatGPT host/, fix: /register both callback URLs/ },
   { name: 'state truncated', flags: { stateMode: 'truncate' }, id: 'actions.state', detail: /255 of \d+ characters/, fix: /VARCHAR\(255\)/ },
+  // Same length, a character rewritten: no column to widen, so the fix does not ask for one.
+  { name: 'state rewritten', flags: { stateMode: 'rewrite' }, id: 'actions.state', detail: /different characters/, fix: /^Return state byte-for-byte: do not decode, re-encode, trim or replace any of its characters\.$/ },
   { name: 'secret accepted only in the Basic header', flags: { client: { id: 'gpt', secret: SECRET, redirectUris: [CB.chatgpt, CB.openai], auth: 'basic' } }, id: 'actions.token-exchange-method', status: 'pass', detail: /Default \(POST request\): refused \(401 invalid_client.*select Token Exchange Method "Basic authorization header"/ },
   { name: 'secret accepted only in the body', flags: { client: { id: 'gpt', secret: SECRET, redirectUris: [CB.chatgpt, CB.openai], auth: 'post' } }, id: 'actions.token-exchange-method', status: 'pass', detail: /Basic authorization header: refused \(401.*select Token Exchange Method "Default \(POST request\)"/ },
   { name: 'form-encoded token response', flags: { tokenResponseFormat: 'form' }, id: 'actions.token-response', detail: /form-encoded/, fix: /application\/json/ },
-  { name: 'string expires_in', flags: { expiresIn: 'string' }, id: 'actions.token-response', detail: /expires_in is a string/ },
+  // The fix names the field that is wrong, not the whole response.
+  { name: 'string expires_in', flags: { expiresIn: 'string' }, id: 'actions.token-response', detail: /expires_in is a string/, fix: /^Send expires_in as a number of seconds \("expires_in": 3600, not "3600"\) \(RFC 6749 §5\.1\)\.$/ },
   { name: 'refresh refused', flags: { refresh: 'refuse' }, id: 'actions.refresh', detail: /refused: 400 invalid_grant/ },
   { name: 'no refresh token', flags: { refresh: 'none' }, id: 'actions.refresh', status: 'warn', detail: /no refresh token/ },
   { name: 'API accepts any token', flags: { api: 'accepts-any' }, id: 'actions.api-call', detail: /garbage token was ACCEPTED/ },

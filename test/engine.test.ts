@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { currentPriority, runChecks } from '../src/checks/engine.js';
-import { pass, prepared, type CheckDef } from '../src/checks/types.js';
+import { pass, prepared, preparedAlongside, type CheckDef } from '../src/checks/types.js';
 
 interface Ctx { s: { a?: number; grant?: never; user?: never } }
 const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
@@ -53,6 +53,24 @@ describe('check scheduler', () => {
     expect(log.indexOf('first-spender start')).toBeGreaterThan(log.indexOf('last-spender prepare end'));
     expect(log.indexOf('first-spender start')).toBeGreaterThan(log.indexOf('reader end'));
     expect(log.indexOf('last-spender start')).toBeGreaterThan(log.indexOf('first-spender end'));
+  });
+
+  it('starts a run alongside its prepare (Prepare.alongside); a spender still waits for that prepare to settle', async () => {
+    for (const concurrency of [8, 1]) {
+      const log: string[] = [];
+      const step = async (name: string, ms = 10) => { log.push(`${name} start`); await tick(ms); log.push(`${name} end`); };
+      const walker = preparedAlongside<Ctx, string>({
+        ...base, id: 'x.walker',
+        prepare: { needs: [], endedBy: ['user'], rounds: 4, async run() { await step('walker prepare', 60); return 'walked'; } },
+        async run(_ctx, chain) { await step('walker own'); return pass(`own, then ${await chain}`); },
+      });
+      const replay: CheckDef<Ctx> = { ...base, id: 'x.replay', spends: ['user'], async run() { await step('replay'); return pass('replayed'); } };
+      const results = await runChecks([walker, replay], { s: {} }, {}, { concurrency });
+      expect(results.map((r) => `${r.id} ${r.detail}`)).toEqual(['x.walker own, then walked', 'x.replay replayed']);
+      // The run's own work did not wait for the prepare; the replay did.
+      expect(log.indexOf('walker own end'), String(concurrency)).toBeLessThan(log.indexOf('walker prepare end'));
+      expect(log.indexOf('replay start'), String(concurrency)).toBeGreaterThan(log.indexOf('walker prepare end'));
+    }
   });
 
   it('waits only for the prepares its spends can end (Prepare.endedBy)', async () => {

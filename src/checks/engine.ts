@@ -219,7 +219,9 @@ export async function runChecks<C extends { s: object }>(defs: CheckDef<C>[], ct
       hooks.onStart?.(def.id);
       try {
         const view = watched(ctx, def, hooks);
-        outcome = def.prepare
+        outcome = def.prepare?.alongside
+          ? await currentCheck.run(def.id, () => currentPriority.run(weigh(def.id), () => Promise.resolve(def.run(view, startPrepare(def)))))
+          : def.prepare
           ? await startPrepare(def).then((p) => currentCheck.run(def.id, () => currentPriority.run(weigh(def.id), () => Promise.resolve(def.run(view, p)))))
           : await currentCheck.run(def.id, () => currentPriority.run(weigh(def.id), () => Promise.resolve(def.run(view))));
       } catch (err) {

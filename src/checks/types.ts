@@ -115,6 +115,13 @@ interface Prepare<C> {
    * ended only by what ends every grant (`['user']` in the apps suite).
    */
   endedBy?: StateKey<C>[];
+  /**
+   * The check's `run` starts as soon as its own constraints are met, without waiting for this
+   * half to settle, and gets the prepare's promise instead of its value (a check whose run has
+   * round trips of its own that need not wait for what the prepare walks). Spenders still wait
+   * for the prepare to settle, as they do for every prepare.
+   */
+  alongside?: boolean;
   run(ctx: C): Promise<unknown>;
 }
 
@@ -124,6 +131,14 @@ export function prepared<C, P>(def: Omit<CheckDef<C>, 'prepare' | 'run'> & {
   run(ctx: C, prepared: P): Promise<Outcome> | Outcome;
 }): CheckDef<C> {
   return def as CheckDef<C>;
+}
+
+/** A check whose `run` overlaps its `prepare` half and gets its promise (Prepare.alongside). */
+export function preparedAlongside<C, P>(def: Omit<CheckDef<C>, 'prepare' | 'run'> & {
+  prepare: { needs: string[]; reads?: StateKey<C>[]; rounds?: number; endedBy?: StateKey<C>[]; run(ctx: C): Promise<P> };
+  run(ctx: C, prepared: Promise<P>): Promise<Outcome> | Outcome;
+}): CheckDef<C> {
+  return { ...def, prepare: { ...def.prepare, alongside: true } } as CheckDef<C>;
 }
 
 export const pass = (detail: string): Outcome => ({ status: 'pass', detail });

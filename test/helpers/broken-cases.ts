@@ -16,7 +16,10 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'prm.resource', flags: { prmResourceSuffix: '/' }, detail: /only by a trailing slash/ },
   { id: 'as.metadata', flags: { asMetadata: '404' }, detail: /fault is discovery, not PKCE/ },
   { id: 'as.issuer', flags: { issuerSuffix: '/' }, detail: /only a trailing slash differs/ },
-  { id: 'as.pkce-s256', flags: { dropMeta: ['code_challenge_methods_supported'] }, detail: /code_challenge_methods_supported is missing/ },
+  // Advice that fits the run: the metadata omits S256 while the sign-ins use it, so the fix asks
+  // to advertise it, not to build it.
+  { id: 'as.pkce-s256', flags: { dropMeta: ['code_challenge_methods_supported'] }, detail: /code_challenge_methods_supported is missing/, fix: /^add "code_challenge_methods_supported": \["S256"\] to the authorization-server metadata \(pkce\.verifier-checked tests whether the server verifies S256\)$/ },
+  { id: 'as.pkce-s256', flags: { metaPatch: { code_challenge_methods_supported: ['plain'] } }, detail: /\["plain"\], without S256/, fix: /^Add "S256" to code_challenge_methods_supported/ },
   { id: 'as.endpoints', flags: { dropMeta: ['authorization_endpoint'] }, detail: /authorization_endpoint is missing/ },
   // Refresh works; only the metadata does not say so: the fix asks to advertise it, not to build it.
   { id: 'as.endpoints', flags: { metaPatch: { grant_types_supported: ['authorization_code'] } }, status: 'warn', detail: /grant_types_supported does not include refresh_token/, fix: /^Add "refresh_token" to grant_types_supported/ },
@@ -29,16 +32,23 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'as.metadata', flags: { metaPatch: { scopes_supported: 1, grant_types_supported: 'authorization_code', issuer_claims: 1 } }, status: 'warn', impact: 'interop', detail: /scopes_supported \(a number, not an array of strings\); grant_types_supported \(a string, not an array of strings\)/ },
   { id: 'as.client-registration', flags: { dropMeta: ['registration_endpoint'] }, fix: /predefined|OAuth advanced settings/ },
   { id: 'network.server-user-agent', flags: { blockUserAgent: /python|aiohttp/i }, detail: /as "python-httpx\/0\.28\.1" got 403 text\/html \(cf-mitigated: challenge\), not 401.*\/\.well-known\/oauth-protected-resource\/mcp as "python-httpx/, fix: /Cloudflare: turn off Bot Fight Mode/ },
-  { id: 'jwks.keys', flags: { jwks: 'dup-kid' }, detail: /used twice/ },
+  // The fix addresses the problem found (a kid used twice), not key types the set has right.
+  { id: 'jwks.keys', flags: { jwks: 'dup-kid' }, detail: /used twice/, fix: /^Give each key its own kid, so resource servers can pick the right key\.$/ },
   { id: 'jwks.no-private', flags: { jwks: 'private' }, detail: /private key material/ },
   { id: 'dcr.register', flags: { dcr: 'wrong-method' }, detail: /answered "client_secret_basic"/ },
   { id: 'dcr.rejects-unsafe-redirects', flags: { dcrUnsafe: 'accept' }, detail: /javascript: and data:/ },
   { id: 'authz.redirect-exact', flags: { redirectCheck: 'none' }, detail: /unregistered redirect URI/ },
-  { id: 'authz.state', flags: { stateMode: 'truncate' }, detail: /255 of \d+ characters/ },
+  // The client the run just registered is refused at /authorize: the fix is not "check the registration".
+  { id: 'authz.state', flags: { authorizeRefusesRegistered: true }, detail: /refused the request: unauthorized_client/, fix: /^The authorization endpoint refuses the client the registration endpoint just issued \(dcr\.register passed\)/, impact: 'chatgpt', chatgpt: true },
+  { id: 'authz.state', flags: { stateMode: 'truncate' }, detail: /255 of \d+ characters/, fix: /at least 1024 characters/ },
+  // Same length, one character rewritten: no database column to widen.
+  { id: 'authz.state', flags: { stateMode: 'rewrite' }, detail: /state came back changed \(same length, different characters: rewritten on the way\)/, fix: /^Return state byte-for-byte: do not decode, re-encode, trim or replace any of its characters \(RFC 6749 §4\.1\.2\)\.$/, impact: 'chatgpt' },
   { id: 'authz.iss', flags: { iss: 'missing' }, detail: /carried no iss/ },
-  { id: 'pkce.verifier-required', flags: { pkce: 'optional' }, detail: /without the code_verifier/ },
+  // A wrong verifier is refused in the same run: the fix asks only for the missing one to be.
+  { id: 'pkce.verifier-required', flags: { pkce: 'optional' }, detail: /without the code_verifier/, fix: /^Require code_verifier whenever the authorization request carried a code_challenge \(a wrong code_verifier is refused already: only a missing one gets through\)\.$/ },
   { id: 'pkce.verifier-checked', flags: { pkce: 'unchecked' }, detail: /wrong code_verifier/ },
-  { id: 'token.exchange', flags: { expiresIn: 'string' }, detail: /expires_in is a string/ },
+  // The fix names the member that is wrong, not the whole response.
+  { id: 'token.exchange', flags: { expiresIn: 'string' }, detail: /expires_in is a string/, fix: /^Send expires_in as a number of seconds \("expires_in": 3600, not "3600"\) \(RFC 6749 §5\.1\)\.$/ },
   { id: 'token.code-single-use', flags: { codeReuse: true }, detail: /redeemed twice/ },
   // Refused for the wrong reason: the replay with the verifier names PKCE; without it, tokens.
   { id: 'token.code-single-use', flags: { codeReuse: 'forgets-pkce' }, detail: /refused only for PKCE \(400 invalid_grant: code_verifier without code_challenge\), and the replay without code_verifier got tokens/, impact: 'security', chatgpt: false },
@@ -57,14 +67,22 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'token.scopes', flags: { oidcScopes: true, grantedScopeMode: 'no-oidc' }, status: 'warn', detail: /only the OpenID Connect scope\(s\) openid, profile, email are missing/, impact: 'chatgpt', chatgpt: true },
   // Issuer and resource are one service sharing an HS256 secret: ChatGPT treats the token as opaque.
   { id: 'token.jwt-signature', flags: { symmetric: true }, status: 'info', detail: /symmetric HS256; the MCP server accepts it/ },
-  { id: 'token.jwt-signature', flags: { signWrongKey: true, rs: { acceptTampered: true } }, detail: /signature does not verify/ },
+  // The key is wrong, the issuer right: the fix names the key only.
+  { id: 'token.jwt-signature', flags: { signWrongKey: true, rs: { acceptTampered: true } }, detail: /signature does not verify/, fix: /^Sign access tokens with a key published at jwks_uri \(rotate the published set before a new key is used\)\.$/ },
   { id: 'token.audience', flags: { aud: 'other' }, detail: /the MCP server refuses it/, impact: 'chatgpt', chatgpt: true },
   { id: 'token.audience', flags: { aud: 'other', rs: { ignoreAudience: true } }, detail: /the MCP server accepts it: it does not check the audience/, impact: 'security', chatgpt: false },
   { id: 'refresh.grant', flags: { refresh: 'refuse' }, detail: /invalid_grant/ },
-  { id: 'refresh.grant', flags: { refresh: 'none' }, status: 'warn', detail: /no refresh token.*reconnect after about 1 h/ },
+  // offline_access is advertised and asked for: the fix is at the token endpoint, not the metadata.
+  { id: 'refresh.grant', flags: { refresh: 'none' }, status: 'warn', detail: /no refresh token was issued \(ChatGPT asked for offline_access, which the metadata advertises\).*reconnect after about 1 h/, fix: /^issue a refresh token with the code exchange when offline_access is requested \(the metadata already advertises it\)$/ },
+  { id: 'refresh.grant', flags: { refresh: 'none', metaPatch: { scopes_supported: ['mcp:read', 'mcp:write'] } }, status: 'warn', detail: /no refresh token was issued;/, fix: /advertise offline_access in scopes_supported/ },
   // The connection's second day: the chain of refreshes ChatGPT makes breaks at its second link.
   { id: 'refresh.grant', flags: { refresh: 'once' }, detail: /refresh 1 returned no refresh token.*refresh 2 with the same token was refused.*reconnect after about 2 h: two access-token lifetimes of 1 h/, fix: /INCLUDE_NEW_REFRESH_TOKEN/, impact: 'chatgpt', chatgpt: true },
   { id: 'refresh.grant', flags: { refresh: 'rotated-broken' }, detail: /refresh 2 with that new token was refused.*just issued does not work.*reconnect after about 2 h/, fix: /Store each new refresh token/, impact: 'chatgpt', chatgpt: true },
+  // A later link's access token refused by the MCP server: the initialize sent alongside the next
+  // refresh counts when accepted; the last link's, sent alone, counts when refused.
+  { id: 'refresh.grant', flags: { refreshAudFrom: 3 }, detail: /accepted the access token from refresh 2 but refused the one from refresh 3 \(401\)\. ChatGPT asks the person to reconnect after about 3 h/, impact: 'chatgpt', chatgpt: true },
+  // Refused alongside the next refresh: the connection ends with the last accepted token.
+  { id: 'refresh.grant', flags: { refreshAudFrom: 2 }, detail: /accepted the access token from refresh 1 but refused the one from refresh (2 \(401\)|3 \(401; the one from refresh 2, sent alongside the next refresh, was refused too\))\. ChatGPT asks the person to reconnect after about 2 h/, impact: 'chatgpt', chatgpt: true },
   // Nothing to rotate (the used token is revoked, none replaces it): not a rotation finding.
   { id: 'refresh.rotation', flags: { refresh: 'once' }, status: 'pass', detail: /no refresh token stays usable to steal/ },
   // The newest token's refusal after a replay proves nothing when new tokens never work.
@@ -74,22 +92,28 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'refresh.rotation', flags: { refresh: 'grace-identical' }, status: 'pass', detail: /identical earlier response/ },
   { id: 'refresh.rotation', flags: { refresh: 'old-valid' }, detail: /previous refresh token still mints new tokens/, impact: 'security', chatgpt: false },
   { id: 'refresh.rotation', flags: { refresh: 'no-family-revoke' }, detail: /newest refresh token still works/, impact: 'security', chatgpt: false },
-  { id: 'refresh.audience', flags: { refreshAud: 'other' }, detail: /refreshed access token's aud/, impact: 'chatgpt' },
+  // Only the refresh loses the audience (token.audience passed): the fix is about refreshed tokens.
+  { id: 'refresh.audience', flags: { refreshAud: 'other' }, detail: /refreshed access token's aud/, fix: /^put the resource parameter \(http:\/\/127\.0\.0\.1:\d+\/mcp\) into the aud claim of refreshed access tokens too: ChatGPT sends it with every refresh \(RFC 8707 §2\.2\)$/, impact: 'chatgpt' },
   { id: 'refresh.audience', flags: { refreshAud: 'other', rs: { ignoreAudience: true } }, detail: /does not check the audience/, impact: 'security', chatgpt: false },
   { id: 'resource.accepts-token', flags: { rs: { rejectValid: true } }, detail: /rejected the access token/ },
   { id: 'resource.rejects-invalid-token', flags: { rs: { acceptGarbage: true } }, detail: /ACCEPTED/, impact: 'security', chatgpt: false },
-  { id: 'resource.rejects-forged-token', flags: { rs: { acceptNone: true } }, detail: /accepted.*alg:none token: 200/ },
-  { id: 'resource.rejects-forged-token', flags: { rs: { acceptTampered: true } }, detail: /changed payload.*200/ },
+  // Each fix asks for what was accepted: alg "none", or a signature that was not checked.
+  { id: 'resource.rejects-forged-token', flags: { rs: { acceptNone: true } }, detail: /accepted.*alg:none token: 200/, fix: /^Refuse alg "none": accept only the asymmetric algorithm your authorization server signs with \(RFC 8725 §3\.1\)\.$/ },
+  { id: 'resource.rejects-forged-token', flags: { rs: { acceptTampered: true } }, detail: /changed payload.*200/, fix: /^Verify every token's signature with the issuer's published keys \(jwks_uri\) before reading its claims \(RFC 9068 §4\)\.$/ },
   { id: 'resource.rejects-forged-token', flags: { rs: { invalidStatus: 500 } }, status: 'warn', detail: /refused, but not with a 401.*500 instead of 401/ },
   { id: 'resource.rejects-invalid-token', flags: { rs: { invalidStatus: 500 } }, detail: /500 instead of 401/, impact: 'chatgpt' },
   // Late-2026 ChatGPT (issue: emulate ChatGPT as it behaves in late 2026).
   { id: 'cimd.chatgpt-document', flags: { cimdBoth: true, cimdReject: true }, detail: /client_id https:\/\/chatgpt\.com\/oauth\/client\.json was refused: invalid_client/, impact: 'chatgpt', chatgpt: true },
+  // /authorize accepted ChatGPT's document, only the token endpoint refused it: the fix is the token endpoint's.
+  { id: 'cimd.chatgpt-document', flags: { cimdBoth: true, cimdTokenRefused: true }, detail: /the authorization endpoint accepted ChatGPT's document, but the code issued to https:\/\/chatgpt\.com\/oauth\/client\.json could not be exchanged: 400 invalid_grant/, fix: /^The authorization endpoint accepts https:\/\/chatgpt\.com\/oauth\/client\.json; make the token endpoint accept the same client_id/, impact: 'chatgpt', chatgpt: true },
   { id: 'cimd.chatgpt-document', flags: { cimdBoth: true, cimdPrivateKeyJwt: true }, status: 'info', detail: /private_key_jwt assertion/ },
   { id: 'authz.scope-omitted', flags: { scopeRequired: true }, detail: /without scope was refused: invalid_scope/, impact: 'chatgpt' },
   { id: 'resource.handshake', flags: { discoverStatus: 500 }, detail: /server\/discover answered 500/, impact: 'chatgpt' },
   { id: 'dcr.connector-callback', flags: { stableRedirectOnly: true, iss: 'unsupported' }, detail: /does not support RFC 9207 iss, so ChatGPT uses exactly such a per-connector callback/, impact: 'chatgpt' },
-  { id: 'dcr.connector-callback', flags: { stableRedirectOnly: true }, status: 'warn', detail: /supports RFC 9207 iss, so ChatGPT uses the stable/, impact: 'interop' },
-  { id: 'resource.mixed-auth', flags: { mixed: 'no-meta' }, detail: /without _meta\["mcp\/www_authenticate"\]/, impact: 'chatgpt' },
+  // iss is supported already: the fix does not ask for it.
+  { id: 'dcr.connector-callback', flags: { stableRedirectOnly: true }, status: 'warn', detail: /supports RFC 9207 iss, so ChatGPT uses the stable/, fix: /^Accept every https:\/\/chatgpt\.com\/connector\/oauth\/<id> redirect URI at registration and authorization \(.*\), for connectors created before ChatGPT used the stable callback\.$/, impact: 'interop' },
+  // The tools declare securitySchemes; only the challenge is missing: the fix asks for that alone.
+  { id: 'resource.mixed-auth', flags: { mixed: 'no-meta' }, detail: /without _meta\["mcp\/www_authenticate"\]/, fix: /^Answer a protected tool called without a token with \{"isError": true/, impact: 'chatgpt' },
   // The security suite (RFC 9700 / OAuth 2.1 negative tests): never ChatGPT's problem.
   { id: 'pkce.required', flags: { pkcePublicOptional: true }, detail: /PKCE is optional/, impact: 'security', chatgpt: false },
   { id: 'pkce.downgrade', flags: { pkcePublicOptional: true, pkceDowngrade: true }, detail: /PKCE downgrade/, impact: 'security', chatgpt: false },

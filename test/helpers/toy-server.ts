@@ -43,7 +43,8 @@ export interface ToyFlags {
    */
   dedupRegistrations?: 'metadata' | 'redirects';
   redirectCheck?: 'exact' | 'none' | 'ignore-query';
-  stateMode?: 'ok' | 'truncate';
+  /** truncate: 255 characters come back; rewrite: "~" comes back as "%7E"-decoded "_" (a normaliser). */
+  stateMode?: 'ok' | 'truncate' | 'rewrite';
   /** missing: advertised but not sent; unsupported: neither advertised nor sent. */
   iss?: 'ok' | 'missing' | 'unsupported';
   authorizeLoop?: boolean;
@@ -76,6 +77,10 @@ export interface ToyFlags {
    */
   refresh?: 'rotate' | 'none' | 'same' | 'old-valid' | 'no-family-revoke' | 'grace-identical' | 'refuse' | 'once' | 'rotated-broken';
   refreshAud?: 'resource' | 'other';
+  /** From the n-th refresh of a grant on, the refreshed access token is for another audience (the MCP server refuses it). */
+  refreshAudFrom?: number;
+  /** The authorization endpoint answers every registered client with error=unauthorized_client (a client store it does not share with registration). */
+  authorizeRefusesRegistered?: boolean;
   signWrongKey?: boolean;
   /** requireScopes: a token without every resource scope gets 403 insufficient_scope. */
   rs?: { rejectValid?: boolean; acceptGarbage?: boolean; acceptNone?: boolean; acceptTampered?: boolean; invalidStatus?: number; ignoreAudience?: boolean; stepUp?: string; acceptRefresh?: boolean; requireScopes?: boolean; emptyBearerError?: string };
@@ -89,6 +94,8 @@ export interface ToyFlags {
   cimdReject?: boolean;
   /** The AS wants ChatGPT's private_key_jwt assertion at the token endpoint for the CIMD client. */
   cimdPrivateKeyJwt?: boolean;
+  /** The token endpoint refuses the CIMD client's code (invalid_grant) although /authorize accepted it. */
+  cimdTokenRefused?: boolean;
   /** Refuse authorization requests without `scope` (ChatGPT's reconnect sends none). */
   scopeRequired?: boolean;
   /** Answer MCP `server/discover` with this HTTP status. */
@@ -250,6 +257,8 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
   }
   if (f.client) clients.set(f.client.id, { redirectUris: f.client.redirectUris ?? ['https://chatgpt.com/connector_platform_oauth_redirect'], secret: f.client.secret });
   const codes = new Map<string, { clientId: string; redirectUri: string; challenge?: string; plain?: boolean; scope: string; used: boolean; grant: string }>();
+  /** How many refreshes each grant (family) has made. */
+  const refreshes = new Map<string, number>();
   const refreshTokens = new Map<string, { clientId: string; scope: string; valid: boolean; family: string; answer?: Record<string, unknown>; access?: string }>();
   /** Grants (one per authorization) and whether each is still alive; every code and token belongs to one. */
   const grants = new Map<string, { clientId: string; alive: boolean }>();
@@ -622,6 +631,13 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
         return void res.end();
       }
       if (!client && !(f.anyClientId && q.get('client_id'))) return json(res, 400, { error: 'invalid_client' });
+      if (f.authorizeRefusesRegistered && client?.redirectUris.includes(redirectUri)) {
+        const loc = new URL(redirectUri);
+        loc.searchParams.set('error', 'unauthorized_client');
+        loc.searchParams.set('state', q.get('state') ?? '');
+        res.writeHead(302, { location: loc.href });
+        return void res.end();
+      }
       const problem = syntaxError(q);
       if (problem) {
         res.writeHead(400, { 'content-type': 'application/json' });
@@ -664,7 +680,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       const loc = new URL(redirectUri);
       loc.searchParams.set('code', code);
       const state = q.get('state') ?? '';
-      loc.searchParams.set('state', f.stateMode === 'truncate' ? state.slice(0, 255) : state);
+      loc.searchParams.set('state', f.stateMode === 'truncate' ? state.slice(0, 255) : f.stateMode === 'rewrite' ? state.replace(/~/g, '_') : state);
       if (f.iss !== 'missing' && f.iss !== 'unsupported') loc.searchParams.set('iss', issuer);
       res.writeHead(302, { location: loc.href });
       return void res.end();
@@ -691,6 +707,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       if (!client) return tokenError(res, 'invalid_client', 'unknown client');
       const problem = syntaxError(form);
       if (problem) return tokenError(res, 'invalid_request', problem);
+      if (f.cimdTokenRefused && clientId === clientMetadataDocument().client_id) return tokenError(res, 'invalid_grant', 'client id metadata documents are not supported at this endpoint');
       if (f.cimdPrivateKeyJwt && clientId === clientMetadataDocument().client_id && !form.get('client_assertion')) {
         res.writeHead(401, { 'content-type': 'application/json' });
         return void res.end(JSON.stringify({ error: 'invalid_client', error_description: 'private_key_jwt client authentication required' }));
@@ -739,7 +756,9 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
         }
         if (f.refresh === 'refuse' || !entry || !entry.valid || (entry.clientId !== clientId && f.refreshBinding !== false)) return tokenError(res, 'invalid_grant', 'bad refresh token');
         if (!alive(entry.family)) return tokenError(res, 'invalid_grant', 'grant not found (revoked)');
-        const audience = f.refreshAud === 'other' ? 'https://other.example/api' : (form.get('resource') ?? mcpUrl);
+        const depth = (refreshes.get(entry.family) ?? 0) + 1;
+        refreshes.set(entry.family, depth);
+        const audience = f.refreshAud === 'other' || (f.refreshAudFrom && depth >= f.refreshAudFrom) ? 'https://other.example/api' : (form.get('resource') ?? mcpUrl);
         if (f.refresh === 'same' || f.refresh === 'old-valid') {
           const granted = entry.scope;
           const out: Record<string, unknown> = { access_token: await accessToken(granted, audience), token_type: 'Bearer', expires_in: 3600, scope: granted };

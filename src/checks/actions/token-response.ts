@@ -3,7 +3,7 @@ import { fail, pass, skip } from '../types.js';
 import { safeText } from '../../text.js';
 import type { ActionsContext } from './context.js';
 import { refs } from '../spec.js';
-import { tokenResponseProblems } from '../../oauth/token-response.js';
+import { tokenResponseFix, tokenResponseProblems } from '../../oauth/token-response.js';
 
 export const tokenResponse: CheckDef<ActionsContext> = {
   id: 'actions.token-response',
@@ -27,7 +27,10 @@ export const tokenResponse: CheckDef<ActionsContext> = {
     }
     const b = t.body;
     const problems = tokenResponseProblems(ct, b);
-    if (problems.length) return fail(problems.join('; '), 'Return {"access_token": "…", "token_type": "bearer", "expires_in": 3600, "refresh_token": "…"} as application/json.', undefined, true);
+    if (problems.length) {
+      // The fix names what is wrong, not the fields the response has right.
+      return fail(problems.join('; '), tokenResponseFix(ct, b), undefined, true);
+    }
     return pass(`access_token, token_type ${safeText(b.token_type, 20)}, expires_in ${b.expires_in ?? 'absent'}${typeof b.refresh_token === 'string' ? ', refresh_token' : ''}`);
   },
 };

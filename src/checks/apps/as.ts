@@ -137,11 +137,11 @@ export const asPkce: CheckDef<AppsContext> = {
     if (!Array.isArray(m)) {
       return fail(`code_challenge_methods_supported is missing from ${ctx.s.asUrl}; ChatGPT refuses to continue without it`,
         fixFor(ctx.s.provider, {
-          generic: 'add "code_challenge_methods_supported": ["S256"] to the authorization-server metadata (and support S256 at the authorization and token endpoints)',
+          generic: 'add "code_challenge_methods_supported": ["S256"] to the authorization-server metadata (pkce.verifier-checked tests whether the server verifies S256)',
         }), undefined, true);
     }
     if (!m.includes('S256')) {
-      return fail(`code_challenge_methods_supported is ${JSON.stringify(m).slice(0, 100)}, without S256`, 'Support and advertise S256.', undefined, true);
+      return fail(`code_challenge_methods_supported is ${JSON.stringify(m).slice(0, 100)}, without S256`, 'Add "S256" to code_challenge_methods_supported in the authorization-server metadata (pkce.verifier-checked tests whether the server verifies S256).', undefined, true);
     }
     // `plain` gives no protection against an intercepted code (RFC 7636 §7.2); ChatGPT uses S256.
     if (m.includes('plain')) {

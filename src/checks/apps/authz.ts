@@ -6,7 +6,7 @@ import { registerSecret } from '../../http/redact.js';
 import { longState, newPkce, randomToken } from '../../oauth/pkce.js';
 import { safeText } from '../../text.js';
 import { fixCommand, fixFor, type ProviderKind } from '../advice.js';
-import { assertCimdLogin, authorizeUrl, initializeRequest, mcpPost, resourceOf, tokenRequestAs, type AppsContext } from './context.js';
+import { assertCimdLogin, authorizeUrl, initializeRequest, mcpPost, resourceOf, tokenRequestAs, type AppsContext, type Client } from './context.js';
 import { authorize, isolated, providerSignInHint, signInError, type Authorized } from './grants.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { bearerChallenge } from '../../oauth/www-authenticate.js';
@@ -59,7 +59,7 @@ export const authzRedirectExact: CheckDef<AppsContext> = {
   },
 };
 
-function authorizationErrorFix(error: string, provider: ProviderKind, resource: string, scopes: string[], desc: string, mcpUrl: string): string {
+function authorizationErrorFix(error: string, provider: ProviderKind, resource: string, scopes: string[], desc: string, mcpUrl: string, source?: Client['source']): string {
   // Supabase Auth with no authorization (consent) path: every sign-in is sent back with this.
   if (/authorization path not configured/i.test(desc)) {
     return fixFor(provider, {
@@ -82,6 +82,9 @@ function authorizationErrorFix(error: string, provider: ProviderKind, resource: 
       });
     case 'unauthorized_client':
     case 'invalid_client':
+      // The run registered this client a moment ago (dcr.register): the registration works, so
+      // the fix is where the authorization endpoint looks the client up.
+      if (source === 'dcr') return 'The authorization endpoint refuses the client the registration endpoint just issued (dcr.register passed): let it find dynamically registered clients (the same client store) and allow them response_type=code with the authorization_code grant.';
       return 'The client is not allowed to use the authorization code flow, or is unknown; check the client registration.';
     case 'invalid_request':
       return 'Read the error_description: a parameter ChatGPT sends (resource, scope, code_challenge, state) was refused.';
@@ -147,7 +150,7 @@ export const authzState: CheckDef<AppsContext> = {
       const desc = callback.searchParams.get('error_description');
       return {
         ...fail(`the authorization server refused the request: ${safeText(error, 60)}${desc ? ` (${safeText(desc, 300)})` : ''}. Requested scope "${(ctx.s.scopes ?? []).join(' ')}", resource ${resourceOf(ctx)}`,
-          authorizationErrorFix(error, ctx.s.provider, resourceOf(ctx), ctx.s.scopes ?? [], desc ?? '', ctx.opts.mcpUrl), CHATGPT_SAYS.connecting),
+          authorizationErrorFix(error, ctx.s.provider, resourceOf(ctx), ctx.s.scopes ?? [], desc ?? '', ctx.opts.mcpUrl, ctx.s.client?.source), CHATGPT_SAYS.connecting),
         signIn: signInError(callback),
       };
     }
@@ -158,8 +161,10 @@ export const authzState: CheckDef<AppsContext> = {
     const got = callback.searchParams.get('state');
     if (got === null) return fail('the redirect carried no `state`', 'Return the state parameter unchanged in the redirect (RFC 6749 §4.1.2).', undefined, true);
     if (got !== state) {
-      const why = got.length < state.length ? ` (${got.length} of ${state.length} characters came back: a short database column?)` : '';
-      return fail(`state came back changed${why}`, 'Store state as an opaque string of at least 1024 characters and return it byte-for-byte.', undefined, true);
+      // Cut short: a column too small; otherwise the characters were rewritten on the way.
+      const cut = got.length < state.length && state.startsWith(got);
+      const why = cut ? ` (${got.length} of ${state.length} characters came back: a short database column?)` : ` (same ${got.length === state.length ? 'length' : 'prefix'}, different characters: rewritten on the way)`;
+      return fail(`state came back changed${why}`, cut ? 'Store state as an opaque string of at least 1024 characters and return it byte-for-byte.' : 'Return state byte-for-byte: do not decode, re-encode, trim or replace any of its characters (RFC 6749 §4.1.2).', undefined, true);
     }
     return pass(`authorization code received; state of ${state.length} characters returned intact`);
   },

@@ -36,10 +36,10 @@ export const cimdChatgptDocument: CheckDef<AppsContext> = {
     const browser = needsChatgptRedirect(ctx);
     if (browser) return browser;
     const got = await authorize(ctx, CIMD_CLIENT_ID, 'ChatGPT\'s CIMD client', { redirectUri: CONNECTOR_REDIRECT });
-    if ('outcome' in got) return got.outcome.status === 'fail' ? { ...got.outcome, fix: cimdFix(ctx) } : got.outcome;
+    if ('outcome' in got) return got.outcome.status === 'fail' ? { ...got.outcome, fix: cimdFix(ctx, 'authorize') } : got.outcome;
     const error = got.callback.searchParams.get('error');
     if (error) {
-      return fail(`authorizing with client_id ${CIMD_CLIENT_ID} was refused: ${safeText(error, 60)}${got.callback.searchParams.get('error_description') ? ` (${safeText(got.callback.searchParams.get('error_description'), 200)})` : ''}; ChatGPT takes this path whenever CIMD is advertised`, cimdFix(ctx));
+      return fail(`authorizing with client_id ${CIMD_CLIENT_ID} was refused: ${safeText(error, 60)}${got.callback.searchParams.get('error_description') ? ` (${safeText(got.callback.searchParams.get('error_description'), 200)})` : ''}; ChatGPT takes this path whenever CIMD is advertised`, cimdFix(ctx, 'authorize'));
     }
     const code = got.callback.searchParams.get('code');
     if (!code) return fail('the redirect carried neither a code nor an error', 'Redirect back with ?code=…&state=….');
@@ -56,11 +56,15 @@ export const cimdChatgptDocument: CheckDef<AppsContext> = {
     if (/invalid_client/.test(res.text())) {
       return info(`the authorization endpoint accepted ChatGPT's document, and the token endpoint wants client authentication (${oauthError(res)}): ChatGPT signs a private_key_jwt assertion with its own key (${String(clientMetadataDocument().jwks_uri)}), which the doctor cannot; that part is not testable here`);
     }
-    return fail(`the code issued to ${CIMD_CLIENT_ID} could not be exchanged: ${oauthError(res)}`, cimdFix(ctx));
+    return fail(`the authorization endpoint accepted ChatGPT's document, but the code issued to ${CIMD_CLIENT_ID} could not be exchanged: ${oauthError(res)}`, cimdFix(ctx, 'token'));
   },
 };
 
-function cimdFix(ctx: AppsContext): string {
+/** The fix where the CIMD client failed: at the authorization endpoint, or only at the token endpoint (the authorization accepted it). */
+function cimdFix(ctx: AppsContext, at: 'authorize' | 'token'): string {
+  if (at === 'token') {
+    return `The authorization endpoint accepts ${CIMD_CLIENT_ID}; make the token endpoint accept the same client_id: redeem its code as a public client with PKCE (token_endpoint_auth_method none), or verify its private_key_jwt assertion against the document's jwks_uri. Or stop advertising client_id_metadata_document_supported`;
+  }
   return fixFor(ctx.s.provider, {
     clerk: `CIMD is in beta on Clerk: ask support to enable it, turn on "Advertise CIMD support" and allow-list ${CIMD_CLIENT_ID}`,
     generic: `accept ${CIMD_CLIENT_ID} (and its per-connector …/oauth/<id>/client.json forms) as client ids: fetch the document, check its client_id equals the URL and that redirect_uri is listed (${CONNECTOR_REDIRECT}), tolerate token_endpoint_auth_methods_supported ["none","private_key_jwt"], and either verify private_key_jwt against its jwks_uri or allow none with PKCE; do not pin an allow-list of other clients' hosts. Or stop advertising client_id_metadata_document_supported`,

@@ -188,7 +188,7 @@ async function connectorCallbackRun(ctx: AppsContext): Promise<Outcome> {
     // Without iss support ChatGPT uses this callback, so a refusal breaks it; with iss support it
     // uses the stable one, and a refusal only matters for connectors created before.
     const refused = (why: string) => (issSupported
-      ? as('interop', warn(`${why}; the server supports RFC 9207 iss, so ChatGPT uses the stable ${CONNECTOR_REDIRECT} and is not affected`, FIX))
+      ? as('interop', warn(`${why}; the server supports RFC 9207 iss, so ChatGPT uses the stable ${CONNECTOR_REDIRECT} and is not affected`, ACCEPT_CALLBACKS))
       : fail(`${why}; the server does not support RFC 9207 iss, so ChatGPT uses exactly such a per-connector callback and cannot connect`, FIX));
     const reg = await ctx.http.send({ method: 'POST', url: endpoint, json: dcrRequestBody([callback]) });
     if (reg.status !== 201 && reg.status !== 200) return refused(`registering a client with ${callback} was refused: ${oauthError(reg)}`);
@@ -210,4 +210,6 @@ async function connectorCallbackRun(ctx: AppsContext): Promise<Outcome> {
   }
 }
 
+/** The fix where RFC 9207 iss is supported already (the run saw it advertised): only the callbacks. */
+const ACCEPT_CALLBACKS = `Accept every https://chatgpt.com/connector/oauth/<id> redirect URI at registration and authorization (match the prefix ${CONNECTOR_CALLBACK_PREFIX} on that exact host, never a host wildcard), for connectors created before ChatGPT used the stable callback.`;
 const FIX = `Accept every https://chatgpt.com/connector/oauth/<id> redirect URI at registration and authorization (match the prefix ${CONNECTOR_CALLBACK_PREFIX} on that exact host, never a host wildcard), or support RFC 9207: send iss and advertise "authorization_response_iss_parameter_supported": true, so ChatGPT uses the stable ${CONNECTOR_REDIRECT}.`;

@@ -45,7 +45,15 @@ export const jwksKeys: CheckDef<AppsContext> = {
       else kids.add(k.kid);
       if (k.kty === 'RSA' && typeof k.n === 'string' && Buffer.from(k.n, 'base64url').length * 8 < 2048) problems.push(`RSA key ${i} is shorter than 2048 bits`);
     }
-    if (problems.length) return fail(problems.join('; '), 'Publish asymmetric signing keys (RS256/ES256), each with a unique kid, so resource servers can pick the right key.', undefined, true);
+    if (problems.length) {
+      const fix = [
+        problems.some((p) => /symmetric|unknown kty/.test(p)) ? 'Publish only asymmetric public keys (RSA, EC or OKP) at jwks_uri.' : '',
+        problems.some((p) => /no kid|used twice/.test(p)) ? 'Give each key its own kid, so resource servers can pick the right key.' : '',
+        problems.some((p) => /shorter than 2048/.test(p)) ? 'Use RSA keys of at least 2048 bits (RFC 7518 §3.3).' : '',
+        problems.some((p) => /not an object/.test(p)) ? 'Make every entry of "keys" a JWK object (RFC 7517 §5).' : '',
+      ].filter(Boolean).join(' ');
+      return fail(problems.join('; '), fix, undefined, true);
+    }
     return pass(`${keys.length} key(s): ${(keys as Record<string, unknown>[]).map((k) => `${k.kty}${k.alg ? `/${k.alg}` : ''} kid=${safeText(k.kid, 40)}`).join(', ')}`);
   },
 };

@@ -16,7 +16,7 @@ export const pkceVerifierRequired = isolated<Code>({
   step: 'Authorization',
   needs: ['token.exchange'],
   spec: refs('RFC 7636 §4.6', 'RFC 9700 §2.1.1', 'OAuth 2.1 §4.1.3'),
-  reads: ['as', 'client', 'prm', 'scopes'],
+  reads: ['as', 'client', 'prm', 'scopes', 'pkceChecked'],
   writes: ['pkceRequired'],
   logins: 1,
   obtain: (ctx, client) => codeOrAbort(ctx, client.clientId, 'PKCE test without verifier'),
@@ -25,7 +25,8 @@ export const pkceVerifierRequired = isolated<Code>({
     delete (form as Partial<typeof form>).code_verifier;
     const res = await tokenRequestAs(ctx, client, form);
     ctx.s.pkceRequired = res.status !== 200;
-    if (res.status === 200) return fail('tokens were issued without the code_verifier: PKCE is not enforced, so an intercepted code can be redeemed', 'Require code_verifier whenever the authorization request carried a code_challenge, and verify it.');
+    // Whether a wrong verifier is refused is pkce.verifier-checked's evidence: the fix asks only for what is missing.
+    if (res.status === 200) return fail('tokens were issued without the code_verifier: PKCE is not enforced, so an intercepted code can be redeemed', `Require code_verifier whenever the authorization request carried a code_challenge${ctx.s.pkceChecked ? ' (a wrong code_verifier is refused already: only a missing one gets through)' : ', and verify it'}.`);
     return pass(`refused: ${oauthError(res)}`);
   },
 });

@@ -1,7 +1,7 @@
 /** `refresh.*`: staying signed in after the access token expires. */
 import * as oidc from 'openid-client';
 import type { CheckDef } from '../types.js';
-import { fail, info, pass, prepared, skip, warn, type Outcome } from '../types.js';
+import { fail, info, pass, prepared, preparedAlongside, skip, warn, type Outcome } from '../types.js';
 import type { HttpResponse } from '../../http/client.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { safeText } from '../../text.js';
@@ -39,65 +39,110 @@ interface Walked {
   chain: NonNullable<AppsContext['s']['refreshChain']>;
   /** Each link: whether it returned a new refresh token. */
   links: { rotated: boolean }[];
-  /** The MCP server accepted the first refreshed access token (later ones are judged against it). */
-  firstAccepted: boolean;
+  /** The MCP server accepted every refreshed access token it was asked about. */
+  allAccepted: boolean;
   /** The newest tokens, with the refresh token the client now holds. */
   newest?: Tokens;
 }
 
+/** The MCP server's answers to the chain's access tokens so far. */
+interface Seen {
+  /** The last link whose access token the MCP server accepted. */
+  acceptedAt?: number;
+  /** An answer that counted was not an acceptance. */
+  refused: boolean;
+  /** The link whose initialize, sent together with the next refresh, was refused: from then on, one after another. */
+  racedAt?: number;
+}
+
 /**
  * Walk the refresh chain as ChatGPT does, from link `from` to REFRESH_CHAIN: refresh with the
- * held refresh token (the newest one issued, else the one held before), then initialize at the MCP
- * server with the new access token before the next refresh (a refresh may end the access token it
- * replaces). `lifetimes` holds the expires_in of every access token given so far.
+ * held refresh token (the newest one issued, else the one held before), and initialize at the MCP
+ * server with each new access token. `lifetimes` holds the expires_in of every access token given
+ * so far. The initialize with link k's token goes out together with refresh k+1 (the last one
+ * alone): an acceptance counts either way, but a refusal only when nothing else was in flight — a
+ * refresh may end the access token it replaces (grants.ts), so a refusal that raced the next
+ * refresh proves nothing, and the rest of the chain then initializes before each refresh, as
+ * ChatGPT's calls come long before its next refresh.
  */
-async function walk(ctx: AppsContext, client: Client, held: string, lifetimes: unknown[], links: { rotated: boolean }[], from: number, firstAccepted: boolean): Promise<Walked> {
+async function walk(ctx: AppsContext, client: Client, held: string, lifetimes: unknown[], links: { rotated: boolean }[], from: number, seen: Seen): Promise<Walked> {
   const said = (n: number) => links.slice(0, n).map((l, i) => `refresh ${i + 1} ${l.rotated ? 'returned a new refresh token' : 'returned no refresh token (ChatGPT keeps the one it has, RFC 6749 §6)'}`).join(', ');
+  const accepted = (status: number | undefined) => status !== undefined && status < 300;
+  const done = (w: Omit<Walked, 'allAccepted'>): Walked => ({ ...w, allAccepted: seen.acceptedAt !== undefined && !seen.refused });
   let newest: Tokens | undefined;
+  let racing: { link: number; status: Promise<number | undefined> } | undefined;
   for (let link = from; link <= REFRESH_CHAIN; link++) {
-    const res = await tokenRequestAs(ctx, client, { grant_type: 'refresh_token', refresh_token: held, resource: resourceOf(ctx) });
+    const [res, raced] = await Promise.all([
+      tokenRequestAs(ctx, client, { grant_type: 'refresh_token', refresh_token: held, resource: resourceOf(ctx) }),
+      racing?.status,
+    ]);
+    if (racing) {
+      if (accepted(raced)) seen.acceptedAt = racing.link;
+      else seen.racedAt = racing.link;
+      racing = undefined;
+    }
     const next = judgeTokenResponse(res, `refresh ${link}`);
     if (link > 1 && next.outcome?.status === 'fail' && (res.status !== 200 || !next.tokens?.accessToken)) {
       const prev = links[link - 2]!;
       const why = prev.rotated ? 'the refresh token the server had just issued does not work' : 'the server revoked the refresh token it had accepted without issuing a new one';
-      return {
-        chain: { links: link - 1, broke: link, rotatedRefused: prev.rotated }, links, firstAccepted, newest,
+      return done({
+        chain: { links: link - 1, broke: link, rotatedRefused: prev.rotated }, links, newest,
         outcome: fail(`${said(link - 1)}; refresh ${link} with ${prev.rotated ? 'that new token' : 'the same token'} was refused (${oauthError(res)}): ${why}. ${reconnectAfter(lifetimes)}`,
           prev.rotated
             ? 'Store each new refresh token before returning it, so the next refresh with it succeeds (RFC 6749 §6).'
             : 'Return a new refresh token in every refresh response (rotation), or keep the refresh token valid when the response carries none: RFC 6749 §6 lets the server revoke the old refresh token only after issuing a new one (Authlib: set INCLUDE_NEW_REFRESH_TOKEN = True on the RefreshTokenGrant).',
           // The first refresh worked: what depends on a refresh (its audience, rotation) is judged.
           undefined, true),
-      };
+      });
     }
-    if (next.outcome) return { chain: { links: link - 1, broke: link }, links, firstAccepted, newest, outcome: { ...next.outcome, fix: next.outcome.fix ?? 'Accept grant_type=refresh_token with client_id and resource form-encoded for the public client.' } };
+    if (next.outcome) return done({ chain: { links: link - 1, broke: link }, links, newest, outcome: { ...next.outcome, fix: next.outcome.fix ?? 'Accept grant_type=refresh_token with client_id and resource form-encoded for the public client.' } });
     const t = next.tokens!;
     links.push({ rotated: !!t.refreshToken && t.refreshToken !== held });
     lifetimes.push(t.body.expires_in);
     held = t.refreshToken ?? held;
     newest = { ...t, refreshToken: held };
-    const status = await mcpStatus(ctx, t.accessToken!);
-    if (link === 1) { firstAccepted = status !== undefined && status < 300; continue; }
-    if (firstAccepted && (status === 401 || status === 403)) {
-      return {
-        chain: { links: link, broke: link }, links, firstAccepted, newest,
-        outcome: fail(`${said(link)}; the MCP server accepted the access token from refresh 1 but refused the one from refresh ${link} (${status}). ${reconnectAfter(lifetimes.slice(0, -1))}`,
-          'Issue every refreshed access token with the same audience, scopes and signing key as the first, and accept them at the MCP server.', undefined, true),
-      };
+    if (link < REFRESH_CHAIN && seen.racedAt === undefined) {
+      racing = { link, status: mcpStatus(ctx, t.accessToken!) };
+      continue;
     }
+    const status = await mcpStatus(ctx, t.accessToken!);
+    if (accepted(status)) { seen.acceptedAt = link; continue; }
+    const last = seen.acceptedAt;
+    if (last !== undefined && (status === 401 || status === 403)) {
+      const alsoRaced = seen.racedAt !== undefined && seen.racedAt > last ? `; the one from refresh ${seen.racedAt}, sent alongside the next refresh, was refused too` : '';
+      return done({
+        chain: { links: link, broke: link }, links, newest,
+        // ChatGPT loses the connection when the last accepted token expires: the lifetimes up to it.
+        outcome: fail(`${said(link)}; the MCP server accepted the access token from refresh ${last} but refused the one from refresh ${link} (${status}${alsoRaced}). ${reconnectAfter(lifetimes.slice(0, last + 1))}`,
+          'Issue every refreshed access token with the same audience, scopes and signing key as the first, and accept them at the MCP server.', undefined, true),
+      });
+    }
+    seen.refused = true;
   }
-  return { chain: { links: REFRESH_CHAIN }, links, firstAccepted, newest };
+  return done({ chain: { links: REFRESH_CHAIN }, links, newest });
 }
+
+/** Resolved once refresh.grant's prepare has signed in for its own grant (or given up), per run. */
+const chainSignedIn = new WeakMap<object, Promise<void>>();
 
 /** The chain walked on a grant of the check's own (a public client registered for it), early. */
 async function ownChain(ctx: AppsContext): Promise<Walked | undefined> {
-  const own = await ownPublicClient(ctx);
-  if (!own) return undefined;
-  const got = await code(ctx, own.clientId, 'refresh chain');
-  if ('outcome' in got) return undefined;
-  const first = readJsonObject(await tokenRequestAs(ctx, own, redeemForm(ctx, got)), false);
-  if (!first.ok || typeof first.value.refresh_token !== 'string') return undefined;
-  const walked = await walk(ctx, own, first.value.refresh_token, [first.value.expires_in], [], 1, false);
+  let signedIn: () => void = () => undefined;
+  chainSignedIn.set(ctx.broker, new Promise<void>((r) => { signedIn = r; }));
+  let first;
+  try {
+    const own = await ownPublicClient(ctx);
+    if (!own) return undefined;
+    const got = await code(ctx, own.clientId, 'refresh chain');
+    if ('outcome' in got) return undefined;
+    signedIn();
+    first = { own, res: readJsonObject(await tokenRequestAs(ctx, own, redeemForm(ctx, got)), false) };
+  } finally {
+    signedIn();
+  }
+  const { own, res } = first;
+  if (!res.ok || typeof res.value.refresh_token !== 'string') return undefined;
+  const walked = await walk(ctx, own, res.value.refresh_token, [res.value.expires_in], [], 1, { refused: false });
   // Its own first refresh failed: nothing to judge here (the run's own refresh is judged in `run`,
   // which then walks the chain on the run's grant).
   return walked.chain.links === 0 ? undefined : walked;
@@ -113,7 +158,7 @@ async function ownChain(ctx: AppsContext): Promise<Walked | undefined> {
  * run's grant after that first refresh. A later link that breaks is a ChatGPT failure: the person
  * must reconnect, and the detail says after how long.
  */
-export const refreshGrant = prepared<AppsContext, Walked | undefined>({
+export const refreshGrant = preparedAlongside<AppsContext, Walked | undefined>({
   id: 'refresh.grant',
   title: 'The refresh grant works again and again, as ChatGPT refreshes for weeks',
   severity: 'medium',
@@ -130,22 +175,32 @@ export const refreshGrant = prepared<AppsContext, Walked | undefined>({
   prepare: {
     needs: ['dcr.register'],
     reads: ['client', 'as', 'prm', 'scopes'],
-    rounds: 3 + 2 * REFRESH_CHAIN, // register, sign in, redeem, then a refresh and an initialize per link
+    // Register, sign in, redeem, then a refresh per link, each with the previous link's
+    // initialize alongside, and the last link's initialize.
+    rounds: 3 + REFRESH_CHAIN + 1,
     endedBy: ['user'], // a grant of its own: only what ends every grant of the user can end it
     run: ownChain,
   },
-  async run(ctx, own) {
+  // The run's own refresh does not wait for the chain its prepare walks (Prepare.alongside),
+  // only for the prepare's sign-in: a new sign-in may end the user's earlier grants.
+  async run(ctx, chain) {
     const first = ctx.s.tokens!;
     const lifetime = first.body.expires_in;
     const held = first.refreshToken;
     if (!held) {
-      return warn(`no refresh token was issued; ${reconnectAfter([lifetime])}`,
+      // ChatGPT asks for offline_access when the metadata lists it (src/chatgpt/client.ts): then
+      // the metadata is right and the token endpoint is what must answer it.
+      const asked = ctx.s.scopes?.includes('offline_access');
+      return warn(`no refresh token was issued${asked ? ' (ChatGPT asked for offline_access, which the metadata advertises)' : ''}; ${reconnectAfter([lifetime])}`,
         fixFor(ctx.s.provider, {
           auth0: 'enable "Allow Offline Access" on the API and advertise offline_access',
           keycloak: 'give users the offline_access realm role and add it as an optional client scope',
-          generic: 'issue refresh tokens to ChatGPT\'s client (advertise offline_access in scopes_supported of the authorization-server metadata, not in the protected-resource metadata)',
+          generic: asked
+            ? 'issue a refresh token with the code exchange when offline_access is requested (the metadata already advertises it)'
+            : 'issue refresh tokens to ChatGPT\'s client (advertise offline_access in scopes_supported of the authorization-server metadata, not in the protected-resource metadata)',
         }));
     }
+    await chainSignedIn.get(ctx.broker);
     const config = oidcConfig(ctx);
     const sink: { res?: HttpResponse } = {};
     config[oidc.customFetch] = capturingFetch(ctx, sink) as never;
@@ -155,6 +210,7 @@ export const refreshGrant = prepared<AppsContext, Walked | undefined>({
     } catch (err) {
       libError = err as Error;
     }
+    const own = await chain;
     if (!sink.res) return deadlineOf(libError) ?? fail(`the refresh request could not be completed: ${safeText(underlyingMessage(libError), 200)}`, 'Make the token endpoint answer within --timeout with a response under 1 MiB.');
     const judged = judgeTokenResponse(sink.res, 'refresh');
     if (judged.tokens?.accessToken) {
@@ -180,14 +236,15 @@ export const refreshGrant = prepared<AppsContext, Walked | undefined>({
       // No client of its own: the rest of the chain on the run's grant, from its first refresh.
       const t = judged.tokens!;
       const status = await mcpStatus(ctx, t.accessToken!);
-      walked = await walk(ctx, ctx.s.client!, t.refreshToken ?? held, [lifetime, t.body.expires_in], [{ rotated: !!t.refreshToken && t.refreshToken !== held }], 2, status !== undefined && status < 300);
+      const ok = status !== undefined && status < 300;
+      walked = await walk(ctx, ctx.s.client!, t.refreshToken ?? held, [lifetime, t.body.expires_in], [{ rotated: !!t.refreshToken && t.refreshToken !== held }], 2, { acceptedAt: ok ? 1 : undefined, refused: !ok });
       if (walked.newest) ctx.s.refreshed = walked.newest;
       where = 'on the run\'s grant';
     }
     ctx.s.refreshChain = walked.chain;
     if (walked.outcome) return { ...walked.outcome, detail: `walked ${where}: ${walked.outcome.detail}${runRefused}` };
     const rotated = walked.links.every((l) => l.rotated) ? 'a new refresh token each time' : walked.links.some((l) => l.rotated) ? 'a new refresh token some of the time' : 'the same refresh token kept working';
-    return pass(`${REFRESH_CHAIN} refreshes in a row ${where}, as ChatGPT makes them, each with the newest refresh token (${rotated})${walked.firstAccepted ? '; the MCP server accepted each new access token' : ''}${runRefused}`);
+    return pass(`${REFRESH_CHAIN} refreshes in a row ${where}, as ChatGPT makes them, each with the newest refresh token (${rotated})${walked.allAccepted ? '; the MCP server accepted each new access token' : ''}${runRefused}`);
   },
 });
 

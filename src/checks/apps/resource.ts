@@ -166,7 +166,15 @@ export const resourceRejectsForged: CheckDef<AppsContext> = {
       threw ||= !!r.serverError;
     }
     if (accepted.length) {
-      return fail(`forged tokens were accepted: ${[...accepted, ...odd].join('; ')}`, 'Verify the signature with the issuer\'s public keys, allow only asymmetric algorithms (never "none"), and check iss, aud and exp on every request.');
+      // The fix asks for what failed: the forged tokens carry the real token's claims, so iss,
+      // aud and exp are not what they vary.
+      const none = answers[0]!.accepted;
+      const tampered = answers.slice(1).some((a) => a.accepted);
+      const fix = [
+        none ? 'Refuse alg "none": accept only the asymmetric algorithm your authorization server signs with (RFC 8725 §3.1).' : '',
+        tampered ? (shape?.kind === 'jwt' ? 'Verify every token\'s signature with the issuer\'s published keys (jwks_uri) before reading its claims (RFC 9068 §4).' : 'Look up every opaque token exactly (the token store or introspection), never by a prefix or a partial match.') : '',
+      ].filter(Boolean).join(' ');
+      return fail(`forged tokens were accepted: ${[...accepted, ...odd].join('; ')}`, fix);
     }
     if (odd.length) {
       // Refused, just not in the standard way: ChatGPT never sends forged tokens (the expired or
@@ -245,8 +253,14 @@ export const resourceMixedAuth: CheckDef<AppsContext> = {
       else withToken = `; with a token ${m.probed} succeeds`;
     }
     if (problems.length) {
-      return fail(problems.join('; '),
-        'Declare securitySchemes on every tool ([{"type":"noauth"}] or [{"type":"oauth2","scopes":[…]}]), and answer a protected tool called without a token with {"isError": true, "_meta": {"mcp/www_authenticate": ["Bearer resource_metadata=\\"<PRM URL>\\", error=\\"insufficient_scope\\", error_description=\\"…\\""]}}.');
+      // The fix asks for the parts that failed, not the ones the run saw in place.
+      const challenge = '{"isError": true, "_meta": {"mcp/www_authenticate": ["Bearer resource_metadata=\\"<PRM URL>\\", error=\\"insufficient_scope\\", error_description=\\"…\\""]}}';
+      const fix = [
+        !m.protectedTools.length ? 'Declare securitySchemes on every tool ([{"type":"noauth"}] or [{"type":"oauth2","scopes":[…]}]).' : '',
+        !ch ? `Answer a protected tool called without a token with ${challenge}.` : problems.some((p) => p.startsWith('the _meta challenge has no')) ? `Give the _meta challenge all of resource_metadata, error and error_description: ${challenge}.` : '',
+        problems.some((p) => p.startsWith('with a token')) ? 'Accept the access token on tools/call as on initialize, and run the protected tool for it.' : '',
+      ].filter(Boolean).join(' ');
+      return fail(problems.join('; '), fix);
     }
     return pass(`${m.protectedTools.length} protected tool(s) (${m.protectedTools.slice(0, 5).map((t) => safeText(t, 40)).join(', ')}); an anonymous call to ${m.probed} carries the _meta challenge${withToken}`);
   },

@@ -17,7 +17,7 @@ import { randomToken } from '../../oauth/pkce.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { connectorCallback } from '../../chatgpt/redirects.js';
 import { refs } from '../spec.js';
-import { tokenResponseProblems } from '../../oauth/token-response.js';
+import { tokenResponseFix, tokenResponseProblems } from '../../oauth/token-response.js';
 
 /** The HTTP failure (timeout, size cap, connection) behind an openid-client error, in our words. */
 export function underlyingMessage(err: unknown): string {
@@ -66,7 +66,7 @@ export function judgeTokenResponse(res: HttpResponse, what: string): { outcome?:
   if (!tokens.accessToken) return { outcome: fail(`${what}: the response has no access_token`, 'Return access_token in the token response.', CHATGPT_SAYS.connecting), tokens };
   const problems = tokenResponseProblems(res.header('content-type'), body);
   if (problems.length) {
-    return { outcome: { ...fail(`${what}: ${problems.join('; ')}`, 'Return {"access_token": "…", "token_type": "Bearer", "expires_in": <number>, …} as application/json (RFC 6749 §5.1).'), nonBlocking: true }, tokens };
+    return { outcome: { ...fail(`${what}: ${problems.join('; ')}`, tokenResponseFix(res.header('content-type'), body)), nonBlocking: true }, tokens };
   }
   return { tokens };
 }
@@ -268,7 +268,9 @@ export const tokenJwtSignature: CheckDef<AppsContext> = {
       // The MCP server refusing it breaks ChatGPT; accepting it means it does not use the published keys.
       const accepted = await mcpAccepts(ctx, at);
       const o = fail(`the access token does not verify against the published key set: ${v.reason}${accepted ? ' (the MCP server accepts it anyway, so it does not verify with the published keys)' : ''}`,
-        'Sign with a key published at jwks_uri and set iss to the metadata issuer.', CHATGPT_SAYS.connecting, true);
+        /claim "iss"/.test(v.reason) ? 'Set iss in access tokens to the metadata issuer, byte for byte.'
+          : /claim "/.test(v.reason) ? 'Issue access tokens whose registered claims are valid (exp in the future, nbf and iat not ahead of the clock).'
+            : 'Sign access tokens with a key published at jwks_uri (rotate the published set before a new key is used).', CHATGPT_SAYS.connecting, true);
       return accepted ? as('interop', o) : o;
     }
     return pass(`${v.alg} signature verifies; iss ${safeText(v.payload.iss, 120)}; expires in ${v.payload.exp ? Math.round(v.payload.exp - Date.now() / 1000) : '?'} s`);
@@ -307,7 +309,11 @@ export async function judgeAudience(ctx: AppsContext, token: string, what: strin
       : `set access_token_custom_audience ${resource} on the Connected App`,
     keycloak: `add an "Audience" protocol mapper with ${resource} to the client scope`,
     clerk: 'enable JWT access tokens for OAuth applications and include the resource as audience',
-    generic: `put the resource parameter (${resource}) into the access token's aud claim (RFC 8707, RFC 9068)`,
+    // refresh.audience runs after token.audience judged the code exchange's token: its fix is
+    // about refreshed tokens, which is where this one went wrong.
+    generic: what === 'refreshed access token'
+      ? `put the resource parameter (${resource}) into the aud claim of refreshed access tokens too: ChatGPT sends it with every refresh (RFC 8707 §2.2)`
+      : `put the resource parameter (${resource}) into the access token's aud claim (RFC 8707, RFC 9068)`,
   });
   const audText = aud.length ? JSON.stringify(aud).slice(0, 200) : 'missing';
   const accepted = await mcpAccepts(ctx, token);
