@@ -92,7 +92,13 @@ describe('--login browser', () => {
       const declined = await browserRun([sb.mcpUrl, '--no-extra-sign-ins']);
       expect(declined.r.code, declined.r.stderr).toBe(3);
       const report = declined.report as unknown as { checks: { id: string; status: string; detail: string; incomplete?: boolean }[]; verdict: Record<string, string>; notes: string[] };
-      expect(report.verdict).toEqual({ chatgpt: 'pass', security: 'incomplete' });
+      // ChatGPT's verdict passes, or is incomplete only because a declined sign-in was one of
+      // ChatGPT's other paths (the reconnect without scope) whose turn came after the server
+      // showed it asks every time — the order of the first sign-ins varies with load. Never a fail.
+      expect(report.verdict.security).toBe('incomplete');
+      const chatgptNotRun = report.checks.filter((c) => (c as { impact?: string }).impact === 'chatgpt' && c.incomplete);
+      expect(report.verdict.chatgpt).toBe(chatgptNotRun.length ? 'incomplete' : 'pass');
+      expect(chatgptNotRun.every((c) => c.status === 'skip' && /asks the person on every sign-in/.test(c.detail)), JSON.stringify(chatgptNotRun)).toBe(true);
       expect(report.notes.join('\n')).toMatch(/asked the person again on a sign-in that repeated an earlier one .*: it asks on every sign-in/);
       const skipped = report.checks.filter((c) => /asks the person on every sign-in/.test(c.detail));
       expect(skipped.length).toBeGreaterThanOrEqual(5);

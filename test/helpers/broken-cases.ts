@@ -45,7 +45,7 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'authz.state', flags: { stateMode: 'rewrite' }, detail: /state came back changed \(same length, different characters: rewritten on the way\)/, fix: /^Return state byte-for-byte: do not decode, re-encode, trim or replace any of its characters \(RFC 6749 §4\.1\.2\)\.$/, impact: 'chatgpt' },
   { id: 'authz.iss', flags: { iss: 'missing' }, detail: /carried no iss/ },
   // A wrong verifier is refused in the same run: the fix asks only for the missing one to be.
-  { id: 'pkce.verifier-required', flags: { pkce: 'optional' }, detail: /without the code_verifier/, fix: /^Require code_verifier whenever the authorization request carried a code_challenge \(a wrong code_verifier is refused already: only a missing one gets through\)\.$/ },
+  { id: 'pkce.verifier-required', flags: { pkce: 'optional' }, detail: /without the code_verifier/, fix: /^Require code_verifier whenever the authorization request carried a code_challenge \(whether a wrong one is refused is pkce\.verifier-checked's finding\)\.$/ },
   { id: 'pkce.verifier-checked', flags: { pkce: 'unchecked' }, detail: /wrong code_verifier/ },
   // The fix names the member that is wrong, not the whole response.
   { id: 'token.exchange', flags: { expiresIn: 'string' }, detail: /expires_in is a string/, fix: /^Send expires_in as a number of seconds \("expires_in": 3600, not "3600"\) \(RFC 6749 §5\.1\)\.$/ },

@@ -38,15 +38,24 @@ try {
   }
   await page.goto(url);
   const deadline = Date.now() + 120_000;
+  // A person acts once on a page: the button is found, counted and clicked inside one document
+  // (one evaluate), so a tab that has already moved on is never counted for the page it left, and
+  // a page already acted on (its navigation not yet committed) is waited on, not clicked again.
+  let acted = '';
   while (!page.url().startsWith(doneUrl) && Date.now() < deadline) {
     await page.waitForLoadState('domcontentloaded').catch(() => undefined);
-    if (process.env.BROWSER_TRACE) log({ event: 'page', url: page.url().slice(0, 120), title: await page.title().catch(() => '') });
-    const signIn = page.locator('#sign-in');
-    const approve = page.locator('#approve');
-    const navigated = page.waitForEvent('framenavigated', { timeout: 2000 }).catch(() => undefined);
-    if (await signIn.isVisible().catch(() => false)) { actions.signIn++; await signIn.click({ noWaitAfter: true }).catch(() => undefined); }
-    else if (await approve.isVisible().catch(() => false)) { actions.consent++; await approve.click({ noWaitAfter: true }).catch(() => undefined); }
-    await navigated;
+    const here = page.url();
+    if (process.env.BROWSER_TRACE) log({ event: 'page', url: here.slice(0, 120), title: await page.title().catch(() => '') });
+    const did = await page.evaluate((acted) => {
+      if (location.href === acted) return { href: location.href };
+      for (const [id, kind] of [['sign-in', 'signIn'], ['approve', 'consent']]) {
+        const button = document.getElementById(id);
+        if (button && button.offsetParent !== null) { button.click(); return { href: location.href, kind }; }
+      }
+      return { href: location.href };
+    }, acted).catch(() => undefined);
+    if (did?.kind) { acted = did.href; actions[did.kind]++; }
+    await page.waitForURL((u) => u.href !== (did?.href ?? here), { timeout: 2000, waitUntil: 'commit' }).catch(() => undefined);
   }
   await page.waitForLoadState('domcontentloaded').catch(() => undefined);
   log({ event: 'done', clicked: actions.signIn > 0, actions, failures, url: page.url(), text: (await page.textContent('body').catch(() => ''))?.trim() });

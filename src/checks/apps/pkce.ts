@@ -16,7 +16,7 @@ export const pkceVerifierRequired = isolated<Code>({
   step: 'Authorization',
   needs: ['token.exchange'],
   spec: refs('RFC 7636 §4.6', 'RFC 9700 §2.1.1', 'OAuth 2.1 §4.1.3'),
-  reads: ['as', 'client', 'prm', 'scopes', 'pkceChecked'],
+  reads: ['as', 'client', 'prm', 'scopes'],
   writes: ['pkceRequired'],
   logins: 1,
   obtain: (ctx, client) => codeOrAbort(ctx, client.clientId, 'PKCE test without verifier'),
@@ -25,8 +25,10 @@ export const pkceVerifierRequired = isolated<Code>({
     delete (form as Partial<typeof form>).code_verifier;
     const res = await tokenRequestAs(ctx, client, form);
     ctx.s.pkceRequired = res.status !== 200;
-    // Whether a wrong verifier is refused is pkce.verifier-checked's evidence: the fix asks only for what is missing.
-    if (res.status === 200) return fail('tokens were issued without the code_verifier: PKCE is not enforced, so an intercepted code can be redeemed', `Require code_verifier whenever the authorization request carried a code_challenge${ctx.s.pkceChecked ? ' (a wrong code_verifier is refused already: only a missing one gets through)' : ', and verify it'}.`);
+    // Whether a wrong verifier is refused is pkce.verifier-checked's evidence and fix: this fix asks
+    // only for what this check saw missing (reading that check's result would make this one wait
+    // for it, and be skipped whenever its sign-in was not done).
+    if (res.status === 200) return fail('tokens were issued without the code_verifier: PKCE is not enforced, so an intercepted code can be redeemed', 'Require code_verifier whenever the authorization request carried a code_challenge (whether a wrong one is refused is pkce.verifier-checked\'s finding).');
     return pass(`refused: ${oauthError(res)}`);
   },
 });
