@@ -11,7 +11,8 @@ import { audiences, tokenShape, verifyJwt, ASYMMETRIC_ALGS } from '../../oauth/j
 import { safeText } from '../../text.js';
 import { bearerChallenge } from '../../oauth/www-authenticate.js';
 import { fixCommand, fixFor } from '../advice.js';
-import { endpointUrl, initializeRequest, mcpPost, MCP_PROTOCOL_VERSION, oidcConfig, registerTokens, resourceOf, tokenLookup, tokenRequest, tokenRequestAs, type AppsContext, type Client, type Tokens } from './context.js';
+import { endpointUrl, oidcConfig, registerTokens, resourceOf, tokenLookup, tokenRequest, tokenRequestAs, type AppsContext, type Client, type Tokens } from './context.js';
+import { initializeRequest, mcpPost, MCP_PROTOCOL_VERSION } from './mcp-client.js';
 import { codeOrAbort, isolated, ownPublicClient, redeemForm, registerClient, unregisteredClient, type Code } from './grants.js';
 import { randomToken } from '../../oauth/pkce.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
