@@ -2,14 +2,11 @@
  * Shared state and helpers of the `apps` suite. Checks run in flow order and leave what later
  * checks need here (metadata, client, tokens), the way ChatGPT carries state through a connect.
  */
-import * as oidc from 'openid-client';
 import type { HttpClient, HttpResponse } from '../../http/client.js';
-import { readJsonObject } from '../../http/json.js';
-import { registerSecret } from '../../http/redact.js';
 import type { LoginDriver } from '../../login/driver.js';
 import { CheckAbort } from '../engine.js';
 import type { Pkce } from '../../oauth/pkce.js';
-import { withClientAuth, type ClientAuthMethod } from '../../oauth/client-auth.js';
+import type { ClientAuthMethod } from '../../oauth/client-auth.js';
 import type { ProviderKind } from '../advice.js';
 import { chatgptScopes } from '../../chatgpt/client.js';
 
@@ -196,7 +193,6 @@ export function resourceOf(ctx: AppsContext): string {
   return typeof r === 'string' && r ? r : ctx.opts.mcpUrl;
 }
 
-
 /**
  * How the MCP server can check an opaque access token: by introspection (RFC 7662) when it is a
  * service of its own; where it shares its origin with the authorization server (one
@@ -214,19 +210,6 @@ export function tokenLookup(ctx: AppsContext, them = false): string {
 /** ChatGPT's scope selection applied to what discovery found. */
 export function scopesFor(s: AppsState): string[] {
   return chatgptScopes({ challengeScope: s.challenge?.scope, prmScopes: s.prm?.scopes_supported, asScopes: s.as?.scopes_supported });
-}
-
-/** An openid-client configuration for the discovered server and current client. */
-export function oidcConfig(ctx: AppsContext): oidc.Configuration {
-  const { as, client } = ctx.s;
-  if (!as || !client) throw new CheckAbort({ status: 'skip', detail: 'no metadata or client yet' });
-  const auth = client.authMethod === 'none' ? oidc.None()
-    : client.authMethod === 'client_secret_basic' ? oidc.ClientSecretBasic(client.clientSecret)
-      : oidc.ClientSecretPost(client.clientSecret);
-  const config = new oidc.Configuration(as as oidc.ServerMetadata, client.clientId, client.clientSecret ? { client_secret: client.clientSecret } : undefined, auth);
-  config[oidc.customFetch] = ctx.http.fetcher() as never;
-  if (Object.values(as).some((v) => typeof v === 'string' && v.startsWith('http://'))) oidc.allowInsecureRequests(config);
-  return config;
 }
 
 export interface AuthorizeParams {
@@ -288,32 +271,9 @@ export function assertCimdLogin(ctx: AppsContext): void {
   }
 }
 
-/** A token request as `client` (its own authentication method). */
-export async function tokenRequestAs(ctx: AppsContext, client: Client, form: Record<string, string | undefined>): Promise<HttpResponse> {
-  const req = withClientAuth(client.authMethod, client.clientId, client.clientSecret, form);
-  const res = await ctx.http.send({ method: 'POST', url: endpointUrl(ctx, 'token_endpoint'), headers: req.headers, form: req.form });
-  const j = readJsonObject(res, false);
-  if (j.ok) registerTokens(j.value);
-  return res;
-}
-
 /** Checks that authorize with one of ChatGPT's own redirect URIs cannot use the loopback browser login. */
 export function needsChatgptRedirect(ctx: AppsContext): import('../types.js').Outcome | undefined {
   if (ctx.login.mode !== 'browser') return undefined;
   return { status: 'skip', detail: 'this authorization must end on ChatGPT\'s own redirect URI, which the loopback browser login cannot receive; run with --login manual, auto or command to test it', nonBlocking: true };
 }
 
-/** A raw token endpoint request with the client's authentication method applied. */
-export async function tokenRequest(ctx: AppsContext, form: Record<string, string | undefined>): Promise<HttpResponse> {
-  const { as, client } = ctx.s;
-  if (!as?.token_endpoint || !client) throw new CheckAbort({ status: 'skip', detail: 'no token endpoint or client' });
-  const req = withClientAuth(client.authMethod, client.clientId, client.clientSecret, form);
-  return ctx.http.send({ method: 'POST', url: endpointUrl(ctx, 'token_endpoint'), headers: req.headers, form: req.form });
-}
-
-/** Remember token values for redaction. */
-export function registerTokens(body: Record<string, unknown>): void {
-  for (const k of ['access_token', 'refresh_token', 'id_token']) {
-    if (typeof body[k] === 'string') registerSecret(body[k] as string, k);
-  }
-}

@@ -47,13 +47,13 @@ function catalogFor(o: AppsRunOptions): CheckDef<AppsContext>[] {
 }
 
 async function tokensFromRefresh(ctx: AppsContext, o: AppsRunOptions) {
-  const { tokenRequest, resourceOf } = await import('../../checks/apps/context.js');
-  const { judgeTokenResponse } = await import('../../checks/apps/token.js');
+  const { resourceOf } = await import('../../checks/apps/context.js');
+  const { judgeTokenResponse, tokenRequest } = await import('../../checks/apps/token-endpoint.js');
   const res = await tokenRequest(ctx, { grant_type: 'refresh_token', refresh_token: o.refreshToken, resource: resourceOf(ctx) });
   const judged = judgeTokenResponse(res, 'refresh with the kept refresh token');
   if (judged.tokens) ctx.s.tokens = judged.tokens;
   if (judged.outcome && /invalid_client/.test(judged.outcome.detail)) {
-    const { CLIENT_HINT } = await import('../../checks/apps/token.js');
+    const { CLIENT_HINT } = await import('../../checks/apps/token-endpoint.js');
     return { status: 'skip' as const, incomplete: true as const, detail: `the token endpoint refused the client you gave (${judged.outcome.detail})`, fix: CLIENT_HINT };
   }
   // invalid_grant for the token the tester gave: used up (rotation made it single-use) or
