@@ -161,7 +161,7 @@ export class GrantBroker {
    */
   registrations = 0;
   readonly issued = new Set<string>();
-  /** The client the binding checks present others' tokens with (token.ts otherClient): one, shared. */
+  /** The client the binding checks present others' tokens with (grants.ts otherClient): one, shared. */
   otherClient?: Promise<Client | { skip: string }>;
   /** Behaviour the doctor learned about the server, named, never blamed (report `notes`). */
   readonly notes = new Map<string, string>();

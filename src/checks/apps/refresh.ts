@@ -9,8 +9,8 @@ import { fixFor } from '../advice.js';
 import { resourceOf, type AppsContext, type Client, type Tokens } from './context.js';
 import { capturingFetch, deadlineOf, judgeTokenResponse, oidcConfig, tokenRequestAs, underlyingMessage } from './token-endpoint.js';
 import { initializeRequest, mcpPost } from './mcp-client.js';
-import { judgeAudience, otherClient } from './token.js';
-import { code, codeOrAbort, isolated, ownPublicClient, redeemForm } from './grants.js';
+import { judgeAudience } from './token.js';
+import { code, codeOrAbort, isolated, otherClient, ownPublicClient, redeemForm } from './grants.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { refs } from '../spec.js';
 

@@ -11,7 +11,7 @@ import { fixCommand, fixFor } from '../advice.js';
 import { endpointUrl, resourceOf, tokenLookup, type AppsContext, type Client } from './context.js';
 import { capturingFetch, CLIENT_HINT, deadlineOf, judgeTokenResponse, oidcConfig, tokenRequest, tokenRequestAs, underlyingMessage } from './token-endpoint.js';
 import { initializeRequest, mcpPost, MCP_PROTOCOL_VERSION } from './mcp-client.js';
-import { codeOrAbort, isolated, ownPublicClient, redeemForm, registerClient, unregisteredClient, type Code } from './grants.js';
+import { codeOrAbort, isolated, otherClient, ownPublicClient, redeemForm, registerClient, unregisteredClient, type Code } from './grants.js';
 import { randomToken } from '../../oauth/pkce.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { connectorCallback } from '../../chatgpt/redirects.js';
@@ -503,20 +503,6 @@ export const tokenClientAuth = isolated<Code>({
   },
 });
 
-/**
- * The other client of a binding test: a second registered client where the server registers
- * clients, otherwise a client_id it never issued (a server that accepts any client_id is caught
- * that way). The client-binding tests judge both the same: tokens issued to it are the finding.
- */
-export async function otherClient(ctx: AppsContext, own: boolean): Promise<{ client: Client; registered: boolean }> {
-  if (own) {
-    // It only presents tokens issued to others and never signs in, so the binding checks share
-    // one: a registration fewer (registerClient keeps it distinct from every client of the run).
-    const c = await (ctx.broker.otherClient ??= registerClient(ctx, {}, { shared: true }));
-    if (!('skip' in c)) return { client: c, registered: true };
-  }
-  return { client: unregisteredClient(), registered: false };
-}
 
 /** RFC 6749 §4.1.3: a code is bound to the client it was issued to. */
 export const tokenCodeClientBinding = isolated<{ code: Code; other: { client: Client; registered: boolean } }>({
