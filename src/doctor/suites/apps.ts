@@ -8,9 +8,8 @@ import { SignInDeclined, type LoginDriver } from '../../login/driver.js';
 import { currentCheck, currentPriority, planChecks, runChecks } from '../../checks/engine.js';
 import type { CheckDef, CheckResult, Selection } from '../../checks/types.js';
 import type { Report, SuiteRunOptions } from '../types.js';
-import { VERSION } from '../../version.js';
 import type { HttpClient } from '../../http/client.js';
-import { verdicts } from '../verdict.js';
+import { buildReport } from '../verdict.js';
 import { safeText, shellQuote } from '../../text.js';
 
 export interface AppsRunOptions extends AppsOptions, SuiteRunOptions {
@@ -336,23 +335,6 @@ function registrationNote(http: HttpClient, as: Record<string, unknown> | undefi
 async function cleanup(ctx: AppsContext, clients: AppsContext['s']['cleanup']): Promise<void> {
   // Off the critical path: the lowest priority at the HTTP layer.
   await currentPriority.run(-1, () => Promise.all(clients.map((c) => ctx.http.send({ method: 'DELETE', url: c.uri, headers: { authorization: `Bearer ${c.token}` }, timeoutMs: 3000, rateLimit: 'return' }).catch(() => undefined))));
-}
-
-export function buildReport(target: 'apps' | 'actions', subject: string, startedAt: Date, checks: CheckResult[], extra: Partial<Report> = {}): Report {
-  const count = (s: string) => checks.filter((c) => c.status === s).length;
-  return {
-    tool: 'gpt-oauth',
-    version: VERSION,
-    target,
-    subject,
-    startedAt: startedAt.toISOString(),
-    durationMs: Date.now() - startedAt.getTime(),
-    summary: { passed: count('pass'), failed: count('fail'), warnings: count('warn'), skipped: count('skip') },
-    verdict: verdicts(checks),
-    // `signIn` is the suite's own bookkeeping (sharedSignInFailure), not part of the report.
-    checks: checks.map(({ signIn: _signIn, ...c }) => c),
-    ...extra,
-  };
 }
 
 /**
