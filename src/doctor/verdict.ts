@@ -1,14 +1,16 @@
 /**
  * What a report adds up to: two verdicts — "Can ChatGPT connect?" and "Is it safe?" — each
  * `pass`, `fail` or `incomplete` (the doctor could not finish: sign-in, its own environment),
- * the first thing to fix, and the exit code under `--fail-on`.
+ * the first thing to fix, and the exit code under `--fail-on`; and the report itself, built from
+ * a suite's results (`buildReport`, for both suites).
  */
 import type { CheckResult, Impact } from '../checks/types.js';
 import { EXIT } from '../errors.js';
+import { VERSION } from '../version.js';
 import type { Report } from './types.js';
 
 type Verdict = 'pass' | 'fail' | 'incomplete';
-export interface Verdicts { chatgpt: Verdict; security: Verdict }
+interface Verdicts { chatgpt: Verdict; security: Verdict }
 export type FailOn = 'chatgpt' | 'security' | 'all';
 
 const SEVERITY_RANK = { critical: 0, high: 1, medium: 2, low: 3, info: 4 } as const;
@@ -22,11 +24,29 @@ const failed = (checks: CheckResult[], impact: Impact | 'all', accepted: Readonl
  */
 const didNotRun = (c: CheckResult): boolean => !!c.incomplete || (c.status === 'skip' && /^needs (the result of )?[a-z]+\.[a-z0-9-]+, which /.test(c.detail));
 
-export function verdicts(checks: CheckResult[]): Verdicts {
+function verdicts(checks: CheckResult[]): Verdicts {
   const none = new Set<string>();
   const one = (impact: Impact): Verdict => failed(checks, impact, none).length ? 'fail'
     : checks.some((c) => c.impact === impact && didNotRun(c)) ? 'incomplete' : 'pass';
   return { chatgpt: one('chatgpt'), security: one('security') };
+}
+
+/** A suite's report: its results, their counts and the two verdicts. */
+export function buildReport(target: 'apps' | 'actions', subject: string, startedAt: Date, checks: CheckResult[], extra: Partial<Report> = {}): Report {
+  const count = (s: string) => checks.filter((c) => c.status === s).length;
+  return {
+    tool: 'gpt-oauth',
+    version: VERSION,
+    target,
+    subject,
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - startedAt.getTime(),
+    summary: { passed: count('pass'), failed: count('fail'), warnings: count('warn'), skipped: count('skip') },
+    verdict: verdicts(checks),
+    // `signIn` is the apps suite's own bookkeeping (sharedSignInFailure), not part of the report.
+    checks: checks.map(({ signIn: _signIn, ...c }) => c),
+    ...extra,
+  };
 }
 
 /** 0: nothing that counts failed; 1: a failure that counts under --fail-on; 3: incomplete. */

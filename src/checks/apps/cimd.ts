@@ -16,7 +16,8 @@ import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { fixFor } from '../advice.js';
 import { refs } from '../spec.js';
 import { authorize } from './grants.js';
-import { endpointUrl, needsChatgptRedirect, registerTokens, resourceOf, type AppsContext } from './context.js';
+import { endpointUrl, needsChatgptRedirect, resourceOf, type AppsContext } from './context.js';
+import { registerTokens } from './token-endpoint.js';
 
 export const cimdChatgptDocument: CheckDef<AppsContext> = {
   id: 'cimd.chatgpt-document',

@@ -2,19 +2,13 @@
  * Shared state and helpers of the `apps` suite. Checks run in flow order and leave what later
  * checks need here (metadata, client, tokens), the way ChatGPT carries state through a connect.
  */
-import * as oidc from 'openid-client';
-import { HttpFailure, type HttpClient, type HttpResponse } from '../../http/client.js';
-import { JsonTooDeep, parseJson, providerError, readJsonObject } from '../../http/json.js';
-import { registerSecret } from '../../http/redact.js';
+import type { HttpClient, HttpResponse } from '../../http/client.js';
 import type { LoginDriver } from '../../login/driver.js';
 import { CheckAbort } from '../engine.js';
 import type { Pkce } from '../../oauth/pkce.js';
-import { withClientAuth, type ClientAuthMethod } from '../../oauth/client-auth.js';
+import type { ClientAuthMethod } from '../../oauth/client-auth.js';
 import type { ProviderKind } from '../advice.js';
-import { safeText } from '../../text.js';
-import { chatgptScopes, MCP_CLIENT_INFO, MCP_PROTOCOL_VERSION } from '../../chatgpt/client.js';
-
-export { MCP_PROTOCOL_VERSION };
+import { chatgptScopes } from '../../chatgpt/client.js';
 
 export interface AppsOptions {
   mcpUrl: string;
@@ -167,7 +161,7 @@ export class GrantBroker {
    */
   registrations = 0;
   readonly issued = new Set<string>();
-  /** The client the binding checks present others' tokens with (token.ts otherClient): one, shared. */
+  /** The client the binding checks present others' tokens with (grants.ts otherClient): one, shared. */
   otherClient?: Promise<Client | { skip: string }>;
   /** Behaviour the doctor learned about the server, named, never blamed (report `notes`). */
   readonly notes = new Map<string, string>();
@@ -199,7 +193,6 @@ export function resourceOf(ctx: AppsContext): string {
   return typeof r === 'string' && r ? r : ctx.opts.mcpUrl;
 }
 
-
 /**
  * How the MCP server can check an opaque access token: by introspection (RFC 7662) when it is a
  * service of its own; where it shares its origin with the authorization server (one
@@ -217,19 +210,6 @@ export function tokenLookup(ctx: AppsContext, them = false): string {
 /** ChatGPT's scope selection applied to what discovery found. */
 export function scopesFor(s: AppsState): string[] {
   return chatgptScopes({ challengeScope: s.challenge?.scope, prmScopes: s.prm?.scopes_supported, asScopes: s.as?.scopes_supported });
-}
-
-/** An openid-client configuration for the discovered server and current client. */
-export function oidcConfig(ctx: AppsContext): oidc.Configuration {
-  const { as, client } = ctx.s;
-  if (!as || !client) throw new CheckAbort({ status: 'skip', detail: 'no metadata or client yet' });
-  const auth = client.authMethod === 'none' ? oidc.None()
-    : client.authMethod === 'client_secret_basic' ? oidc.ClientSecretBasic(client.clientSecret)
-      : oidc.ClientSecretPost(client.clientSecret);
-  const config = new oidc.Configuration(as as oidc.ServerMetadata, client.clientId, client.clientSecret ? { client_secret: client.clientSecret } : undefined, auth);
-  config[oidc.customFetch] = ctx.http.fetcher() as never;
-  if (Object.values(as).some((v) => typeof v === 'string' && v.startsWith('http://'))) oidc.allowInsecureRequests(config);
-  return config;
 }
 
 export interface AuthorizeParams {
@@ -291,142 +271,9 @@ export function assertCimdLogin(ctx: AppsContext): void {
   }
 }
 
-/** A token request as `client` (its own authentication method). */
-export async function tokenRequestAs(ctx: AppsContext, client: Client, form: Record<string, string | undefined>): Promise<HttpResponse> {
-  const req = withClientAuth(client.authMethod, client.clientId, client.clientSecret, form);
-  const res = await ctx.http.send({ method: 'POST', url: endpointUrl(ctx, 'token_endpoint'), headers: req.headers, form: req.form });
-  const j = readJsonObject(res, false);
-  if (j.ok) registerTokens(j.value);
-  return res;
-}
-
 /** Checks that authorize with one of ChatGPT's own redirect URIs cannot use the loopback browser login. */
 export function needsChatgptRedirect(ctx: AppsContext): import('../types.js').Outcome | undefined {
   if (ctx.login.mode !== 'browser') return undefined;
   return { status: 'skip', detail: 'this authorization must end on ChatGPT\'s own redirect URI, which the loopback browser login cannot receive; run with --login manual, auto or command to test it', nonBlocking: true };
 }
 
-/** A raw token endpoint request with the client's authentication method applied. */
-export async function tokenRequest(ctx: AppsContext, form: Record<string, string | undefined>): Promise<HttpResponse> {
-  const { as, client } = ctx.s;
-  if (!as?.token_endpoint || !client) throw new CheckAbort({ status: 'skip', detail: 'no token endpoint or client' });
-  const req = withClientAuth(client.authMethod, client.clientId, client.clientSecret, form);
-  return ctx.http.send({ method: 'POST', url: endpointUrl(ctx, 'token_endpoint'), headers: req.headers, form: req.form });
-}
-
-/** Remember token values for redaction. */
-export function registerTokens(body: Record<string, unknown>): void {
-  for (const k of ['access_token', 'refresh_token', 'id_token']) {
-    if (typeof body[k] === 'string') registerSecret(body[k] as string, k);
-  }
-}
-
-// ---- MCP over Streamable HTTP ----
-
-export interface McpExchange {
-  res: HttpResponse;
-  message?: Record<string, unknown>;
-  problem?: string;
-}
-
-export function initializeRequest(id = 1): Record<string, unknown> {
-  return {
-    jsonrpc: '2.0', id, method: 'initialize',
-    params: { protocolVersion: MCP_PROTOCOL_VERSION, capabilities: {}, clientInfo: { ...MCP_CLIENT_INFO } },
-  };
-}
-
-export async function mcpPost(ctx: AppsContext, body: unknown, token?: string, session?: { id?: string; version?: string }): Promise<McpExchange> {
-  const headers: Record<string, string> = { accept: 'application/json, text/event-stream', 'content-type': 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (session?.id) headers['mcp-session-id'] = session.id;
-  if (session?.version) headers['mcp-protocol-version'] = session.version;
-  const res = await ctx.http.send({ method: 'POST', url: ctx.opts.mcpUrl, headers, json: body });
-  const id = (body as { id?: unknown }).id;
-  if (res.status === 202 || id === undefined) return { res };
-  return { res, ...parseMcpResponse(res, id) };
-}
-
-/** Find the JSON-RPC response with `id` in a JSON or SSE body. */
-export function parseMcpResponse(res: HttpResponse, id: unknown): { message?: Record<string, unknown>; problem?: string } {
-  const ct = (res.header('content-type') ?? '').toLowerCase();
-  const text = res.text();
-  const candidates: unknown[] = [];
-  try {
-    if (ct.includes('text/event-stream')) {
-      for (const event of text.split(/\r?\n\r?\n/)) {
-        const data = event.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
-        if (data) candidates.push(parseJson(data));
-      }
-    } else if (ct.includes('json')) {
-      const v = parseJson(text);
-      if (Array.isArray(v)) candidates.push(...v);
-      else candidates.push(v);
-    } else {
-      return { problem: `answered ${res.status} with ${safeText(ct || 'no content type', 60)}, neither JSON nor an SSE stream` };
-    }
-  } catch (err) {
-    if (err instanceof JsonTooDeep) return { problem: `answered ${res.status} with ${err.message}` };
-    return { problem: `answered ${res.status} with a body that is not valid JSON-RPC` };
-  }
-  const message = candidates.find((m) => m && typeof m === 'object' && (m as { id?: unknown }).id === id) as Record<string, unknown> | undefined;
-  if (!message) return { problem: `answered ${res.status} without a JSON-RPC response for request ${String(id)}` };
-  return { message };
-}
-
-/**
- * GET these URLs at once (discovery candidates whose answers are judged later, in order). A
- * failure surfaces where the answer is awaited; one never awaited (a candidate after the one that
- * won) is dropped quietly.
- */
-export function prefetch(http: HttpClient, urls: string[]): Map<string, Promise<HttpResponse>> {
-  const out = new Map<string, Promise<HttpResponse>>();
-  for (const url of urls) {
-    if (out.has(url)) continue;
-    const p = http.send({ url });
-    p.catch(() => undefined);
-    out.set(url, p);
-  }
-  return out;
-}
-
-/**
- * The first of the candidate URLs, in order as ChatGPT tries them during discovery, that
- * answers 200 with a JSON object `accept` takes (it returns a problem string to reject one).
- * Every miss before it is described. All candidates are requested at once (or were already,
- * in `started`) and judged in order, so the winner is the one a sequential client would find.
- * Redirects are reported, never followed.
- */
-export async function firstJsonDocument<T = Record<string, unknown>>(
-  http: HttpClient,
-  candidates: { url: string; how: string }[],
-  accept: (value: T) => string | undefined = () => undefined,
-  started?: Map<string, Promise<HttpResponse>>,
-): Promise<{ found?: { url: string; how: string; value: T }; attempts: string[] }> {
-  const fresh = prefetch(http, candidates.map((c) => c.url).filter((u) => !started?.has(u)));
-  const attempts: string[] = [];
-  for (const c of candidates) {
-    const miss = (why: string) => attempts.push(`${c.how} ${c.url}: ${why}`);
-    let res: HttpResponse;
-    try {
-      res = await (started?.get(c.url) ?? fresh.get(c.url)!);
-    } catch (err) {
-      // The run's own --deadline, or a rate limit, is not the server's miss: the check is incomplete.
-      if (err instanceof HttpFailure && err.kind !== 'deadline' && err.kind !== 'rate-limited') { miss(err.message); continue; }
-      throw err;
-    }
-    if (res.status >= 300 && res.status < 400) { miss(`redirect ${res.status} (not followed, as ChatGPT does not)`); continue; }
-    if (res.status !== 200) {
-      // A provider's error body says why (Supabase: 404 "feature_disabled: OAuth server is disabled").
-      const said = res.status >= 400 ? providerError(res) : undefined;
-      miss(`${res.status}${said ? ` (${said})` : ''}`);
-      continue;
-    }
-    const json = readJsonObject<T>(res);
-    if (!json.ok) { miss(json.problem); continue; }
-    const problem = accept(json.value);
-    if (problem) { miss(problem); continue; }
-    return { found: { ...c, value: json.value }, attempts };
-  }
-  return { attempts };
-}

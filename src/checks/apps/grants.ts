@@ -263,6 +263,21 @@ export function unregisteredClient(): Client {
   return { clientId, clientSecret, authMethod: 'client_secret_post', source: 'predefined' };
 }
 
+/**
+ * The other client of a binding test: a second registered client where the server registers
+ * clients, otherwise a client_id it never issued (a server that accepts any client_id is caught
+ * that way). The client-binding tests judge both the same: tokens issued to it are the finding.
+ */
+export async function otherClient(ctx: AppsContext, own: boolean): Promise<{ client: Client; registered: boolean }> {
+  if (own) {
+    // It only presents tokens issued to others and never signs in, so the binding checks share
+    // one: a registration fewer (registerClient keeps it distinct from every client of the run).
+    const c = await (ctx.broker.otherClient ??= registerClient(ctx, {}, { shared: true }));
+    if (!('skip' in c)) return { client: c, registered: true };
+  }
+  return { client: unregisteredClient(), registered: false };
+}
+
 /** Redeem `c` as `client` (its own authentication) for the run's resource. */
 export function redeemForm(ctx: AppsContext, c: Code, resource = resourceOf(ctx)): Record<string, string> {
   return { grant_type: 'authorization_code', code: c.code, redirect_uri: c.redirectUri, code_verifier: c.pkce.verifier, resource };

@@ -2,7 +2,8 @@
 import { fail, info, pass, skip, warn, type Outcome } from '../types.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { wrongVerifier } from '../../oauth/pkce.js';
-import { resourceOf, tokenRequestAs } from './context.js';
+import { resourceOf } from './context.js';
+import { tokenRequestAs } from './token-endpoint.js';
 import { authorize, codeOrAbort, isolated, redeemForm, type Authorized, type Code } from './grants.js';
 import { registerSecret } from '../../http/redact.js';
 import { safeText } from '../../text.js';

@@ -6,9 +6,11 @@ import type { HttpResponse } from '../../http/client.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { safeText } from '../../text.js';
 import { fixFor } from '../advice.js';
-import { initializeRequest, mcpPost, oidcConfig, resourceOf, tokenRequestAs, type AppsContext, type Client, type Tokens } from './context.js';
-import { capturingFetch, deadlineOf, judgeAudience, judgeTokenResponse, otherClient, underlyingMessage } from './token.js';
-import { code, codeOrAbort, isolated, ownPublicClient, redeemForm } from './grants.js';
+import { resourceOf, type AppsContext, type Client, type Tokens } from './context.js';
+import { capturingFetch, deadlineOf, judgeTokenResponse, oidcConfig, tokenRequestAs, underlyingMessage } from './token-endpoint.js';
+import { initializeRequest, mcpPost } from './mcp-client.js';
+import { judgeAudience } from './token.js';
+import { code, codeOrAbort, isolated, otherClient, ownPublicClient, redeemForm } from './grants.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { refs } from '../spec.js';
 

@@ -2,74 +2,20 @@
 import * as oidc from 'openid-client';
 import type { CheckDef, Outcome } from '../types.js';
 import { as, fail, incomplete, info, pass, prepared, warn } from '../types.js';
-
-/** What to do when the client the tester gave (--client-id and secret) is refused. */
-export const CLIENT_HINT = 'check --client-id and its secret (GPT_OAUTH_CLIENT_SECRET, --client-secret-env or --client-secret-stdin), or leave --client-id out to let the doctor register a client as ChatGPT does';
-import { HttpFailure, type HttpResponse } from '../../http/client.js';
+import type { HttpResponse } from '../../http/client.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { audiences, tokenShape, verifyJwt, ASYMMETRIC_ALGS } from '../../oauth/jwt.js';
 import { safeText } from '../../text.js';
 import { bearerChallenge } from '../../oauth/www-authenticate.js';
 import { fixCommand, fixFor } from '../advice.js';
-import { endpointUrl, initializeRequest, mcpPost, MCP_PROTOCOL_VERSION, oidcConfig, registerTokens, resourceOf, tokenLookup, tokenRequest, tokenRequestAs, type AppsContext, type Client, type Tokens } from './context.js';
-import { codeOrAbort, isolated, ownPublicClient, redeemForm, registerClient, unregisteredClient, type Code } from './grants.js';
+import { endpointUrl, resourceOf, tokenLookup, type AppsContext, type Client } from './context.js';
+import { capturingFetch, CLIENT_HINT, deadlineOf, judgeTokenResponse, oidcConfig, tokenRequest, tokenRequestAs, underlyingMessage } from './token-endpoint.js';
+import { initializeRequest, mcpPost, MCP_PROTOCOL_VERSION } from './mcp-client.js';
+import { codeOrAbort, isolated, otherClient, ownPublicClient, redeemForm, registerClient, unregisteredClient, type Code } from './grants.js';
 import { randomToken } from '../../oauth/pkce.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { connectorCallback } from '../../chatgpt/redirects.js';
 import { refs } from '../spec.js';
-import { tokenResponseFix, tokenResponseProblems } from '../../oauth/token-response.js';
-
-/** The HTTP failure (timeout, size cap, connection) behind an openid-client error, in our words. */
-export function underlyingMessage(err: unknown): string {
-  for (let e = err as { cause?: unknown; message?: string } | undefined, i = 0; e && i < 6; e = e.cause as typeof e, i++) {
-    if (e instanceof HttpFailure) return e.message;
-  }
-  return (err as Error | undefined)?.message ?? 'unknown error';
-}
-
-/** The run's own --deadline behind an openid-client error: the doctor's limit, not the server's fault. */
-export function deadlineOf(err: unknown): Outcome | undefined {
-  for (let e = err as { cause?: unknown } | undefined, i = 0; e && i < 6; e = e.cause as typeof e, i++) {
-    if (e instanceof HttpFailure && e.kind === 'deadline') return incomplete(e.message, 'run again with a larger --deadline (seconds)');
-  }
-  return undefined;
-}
-
-const hrefOf = (u: string | undefined) => { try { return u ? new URL(u).href : undefined; } catch { return undefined; } };
-
-/** A fetch for openid-client that also keeps the raw token-endpoint response for our checks. */
-export function capturingFetch(ctx: AppsContext, sink: { res?: HttpResponse }) {
-  return ctx.http.fetcher((res) => {
-    if (res.url !== hrefOf(ctx.s.as?.token_endpoint)) return;
-    sink.res = res;
-    const j = readJsonObject(res, false);
-    if (j.ok) registerTokens(j.value);
-  });
-}
-
-/** Judge a token response the way ChatGPT's backend reads it. */
-export function judgeTokenResponse(res: HttpResponse, what: string): { outcome?: Outcome; tokens?: Tokens } {
-  if (res.status !== 200) {
-    return { outcome: fail(`${what}: the token endpoint answered ${oauthError(res)}`, undefined, CHATGPT_SAYS.connecting) };
-  }
-  const json = readJsonObject(res, false);
-  if (!json.ok) return { outcome: fail(`${what}: the token endpoint ${json.problem}`, 'Answer with a JSON object (application/json).', CHATGPT_SAYS.connecting) };
-  const body = json.value;
-  registerTokens(body);
-  const tokens: Tokens = {
-    response: res,
-    body,
-    accessToken: typeof body.access_token === 'string' ? body.access_token : undefined,
-    refreshToken: typeof body.refresh_token === 'string' ? body.refresh_token : undefined,
-    scope: typeof body.scope === 'string' ? body.scope : undefined,
-  };
-  if (!tokens.accessToken) return { outcome: fail(`${what}: the response has no access_token`, 'Return access_token in the token response.', CHATGPT_SAYS.connecting), tokens };
-  const problems = tokenResponseProblems(res.header('content-type'), body);
-  if (problems.length) {
-    return { outcome: { ...fail(`${what}: ${problems.join('; ')}`, tokenResponseFix(res.header('content-type'), body)), nonBlocking: true }, tokens };
-  }
-  return { tokens };
-}
 
 export const tokenExchange: CheckDef<AppsContext> = {
   id: 'token.exchange',
@@ -557,20 +503,6 @@ export const tokenClientAuth = isolated<Code>({
   },
 });
 
-/**
- * The other client of a binding test: a second registered client where the server registers
- * clients, otherwise a client_id it never issued (a server that accepts any client_id is caught
- * that way). The client-binding tests judge both the same: tokens issued to it are the finding.
- */
-export async function otherClient(ctx: AppsContext, own: boolean): Promise<{ client: Client; registered: boolean }> {
-  if (own) {
-    // It only presents tokens issued to others and never signs in, so the binding checks share
-    // one: a registration fewer (registerClient keeps it distinct from every client of the run).
-    const c = await (ctx.broker.otherClient ??= registerClient(ctx, {}, { shared: true }));
-    if (!('skip' in c)) return { client: c, registered: true };
-  }
-  return { client: unregisteredClient(), registered: false };
-}
 
 /** RFC 6749 §4.1.3: a code is bound to the client it was issued to. */
 export const tokenCodeClientBinding = isolated<{ code: Code; other: { client: Client; registered: boolean } }>({

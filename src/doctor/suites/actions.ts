@@ -6,7 +6,7 @@ import { gptEditorFields } from '../../gpt-actions/gpt.js';
 import { createLoginDriver } from '../../login/index.js';
 import type { LoginMode } from '../../login/driver.js';
 import { currentCheck, runChecks } from '../../checks/engine.js';
-import { buildReport } from './apps.js';
+import { buildReport } from '../verdict.js';
 import type { CheckResult } from '../../checks/types.js';
 import type { Report, SuiteRunOptions } from '../types.js';
 

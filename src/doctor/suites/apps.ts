@@ -8,9 +8,8 @@ import { SignInDeclined, type LoginDriver } from '../../login/driver.js';
 import { currentCheck, currentPriority, planChecks, runChecks } from '../../checks/engine.js';
 import type { CheckDef, CheckResult, Selection } from '../../checks/types.js';
 import type { Report, SuiteRunOptions } from '../types.js';
-import { VERSION } from '../../version.js';
 import type { HttpClient } from '../../http/client.js';
-import { verdicts } from '../verdict.js';
+import { buildReport } from '../verdict.js';
 import { safeText, shellQuote } from '../../text.js';
 
 export interface AppsRunOptions extends AppsOptions, SuiteRunOptions {
@@ -47,13 +46,13 @@ function catalogFor(o: AppsRunOptions): CheckDef<AppsContext>[] {
 }
 
 async function tokensFromRefresh(ctx: AppsContext, o: AppsRunOptions) {
-  const { tokenRequest, resourceOf } = await import('../../checks/apps/context.js');
-  const { judgeTokenResponse } = await import('../../checks/apps/token.js');
+  const { resourceOf } = await import('../../checks/apps/context.js');
+  const { judgeTokenResponse, tokenRequest } = await import('../../checks/apps/token-endpoint.js');
   const res = await tokenRequest(ctx, { grant_type: 'refresh_token', refresh_token: o.refreshToken, resource: resourceOf(ctx) });
   const judged = judgeTokenResponse(res, 'refresh with the kept refresh token');
   if (judged.tokens) ctx.s.tokens = judged.tokens;
   if (judged.outcome && /invalid_client/.test(judged.outcome.detail)) {
-    const { CLIENT_HINT } = await import('../../checks/apps/token.js');
+    const { CLIENT_HINT } = await import('../../checks/apps/token-endpoint.js');
     return { status: 'skip' as const, incomplete: true as const, detail: `the token endpoint refused the client you gave (${judged.outcome.detail})`, fix: CLIENT_HINT };
   }
   // invalid_grant for the token the tester gave: used up (rotation made it single-use) or
@@ -336,23 +335,6 @@ function registrationNote(http: HttpClient, as: Record<string, unknown> | undefi
 async function cleanup(ctx: AppsContext, clients: AppsContext['s']['cleanup']): Promise<void> {
   // Off the critical path: the lowest priority at the HTTP layer.
   await currentPriority.run(-1, () => Promise.all(clients.map((c) => ctx.http.send({ method: 'DELETE', url: c.uri, headers: { authorization: `Bearer ${c.token}` }, timeoutMs: 3000, rateLimit: 'return' }).catch(() => undefined))));
-}
-
-export function buildReport(target: 'apps' | 'actions', subject: string, startedAt: Date, checks: CheckResult[], extra: Partial<Report> = {}): Report {
-  const count = (s: string) => checks.filter((c) => c.status === s).length;
-  return {
-    tool: 'gpt-oauth',
-    version: VERSION,
-    target,
-    subject,
-    startedAt: startedAt.toISOString(),
-    durationMs: Date.now() - startedAt.getTime(),
-    summary: { passed: count('pass'), failed: count('fail'), warnings: count('warn'), skipped: count('skip') },
-    verdict: verdicts(checks),
-    // `signIn` is the suite's own bookkeeping (sharedSignInFailure), not part of the report.
-    checks: checks.map(({ signIn: _signIn, ...c }) => c),
-    ...extra,
-  };
 }
 
 /**
