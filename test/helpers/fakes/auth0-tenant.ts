@@ -171,9 +171,7 @@ export async function tenantAuthorizationServer(profile: TenantProfile, originOf
 
   async function token(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
     const p = new URLSearchParams(body);
-    const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '');
-    const [bid, bsecret] = basic ? Buffer.from(basic[1]!, 'base64').toString().split(':').map(decodeURIComponent) : [];
-    const clientId = bid ?? p.get('client_id') ?? '';
+    const { clientId, secret: bsecret } = clientCredentials(req, p);
     const client = profile.client(clientId);
     if (!client) return json(res, 401, { error: 'access_denied', error_description: 'Unauthorized' });
     if (!client.public && (bsecret ?? p.get('client_secret')) !== client.secret) return json(res, 401, { error: 'access_denied', error_description: 'Unauthorized' });
@@ -240,6 +238,16 @@ export async function tenantAuthorizationServer(profile: TenantProfile, originOf
  * `checkAudience: false` where the provider's tokens cannot name the MCP server (Supabase's
  * aud "authenticated"); `typ: false` for tokens typed "JWT" rather than RFC 9068's "at+jwt".
  */
+/**
+ * The client a token request authenticates as (RFC 6749 §2.3.1): HTTP Basic when present, else the
+ * form's client_id; `secret` is the Basic password only (a form client_secret is the caller's to read).
+ */
+export function clientCredentials(req: IncomingMessage, form: URLSearchParams): { clientId: string; secret?: string } {
+  const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '');
+  const [id, secret] = basic ? Buffer.from(basic[1]!, 'base64').toString().split(':').map(decodeURIComponent) : [];
+  return { clientId: id ?? form.get('client_id') ?? '', secret };
+}
+
 export async function startTenantMcp(issuer: string, jwks: { keys: JWK[] }, o: { checkAudience?: boolean; typ?: false } = {}): Promise<{ mcpUrl: string; close(): Promise<void> }> {
   const server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));

@@ -19,6 +19,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { clientCredentials } from './auth0-tenant.js';
 
 interface Code { clientId: string; redirectUri: string; challenge: string; method: string; scope: string; used: boolean }
 
@@ -88,9 +89,7 @@ export async function stytchAuthServer(env: Record<string, unknown>, projectId: 
 
   async function token(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
     const p = new URLSearchParams(body);
-    const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '');
-    const [bid, bsecret] = basic ? Buffer.from(basic[1]!, 'base64').toString().split(':').map(decodeURIComponent) : [];
-    const clientId = bid ?? p.get('client_id') ?? '';
+    const { clientId, secret: bsecret } = clientCredentials(req, p);
     const client = clients.get(clientId);
     if (!client || (client.secret !== undefined && (bsecret ?? p.get('client_secret')) !== client.secret)) return oauth(res, 401, 'invalid_client', 'client authentication failed');
     const issue = async (scope: string) => {

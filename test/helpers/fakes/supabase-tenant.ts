@@ -21,6 +21,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { clientCredentials } from './auth0-tenant.js';
 
 interface Pending { clientId: string; redirectUri: string; state?: string; challenge: string; method: string; scope: string }
 interface Code extends Pending { used: boolean }
@@ -118,9 +119,7 @@ export async function supabaseAuthServer(config: Record<string, unknown>, origin
 
   async function token(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
     const p = new URLSearchParams(body);
-    const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '');
-    const [bid, bsecret] = basic ? Buffer.from(basic[1]!, 'base64').toString().split(':').map(decodeURIComponent) : [];
-    const clientId = bid ?? p.get('client_id') ?? '';
+    const { clientId, secret: bsecret } = clientCredentials(req, p);
     const client = clients.get(clientId);
     // Client authentication failures are GoTrue errors (provider-apis.md §4), not RFC 6749 JSON.
     if (!client || (client.secret !== undefined && (bsecret ?? p.get('client_secret')) !== client.secret)) return gotrue(res, 400, 'invalid_credentials', 'Invalid client credentials');
