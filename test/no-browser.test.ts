@@ -21,6 +21,32 @@ import { NOT_APPLICABLE_TO_SANDBOX } from './helpers/report-schema.js';
 const ONE_SIGN_IN = fileURLToPath(new URL('./helpers/one-sign-in-browser.mjs', import.meta.url));
 const newHttp = () => new HttpClient({ timeoutMs: 5000, maxBytes: 1 << 20, userAgent: 'test' });
 
+/**
+ * The person at a browser on another machine: answers yes to the extra sign-ins, opens the last
+ * URL printed whenever the doctor says where the browser ends, signs in there (`user` is that
+ * browser) and pastes the address it ended on.
+ */
+function pastingPerson(user: HttpClient, stdin: PassThrough): { printed: string[]; say: (line: string) => void } {
+  const printed: string[] = [];
+  let lastUrl: string | undefined;
+  let pending = Promise.resolve();
+  const say = (line: string) => {
+    printed.push(line);
+    const shown = /(?:If it does not open, visit|Open this URL in a browser):\n\s+(\S+)/.exec(line);
+    if (shown) lastUrl = shown[1];
+    if (/more sign-ins .* continue\? \[y\/N\]/.test(line)) pending = pending.then(() => { stdin.write('y\n'); });
+    if (/ends on/.test(line)) {
+      const url = new URL(lastUrl!);
+      pending = pending.then(async () => {
+        const p = await probeAuthorization(user, url, url.searchParams.get('redirect_uri')!);
+        if (p.kind !== 'redirect') throw new Error(`could not sign in: ${JSON.stringify(p)}`);
+        stdin.write(`${p.location.href}\n`);
+      });
+    }
+  };
+  return { printed, say };
+}
+
 let sb: Sandbox;
 beforeAll(async () => { sb = await startSandbox(); });
 afterAll(async () => { await sb.close(); });
@@ -77,23 +103,7 @@ describe('the browser opener fails', () => {
     const stdin = new PassThrough();
     const http = newHttp();
     const user = newHttp(); // the person's browser on another machine
-    const printed: string[] = [];
-    let lastUrl: string | undefined;
-    let pending = Promise.resolve();
-    const say = (line: string) => {
-      printed.push(line);
-      const shown = /(?:If it does not open, visit|Open this URL in a browser):\n\s+(\S+)/.exec(line);
-      if (shown) lastUrl = shown[1];
-      if (/more sign-ins .* continue\? \[y\/N\]/.test(line)) pending = pending.then(() => { stdin.write('y\n'); });
-      if (/^(The browser ends on|Open this URL in a browser|Sign in to continue .*Open this URL)/m.test(line) && /ends on/.test(line)) {
-        const url = new URL(lastUrl!);
-        pending = pending.then(async () => {
-          const p = await probeAuthorization(user, url, url.searchParams.get('redirect_uri')!);
-          if (p.kind !== 'redirect') throw new Error(`could not sign in: ${JSON.stringify(p)}`);
-          stdin.write(`${p.location.href}\n`);
-        });
-      }
-    };
+    const { printed, say } = pastingPerson(user, stdin);
     try {
       const report = await runAppsSuite({ mcpUrl: sb.mcpUrl, http, login: 'browser', say, stdin, interactive: true, env: { ...process.env, GPT_OAUTH_BROWSER: 'false' }, loginTimeoutMs: 60_000 });
       expect(printed.filter((l) => /^No browser can open here: GPT_OAUTH_BROWSER \(false\) exited with 1\. Sign in by pasting/.test(l))).toHaveLength(1);
@@ -172,23 +182,7 @@ describe('the paste flow\'s short link (no browser can open here)', () => {
     const stdin = new PassThrough();
     const http = newHttp();
     const user = newHttp();
-    const printed: string[] = [];
-    let pending = Promise.resolve();
-    let lastUrl: string | undefined;
-    const say = (line: string) => {
-      printed.push(line);
-      const shown = /(?:If it does not open, visit|Open this URL in a browser):\n\s+(\S+)/.exec(line);
-      if (shown) lastUrl = shown[1];
-      if (/more sign-ins .* continue\? \[y\/N\]/.test(line)) pending = pending.then(() => { stdin.write('y\n'); });
-      if (/ends on/.test(line)) {
-        const url = new URL(lastUrl!);
-        pending = pending.then(async () => {
-          const p = await probeAuthorization(user, url, url.searchParams.get('redirect_uri')!);
-          if (p.kind !== 'redirect') throw new Error(`could not sign in: ${JSON.stringify(p)}`);
-          stdin.write(`${p.location.href}\n`);
-        });
-      }
-    };
+    const { printed, say } = pastingPerson(user, stdin);
     try {
       await runAppsSuite({ mcpUrl: sb.mcpUrl, http, login: 'browser', say, stdin, interactive: true, env: { ...process.env, ...noDisplay }, loginTimeoutMs: 30_000, selection: { only: ['authz.state'] } });
       expect(printed.join('\n')).not.toMatch(/Shorter|\/s\//);

@@ -5,33 +5,18 @@
  * authorization URL is a page of the user's own app (another host), registrations of identical
  * public clients are deduplicated.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startStytchFake } from './helpers/fakes/stytch.js';
 import { startIdpSite } from './helpers/fakes/stytch-tenant.js';
 import { startTenantMcp } from './helpers/fakes/auth0-tenant.js';
-import { runDoctor } from '../src/index.js';
+import { tenantProject } from './helpers/tenant-project.js';
 import { firstFix } from '../src/doctor/verdict.js';
 import { runCli } from './helpers/cli.js';
 import type { Report } from '../src/doctor/types.js';
 
-let f: Awaited<ReturnType<typeof startStytchFake>>;
-let site: Awaited<ReturnType<typeof startIdpSite>>;
-let mcp: Awaited<ReturnType<typeof startTenantMcp>>;
-beforeAll(async () => {
-  f = await startStytchFake({ tenant: true });
-  site = await startIdpSite(() => f.fake.origin);
-  // Stytch tokens carry the project id as aud: this MCP server checks the issuer only.
-  mcp = await startTenantMcp(f.tenant!.issuer, f.tenant!.publicJwks, { checkAudience: false, typ: false });
-});
-afterAll(async () => {
-  expect(f.fake.violations, 'the fake answered outside the documented schema').toEqual([]);
-  await mcp.close();
-  await site.close();
-  await f.fake.close();
-});
-
+const project = tenantProject(() => startStytchFake({ tenant: true }), startIdpSite);
 const check = (r: Report, id: string) => r.checks.find((c) => c.id === id)!;
-const doctor = (allowHosts?: string[]) => runDoctor({ url: mcp.mcpUrl, login: 'auto', allowHosts });
+const doctor = project.doctor;
 
 describe('a Stytch project, one setting at a time', () => {
   it('fresh (registration off, no authorization URL): the authorization URL setting and the page it must be, at both layers', async () => {
@@ -40,21 +25,21 @@ describe('a Stytch project, one setting at a time', () => {
     expect(firstFix(r.checks)!.id).toBe('as.endpoints');
     expect(endpoints.fix).toMatch(/^Stytch: set the project's authorization URL .*idp_authorization_url.*IdentityProvider component.*--fix --authorization-url https:\/\/<your app>\/oauth\/authorize` applies it/);
     expect(check(r, 'as.client-registration').fix).toMatch(/^Stytch: enable Dynamic Client Registration .*idp_dynamic_client_registration_enabled/);
-    f.state.environment.idp_dynamic_client_registration_enabled = true;
+    project.f.state.environment.idp_dynamic_client_registration_enabled = true;
     const again = await doctor();
     expect(firstFix(again.checks)!.id).toBe('as.endpoints');
     expect(check(again, 'as.endpoints').fix).toMatch(/^Stytch: set the project's authorization URL/);
   }, 60_000);
 
   it('the authorization URL is the app\'s home page: named, with what the page must do — not "a login page"', async () => {
-    f.state.environment.idp_authorization_url = `${site.origin}/`;
+    project.f.state.environment.idp_authorization_url = `${project.site.origin}/`;
     const r = await doctor(['localhost']);
     expect(r.verdict.chatgpt).toBe('incomplete');
     expect(check(r, 'authz.state').fix).toMatch(/^Stytch: the authorization URL is your app's home page \(http:\/\/localhost:\d+\/\); set the project's authorization URL .*IdentityProvider component/);
   }, 60_000);
 
   it('the IdentityProvider page on the user\'s host: incomplete under --login auto, ChatGPT passes with --allow-host; deduplicated registrations earn no binding finding', async () => {
-    f.state.environment.idp_authorization_url = `${site.origin}/oauth/authorize`;
+    project.f.state.environment.idp_authorization_url = `${project.site.origin}/oauth/authorize`;
     const r = await doctor();
     expect(r.verdict.chatgpt).toBe('incomplete');
     expect(r.checks.filter((c) => c.status === 'fail')).toEqual([]);

@@ -4,32 +4,18 @@
  * (test/helpers/fakes/supabase-tenant.ts, from ../shared/reference/provider-apis.md §4). The
  * consent page lives on the user's own site (another host), as it always does on Supabase.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startSupabaseFake } from './helpers/fakes/supabase.js';
 import { startConsentSite } from './helpers/fakes/supabase-tenant.js';
 import { startTenantMcp } from './helpers/fakes/auth0-tenant.js';
+import { tenantProject } from './helpers/tenant-project.js';
 import { runDoctor } from '../src/index.js';
 import { firstFix } from '../src/doctor/verdict.js';
 import type { Report } from '../src/doctor/types.js';
 
-let f: Awaited<ReturnType<typeof startSupabaseFake>>;
-let site: Awaited<ReturnType<typeof startConsentSite>>;
-let mcp: Awaited<ReturnType<typeof startTenantMcp>>;
-beforeAll(async () => {
-  f = await startSupabaseFake({ tenant: true });
-  site = await startConsentSite(() => f.fake.origin);
-  // Supabase tokens carry aud "authenticated" and typ "JWT": the MCP server checks the issuer.
-  mcp = await startTenantMcp(f.tenant!.issuer, f.tenant!.publicJwks, { checkAudience: false, typ: false });
-});
-afterAll(async () => {
-  expect(f.fake.violations, 'the fake answered outside the documented schema').toEqual([]);
-  await mcp.close();
-  await site.close();
-  await f.fake.close();
-});
-
+const project = tenantProject(() => startSupabaseFake({ tenant: true }), startConsentSite);
 const check = (r: Report, id: string) => r.checks.find((c) => c.id === id)!;
-const doctor = (allowHosts?: string[]) => runDoctor({ url: mcp.mcpUrl, login: 'auto', allowHosts });
+const doctor = project.doctor;
 const failures = (r: Report) => r.checks.filter((c) => c.status === 'fail').map((c) => c.id);
 
 describe('a Supabase project, one setting at a time', () => {
@@ -42,7 +28,7 @@ describe('a Supabase project, one setting at a time', () => {
   }, 60_000);
 
   it('server and registration on, no authorization path: oauth_server_authorization_path, and the per-connector callback is not blamed', async () => {
-    Object.assign(f.state.config, { oauth_server_enabled: true, oauth_server_allow_dynamic_registration: true });
+    Object.assign(project.f.state.config, { oauth_server_enabled: true, oauth_server_allow_dynamic_registration: true });
     const r = await doctor();
     const state = check(r, 'authz.state');
     expect(firstFix(r.checks)!.id).toBe('authz.state');
@@ -53,7 +39,7 @@ describe('a Supabase project, one setting at a time', () => {
   }, 60_000);
 
   it('authorization path set, Site URL still the default http://localhost:3000: the Site URL is named, incomplete or failed', async () => {
-    f.state.config.oauth_server_authorization_path = '/oauth/consent';
+    project.f.state.config.oauth_server_authorization_path = '/oauth/consent';
     const r = await doctor();
     expect(r.verdict.chatgpt).toBe('incomplete');
     expect(failures(r)).toEqual([]);
@@ -68,7 +54,7 @@ describe('a Supabase project, one setting at a time', () => {
   }, 60_000);
 
   it('configured, the consent page on the user\'s own host: incomplete under --login auto, ChatGPT passes with --allow-host — twice in a row', async () => {
-    f.state.config.site_url = site.origin;
+    project.f.state.config.site_url = project.site.origin;
     const r = await doctor();
     expect(r.verdict.chatgpt).toBe('incomplete');
     expect(failures(r)).toEqual([]);
