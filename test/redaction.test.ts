@@ -138,6 +138,20 @@ describe('fragments: the random runs of a secret, redacted whatever escapes spli
       .toBe('{"access_token":"[redacted]", "token_type":"Bearer"}');
   });
 
+  it('another random hex id that shares 8 to 11 digits with a hex secret is left alone; 12 digits are redacted', () => {
+    clearSecrets();
+    const hex = '9f1c04be7a3d52e86b0f4c17a9d2e3b5';
+    registerSecret(`oauth_s_${hex}-._~Qx7Lm2Pz9Rk4Tw8V`, 'state', true);
+    // The doctor prints ids such as a toy server's `client_<16 hex>`; 8 of the state's digits in
+    // one is chance (32 bits), not the state: it was once redacted, in about one run in a hundred.
+    expect(redact(`client_0123${hex.slice(5, 13)}4567`)).toBe(`client_0123${hex.slice(5, 13)}4567`);
+    expect(redact(`id ${hex.slice(3, 14)}.`)).toBe(`id ${hex.slice(3, 14)}.`);
+    expect(redact(`id ${hex.slice(3, 15)}.`)).toBe('id [redacted state].');
+    expect(redact(`id ${hex.slice(3, 15).toUpperCase()}.`)).toBe(`id ${hex.slice(3, 15).toUpperCase()}.`);
+    // Grams of mixed case are another matter: 8 characters of them are 47 bits.
+    expect(redact('cut at Qx7Lm2Pz9')).toBe('cut at [redacted state]');
+  });
+
   it('a secret without such a run is redacted by its spellings, as before', () => {
     clearSecrets();
     registerSecret('p"a\\ss&<wo>rd 42', 'client_secret', true);

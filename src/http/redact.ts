@@ -69,7 +69,7 @@ function randomEnough(run: string): boolean {
 /**
  * What redaction looks for of the fragments: every 8 consecutive characters of each (so that a
  * fragment cut short, by a length limit or a server that quotes part of it, is still found: at
- * most 7 of its characters show at each cut), but those of one class alone (8 lowercase letters,
+ * most 7 of its characters show at each cut; 11 of hex digits alone, see `HEX_MIN`), but those of one class alone (8 lowercase letters,
  * capitals or digits could be a word or a number, and must not be blanked everywhere).
  */
 export function gramsOf(value: string): string[] {
@@ -283,6 +283,7 @@ function regionsOf(root: Node, text: string, regions: Region[]): void {
 
 /** Where 8 characters of a fragment occur in `text`: one look-up per position inside a run of 8+ letters and digits. */
 function gramRegionsOf(text: string, regions: Region[]): void {
+  const first = regions.length; // the gram regions go after the automata's
   let run = 0;
   let h = 0; // the polynomial hash of the last GRAM characters of the run (all of it while shorter)
   for (let i = 0; i < text.length; i++) {
@@ -296,9 +297,26 @@ function gramRegionsOf(text: string, regions: Region[]): void {
     const g = text.slice(i + 1 - GRAM, i + 1);
     if (!grams.has(g)) continue;
     const last = regions[regions.length - 1];
-    if (last && last.end > i + 1 - GRAM && last.gram) last.end = i + 1;
-    else regions.push({ start: i + 1 - GRAM, end: i + 1, needle: g, gram: true });
+    if (regions.length > first && last!.end > i + 1 - GRAM) last!.end = i + 1;
+    else {
+      dropIfWeak(regions, text, first);
+      regions.push({ start: i + 1 - GRAM, end: i + 1, needle: g, gram: true });
+    }
   }
+  dropIfWeak(regions, text, first);
+}
+
+/**
+ * A match of hex digits alone carries 4 bits a character: 8 of them (32 bits) turn up by chance
+ * in another random hex id once enough hex secrets are registered (a registered 192-digit `state`
+ * makes 185 grams; a printed `client_1f3a…` met one of them in about one run in a hundred). Such
+ * a match counts from HEX_MIN characters (48 bits); a hex secret cut short shows at most 11.
+ */
+const HEX_MIN = 12;
+function dropIfWeak(regions: Region[], text: string, first: number): void {
+  const last = regions[regions.length - 1];
+  if (regions.length <= first || !last || last.end - last.start >= HEX_MIN) return;
+  if (/^(?:[0-9a-f]+|[0-9A-F]+)$/.test(text.slice(last.start, last.end))) regions.pop();
 }
 
 function replaceNeedles(text: string): string {

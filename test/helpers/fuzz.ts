@@ -366,11 +366,19 @@ export async function runCase(plan: Plan, suite: Suite = 'apps'): Promise<CaseRe
       for (const v of secrets) {
         if (spellings(v).some((x) => text.includes(x))) violations.push(`${name} shows a secret the server issued or received (${v.slice(0, 8)}…)`);
       }
+      // A match of hex digits alone counts from 12 of them (48 bits; 8 are 32, found by chance in
+      // any other hex id): the same rule as redaction's (HEX_MIN in src/http/redact.ts).
       for (const run of text.match(/[A-Za-z0-9]{8,}/g) ?? []) {
         for (let i = 0; i + 8 <= run.length; i++) {
           const v = grams.get(run.slice(i, i + 8));
-          if (v && process.env.FUZZ_DUMP) { const at = text.indexOf(run); console.log(name, JSON.stringify(text.slice(Math.max(0, at - 1200), at + 300))); }
-          if (v) { violations.push(`${name} shows 8 characters of a secret (${run.slice(i, i + 3)}… of ${v.slice(0, 8)}…)`); break; }
+          if (!v) continue;
+          let end = i + 8;
+          while (end < run.length && grams.has(run.slice(end - 7, end + 1))) end++;
+          const shown = run.slice(i, end);
+          if (shown.length < 12 && /^(?:[0-9a-f]+|[0-9A-F]+)$/.test(shown)) { i = end - 8; continue; }
+          if (process.env.FUZZ_DUMP) { const at = text.indexOf(run); console.log(name, JSON.stringify(text.slice(Math.max(0, at - 1200), at + 300))); }
+          violations.push(`${name} shows ${shown.length} characters of a secret (${run.slice(i, i + 3)}… of ${v.slice(0, 8)}…)`);
+          break;
         }
       }
     }
