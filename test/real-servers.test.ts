@@ -13,6 +13,7 @@ import { HttpClient } from '../src/http/client.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import type { Report } from '../src/doctor/types.js';
 import { NOT_APPLICABLE_TO_SANDBOX } from './helpers/report-schema.js';
+import { startDelayProxy } from './helpers/delay-proxy.js';
 
 const http = () => new HttpClient({ timeoutMs: 5000, maxBytes: 1 << 20, userAgent: 'test' });
 
@@ -118,6 +119,29 @@ describe('the same SDK example with the fix the doctor suggests', () => {
   });
 });
 
+describe('oidc-provider at the MCP server\'s own origin, 50 ms away', () => {
+  it('its metadata is asked for while the protected-resource metadata is (a round trip less before registration)', async () => {
+    const proxy = await startDelayProxy({ minMs: 25, maxMs: 25 });
+    const sb = await startSandbox({ publicOrigin: `http://127.0.0.1:${proxy.port}` });
+    proxy.target(sb.port);
+    const h = http();
+    try {
+      const report = await runAppsSuite({ mcpUrl: sb.mcpUrl, http: h, login: 'auto', selection: { only: ['as.metadata'] } });
+      expect(report.checks.find((c) => c.id === 'as.metadata')?.status).toBe('pass');
+      const at = (e: { startedAt: string }) => Date.parse(e.startedAt);
+      const prm = h.trace.find((e) => /\/\.well-known\/oauth-protected-resource\/mcp$/.test(e.url))!;
+      const meta = h.trace.filter((e) => /\/\.well-known\/oauth-authorization-server$/.test(e.url));
+      expect(meta).toHaveLength(1);
+      // Sent before the protected-resource metadata came back (it takes at least 50 ms).
+      expect(at(meta[0]!)).toBeLessThan(at(prm) + prm.durationMs - 20);
+    } finally {
+      await h.close();
+      await sb.close();
+      await proxy.close();
+    }
+  });
+});
+
 describe('oidc-provider with an issuer that has a path', () => {
   let sb: Sandbox;
   beforeAll(async () => { sb = await startSandbox({ issuerPath: '/tenant/oidc' }); });
@@ -130,6 +154,12 @@ describe('oidc-provider with an issuer that has a path', () => {
     const meta = report.checks.find((c) => c.id === 'as.metadata')!;
     expect(meta.detail).toContain(`found at ${sb.origin}/tenant/oidc/.well-known/openid-configuration (OIDC path-append)`);
     expect(meta.detail).toMatch(/RFC 8414 path-insert .*: 404.*OIDC path-insert .*: 404/);
+    // The doctor asks for an issuer at the MCP server's own origin while it reads the
+    // protected-resource metadata; here that guess is wrong: asked once, never judged.
+    for (const guess of [`${sb.origin}/.well-known/oauth-authorization-server`, `${sb.origin}/.well-known/openid-configuration`]) {
+      expect(meta.detail).not.toContain(`${guess}:`);
+      expect(h.trace.filter((e) => e.url === guess && e.tag === 'as.metadata').length).toBeLessThanOrEqual(1);
+    }
     expect(report.checks.filter((c) => c.status !== 'pass' && !(NOT_APPLICABLE_TO_SANDBOX.includes(c.id) && c.status === 'skip')).map((c) => `${c.id}: ${c.detail}`)).toEqual([]);
   });
 });

@@ -1,11 +1,12 @@
 /** `as.*`: authorization-server metadata, found the way the MCP spec tells clients to look. */
 import type { CheckDef } from '../types.js';
-import { as, fail, pass, warn } from '../types.js';
+import { as, fail, pass, prepared, warn } from '../types.js';
+import type { HttpResponse } from '../../http/client.js';
 import { safeText } from '../../text.js';
 import { fixCommand, fixFor, recogniseProvider, recogniseProviderByMetadata, STYTCH_AUTHORIZATION_URL } from '../advice.js';
 import { isHttpsOrLoopback } from '../../url.js';
 import { scopesFor, type AppsContext, type AsMetadata } from './context.js';
-import { firstJsonDocument } from './discovery.js';
+import { firstJsonDocument, prefetch } from './discovery.js';
 import { CHATGPT_SAYS } from '../../chatgpt/messages.js';
 import { refs } from '../spec.js';
 import { readJsonObject } from '../../http/json.js';
@@ -53,7 +54,18 @@ function sanitizeAsMetadata(doc: AsMetadata): { clean: AsMetadata; ignored: stri
   return { clean: clean as AsMetadata, ignored };
 }
 
-export const asMetadata: CheckDef<AppsContext> = {
+/**
+ * The metadata URLs of an issuer at the MCP server's own origin, the commonest set-up (one
+ * application serves both): requested while the protected-resource metadata is, so that when
+ * authorization_servers names that origin the metadata is already there (a round trip less on
+ * the path everything else waits for). Elsewhere they are two GETs of well-known URLs at the
+ * server under test, left unread.
+ */
+function sameOriginGuess(mcpUrl: string): string[] {
+  try { return asMetadataCandidates(new URL(mcpUrl).origin).map((c) => c.url); } catch { return []; }
+}
+
+export const asMetadata = prepared<AppsContext, Map<string, Promise<HttpResponse>>>({
   id: 'as.metadata',
   title: 'Authorization-server metadata is found in the MCP discovery order',
   severity: 'critical',
@@ -64,7 +76,8 @@ export const asMetadata: CheckDef<AppsContext> = {
   reads: ['asId', 'challenge', 'prm'],
   writes: ['provider', 'as', 'asUrl', 'asMisses', 'scopes'],
   chatgpt: CHATGPT_SAYS.pkce,
-  async run(ctx) {
+  prepare: { needs: [], async run(ctx) { return prefetch(ctx.http, sameOriginGuess(ctx.opts.mcpUrl)); } },
+  async run(ctx, started) {
     const issuer = ctx.s.asId!;
     ctx.s.provider = ctx.opts.provider ?? recogniseProvider(issuer);
     let candidates;
@@ -73,7 +86,7 @@ export const asMetadata: CheckDef<AppsContext> = {
     } catch {
       return fail(`authorization_servers[0] is not a URL: "${safeText(issuer, 200)}"`, 'List the issuer URL of your authorization server in authorization_servers.');
     }
-    const { found, attempts } = await firstJsonDocument<AsMetadata>(ctx.http, candidates);
+    const { found, attempts } = await firstJsonDocument<AsMetadata>(ctx.http, candidates, undefined, started);
     ctx.s.asMisses = attempts;
     if (found) {
       const { clean, ignored } = sanitizeAsMetadata(found.value);
@@ -97,7 +110,7 @@ export const asMetadata: CheckDef<AppsContext> = {
         generic: `serve RFC 8414 metadata at ${candidates[0]!.url} (or OpenID discovery at one of the other candidates) as application/json, and check that authorization_servers lists the exact issuer`,
       }));
   },
-};
+});
 
 export const asIssuer: CheckDef<AppsContext> = {
   id: 'as.issuer',

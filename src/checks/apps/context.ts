@@ -87,9 +87,12 @@ export interface AppsState {
   refreshed?: Tokens;
   /**
    * How refresh.grant's chain went: `links` refreshes worked; `broke` is the refresh that failed;
-   * `rotatedRefused`: it failed with a refresh token the server had just issued.
+   * `rotatedRefused`: it failed with a refresh token the server had just issued. `last`: the
+   * last link that worked, when the chain was walked on a client of the check's own — the
+   * refresh token it presented, the one it got (if any), its access token — for
+   * refresh.rotation to replay (that client's grant is used by nothing else).
    */
-  refreshChain?: { links: number; broke?: number; rotatedRefused?: boolean };
+  refreshChain?: { links: number; broke?: number; rotatedRefused?: boolean; last?: { client: Client; presented: string; issued?: string; accessToken: string } };
   /** Mixed auth mode (Apps SDK): public initialize/tools/list, per-tool protection. */
   mixed?: { tools: number; protectedTools: string[]; probed?: string; probeResult?: string; challenge?: import('../../oauth/www-authenticate.js').Challenge };
   /** pkce.required got a code without code_challenge (so pkce.downgrade has something to test). */

@@ -26,8 +26,9 @@
  *   grant, and alone (`alone`): no two of them overlap from the sign-in to their last request.
  * - A prepare that builds a grant of its own can be ended only by what ends every grant
  *   (`Prepare.endedBy: ['user']`): the replays wait for it, nothing else does.
- * - The replays (refresh.rotation, then token.code-single-use) build their own pairs too, never
- *   replaying the run's own tokens: a sign-in as the run's client may have ended those already.
+ * - The replays never replay the run's own tokens (a sign-in as the run's client may have ended
+ *   those already): refresh.rotation replays the last link of refresh.grant's chain on that
+ *   check's own client, token.code-single-use redeems a code of its own first.
  */
 import { HttpFailure } from '../../http/client.js';
 import { readJsonObject } from '../../http/json.js';
@@ -346,9 +347,9 @@ export function isolated<P>(def: Omit<CheckDef<AppsContext>, 'prepare' | 'run' |
  * after every user of its grant and alone — the rules the run keeps without registration.
  * `--save-refresh-token` keeps clients of their own: the saved grant must survive the run.
  */
-export async function ownPublicClient(ctx: AppsContext): Promise<Client | undefined> {
+export async function ownPublicClient(ctx: AppsContext, o: { shared?: boolean } = {}): Promise<Client | undefined> {
   if (ctx.login.mode !== 'auto' && !ctx.opts.keepGrant) return undefined;
-  const c = await registerClient(ctx);
+  const c = await registerClient(ctx, {}, o);
   return 'skip' in c || c.authMethod !== 'none' ? undefined : c;
 }
 

@@ -1,7 +1,7 @@
 /** `refresh.*`: staying signed in after the access token expires. */
 import * as oidc from 'openid-client';
 import type { CheckDef } from '../types.js';
-import { fail, info, pass, prepared, preparedAlongside, skip, warn, type Outcome } from '../types.js';
+import { fail, info, pass, preparedAlongside, skip, warn, type Outcome } from '../types.js';
 import type { HttpResponse } from '../../http/client.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { safeText } from '../../text.js';
@@ -45,6 +45,9 @@ interface Walked {
   allAccepted: boolean;
   /** The newest tokens, with the refresh token the client now holds. */
   newest?: Tokens;
+  /** The client it was walked on, and its last link that worked: the refresh token presented, the one issued, the access token. */
+  client: Client;
+  last?: { presented: string; issued?: string; accessToken: string };
 }
 
 /** The MCP server's answers to the chain's access tokens so far. */
@@ -67,11 +70,12 @@ interface Seen {
  * refresh proves nothing, and the rest of the chain then initializes before each refresh, as
  * ChatGPT's calls come long before its next refresh.
  */
-async function walk(ctx: AppsContext, client: Client, held: string, lifetimes: unknown[], links: { rotated: boolean }[], from: number, seen: Seen): Promise<Walked> {
+async function walk(ctx: AppsContext, client: Client, held: string, lifetimes: unknown[], links: { rotated: boolean }[], from: number, seen: Seen, learn = false): Promise<Walked> {
   const said = (n: number) => links.slice(0, n).map((l, i) => `refresh ${i + 1} ${l.rotated ? 'returned a new refresh token' : 'returned no refresh token (ChatGPT keeps the one it has, RFC 6749 §6)'}`).join(', ');
   const accepted = (status: number | undefined) => status !== undefined && status < 300;
-  const done = (w: Omit<Walked, 'allAccepted'>): Walked => ({ ...w, allAccepted: seen.acceptedAt !== undefined && !seen.refused });
+  const done = (w: Omit<Walked, 'allAccepted' | 'last' | 'client'>): Walked => ({ ...w, client, last: working, allAccepted: seen.acceptedAt !== undefined && !seen.refused });
   let newest: Tokens | undefined;
+  let working: { presented: string; issued?: string; accessToken: string; replaced?: string } | undefined;
   let racing: { link: number; status: Promise<number | undefined> } | undefined;
   for (let link = from; link <= REFRESH_CHAIN; link++) {
     const [res, raced] = await Promise.all([
@@ -101,13 +105,21 @@ async function walk(ctx: AppsContext, client: Client, held: string, lifetimes: u
     const t = next.tokens!;
     links.push({ rotated: !!t.refreshToken && t.refreshToken !== held });
     lifetimes.push(t.body.expires_in);
+    working = { presented: held, issued: t.refreshToken, accessToken: t.accessToken!, replaced: newest?.accessToken };
     held = t.refreshToken ?? held;
     newest = { ...t, refreshToken: held };
     if (link < REFRESH_CHAIN && seen.racedAt === undefined) {
       racing = { link, status: mcpStatus(ctx, t.accessToken!) };
       continue;
     }
-    const status = await mcpStatus(ctx, t.accessToken!);
+    const [status, replacedStatus] = await Promise.all([
+      mcpStatus(ctx, t.accessToken!),
+      // What the doctor learns on a grant of its own, after the chain's last refresh: whether a
+      // refresh ends the access token it replaced. Sound either way; it is why the run's own
+      // checks use an access token only before its refresh.
+      link === REFRESH_CHAIN && learn && working.replaced && working.replaced !== t.accessToken ? mcpStatus(ctx, working.replaced) : undefined,
+    ]);
+    if (replacedStatus === 401) ctx.broker.note('refresh-revokes-access', 'a refresh revokes the access token it replaces (sound: the doctor uses an access token only until its refresh, as ChatGPT uses its newest token)');
     if (accepted(status)) { seen.acceptedAt = link; continue; }
     const last = seen.acceptedAt;
     if (last !== undefined && (status === 401 || status === 403)) {
@@ -133,7 +145,9 @@ async function ownChain(ctx: AppsContext): Promise<Walked | undefined> {
   chainSignedIn.set(ctx.broker, new Promise<void>((r) => { signedIn = r; }));
   let first;
   try {
-    const own = await ownPublicClient(ctx);
+    // Kept to the end of the run (`shared`), not deleted when refresh.grant is done:
+    // refresh.rotation replays the chain's last link on it afterwards.
+    const own = await ownPublicClient(ctx, { shared: true });
     if (!own) return undefined;
     const got = await code(ctx, own.clientId, 'refresh chain');
     if ('outcome' in got) return undefined;
@@ -144,7 +158,7 @@ async function ownChain(ctx: AppsContext): Promise<Walked | undefined> {
   }
   const { own, res } = first;
   if (!res.ok || typeof res.value.refresh_token !== 'string') return undefined;
-  const walked = await walk(ctx, own, res.value.refresh_token, [res.value.expires_in], [], 1, { refused: false });
+  const walked = await walk(ctx, own, res.value.refresh_token, [res.value.expires_in], [], 1, { refused: false }, true);
   // Its own first refresh failed: nothing to judge here (the run's own refresh is judged in `run`,
   // which then walks the chain on the run's grant).
   return walked.chain.links === 0 ? undefined : walked;
@@ -243,7 +257,9 @@ export const refreshGrant = preparedAlongside<AppsContext, Walked | undefined>({
       if (walked.newest) ctx.s.refreshed = walked.newest;
       where = 'on the run\'s grant';
     }
-    ctx.s.refreshChain = walked.chain;
+    // The chain's own client: refresh.rotation replays its last working link (that grant is the
+    // check's alone; the run's, without a client of its own, is not).
+    ctx.s.refreshChain = own && walked.last ? { ...walked.chain, last: { client: walked.client, presented: walked.last.presented, issued: walked.last.issued, accessToken: walked.last.accessToken } } : walked.chain;
     if (walked.outcome) return { ...walked.outcome, detail: `walked ${where}: ${walked.outcome.detail}${runRefused}` };
     const rotated = walked.links.every((l) => l.rotated) ? 'a new refresh token each time' : walked.links.some((l) => l.rotated) ? 'a new refresh token some of the time' : 'the same refresh token kept working';
     return pass(`${REFRESH_CHAIN} refreshes in a row ${where}, as ChatGPT makes them, each with the newest refresh token (${rotated})${walked.allAccepted ? '; the MCP server accepted each new access token' : ''}${runRefused}`);
@@ -269,12 +285,12 @@ async function mcpStatus(ctx: AppsContext, token: string): Promise<number | unde
  * None of this is `chatgpt` impact: ChatGPT never replays a refresh token.
  */
 /**
- * The refresh token pair refresh.rotation replays, from a sign-in, a redemption and a refresh
- * of its own: on a public client registered for the test where the server has dynamic
- * registration (early, in the prepare), otherwise on the run's client once every user of the
- * run's grant is done (a new sign-in as that client may end its earlier grants). Never the run's
- * own refresh token: a later sign-in as the run's client could have ended it already.
- * `why` says why there is no pair.
+ * The refresh token pair refresh.rotation replays: the last working link of refresh.grant's
+ * chain where that chain was walked on a client of its own; otherwise (`rotationPair`) a
+ * sign-in, a redemption and a refresh as the run's client once every user of the run's grant is
+ * done (a new sign-in as that client may end its earlier grants). Never the run's own refresh
+ * token: a later sign-in as the run's client could have ended it already. `why` says why there
+ * is no pair.
  */
 interface RotationPair { client: Client; previous: string; next?: string; accessToken: string }
 
@@ -296,7 +312,7 @@ async function rotationPair(ctx: AppsContext, client: Client): Promise<RotationP
   return { client, previous, accessToken: refreshed.value.access_token, next: typeof refreshed.value.refresh_token === 'string' ? refreshed.value.refresh_token : undefined };
 }
 
-export const refreshRotation = prepared<AppsContext, RotationPair | { why: string } | undefined>({
+export const refreshRotation: CheckDef<AppsContext> = {
   id: 'refresh.rotation',
   title: 'For the public client, a replayed refresh token is refused and revokes the token family',
   severity: 'high',
@@ -311,19 +327,12 @@ export const refreshRotation = prepared<AppsContext, RotationPair | { why: strin
   spends: ['tokens', 'refreshed', 'grant', 'user'],
   logins: 1,
   rounds: 2, // the replay, then the newest token
-  prepare: {
-    needs: ['dcr.register'],
-    reads: ['client', 'as', 'prm', 'scopes'],
-    rounds: 5, // register, sign in, redeem, refresh, the replaced access token at the MCP server
-    endedBy: ['user'], // a client of its own, or nothing (then the run's client signs in in `run`)
-    async run(ctx) {
-      // A confidential client is judged on the run's own refresh (rotation is only recommended).
-      if (ctx.s.client!.authMethod !== 'none') return undefined;
-      const own = await ownPublicClient(ctx);
-      return own ? rotationPair(ctx, own) : undefined;
-    },
-  },
-  run: (ctx, prepared) => ctx.broker.alone(async () => {
+  // The pair it replays: the last working link of refresh.grant's chain, walked on a client of
+  // that check's own where the server registers clients (nothing else uses that grant); else a
+  // sign-in, redemption and refresh as the run's client, after every user of the run's grant.
+  run: (ctx) => ctx.broker.alone(async () => {
+    const chained = ctx.s.refreshChain?.last;
+    const prepared: RotationPair | undefined = chained && { client: chained.client, previous: chained.presented, next: chained.issued, accessToken: chained.accessToken };
     if (!ctx.s.refreshed) return skip('no refresh happened');
     if (ctx.s.client!.authMethod !== 'none') return info('confidential client: rotation is recommended but not required');
     if (ctx.opts.keepGrant && !prepared) return skip('not run with --save-refresh-token: without a client of its own this test signs in as the run\'s client, which can end the grant of the token being saved');
@@ -339,8 +348,13 @@ export const refreshRotation = prepared<AppsContext, RotationPair | { why: strin
     const { previous, next, accessToken } = pair;
     const refresh = (refreshToken: string) => tokenRequestAs(ctx, pair.client, { grant_type: 'refresh_token', refresh_token: refreshToken, resource: resourceOf(ctx) });
     const replay = await refresh(previous);
+    // A refusal counts only if it refused what the check varies (the token's second use): a
+    // client refused throughout (invalid_client: gone, or never accepted) says nothing about it.
+    const forClient = (r: typeof replay) => /^\d+ invalid_client\b/.test(oauthError(r));
+    const clientRefused = () => skip(`the replay was refused for its client, not for its token (${oauthError(replay)}): nothing shown about rotation`);
     if (!next || next === previous) {
       if (!next && replay.status !== 200) {
+        if (forClient(replay)) return clientRefused();
         // Nothing replaced the used token and the used token is refused: there is no refresh
         // token left to steal. How long the connection lasts is refresh.grant's finding.
         return pass(`no new refresh token was issued and the used one is refused on replay (${oauthError(replay)}): no refresh token stays usable to steal (refresh.grant judges how long a connection lasts)`);
@@ -358,6 +372,7 @@ export const refreshRotation = prepared<AppsContext, RotationPair | { why: strin
         'Invalidate a refresh token once it has been used; if you allow a retry window, return the identical earlier response, and revoke the whole token family on reuse (RFC 9700 §4.14.2).');
     }
     const after = await refresh(next);
+    if (forClient(replay) && forClient(after)) return clientRefused();
     if (after.status !== 200 && ctx.s.refreshChain?.rotatedRefused) {
       // A refusal counts only if it refused what the check varies: this server refuses a newly
       // issued refresh token even when nothing was replayed (refresh.grant).
@@ -369,7 +384,7 @@ export const refreshRotation = prepared<AppsContext, RotationPair | { why: strin
     }
     return pass(`rotated; the replayed refresh token was refused (${oauthError(replay)}) and revoked the family (the newest token is refused too: ${oauthError(after)})`);
   }),
-});
+};
 
 export const refreshAudience: CheckDef<AppsContext> = {
   id: 'refresh.audience',
