@@ -11,8 +11,12 @@
 //      against the same text with none (target ≤ 4×); and 200 secrets registered one at a time
 //      with a redaction after each, as a run registers them between checks.
 //   4. the apps suite behind 100 ms of latency each way (RTT 200 ms, a delaying TCP proxy on
-//      loopback written here), next to the sequential sum (requests × RTT) and the 10-round-trip
-//      floor measured in the same run. Target: ≤ 1.5 × floor + process start.
+//      loopback written here), next to the sequential sum (requests × RTT) and its round-trip
+//      floor measured in the same run: the same suite with no limit on requests or checks in
+//      flight, bound only by its longest chain of requests that depend on each other (the
+//      discovery, the first sign-in, the refresh chain, the two replays one after another).
+//      Target: ≤ 1.5 × floor + process start. For scale, next to ChatGPT's own first connection,
+//      10 dependent round trips (10 GETs one after another on one warm connection).
 //   5. a --login browser run against the sandbox in headless Chromium (when installed).
 //   6. the installed footprint of the production dependencies, vs the development tree.
 import { spawnSync } from 'node:child_process';
@@ -179,30 +183,35 @@ const publicOrigin = `http://127.0.0.1:${proxy.address().port}`;
 const slow = await startSandbox({ publicOrigin });
 target = slow.port;
 const lh = new HttpClient({ timeoutMs: 30_000, maxBytes: 1 << 20, userAgent: 'bench', maxRequests: Infinity });
-// The floor: the 10 requests that depend on each other, one after another, on one warm connection.
+// ChatGPT's first connection, for scale (and one round trip): 10 requests one after another on one warm connection.
 await lh.send({ url: slow.prmUrl });
 const f0 = performance.now();
 for (let i = 0; i < 10; i++) await lh.send({ url: slow.prmUrl });
 const floorMs = performance.now() - f0;
 await lh.close();
-const slowRun = async (perOriginLimit) => {
+const slowRun = async (perOriginLimit, concurrency) => {
   const lat = new HttpClient({ timeoutMs: 30_000, maxBytes: 1 << 20, userAgent: 'bench', perOriginLimit });
   const l0 = performance.now();
-  const report = await runAppsSuite({ mcpUrl: slow.mcpUrl, http: lat, login: 'auto' });
+  const report = await runAppsSuite({ mcpUrl: slow.mcpUrl, http: lat, login: 'auto', concurrency });
   const ms = performance.now() - l0;
   await lat.close();
   if (report.summary.failed) throw new Error('the suite failed against the slow sandbox');
   return { ms, requests: lat.requestCount, connections: lat.connections, stats: report.stats };
 };
 const { ms: latencyMs, requests: latRequests, connections: latConnections, stats: latStats } = await slowRun(undefined);
+// The round-trip floor of this run: the same run with no limit on requests or checks in flight,
+// so that only the requests that depend on each other bound it (its longest chain).
+const unbound = await slowRun(Infinity, 1000);
 // The same with a browser's 6 requests per origin, to show what the default of 8 buys.
 const browserCap = await slowRun(6);
 await slow.close();
 proxy.close();
 const rtt = 2 * DELAY;
-const target15 = 1.5 * floorMs + base;
+const oneTrip = floorMs / 10;
+const target15 = 1.5 * unbound.ms + base;
 console.log(`latency   apps suite at RTT ${rtt} ms: ${fmt(latencyMs)}, ${latRequests} requests over ${latConnections} connections   sequential sum (requests × RTT): ${fmt(latRequests * rtt)}`);
-console.log(`          baseline: the 10-round-trip floor measured: ${fmt(floorMs)}; ratio ${(latencyMs / floorMs).toFixed(2)}× the floor (target ≤ 1.5 × floor + process start = ${fmt(target15)}) ${latencyMs <= target15 ? 'OK' : 'OVER'}`);
+console.log(`          baseline: the round-trip floor, the same run bound only by its requests that depend on each other (no limit in flight): ${fmt(unbound.ms)}, ${(unbound.ms / oneTrip).toFixed(1)} round trips of ${fmt(oneTrip)}; ratio ${(latencyMs / unbound.ms).toFixed(2)}× the floor (target ≤ 1.5 × floor + process start = ${fmt(target15)}) ${latencyMs <= target15 ? 'OK' : 'OVER'}`);
+console.log(`          for scale, ChatGPT's own first connection: 10 dependent round trips, ${fmt(floorMs)} measured; this run ${(latencyMs / floorMs).toFixed(2)}× that`);
 console.log(`          at a browser's 6 requests per origin (the default is ${PER_ORIGIN_LIMIT}): ${fmt(browserCap.ms)}, ${browserCap.requests} requests`);
 console.log(`          per run: ${latStats.signIns} sign-ins, ${latStats.registrationRequests} registration requests (${latStats.clientsRegistered} clients of the doctor's own for isolation; ChatGPT sends one), ${latStats.rechecked} failures re-checked alone`);
 

@@ -21,5 +21,9 @@ it('npm run bench runs to the end and prints every figure with its baseline', as
   expect(out).toMatch(/first byte gpt-oauth sandbox: [\d.]+ ms/);
   expect(out).toMatch(/apps suite vs running sandbox: [\d.]+ ms median of 10, \d+ HTTP requests/);
   expect(out).toMatch(/baseline: \d+ plain GETs/);
+  // The latency run next to its own round-trip floor (no limit in flight) and ChatGPT's 10.
+  expect(out).toMatch(/latency\s+apps suite at RTT \d+ ms: [\d.]+ ms, \d+ requests/);
+  expect(out).toMatch(/baseline: the round-trip floor, .*: [\d.]+ ms, [\d.]+ round trips of [\d.]+ ms; ratio [\d.]+× the floor/);
+  expect(out).toMatch(/ChatGPT's own first connection: 10 dependent round trips, [\d.]+ ms measured/);
   expect(out).toMatch(/footprint installed dependencies: \d+ packages, [\d.]+ MB/);
 }, 240_000);
