@@ -11,7 +11,7 @@ import { redact } from './http/redact.js';
 import { safeText } from './text.js';
 // Types only: erased at build time, so --help still loads no command code.
 import type { DoctorOptions } from './commands/doctor/options.js';
-import type { InitOptions } from './commands/init.js';
+import type { InitOptions } from './commands/init/index.js';
 import type { CallbacksOptions } from './commands/callbacks.js';
 import type { SandboxCommandOptions } from './commands/sandbox.js';
 
@@ -128,7 +128,7 @@ Exit codes: 0 no failure, 1 a failure (see --fail-on), 2 usage error, 3 incomple
     .option('--open', 'open the provider dashboard and ChatGPT when done')
     .option('--no-open', 'do not offer to open the browser')
     .action(function (this: Command) {
-      run(this, async (io, _a, opts) => (await import('./commands/init.js')).run(io, opts as InitOptions), []);
+      run(this, async (io, _a, opts) => (await import('./commands/init/index.js')).run(io, opts as InitOptions), []);
     })
     .addHelpText('after', `
 Examples:

@@ -4,21 +4,21 @@
  * Every answer has a flag; without a terminal (or with --no-input / CI) a missing one is an
  * exit-2 error naming it. Nothing is written locally before the provider work succeeded.
  */
-import { invocation } from '../invocation.js';
-import { CancelledError, CliError, EXIT, UsageError } from '../errors.js';
-import type { IO } from '../ui/io.js';
-import { createPrompter, type Prompter } from '../ui/prompt.js';
-import { withSpinner } from '../ui/spinner.js';
-import { safeText } from '../text.js';
-import { style } from '../ui/style.js';
-import { HttpClient } from '../http/client.js';
-import { mask, redactDeep, registerClientCredentials } from '../http/redact.js';
-import { GITHUB_ACTION, VERSION } from '../version.js';
-import { askCredentials, CREDENTIALS } from './provider-credentials.js';
-import { DEFAULT_PROJECT_FILE, loadProject, saveProject, type ProjectFile } from '../project.js';
-import type { AppSpec, ProviderName, SettingChange } from '../providers/types.js';
-import { isHttpsOrLoopback, isLoopback } from '../url.js';
-import { GPT_EDITOR_URL, gptCallbackUrls } from '../chatgpt/redirects.js';
+import { invocation } from '../../invocation.js';
+import { CancelledError, CliError, EXIT, UsageError } from '../../errors.js';
+import type { IO } from '../../ui/io.js';
+import { createPrompter, type Prompter } from '../../ui/prompt.js';
+import { withSpinner } from '../../ui/spinner.js';
+import { safeText } from '../../text.js';
+import { style } from '../../ui/style.js';
+import { HttpClient } from '../../http/client.js';
+import { mask, redactDeep, registerClientCredentials } from '../../http/redact.js';
+import { GITHUB_ACTION, VERSION } from '../../version.js';
+import { askCredentials, CREDENTIALS } from '../provider-credentials.js';
+import { DEFAULT_PROJECT_FILE, loadProject, saveProject, type ProjectFile } from '../../project.js';
+import type { AppSpec, ProviderName, SettingChange } from '../../providers/types.js';
+import { isHttpsOrLoopback, isLoopback } from '../../url.js';
+import { GPT_EDITOR_URL, gptCallbackUrls } from '../../chatgpt/redirects.js';
 
 export interface InitOptions {
   config?: string;
@@ -134,7 +134,7 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
     // Checked now, as wrangler and auth0-cli do: a wrong key fails before the other questions.
     const probe = new HttpClient({ timeoutMs: 20_000, maxBytes: 4 * 1024 * 1024, userAgent: `gpt-oauth/${VERSION}` });
     try {
-      const { loadProvider } = await import('../providers/index.js');
+      const { loadProvider } = await import('../../providers/index.js');
       const adapter = await loadProvider(provider, env, probe);
       await withSpinner(io, `Checking the ${LABEL[provider]} credentials`, () => adapter.checkCredentials(), (r) => `${r.account}: ${r.allows.join(', ')}`);
     } finally {
@@ -157,7 +157,7 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
       validate: (v) => (!v.trim() || /^g-[A-Za-z0-9]{6,}/.test(v.trim()) ? true : 'a GPT id looks like g-AbC123xyz'),
     })).trim() || undefined;
   }
-  const { parseGptId } = await import('../gpt-actions/gpt.js');
+  const { parseGptId } = await import('../../gpt-actions/gpt.js');
   if (gptId) gptId = parseGptId(gptId);
   const scopes = o.scopes ? o.scopes.split(/[\s,]+/).filter(Boolean) : defaults.scopes ?? (wantsActions ? DEFAULT_SCOPES[provider] : undefined);
 
@@ -195,8 +195,8 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
   const http = new HttpClient({ timeoutMs: 20_000, maxBytes: 4 * 1024 * 1024, userAgent: `gpt-oauth/${VERSION}`, onWait: (ms, why) => io.stderr.write(`waiting ${Math.ceil(ms / 1000)} s for ${why}…\n`) });
   const secrets: { clientSecret?: string; stored?: string } = {};
   try {
-    const { loadProvider } = await import('../providers/index.js');
-    const { ensureApp } = await import('../providers/ops.js');
+    const { loadProvider } = await import('../../providers/index.js');
+    const { ensureApp } = await import('../../providers/ops.js');
     const adapter = await loadProvider(provider, env, http);
     // Before any write: an issuer that cannot be known (Stytch without STYTCH_DOMAIN, when its
     // discovery contradicts the legacy path) stops here, naming the variable to set.
@@ -219,10 +219,10 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
     if (wantsActions) {
       const spec: AppSpec = { name, target: 'actions', redirectUris, resource: apiUrl, scopes, authorizationUrl: o.authorizationUrl };
       changes.push(...await withSpinner(io, 'Preparing the provider for the GPT Action', () => adapter.enableChatGpt(spec), (c) => `GPT Action settings: ${summarise(c)}`));
-      const r = await withSpinner(io, `Creating or updating the OAuth app "${name}"`, async () => ensureApp(adapter, spec, o.app ?? defaults.app?.id, await (await import('../secrets.js')).configDir(io.env)), (x) => `${x.created ? 'Created' : 'Reused'} the OAuth app ${safeText(x.app.name, 120)} (client id ${safeText(x.app.clientId, 120)})${x.addedRedirectUris.length ? `, added ${x.addedRedirectUris.length} callback URL(s)` : ''}`);
+      const r = await withSpinner(io, `Creating or updating the OAuth app "${name}"`, async () => ensureApp(adapter, spec, o.app ?? defaults.app?.id, await (await import('../../secrets.js')).configDir(io.env)), (x) => `${x.created ? 'Created' : 'Reused'} the OAuth app ${safeText(x.app.name, 120)} (client id ${safeText(x.app.clientId, 120)})${x.addedRedirectUris.length ? `, added ${x.addedRedirectUris.length} callback URL(s)` : ''}`);
       project.app = { id: r.app.id, clientId: r.app.clientId, name: r.app.name };
       result.app = { ...project.app, created: r.created, addedRedirectUris: r.addedRedirectUris };
-      const { storeSecret, readSecret, secretAccount } = await import('../secrets.js');
+      const { storeSecret, readSecret, secretAccount } = await import('../../secrets.js');
       if (!r.clientSecret && !(await readSecret(secretAccount(provider, r.app.clientId), io.env)) && !io.env.GPT_OAUTH_CLIENT_SECRET) {
         // A reused app whose secret nobody has (e.g. an earlier create whose answer was lost):
         // the GPT editor needs it, and providers show a secret only once, so rotate to get one.
@@ -283,9 +283,9 @@ interface InitResult {
   changes: SettingChange[];
   templates: { name: string; path: string; status: string }[];
   paste?: Record<string, unknown>;
-  doctor?: import('../doctor/types.js').Report;
+  doctor?: import('../../doctor/types.js').Report;
   /** `--target both`: the actions suite's report (`doctor` holds the apps one). */
-  doctorActions?: import('../doctor/types.js').Report;
+  doctorActions?: import('../../doctor/types.js').Report;
 }
 
 /** Render the result (the paste block, or one JSON object), then offer the doctor. */
@@ -298,8 +298,8 @@ async function finish(io: IO, o: InitOptions, prompt: Prompter, result: InitResu
   let code: number = EXIT.ok;
   if (o.doctor) {
     // One JSON object on stdout: the doctor's report goes inside it.
-    const { validate } = await import('./doctor/options.js');
-    const { run: runDoctor } = await import('./doctor/run.js');
+    const { validate } = await import('../doctor/options.js');
+    const { run: runDoctor } = await import('../doctor/run.js');
     // Every target the project has, as the offer at a terminal runs them.
     const targets = result.project.target === 'both' ? (['apps', 'actions'] as const) : [undefined];
     for (const target of targets) {
@@ -378,7 +378,7 @@ const PLACEHOLDER = 'REPLACE-ME';
 async function checkCustomServer(io: IO, mcpUrl: string, say: (l?: string) => void): Promise<Discovered> {
   const http = new HttpClient({ timeoutMs: 10_000, maxBytes: 1 << 20, userAgent: `gpt-oauth/${VERSION}` });
   try {
-    const { runAppsSuite } = await import('../doctor/suites/apps.js');
+    const { runAppsSuite } = await import('../../doctor/suites/apps.js');
     const report = await withSpinner(io, `Reading what ${mcpUrl} advertises`, () => runAppsSuite({ mcpUrl, http, login: 'auto', selection: { only: ['resource.', 'prm.', 'as.'] } }),
       (r) => `Discovery: ${r.summary.passed} passed, ${r.summary.failed} failed, ${r.summary.warnings} warnings`);
     for (const c of report.checks.filter((x) => x.status === 'fail' || x.status === 'warn')) say(`  ${c.status === 'fail' ? '✗' : '!'} ${c.id}: ${safeText(c.detail, 300)}${c.fix ? `\n    fix: ${safeText(c.fix, 300)}` : ''}`);
@@ -389,7 +389,7 @@ async function checkCustomServer(io: IO, mcpUrl: string, say: (l?: string) => vo
 }
 
 async function offerTemplates(io: IO, o: InitOptions, prompt: Prompter, p: ProjectFile, dir: string, say: (l?: string) => void, secrets: { clientSecret?: string }, found: Discovered = {}): Promise<{ name: string; path: string; status: string }[]> {
-  const { TEMPLATE_NAMES, TEMPLATES, renderTemplate, writeTemplate } = await import('../templates.js');
+  const { TEMPLATE_NAMES, TEMPLATES, renderTemplate, writeTemplate } = await import('../../templates.js');
   const fits = TEMPLATE_NAMES.filter((n) => TEMPLATES[n].needs === 'any' || (TEMPLATES[n].needs === 'apps' ? p.target !== 'actions' : p.target !== 'apps'));
   let chosen: string[];
   if (o.templates !== undefined) {
@@ -514,7 +514,7 @@ async function offerDoctor(io: IO, o: InitOptions, prompt: Prompter, configFile:
   const wanted = o.doctor ?? (io.interactive ? await prompt.confirm('Run gpt-oauth doctor now?', '--doctor', true) : false);
   if (!wanted) return EXIT.ok;
   say('');
-  const { doctor } = await import('./doctor/index.js');
+  const { doctor } = await import('../doctor/index.js');
   if (target !== 'both') return doctor(io, { config: configFile });
   // Both means both: the apps suite, then the actions suite; a failure outranks incomplete.
   const codes = [await doctor(io, { config: configFile, target: 'apps' }), await doctor(io, { config: configFile, target: 'actions' })];
