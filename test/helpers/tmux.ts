@@ -1,21 +1,29 @@
 /** Drive a real terminal program in tmux: type, press keys, read the screen. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 export const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 
+/**
+ * Each terminal has a tmux server of its own (`-L`, a socket of its own): on the shared default
+ * socket a test that killed the last session stopped the server while another test's
+ * `new-session` was connecting to it ("server exited unexpectedly"), and a person's own tmux
+ * sessions would be in the way.
+ */
 export class Terminal {
   readonly name = `gpt-oauth-test-${randomBytes(4).toString('hex')}`;
+  private readonly socket = ['-L', this.name];
 
   constructor(command: string, cwd: string, size: { cols: number; rows: number } = { cols: 160, rows: 60 }) {
-    execFileSync('tmux', ['new-session', '-d', '-s', this.name, '-x', String(size.cols), '-y', String(size.rows), '-c', cwd, command]);
+    execFileSync('tmux', [...this.socket, 'new-session', '-d', '-s', this.name, '-x', String(size.cols), '-y', String(size.rows), '-c', cwd, command]);
   }
 
   /** Only what is on the screen now (no scrollback). */
   visible(): string {
     try {
-      return execFileSync('tmux', ['capture-pane', '-p', '-J', '-t', this.name], { encoding: 'utf8' });
+      return execFileSync('tmux', [...this.socket, 'capture-pane', '-p', '-J', '-t', this.name], { encoding: 'utf8' });
     } catch {
       return '';
     }
@@ -23,7 +31,7 @@ export class Terminal {
 
   screen(): string {
     try {
-      return execFileSync('tmux', ['capture-pane', '-p', '-J', '-S', '-300', '-t', this.name], { encoding: 'utf8' });
+      return execFileSync('tmux', [...this.socket, 'capture-pane', '-p', '-J', '-S', '-300', '-t', this.name], { encoding: 'utf8' });
     } catch {
       return '';
     }
@@ -40,15 +48,17 @@ export class Terminal {
   }
 
   keys(...keys: string[]): void {
-    execFileSync('tmux', ['send-keys', '-t', this.name, ...keys]);
+    execFileSync('tmux', [...this.socket, 'send-keys', '-t', this.name, ...keys]);
   }
 
   type(text: string): void {
-    execFileSync('tmux', ['send-keys', '-t', this.name, '-l', text]);
+    execFileSync('tmux', [...this.socket, 'send-keys', '-t', this.name, '-l', text]);
   }
 
   kill(): void {
-    spawnSync('tmux', ['kill-session', '-t', this.name]);
+    spawnSync('tmux', [...this.socket, 'kill-server']);
+    // tmux leaves its socket file behind: $TMUX_TMPDIR/tmux-<uid>/<name>.
+    rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, this.name), { force: true });
   }
 }
 
