@@ -4,9 +4,8 @@
  * output path, baseline and check selection is checked here, so a usage error exits 2 before
  * any HTTP request.
  */
-import { access, constants, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
+import { checkOutputPath } from '../../output-file.js';
 import type { IO } from '../../ui/io.js';
 import { registerSecret } from '../../http/redact.js';
 import { safeText } from '../../text.js';
@@ -153,21 +152,6 @@ export function validateUrlFlag(raw: string | undefined, flag: string): string |
   }
 }
 
-/** An output file must be creatable: its directory exists and is writable. */
-async function checkOutputPath(file: string | undefined, flag: string): Promise<void> {
-  if (!file) return;
-  const dir = dirname(resolve(file));
-  const s = await stat(dir).catch(() => undefined);
-  if (!s?.isDirectory()) throw new UsageError(`${flag} ${file}: the directory ${dir} does not exist`);
-  try {
-    await access(dir, constants.W_OK);
-  } catch {
-    throw new UsageError(`${flag} ${file}: the directory ${dir} is not writable`);
-  }
-  const f = await stat(file).catch(() => undefined);
-  if (f?.isDirectory()) throw new UsageError(`${flag} ${file}: that is a directory, not a file`);
-}
-
 /** The candidate nearest to `typed` (edit distance at most 2, and less than a third of it), if any. */
 function closest(typed: string, candidates: string[]): string | undefined {
   const distance = (a: string, b: string): number => {
@@ -208,9 +192,13 @@ async function checkSelection(target: 'apps' | 'actions', sel: Selection): Promi
 
 /** Without a URL, --sandbox or action inputs, the project file written by `init` says what to check. */
 async function withProject(o: DoctorOptions): Promise<DoctorOptions> {
-  if (o.url || o.sandbox || o.authUrl || o.openapi) return o;
   const { loadProject, DEFAULT_PROJECT_FILE } = await import('../../project.js');
-  const p = await loadProject(o.config ?? DEFAULT_PROJECT_FILE);
+  // A file named with --config must exist (and be valid) even when the flags say what to check.
+  if (o.url || o.sandbox || o.authUrl || o.openapi) {
+    if (o.config !== undefined) await loadProject(o.config, true);
+    return o;
+  }
+  const p = await loadProject(o.config ?? `./${DEFAULT_PROJECT_FILE}`, o.config !== undefined);
   if (!p) return o;
   const target = o.target ?? (p.target === 'both' ? 'apps' : p.target);
   return {

@@ -1,0 +1,104 @@
+/** What a new user's trial of the CLI tripped on: files named by flags, hints, notes. */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+
+const workdir = () => mkdtempSync(join(tmpdir(), 'gpt-oauth-trial-'));
+
+describe('1. an explicit --config must exist', () => {
+  it('doctor with a --config that does not exist: exit 2 naming the file, not "missing the MCP server URL"', async () => {
+    const dir = workdir();
+    const r = await runCli(['--config', 'does-not-exist.yaml', 'doctor'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^Error: --config does-not-exist\.yaml: the file does not exist$/m);
+    expect(r.stderr).not.toMatch(/missing the MCP server URL/);
+  });
+
+  it('in a configured folder, --config ../nope.yaml is refused instead of dropping the project file; the default may be absent', async () => {
+    const dir = workdir();
+    writeFileSync(join(dir, 'gpt-oauth.yaml'), 'version: 1\ntarget: apps\nprovider: sandbox\n');
+    const r = await runCli(['--config', '../nope.yaml', 'doctor', '--only', 'prm.'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--config \.\.\/nope\.yaml: the file does not exist/);
+    expect(r.stdout).toBe('');
+    // Also when the flags say what to check (the file would be ignored).
+    const withUrl = await runCli(['--config', 'nope.yaml', 'doctor', '--sandbox', '--only', 'prm.'], { cwd: dir });
+    expect(withUrl.code).toBe(2);
+    expect(withUrl.stderr).toMatch(/--config nope\.yaml: the file does not exist/);
+    // The default project file, present: used; absent (another folder): no error about it.
+    const ok = await runCli(['doctor', '--only', 'prm.'], { cwd: dir });
+    expect(ok.code, ok.stderr).toBe(0);
+    const none = await runCli(['doctor'], { cwd: workdir() });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/missing the MCP server URL/);
+  });
+
+  it('callbacks with a --config that does not exist: exit 2 before any request', async () => {
+    const r = await runCli(['--config', 'nope.yaml', 'callbacks', 'list', '--provider', 'clerk', '--app', 'app_1'], { cwd: workdir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--config nope\.yaml: the file does not exist/);
+  });
+
+  it('init writes the --config file, so a new one is fine; a directory that does not exist is refused before anything', async () => {
+    const dir = workdir();
+    const made = await runCli(['--config', 'new.yaml', 'init', '--no-input', '--provider', 'sandbox', '--target', 'apps', '--templates', 'none', '--no-doctor', '--no-open'], { cwd: dir });
+    expect(made.code, made.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'new.yaml'), 'utf8')).toMatch(/provider: sandbox/);
+    const r = await runCli(['--config', 'nodir/p.yaml', 'init', '--no-input', '--provider', 'sandbox', '--target', 'apps', '--templates', 'none', '--no-doctor', '--no-open'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--config nodir\/p\.yaml: the directory .*nodir does not exist/);
+    expect(r.stderr).not.toMatch(/Wrote/);
+  });
+});
+
+describe('3. every output file is checked before the run', () => {
+  it.skipIf(process.platform !== 'linux')('--report in a directory that takes no files (/proc): exit 2 naming the flag, before any request', async () => {
+    const r = await runCli(['doctor', '--sandbox', '--report', '/proc/nope.md']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^Error: --report \/proc\/nope\.md: cannot write the file there \(no such file or directory\)$/m);
+    expect(r.stderr).not.toMatch(/ENOENT|Starting the sandbox/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('--trace, --junit, --write-baseline: a directory that does not exist or a directory given as the file, each named', async () => {
+    const dir = workdir();
+    for (const flag of ['--trace', '--junit', '--report', '--write-baseline']) {
+      const r = await runCli(['doctor', '--sandbox', flag, 'nodir/x.out'], { cwd: dir });
+      expect(r.code, flag).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^Error: ${flag} nodir/x\\.out: the directory .*nodir does not exist$`, 'm'));
+      const d = await runCli(['doctor', '--sandbox', flag, dir]);
+      expect(d.code, flag).toBe(2);
+      expect(d.stderr).toMatch(new RegExp(`^Error: ${flag} .*: that is a directory, not a file$`, 'm'));
+    }
+    // The check leaves no file behind; the run writes them.
+    expect(existsSync(join(dir, 'nodir'))).toBe(false);
+    const ok = await runCli(['doctor', '--sandbox', '--only', 'prm.', '--report', 'r.md', '--trace', 't.har'], { cwd: dir });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'r.md'), 'utf8')).toMatch(/ChatGPT/);
+    expect(JSON.parse(readFileSync(join(dir, 't.har'), 'utf8')).log.entries.length).toBeGreaterThan(0);
+  });
+});
+
+describe('8. a GPT Action on this machine passes, with the note apps get', () => {
+  it('--target actions with loopback Authorization and Token URLs: "is this machine" on stderr; --sandbox: none', async () => {
+    const { startToy } = await import('./helpers/toy-server.js');
+    const { gptCallbackUrls } = await import('../src/gpt-actions/gpt.js');
+    const cb = gptCallbackUrls('g-AbC123xyz');
+    const toy = await startToy({ client: { id: 'gpt', secret: 'toy_client_secret_0123456789', redirectUris: [cb.chatgpt, cb.openai] } });
+    try {
+      const r = await runCli(['doctor', '--target', 'actions', '--auth-url', `${toy.origin}/authorize`, '--token-url', `${toy.origin}/token`,
+        '--client-id', 'gpt', '--gpt-id', 'g-AbC123xyz', '--api-url', `${toy.origin}/api/me`, '--scope', 'mcp:read', '--login', 'auto'],
+      { env: { GPT_OAUTH_CLIENT_SECRET: 'toy_client_secret_0123456789' } });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/✓ ChatGPT can connect/);
+      expect(r.stderr).toMatch(/Note: 127\.0\.0\.1:\d+ is this machine\. ChatGPT connects from OpenAI's servers/);
+    } finally {
+      await toy.close();
+    }
+    const sb = await runCli(['doctor', '--sandbox', '--target', 'actions', '--login', 'auto']);
+    expect(sb.code, sb.stderr).toBe(0);
+    expect(sb.stderr).not.toMatch(/is this machine/);
+  });
+});
