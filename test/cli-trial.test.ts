@@ -102,3 +102,19 @@ describe('8. a GPT Action on this machine passes, with the note apps get', () =>
     expect(sb.stderr).not.toMatch(/is this machine/);
   });
 });
+
+describe('2. --login browser where no browser can open, without a terminal', () => {
+  it.skipIf(process.platform !== 'linux')('no display: said at once, no "Opening your browser", the sign-ins incomplete (exit 3) without waiting', async () => {
+    const started = Date.now();
+    const r = await runCli(['doctor', '--sandbox', '--login', 'browser', '--login-timeout', '60'],
+      { env: { DISPLAY: undefined, WAYLAND_DISPLAY: undefined, GPT_OAUTH_BROWSER: undefined, WSL_DISTRO_NAME: undefined }, timeoutMs: 30_000 });
+    expect(r.code, r.stderr).toBe(3);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    // The first line of stderr, before the sandbox starts.
+    expect(r.stderr.split('\n')[0]).toMatch(/^No browser can open here: no display \(DISPLAY and WAYLAND_DISPLAY are unset.*\)\. Without a terminal to paste at, the sign-ins end at once as incomplete: run it at a terminal with --login manual .*, or set GPT_OAUTH_BROWSER to a browser program\.$/);
+    expect(r.stderr).not.toMatch(/Opening your browser|If it does not open, visit|waiting for the sign-in/);
+    expect(r.stdout).toMatch(/the doctor could not sign in: no browser could be opened: no display/);
+    expect(r.stdout).toMatch(/\? ChatGPT: incomplete/);
+    expect(r.stdout).not.toMatch(/ChatGPT would fail/);
+  });
+});

@@ -283,6 +283,13 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
       login = 'manual';
     }
   }
+  if (login === 'browser' && !io.interactive) {
+    // --login browser without a terminal where no browser can open: said now, and every sign-in
+    // ends at once as incomplete (the driver) — no "Opening your browser", no wait.
+    const { noBrowserHere } = await import('../../login/opener.js');
+    const none = noBrowserHere(io.env);
+    if (none) io.stderr.write(`No browser can open here: ${safeText(none, 300)}. Without a terminal to paste at, the sign-ins end at once as incomplete: run it at a terminal with --login manual (open each URL in a browser on any machine and paste the address it ends on), or set GPT_OAUTH_BROWSER to a browser program.\n`);
+  }
   let refreshToken: string | undefined;
   if (o.refreshTokenEnv) {
     refreshToken = io.env[o.refreshTokenEnv];
