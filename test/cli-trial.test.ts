@@ -118,3 +118,45 @@ describe('2. --login browser where no browser can open, without a terminal', () 
     expect(r.stdout).not.toMatch(/ChatGPT would fail/);
   });
 });
+
+describe('4. init without a terminal: the hint about secrets only when a secret is missing', () => {
+  it('--provider sandbox without --target: exit 2 naming --target, no hint about secrets; a missing CLERK_SECRET_KEY: the hint', async () => {
+    const r = await runCli(['init', '--no-input', '--provider', 'sandbox'], { cwd: workdir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^Error: missing --target actions\|apps\|both \(required when not running interactively\)$/m);
+    expect(r.stderr).not.toMatch(/Secrets are read from the environment/);
+    const clerk = await runCli(['init', '--no-input', '--provider', 'clerk', '--target', 'apps', '--mcp-url', 'https://api.example.com/mcp', '--yes'], { cwd: workdir(), env: { CLERK_SECRET_KEY: undefined } });
+    expect(clerk.code).toBe(2);
+    expect(clerk.stderr).toMatch(/missing CLERK_SECRET_KEY/);
+    expect(clerk.stderr).toMatch(/Secrets are read from the environment, never from flag values\./);
+  });
+});
+
+describe('5. .env.example lists what the project uses', () => {
+  const envFor = async (target: string) => {
+    const dir = workdir();
+    const r = await runCli(['init', '--no-input', '--provider', 'custom', '--target', target, '--mcp-url', 'http://127.0.0.1:9/mcp', '--api-url', 'http://127.0.0.1:9/api/me', '--templates', 'env-example', '--no-doctor', '--no-open'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    return readFileSync(join(dir, '.env.example'), 'utf8');
+  };
+  it('apps only: the refresh token and client for CI, not the GPT Action\'s client secret; actions: that secret; both: both', async () => {
+    const apps = await envFor('apps');
+    expect(apps).not.toMatch(/GPT_OAUTH_CLIENT_SECRET|GPT Action/);
+    expect(apps).toMatch(/^GPT_OAUTH_CLIENT_ID=$/m);
+    expect(apps).toMatch(/^GPT_OAUTH_REFRESH_TOKEN=$/m);
+    const actions = await envFor('actions');
+    expect(actions).toMatch(/^GPT_OAUTH_CLIENT_SECRET=$/m);
+    expect(actions).not.toMatch(/REFRESH_TOKEN/);
+    const both = await envFor('both');
+    expect(both).toMatch(/^GPT_OAUTH_CLIENT_SECRET=$/m);
+    expect(both).toMatch(/^GPT_OAUTH_REFRESH_TOKEN=$/m);
+  });
+  it('the sandbox: nothing to set', async () => {
+    const dir = workdir();
+    const r = await runCli(['init', '--no-input', '--provider', 'sandbox', '--target', 'both', '--templates', 'env-example', '--no-doctor', '--no-open'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const env = readFileSync(join(dir, '.env.example'), 'utf8');
+    expect(env).not.toMatch(/^[A-Z_]+=/m);
+    expect(env).toMatch(/Nothing to set: the sandbox/);
+  });
+});
