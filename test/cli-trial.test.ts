@@ -160,3 +160,12 @@ describe('5. .env.example lists what the project uses', () => {
     expect(env).toMatch(/Nothing to set: the sandbox/);
   });
 });
+
+describe('6. an --openapi file that cannot be read is said first', () => {
+  it('--openapi nonexist.yaml without --gpt-id or secret: exit 2 naming the file, not the other inputs', async () => {
+    const r = await runCli(['doctor', '--target', 'actions', '--openapi', 'nonexist.yaml'], { cwd: workdir(), env: { GPT_OAUTH_CLIENT_SECRET: undefined } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^Error: --openapi nonexist\.yaml: the file does not exist$/m);
+    expect(r.stderr).not.toMatch(/missing|--gpt-id/);
+  });
+});

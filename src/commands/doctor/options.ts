@@ -245,6 +245,8 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
     if (login === 'manual' && !io.interactive) throw new UsageError('--login manual needs an interactive terminal; use --login auto or --login command in CI');
     if (o.fix) await (await import('./fix.js')).validateFix(io, { ...o, target });
     if (o.sandbox) return { target, o, login, timeoutMs, loginTimeoutMs, selection, baseline, failOn, deadlineAt, sandbox: true };
+    // The OpenAPI document first: a file that cannot be read is said before what else is missing.
+    const openapi = o.openapi ? await (await import('../../gpt-actions/openapi.js')).readOpenApi(o.openapi) : undefined;
     // Every missing input at once (as init does), not one per run.
     const missing = [
       ...(o.gptId ? [] : ['--gpt-id g-… (save the GPT once in the editor, then copy its id from the URL https://chatgpt.com/g/g-…)']),
@@ -255,7 +257,6 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
     if (missing.length > 1) throw new UsageError(`--target actions is missing ${missing.length} inputs:\n  ${missing.join('\n  ')}`);
     const { parseGptId } = await import('../../gpt-actions/gpt.js');
     const gptId = parseGptId(o.gptId);
-    const openapi = o.openapi ? await (await import('../../gpt-actions/openapi.js')).readOpenApi(o.openapi) : undefined;
     const apiUrl = validateUrlFlag(o.apiUrl ?? o.url ?? openapi?.apiUrl, '--api-url');
     validateUrlFlag(o.authUrl, '--auth-url');
     validateUrlFlag(o.tokenUrl, '--token-url');
