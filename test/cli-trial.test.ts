@@ -169,3 +169,41 @@ describe('6. an --openapi file that cannot be read is said first', () => {
     expect(r.stderr).not.toMatch(/missing|--gpt-id/);
   });
 });
+
+describe('7. a server value with control characters is shown with them visible, never raw', () => {
+  it('quoted(): ESC, C1, DEL, bidi and newlines as escapes; quotes and backslashes escaped; capped', async () => {
+    const { quoted } = await import('../src/text.js');
+    expect(quoted('http://127.0.0.1:48511\u001b[31m')).toBe('"http://127.0.0.1:48511\\u001b[31m"');
+    expect(quoted('a\u202eb\u2066c\u0085d\u007fe\u2028f"g\\h\ni\tj')).toBe('"a\\u202eb\\u2066c\\u0085d\\u007fe\\u2028f\\"g\\\\h\\ni\\tj"');
+    expect(quoted('x'.repeat(10), 4)).toBe('"xxxx"… (6 more characters)');
+    // Nothing below U+0020, no DEL, C1 or bidi control gets through, whatever the input.
+    const all = Array.from({ length: 0x30 }, (_, i) => String.fromCharCode(i)).join('') + '\u007f\u0080\u009f\u200e\u200f\u061c\u202a\u202e\u2066\u2069';
+    // eslint-disable-next-line no-control-regex
+    expect(quoted(all, 1000)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/);
+  });
+
+  it('authorization_servers[0] with an ESC sequence: the detail shows \\u001b[31m, and no raw ESC reaches stdout', async () => {
+    const { createServer } = await import('node:http');
+    let origin = '';
+    const s = createServer((req, res) => {
+      if (req.url?.startsWith('/.well-known/oauth-protected-resource')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ resource: `${origin}/mcp`, authorization_servers: [`${origin}\u001b[31m`] }));
+      }
+      res.writeHead(401, { 'www-authenticate': `Bearer resource_metadata="${origin}/.well-known/oauth-protected-resource/mcp"`, 'content-type': 'application/json' });
+      res.end('{}');
+    });
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    origin = `http://127.0.0.1:${(s.address() as { port: number }).port}`;
+    try {
+      const r = await runCli(['doctor', `${origin}/mcp`, '--login', 'auto']);
+      expect(r.stdout).toContain(`authorization_servers[0] is not a URL: "${origin}\\u001b[31m"`);
+      expect(r.stdout + r.stderr).not.toContain('\u001b');
+      const j = await runCli(['doctor', `${origin}/mcp`, '--login', 'auto', '--json']);
+      const detail = (JSON.parse(j.stdout).checks as { id: string; detail: string }[]).find((c) => /is not a URL/.test(c.detail ?? ''))!.detail;
+      expect(detail).toBe(`authorization_servers[0] is not a URL: "${origin}\\u001b[31m"`);
+    } finally {
+      s.close();
+    }
+  });
+});
