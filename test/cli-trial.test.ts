@@ -81,6 +81,18 @@ describe('3. every output file is checked before the run', () => {
   });
 });
 
+describe('3. a file that cannot be written after the run', () => {
+  it.skipIf(process.platform !== 'linux')('GITHUB_STEP_SUMMARY in /proc: an Error line naming it and the reason, the report still on stdout, exit 1', async () => {
+    const dir = workdir();
+    const r = await runCli(['doctor', '--sandbox', '--only', 'prm.', '--report', 'r.md'], { cwd: dir, env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: '/proc/nope-summary.md', GITHUB_OUTPUT: undefined } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^Error: GITHUB_STEP_SUMMARY \/proc\/nope-summary\.md: could not append to the file \(no such file or directory\)$/m);
+    expect(r.stderr).not.toMatch(/ENOENT|--debug/);
+    expect(r.stdout).toMatch(/✓ ChatGPT/);
+    expect(readFileSync(join(dir, 'r.md'), 'utf8')).toMatch(/ChatGPT/);
+  });
+});
+
 describe('8. a GPT Action on this machine passes, with the note apps get', () => {
   it('--target actions with loopback Authorization and Token URLs: "is this machine" on stderr; --sandbox: none', async () => {
     const { startToy } = await import('./helpers/toy-server.js');

@@ -83,9 +83,18 @@ export async function render(io: IO, plan: DoctorPlan, result: DoctorResult): Pr
     const notes = githubAnnotations(report);
     if (notes) io.stderr.write(`${notes}\n`);
     const { appendFile } = await import('node:fs/promises');
-    if (io.env.GITHUB_STEP_SUMMARY) await appendFile(io.env.GITHUB_STEP_SUMMARY, markdown);
+    // The runner's files: a failure is said like a report file's, never as a raw Node error.
+    const append = async (name: 'GITHUB_STEP_SUMMARY' | 'GITHUB_OUTPUT', data: string) => {
+      try {
+        await appendFile(io.env[name]!, data);
+      } catch (err) {
+        unwritten++;
+        io.stderr.write(`Error: ${name} ${safeText(io.env[name], 300)}: could not append to the file (${fsReason(err)})\n`);
+      }
+    };
+    if (io.env.GITHUB_STEP_SUMMARY) await append('GITHUB_STEP_SUMMARY', markdown);
     // Step outputs (the action's verdict-chatgpt, verdict-security, report-path).
-    if (io.env.GITHUB_OUTPUT) await appendFile(io.env.GITHUB_OUTPUT, githubOutputs(report, o.report));
+    if (io.env.GITHUB_OUTPUT) await append('GITHUB_OUTPUT', githubOutputs(report, o.report));
   }
   if (o.writeBaseline) {
     const { writeBaseline } = await import('../../doctor/baseline.js');
