@@ -96,7 +96,7 @@ export const resourceChallenge: CheckDef<AppsContext> = {
       return warn('401 with a Bearer challenge but no resource_metadata parameter; ChatGPT falls back to the well-known locations',
         'Add resource_metadata="<absolute URL of the protected-resource metadata>" to the challenge so every client finds it the same way.');
     }
-    return pass(`401 with Bearer challenge, resource_metadata=${safeText(ch.params.resource_metadata, 200)}${ch.params.scope ? `, scope="${safeText(ch.params.scope, 120)}"` : ''}`);
+    return pass(`401 with Bearer challenge, resource_metadata=${safeText(ch.params.resource_metadata, 200)}${ch.params.scope ? `, scope=${quoted(ch.params.scope, 120)}` : ''}`);
   },
 };
 
