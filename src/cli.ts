@@ -30,7 +30,7 @@ export function buildProgram(run: (cmd: Command, action: Action, args: unknown[]
     .option('--no-input', 'never prompt (also implied by CI=true or a non-TTY stdin)')
     .option('--no-color', 'disable colour (also NO_COLOR)')
     .option('--debug', 'stack traces and the HTTP trace on stderr, secrets redacted')
-    .option('--config <file>', 'project file', './gpt-oauth.yaml')
+    .option('--config <file>', 'project file (default: ./gpt-oauth.yaml; a file given here must exist, except for init, which writes it)')
     .showHelpAfterError('(run with --help for usage)')
     // Every subcommand's --help lists the global flags too (set before the subcommands copy it).
     .configureHelp({ showGlobalOptions: true })

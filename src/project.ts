@@ -4,6 +4,7 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { UsageError } from './errors.js';
+import { safeText } from './text.js';
 
 const TARGETS = ['actions', 'apps', 'both'] as const;
 const PROJECT_PROVIDERS = ['clerk', 'auth0', 'stytch', 'supabase', 'custom', 'sandbox'] as const;
@@ -39,13 +40,22 @@ const SECRET_KEY = /secret|password|private|^(access|refresh|id|api|management)[
 
 export const DEFAULT_PROJECT_FILE = 'gpt-oauth.yaml';
 
+/**
+ * The project file, or undefined when it does not exist and is not `required`. A file named with
+ * --config is required: a typo must not silently drop the set-up (only the default may be absent).
+ */
 export async function loadProject(file: string, required = false): Promise<ProjectFile | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !required) return undefined;
-    throw new UsageError(`cannot read the project file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'Run `gpt-oauth init`, or pass --config FILE.');
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !required) return undefined;
+    const shown = safeText(file, 300);
+    if (code === 'ENOENT') {
+      throw new UsageError(`--config ${shown}: the file does not exist`, `Check the path, run \`gpt-oauth init --config ${shown}\` to create it, or leave out --config to use ./${DEFAULT_PROJECT_FILE}.`);
+    }
+    throw new UsageError(`cannot read the project file ${shown}: ${code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : code ?? (err as Error).message}`, 'Run `gpt-oauth init`, or pass --config FILE.');
   }
   return parseProject(text, file);
 }

@@ -22,6 +22,24 @@ export function safeText(input: unknown, max = 500): string {
   return s;
 }
 
+/** What `quoted` writes as a \u escape beyond JSON's own: DEL, C1, bidi controls, line/paragraph separators. */
+// eslint-disable-next-line no-control-regex
+const QUOTE_ESCAPE_RE = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u2028\u2029]/g;
+
+/**
+ * A server value in a message, in double quotes, where the reader must see it exactly (why it is
+ * not a URL, why two values differ): every character safeText would drop is shown as an escape
+ * instead (ESC as \u001b, a newline as \n, U+202E as \u202e), as JSON writes strings, so
+ * `"http://127.0.0.1:8080\u001b[31m"` shows what is wrong with it. The result holds no control
+ * or bidi character at all; `"` and `\` are escaped too, so the quotes cannot be closed early.
+ */
+export function quoted(input: unknown, max = 200): string {
+  const s = typeof input === 'string' ? input : String(input);
+  const q = JSON.stringify(s.length > max ? s.slice(0, max) : s)
+    .replace(QUOTE_ESCAPE_RE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return s.length > max ? `${q}… (${s.length - max} more characters)` : q;
+}
+
 /** C1 controls and bidirectional controls: gpt-oauth never writes them itself. */
 const UNSAFE_RE = /[\u0080-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
 

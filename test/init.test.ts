@@ -160,7 +160,7 @@ describe('init, non-interactive', () => {
     expect(kept.stderr).toMatch(/^- MY_OWN=1$/m);
     expect(readFileSync(join(dir, '.env.example'), 'utf8')).toBe('MY_OWN=1\n');
     await inDir(dir, configDir, ['init', '--yes', '--templates', 'env-example', '--force', '--no-doctor']);
-    expect(readFileSync(join(dir, '.env.example'), 'utf8')).toMatch(/GPT_OAUTH_CLIENT_SECRET=/);
+    expect(readFileSync(join(dir, '.env.example'), 'utf8')).toMatch(/Nothing to set: the sandbox/);
   });
 
   it('names the missing flag or variable (exit 2) and writes nothing', async () => {

@@ -25,8 +25,10 @@ export async function run(io: IO, o: CallbacksOptions): Promise<number> {
   }
   // After `init`, the project file names the provider and the app.
   const { loadProject, saveProject, DEFAULT_PROJECT_FILE } = await import('../project.js');
-  const projectFile = o.config ?? DEFAULT_PROJECT_FILE;
-  const project = !o.provider || !o.app || o.gptId ? await loadProject(projectFile) : undefined;
+  const projectFile = o.config ?? `./${DEFAULT_PROJECT_FILE}`;
+  const project = !o.provider || !o.app || o.gptId ? await loadProject(projectFile, o.config !== undefined) : undefined;
+  // A file named with --config must exist, even where the flags name the provider and the app.
+  if (!project && o.config !== undefined) await loadProject(o.config, true);
   const fromProject = !!project && !['custom', 'sandbox'].includes(project.provider) && (!o.provider || o.provider === project.provider) && (!o.app || o.app === project.app?.clientId || o.app === project.app?.id);
   if (project && fromProject) o = { ...o, provider: o.provider ?? project.provider, app: o.app ?? project.app?.clientId };
   // A project on the sandbox or the user's own server: no provider app to read or patch.

@@ -4,6 +4,8 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
+import { fsReason } from '../output-file.js';
+import { safeText } from '../text.js';
 import type { Report } from './types.js';
 
 export interface Baseline { accepted: { id: string; reason: string }[] }
@@ -13,7 +15,7 @@ export async function readBaseline(file: string): Promise<Baseline> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`--baseline ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'Create one with `gpt-oauth doctor --write-baseline FILE`.');
+    throw new UsageError(`--baseline ${safeText(file, 300)}: cannot read it (${fsReason(err)})`, 'Create one with `gpt-oauth doctor --write-baseline FILE`.');
   }
   const { parse } = await import('yaml');
   let doc: unknown;

@@ -4,6 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
+import { fsReason } from '../output-file.js';
+import { safeText } from '../text.js';
 
 export interface OpenApiOAuth {
   authUrl: string;
@@ -23,7 +25,9 @@ export async function readOpenApi(file: string): Promise<OpenApiOAuth> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`--openapi ${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    const shown = safeText(file, 300);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`--openapi ${shown}: the file does not exist`);
+    throw new UsageError(`--openapi ${shown}: cannot read the file (${fsReason(err)})`);
   }
   let doc: unknown;
   try {

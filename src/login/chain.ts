@@ -37,6 +37,9 @@ function listenerPage(res: import('node:http').ServerResponse, status: number, t
   res.end(`<!doctype html><meta charset="utf-8">${to ? `<meta http-equiv="refresh" content="${delaySeconds};url=${to}">` : ''}<title>gpt-oauth</title><p>${text}</p>`);
 }
 
+/** What to do where no browser can open and there is no terminal to paste at. */
+export const NO_BROWSER_HINT = 'use --login auto (a server that approves without a page) or --login command (see the README\'s Playwright script) here, or set GPT_OAUTH_BROWSER to a browser program';
+
 /** How long the listener holds a finished sign-in's page while the doctor prepares the next one. */
 const HOLD_MS = 15_000;
 
@@ -286,8 +289,7 @@ export class ChainLogin {
       this.pasteStep(w, true);
       return;
     }
-    this.broken = new LoginError(`no browser could be opened: ${reason}`,
-      'use --login auto (a server that approves without a page) or --login command (see the README\'s Playwright script) here, or set GPT_OAUTH_BROWSER to a browser program');
+    this.broken = new LoginError(`no browser could be opened: ${reason}`, NO_BROWSER_HINT);
     this.step = undefined;
     w?.reject(this.broken);
   }

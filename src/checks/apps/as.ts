@@ -2,7 +2,7 @@
 import type { CheckDef } from '../types.js';
 import { as, fail, pass, prepared, warn } from '../types.js';
 import type { HttpResponse } from '../../http/client.js';
-import { safeText } from '../../text.js';
+import { quoted, safeText } from '../../text.js';
 import { fixCommand, fixFor, recogniseProvider, recogniseProviderByMetadata, STYTCH_AUTHORIZATION_URL } from '../advice.js';
 import { isHttpsOrLoopback } from '../../url.js';
 import { scopesFor, type AppsContext, type AsMetadata } from './context.js';
@@ -84,7 +84,7 @@ export const asMetadata = prepared<AppsContext, Map<string, Promise<HttpResponse
     try {
       candidates = asMetadataCandidates(issuer);
     } catch {
-      return fail(`authorization_servers[0] is not a URL: "${safeText(issuer, 200)}"`, 'List the issuer URL of your authorization server in authorization_servers.');
+      return fail(`authorization_servers[0] is not a URL: ${quoted(issuer, 200)}`, 'List the issuer URL of your authorization server in authorization_servers.');
     }
     const { found, attempts } = await firstJsonDocument<AsMetadata>(ctx.http, candidates, undefined, started);
     ctx.s.asMisses = attempts;
@@ -128,10 +128,10 @@ export const asIssuer: CheckDef<AppsContext> = {
     if (typeof got !== 'string') return fail('the metadata has no `issuer`', 'Add "issuer" with the exact issuer identifier.', undefined, true);
     if (got === listed) return pass(`issuer ${safeText(got, 200)}`);
     const slash = got.replace(/\/$/, '') === listed.replace(/\/$/, '');
-    return fail(`issuer is "${safeText(got, 200)}" but authorization_servers lists "${safeText(listed, 200)}"${slash ? ' (only a trailing slash differs; the comparison is exact)' : ''}`,
+    return fail(`issuer is ${quoted(got, 200)} but authorization_servers lists ${quoted(listed, 200)}${slash ? ' (only a trailing slash differs; the comparison is exact)' : ''}`,
       fixFor(ctx.s.provider, {
         auth0: 'the Auth0 issuer ends with a slash (https://<tenant>.auth0.com/); copy it verbatim into authorization_servers',
-        generic: `list "${safeText(got, 200)}" verbatim in the protected-resource metadata's authorization_servers`,
+        generic: `list ${quoted(got, 200)} verbatim in the protected-resource metadata's authorization_servers`,
       }), undefined, true);
   },
 };

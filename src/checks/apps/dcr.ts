@@ -3,7 +3,7 @@ import type { CheckDef } from '../types.js';
 import { as, fail, pass, skip, warn, type Outcome } from '../types.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { registerClientCredentials, registerSecret } from '../../http/redact.js';
-import { safeText } from '../../text.js';
+import { quoted, safeText } from '../../text.js';
 import { fixFor } from '../advice.js';
 import { CONNECTOR_CALLBACK_PREFIX, CONNECTOR_REDIRECT, connectorCallback } from '../../chatgpt/redirects.js';
 import { randomToken } from '../../oauth/pkce.js';
@@ -95,7 +95,7 @@ async function registerRun(ctx: AppsContext): Promise<Outcome> {
     }
   }
   if (method !== 'none') {
-    return fail(`asked for token_endpoint_auth_method "none" but the server answered "${safeText(method, 40)}"`,
+    return fail(`asked for token_endpoint_auth_method "none" but the server answered ${quoted(method, 40)}`,
       'Echo the requested method, or refuse the registration; ChatGPT abandons setup when the method differs.', CHATGPT_SAYS.authMethod, true);
   }
   if (body.client_secret !== undefined) problems.push('issued a client_secret to a public client (harmless, but it will never be used)');

@@ -2,7 +2,7 @@
 import type { CheckDef } from '../types.js';
 import { fail, info, pass } from '../types.js';
 import { isJsonContentType, describeNonJson, JsonTooDeep, parseJson } from '../../http/json.js';
-import { safeText } from '../../text.js';
+import { quoted, safeText } from '../../text.js';
 import { tokenLookup, type AppsContext } from './context.js';
 import { refs } from '../spec.js';
 
@@ -41,7 +41,7 @@ export const jwksKeys: CheckDef<AppsContext> = {
       if (k.kty === 'oct') problems.push(`key ${i} is symmetric (kty oct)`);
       else if (!['RSA', 'EC', 'OKP'].includes(String(k.kty))) problems.push(`key ${i} has unknown kty ${safeText(k.kty, 20)}`);
       if (typeof k.kid !== 'string') problems.push(`key ${i} has no kid`);
-      else if (kids.has(k.kid)) problems.push(`kid "${safeText(k.kid, 60)}" is used twice`);
+      else if (kids.has(k.kid)) problems.push(`kid ${quoted(k.kid, 60)} is used twice`);
       else kids.add(k.kid);
       if (k.kty === 'RSA' && typeof k.n === 'string' && Buffer.from(k.n, 'base64url').length * 8 < 2048) problems.push(`RSA key ${i} is shorter than 2048 bits`);
     }

@@ -2,7 +2,7 @@
 import type { CheckDef } from '../types.js';
 import { fail, pass, prepared, warn, type Outcome } from '../types.js';
 import { bearerChallenge } from '../../oauth/www-authenticate.js';
-import { safeText } from '../../text.js';
+import { quoted, safeText } from '../../text.js';
 import { type AppsContext } from './context.js';
 import { firstJsonDocument, prefetch } from './discovery.js';
 import { initializeRequest, mcpPost, parseMcpResponse, MCP_PROTOCOL_VERSION } from './mcp-client.js';
@@ -96,7 +96,7 @@ export const resourceChallenge: CheckDef<AppsContext> = {
       return warn('401 with a Bearer challenge but no resource_metadata parameter; ChatGPT falls back to the well-known locations',
         'Add resource_metadata="<absolute URL of the protected-resource metadata>" to the challenge so every client finds it the same way.');
     }
-    return pass(`401 with Bearer challenge, resource_metadata=${safeText(ch.params.resource_metadata, 200)}${ch.params.scope ? `, scope="${safeText(ch.params.scope, 120)}"` : ''}`);
+    return pass(`401 with Bearer challenge, resource_metadata=${safeText(ch.params.resource_metadata, 200)}${ch.params.scope ? `, scope=${quoted(ch.params.scope, 120)}` : ''}`);
   },
 };
 
@@ -204,7 +204,7 @@ export const prmResource: CheckDef<AppsContext> = {
     if (r === ctx.opts.mcpUrl) return pass(`resource is ${safeText(r, 200)}`);
     const hint = r.replace(/\/$/, '') === ctx.opts.mcpUrl.replace(/\/$/, '') ? ' (they differ only by a trailing slash)'
       : r.toLowerCase() === ctx.opts.mcpUrl.toLowerCase() ? ' (they differ only in letter case)' : '';
-    return fail(`resource is "${safeText(r, 200)}" but the connector URL is "${ctx.opts.mcpUrl}"${hint}; ChatGPT sends the resource value as the token audience, and clients following RFC 9728 reject the mismatch`,
-      `Set "resource" to exactly "${ctx.opts.mcpUrl}", or give ChatGPT the URL "${safeText(r, 200)}" if that is the canonical one.`, undefined, true);
+    return fail(`resource is ${quoted(r, 200)} but the connector URL is "${ctx.opts.mcpUrl}"${hint}; ChatGPT sends the resource value as the token audience, and clients following RFC 9728 reject the mismatch`,
+      `Set "resource" to exactly "${ctx.opts.mcpUrl}", or give ChatGPT the URL ${quoted(r, 200)} if that is the canonical one.`, undefined, true);
   },
 };

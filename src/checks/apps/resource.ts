@@ -5,7 +5,7 @@ import type { HttpResponse } from '../../http/client.js';
 import { randomToken } from '../../oauth/pkce.js';
 import { algNoneToken, audiences, tamperedToken, tokenShape } from '../../oauth/jwt.js';
 import { bearerChallenge } from '../../oauth/www-authenticate.js';
-import { safeText } from '../../text.js';
+import { quoted, safeText } from '../../text.js';
 import { resourceOf, type AppsContext } from './context.js';
 import { registerTokens, tokenRequest, tokenRequestAs } from './token-endpoint.js';
 import { initializeRequest, mcpPost, MCP_PROTOCOL_VERSION } from './mcp-client.js';
@@ -42,9 +42,9 @@ export const resourceAcceptsToken: CheckDef<AppsContext> = {
       if (res.status === 200 && j.ok && typeof j.value.access_token === 'string') {
         token = j.value.access_token;
         init = await mcpPost(ctx, initializeRequest(1), token);
-        stepUp = ` after a step-up: 403 insufficient_scope asked for "${safeText(first.params.scope, 120)}", followed once as ChatGPT does`;
+        stepUp = ` after a step-up: 403 insufficient_scope asked for ${quoted(first.params.scope, 120)}, followed once as ChatGPT does`;
       } else {
-        return fail(`the MCP server asked for more scope (403 insufficient_scope, scope "${safeText(first.params.scope, 120)}"), but the step-up authorization could not be exchanged: ${oauthError(res)}`,
+        return fail(`the MCP server asked for more scope (403 insufficient_scope, scope ${quoted(first.params.scope, 120)}), but the step-up authorization could not be exchanged: ${oauthError(res)}`,
           'Grant the scopes the challenge names to ChatGPT\'s client, or do not ask for scopes the authorization server will not grant.');
       }
     }
@@ -52,7 +52,7 @@ export const resourceAcceptsToken: CheckDef<AppsContext> = {
       const ch = bearerChallenge(init.res.header('www-authenticate'));
       if (ch?.params.error === 'insufficient_scope') {
         // Not a token the server cannot verify: one it verified and found too narrow.
-        return fail(`the MCP server refused the access token for its scope (${init.res.status} insufficient_scope${ch.params.scope ? `, scope "${safeText(ch.params.scope, 120)}"` : ''}${stepUp ? `) even${stepUp}` : `; the token grants "${safeText(ctx.s.tokens!.scope ?? 'what was requested', 120)}")`}`,
+        return fail(`the MCP server refused the access token for its scope (${init.res.status} insufficient_scope${ch.params.scope ? `, scope ${quoted(ch.params.scope, 120)}` : ''}${stepUp ? `) even${stepUp}` : `; the token grants ${quoted(ctx.s.tokens!.scope ?? 'what was requested', 120)})`}`,
           'Grant ChatGPT\'s client the scopes the MCP server requires (token.scopes shows what was granted), or require only scopes the authorization server grants it.');
       }
       return fail(`the MCP server rejected the access token the authorization server just issued (${init.res.status}${ch?.params.error ? ` ${safeText(ch.params.error, 40)}` : ''}${ch?.params.error_description ? `: ${safeText(ch.params.error_description, 200)}` : ''})`,
@@ -132,10 +132,10 @@ export const resourceBearerErrorCodes: CheckDef<AppsContext> = {
     const code = ch?.params.error;
     if (res.status < 300) return info(`an empty Bearer credential got ${res.status} (an anonymous request is accepted too: see resource.challenge)`);
     if (code && !RFC6750_ERRORS.includes(code)) {
-      return warn(`an empty Bearer credential got ${res.status} with error="${safeText(code, 60)}", which is not one of RFC 6750 §3.1's codes (${RFC6750_ERRORS.join(', ')})`,
+      return warn(`an empty Bearer credential got ${res.status} with error=${quoted(code, 60)}, which is not one of RFC 6750 §3.1's codes (${RFC6750_ERRORS.join(', ')})`,
         'Answer a missing or malformed bearer credential with error="invalid_request" (400) or error="invalid_token" (401) in the WWW-Authenticate challenge (RFC 6750 §3.1).');
     }
-    return pass(`${res.status}${code ? ` error="${safeText(code, 40)}"` : ' (no error code)'}`);
+    return pass(`${res.status}${code ? ` error=${quoted(code, 40)}` : ' (no error code)'}`);
   },
 };
 

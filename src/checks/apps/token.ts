@@ -5,7 +5,7 @@ import { as, fail, incomplete, info, pass, prepared, warn } from '../types.js';
 import type { HttpResponse } from '../../http/client.js';
 import { oauthError, readJsonObject } from '../../http/json.js';
 import { audiences, tokenShape, verifyJwt, ASYMMETRIC_ALGS } from '../../oauth/jwt.js';
-import { safeText } from '../../text.js';
+import { quoted, safeText } from '../../text.js';
 import { bearerChallenge } from '../../oauth/www-authenticate.js';
 import { fixCommand, fixFor } from '../advice.js';
 import { endpointUrl, resourceOf, tokenLookup, type AppsContext, type Client } from './context.js';
@@ -84,7 +84,7 @@ export const tokenNoStore: CheckDef<AppsContext> = {
   run(ctx) {
     const cc = ctx.s.tokens!.response.header('cache-control') ?? '';
     if (/\bno-store\b/i.test(cc)) return pass(`Cache-Control: ${safeText(cc, 80)}`);
-    return warn(`Cache-Control is ${cc ? `"${safeText(cc, 80)}"` : 'missing'}; proxies may cache tokens`, 'Send Cache-Control: no-store on token responses.');
+    return warn(`Cache-Control is ${cc ? `${quoted(cc, 80)}` : 'missing'}; proxies may cache tokens`, 'Send Cache-Control: no-store on token responses.');
   },
 };
 
@@ -111,12 +111,12 @@ export const tokenScopes: CheckDef<AppsContext> = {
     const got = new Set(granted.split(/\s+/).filter(Boolean));
     // offline_access is answered by issuing a refresh token, not by echoing it.
     const missing = requested.filter((s) => !got.has(s) && !(s === 'offline_access' && ctx.s.tokens!.refreshToken));
-    if (!missing.length) return pass(`granted "${safeText(granted, 200)}" for requested "${requested.join(' ')}"`);
+    if (!missing.length) return pass(`granted ${quoted(granted, 200)} for requested "${requested.join(' ')}"`);
     const fix = fixFor(ctx.s.provider, {
       auth0: 'ChatGPT requests every OIDC scope the tenant advertises; add a Post-Login Action that grants them, or enable each scope for the API',
       generic: 'grant every requested scope, or stop advertising scopes the client cannot get (ChatGPT requests the challenge/PRM scopes plus advertised OIDC scopes and offline_access)',
     });
-    const said = `requested "${requested.join(' ')}" but the token response grants "${safeText(granted, 200)}"`;
+    const said = `requested "${requested.join(' ')}" but the token response grants ${quoted(granted, 200)}`;
     // The resource's own scopes (from the 401 challenge or the PRM) are what the tools need.
     const resourceMissing = missing.filter((s) => !isOidcScope(s));
     if (!resourceMissing.length) {
@@ -141,7 +141,7 @@ export const tokenScopes: CheckDef<AppsContext> = {
 async function scopeRefusal(ctx: AppsContext, token: string): Promise<string | undefined> {
   const denied = (res: HttpResponse, what: string) => {
     const ch = bearerChallenge(res.header('www-authenticate'));
-    return `${what} answered ${res.status}${ch?.params.error ? ` ${safeText(ch.params.error, 40)}` : ''}${ch?.params.scope ? ` (scope "${safeText(ch.params.scope, 120)}")` : ''}`;
+    return `${what} answered ${res.status}${ch?.params.error ? ` ${safeText(ch.params.error, 40)}` : ''}${ch?.params.scope ? ` (scope ${quoted(ch.params.scope, 120)})` : ''}`;
   };
   try {
     const init = await mcpPost(ctx, initializeRequest(1), token);
@@ -206,7 +206,7 @@ export const tokenJwtSignature: CheckDef<AppsContext> = {
       if (/^HS/.test(alg) && await mcpAccepts(ctx, at)) {
         return info(`the access token is signed with the symmetric ${safeText(alg, 20)}; the MCP server accepts it, so issuer and resource share the secret. Only a resource server holding that secret can verify it (no other service can use the JWKS for it)`);
       }
-      return as('interop', fail(`the access token uses alg "${safeText(alg, 20)}"; resource servers cannot verify it with public keys`, 'Sign access tokens with RS256 or ES256.', undefined, true));
+      return as('interop', fail(`the access token uses alg ${quoted(alg, 20)}; resource servers cannot verify it with public keys`, 'Sign access tokens with RS256 or ES256.', undefined, true));
     }
     if (!ctx.s.jwks) return as('interop', fail('the access token is a JWT but no usable key set was found to verify it', 'Publish jwks_uri in the metadata.', undefined, true));
     const v = await verifyJwt(at, ctx.s.jwks as never, ctx.s.as!.issuer!);
@@ -322,7 +322,7 @@ export const tokenErrorFormat = prepared<AppsContext, { res: HttpResponse; badCl
     }
     if (res.status >= 500) return warn(`an invalid code caused ${res.status} ${safeText(j.value.error, 40)}: the error is JSON, but clients read a 5xx as an outage, not as a bad code`, 'Answer an unknown, expired or used code with 400 invalid_grant (RFC 6749 §5.2).');
     const ct = res.header('content-type') ?? '';
-    if (!ct.includes('json')) return warn(`error "${safeText(j.value.error, 40)}" sent as ${safeText(ct || 'no content type', 60)}`, 'Send errors as application/json.');
+    if (!ct.includes('json')) return warn(`error ${quoted(j.value.error, 40)} sent as ${safeText(ct || 'no content type', 60)}`, 'Send errors as application/json.');
     if (/[\r\n\t\u001b]/.test(String(j.value.error_description ?? ''))) return warn('error_description contains control characters', 'Keep error_description to printable ASCII (RFC 6749 §5.2).');
     // The error codes themselves (RFC 6749 §5.2, RFC 7636 §4.6): clients act on them.
     const codes: [string, string | undefined, string][] = [
@@ -331,7 +331,7 @@ export const tokenErrorFormat = prepared<AppsContext, { res: HttpResponse; badCl
       ['a used code', ctx.s.usedCodeError, 'invalid_grant'],
       ['an unknown client', errorOf(badClient), 'invalid_client'],
     ];
-    const wrong = codes.filter(([, got, want]) => got !== undefined && got !== want).map(([what, got, want]) => `${what} got "${safeText(got, 40)}", not ${want}`);
+    const wrong = codes.filter(([, got, want]) => got !== undefined && got !== want).map(([what, got, want]) => `${what} got ${quoted(got, 40)}, not ${want}`);
     if (wrong.length) return warn(`the errors are JSON, but ${wrong.join('; ')}`, 'Answer an unknown, used or expired code and a wrong code_verifier with invalid_grant, and a failed client authentication with invalid_client (RFC 6749 §5.2).');
     return pass(`${res.status} ${safeText(j.value.error, 40)}; ${codes.filter(([, got]) => got !== undefined).map(([what, got]) => `${what}: ${safeText(got, 40)}`).join(', ')}`);
   },

@@ -4,9 +4,8 @@
  * output path, baseline and check selection is checked here, so a usage error exits 2 before
  * any HTTP request.
  */
-import { access, constants, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
+import { checkOutputPath } from '../../output-file.js';
 import type { IO } from '../../ui/io.js';
 import { registerSecret } from '../../http/redact.js';
 import { safeText } from '../../text.js';
@@ -153,21 +152,6 @@ export function validateUrlFlag(raw: string | undefined, flag: string): string |
   }
 }
 
-/** An output file must be creatable: its directory exists and is writable. */
-async function checkOutputPath(file: string | undefined, flag: string): Promise<void> {
-  if (!file) return;
-  const dir = dirname(resolve(file));
-  const s = await stat(dir).catch(() => undefined);
-  if (!s?.isDirectory()) throw new UsageError(`${flag} ${file}: the directory ${dir} does not exist`);
-  try {
-    await access(dir, constants.W_OK);
-  } catch {
-    throw new UsageError(`${flag} ${file}: the directory ${dir} is not writable`);
-  }
-  const f = await stat(file).catch(() => undefined);
-  if (f?.isDirectory()) throw new UsageError(`${flag} ${file}: that is a directory, not a file`);
-}
-
 /** The candidate nearest to `typed` (edit distance at most 2, and less than a third of it), if any. */
 function closest(typed: string, candidates: string[]): string | undefined {
   const distance = (a: string, b: string): number => {
@@ -208,9 +192,13 @@ async function checkSelection(target: 'apps' | 'actions', sel: Selection): Promi
 
 /** Without a URL, --sandbox or action inputs, the project file written by `init` says what to check. */
 async function withProject(o: DoctorOptions): Promise<DoctorOptions> {
-  if (o.url || o.sandbox || o.authUrl || o.openapi) return o;
   const { loadProject, DEFAULT_PROJECT_FILE } = await import('../../project.js');
-  const p = await loadProject(o.config ?? DEFAULT_PROJECT_FILE);
+  // A file named with --config must exist (and be valid) even when the flags say what to check.
+  if (o.url || o.sandbox || o.authUrl || o.openapi) {
+    if (o.config !== undefined) await loadProject(o.config, true);
+    return o;
+  }
+  const p = await loadProject(o.config ?? `./${DEFAULT_PROJECT_FILE}`, o.config !== undefined);
   if (!p) return o;
   const target = o.target ?? (p.target === 'both' ? 'apps' : p.target);
   return {
@@ -257,6 +245,8 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
     if (login === 'manual' && !io.interactive) throw new UsageError('--login manual needs an interactive terminal; use --login auto or --login command in CI');
     if (o.fix) await (await import('./fix.js')).validateFix(io, { ...o, target });
     if (o.sandbox) return { target, o, login, timeoutMs, loginTimeoutMs, selection, baseline, failOn, deadlineAt, sandbox: true };
+    // The OpenAPI document first: a file that cannot be read is said before what else is missing.
+    const openapi = o.openapi ? await (await import('../../gpt-actions/openapi.js')).readOpenApi(o.openapi) : undefined;
     // Every missing input at once (as init does), not one per run.
     const missing = [
       ...(o.gptId ? [] : ['--gpt-id g-… (save the GPT once in the editor, then copy its id from the URL https://chatgpt.com/g/g-…)']),
@@ -267,7 +257,6 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
     if (missing.length > 1) throw new UsageError(`--target actions is missing ${missing.length} inputs:\n  ${missing.join('\n  ')}`);
     const { parseGptId } = await import('../../gpt-actions/gpt.js');
     const gptId = parseGptId(o.gptId);
-    const openapi = o.openapi ? await (await import('../../gpt-actions/openapi.js')).readOpenApi(o.openapi) : undefined;
     const apiUrl = validateUrlFlag(o.apiUrl ?? o.url ?? openapi?.apiUrl, '--api-url');
     validateUrlFlag(o.authUrl, '--auth-url');
     validateUrlFlag(o.tokenUrl, '--token-url');
@@ -294,6 +283,13 @@ export async function validate(io: IO, opts: DoctorOptions): Promise<DoctorPlan>
       io.stderr.write(`No browser can open here: ${safeText(none, 300)}. Signing in by pasting instead (--login manual): open each URL in a browser on any machine and paste the address it ends on.\n`);
       login = 'manual';
     }
+  }
+  if (login === 'browser' && !io.interactive) {
+    // --login browser without a terminal where no browser can open: said now, and every sign-in
+    // ends at once as incomplete (the driver) — no "Opening your browser", no wait.
+    const { noBrowserHere } = await import('../../login/opener.js');
+    const none = noBrowserHere(io.env);
+    if (none) io.stderr.write(`No browser can open here: ${safeText(none, 300)}. Without a terminal to paste at, the sign-ins end at once as incomplete: run it at a terminal with --login manual (open each URL in a browser on any machine and paste the address it ends on), or set GPT_OAUTH_BROWSER to a browser program.\n`);
   }
   let refreshToken: string | undefined;
   if (o.refreshTokenEnv) {

@@ -4,13 +4,14 @@
  * exit code; also --list-checks, the catalog without a run.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
 import type { IO } from '../../ui/io.js';
 import type { TraceEntry } from '../../http/client.js';
 import { redactHeaders } from '../../http/redact.js';
 import { escapeJsonUnsafe, safeText } from '../../text.js';
 import type { Report } from '../../doctor/types.js';
 import { isLoopback } from '../../url.js';
+import { fsReason, writeOutput } from '../../output-file.js';
+import { EXIT } from '../../errors.js';
 import type { DoctorPlan } from './options.js';
 import { sayTo, type DoctorResult } from './run.js';
 
@@ -59,39 +60,76 @@ export async function render(io: IO, plan: DoctorPlan, result: DoctorResult): Pr
   }
   io.stdout.write(io.json ? renderJson(report) : renderHuman(report, io.colorStdout, !!o.verbose));
   // A server on this machine passes here, but ChatGPT connects from OpenAI's servers.
-  if (!plan.sandbox && report.target === 'apps' && report.verdict.chatgpt === 'pass' && isLoopback(report.subject)) {
-    say(`Note: ${safeText(new URL(report.subject).host, 100)} is this machine. ChatGPT connects from OpenAI's servers, so it could connect once this server is reachable from the internet over https (a tunnel or a deployment) — run the doctor again on that URL.`);
+  const local = plan.sandbox || report.verdict.chatgpt !== 'pass' ? undefined : loopbackHosts(report);
+  if (local) {
+    say(`Note: ${local} ${local.includes(' and ') ? 'are' : 'is'} this machine. ChatGPT connects from OpenAI's servers, so it could connect once this server is reachable from the internet over https (a tunnel or a deployment) — run the doctor again on that URL.`);
   }
-  if (o.junit) {
-    await writeFile(o.junit, renderJunit(report));
-    say(`JUnit report written to ${o.junit}`);
-  }
+  // A file that cannot be written after all (checked before the run): said, the others still written.
+  let unwritten = 0;
+  const write = async (file: string, flag: string, data: () => string, done: string) => {
+    try {
+      await writeOutput(file, flag, data());
+      say(done);
+    } catch (err) {
+      unwritten++;
+      io.stderr.write(`Error: ${(err as Error).message}\n`);
+    }
+  };
+  if (o.junit) await write(o.junit, '--junit', () => renderJunit(report), `JUnit report written to ${o.junit}`);
   const markdown = o.report || io.env.GITHUB_STEP_SUMMARY ? renderMarkdown(report, trace) : '';
-  if (o.report) {
-    await writeFile(o.report, markdown);
-    say(`Markdown report written to ${o.report}`);
-  }
-  if (o.trace) {
-    await writeFile(o.trace, `${escapeJsonUnsafe(JSON.stringify(toHar(trace), null, 1))}\n`);
-    say(`HAR trace written to ${o.trace} (secrets redacted)`);
-  }
+  if (o.report) await write(o.report, '--report', () => markdown, `Markdown report written to ${o.report}`);
+  if (o.trace) await write(o.trace, '--trace', () => `${escapeJsonUnsafe(JSON.stringify(toHar(trace), null, 1))}\n`, `HAR trace written to ${o.trace} (secrets redacted)`);
   if (io.env.GITHUB_ACTIONS === 'true') {
     const notes = githubAnnotations(report);
     if (notes) io.stderr.write(`${notes}\n`);
     const { appendFile } = await import('node:fs/promises');
-    if (io.env.GITHUB_STEP_SUMMARY) await appendFile(io.env.GITHUB_STEP_SUMMARY, markdown);
+    // The runner's files: a failure is said like a report file's, never as a raw Node error.
+    const append = async (name: 'GITHUB_STEP_SUMMARY' | 'GITHUB_OUTPUT', data: string) => {
+      try {
+        await appendFile(io.env[name]!, data);
+      } catch (err) {
+        unwritten++;
+        io.stderr.write(`Error: ${name} ${safeText(io.env[name], 300)}: could not append to the file (${fsReason(err)})\n`);
+      }
+    };
+    if (io.env.GITHUB_STEP_SUMMARY) await append('GITHUB_STEP_SUMMARY', markdown);
     // Step outputs (the action's verdict-chatgpt, verdict-security, report-path).
-    if (io.env.GITHUB_OUTPUT) await appendFile(io.env.GITHUB_OUTPUT, githubOutputs(report, o.report));
+    if (io.env.GITHUB_OUTPUT) await append('GITHUB_OUTPUT', githubOutputs(report, o.report));
   }
   if (o.writeBaseline) {
     const { writeBaseline } = await import('../../doctor/baseline.js');
-    const n = await writeBaseline(o.writeBaseline, report);
-    say(`Baseline with ${n} accepted failure(s)/warning(s) written to ${o.writeBaseline}; give each entry a reason.`);
+    try {
+      const n = await writeBaseline(o.writeBaseline, report);
+      say(`Baseline with ${n} accepted failure(s)/warning(s) written to ${o.writeBaseline}; give each entry a reason.`);
+    } catch (err) {
+      io.stderr.write(`Error: --write-baseline ${safeText(o.writeBaseline, 300)}: could not write the file (${fsReason(err)})\n`);
+      return EXIT.failed;
+    }
     // Writing the baseline is what the run was for: it succeeded.
-    return 0;
+    return unwritten ? EXIT.failed : 0;
   }
   const { exitCode } = await import('../../doctor/verdict.js');
-  return exitCode(report, plan.failOn);
+  const code = exitCode(report, plan.failOn);
+  // A report file asked for and not written is a failed operation; a worse verdict's code stays.
+  return unwritten && code === 0 ? EXIT.failed : code;
+}
+
+/**
+ * The hosts of this machine ChatGPT would be sent to (apps: the MCP URL; actions: the GPT editor's
+ * Authorization and Token URLs and the API), as "127.0.0.1:8080" or "a and b"; undefined if none.
+ */
+function loopbackHosts(report: Report): string | undefined {
+  const urls = report.target === 'apps' ? [report.subject]
+    : [report.gptEditor?.authorizationUrl, report.gptEditor?.tokenUrl, report.subject];
+  const hosts = new Set<string>();
+  for (const raw of urls) {
+    let u: URL;
+    try { u = new URL(raw ?? ''); } catch { continue; }
+    if (isLoopback(u)) hosts.add(safeText(u.host, 100));
+  }
+  if (!hosts.size) return undefined;
+  const all = [...hosts];
+  return all.length === 1 ? all[0] : `${all.slice(0, -1).join(', ')} and ${all.at(-1)}`;
 }
 
 /** A trace entry as it appears in the JSON report (headers redacted here, bodies by renderJson). */

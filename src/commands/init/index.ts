@@ -13,6 +13,7 @@ import type { IO } from '../../ui/io.js';
 import { createPrompter } from '../../ui/prompt.js';
 import { style } from '../../ui/style.js';
 import { mask } from '../../http/redact.js';
+import { checkOutputPath } from '../../output-file.js';
 import { DEFAULT_PROJECT_FILE, loadProject, saveProject, type ProjectFile } from '../../project.js';
 import type { ProviderName } from '../../providers/types.js';
 import { ask, type InitOptions, type Provider } from './options.js';
@@ -26,12 +27,15 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
   const prompt = createPrompter(io);
   const say = (line = '') => io.stderr.write(`${line}\n`);
   const st = style(io.color);
-  const configFile = o.config ?? DEFAULT_PROJECT_FILE;
+  const configFile = o.config ?? `./${DEFAULT_PROJECT_FILE}`;
   const dir = o.dir ?? process.cwd();
 
   // Re-running in a configured folder offers to update rather than start over.
   let defaults: Partial<ProjectFile> = {};
   const existing = await loadProject(configFile);
+  // init writes the file (a missing one is fine), but only after the provider work: a path it
+  // could not write is a usage error now, before any question or request.
+  await checkOutputPath(configFile, o.config !== undefined ? '--config' : 'the project file');
   if (existing) {
     const choice = io.interactive && !o.yes
       ? await prompt.select(`${configFile} already describes a set-up (${existing.target} on ${existing.provider}). What now?`, [

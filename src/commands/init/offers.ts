@@ -77,13 +77,27 @@ export async function offerTemplates(io: IO, o: InitOptions, prompt: Prompter, p
   return written;
 }
 
-function envExample(p: ProjectFile): string {
-  const lines = ['# The GPT Action\'s client secret (for gpt-oauth doctor --target actions)', 'GPT_OAUTH_CLIENT_SECRET='];
+/**
+ * The variables the project's own commands read, by target and provider: an apps-only project
+ * has no GPT Action secret, and the sandbox needs none at all.
+ */
+function envExample(p: Pick<ProjectFile, 'target' | 'provider'>): string {
+  const lines: string[] = [];
+  if (p.provider === 'sandbox') return '# Nothing to set: the sandbox (gpt-oauth doctor --sandbox) needs no secret.';
+  if (p.target !== 'actions') {
+    lines.push(
+      '# The ChatGPT App (MCP), in CI without a browser: the client and the refresh token that',
+      '# `gpt-oauth doctor URL --save-refresh-token` kept (`--export-refresh-token` prints the token);',
+      '# gpt-oauth doctor URL --client-id "$GPT_OAUTH_CLIENT_ID" --refresh-token-env GPT_OAUTH_REFRESH_TOKEN',
+      'GPT_OAUTH_CLIENT_ID=', 'GPT_OAUTH_REFRESH_TOKEN=');
+  }
+  if (p.target !== 'apps') lines.push('# The GPT Action\'s client secret (for gpt-oauth doctor --target actions)', 'GPT_OAUTH_CLIENT_SECRET=');
   const byProvider: Record<string, string[]> = {
     clerk: ['CLERK_SECRET_KEY='], auth0: ['AUTH0_DOMAIN=', 'AUTH0_CLIENT_ID=', 'AUTH0_CLIENT_SECRET='],
     stytch: ['STYTCH_PROJECT_ID=', 'STYTCH_SECRET='], supabase: ['SUPABASE_PROJECT_REF=', 'SUPABASE_ACCESS_TOKEN='],
   };
-  if (byProvider[p.provider]) lines.push(`# ${p.provider} management credentials (for gpt-oauth init and callbacks)`, ...byProvider[p.provider]!);
+  const uses = ['gpt-oauth init', ...(p.target !== 'apps' ? ['callbacks'] : []), 'doctor --fix'];
+  if (byProvider[p.provider]) lines.push(`# ${p.provider} management credentials (for ${uses.slice(0, -1).join(', ')} and ${uses.at(-1)})`, ...byProvider[p.provider]!);
   return lines.join('\n');
 }
 

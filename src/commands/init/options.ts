@@ -162,6 +162,8 @@ function isLocal(raw: string): boolean {
 /** Without a terminal nothing can be asked: name every missing flag and variable at once. */
 function requireAllFlags(o: InitOptions, defaults: Partial<ProjectFile>, env: NodeJS.ProcessEnv): void {
   const missing: string[] = [];
+  // The hint about secrets only where a secret variable is what is missing.
+  let secretMissing = false;
   const target = o.target ?? defaults.target;
   const provider = o.provider ?? defaults.provider;
   // Firebase and Privy get their own explanation (they cannot be the OAuth server).
@@ -171,10 +173,13 @@ function requireAllFlags(o: InitOptions, defaults: Partial<ProjectFile>, env: No
   if (provider && isProvider(provider)) {
     const c = CREDENTIALS[provider];
     const vars = provider === 'auth0' && env.AUTH0_MANAGEMENT_TOKEN ? c.vars.filter((v) => v.name === 'AUTH0_DOMAIN') : c.vars;
-    missing.push(...vars.filter((v) => !env[v.name]).map((v) => v.name));
+    const unset = vars.filter((v) => !env[v.name]);
+    missing.push(...unset.map((v) => v.name));
+    secretMissing = unset.some((v) => v.secret);
     if (!o.yes) missing.push('--yes');
   }
   if (provider !== 'sandbox' && target && target !== 'actions' && !(o.mcpUrl ?? defaults.mcpUrl)) missing.push('--mcp-url URL');
   if (provider !== 'sandbox' && target && target !== 'apps' && !(o.apiUrl ?? defaults.apiUrl)) missing.push('--api-url URL');
-  if (missing.length) throw new UsageError(`missing ${missing.join(', ')} (required when not running interactively)`, 'Secrets are read from the environment, never from flag values.');
+  if (missing.length) throw new UsageError(`missing ${missing.join(', ')} (required when not running interactively)`,
+    secretMissing ? 'Secrets are read from the environment, never from flag values.' : undefined);
 }
