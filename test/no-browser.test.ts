@@ -249,6 +249,8 @@ describe('stateKinship: another sign-in\'s state, or a changed form of the one s
     expect(stateKinship(sent, longState())).toBe('foreign');
     expect(stateKinship(sent, 'wrong')).toBe('foreign');
     expect(stateKinship(sent, '')).toBe('foreign');
+    // A prefix too short to carry anything of the random part is no evidence of the sign-in.
+    expect(stateKinship(sent, sent.slice(0, 20))).toBe('foreign');
   });
 });
 
@@ -332,6 +334,24 @@ describe('--login manual: an address from another sign-in is refused, never judg
     const screen = term.screen();
     expect(screen).toMatch(/the pasted address came from another sign-in/);
     expect(screen).not.toMatch(/Return state byte-for-byte|invalid_grant|ChatGPT would fail/);
+  });
+
+  it('the loopback chain (--login command, --login browser) takes a changed state for authz.state to judge, and refuses one that shares nothing', async () => {
+    const command = `'${process.execPath}' '${fileURLToPath(new URL('./helpers/fetch-login-command.mjs', import.meta.url))}'`;
+    for (const [stateMode, expected] of [
+      ['rewrite', { status: 'fail', detail: expect.stringMatching(/^state came back changed \(same length, different characters: rewritten on the way\)/) }],
+      ['replace', { status: 'skip', incomplete: true }],
+    ] as const) {
+      const toy = await startToy({ stateMode });
+      const http = newHttp();
+      try {
+        const report = await runAppsSuite({ mcpUrl: toy.mcpUrl, http, login: 'command', loginCommand: command, loginTimeoutMs: 10_000, selection: { only: ['authz.state'] } });
+        expect(by(report, 'authz.state'), stateMode).toMatchObject(expected);
+      } finally {
+        await http.close();
+        await toy.close();
+      }
+    }
   });
 
   it('a server that rewrites state: its changed state is taken and authz.state fails, as with --login auto', async () => {

@@ -49,19 +49,22 @@ const KIN_RUN = 16;
 /**
  * How the `state` a callback carried relates to the one the sign-in sent (`longState`):
  * - `same`;
- * - `cut`: a prefix of it (a column too short for it);
+ * - `cut`: a prefix of it with 16 or more of its random characters (a column too short for it);
  * - `changed`: it still carries 16 characters in a row of the sent state's random part (compared
  *   without case): what a server that decodes, re-encodes or replaces some characters of a state
  *   returns — a transformation of what was sent;
  * - `foreign`: nothing of it — another sign-in's state (an address pasted from an earlier run or
  *   another tab), or a value the server made up.
  * 16 characters of the random part carry at least 64 random bits (hex), so another sign-in's
- * state shares such a run by chance with a probability below 2^-55 (300 windows).
+ * state shares such a run by chance with a probability below 2^-55 (300 windows), and only who
+ * saw the state sent can return a `cut` or `changed` one: the loopback listener may take it as
+ * this sign-in's answer, for authz.state to judge.
  */
 export function stateKinship(sent: string, got: string): StateKinship {
   if (got === sent) return 'same';
-  if (got && sent.startsWith(got)) return 'cut';
-  const random = (sent.startsWith(STATE_PREFIX) ? sent.slice(STATE_PREFIX.length) : sent).toLowerCase();
+  const fixed = sent.startsWith(STATE_PREFIX) ? STATE_PREFIX.length : 0;
+  if (got.length >= fixed + KIN_RUN && sent.startsWith(got)) return 'cut';
+  const random = sent.slice(fixed).toLowerCase();
   // Bounded: a state longer than a URL may be is compared by its first 64 KiB.
   const g = got.slice(0, 65_536).toLowerCase();
   for (let i = 0; i + KIN_RUN <= random.length; i++) if (g.includes(random.slice(i, i + KIN_RUN))) return 'changed';
