@@ -258,7 +258,7 @@ describe('stateKinship: another sign-in\'s state, or a changed form of the one s
  * `--login manual` where the person pastes `pastes` in turn (a function: the address of a real
  * sign-in at the URL the doctor printed), then nothing more when `end` is set.
  */
-async function manualPastes(mcpUrl: string, pastes: (string | ((signIn: () => Promise<string>) => Promise<string>))[], o: { only?: string[]; end?: boolean } = {}) {
+async function manualPastes(mcpUrl: string, pastes: (string | ((signIn: () => Promise<string>) => Promise<string>))[], o: { only?: string[]; end?: boolean; extraSignIns?: boolean } = {}) {
   const stdin = new PassThrough();
   const http = newHttp();
   const user = newHttp(); // the person's browser
@@ -283,7 +283,7 @@ async function manualPastes(mcpUrl: string, pastes: (string | ((signIn: () => Pr
     }
   };
   try {
-    const report = await runAppsSuite({ mcpUrl, http, login: 'manual', say, stdin, extraSignIns: false, selection: { only: o.only ?? ['token.exchange'] } });
+    const report = await runAppsSuite({ mcpUrl, http, login: 'manual', say, stdin, extraSignIns: o.extraSignIns ?? false, selection: { only: o.only ?? ['token.exchange'] } });
     return { report, printed };
   } finally {
     await Promise.all([http.close(), user.close()]);
@@ -317,6 +317,13 @@ describe('--login manual: an address from another sign-in is refused, never judg
     expect(by(report, 'authz.state')).toMatchObject({ status: 'skip', incomplete: true, detail: expect.stringMatching(/the pasted address came from another sign-in .*the input ended before another was pasted/) });
     expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
     expect(report.verdict.chatgpt).toBe('incomplete');
+  });
+
+  it('input that ends (Ctrl-D, a closed pipe): this sign-in and every later one are incomplete at once, said as such (no wait, no "the doctor itself failed")', async () => {
+    const { report, printed } = await manualPastes(sb.mcpUrl, [], { end: true, extraSignIns: true, only: ['authz.state', 'dcr.connector-callback'] });
+    expect(by(report, 'authz.state')).toMatchObject({ status: 'skip', incomplete: true, detail: 'the doctor could not sign in: the input ended before the address the browser ended on was pasted' });
+    expect(by(report, 'dcr.connector-callback')).toMatchObject({ status: 'skip', incomplete: true, detail: 'the doctor could not sign in: the input has ended, so no address can be pasted for this sign-in' });
+    expect(printed.filter((l) => /Open this URL/.test(l))).toHaveLength(1);
   });
 
   it.skipIf(!hasTmux)('the built CLI at a terminal, as reported: an old address is refused and asked for again; input ends: exit 3 (incomplete), no "Return state byte-for-byte"', async () => {

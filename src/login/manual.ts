@@ -20,7 +20,19 @@ export function askYesNo(o: LoginOptions, question: string, def: boolean): Promi
   return (o.aside ?? ((w) => w()))(() => readYesNo(o, question, def));
 }
 
+/**
+ * The input has ended (Ctrl-D, a pipe that closed): nothing more can be read from it, and a
+ * reader made now would never hear a line or a close.
+ */
+function inputEnded(input: NodeJS.ReadableStream): boolean {
+  const s = input as NodeJS.ReadableStream & { readableEnded?: boolean; destroyed?: boolean };
+  return s.readableEnded === true || s.destroyed === true;
+}
+
+const ENDED_HINT = 'paste each sign-in\'s address at an interactive terminal, or use --login browser (or --login command in CI)';
+
 async function readYesNo(o: LoginOptions, question: string, def: boolean): Promise<boolean> {
+  if (inputEnded(o.stdin ?? process.stdin)) return false; // no answer can come: no
   o.say(`${question} ${def ? '[Y/n]' : '[y/N]'}`);
   const rl = createInterface({ input: o.stdin ?? process.stdin, terminal: false });
   try {
@@ -57,6 +69,9 @@ export class ManualLogin implements LoginDriver {
 
   private async paste(authorizeUrl: URL, expectedState: string, purpose: string, redirectUri?: string, shown = false, link?: string, signal?: AbortSignal): Promise<URL> {
     if (signal?.aborted) throw new CancelledError('answered through the loopback listener');
+    // The input ended at an earlier paste: this sign-in cannot be done (incomplete), and asking
+    // would wait for ever.
+    if (inputEnded(this.o.stdin ?? process.stdin)) throw new LoginError('the input has ended, so no address can be pasted for this sign-in', ENDED_HINT);
     const ends = `${redirectUri ?? this.redirectUri}?code=…`;
     this.o.say(shown
       ? `The browser ends on ${ends}.`
@@ -85,7 +100,7 @@ export class ManualLogin implements LoginDriver {
         // Input ended after a refused paste: this sign-in could not be done (incomplete), the
         // server is not at fault.
         if (line === undefined && foreign) throw new LoginError(`the pasted address came from another sign-in (its state is not the one this sign-in sent), and the input ended before another was pasted`, FOREIGN_HINT);
-        if (line === undefined) throw new CancelledError('no URL was pasted');
+        if (line === undefined) throw new LoginError('the input ended before the address the browser ended on was pasted', ENDED_HINT);
         let u: URL;
         try {
           u = new URL(line.trim());
