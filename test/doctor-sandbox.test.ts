@@ -112,7 +112,15 @@ describe('--login manual', () => {
     const by = (id: string) => report.checks.find((c) => c.id === id)!;
     expect(by('token.exchange').status).toBe('pass');
     expect(by('resource.accepts-token').status).toBe('pass');
-    expect(by('pkce.verifier-required')).toMatchObject({ status: 'skip', incomplete: true, detail: expect.stringMatching(/needs \d+ more sign-ins? beyond ChatGPT's own .*--login browser/) });
+    // Each skipped check says what it needs (a sign-in of its own), and the run's count is the one
+    // the question named, the same in every detail (it read like a queue position: 14, 9, 4…).
+    const asked = Number(/^(\d+) more sign-ins/.exec(printed.find((l) => /continue\? \[y\/N\]/.test(l))!)![1]);
+    const declined = report.checks.filter((c) => c.status === 'skip' && /beyond ChatGPT's/.test(c.detail));
+    expect(declined.map((c) => c.id)).toEqual(expect.arrayContaining(['pkce.verifier-required', 'token.client-auth', 'pkce.required', 'token.code-client-binding']));
+    for (const c of declined) {
+      expect(c, c.id).toMatchObject({ incomplete: true, detail: expect.stringMatching(/^(nothing to replay: )?needs a sign-in of its own beyond ChatGPT's \(a paste; the (\d+) such sign-ins this run planned were declined\): run with --login browser, where they happen in one tab$/) });
+      expect(c.detail).toContain(`the ${asked} such sign-ins`);
+    }
     expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
     // Nothing failed, but checks behind both verdicts did not run (the reconnect without scope is
     // ChatGPT's too): incomplete, not pass.
@@ -144,6 +152,24 @@ describe('--login manual', () => {
     expect([...totals][0]).toBeGreaterThanOrEqual(14);
     // The one question was not asked: --extra-sign-ins answered it.
     expect(printed.some((l) => /continue\? \[y\/N\]/.test(l))).toBe(false);
+  });
+});
+
+describe('--login command', () => {
+  it('every sign-in is shown, numbered 1, 2, 3… (the one on ChatGPT\'s own redirect URI, run apart from the chain, too)', async () => {
+    const { fileURLToPath } = await import('node:url');
+    const command = fileURLToPath(new URL('./helpers/fetch-login-command.mjs', import.meta.url));
+    const sb = await startSandbox();
+    try {
+      const r = await runCli(['doctor', sb.mcpUrl, '--login', 'command', '--login-command', `'${process.execPath}' '${command}'`], { timeoutMs: 60_000 });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const shown = [...new Set([...r.stderr.matchAll(/login (\d+) of up to \d+/g)].map((m) => Number(m[1])))];
+      expect(shown.length).toBeGreaterThan(10);
+      expect(shown).toEqual(shown.map((_, i) => i + 1));
+      expect(r.stderr).toMatch(/login 2 of up to \d+: a per-connector callback — a run of --login-command of its own/);
+    } finally {
+      await sb.close();
+    }
   });
 });
 

@@ -15,8 +15,9 @@ import { HttpClient } from '../src/http/client.js';
 import { probeAuthorization } from '../src/login/auto.js';
 import { noBrowserHere } from '../src/login/opener.js';
 import { BIN, runCli } from './helpers/cli.js';
-import { hasTmux, Terminal } from './helpers/tmux.js';
+import { exitCodeFrom, hasTmux, Terminal } from './helpers/tmux.js';
 import { NOT_APPLICABLE_TO_SANDBOX } from './helpers/report-schema.js';
+import { startToy } from './helpers/toy-server.js';
 
 const ONE_SIGN_IN = fileURLToPath(new URL('./helpers/one-sign-in-browser.mjs', import.meta.url));
 const newHttp = () => new HttpClient({ timeoutMs: 5000, maxBytes: 1 << 20, userAgent: 'test' });
@@ -233,4 +234,143 @@ describe('a tab that stops after the first sign-in', () => {
       await http.close();
     }
   }, 60_000);
+});
+
+describe('stateKinship: another sign-in\'s state, or a changed form of the one sent', () => {
+  it('tells a transformation (cut, rewritten, re-encoded) from a state that shares nothing', async () => {
+    const { longState, stateKinship } = await import('../src/oauth/pkce.js');
+    const sent = longState();
+    expect(stateKinship(sent, sent)).toBe('same');
+    expect(stateKinship(sent, sent.slice(0, 255))).toBe('cut');
+    expect(stateKinship(sent, sent.replace(/~/g, '_'))).toBe('changed');
+    expect(stateKinship(sent, sent.replace(/~/g, '%7E'))).toBe('changed');
+    expect(stateKinship(sent, sent.toUpperCase())).toBe('changed');
+    // An earlier sign-in's state has the same form and length, and nothing else in common.
+    expect(stateKinship(sent, longState())).toBe('foreign');
+    expect(stateKinship(sent, 'wrong')).toBe('foreign');
+    expect(stateKinship(sent, '')).toBe('foreign');
+    // A prefix too short to carry anything of the random part is no evidence of the sign-in.
+    expect(stateKinship(sent, sent.slice(0, 20))).toBe('foreign');
+  });
+});
+
+/**
+ * `--login manual` where the person pastes `pastes` in turn (a function: the address of a real
+ * sign-in at the URL the doctor printed), then nothing more when `end` is set.
+ */
+async function manualPastes(mcpUrl: string, pastes: (string | ((signIn: () => Promise<string>) => Promise<string>))[], o: { only?: string[]; end?: boolean; extraSignIns?: boolean } = {}) {
+  const stdin = new PassThrough();
+  const http = newHttp();
+  const user = newHttp(); // the person's browser
+  const printed: string[] = [];
+  let url: URL | undefined;
+  const signIn = async () => {
+    const p = await probeAuthorization(user, url!, url!.searchParams.get('redirect_uri')!);
+    if (p.kind !== 'redirect') throw new Error(`could not sign in: ${JSON.stringify(p)}`);
+    return p.location.href;
+  };
+  let pending = Promise.resolve();
+  const say = (line: string) => {
+    printed.push(line);
+    const shown = /Open this URL in a browser:\n\s+(\S+)/.exec(line);
+    if (shown) url = new URL(shown[1]!);
+    if (/^(Paste the full URL|That address is from another sign-in|That is not a URL)/.test(line)) {
+      const next = pastes.shift();
+      pending = pending.then(async () => {
+        if (next === undefined) { if (o.end) stdin.end(); return; }
+        stdin.write(`${typeof next === 'string' ? next : await next(signIn)}\n`);
+      });
+    }
+  };
+  try {
+    const report = await runAppsSuite({ mcpUrl, http, login: 'manual', say, stdin, extraSignIns: o.extraSignIns ?? false, selection: { only: o.only ?? ['token.exchange'] } });
+    return { report, printed };
+  } finally {
+    await Promise.all([http.close(), user.close()]);
+  }
+}
+
+describe('--login manual: an address from another sign-in is refused, never judged as the server\'s', () => {
+  const by = (r: { checks: { id: string }[] }, id: string) => r.checks.find((c) => c.id === id) as { status: string; detail: string; incomplete?: boolean; fix?: string };
+
+  it('a made-up state and a stale address (an earlier sign-in\'s) are refused with the reason and asked for again; the real one passes', async () => {
+    // The stale address: the final URL of an earlier sign-in against the same server.
+    let stale = '';
+    await manualPastes(sb.mcpUrl, [async (signIn) => (stale = await signIn())], { only: ['authz.state'] });
+    expect(new URL(stale).searchParams.get('code')).toBeTruthy();
+    const { report, printed } = await manualPastes(sb.mcpUrl, [
+      'https://chatgpt.com/connector_platform_oauth_redirect?code=abc&state=wrong',
+      stale,
+      (signIn) => signIn(),
+    ], { only: ['authz.state', 'token.exchange'] });
+    const refusals = printed.filter((l) => l.startsWith('That address is from another sign-in: its state is not the one this sign-in sent'));
+    expect(refusals.map((l) => /\(try (\d) of 3\)/.exec(l)?.[1])).toEqual(['2', '3']);
+    expect(by(report, 'authz.state')).toMatchObject({ status: 'pass' });
+    expect(by(report, 'token.exchange')).toMatchObject({ status: 'pass' });
+    expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
+  });
+
+  it('a stale address and then no more input: the sign-in is incomplete, not a server fault', async () => {
+    let stale = '';
+    await manualPastes(sb.mcpUrl, [async (signIn) => (stale = await signIn())], { only: ['authz.state'] });
+    const { report } = await manualPastes(sb.mcpUrl, [stale], { end: true, only: ['authz.state'] });
+    expect(by(report, 'authz.state')).toMatchObject({ status: 'skip', incomplete: true, detail: expect.stringMatching(/the pasted address came from another sign-in .*the input ended before another was pasted/) });
+    expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
+    expect(report.verdict.chatgpt).toBe('incomplete');
+  });
+
+  it('input that ends (Ctrl-D, a closed pipe): this sign-in and every later one are incomplete at once, said as such (no wait, no "the doctor itself failed")', async () => {
+    const { report, printed } = await manualPastes(sb.mcpUrl, [], { end: true, extraSignIns: true, only: ['authz.state', 'dcr.connector-callback'] });
+    expect(by(report, 'authz.state')).toMatchObject({ status: 'skip', incomplete: true, detail: 'the doctor could not sign in: the input ended before the address the browser ended on was pasted' });
+    expect(by(report, 'dcr.connector-callback')).toMatchObject({ status: 'skip', incomplete: true, detail: 'the doctor could not sign in: the input has ended, so no address can be pasted for this sign-in' });
+    expect(printed.filter((l) => /Open this URL/.test(l))).toHaveLength(1);
+  });
+
+  it.skipIf(!hasTmux)('the built CLI at a terminal, as reported: an old address is refused and asked for again; input ends: exit 3 (incomplete), no "Return state byte-for-byte"', async () => {
+    let stale = '';
+    await manualPastes(sb.mcpUrl, [async (signIn) => (stale = await signIn())], { only: ['authz.state'] });
+    const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-stale-'));
+    const exitFile = join(dir, 'exit');
+    term = new Terminal(`env -u CI -u GPT_OAUTH_NO_INPUT NO_COLOR=1 TERM=xterm-256color '${process.execPath}' '${BIN}' doctor ${sb.mcpUrl} --login manual --no-extra-sign-ins; echo $? > '${exitFile}'; sleep 30`, dir, { cols: 400, rows: 100 });
+    await term.waitFor(/Paste the full URL the browser ended on/, 15_000);
+    term.type(stale);
+    term.keys('Enter');
+    await term.waitFor(/That address is from another sign-in: its state is not the one this sign-in sent .*\(try 2 of 3\)/, 15_000);
+    term.keys('C-d'); // no other address: the input ends
+    expect(await exitCodeFrom(exitFile, 30_000)).toBe(3);
+    const screen = term.screen();
+    expect(screen).toMatch(/the pasted address came from another sign-in/);
+    expect(screen).not.toMatch(/Return state byte-for-byte|invalid_grant|ChatGPT would fail/);
+    // The verdict names the root cause (the main sign-in), not the first declined extra sign-in.
+    expect(screen).toMatch(/\? ChatGPT: incomplete — open the URL this sign-in printed, sign in, and paste the address/);
+  });
+
+  it('the loopback chain (--login command, --login browser) takes a changed state for authz.state to judge, and refuses one that shares nothing', async () => {
+    const command = `'${process.execPath}' '${fileURLToPath(new URL('./helpers/fetch-login-command.mjs', import.meta.url))}'`;
+    for (const [stateMode, expected] of [
+      ['rewrite', { status: 'fail', detail: expect.stringMatching(/^state came back changed \(same length, different characters: rewritten on the way\)/) }],
+      ['replace', { status: 'skip', incomplete: true }],
+    ] as const) {
+      const toy = await startToy({ stateMode });
+      const http = newHttp();
+      try {
+        const report = await runAppsSuite({ mcpUrl: toy.mcpUrl, http, login: 'command', loginCommand: command, loginTimeoutMs: 10_000, selection: { only: ['authz.state'] } });
+        expect(by(report, 'authz.state'), stateMode).toMatchObject(expected);
+      } finally {
+        await http.close();
+        await toy.close();
+      }
+    }
+  });
+
+  it('a server that rewrites state: its changed state is taken and authz.state fails, as with --login auto', async () => {
+    const toy = await startToy({ stateMode: 'rewrite' });
+    try {
+      const { report, printed } = await manualPastes(toy.mcpUrl, [(signIn) => signIn()], { only: ['authz.state'] });
+      expect(printed.some((l) => /another sign-in/.test(l))).toBe(false);
+      expect(by(report, 'authz.state')).toMatchObject({ status: 'fail', detail: 'state came back changed (same length, different characters: rewritten on the way)' });
+    } finally {
+      await toy.close();
+    }
+  });
 });

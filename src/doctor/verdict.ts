@@ -75,9 +75,15 @@ export function firstFix(checks: CheckResult[], accepted: readonly string[] = []
   return [...f].sort((a, b) => rank(a) - rank(b) || cause(a) - cause(b) || checks.indexOf(a) - checks.indexOf(b) || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity])[0];
 }
 
-/** The first incomplete check's reason and what to do. */
+/**
+ * The incomplete check whose reason and fix the line gives: a root cause before what it explains
+ * — one that other checks could not run without ("needs authz.state, …, which could not be
+ * completed") — then the first in flow order.
+ */
 function firstIncomplete(checks: CheckResult[]): CheckResult | undefined {
-  return checks.find((c) => c.incomplete && c.fix) ?? checks.find((c) => c.incomplete);
+  const blocking = new Set(checks.flatMap((c) => /^needs (?:the result of )?([a-z0-9., -]+?), which could not be completed/.exec(c.detail)?.[1]!.split(/,\s*/) ?? []));
+  const incomplete = checks.filter((c) => c.incomplete);
+  return incomplete.find((c) => c.fix && blocking.has(c.id)) ?? incomplete.find((c) => c.fix) ?? incomplete[0];
 }
 
 /** `info` results (e.g. opaque tokens: nothing to verify locally) are not in the contract's summary. */

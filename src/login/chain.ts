@@ -1,14 +1,15 @@
 /**
  * The one-tab chain behind `--login browser` and `--login command`: every sign-in of a run in
  * one browser tab, through a loopback listener on 127.0.0.1, so the person signs in once. Only a
- * callback that carries the sign-in's own state is taken; the tab always lands on a page (the
+ * callback that carries the sign-in's own state (or a changed form of it, the server's doing,
+ * which authz.state judges: oauth/pkce.ts stateKinship) is taken; the tab always lands on a page (the
  * next sign-in, a page that waits for it, or a last page saying the run is done); a sign-in with
  * no answer within --login-timeout ends, with every later one, instead of waiting for nothing.
  */
 import { createServer, type Server } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { registerSecret } from '../http/redact.js';
-import { randomToken } from '../oauth/pkce.js';
+import { randomToken, stateKinship } from '../oauth/pkce.js';
 import { safeText } from '../text.js';
 import { CancelledError } from '../errors.js';
 import { LoginError, type LoginOptions } from './driver.js';
@@ -115,7 +116,11 @@ export class ChainLogin {
     const state = url.searchParams.get('state') ?? '';
     const a = Buffer.from(state);
     const b = Buffer.from(w.state);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) {
+    // The sign-in's own state (compared in constant time), or a changed form of it (cut short,
+    // characters replaced: only who saw the state sent can return one): the server's answer, and
+    // authz.state judges the change — as --login manual and auto take it. Another state, or none,
+    // is not this sign-in's answer (an old tab, another sign-in, a forged request): refused.
+    if ((a.length !== b.length || !timingSafeEqual(a, b)) && !['cut', 'changed'].includes(stateKinship(w.state, state))) {
       w.mismatches++;
       return listenerPage(res, 400, 'This sign-in response does not match the request gpt-oauth made (state mismatch). It was ignored.');
     }
@@ -227,7 +232,7 @@ export class ChainLogin {
         // No answer in time. A sign-in the person does (the first) may simply not be done; later
         // ones are the tab walking on by itself: either way the tab is gone or stuck, and every
         // later sign-in would wait as long for nothing.
-        const extra = step?.mismatches ? ` ${step.mismatches} callback(s) arrived with a different state and were refused: the server changes \`state\`, or something else called the loopback address.` : '';
+        const extra = step?.mismatches ? ` ${step.mismatches} callback(s) arrived with a state that is not this sign-in's (none, or one that shares nothing with it) and were refused: an old tab or another sign-in, a server that drops or replaces \`state\`, or something else called the loopback address.` : '';
         const what = this.o.mode === 'command' ? 'from the --login-command\'s browser' : 'from the browser tab';
         const lead = first && round === 0 ? `no sign-in response within ${Math.round(timeoutMs / 1000)} s` : `no answer ${what} in ${Math.round(timeoutMs / 1000)} s — was it closed?`;
         if (step && round === 0 && this.o.mode === 'browser' && this.o.ask && !this.reopened) {
@@ -353,6 +358,7 @@ export class ChainLogin {
     const w = this.step;
     if (err) {
       this.broken = err;
+      this.opened = false; // no tab left to send to the last page when the run ends
       this.step = undefined;
       w?.reject(err);
     } else {

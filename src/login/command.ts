@@ -19,7 +19,14 @@ export class CommandLogin implements LoginDriver {
     this.redirectUri = o.redirectUri ?? CONNECTOR_REDIRECT;
   }
 
-  async obtain(authorizeUrl: URL, _state: string, _purpose: string, redirectUri?: string): Promise<URL> {
+  obtain(authorizeUrl: URL, _state: string, purpose: string, redirectUri?: string): Promise<URL> {
+    // Every sign-in is shown with its number ("login N of up to M"), as in the other modes.
+    this.o.say(`Signing in (${purpose}) with --login-command`);
+    return this.run(authorizeUrl, redirectUri);
+  }
+
+  /** Run the command once for this authorization URL; the URL it printed last. */
+  async run(authorizeUrl: URL, redirectUri?: string): Promise<URL> {
     const timeoutMs = this.o.loginTimeoutMs ?? 300_000;
     const env = { ...(this.o.env ?? process.env), GPT_OAUTH_AUTHORIZE_URL: authorizeUrl.href, GPT_OAUTH_REDIRECT_URI: redirectUri ?? this.redirectUri };
     const out = await new Promise<string>((resolve, reject) => {
@@ -88,7 +95,11 @@ export class CommandChainLogin implements LoginDriver {
   }
 
   obtain(authorizeUrl: URL, expectedState: string, purpose: string, redirectUri?: string): Promise<URL> {
-    if (redirectUri && redirectUri !== this.redirectUri) return this.single.obtain(authorizeUrl, expectedState, purpose, redirectUri);
+    if (redirectUri && redirectUri !== this.redirectUri) {
+      // Shown like the chain's sign-ins: a sign-in that printed nothing left a gap in the numbers.
+      this.o.say(`  ${purpose} — a run of --login-command of its own (it must end on ChatGPT's own redirect URI, which the tab's listener cannot receive)`);
+      return this.single.run(authorizeUrl, redirectUri);
+    }
     return this.chain.obtain(authorizeUrl, expectedState, purpose);
   }
 

@@ -1,14 +1,18 @@
 /**
  * `--login manual`: the doctor prints each authorize URL; the person opens it in a browser on any
  * machine and pastes back the address the browser ended on (ChatGPT's callback, which may show an
- * error there: that is expected). Nothing is opened and nothing listens; a paste that is not a
- * URL is asked for again, up to three times. Also here: the yes/no questions a mode with a person
- * at the terminal asks.
+ * error there: that is expected). Nothing is opened and nothing listens. A paste that is not a
+ * URL, or whose `state` is another sign-in's (an address from an earlier run or another tab: it
+ * says nothing about the server), is refused with the reason and asked for again, up to three
+ * pastes in all; a state that is a changed form of the one sent (cut short, re-encoded) is the
+ * server's doing and is taken, for authz.state to judge (oauth/pkce.ts stateKinship). Also here:
+ * the yes/no questions a mode with a person at the terminal asks.
  */
 import { createInterface } from 'node:readline';
 import { registerSecret } from '../http/redact.js';
 import { CancelledError } from '../errors.js';
 import { CONNECTOR_REDIRECT } from '../chatgpt/redirects.js';
+import { stateKinship } from '../oauth/pkce.js';
 import { LoginError, type LoginDriver, type LoginOptions, type ObtainOptions } from './driver.js';
 
 /** A yes/no question on the terminal's input; Enter takes the default, anything else but y/yes is no. */
@@ -16,7 +20,19 @@ export function askYesNo(o: LoginOptions, question: string, def: boolean): Promi
   return (o.aside ?? ((w) => w()))(() => readYesNo(o, question, def));
 }
 
+/**
+ * The input has ended (Ctrl-D, a pipe that closed): nothing more can be read from it, and a
+ * reader made now would never hear a line or a close.
+ */
+function inputEnded(input: NodeJS.ReadableStream): boolean {
+  const s = input as NodeJS.ReadableStream & { readableEnded?: boolean; destroyed?: boolean };
+  return s.readableEnded === true || s.destroyed === true;
+}
+
+const ENDED_HINT = 'paste each sign-in\'s address at an interactive terminal, or use --login browser (or --login command in CI)';
+
 async function readYesNo(o: LoginOptions, question: string, def: boolean): Promise<boolean> {
+  if (inputEnded(o.stdin ?? process.stdin)) return false; // no answer can come: no
   o.say(`${question} ${def ? '[Y/n]' : '[y/N]'}`);
   const rl = createInterface({ input: o.stdin ?? process.stdin, terminal: false });
   try {
@@ -28,8 +44,10 @@ async function readYesNo(o: LoginOptions, question: string, def: boolean): Promi
   }
 }
 
-/** How often `--login manual` asks again when the paste is not a URL. */
+/** How many pastes `--login manual` takes for one sign-in (the others: not a URL, another sign-in's). */
 const MANUAL_TRIES = 3;
+
+const FOREIGN_HINT = 'open the URL this sign-in printed, sign in, and paste the address the browser ends on then (each sign-in has its own state; an address from an earlier run is refused), or use --login browser';
 
 export class ManualLogin implements LoginDriver {
   readonly mode = 'manual' as const;
@@ -45,12 +63,15 @@ export class ManualLogin implements LoginDriver {
   }
 
   /** `link`: a line offering a shorter way to the same sign-in; `signal`: the sign-in was answered another way. */
-  obtain(authorizeUrl: URL, _state: string, purpose: string, redirectUri?: string, how?: ObtainOptions & { shown?: boolean; link?: string; signal?: AbortSignal }): Promise<URL> {
-    return (this.o.aside ?? ((w) => w()))(() => this.paste(authorizeUrl, purpose, redirectUri, how?.shown, how?.link, how?.signal));
+  obtain(authorizeUrl: URL, expectedState: string, purpose: string, redirectUri?: string, how?: ObtainOptions & { shown?: boolean; link?: string; signal?: AbortSignal }): Promise<URL> {
+    return (this.o.aside ?? ((w) => w()))(() => this.paste(authorizeUrl, expectedState, purpose, redirectUri, how?.shown, how?.link, how?.signal));
   }
 
-  private async paste(authorizeUrl: URL, purpose: string, redirectUri?: string, shown = false, link?: string, signal?: AbortSignal): Promise<URL> {
+  private async paste(authorizeUrl: URL, expectedState: string, purpose: string, redirectUri?: string, shown = false, link?: string, signal?: AbortSignal): Promise<URL> {
     if (signal?.aborted) throw new CancelledError('answered through the loopback listener');
+    // The input ended at an earlier paste: this sign-in cannot be done (incomplete), and asking
+    // would wait for ever.
+    if (inputEnded(this.o.stdin ?? process.stdin)) throw new LoginError('the input has ended, so no address can be pasted for this sign-in', ENDED_HINT);
     const ends = `${redirectUri ?? this.redirectUri}?code=…`;
     this.o.say(shown
       ? `The browser ends on ${ends}.`
@@ -68,18 +89,38 @@ export class ManualLogin implements LoginDriver {
       else waiting = resolve;
     });
     try {
+      let refused: 'not-url' | 'foreign' | undefined;
+      let foreign = 0;
       for (let attempt = 1; attempt <= MANUAL_TRIES; attempt++) {
-        this.o.say(attempt === 1 ? 'Paste the full URL the browser ended on, then press Enter:'
-          : `That is not a URL; paste the whole address from the browser bar (try ${attempt} of ${MANUAL_TRIES}):`);
+        this.o.say(!refused ? 'Paste the full URL the browser ended on, then press Enter:'
+          : refused === 'not-url' ? `That is not a URL; paste the whole address from the browser bar (try ${attempt} of ${MANUAL_TRIES}):`
+          : `That address is from another sign-in: its state is not the one this sign-in sent (an address copied from an earlier run or another tab?), so it says nothing about the server and was not used. Open the URL above, sign in, and paste the address the browser ends on (try ${attempt} of ${MANUAL_TRIES}):`);
         const line = await next();
         if (signal?.aborted) throw new CancelledError('answered through the loopback listener');
-        if (line === undefined) throw new CancelledError('no URL was pasted');
+        // Input ended after a refused paste: this sign-in could not be done (incomplete), the
+        // server is not at fault.
+        if (line === undefined && foreign) throw new LoginError(`the pasted address came from another sign-in (its state is not the one this sign-in sent), and the input ended before another was pasted`, FOREIGN_HINT);
+        if (line === undefined) throw new LoginError('the input ended before the address the browser ended on was pasted', ENDED_HINT);
+        let u: URL;
         try {
-          const u = new URL(line.trim());
-          registerSecret(u.searchParams.get('code'), 'code');
-          return u;
-        } catch { /* ask again */ }
+          u = new URL(line.trim());
+        } catch {
+          refused = 'not-url';
+          continue;
+        }
+        registerSecret(u.searchParams.get('code'), 'code');
+        // A state that shares nothing with the one sent is another sign-in's; a changed form of
+        // it (cut short, re-encoded) is what the server returned, judged by authz.state. No
+        // state at all is the server's too (it dropped it).
+        const got = u.searchParams.get('state');
+        if (got !== null && stateKinship(expectedState, got) === 'foreign') {
+          refused = 'foreign';
+          foreign++;
+          continue;
+        }
+        return u;
       }
+      if (foreign) throw new LoginError(`${foreign} of the ${MANUAL_TRIES} pasted addresses came from another sign-in (their state is not the one this sign-in sent)`, FOREIGN_HINT);
       throw new LoginError(`no URL was pasted in ${MANUAL_TRIES} tries`, 'paste the whole address the browser ended on (it starts with https://), or use --login command in CI');
     } finally {
       rl.close();

@@ -43,6 +43,8 @@ export const cases: { id: string; flags: ToyFlags; status?: Status; detail?: Reg
   { id: 'authz.state', flags: { stateMode: 'truncate' }, detail: /255 of \d+ characters/, fix: /at least 1024 characters/ },
   // Same length, one character rewritten: no database column to widen.
   { id: 'authz.state', flags: { stateMode: 'rewrite' }, detail: /state came back changed \(same length, different characters: rewritten on the way\)/, fix: /^Return state byte-for-byte: do not decode, re-encode, trim or replace any of its characters \(RFC 6749 §4\.1\.2\)\.$/, impact: 'chatgpt' },
+  // A state of the server's own: said as such (it shares no prefix with the one sent).
+  { id: 'authz.state', flags: { stateMode: 'replace' }, detail: /^state came back changed \(a 32-character value that shares nothing with the \d+ characters sent: replaced on the way\)/, fix: /^Return state byte-for-byte/, impact: 'chatgpt' },
   { id: 'authz.iss', flags: { iss: 'missing' }, detail: /carried no iss/ },
   // A wrong verifier is refused in the same run: the fix asks only for the missing one to be.
   { id: 'pkce.verifier-required', flags: { pkce: 'optional' }, detail: /without the code_verifier/, fix: /^Require code_verifier whenever the authorization request carried a code_challenge \(whether a wrong one is refused is pkce\.verifier-checked's finding\)\.$/ },

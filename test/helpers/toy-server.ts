@@ -43,8 +43,11 @@ export interface ToyFlags {
    */
   dedupRegistrations?: 'metadata' | 'redirects';
   redirectCheck?: 'exact' | 'none' | 'ignore-query';
-  /** truncate: 255 characters come back; rewrite: "~" comes back as "%7E"-decoded "_" (a normaliser). */
-  stateMode?: 'ok' | 'truncate' | 'rewrite';
+  /**
+   * truncate: 255 characters come back; rewrite: "~" comes back as "%7E"-decoded "_" (a
+   * normaliser); replace: a state of the server's own comes back (nothing of the one sent).
+   */
+  stateMode?: 'ok' | 'truncate' | 'rewrite' | 'replace';
   /** missing: advertised but not sent; unsupported: neither advertised nor sent. */
   iss?: 'ok' | 'missing' | 'unsupported';
   authorizeLoop?: boolean;
@@ -680,7 +683,7 @@ export async function startToy(flags: ToyFlags = {}): Promise<Toy> {
       const loc = new URL(redirectUri);
       loc.searchParams.set('code', code);
       const state = q.get('state') ?? '';
-      loc.searchParams.set('state', f.stateMode === 'truncate' ? state.slice(0, 255) : f.stateMode === 'rewrite' ? state.replace(/~/g, '_') : state);
+      loc.searchParams.set('state', f.stateMode === 'truncate' ? state.slice(0, 255) : f.stateMode === 'rewrite' ? state.replace(/~/g, '_') : f.stateMode === 'replace' ? randomBytes(16).toString('hex') : state);
       if (f.iss !== 'missing' && f.iss !== 'unsupported') loc.searchParams.set('iss', issuer);
       res.writeHead(302, { location: loc.href });
       return void res.end();

@@ -3,7 +3,7 @@ import type { CheckDef } from '../types.js';
 import { fail, incomplete, info, pass, warn, type Outcome } from '../types.js';
 import { probeAuthorization } from '../../login/auto.js';
 import { registerSecret } from '../../http/redact.js';
-import { longState, newPkce, randomToken } from '../../oauth/pkce.js';
+import { longState, newPkce, randomToken, stateKinship, type StateKinship } from '../../oauth/pkce.js';
 import { safeText } from '../../text.js';
 import { fixCommand, fixFor, type ProviderKind } from '../advice.js';
 import { assertCimdLogin, authorizeUrl, resourceOf, type AppsContext, type Client } from './context.js';
@@ -125,6 +125,16 @@ function loginFailure(ctx: AppsContext, o: Outcome): Outcome {
   return { ...fail(o.detail, fix, CHATGPT_SAYS.connecting), signIn: o.signIn };
 }
 
+/** How a returned state differs from the one sent, in words that say only what is true of it. */
+function stateChange(sent: string, got: string, kin: StateKinship): string {
+  if (kin === 'cut') return `${got.length} of ${sent.length} characters came back: a short database column?`;
+  if (kin === 'foreign') return `a ${got.length}-character value that shares nothing with the ${sent.length} characters sent: replaced on the way`;
+  if (got.length === sent.length) return 'same length, different characters: rewritten on the way';
+  let same = 0;
+  while (same < sent.length && sent[same] === got[same]) same++;
+  return `${got.length} characters instead of ${sent.length}${same ? `, the first ${same} unchanged` : ''}, different characters: rewritten on the way`;
+}
+
 export const authzState: CheckDef<AppsContext> = {
   id: 'authz.state',
   title: 'A long `state` with special characters comes back byte-identical',
@@ -163,10 +173,12 @@ export const authzState: CheckDef<AppsContext> = {
     const got = callback.searchParams.get('state');
     if (got === null) return fail('the redirect carried no `state`', 'Return the state parameter unchanged in the redirect (RFC 6749 §4.1.2).', undefined, true);
     if (got !== state) {
-      // Cut short: a column too small; otherwise the characters were rewritten on the way.
-      const cut = got.length < state.length && state.startsWith(got);
-      const why = cut ? ` (${got.length} of ${state.length} characters came back: a short database column?)` : ` (same ${got.length === state.length ? 'length' : 'prefix'}, different characters: rewritten on the way)`;
-      return fail(`state came back changed${why}`, cut ? 'Store state as an opaque string of at least 1024 characters and return it byte-for-byte.' : 'Return state byte-for-byte: do not decode, re-encode, trim or replace any of its characters (RFC 6749 §4.1.2).', undefined, true);
+      // Cut short: a column too small; otherwise the characters were rewritten on the way, or
+      // the state was replaced by one that shares nothing with it. (A pasted address with another
+      // sign-in's state never gets here: --login manual refuses it and asks again.)
+      const kin = stateKinship(state, got);
+      const cut = kin === 'cut';
+      return fail(`state came back changed (${stateChange(state, got, kin)})`, cut ? 'Store state as an opaque string of at least 1024 characters and return it byte-for-byte.' : 'Return state byte-for-byte: do not decode, re-encode, trim or replace any of its characters (RFC 6749 §4.1.2).', undefined, true);
     }
     return pass(`authorization code received; state of ${state.length} characters returned intact`);
   },

@@ -186,6 +186,8 @@ export class GrantBroker {
 
   /** Whether a person who pastes each sign-in agreed to the ones beyond ChatGPT's path (asked once). */
   extra?: Promise<boolean>;
+  /** How many sign-ins beyond ChatGPT's path the run planned when that was decided. */
+  extraPlanned?: number;
   /** Whether the person agreed to go on although the server asks on every sign-in (asked once). */
   everyTime?: Promise<boolean>;
 }

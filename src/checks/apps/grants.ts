@@ -71,8 +71,10 @@ export interface AuthorizeOptions {
  */
 export async function authorize(ctx: AppsContext, clientId: string, purpose: string, o: AuthorizeOptions = {}): Promise<Authorized | { outcome: Outcome }> {
   if (ctx.login.mode === 'manual' && !o.chatgptPath && !(await extraSignIns(ctx))) {
-    const more = Math.max(1, ctx.plannedLogins - ctx.s.logins);
-    return { outcome: { status: 'skip', incomplete: true, detail: `needs ${more} more sign-in${more === 1 ? '' : 's'} beyond ChatGPT's own (a paste each): run with --login browser, where they happen in one tab`, fix: 'run with --login browser, or answer yes (--extra-sign-ins) to paste each one' } };
+    // What this check needs (its own sign-in), and the run's count once, the same in every
+    // check's detail (a count left at each check's turn read like a queue position).
+    const all = ctx.broker.extraPlanned ?? 1;
+    return { outcome: { status: 'skip', incomplete: true, detail: `needs a sign-in of its own beyond ChatGPT's (a paste; ${all === 1 ? 'the one such sign-in of this run was' : `the ${all} such sign-ins this run planned were`} declined): run with --login browser, where they happen in one tab`, fix: 'run with --login browser, or answer yes (--extra-sign-ins) to paste each one' } };
   }
   const pkce = newPkce();
   const state = longState();
@@ -131,9 +133,11 @@ export function providerSignInHint(ctx: AppsContext, detail: string): string | u
  */
 function extraSignIns(ctx: AppsContext): Promise<boolean> {
   ctx.broker.extra ??= (async () => {
+    // Counted once, when the first of them is asked for: the question and every skipped check's
+    // detail say the same number.
+    const more = ctx.broker.extraPlanned = Math.max(1, ctx.plannedLogins - ctx.s.logins);
     if (ctx.opts.extraSignIns !== undefined) return ctx.opts.extraSignIns;
     if (!ctx.login.confirm) return false;
-    const more = Math.max(1, ctx.plannedLogins - ctx.s.logins);
     return ctx.login.confirm(`${more} more sign-ins (a paste each) are needed for the security checks and ChatGPT's other paths: continue?`);
   })();
   return ctx.broker.extra;

@@ -294,9 +294,9 @@ async function mcpStatus(ctx: AppsContext, token: string): Promise<number | unde
  */
 interface RotationPair { client: Client; previous: string; next?: string; accessToken: string }
 
-async function rotationPair(ctx: AppsContext, client: Client): Promise<RotationPair | { why: string }> {
+async function rotationPair(ctx: AppsContext, client: Client): Promise<RotationPair | { why: string; outcome?: Outcome }> {
   const got = await code(ctx, client.clientId, 'refresh rotation test');
-  if ('outcome' in got) return { why: got.outcome.detail };
+  if ('outcome' in got) return { why: got.outcome.detail, outcome: got.outcome };
   const first = readJsonObject(await tokenRequestAs(ctx, client, redeemForm(ctx, got)), false);
   const previous = first.ok && typeof first.value.refresh_token === 'string' ? first.value.refresh_token : undefined;
   if (!previous) return { why: 'no refresh token was issued for a fresh code' };
@@ -344,7 +344,8 @@ export const refreshRotation: CheckDef<AppsContext> = {
       const old = await mcpPost(ctx, initializeRequest(1), ctx.s.refreshed.accessToken).catch(() => undefined);
       if (old?.res.status === 401) ctx.broker.note('reauth-revokes', 're-authorization revokes this client\'s earlier grants (sound: the doctor signs in again as the run\'s client only after every check that uses its grant)');
     }
-    if ('why' in pair) return skip(`nothing to replay: ${pair.why}`);
+    // A sign-in that could not be done (declined, no input) keeps its fix and `incomplete`.
+    if ('why' in pair) return pair.outcome ? { ...pair.outcome, detail: `nothing to replay: ${pair.why}` } : skip(`nothing to replay: ${pair.why}`);
     const { previous, next, accessToken } = pair;
     const refresh = (refreshToken: string) => tokenRequestAs(ctx, pair.client, { grant_type: 'refresh_token', refresh_token: refreshToken, resource: resourceOf(ctx) });
     const replay = await refresh(previous);
