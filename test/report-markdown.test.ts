@@ -130,6 +130,22 @@ describe('5. a GPT Action\'s path', () => {
   });
 });
 
+describe('a selection (--only) is no verdict on the whole connection', () => {
+  it('the verdict lines say what the selected checks cover, never "ChatGPT can connect"', async () => {
+    const http = new HttpClient({ timeoutMs: 5000, maxBytes: 1 << 20, userAgent: 'test' });
+    try {
+      const report = await runAppsSuite({ mcpUrl: sb.mcpUrl, http, login: 'auto', selection: { only: ['prm.', 'token.lifetime'] } });
+      expect(report.verdict).toEqual({ chatgpt: 'partial', security: 'partial' });
+      const md = renderMarkdown(report);
+      expect(md).toContain('**☑️ The 2 selected ChatGPT checks pass — not a verdict on the whole connection \\(--only prm.,token.lifetime\\)**');
+      expect(md).toContain('**☑️ The selected security check found no problem — not a verdict on the whole connection \\(--only prm.,token.lifetime\\)**');
+      expect(md).not.toMatch(/ChatGPT can connect|No security problems found/);
+    } finally {
+      await http.close();
+    }
+  });
+});
+
 describe('Markdown escaping with code spans', () => {
   const one = (c: Partial<CheckResult>): Report => ({
     tool: 'gpt-oauth', version: '0', target: 'apps', subject: 'https://x.example/mcp', startedAt: new Date(0).toISOString(), durationMs: 1,

@@ -57,7 +57,8 @@ export function renderMarkdown(raw: Report, trace: TraceEntry[] = []): string {
   const report = redactDeep(raw); // before Markdown escaping changes how a secret looks
   const s = report.summary;
   const v = verdictLines(report);
-  const icon = (x: { verdict: string }) => (x.verdict === 'pass' ? '✅' : x.verdict === 'fail' ? '❌' : '⚠️');
+  // A partial verdict (--only/--skip) is no warning and no pass: ☑️ what the selection covered, ℹ️ nothing selected.
+  const icon = (x: { verdict: string; symbol: string }) => (x.verdict === 'pass' ? '✅' : x.verdict === 'fail' ? '❌' : x.verdict === 'partial' ? (x.symbol === '✓' ? '☑️' : 'ℹ️') : '⚠️');
   const acceptedIds = new Set(report.baseline?.accepted ?? []);
   const out: string[] = [
     `## gpt-oauth doctor · ${report.target} · ${md(report.subject)}`,

@@ -102,9 +102,11 @@ export function firstFix(checks: CheckResult[], accepted: readonly string[] = []
 /** `info` results (e.g. opaque tokens: nothing to verify locally) are not in the contract's summary. */
 export const infoCount = (report: Report): number => report.checks.filter((c) => c.status === 'info').length;
 
-/** A detail in brief, for a verdict line: without the URL it starts with, asides in parentheses, or its tail. */
-function brief(detail: string, max = 160): string {
-  let d = detail.replace(/^https?:\/\/\S+?: /, '').replace(/ \([^()]*\)/g, '').trim();
+/** A detail in brief, for a verdict line: without the URL it starts with, its asides in parentheses (unless `asides`: a fix keeps them), or its tail. */
+function brief(detail: string, max = 160, asides = false): string {
+  let d = detail.replace(/^https?:\/\/\S+?: /, '');
+  if (!asides) d = d.replace(/ \([^()]*\)/g, '');
+  d = d.trim().replace(/\.$/, '');
   if (d.length > max) d = `${d.slice(0, max - 3).replace(/\s+\S*$/, '')}…`;
   return d;
 }
@@ -121,7 +123,7 @@ function notRunWhy(report: Report, impact: Impact): string {
   if (!notRun.length) return '';
   // One group per cause: the many checks a mode cannot run share their fix (which says why),
   // the checks behind one failure or one unfinished step share that root.
-  const groups = new Map<string, { ids: Set<string>; n: number; text: string; fix?: string }>();
+  const groups = new Map<string, { ids: Set<string>; n: number; text: string; fix?: string; reason?: string }>();
   for (const c of notRun) {
     const root = rootOf(c, byId);
     const r = root.result;
@@ -129,10 +131,11 @@ function notRunWhy(report: Report, impact: Impact): string {
     const g = groups.get(key) ?? { ids: new Set<string>(), n: 0, text: '', fix: r?.incomplete ? r.fix : undefined };
     g.ids.add(root.id);
     g.n++;
-    g.text = !r ? ` because ${root.id} did not run`
+    // The group's first root speaks for it (the ids it lists grow as the group does).
+    if (g.n === 1 || r?.incomplete) g.text = !r ? ` because ${root.id} did not run`
       : r.status === 'fail' ? ` because ${root.id} failed`
-        // One step the doctor could not finish: what went wrong, then what to do; a mode's many: what to do (it says why).
-        : r.incomplete ? (g.ids.size === 1 || !g.fix ? `: ${brief(r.detail)} (${[...g.ids].slice(0, 2).join(', ')}${g.ids.size > 2 ? '…' : ''})${g.fix ? ` — ${brief(g.fix, 240)}` : ''}` : ` — ${brief(g.fix, 240)}`)
+        // What the doctor could not do (its first clause), which checks, then what to do.
+        : r.incomplete ? `: ${g.reason ??= brief(r.detail.split('; ')[0]!)} (${[...g.ids].slice(0, 2).join(', ')}${g.ids.size > 2 ? '…' : ''})${g.fix ? ` — ${brief(g.fix, 320, true)}` : ''}`
           : ` because ${root.id} was skipped: ${brief(r.detail, 100)}`;
     groups.set(key, g);
   }

@@ -78,8 +78,9 @@ export function renderHuman(report: Report, color: boolean, verbose = false): st
 function skipReason(skipped: CheckResult[], byId: ReadonlyMap<string, CheckResult>, why?: string): string {
   const needs = skipped.map((c) => /^needs (?:the result of )?(\S+), which/.exec(c.detail)?.[1]);
   if (why) {
-    // Incomplete dependants: name the checks they waited for (usually one: token.exchange).
-    const ids = [...new Set(needs.filter((n): n is string => !!n))];
+    // Incomplete dependants: name the check at the root of what they waited for (usually one:
+    // the sign-in or token.exchange), shown in full in its own step.
+    const ids = [...new Set(skipped.filter((_, i) => needs[i]).map((c) => rootOf(c, byId).id))];
     return ids.length ? ` — they need ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? '…' : ''}, which ${why}` : '';
   }
   if (needs.some((n) => !n)) {
