@@ -1,7 +1,7 @@
 /** What a doctor run produces: the report, and what every suite run takes. */
 import type { CheckResult, Selection } from '../checks/types.js';
 
-export type Verdict = 'pass' | 'fail' | 'incomplete' | 'partial';
+type Verdict = 'pass' | 'fail' | 'incomplete' | 'partial';
 
 export interface Report {
   tool: 'gpt-oauth';
