@@ -175,7 +175,7 @@ describe('--save-refresh-token, then --refresh-token-env in CI', () => {
       const save = await runCli(['doctor', sb.mcpUrl, '--login', 'auto', '--save-refresh-token'], { env: { GPT_OAUTH_CONFIG_DIR: cfg, GPT_OAUTH_SECRET_BACKEND: 'file' } });
       // Saved; the two checks that could revoke the grant being saved did not run: security is incomplete.
       expect(save.code, save.stderr).toBe(3);
-      expect(save.stdout).toMatch(/^\? Security: incomplete — 2 of \d+ security checks could not run — this could revoke the grant being saved: run without --save-refresh-token/m);
+      expect(save.stdout).toMatch(/^\? Security: incomplete — 2 of \d+ security checks could not run: not run with --save-refresh-token: it could revoke the grant of the token being saved \(token\.code-single-use, refresh\.rotation\) — run without --save-refresh-token to test this$/m);
       const clientId = /Saved the refresh token for client (\S+) in /.exec(save.stderr)![1]!;
       const rt = JSON.parse(readFileSync(join(cfg, 'secrets.json'), 'utf8'))[`refresh-token:${sb.mcpUrl}`];
       expect(rt).toBeTruthy();
@@ -200,7 +200,7 @@ describe('--save-refresh-token, then --refresh-token-env in CI', () => {
       const { verdictLines } = await import('../src/doctor/verdict.js');
       const lines = verdictLines(report);
       expect(lines.security.text).toMatch(/^Security: incomplete — \d+ of \d+ security checks could not run.* — a run from the refresh token in GPT_OAUTH_REFRESH_TOKEN makes no new sign-in: run with --login auto, command or browser/);
-      expect(lines.chatgpt.text).toMatch(/^ChatGPT: incomplete — \d+ of \d+ checks could not run — a run from the refresh token in GPT_OAUTH_REFRESH_TOKEN makes no new sign-in/);
+      expect(lines.chatgpt.text).toMatch(/^ChatGPT: incomplete — \d+ of \d+ checks could not run: needs a new authorization \(.+\) — a run from the refresh token in GPT_OAUTH_REFRESH_TOKEN makes no new sign-in/);
       const status = (id: string) => report.checks.find((c: { id: string }) => c.id === id);
       for (const id of ['authz.state', 'authz.iss', 'pkce.verifier-required', 'token.code-single-use', 'token.redirect-binding']) {
         expect(status(id).status).toBe('skip');

@@ -58,7 +58,7 @@ function notRunInThisMode(results: CheckResult[], o: AppsRunOptions): CheckResul
     const signIn = o.refreshToken && (/^needs a new authorization; not run when starting from the refresh token/.test(r.detail) || /^no code exchange when starting from /.test(r.detail));
     const revokes = REVOKES_GRANT.includes(r.id) && /^not run with (a kept refresh token|--save-refresh-token)/.test(r.detail);
     if (signIn) return { ...r, incomplete: true as const, fix: `a run from the refresh token in ${source} makes no new sign-in: run with --login auto, command or browser to test this` };
-    if (revokes) return { ...r, incomplete: true as const, fix: o.refreshToken ? `a replay would revoke the token in ${source}: run with --login auto, command or browser to test this` : 'this could revoke the grant being saved: run without --save-refresh-token to test it' };
+    if (revokes) return { ...r, incomplete: true as const, fix: o.refreshToken ? 'run with --login auto, command or browser (without --refresh-token-env) to test this' : 'run without --save-refresh-token to test this' };
     return r;
   });
 }
