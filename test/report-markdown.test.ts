@@ -146,6 +146,32 @@ describe('a selection (--only) is no verdict on the whole connection', () => {
   });
 });
 
+describe('a run from a kept refresh token', () => {
+  it('is incomplete, not pass: the checks that need a sign-in are listed once, with what runs them', async () => {
+    const http = new HttpClient({ timeoutMs: 5000, maxBytes: 1 << 20, userAgent: 'test' });
+    try {
+      const saved = await runAppsSuite({ mcpUrl: sb.mcpUrl, http, login: 'auto', keepGrant: true });
+      const kept = (saved as unknown as { kept: { refreshToken: string; clientId: string; clientSecret?: string } }).kept;
+      const report = await runAppsSuite({ mcpUrl: sb.mcpUrl, http, login: 'auto', clientId: kept.clientId, clientSecret: kept.clientSecret, refreshToken: kept.refreshToken, refreshTokenSource: 'RT' });
+      expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
+      expect(report.verdict).toEqual({ chatgpt: 'incomplete', security: 'incomplete' });
+      const signIn = report.checks.filter((c) => /^needs a new authorization/.test(c.detail));
+      expect(signIn.length).toBeGreaterThan(5);
+      for (const c of signIn) expect(c).toMatchObject({ status: 'skip', incomplete: true, fix: expect.stringMatching(/^a run from the refresh token in RT makes no new sign-in/) });
+      // Not applicable to the sandbox is not "could not run".
+      expect(report.checks.find((c) => c.id === 'resource.mixed-auth')).not.toHaveProperty('incomplete');
+      const md = renderMarkdown(report);
+      expect(md).toMatch(/\*\*⚠️ Security: incomplete — \d+ of \d+ security checks could not run/);
+      expect(md).not.toMatch(/No security problems found|ChatGPT can connect/);
+      // One item for all of them, not one each.
+      // One item per reason (no new authorization; no code exchange), not one per check.
+      expect(md.match(/\*\*Fix:\*\* a run from the refresh token in RT makes no new sign-in/g)).toHaveLength(2);
+    } finally {
+      await http.close();
+    }
+  });
+});
+
 describe('Markdown escaping with code spans', () => {
   const one = (c: Partial<CheckResult>): Report => ({
     tool: 'gpt-oauth', version: '0', target: 'apps', subject: 'https://x.example/mcp', startedAt: new Date(0).toISOString(), durationMs: 1,
