@@ -166,6 +166,11 @@ describe('a run from a kept refresh token', () => {
       // One item for all of them, not one each.
       // One item per reason (no new authorization; no code exchange), not one per check.
       expect(md.match(/\*\*Fix:\*\* a run from the refresh token in RT makes no new sign-in/g)).toHaveLength(2);
+      // The terminal too: collapsed per step with the reason, said once in the verdict line.
+      const { renderHuman } = await import('../src/ui/render.js');
+      const human = renderHuman(report, false);
+      expect(human).toMatch(/^Security {2}✓ \d+ passed · \? \d+ could not run \(needs a new authorization\)$/m);
+      expect(human.match(/makes no new sign-in/g)!.length).toBeLessThanOrEqual(1 + 4); // token.exchange's own, and the two verdict lines twice
     } finally {
       await http.close();
     }

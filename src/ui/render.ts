@@ -37,12 +37,16 @@ export function renderHuman(report: Report, color: boolean, verbose = false): st
     else if (c.fix && c.incomplete) lines.push(`    ${st.cyan('to finish:')} ${safeText(c.fix, 1000)}`);
     if (c.chatgpt && (c.status === 'fail' || c.status === 'warn')) lines.push(`    ${st.dim(`ChatGPT shows: "${c.chatgpt}"`)}`);
   };
+  const sameCause = new Map<string, number>();
+  for (const c of report.checks) if (c.incomplete) sameCause.set(`${c.detail}\n${c.fix}`, (sameCause.get(`${c.detail}\n${c.fix}`) ?? 0) + 1);
   let lastCollapsed = false;
   for (const step of [...new Set(report.checks.map((c) => c.step))]) {
     const here = report.checks.filter((c) => c.step === step);
     // An incomplete check that only waited for another one is collapsed like a skip: the one
     // that could not finish is shown with what to do.
-    const waited = (c: CheckResult) => c.incomplete && /^needs (the result of )?\S+, which could not be completed$/.test(c.detail);
+    // So is one of many that could not run for the same reason (a refresh-token run's sign-in
+    // checks): the verdict line says the reason and what to do once.
+    const waited = (c: CheckResult) => c.incomplete && (/^needs (the result of )?\S+, which could not be completed$/.test(c.detail) || (sameCause.get(`${c.detail}\n${c.fix}`) ?? 0) > 1);
     const shown = verbose ? here : here.filter((c) => c.status === 'fail' || c.status === 'warn' || c.status === 'info' || (c.incomplete && !waited(c)));
     const passed = here.filter((c) => c.status === 'pass' && !shown.includes(c));
     const couldNot = here.filter((c) => !shown.includes(c) && waited(c));
@@ -79,9 +83,11 @@ function skipReason(skipped: CheckResult[], byId: ReadonlyMap<string, CheckResul
   const needs = skipped.map((c) => /^needs (?:the result of )?(\S+), which/.exec(c.detail)?.[1]);
   if (why) {
     // Incomplete dependants: name the check at the root of what they waited for (usually one:
-    // the sign-in or token.exchange), shown in full in its own step.
+    // the sign-in or token.exchange), shown in full in its own step; checks that could not run
+    // for a reason of their own (a mode's): that reason's first clause.
     const ids = [...new Set(skipped.filter((_, i) => needs[i]).map((c) => rootOf(c, byId).id))];
-    return ids.length ? ` — they need ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? '…' : ''}, which ${why}` : '';
+    const own = [...new Set(skipped.filter((_, i) => !needs[i]).map((c) => safeText(c.detail, 200).split(/; | \(|: /)[0]!.trim()).filter(Boolean))];
+    return `${own.length ? ` (${own.slice(0, 2).join('; ')}${own.length > 2 ? '; …' : ''})` : ''}${ids.length ? ` — they need ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? '…' : ''}, which ${why}` : ''}`;
   }
   if (needs.some((n) => !n)) {
     // The skip's own reason (its detail's first clause), not a generic "not applicable here".
