@@ -34,14 +34,15 @@ const didNotRun = (c: CheckResult): boolean => !!c.incomplete || (c.status === '
  * The root of a chain of "needs X, which did not run" skips: the check that failed, could not
  * finish or was not run in this mode (its id, and its result when the report has it).
  */
-export function rootOf(c: CheckResult, byId: ReadonlyMap<string, CheckResult>): { id: string; result?: CheckResult } {
+export function rootOf(c: CheckResult, byId: ReadonlyMap<string, CheckResult>): { id: string; result?: CheckResult; how?: string } {
   let cur = c;
   const seen = new Set<string>([c.id]);
   for (;;) {
     const id = cur.status === 'skip' ? NEEDS.exec(cur.detail)?.[1] : undefined;
     if (!id || seen.has(id)) return { id: cur.id, result: cur };
     const next = byId.get(id);
-    if (!next) return { id };
+    // Not in the report (not selected): how it ended, in the words of the check that needed it.
+    if (!next) return { id, how: /, which (failed|did not run|could not be completed)/.exec(cur.detail)?.[1] ?? 'did not run' };
     seen.add(id);
     cur = next;
   }
@@ -132,7 +133,7 @@ function notRunWhy(report: Report, impact: Impact): string {
     g.ids.add(root.id);
     g.n++;
     // The group's first root speaks for it (the ids it lists grow as the group does).
-    if (g.n === 1 || r?.incomplete) g.text = !r ? ` because ${root.id} did not run`
+    if (g.n === 1 || r?.incomplete) g.text = !r ? ` because ${root.id} ${root.how}`
       : r.status === 'fail' ? ` because ${root.id} failed`
         // What the doctor could not do (its first clause), which checks, then what to do.
         : r.incomplete ? `: ${g.reason ??= brief(r.detail.split('; ')[0]!)} (${[...g.ids].slice(0, 2).join(', ')}${g.ids.size > 2 ? '…' : ''})${g.fix ? ` — ${brief(g.fix, 320, true)}` : ''}`

@@ -100,7 +100,7 @@ function skipReason(skipped: CheckResult[], byId: ReadonlyMap<string, CheckResul
   const roots = new Map<string, string>();
   for (const c of skipped) {
     const r = rootOf(c, byId);
-    roots.set(r.id, !r.result ? 'did not run' : r.result.status === 'fail' ? 'failed' : r.result.incomplete ? 'could not be completed' : 'was skipped');
+    roots.set(r.id, !r.result ? r.how! : r.result.status === 'fail' ? 'failed' : r.result.incomplete ? 'could not be completed' : 'was skipped');
   }
   const states = [...new Set(roots.values())];
   const ids = [...roots.keys()];
