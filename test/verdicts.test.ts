@@ -227,3 +227,28 @@ describe('a verdict is pass only if the checks behind it ran', () => {
     }
   });
 });
+
+describe('what each verdict may claim (buildReport on given results)', () => {
+  const r = (id: string, impact: 'chatgpt' | 'security', status: string, detail = '', extra: object = {}) =>
+    ({ id, impact, status, detail, severity: 'info', title: id, spec: [], references: [], durationMs: 0, step: 'Discovery', ...extra }) as import('../src/checks/types.js').CheckResult;
+  const verdictOf = async (checks: ReturnType<typeof r>[], selection?: import('../src/checks/types.js').ReportSelection) => {
+    const { buildReport } = await import('../src/doctor/verdict.js');
+    return buildReport('apps', 'https://x.example/mcp', new Date(), checks, selection ? { selection } : {}).verdict;
+  };
+  it('a skip that does not apply to the server counts as run; one the doctor could not do, or one waiting on a failure, does not', async () => {
+    const applies = r('cimd.chatgpt-document', 'chatgpt', 'skip', 'the server does not advertise client_id_metadata_document_supported');
+    expect(await verdictOf([r('prm.document', 'chatgpt', 'pass'), applies, r('pkce.required', 'security', 'pass')])).toEqual({ chatgpt: 'pass', security: 'pass' });
+    const noSignIn = r('pkce.required', 'security', 'skip', 'needs a new authorization; not run when starting from the refresh token in RT', { incomplete: true, fix: 'run with --login auto' });
+    expect(await verdictOf([r('prm.document', 'chatgpt', 'pass'), noSignIn])).toEqual({ chatgpt: 'pass', security: 'incomplete' });
+    const waiting = r('pkce.downgrade', 'security', 'skip', 'needs as.metadata, which failed');
+    expect(await verdictOf([r('as.metadata', 'chatgpt', 'fail'), waiting])).toEqual({ chatgpt: 'fail', security: 'incomplete' });
+  });
+  it('a selection that left checks out: partial, unless something selected failed or could not run', async () => {
+    const left = { only: ['prm.'], notSelected: { chatgpt: 20, security: 23, interop: 3 } };
+    expect(await verdictOf([r('prm.document', 'chatgpt', 'pass')], left)).toEqual({ chatgpt: 'partial', security: 'partial' });
+    expect(await verdictOf([r('prm.document', 'chatgpt', 'fail')], left)).toEqual({ chatgpt: 'fail', security: 'partial' });
+    expect(await verdictOf([r('prm.document', 'chatgpt', 'skip', 'x', { incomplete: true })], left)).toEqual({ chatgpt: 'incomplete', security: 'partial' });
+    // Only security checks left out: every check behind the ChatGPT verdict ran.
+    expect(await verdictOf([r('prm.document', 'chatgpt', 'pass')], { skip: ['security'], notSelected: { chatgpt: 0, security: 11, interop: 0 } })).toEqual({ chatgpt: 'pass', security: 'partial' });
+  });
+});
