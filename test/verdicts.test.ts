@@ -194,6 +194,11 @@ describe('a verdict is pass only if the checks behind it ran', () => {
       expect(j.verdict).toEqual({ chatgpt: 'partial', security: 'partial' });
       expect(j.selection.only).toEqual(['prm.']);
       expect(j.selection.notSelected.chatgpt).toBeGreaterThan(0);
+      // The published schema knows both.
+      const { default: Ajv } = await import('ajv');
+      const { reportSchema } = await import('./helpers/report-schema.js');
+      const validate = new Ajv({ strict: false }).compile(reportSchema);
+      expect(validate(j), JSON.stringify(validate.errors)).toBe(true);
       // --skip of one check: the rest ran, the verdicts still cover only what ran.
       const skip = JSON.parse((await runCli(['doctor', sb.mcpUrl, '--login', 'auto', '--skip', 'token.lifetime', '--json'])).stdout);
       expect(skip.verdict).toEqual({ chatgpt: 'pass', security: 'partial' });
