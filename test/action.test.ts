@@ -55,8 +55,12 @@ describe('action.yml, run as GitHub runs a composite action', () => {
 
     const gate = await runAction({ workspace: ws, env: baseEnv, inputs: { url: toy.mcpUrl, version: actionRoot, 'fail-on': 'chatgpt', report: 'out/doctor.md', args: '--only resource.' } });
     expect(gate.exitCode, gate.log).toBe(0);
-    expect(gate.outputs).toEqual({ 'verdict-chatgpt': 'pass', 'verdict-security': 'fail', 'report-path': 'out/doctor.md' });
-    expect(readFileSync(join(ws, 'out/doctor.md'), 'utf8')).toMatch(/rejects-invalid-token/);
+    // --only resource.: the selected ChatGPT checks pass, which is no verdict on the whole connection.
+    expect(gate.outputs).toEqual({ 'verdict-chatgpt': 'partial', 'verdict-security': 'fail', 'report-path': 'out/doctor.md' });
+    const gateMd = readFileSync(join(ws, 'out/doctor.md'), 'utf8');
+    expect(gateMd).toMatch(/rejects-invalid-token/);
+    expect(gateMd).toMatch(/☑️ The \d+ selected ChatGPT checks pass — not a verdict on the whole connection \\\(--only resource\.\\\)/);
+    expect(gate.summary).not.toMatch(/ChatGPT can connect/);
   }, 180_000);
 });
 

@@ -173,7 +173,9 @@ describe('--save-refresh-token, then --refresh-token-env in CI', () => {
       const dir = tmp();
       const cfg = join(dir, 'cfg');
       const save = await runCli(['doctor', sb.mcpUrl, '--login', 'auto', '--save-refresh-token'], { env: { GPT_OAUTH_CONFIG_DIR: cfg, GPT_OAUTH_SECRET_BACKEND: 'file' } });
-      expect(save.code, save.stderr).toBe(0);
+      // Saved; the two checks that could revoke the grant being saved did not run: security is incomplete.
+      expect(save.code, save.stderr).toBe(3);
+      expect(save.stdout).toMatch(/^\? Security: incomplete — 2 of \d+ security checks could not run: not run with --save-refresh-token: it could revoke the grant of the token being saved \(token\.code-single-use, refresh\.rotation\) — run without --save-refresh-token to test this$/m);
       const clientId = /Saved the refresh token for client (\S+) in /.exec(save.stderr)![1]!;
       const rt = JSON.parse(readFileSync(join(cfg, 'secrets.json'), 'utf8'))[`refresh-token:${sb.mcpUrl}`];
       expect(rt).toBeTruthy();
@@ -190,8 +192,15 @@ describe('--save-refresh-token, then --refresh-token-env in CI', () => {
       const args = ['doctor', sb.mcpUrl, '--client-id', clientId, '--refresh-token-env', 'GPT_OAUTH_REFRESH_TOKEN', '--junit', junit, '--json'];
       const env = { CI: 'true', GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GPT_OAUTH_REFRESH_TOKEN: rt };
       const r = await runCli(args, { env });
-      expect(r.code, r.stdout).toBe(0);
+      // Nothing failed, but the checks that need a sign-in did not run: neither verdict is pass (exit 3).
+      expect(r.code, r.stdout).toBe(3);
       const report = JSON.parse(r.stdout);
+      expect(report.verdict).toEqual({ chatgpt: 'incomplete', security: 'incomplete' });
+      // (A second run would find the token rotated: the report's own lines, as printed.)
+      const { verdictLines } = await import('../src/doctor/verdict.js');
+      const lines = verdictLines(report);
+      expect(lines.security.text).toMatch(/^Security: incomplete — \d+ of \d+ security checks could not run.* — a run from the refresh token in GPT_OAUTH_REFRESH_TOKEN makes no new sign-in: run with --login auto, command or browser/);
+      expect(lines.chatgpt.text).toMatch(/^ChatGPT: incomplete — \d+ of \d+ checks could not run: needs a new authorization \(.+\) — a run from the refresh token in GPT_OAUTH_REFRESH_TOKEN makes no new sign-in/);
       const status = (id: string) => report.checks.find((c: { id: string }) => c.id === id);
       for (const id of ['authz.state', 'authz.iss', 'pkce.verifier-required', 'token.code-single-use', 'token.redirect-binding']) {
         expect(status(id).status).toBe('skip');
@@ -216,6 +225,9 @@ describe('--save-refresh-token, then --refresh-token-env in CI', () => {
       // used-up credential, not a server fault: incomplete (exit 3), with what to do.
       const stale = await runCli(args, { env: { ...env, GITHUB_STEP_SUMMARY: join(dir, 's2.md') } });
       expect(stale.code).toBe(3);
+      // The headline says what went wrong, then what to do.
+      const staleHuman = await runCli(args.filter((a) => a !== '--json' && a !== '--junit' && a !== junit), { env: { ...env, GITHUB_STEP_SUMMARY: join(dir, 's3.md') } });
+      expect(staleHuman.stdout).toMatch(/^\? ChatGPT: incomplete — \d+ of \d+ checks could not run.*: the refresh token in GPT_OAUTH_REFRESH_TOKEN was refused with invalid_grant: it was already used or it was revoked \(token\.exchange\) — Save a new one with/m);
       const staleReport = JSON.parse(stale.stdout);
       expect(staleReport.verdict.chatgpt).toBe('incomplete');
       const exchange = staleReport.checks.find((c: { id: string }) => c.id === 'token.exchange');

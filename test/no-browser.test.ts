@@ -90,7 +90,7 @@ describe('the browser opener fails', () => {
     expect(r.code).toBe(3);
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(r.stdout).toMatch(/no browser could be opened: GPT_OAUTH_BROWSER \(false\) exited with 1/);
-    expect(r.stdout).toMatch(/\? ChatGPT: incomplete — use --login auto .* or --login command .*, or set GPT_OAUTH_BROWSER/);
+    expect(r.stdout).toMatch(/\? ChatGPT: incomplete — \d+ of \d+ checks could not run: .*no browser could be opened.* — use --login auto .* or --login command .*, or set GPT_OAUTH_BROWSER/);
     expect(r.stdout).not.toMatch(/ChatGPT would fail/);
   });
 

@@ -130,6 +130,53 @@ describe('5. a GPT Action\'s path', () => {
   });
 });
 
+describe('a selection (--only) is no verdict on the whole connection', () => {
+  it('the verdict lines say what the selected checks cover, never "ChatGPT can connect"', async () => {
+    const http = new HttpClient({ timeoutMs: 5000, maxBytes: 1 << 20, userAgent: 'test' });
+    try {
+      const report = await runAppsSuite({ mcpUrl: sb.mcpUrl, http, login: 'auto', selection: { only: ['prm.', 'token.lifetime'] } });
+      expect(report.verdict).toEqual({ chatgpt: 'partial', security: 'partial' });
+      const md = renderMarkdown(report);
+      expect(md).toContain('**☑️ The 2 selected ChatGPT checks pass — not a verdict on the whole connection \\(--only prm.,token.lifetime\\)**');
+      expect(md).toContain('**☑️ The selected security check found no problem — not a verdict on the whole connection \\(--only prm.,token.lifetime\\)**');
+      expect(md).not.toMatch(/ChatGPT can connect|No security problems found/);
+    } finally {
+      await http.close();
+    }
+  });
+});
+
+describe('a run from a kept refresh token', () => {
+  it('is incomplete, not pass: the checks that need a sign-in are listed once, with what runs them', async () => {
+    const http = new HttpClient({ timeoutMs: 5000, maxBytes: 1 << 20, userAgent: 'test' });
+    try {
+      const saved = await runAppsSuite({ mcpUrl: sb.mcpUrl, http, login: 'auto', keepGrant: true });
+      const kept = (saved as unknown as { kept: { refreshToken: string; clientId: string; clientSecret?: string } }).kept;
+      const report = await runAppsSuite({ mcpUrl: sb.mcpUrl, http, login: 'auto', clientId: kept.clientId, clientSecret: kept.clientSecret, refreshToken: kept.refreshToken, refreshTokenSource: 'RT' });
+      expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
+      expect(report.verdict).toEqual({ chatgpt: 'incomplete', security: 'incomplete' });
+      const signIn = report.checks.filter((c) => /^needs a new authorization/.test(c.detail));
+      expect(signIn.length).toBeGreaterThan(5);
+      for (const c of signIn) expect(c).toMatchObject({ status: 'skip', incomplete: true, fix: expect.stringMatching(/^a run from the refresh token in RT makes no new sign-in/) });
+      // Not applicable to the sandbox is not "could not run".
+      expect(report.checks.find((c) => c.id === 'resource.mixed-auth')).not.toHaveProperty('incomplete');
+      const md = renderMarkdown(report);
+      expect(md).toMatch(/\*\*⚠️ Security: incomplete — \d+ of \d+ security checks could not run/);
+      expect(md).not.toMatch(/No security problems found|ChatGPT can connect/);
+      // One item for all of them, not one each.
+      // One item per reason (no new authorization; no code exchange), not one per check.
+      expect(md.match(/\*\*Fix:\*\* a run from the refresh token in RT makes no new sign-in/g)).toHaveLength(2);
+      // The terminal too: collapsed per step with the reason, said once in the verdict line.
+      const { renderHuman } = await import('../src/ui/render.js');
+      const human = renderHuman(report, false);
+      expect(human).toMatch(/^Security {2}✓ \d+ passed · \? \d+ could not run \(needs a new authorization\)$/m);
+      expect(human.match(/makes no new sign-in/g)!.length).toBeLessThanOrEqual(1 + 4); // token.exchange's own, and the two verdict lines twice
+    } finally {
+      await http.close();
+    }
+  });
+});
+
 describe('Markdown escaping with code spans', () => {
   const one = (c: Partial<CheckResult>): Report => ({
     tool: 'gpt-oauth', version: '0', target: 'apps', subject: 'https://x.example/mcp', startedAt: new Date(0).toISOString(), durationMs: 1,

@@ -112,7 +112,7 @@ describe('"incomplete" is not "ChatGPT would fail"', () => {
       expect(state.chatgpt).toBeUndefined();
       const human = await runCli(['doctor', sb.mcpUrl, '--login', 'auto']);
       expect(human.code).toBe(3);
-      expect(human.stdout.split('\n')[1]).toMatch(/^\? ChatGPT: incomplete — this server shows a login page: use --login browser, or --login command in CI/);
+      expect(human.stdout.split('\n')[1]).toMatch(/^\? ChatGPT: incomplete — .*this server shows a login page: use --login browser, or --login command in CI/);
       expect(human.stdout).not.toMatch(/ChatGPT would fail|ChatGPT shows/);
     } finally {
       await sb.close();
@@ -177,5 +177,83 @@ describe('JUnit, Markdown and GitHub annotations carry the impact', () => {
       expect(readFileSync(summary, 'utf8')).toMatch(/1 security problem/);
       expect(r.stderr).toMatch(/::error title=gpt-oauth \[security\] resource\.rejects-invalid-token::/);
     });
+  });
+});
+
+describe('a verdict is pass only if the checks behind it ran', () => {
+  it('--only: the selected checks pass, which is no verdict on the whole connection (partial, exit 0)', async () => {
+    const sb = await startSandbox();
+    try {
+      const r = await runCli(['doctor', sb.mcpUrl, '--login', 'auto', '--only', 'prm.']);
+      expect(r.code, r.stderr).toBe(0);
+      const lines = r.stdout.trim().split('\n');
+      expect(lines[1]).toMatch(/^✓ The 2 selected ChatGPT checks pass — not a verdict on the whole connection \(--only prm\.\)/);
+      expect(lines[2]).toBe('- Security: not checked — no security check selected (--only prm.)');
+      expect(r.stdout).not.toMatch(/ChatGPT can connect|No security problems found/);
+      const j = JSON.parse((await runCli(['doctor', sb.mcpUrl, '--login', 'auto', '--only', 'prm.', '--json'])).stdout);
+      expect(j.verdict).toEqual({ chatgpt: 'partial', security: 'partial' });
+      expect(j.selection.only).toEqual(['prm.']);
+      expect(j.selection.notSelected.chatgpt).toBeGreaterThan(0);
+      // The published schema knows both.
+      const { default: Ajv } = await import('ajv');
+      const { reportSchema } = await import('./helpers/report-schema.js');
+      const validate = new Ajv({ strict: false }).compile(reportSchema);
+      expect(validate(j), JSON.stringify(validate.errors)).toBe(true);
+      // --skip of one check: the rest ran, the verdicts still cover only what ran.
+      const skip = JSON.parse((await runCli(['doctor', sb.mcpUrl, '--login', 'auto', '--skip', 'token.lifetime', '--json'])).stdout);
+      expect(skip.verdict).toEqual({ chatgpt: 'pass', security: 'partial' });
+      expect(skip.selection).toEqual({ skip: ['token.lifetime'], notSelected: { chatgpt: 0, security: 1, interop: 0 } });
+      // Not applicable to this server (no CIMD, no mixed auth) is not "did not run": a full run passes.
+      const full = JSON.parse((await runCli(['doctor', sb.mcpUrl, '--login', 'auto', '--json'])).stdout);
+      expect(full.verdict).toEqual({ chatgpt: 'pass', security: 'pass' });
+      expect(full.selection).toBeUndefined();
+    } finally {
+      await sb.close();
+    }
+  });
+
+  it('after a failed discovery the lines name the root cause, never a step needing itself', async () => {
+    // Nothing listens: resource.challenge fails and every other check waits on it.
+    const { createServer } = await import('node:net');
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    {
+      const r = await runCli(['doctor', `http://127.0.0.1:${port}/mcp`, '--login', 'auto']);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/^\? Security: incomplete — 23 of 23 security checks could not run because resource\.challenge failed$/m);
+      expect(r.stdout).toMatch(/^Keys {2}- 2 skipped — they need resource\.challenge, which failed$/m);
+      expect(r.stdout).toMatch(/^Authorization {2}- \d+ skipped — they need resource\.challenge, which failed$/m);
+      for (const line of r.stdout.split('\n')) {
+        const step = /^(\w+) {2}.*they need/.exec(line)?.[1];
+        if (step) expect(line.split('they need')[1]).not.toContain(step);
+      }
+    }
+  });
+});
+
+describe('what each verdict may claim (buildReport on given results)', () => {
+  const r = (id: string, impact: 'chatgpt' | 'security', status: string, detail = '', extra: object = {}) =>
+    ({ id, impact, status, detail, severity: 'info', title: id, spec: [], references: [], durationMs: 0, step: 'Discovery', ...extra }) as import('../src/checks/types.js').CheckResult;
+  const verdictOf = async (checks: ReturnType<typeof r>[], selection?: import('../src/checks/types.js').ReportSelection) => {
+    const { buildReport } = await import('../src/doctor/verdict.js');
+    return buildReport('apps', 'https://x.example/mcp', new Date(), checks, selection ? { selection } : {}).verdict;
+  };
+  it('a skip that does not apply to the server counts as run; one the doctor could not do, or one waiting on a failure, does not', async () => {
+    const applies = r('cimd.chatgpt-document', 'chatgpt', 'skip', 'the server does not advertise client_id_metadata_document_supported');
+    expect(await verdictOf([r('prm.document', 'chatgpt', 'pass'), applies, r('pkce.required', 'security', 'pass')])).toEqual({ chatgpt: 'pass', security: 'pass' });
+    const noSignIn = r('pkce.required', 'security', 'skip', 'needs a new authorization; not run when starting from the refresh token in RT', { incomplete: true, fix: 'run with --login auto' });
+    expect(await verdictOf([r('prm.document', 'chatgpt', 'pass'), noSignIn])).toEqual({ chatgpt: 'pass', security: 'incomplete' });
+    const waiting = r('pkce.downgrade', 'security', 'skip', 'needs as.metadata, which failed');
+    expect(await verdictOf([r('as.metadata', 'chatgpt', 'fail'), waiting])).toEqual({ chatgpt: 'fail', security: 'incomplete' });
+  });
+  it('a selection that left checks out: partial, unless something selected failed or could not run', async () => {
+    const left = { only: ['prm.'], notSelected: { chatgpt: 20, security: 23, interop: 3 } };
+    expect(await verdictOf([r('prm.document', 'chatgpt', 'pass')], left)).toEqual({ chatgpt: 'partial', security: 'partial' });
+    expect(await verdictOf([r('prm.document', 'chatgpt', 'fail')], left)).toEqual({ chatgpt: 'fail', security: 'partial' });
+    expect(await verdictOf([r('prm.document', 'chatgpt', 'skip', 'x', { incomplete: true })], left)).toEqual({ chatgpt: 'incomplete', security: 'partial' });
+    // Only security checks left out: every check behind the ChatGPT verdict ran.
+    expect(await verdictOf([r('prm.document', 'chatgpt', 'pass')], { skip: ['security'], notSelected: { chatgpt: 0, security: 11, interop: 0 } })).toEqual({ chatgpt: 'pass', security: 'partial' });
   });
 });

@@ -11,7 +11,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { HttpFailure } from '../http/client.js';
 import { redact } from '../http/redact.js';
 import { safeText } from '../text.js';
-import type { CheckDef, CheckResult, Outcome, Selection } from './types.js';
+import type { CheckDef, CheckResult, Impact, Outcome, ReportSelection, Selection } from './types.js';
 
 /** What a selector can name: a check (its id, id prefix) or, by its step's name in lower case, a group (`security`). */
 interface Selectable { id: string; step: string }
@@ -31,6 +31,18 @@ export function prefixesOf(defs: Selectable[]): string[] {
 
 export function isSelected(c: Selectable, sel: Selection = {}): boolean {
   return (!sel.only?.length || matches(c, sel.only)) && !(sel.skip?.length && matches(c, sel.skip));
+}
+
+/** What `--only`/`--skip` left out of a catalog, per impact (for the report's `selection`). */
+export function selectionOf(catalog: readonly (Selectable & { impact: Impact })[], sel: Selection | undefined): ReportSelection | undefined {
+  if (!sel?.only?.length && !sel?.skip?.length) return undefined;
+  const out = catalog.filter((c) => !isSelected(c, sel));
+  const n = (impact: Impact) => out.filter((c) => c.impact === impact).length;
+  return {
+    ...(sel.only?.length ? { only: sel.only } : {}),
+    ...(sel.skip?.length ? { skip: sel.skip } : {}),
+    notSelected: { chatgpt: n('chatgpt'), security: n('security'), interop: n('interop') },
+  };
 }
 
 /**

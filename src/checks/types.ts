@@ -152,6 +152,13 @@ export const incomplete = (detail: string, fix?: string): Outcome => ({ status: 
 /** The same outcome with another impact. */
 export const as = (impact: Impact, o: Outcome): Outcome => ({ ...o, impact });
 
+/** What `--only`/`--skip` selected, and how many checks of each impact it left out (the report's `selection`). */
+export interface ReportSelection {
+  only?: string[];
+  skip?: string[];
+  notSelected: Record<Impact, number>;
+}
+
 /** `--only` / `--skip`: check ids or id prefixes (`token.` or `token`). */
 export interface Selection {
   only?: string[];

@@ -23,7 +23,20 @@ export const reportSchema = {
     verdict: {
       type: 'object',
       required: ['chatgpt', 'security'],
-      properties: { chatgpt: { enum: ['pass', 'fail', 'incomplete'] }, security: { enum: ['pass', 'fail', 'incomplete'] } },
+      properties: { chatgpt: { enum: ['pass', 'fail', 'incomplete', 'partial'] }, security: { enum: ['pass', 'fail', 'incomplete', 'partial'] } },
+    },
+    selection: {
+      type: 'object',
+      required: ['notSelected'],
+      properties: {
+        only: { type: 'array', items: { type: 'string' } },
+        skip: { type: 'array', items: { type: 'string' } },
+        notSelected: {
+          type: 'object',
+          required: ['chatgpt', 'security', 'interop'],
+          properties: { chatgpt: { type: 'integer', minimum: 0 }, security: { type: 'integer', minimum: 0 }, interop: { type: 'integer', minimum: 0 } },
+        },
+      },
     },
     notes: { type: 'array', items: { type: 'string' } },
     fix: {

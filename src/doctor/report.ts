@@ -6,7 +6,7 @@
 import type { TraceEntry } from '../http/client.js';
 import { redact, redactDeep, redactHeaders } from '../http/redact.js';
 import { safeText } from '../text.js';
-import { firstFix, infoCount, learnedLines, verdictLines } from './verdict.js';
+import { firstFix, infoCount, learnedLines, rootOf, verdictLines } from './verdict.js';
 import type { CheckResult } from '../checks/types.js';
 import type { Report } from './types.js';
 import { VERSION } from '../version.js';
@@ -44,6 +44,34 @@ function mdInline(text: string, inTable = false): string {
 /** A check that did not run because one it needs failed or did not run (folded, not a finding). */
 const notRun = (c: CheckResult) => c.status === 'skip' && (!!c.incomplete || /^needs (the result of )?[a-z]+\.[a-z0-9-]+, which /.test(c.detail));
 
+/**
+ * The checks that could not finish, one item per cause: a check that stopped in full; the checks
+ * that share its reason and fix (those a refresh-token run cannot do) in one item; the checks that
+ * only waited for one of them in one line under its root.
+ */
+function incompleteItems(checks: CheckResult[], incomplete: CheckResult[]): string[] {
+  const byId = new Map(checks.map((c) => [c.id, c]));
+  const waited = (c: CheckResult) => /^needs (the result of )?\S+, which could not be completed$/.test(c.detail);
+  const own = new Map<string, CheckResult[]>();
+  for (const c of incomplete.filter((x) => !waited(x))) {
+    const key = `${c.detail}\n${c.fix ?? ''}`;
+    own.set(key, [...(own.get(key) ?? []), c]);
+  }
+  const roots = new Map<string, string[]>();
+  for (const c of incomplete.filter(waited)) {
+    const root = rootOf(c, byId).id;
+    roots.set(root, [...(roots.get(root) ?? []), c.id]);
+  }
+  const ids = (xs: string[]) => xs.map((id) => `\`${id}\``).join(', ');
+  // The one most others waited on first: the root cause before what it explains.
+  const waiters = (cs: CheckResult[]) => cs.reduce((n, c) => n + (roots.get(c.id)?.length ?? 0), 0);
+  return [
+    ...[...own.values()].sort((a, b) => waiters(b) - waiters(a)).flatMap((cs) => (cs.length === 1 ? finding(cs[0]!, false)
+      : [`- ${ICON.skip} ${ids(cs.map((c) => c.id))} — ${mdInline(cs[0]!.detail)}  `, ...(cs[0]!.fix ? [`  **Fix:** ${mdInline(cs[0]!.fix)}`] : [])])),
+    ...[...roots].map(([root, xs]) => `- ${ICON.skip} ${xs.length} waited on \`${root}\`: ${ids(xs)}`),
+  ];
+}
+
 /** One finding as a list item: the id and impact, what was seen, the fix, what ChatGPT shows. */
 function finding(c: CheckResult, accepted: boolean): string[] {
   const lines = [`- ${ICON[c.status]} **\`${c.id}\`** [${c.impact}]${accepted ? ' (accepted in baseline)' : ''} — ${mdInline(c.detail)}`];
@@ -57,7 +85,8 @@ export function renderMarkdown(raw: Report, trace: TraceEntry[] = []): string {
   const report = redactDeep(raw); // before Markdown escaping changes how a secret looks
   const s = report.summary;
   const v = verdictLines(report);
-  const icon = (x: { verdict: string }) => (x.verdict === 'pass' ? '✅' : x.verdict === 'fail' ? '❌' : '⚠️');
+  // A partial verdict (--only/--skip) is no warning and no pass: ☑️ what the selection covered, ℹ️ nothing selected.
+  const icon = (x: { verdict: string; symbol: string }) => (x.verdict === 'pass' ? '✅' : x.verdict === 'fail' ? '❌' : x.verdict === 'partial' ? (x.symbol === '✓' ? '☑️' : 'ℹ️') : '⚠️');
   const acceptedIds = new Set(report.baseline?.accepted ?? []);
   const out: string[] = [
     `## gpt-oauth doctor · ${report.target} · ${md(report.subject)}`,
@@ -82,7 +111,7 @@ export function renderMarkdown(raw: Report, trace: TraceEntry[] = []): string {
   const incomplete = report.checks.filter((c) => c.incomplete);
   if (failures.length) out.push('', `### ❌ ${failures.length} failed`, '', ...failures.flatMap((c) => finding(c, acceptedIds.has(c.id))));
   if (warnings.length) out.push('', `### ⚠️ ${warnings.length} warning${warnings.length === 1 ? '' : 's'}`, '', ...warnings.flatMap((c) => finding(c, acceptedIds.has(c.id))));
-  if (incomplete.length) out.push('', `### ⏸️ ${incomplete.length} could not finish`, '', ...incomplete.flatMap((c) => finding(c, false)));
+  if (incomplete.length) out.push('', `### ⏸️ ${incomplete.length} could not finish`, '', ...incompleteItems(report.checks, incomplete));
   const flow = flowDiagram(report, trace);
   if (flow) out.push('', `### ChatGPT's path`, '', '```mermaid', flow, '```');
   const learned = learnedLines(report);

@@ -1,6 +1,8 @@
 /** What a doctor run produces: the report, and what every suite run takes. */
 import type { CheckResult, Selection } from '../checks/types.js';
 
+type Verdict = 'pass' | 'fail' | 'incomplete' | 'partial';
+
 export interface Report {
   tool: 'gpt-oauth';
   version: string;
@@ -9,8 +11,13 @@ export interface Report {
   startedAt: string;
   durationMs: number;
   summary: { passed: number; failed: number; warnings: number; skipped: number };
-  /** "Can ChatGPT connect?" and "Is it safe?": pass, fail, or incomplete (the doctor could not finish). */
-  verdict: { chatgpt: 'pass' | 'fail' | 'incomplete'; security: 'pass' | 'fail' | 'incomplete' };
+  /**
+   * "Can ChatGPT connect?" and "Is it safe?": pass (every check behind it ran; none failed), fail,
+   * incomplete (checks behind it could not run), or partial (`--only`/`--skip` left some out).
+   */
+  verdict: { chatgpt: Verdict; security: Verdict };
+  /** With `--only`/`--skip`: the selection and what it left out; the verdicts cover only the selected checks. */
+  selection?: import('../checks/types.js').ReportSelection;
   checks: CheckResult[];
   /** Extras (allowed by the contract): */
   requests?: number;

@@ -1,15 +1,17 @@
 /**
  * What a report adds up to: two verdicts — "Can ChatGPT connect?" and "Is it safe?" — each
- * `pass`, `fail` or `incomplete` (the doctor could not finish: sign-in, its own environment),
- * the first thing to fix, and the exit code under `--fail-on`; and the report itself, built from
- * a suite's results (`buildReport`, for both suites).
+ * `pass`, `fail`, `incomplete` (checks behind it could not run: sign-in, its own environment,
+ * a mode without sign-in, a prerequisite that failed) or `partial` (`--only`/`--skip` left
+ * checks behind it out; the ones selected ran and none failed), the first thing to fix, and the
+ * exit code under `--fail-on`; and the report itself, built from a suite's results
+ * (`buildReport`, for both suites).
  */
 import type { CheckResult, Impact } from '../checks/types.js';
 import { EXIT } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { Report } from './types.js';
 
-type Verdict = 'pass' | 'fail' | 'incomplete';
+type Verdict = Report['verdict']['chatgpt'];
 interface Verdicts { chatgpt: Verdict; security: Verdict }
 export type FailOn = 'chatgpt' | 'security' | 'all';
 
@@ -19,15 +21,38 @@ const failed = (checks: CheckResult[], impact: Impact | 'all', accepted: Readonl
   checks.filter((c) => c.status === 'fail' && !accepted.has(c.id) && (impact === 'all' || c.impact === impact));
 
 /**
- * A check that did not run: the doctor could not complete it, or a check it needs failed or did
- * not run. A verdict rests on the checks of its impact; it is `pass` only if all of them ran.
+ * A check that did not run: the doctor could not complete it or could not do it in this run's
+ * mode (`incomplete`: no sign-in from a kept refresh token, its own environment), or a check it
+ * needs failed or did not run. A skip because the check does not apply to this server (no CIMD,
+ * no mixed auth: `nonBlocking` skips with their own reason) is not one. A verdict rests on the
+ * checks of its impact; it is `pass` only if all of them ran.
  */
-const didNotRun = (c: CheckResult): boolean => !!c.incomplete || (c.status === 'skip' && /^needs (the result of )?[a-z]+\.[a-z0-9-]+, which /.test(c.detail));
+const NEEDS = /^needs (?:the result of )?([a-z]+\.[a-z0-9-]+), which /;
+const didNotRun = (c: CheckResult): boolean => !!c.incomplete || (c.status === 'skip' && NEEDS.test(c.detail));
 
-function verdicts(checks: CheckResult[]): Verdicts {
+/**
+ * The root of a chain of "needs X, which did not run" skips: the check that failed, could not
+ * finish or was not run in this mode (its id, and its result when the report has it).
+ */
+export function rootOf(c: CheckResult, byId: ReadonlyMap<string, CheckResult>): { id: string; result?: CheckResult; how?: string } {
+  let cur = c;
+  const seen = new Set<string>([c.id]);
+  for (;;) {
+    const id = cur.status === 'skip' ? NEEDS.exec(cur.detail)?.[1] : undefined;
+    if (!id || seen.has(id)) return { id: cur.id, result: cur };
+    const next = byId.get(id);
+    // Not in the report (not selected): how it ended, in the words of the check that needed it.
+    if (!next) return { id, how: /, which (failed|did not run|could not be completed)/.exec(cur.detail)?.[1] ?? 'did not run' };
+    seen.add(id);
+    cur = next;
+  }
+}
+
+function verdicts(checks: CheckResult[], selection?: Report['selection']): Verdicts {
   const none = new Set<string>();
-  const one = (impact: Impact): Verdict => failed(checks, impact, none).length ? 'fail'
-    : checks.some((c) => c.impact === impact && didNotRun(c)) ? 'incomplete' : 'pass';
+  const one = (impact: 'chatgpt' | 'security'): Verdict => failed(checks, impact, none).length ? 'fail'
+    : checks.some((c) => c.impact === impact && didNotRun(c)) ? 'incomplete'
+      : selection?.notSelected[impact] ? 'partial' : 'pass';
   return { chatgpt: one('chatgpt'), security: one('security') };
 }
 
@@ -42,7 +67,7 @@ export function buildReport(target: 'apps' | 'actions', subject: string, started
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
     summary: { passed: count('pass'), failed: count('fail'), warnings: count('warn'), skipped: count('skip') },
-    verdict: verdicts(checks),
+    verdict: verdicts(checks, extra.selection),
     // `signIn` is the apps suite's own bookkeeping (sharedSignInFailure), not part of the report.
     checks: checks.map(({ signIn: _signIn, ...c }) => c),
     ...extra,
@@ -75,27 +100,57 @@ export function firstFix(checks: CheckResult[], accepted: readonly string[] = []
   return [...f].sort((a, b) => rank(a) - rank(b) || cause(a) - cause(b) || checks.indexOf(a) - checks.indexOf(b) || SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity])[0];
 }
 
-/**
- * The incomplete check whose reason and fix the line gives: a root cause before what it explains
- * — one that other checks could not run without ("needs authz.state, …, which could not be
- * completed") — then the first in flow order.
- */
-function firstIncomplete(checks: CheckResult[]): CheckResult | undefined {
-  const blocking = new Set(checks.flatMap((c) => /^needs (?:the result of )?([a-z0-9., -]+?), which could not be completed/.exec(c.detail)?.[1]!.split(/,\s*/) ?? []));
-  const incomplete = checks.filter((c) => c.incomplete);
-  return incomplete.find((c) => c.fix && blocking.has(c.id)) ?? incomplete.find((c) => c.fix) ?? incomplete[0];
-}
-
 /** `info` results (e.g. opaque tokens: nothing to verify locally) are not in the contract's summary. */
 export const infoCount = (report: Report): number => report.checks.filter((c) => c.status === 'info').length;
 
-/** Why the checks of one impact could not all run: how many, and the first reason. */
+/** A detail in brief, for a verdict line: without the URL it starts with, its asides in parentheses (unless `asides`: a fix keeps them), or its tail. */
+function brief(detail: string, max = 160, asides = false): string {
+  let d = detail.replace(/^https?:\/\/\S+?: /, '');
+  if (!asides) d = d.replace(/ \([^()]*\)/g, '');
+  d = d.trim().replace(/\.$/, '');
+  if (d.length > max) d = `${d.slice(0, max - 3).replace(/\s+\S*$/, '')}…`;
+  return d;
+}
+
+/**
+ * Why the checks of one impact could not all run: how many, and the root cause — the check that
+ * failed or could not finish, followed through the chain of "needs X, which did not run" (never
+ * the step itself) — then what to do.
+ */
 function notRunWhy(report: Report, impact: Impact): string {
-  const notRun = report.checks.filter((c) => c.impact === impact && didNotRun(c));
-  const gone = notRun.find((c) => c.incomplete && c.fix) ?? notRun[0];
-  if (!gone) return '';
-  const n = notRun.length;
-  return ` — ${n} ${impact === 'security' ? 'security ' : ''}check${n === 1 ? '' : 's'} could not run (${gone.fix ?? gone.detail})`;
+  const byId = new Map(report.checks.map((c) => [c.id, c]));
+  const mine = report.checks.filter((c) => c.impact === impact);
+  const notRun = mine.filter(didNotRun);
+  if (!notRun.length) return '';
+  // One group per cause: the many checks a mode cannot run share their fix (which says why),
+  // the checks behind one failure or one unfinished step share that root.
+  const groups = new Map<string, { ids: Set<string>; n: number; text: string; fix?: string; reason?: string }>();
+  for (const c of notRun) {
+    const root = rootOf(c, byId);
+    const r = root.result;
+    const key = r?.incomplete ? r.fix ?? brief(r.detail) : root.id;
+    const g = groups.get(key) ?? { ids: new Set<string>(), n: 0, text: '', fix: r?.incomplete ? r.fix : undefined };
+    g.ids.add(root.id);
+    g.n++;
+    // The group's first root speaks for it (the ids it lists grow as the group does).
+    if (g.n === 1 || r?.incomplete) g.text = !r ? ` because ${root.id} ${root.how}`
+      : r.status === 'fail' ? ` because ${root.id} failed`
+        // What the doctor could not do (its first clause), which checks, then what to do.
+        : r.incomplete ? `: ${g.reason ??= brief(r.detail.split('; ')[0]!)} (${[...g.ids].slice(0, 2).join(', ')}${g.ids.size > 2 ? '…' : ''})${g.fix ? ` — ${brief(g.fix, 320, true)}` : ''}`
+          : ` because ${root.id} was skipped: ${brief(r.detail, 100)}`;
+    groups.set(key, g);
+  }
+  // What the tester can do something about first (it has a fix), then the largest group.
+  const ranked = [...groups.values()].sort((a, b) => Number(!!b.fix) - Number(!!a.fix) || b.n - a.n);
+  const [g, ...rest] = ranked as [typeof ranked[0], ...typeof ranked];
+  const more = rest.length ? ` (${rest.reduce((n, x) => n + x.n, 0)} of them for other reasons)` : '';
+  return ` — ${notRun.length} of ${mine.length} ${impact === 'security' ? 'security ' : ''}check${mine.length === 1 ? '' : 's'} could not run${more}${g.text}`;
+}
+
+/** The selection a `partial` verdict covers, as the user typed it. */
+function selectionText(report: Report): string {
+  const sel = report.selection;
+  return [sel?.only?.length ? `--only ${sel.only.join(',')}` : '', sel?.skip?.length ? `--skip ${sel.skip.join(',')}` : ''].filter(Boolean).join(' ');
 }
 
 /** A verdict line's state: a report verdict, or `known` (it fails only where the baseline accepts). */
@@ -114,8 +169,6 @@ export function verdictLines(report: Report): { chatgpt: Line; security: Line } 
   const knownOf = (impact: Impact) => report.checks.filter((c) => c.status === 'fail' && c.impact === impact && accepted.has(c.id));
   const knownText = (list: CheckResult[], security = false) => `${plural(list.length, security ? 'known security problem' : 'known problem')}, accepted in ${report.baseline?.file ?? 'the baseline'} (${list.map((c) => c.id).join(', ')})`;
   const warns = report.checks.filter((c) => c.status === 'warn' && c.impact === 'chatgpt').length;
-  const gone = firstIncomplete(report.checks);
-  const why = gone ? ` — ${gone.fix ?? gone.detail}` : notRunWhy(report, 'chatgpt');
   // Lead with what is wrong, in the detail's words (a network failure's detail starts with the
   // URL, which the line does not need), then the check id to look it up by.
   const first = (list: CheckResult[]) => {
@@ -133,13 +186,24 @@ export function verdictLines(report: Report): { chatgpt: Line; security: Line } 
     const what = report.baseline ? plural(fails.length, noun === 'problem' ? 'regression' : 'security regression') : plural(fails.length, noun);
     return { symbol: '✗', verdict: 'fail', text: `${lead}${what}${first(fails)}${known.length ? `; ${knownText(known, sec)}` : ''}` };
   };
+  // A partial verdict says what it covers: the selected checks, never the whole connection.
+  const partial = (impact: Impact): Line => {
+    const n = report.checks.filter((c) => c.impact === impact).length;
+    const name = impact === 'chatgpt' ? 'ChatGPT' : 'security';
+    if (!n) return { symbol: '-', verdict: 'partial', text: `${impact === 'chatgpt' ? 'ChatGPT' : 'Security'}: not checked — no ${name} check selected (${selectionText(report)})` };
+    const which = `The ${n === 1 ? 'selected' : `${n} selected`} ${name} check${n === 1 ? '' : 's'}`;
+    const result = impact === 'chatgpt' ? `${n === 1 ? 'passes' : 'pass'}${warns ? `, with ${plural(warns, 'warning')}` : ''}` : 'found no problem';
+    return { symbol: '✓', verdict: 'partial', text: `${which} ${result} — not a verdict on the whole connection (${selectionText(report)})` };
+  };
   return {
     chatgpt: v.chatgpt === 'fail' ? failLine('chatgpt', chatgptFails, 'ChatGPT would fail: ', 'problem')
-      : v.chatgpt === 'incomplete' ? { symbol: '?', verdict: 'incomplete', text: `ChatGPT: incomplete${why}` }
-        : { symbol: '✓', verdict: 'pass', text: `ChatGPT can connect${warns ? `, with ${plural(warns, 'warning')}` : ''}` },
+      : v.chatgpt === 'incomplete' ? { symbol: '?', verdict: 'incomplete', text: `ChatGPT: incomplete${notRunWhy(report, 'chatgpt')}` }
+        : v.chatgpt === 'partial' ? partial('chatgpt')
+          : { symbol: '✓', verdict: 'pass', text: `ChatGPT can connect${warns ? `, with ${plural(warns, 'warning')}` : ''}` },
     security: v.security === 'fail' ? failLine('security', securityFails, '', 'security problem')
       : v.security === 'incomplete' ? { symbol: '?', verdict: 'incomplete', text: `Security: incomplete${notRunWhy(report, 'security')}` }
-        : { symbol: '✓', verdict: 'pass', text: 'No security problems found' },
+        : v.security === 'partial' ? partial('security')
+          : { symbol: '✓', verdict: 'pass', text: 'No security problems found' },
   };
 }
 

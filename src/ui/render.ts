@@ -2,7 +2,7 @@
 import { redact, redactDeep } from '../http/redact.js';
 import type { CheckResult, Status } from '../checks/types.js';
 import type { Report } from '../doctor/types.js';
-import { firstFix, infoCount, learnedLines, verdictLines } from '../doctor/verdict.js';
+import { firstFix, infoCount, learnedLines, rootOf, verdictLines } from '../doctor/verdict.js';
 
 import { escapeJsonUnsafe, safeText } from '../text.js';
 import { style, type Style } from './style.js';
@@ -28,7 +28,7 @@ export function renderHuman(report: Report, color: boolean, verbose = false): st
   const verdict = verdictBlock(report, st);
   lines.push(`${verdict[0]}  ${st.dim(`${counts} · ${report.durationMs} ms${report.requests !== undefined ? ` · ${report.requests} requests` : ''}`)}`, verdict[1]!);
   const width = Math.max(...report.checks.map((c) => c.id.length));
-  const stepOf = new Map(report.checks.map((c) => [c.id, c.step]));
+  const byId = new Map(report.checks.map((c) => [c.id, c]));
   const full = (c: CheckResult) => {
     lines.push(`  ${paint(st, c.status, c.incomplete ? '?' : SYMBOL[c.status])} ${c.id.padEnd(width)}  ${c.title}${c.status === 'fail' || c.status === 'warn' ? st.dim(` [${c.impact}]`) : ''}`);
     const detail = safeText(c.detail, c.status === 'pass' || c.status === 'info' ? 240 : 1000);
@@ -37,20 +37,24 @@ export function renderHuman(report: Report, color: boolean, verbose = false): st
     else if (c.fix && c.incomplete) lines.push(`    ${st.cyan('to finish:')} ${safeText(c.fix, 1000)}`);
     if (c.chatgpt && (c.status === 'fail' || c.status === 'warn')) lines.push(`    ${st.dim(`ChatGPT shows: "${c.chatgpt}"`)}`);
   };
+  const sameCause = new Map<string, number>();
+  for (const c of report.checks) if (c.incomplete) sameCause.set(`${c.detail}\n${c.fix}`, (sameCause.get(`${c.detail}\n${c.fix}`) ?? 0) + 1);
   let lastCollapsed = false;
   for (const step of [...new Set(report.checks.map((c) => c.step))]) {
     const here = report.checks.filter((c) => c.step === step);
     // An incomplete check that only waited for another one is collapsed like a skip: the one
     // that could not finish is shown with what to do.
-    const waited = (c: CheckResult) => c.incomplete && /^needs (the result of )?\S+, which could not be completed$/.test(c.detail);
+    // So is one of many that could not run for the same reason (a refresh-token run's sign-in
+    // checks): the verdict line says the reason and what to do once.
+    const waited = (c: CheckResult) => c.incomplete && (/^needs (the result of )?\S+, which could not be completed$/.test(c.detail) || (sameCause.get(`${c.detail}\n${c.fix}`) ?? 0) > 1);
     const shown = verbose ? here : here.filter((c) => c.status === 'fail' || c.status === 'warn' || c.status === 'info' || (c.incomplete && !waited(c)));
     const passed = here.filter((c) => c.status === 'pass' && !shown.includes(c));
     const couldNot = here.filter((c) => !shown.includes(c) && waited(c));
     const skipped = here.filter((c) => c.status === 'skip' && !shown.includes(c) && !couldNot.includes(c));
     const summary = [
       passed.length ? st.green(`✓ ${passed.length} passed`) : '',
-      couldNot.length ? st.yellow(`? ${couldNot.length} could not run${skipReason(couldNot, stepOf, 'could not be completed')}`) : '',
-      skipped.length ? st.dim(`- ${skipped.length} skipped${skipReason(skipped, stepOf)}`) : '',
+      couldNot.length ? st.yellow(`? ${couldNot.length} could not run${skipReason(couldNot, byId, 'could not be completed')}`) : '',
+      skipped.length ? st.dim(`- ${skipped.length} skipped${skipReason(skipped, byId)}`) : '',
     ].filter(Boolean).join(st.dim(' · '));
     // Collapsed steps stack one per line; a step with findings gets a blank line around it.
     if (shown.length || !lastCollapsed) lines.push('');
@@ -74,13 +78,16 @@ export function renderHuman(report: Report, color: boolean, verbose = false): st
   return redact(lines.join('\n'));
 }
 
-/** "— they need Registration" when every collapsed skip waits on one earlier step. */
-function skipReason(skipped: CheckResult[], stepOf: Map<string, string>, why?: string): string {
+/** "— they need resource.challenge, which failed": the root cause the collapsed skips wait on. */
+function skipReason(skipped: CheckResult[], byId: ReadonlyMap<string, CheckResult>, why?: string): string {
   const needs = skipped.map((c) => /^needs (?:the result of )?(\S+), which/.exec(c.detail)?.[1]);
   if (why) {
-    // Incomplete dependants: name the checks they waited for (usually one: token.exchange).
-    const ids = [...new Set(needs.filter((n): n is string => !!n))];
-    return ids.length ? ` — they need ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? '…' : ''}, which ${why}` : '';
+    // Incomplete dependants: name the check at the root of what they waited for (usually one:
+    // the sign-in or token.exchange), shown in full in its own step; checks that could not run
+    // for a reason of their own (a mode's): that reason's first clause.
+    const ids = [...new Set(skipped.filter((_, i) => needs[i]).map((c) => rootOf(c, byId).id))];
+    const own = [...new Set(skipped.filter((_, i) => !needs[i]).map((c) => safeText(c.detail, 200).split(/; | \(|: /)[0]!.trim()).filter(Boolean))];
+    return `${own.length ? ` (${own.slice(0, 2).join('; ')}${own.length > 2 ? '; …' : ''})` : ''}${ids.length ? ` — they need ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? '…' : ''}, which ${why}` : ''}`;
   }
   if (needs.some((n) => !n)) {
     // The skip's own reason (its detail's first clause), not a generic "not applicable here".
@@ -88,15 +95,26 @@ function skipReason(skipped: CheckResult[], stepOf: Map<string, string>, why?: s
     const reasons = own.slice(0, 2).map((r) => (r.length > 90 ? `${r.slice(0, 89)}…` : r)).join('; ') + (own.length > 2 ? '; …' : '');
     return reasons ? ` (${reasons})` : '';
   }
-  const steps = [...new Set(needs.map((n) => stepOf.get(n!) ?? n!))];
-  return ` — they need ${steps.length > 2 ? `${steps.slice(0, -1).join(', ')} and ${steps.at(-1)}` : steps.join(' and ')}`;
+  // The root cause, not the step: follow "needs X, which did not run" to the check that failed
+  // or could not run (a step never needs itself, and "Discovery and Keys" names no cause).
+  const roots = new Map<string, string>();
+  for (const c of skipped) {
+    const r = rootOf(c, byId);
+    roots.set(r.id, !r.result ? r.how! : r.result.status === 'fail' ? 'failed' : r.result.incomplete ? 'could not be completed' : 'was skipped');
+  }
+  const states = [...new Set(roots.values())];
+  const ids = [...roots.keys()];
+  const list = (xs: string[]) => (xs.length > 3 ? `${xs.slice(0, 3).join(', ')}…` : xs.length > 1 ? `${xs.slice(0, -1).join(', ')} and ${xs.at(-1)}` : xs[0]!);
+  return states.length === 1
+    ? ` — they need ${list(ids)}, which ${ids.length > 1 && states[0] === 'was skipped' ? 'were skipped' : states[0]}`
+    : ` — they need ${list(ids.map((id) => `${id} (${roots.get(id)})`))}`;
 }
 
 /** The two verdict lines: "Can ChatGPT connect?" and "Is it safe?". */
 function verdictBlock(report: Report, st: Style): string[] {
   const v = verdictLines(report);
   const paint2 = (x: { symbol: string; text: string; verdict: string }) => {
-    const t = `${x.symbol} ${safeText(x.text, 400)}`;
+    const t = `${x.symbol} ${safeText(x.text, 600)}`;
     return st.bold(x.verdict === 'pass' ? st.green(t) : x.verdict === 'fail' ? st.red(t) : st.yellow(t));
   };
   return [paint2(v.chatgpt), paint2(v.security)];

@@ -5,7 +5,7 @@ import { recogniseProvider } from '../../checks/advice.js';
 import { gptEditorFields } from '../../gpt-actions/gpt.js';
 import { createLoginDriver } from '../../login/index.js';
 import type { LoginMode } from '../../login/driver.js';
-import { currentCheck, runChecks } from '../../checks/engine.js';
+import { currentCheck, runChecks, selectionOf } from '../../checks/engine.js';
 import { buildReport } from '../verdict.js';
 import type { CheckResult } from '../../checks/types.js';
 import type { Report, SuiteRunOptions } from '../types.js';
@@ -35,7 +35,7 @@ export async function runActionsSuite(o: ActionsRunOptions): Promise<Report> {
     await login.close();
   }
   const gptEditor = gptEditorFields({ clientId: o.clientId, clientSecret: o.clientSecret, authUrl: o.authUrl, tokenUrl: o.tokenUrl, scope: o.scope, method: ctx.s.method, gptId: o.gptId });
-  const report = { ...buildReport('actions', o.apiUrl ?? o.authUrl, startedAt, results, { requests: o.http.requestCount, login: o.login }), gptEditor };
+  const report = { ...buildReport('actions', o.apiUrl ?? o.authUrl, startedAt, results, { selection: selectionOf(ACTIONS_CHECKS, o.selection), requests: o.http.requestCount, login: o.login }), gptEditor };
   // The provider recognised from the authorization URL, for --fix (not part of the JSON report).
   Object.defineProperty(report, 'provider', { value: ctx.s.provider, enumerable: false });
   return report;

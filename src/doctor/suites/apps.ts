@@ -5,7 +5,7 @@ import { type AppsContext, type AppsOptions } from '../../checks/apps/context.js
 import { everySignInAsks, GrantBroker } from '../../checks/apps/grants.js';
 import { createLoginDriver } from '../../login/index.js';
 import { SignInDeclined, type LoginDriver } from '../../login/driver.js';
-import { currentCheck, currentPriority, planChecks, runChecks } from '../../checks/engine.js';
+import { currentCheck, currentPriority, planChecks, runChecks, selectionOf } from '../../checks/engine.js';
 import type { CheckDef, CheckResult, Selection } from '../../checks/types.js';
 import type { Report, SuiteRunOptions } from '../types.js';
 import type { HttpClient } from '../../http/client.js';
@@ -42,6 +42,24 @@ function catalogFor(o: AppsRunOptions): CheckDef<AppsContext>[] {
     // Its chain on a grant of its own needs a sign-in: from a refresh token it walks the run's grant.
     if (o.refreshToken && c.id === 'refresh.grant') return { ...c, prepare: undefined };
     return c;
+  });
+}
+
+/**
+ * The checks this run's mode left out (no sign-in from a kept refresh token; nothing that could
+ * revoke the grant being kept) did not run, which is not "does not apply": they are marked
+ * incomplete with what would run them, so no verdict built on them says pass.
+ */
+function notRunInThisMode(results: CheckResult[], o: AppsRunOptions): CheckResult[] {
+  if (!o.refreshToken && !o.keepGrant) return results;
+  const source = o.refreshTokenSource ?? 'the environment';
+  return results.map((r) => {
+    if (r.status !== 'skip' || r.incomplete) return r;
+    const signIn = o.refreshToken && (/^needs a new authorization; not run when starting from the refresh token/.test(r.detail) || /^no code exchange when starting from /.test(r.detail));
+    const revokes = REVOKES_GRANT.includes(r.id) && /^not run with (a kept refresh token|--save-refresh-token)/.test(r.detail);
+    if (signIn) return { ...r, incomplete: true as const, fix: `a run from the refresh token in ${source} makes no new sign-in: run with --login auto, command or browser to test this` };
+    if (revokes) return { ...r, incomplete: true as const, fix: o.refreshToken ? 'run with --login auto, command or browser (without --refresh-token-env) to test this' : 'run without --save-refresh-token to test this' };
+    return r;
   });
 }
 
@@ -246,7 +264,9 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
   } finally {
     await login.close();
   }
+  results = notRunInThisMode(results, o);
   const report = buildReport('apps', o.mcpUrl, startedAt, results, {
+    selection: selectionOf(APPS_CHECKS, o.selection),
     requests: o.http.requestCount, login: o.refreshToken ? 'refresh-token' : o.login,
     ...(broker.notes.size ? { notes: [...broker.notes.values()] } : {}),
     ...(recheck.rechecked ? { recheck } : {}),
