@@ -88,7 +88,7 @@ describe('3. a file that cannot be written after the run', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^Error: GITHUB_STEP_SUMMARY \/proc\/nope-summary\.md: could not append to the file \(no such file or directory\)$/m);
     expect(r.stderr).not.toMatch(/ENOENT|--debug/);
-    expect(r.stdout).toMatch(/✓ ChatGPT/);
+    expect(r.stdout).toMatch(/✓ The 2 selected ChatGPT checks pass/);
     expect(readFileSync(join(dir, 'r.md'), 'utf8')).toMatch(/ChatGPT/);
   });
 });

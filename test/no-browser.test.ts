@@ -342,7 +342,7 @@ describe('--login manual: an address from another sign-in is refused, never judg
     expect(screen).toMatch(/the pasted address came from another sign-in/);
     expect(screen).not.toMatch(/Return state byte-for-byte|invalid_grant|ChatGPT would fail/);
     // The verdict names the root cause (the main sign-in), not the first declined extra sign-in.
-    expect(screen).toMatch(/\? ChatGPT: incomplete — open the URL this sign-in printed, sign in, and paste the address/);
+    expect(screen).toMatch(/\? ChatGPT: incomplete — .*the pasted address came from another sign-in.* — open the URL this sign-in printed, sign in, and paste the address/);
   });
 
   it('the loopback chain (--login command, --login browser) takes a changed state for authz.state to judge, and refuses one that shares nothing', async () => {
