@@ -71,7 +71,7 @@ Exit codes: 0 ok, 1 a check or operation failed, 2 usage or configuration error,
     .option('--login-timeout <duration>', 'how long to wait for a sign-in: seconds (300, 90s) or minutes (5m)', '300')
     .option('--extra-sign-ins', 'apps: do the security checks\' sign-ins that each need the person (--login manual\'s pastes; a server that asks on every sign-in) without asking')
     .option('--no-extra-sign-ins', 'apps: finish without the security checks whose sign-ins would each need the person (they are skipped; the security verdict is incomplete)')
-    .option('--refresh-token-env <name>', 'apps, CI: start from the refresh token in this variable instead of a new authorization (needs --client-id; the checks that need a sign-in do not run: incomplete, exit 3)')
+    .option('--refresh-token-env <name>', 'apps, CI: start from the refresh token in this variable instead of a new authorization (needs --client-id; the checks that need a sign-in do not run: partial verdicts, as with --only)')
     .option('--save-refresh-token', 'apps: keep the client and store the newest refresh token (OS keyring or 0600 file) for --refresh-token-env')
     .option('--export-refresh-token', 'write the refresh token --save-refresh-token stored for URL to stdout, for a pipe into a CI secret store (never to a terminal)')
     .optionsGroup('Scope of the run:')

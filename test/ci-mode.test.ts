@@ -173,9 +173,12 @@ describe('--save-refresh-token, then --refresh-token-env in CI', () => {
       const dir = tmp();
       const cfg = join(dir, 'cfg');
       const save = await runCli(['doctor', sb.mcpUrl, '--login', 'auto', '--save-refresh-token'], { env: { GPT_OAUTH_CONFIG_DIR: cfg, GPT_OAUTH_SECRET_BACKEND: 'file' } });
-      // Saved; the two checks that could revoke the grant being saved did not run: security is incomplete.
-      expect(save.code, save.stderr).toBe(3);
-      expect(save.stdout).toMatch(/^\? Security: incomplete — 2 of \d+ security checks could not run: not run with --save-refresh-token: it could revoke the grant of the token being saved \(token\.code-single-use, refresh\.rotation\) — run without --save-refresh-token to test this$/m);
+      // Saved; the two checks that could revoke the grant being saved did not run: the security
+      // verdict covers what ran (partial, exit 0, as a selection), never "No security problems found".
+      expect(save.code, save.stderr).toBe(0);
+      expect(save.stdout).toMatch(/^✓ ChatGPT can connect/m);
+      expect(save.stdout).toMatch(/^✓ The \d+ security checks this run could do found no problem — not a verdict on the whole connection \(--save-refresh-token replays nothing that could revoke the grant it saves: 2 security checks left out\)$/m);
+      expect(save.stdout).not.toMatch(/No security problems found/);
       const clientId = /Saved the refresh token for client (\S+) in /.exec(save.stderr)![1]!;
       const rt = JSON.parse(readFileSync(join(cfg, 'secrets.json'), 'utf8'))[`refresh-token:${sb.mcpUrl}`];
       expect(rt).toBeTruthy();
@@ -192,15 +195,19 @@ describe('--save-refresh-token, then --refresh-token-env in CI', () => {
       const args = ['doctor', sb.mcpUrl, '--client-id', clientId, '--refresh-token-env', 'GPT_OAUTH_REFRESH_TOKEN', '--junit', junit, '--json'];
       const env = { CI: 'true', GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GPT_OAUTH_REFRESH_TOKEN: rt };
       const r = await runCli(args, { env });
-      // Nothing failed, but the checks that need a sign-in did not run: neither verdict is pass (exit 3).
-      expect(r.code, r.stdout).toBe(3);
+      // Nothing failed; the checks that need a sign-in did not run, by the run's mode: neither
+      // verdict is pass — both cover what this run could check (partial), and the CI job is green
+      // (exit 0) as with --only.
+      expect(r.code, r.stdout).toBe(0);
       const report = JSON.parse(r.stdout);
-      expect(report.verdict).toEqual({ chatgpt: 'incomplete', security: 'incomplete' });
+      expect(report.verdict).toEqual({ chatgpt: 'partial', security: 'partial' });
+      expect(report.selection.mode.why).toMatch(/a run from the refresh token in GPT_OAUTH_REFRESH_TOKEN makes no new sign-in/);
+      expect(report.selection.mode.leftOut).toEqual(expect.arrayContaining(['authz.state', 'pkce.verifier-required', 'token.code-single-use', 'refresh.rotation']));
       // (A second run would find the token rotated: the report's own lines, as printed.)
       const { verdictLines } = await import('../src/doctor/verdict.js');
       const lines = verdictLines(report);
-      expect(lines.security.text).toMatch(/^Security: incomplete — \d+ of \d+ security checks could not run.* — a run from the refresh token in GPT_OAUTH_REFRESH_TOKEN makes no new sign-in: run with --login auto, command or browser/);
-      expect(lines.chatgpt.text).toMatch(/^ChatGPT: incomplete — \d+ of \d+ checks could not run: needs a new authorization \(.+\) — a run from the refresh token in GPT_OAUTH_REFRESH_TOKEN makes no new sign-in/);
+      expect(lines.security.text).toMatch(/^The \d+ security checks this run could do found no problem — not a verdict on the whole connection \(a run from the refresh token in GPT_OAUTH_REFRESH_TOKEN makes no new sign-in and replays nothing: \d+ security checks left out\)$/);
+      expect(lines.chatgpt.text).toMatch(/^The \d+ ChatGPT checks this run could do pass — not a verdict on the whole connection \(a run from the refresh token in GPT_OAUTH_REFRESH_TOKEN makes no new sign-in and replays nothing: \d+ ChatGPT checks left out\)$/);
       const status = (id: string) => report.checks.find((c: { id: string }) => c.id === id);
       for (const id of ['authz.state', 'authz.iss', 'pkce.verifier-required', 'token.code-single-use', 'token.redirect-binding']) {
         expect(status(id).status).toBe('skip');

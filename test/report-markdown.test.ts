@@ -147,30 +147,29 @@ describe('a selection (--only) is no verdict on the whole connection', () => {
 });
 
 describe('a run from a kept refresh token', () => {
-  it('is incomplete, not pass: the checks that need a sign-in are listed once, with what runs them', async () => {
+  it('is partial, not pass: it covers the checks it could do, and says what it left out and why', async () => {
     const http = new HttpClient({ timeoutMs: 5000, maxBytes: 1 << 20, userAgent: 'test' });
     try {
       const saved = await runAppsSuite({ mcpUrl: sb.mcpUrl, http, login: 'auto', keepGrant: true });
       const kept = (saved as unknown as { kept: { refreshToken: string; clientId: string; clientSecret?: string } }).kept;
       const report = await runAppsSuite({ mcpUrl: sb.mcpUrl, http, login: 'auto', clientId: kept.clientId, clientSecret: kept.clientSecret, refreshToken: kept.refreshToken, refreshTokenSource: 'RT' });
       expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
-      expect(report.verdict).toEqual({ chatgpt: 'incomplete', security: 'incomplete' });
+      // Left out by the run's mode, as --only leaves checks out: partial (exit 0), never pass.
+      expect(report.verdict).toEqual({ chatgpt: 'partial', security: 'partial' });
       const signIn = report.checks.filter((c) => /^needs a new authorization/.test(c.detail));
       expect(signIn.length).toBeGreaterThan(5);
-      for (const c of signIn) expect(c).toMatchObject({ status: 'skip', incomplete: true, fix: expect.stringMatching(/^a run from the refresh token in RT makes no new sign-in/) });
-      // Not applicable to the sandbox is not "could not run".
-      expect(report.checks.find((c) => c.id === 'resource.mixed-auth')).not.toHaveProperty('incomplete');
+      expect(report.selection?.mode?.leftOut).toEqual(expect.arrayContaining(signIn.map((c) => c.id)));
+      for (const c of signIn) expect(c).toMatchObject({ status: 'skip', fix: expect.stringMatching(/^a run from the refresh token in RT makes no new sign-in/) });
+      // Not applicable to the sandbox is not left out.
+      expect(report.selection?.mode?.leftOut).not.toContain('resource.mixed-auth');
       const md = renderMarkdown(report);
-      expect(md).toMatch(/\*\*⚠️ Security: incomplete — \d+ of \d+ security checks could not run/);
+      expect(md).toMatch(/\*\*☑️ The \d+ security checks this run could do found no problem — not a verdict on the whole connection \\\(a run from the refresh token in RT makes no new sign-in and replays nothing: \d+ security checks left out\\\)\*\*/);
       expect(md).not.toMatch(/No security problems found|ChatGPT can connect/);
-      // One item for all of them, not one each.
-      // One item per reason (no new authorization; no code exchange), not one per check.
-      expect(md.match(/\*\*Fix:\*\* a run from the refresh token in RT makes no new sign-in/g)).toHaveLength(2);
-      // The terminal too: collapsed per step with the reason, said once in the verdict line.
+      // The terminal: the skips collapsed per step with their reason.
       const { renderHuman } = await import('../src/ui/render.js');
       const human = renderHuman(report, false);
-      expect(human).toMatch(/^Security {2}✓ \d+ passed · \? \d+ could not run \(needs a new authorization\)$/m);
-      expect(human.match(/makes no new sign-in/g)!.length).toBeLessThanOrEqual(1 + 4); // token.exchange's own, and the two verdict lines twice
+      expect(human).toMatch(/^Security {2}✓ \d+ passed · - \d+ skipped \(needs a new authorization\)$/m);
+      expect(human).not.toMatch(/No security problems found|ChatGPT can connect/);
     } finally {
       await http.close();
     }

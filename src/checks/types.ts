@@ -157,6 +157,13 @@ export interface ReportSelection {
   only?: string[];
   skip?: string[];
   notSelected: Record<Impact, number>;
+  /**
+   * A run's mode that leaves checks out, as `--only` does: a run from a kept refresh token makes
+   * no new sign-in; `--save-refresh-token` and a kept token replay nothing that could revoke the
+   * grant. `why` in words, `leftOut` the ids of the checks it left out (they are in the report,
+   * skipped, with what would run them).
+   */
+  mode?: { why: string; leftOut: string[] };
 }
 
 /** `--only` / `--skip`: check ids or id prefixes (`token.` or `token`). */

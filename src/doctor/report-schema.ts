@@ -31,6 +31,7 @@ export const reportSchema = {
       properties: {
         only: { type: 'array', items: { type: 'string' } },
         skip: { type: 'array', items: { type: 'string' } },
+        mode: { type: 'object', required: ['why', 'leftOut'], properties: { why: { type: 'string' }, leftOut: { type: 'array', items: { type: 'string' } } } },
         notSelected: {
           type: 'object',
           required: ['chatgpt', 'security', 'interop'],

@@ -50,9 +50,15 @@ export function rootOf(c: CheckResult, byId: ReadonlyMap<string, CheckResult>): 
 
 function verdicts(checks: CheckResult[], selection?: Report['selection']): Verdicts {
   const none = new Set<string>();
-  const one = (impact: 'chatgpt' | 'security'): Verdict => failed(checks, impact, none).length ? 'fail'
-    : checks.some((c) => c.impact === impact && didNotRun(c)) ? 'incomplete'
-      : selection?.notSelected[impact] ? 'partial' : 'pass';
+  const leftOut = new Set(selection?.mode?.leftOut ?? []);
+  const byId = new Map(checks.map((c) => [c.id, c]));
+  const one = (impact: 'chatgpt' | 'security'): Verdict => {
+    if (failed(checks, impact, none).length) return 'fail';
+    // Not run: incomplete, unless the run's mode left it out (or what it waited for).
+    const notRun = checks.filter((c) => c.impact === impact && (didNotRun(c) || leftOut.has(c.id)));
+    if (notRun.some((c) => !leftOut.has(rootOf(c, byId).id))) return 'incomplete';
+    return notRun.length || selection?.notSelected[impact] ? 'partial' : 'pass';
+  };
   return { chatgpt: one('chatgpt'), security: one('security') };
 }
 
@@ -147,10 +153,10 @@ function notRunWhy(report: Report, impact: Impact): string {
   return ` — ${notRun.length} of ${mine.length} ${impact === 'security' ? 'security ' : ''}check${mine.length === 1 ? '' : 's'} could not run${more}${g.text}`;
 }
 
-/** The selection a `partial` verdict covers, as the user typed it. */
+/** The selection a `partial` verdict covers, as the user typed it, and the run's mode that left checks out. */
 function selectionText(report: Report): string {
   const sel = report.selection;
-  return [sel?.only?.length ? `--only ${sel.only.join(',')}` : '', sel?.skip?.length ? `--skip ${sel.skip.join(',')}` : ''].filter(Boolean).join(' ');
+  return [sel?.only?.length ? `--only ${sel.only.join(',')}` : '', sel?.skip?.length ? `--skip ${sel.skip.join(',')}` : '', sel?.mode ? sel.mode.why : ''].filter(Boolean).join('; ');
 }
 
 /** A verdict line's state: a report verdict, or `known` (it fails only where the baseline accepts). */
@@ -188,12 +194,19 @@ export function verdictLines(report: Report): { chatgpt: Line; security: Line } 
   };
   // A partial verdict says what it covers: the selected checks, never the whole connection.
   const partial = (impact: Impact): Line => {
-    const n = report.checks.filter((c) => c.impact === impact).length;
+    // A mode's left-out checks are in the report (skipped): they are not among those that ran.
+    const leftOut = new Set(report.selection?.mode?.leftOut ?? []);
+    const byId = new Map(report.checks.map((c) => [c.id, c]));
+    const mine = report.checks.filter((c) => c.impact === impact);
+    const notRun = mine.filter((c) => leftOut.has(c.id) || (didNotRun(c) && leftOut.has(rootOf(c, byId).id)));
+    const n = mine.length - notRun.length;
     const name = impact === 'chatgpt' ? 'ChatGPT' : 'security';
-    if (!n) return { symbol: '-', verdict: 'partial', text: `${impact === 'chatgpt' ? 'ChatGPT' : 'Security'}: not checked — no ${name} check selected (${selectionText(report)})` };
-    const which = `The ${n === 1 ? 'selected' : `${n} selected`} ${name} check${n === 1 ? '' : 's'}`;
+    const selected = report.selection?.only?.length || report.selection?.skip?.length;
+    if (!n) return { symbol: '-', verdict: 'partial', text: `${impact === 'chatgpt' ? 'ChatGPT' : 'Security'}: not checked — no ${name} check ${selected ? 'selected' : 'could run'} (${selectionText(report)})` };
+    const which = `The ${n === 1 ? (selected ? 'selected' : 'one') : `${n}${selected ? ' selected' : ''}`} ${name} check${n === 1 ? '' : 's'}${selected ? '' : ' this run could do'}`;
     const result = impact === 'chatgpt' ? `${n === 1 ? 'passes' : 'pass'}${warns ? `, with ${plural(warns, 'warning')}` : ''}` : 'found no problem';
-    return { symbol: '✓', verdict: 'partial', text: `${which} ${result} — not a verdict on the whole connection (${selectionText(report)})` };
+    const left = notRun.length ? `: ${notRun.length} ${name} check${notRun.length === 1 ? '' : 's'} left out` : '';
+    return { symbol: '✓', verdict: 'partial', text: `${which} ${result} — not a verdict on the whole connection (${selectionText(report)}${left})` };
   };
   return {
     chatgpt: v.chatgpt === 'fail' ? failLine('chatgpt', chatgptFails, 'ChatGPT would fail: ', 'problem')

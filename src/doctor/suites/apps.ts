@@ -6,7 +6,7 @@ import { everySignInAsks, GrantBroker } from '../../checks/apps/grants.js';
 import { createLoginDriver } from '../../login/index.js';
 import { SignInDeclined, type LoginDriver } from '../../login/driver.js';
 import { currentCheck, currentPriority, planChecks, runChecks, selectionOf } from '../../checks/engine.js';
-import type { CheckDef, CheckResult, Selection } from '../../checks/types.js';
+import type { CheckDef, CheckResult, ReportSelection, Selection } from '../../checks/types.js';
 import type { Report, SuiteRunOptions } from '../types.js';
 import type { HttpClient } from '../../http/client.js';
 import { buildReport } from '../verdict.js';
@@ -47,20 +47,26 @@ function catalogFor(o: AppsRunOptions): CheckDef<AppsContext>[] {
 
 /**
  * The checks this run's mode left out (no sign-in from a kept refresh token; nothing that could
- * revoke the grant being kept) did not run, which is not "does not apply": they are marked
- * incomplete with what would run them, so no verdict built on them says pass.
+ * revoke the grant being kept) did not run, which is not "does not apply": the report names them
+ * as a selection does (`selection.mode`), each with what would run them, so a verdict built on
+ * them is `partial` — what the run could check passed, never "ChatGPT can connect" — and exits 0
+ * as `--only` does: a CI job from a saved refresh token is green when nothing it checks failed.
  */
-function notRunInThisMode(results: CheckResult[], o: AppsRunOptions): CheckResult[] {
-  if (!o.refreshToken && !o.keepGrant) return results;
+function leftOutByMode(results: CheckResult[], o: AppsRunOptions): { results: CheckResult[]; mode?: NonNullable<ReportSelection['mode']> } {
+  if (!o.refreshToken && !o.keepGrant) return { results };
   const source = o.refreshTokenSource ?? 'the environment';
-  return results.map((r) => {
+  const leftOut: string[] = [];
+  const out = results.map((r) => {
     if (r.status !== 'skip' || r.incomplete) return r;
     const signIn = o.refreshToken && (/^needs a new authorization; not run when starting from the refresh token/.test(r.detail) || /^no code exchange when starting from /.test(r.detail));
     const revokes = REVOKES_GRANT.includes(r.id) && /^not run with (a kept refresh token|--save-refresh-token)/.test(r.detail);
-    if (signIn) return { ...r, incomplete: true as const, fix: `a run from the refresh token in ${source} makes no new sign-in: run with --login auto, command or browser to test this` };
-    if (revokes) return { ...r, incomplete: true as const, fix: o.refreshToken ? 'run with --login auto, command or browser (without --refresh-token-env) to test this' : 'run without --save-refresh-token to test this' };
+    if (signIn || revokes) leftOut.push(r.id);
+    if (signIn) return { ...r, fix: `a run from the refresh token in ${source} makes no new sign-in: run with --login auto, command or browser to test this` };
+    if (revokes) return { ...r, fix: o.refreshToken ? 'run with --login auto, command or browser (without --refresh-token-env) to test this' : 'run without --save-refresh-token to test this' };
     return r;
   });
+  const why = o.refreshToken ? `a run from the refresh token in ${source} makes no new sign-in and replays nothing` : '--save-refresh-token replays nothing that could revoke the grant it saves';
+  return { results: out, ...(leftOut.length ? { mode: { why, leftOut } } : {}) };
 }
 
 async function tokensFromRefresh(ctx: AppsContext, o: AppsRunOptions) {
@@ -264,9 +270,11 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
   } finally {
     await login.close();
   }
-  results = notRunInThisMode(results, o);
+  const byMode = leftOutByMode(results, o);
+  results = byMode.results;
+  const selected = selectionOf(APPS_CHECKS, o.selection);
   const report = buildReport('apps', o.mcpUrl, startedAt, results, {
-    selection: selectionOf(APPS_CHECKS, o.selection),
+    selection: byMode.mode ? { ...(selected ?? { notSelected: { chatgpt: 0, security: 0, interop: 0 } }), mode: byMode.mode } : selected,
     requests: o.http.requestCount, login: o.refreshToken ? 'refresh-token' : o.login,
     ...(broker.notes.size ? { notes: [...broker.notes.values()] } : {}),
     ...(recheck.rechecked ? { recheck } : {}),
