@@ -274,7 +274,7 @@ async function manualPastes(mcpUrl: string, pastes: (string | ((signIn: () => Pr
     printed.push(line);
     const shown = /Open this URL in a browser:\n\s+(\S+)/.exec(line);
     if (shown) url = new URL(shown[1]!);
-    if (/^(Paste the full URL|That address is from another sign-in|That is not a URL)/.test(line)) {
+    if (/^(Paste the full URL|That address is from another sign-in|That is not a URL|That address carries no code)/.test(line)) {
       const next = pastes.shift();
       pending = pending.then(async () => {
         if (next === undefined) { if (o.end) stdin.end(); return; }
@@ -307,6 +307,18 @@ describe('--login manual: an address from another sign-in is refused, never judg
     expect(refusals.map((l) => /\(try (\d) of 3\)/.exec(l)?.[1])).toEqual(['2', '3']);
     expect(by(report, 'authz.state')).toMatchObject({ status: 'pass' });
     expect(by(report, 'token.exchange')).toMatchObject({ status: 'pass' });
+    expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
+  });
+
+  it('an address that is no redirect back at all (the printed URL, the sign-in page) is refused and asked for again, never judged', async () => {
+    const { report, printed } = await manualPastes(sb.mcpUrl, [
+      'https://chatgpt.com/connector_platform_oauth_redirect',
+      `${sb.origin}/auth?client_id=x`,
+      (signIn) => signIn(),
+    ], { only: ['authz.state', 'token.exchange'] });
+    const refusals = printed.filter((l) => l.startsWith('That address carries no code, no error and no state'));
+    expect(refusals.map((l) => /\(try (\d) of 3\)/.exec(l)?.[1])).toEqual(['2', '3']);
+    expect(by(report, 'authz.state')).toMatchObject({ status: 'pass' });
     expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
   });
 

@@ -89,11 +89,12 @@ export class ManualLogin implements LoginDriver {
       else waiting = resolve;
     });
     try {
-      let refused: 'not-url' | 'foreign' | undefined;
+      let refused: 'not-url' | 'not-callback' | 'foreign' | undefined;
       let foreign = 0;
       for (let attempt = 1; attempt <= MANUAL_TRIES; attempt++) {
         this.o.say(!refused ? 'Paste the full URL the browser ended on, then press Enter:'
           : refused === 'not-url' ? `That is not a URL; paste the whole address from the browser bar (try ${attempt} of ${MANUAL_TRIES}):`
+          : refused === 'not-callback' ? `That address carries no code, no error and no state: it is not the one the sign-in ended on (the page after the server sent the browser back to ChatGPT). Paste that one (try ${attempt} of ${MANUAL_TRIES}):`
           : `That address is from another sign-in: its state is not the one this sign-in sent (an address copied from an earlier run or another tab?), so it says nothing about the server and was not used. Open the URL above, sign in, and paste the address the browser ends on (try ${attempt} of ${MANUAL_TRIES}):`);
         const line = await next();
         if (signal?.aborted) throw new CancelledError('answered through the loopback listener');
@@ -113,6 +114,12 @@ export class ManualLogin implements LoginDriver {
         // it (cut short, re-encoded) is what the server returned, judged by authz.state. No
         // state at all is the server's too (it dropped it).
         const got = u.searchParams.get('state');
+        // Neither a code, an error nor a state: not a redirect back from the server at all (the
+        // sign-in page, the URL the doctor printed): the person's slip, not the server's answer.
+        if (got === null && !u.searchParams.has('code') && !u.searchParams.has('error')) {
+          refused = 'not-callback';
+          continue;
+        }
         if (got !== null && stateKinship(expectedState, got) === 'foreign') {
           refused = 'foreign';
           foreign++;
@@ -121,7 +128,7 @@ export class ManualLogin implements LoginDriver {
         return u;
       }
       if (foreign) throw new LoginError(`${foreign} of the ${MANUAL_TRIES} pasted addresses came from another sign-in (their state is not the one this sign-in sent)`, FOREIGN_HINT);
-      throw new LoginError(`no URL was pasted in ${MANUAL_TRIES} tries`, 'paste the whole address the browser ended on (it starts with https://), or use --login command in CI');
+      throw new LoginError(refused === 'not-callback' ? `no pasted address in ${MANUAL_TRIES} tries was the one the sign-in ended on (none carried a code, an error or a state)` : `no URL was pasted in ${MANUAL_TRIES} tries`, 'paste the whole address the browser ended on (it starts with https://), or use --login command in CI');
     } finally {
       rl.close();
     }

@@ -4,7 +4,7 @@ import { fail, incomplete, info, pass, warn, type Outcome } from '../types.js';
 import { probeAuthorization } from '../../login/auto.js';
 import { registerSecret } from '../../http/redact.js';
 import { longState, newPkce, randomToken, stateKinship, type StateKinship } from '../../oauth/pkce.js';
-import { safeText } from '../../text.js';
+import { quoted, safeText } from '../../text.js';
 import { fixCommand, fixFor, type ProviderKind } from '../advice.js';
 import { assertCimdLogin, authorizeUrl, resourceOf, type AppsContext, type Client } from './context.js';
 import { tokenRequestAs } from './token-endpoint.js';
@@ -198,7 +198,7 @@ export const authzIss: CheckDef<AppsContext> = {
     const iss = ctx.s.main!.callback.searchParams.get('iss');
     const issuer = ctx.s.as!.issuer;
     if (!advertised) {
-      if (iss !== null && iss !== issuer) return fail(`iss "${safeText(iss, 200)}" differs from the issuer "${safeText(issuer, 200)}"`, 'Send iss equal to the issuer, exactly.');
+      if (iss !== null && iss !== issuer) return fail(`iss ${quoted(iss)} differs from the issuer ${quoted(issuer)}`, 'Send iss equal to the issuer, exactly.');
       return warn(`authorization_response_iss_parameter_supported is not advertised, so ChatGPT uses a per-connector callback (${connectorCallback('<id>')}) instead of the stable one`,
         fixFor(ctx.s.provider, {
           auth0: `set the tenant setting authorization_response_iss_parameter_supported (Settings → Advanced → "Include Issuer in Authorization Responses"); ${fixCommand(ctx.opts.mcpUrl)}`,
@@ -206,7 +206,7 @@ export const authzIss: CheckDef<AppsContext> = {
         }));
     }
     if (iss === null) return fail('iss support is advertised but the redirect carried no iss; clients following RFC 9207 must reject it', 'Include iss in every authorization response, or stop advertising support.');
-    if (iss !== issuer) return fail(`iss "${safeText(iss, 200)}" differs from the issuer "${safeText(issuer, 200)}"`, 'Send iss equal to the metadata issuer, byte for byte.');
+    if (iss !== issuer) return fail(`iss ${quoted(iss)} differs from the issuer ${quoted(issuer)}`, 'Send iss equal to the metadata issuer, byte for byte.');
     return pass(`iss ${safeText(iss, 200)}`);
   },
 };
