@@ -131,7 +131,8 @@ function remainingSteps(r: InitResult): string[] {
   if (p.provider !== 'custom' || p.target === 'apps') return steps;
   const callbacks = Object.values(gptCallbackUrls(p.gptId ?? 'g-…')).join(' and ');
   if (!p.authUrl || !p.tokenUrl) {
-    steps.push(`Give the GPT editor your server's authorization and token endpoints (discovery did not find them${d ? '' : ': init reads them from the MCP server\'s metadata'}); set authUrl and tokenUrl in ${r.configFile} too, so the doctor reads them.`);
+    const why = d ? 'discovery did not find them' : 'init learns them from an MCP server\'s metadata, and this set-up names none';
+    steps.push(`Give the GPT editor your server's authorization and token endpoints (${why}); set authUrl and tokenUrl in ${r.configFile} too, so the doctor reads them${d ? ', or run init again once the server answers' : ''}.`);
   }
   const again: string[] = [];
   if (!p.app?.clientId) {
