@@ -66,8 +66,8 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
         project.authUrl = found.authUrl ?? defaults.authUrl;
         project.tokenUrl = found.tokenUrl ?? defaults.tokenUrl;
         // The GPT Action's client is one the user registered on their own server: --app names it.
-        const clientId = o.app ?? defaults.app?.clientId;
-        if (clientId) project.app = { id: clientId, clientId, name: o.name ?? (o.app ? undefined : defaults.app?.name) ?? 'GPT Action' };
+        const clientId = a.app ?? defaults.app?.clientId;
+        if (clientId) project.app = { id: clientId, clientId, name: o.name ?? (a.app ? undefined : defaults.app?.name) ?? 'GPT Action' };
       }
     }
     if (found.scopes?.length && !o.scopes) project.scopes = found.scopes;
