@@ -114,7 +114,7 @@ Exit codes: 0 no failure, 1 a failure (see --fail-on), 2 usage error, 3 incomple
     .option('--mcp-url <url>', 'apps: the MCP server URL as typed into ChatGPT')
     .option('--api-url <url>', 'actions: a protected GET endpoint of the action\'s API')
     .option('--gpt-id <id>', 'actions: the GPT id (g-…), when the GPT is saved')
-    .option('--app <ref>', 'actions: reuse this OAuth app (id or client id) instead of creating one')
+    .option('--app <ref>', 'actions: reuse this OAuth app (id or client id) instead of creating one; custom: the client id you registered for the GPT Action')
     .option('--name <name>', 'name of the OAuth app to create or reuse')
     .option('--scopes <scopes>', 'scopes (space or comma separated)')
     .option('--connection <name>', 'auth0: the login connection to promote to domain level for DCR clients')

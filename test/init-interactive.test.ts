@@ -129,3 +129,43 @@ describe.skipIf(!hasTmux)('re-running init interactively', () => {
     expect(f.state.apps.size).toBe(1);
   });
 });
+
+describe.skipIf(!hasTmux)('init --provider custom at a terminal', () => {
+  it('asks for the GPT Action\'s client id, marks failed discovery ✗ (the spinner ends without ✔), and still writes the project file', async () => {
+    const { createServer } = await import('node:net');
+    const srv = createServer();
+    await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
+    const port = (srv.address() as { port: number }).port;
+    await new Promise((res) => srv.close(res));
+    const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-tty-'));
+    const s = start(dir, {});
+    term = s.term;
+    await term.waitFor(/What are you connecting to ChatGPT\?/);
+    term.keys('Down', 'Down', 'Enter'); // Both
+    await term.waitFor(/Which OAuth provider\?/);
+    term.keys('Down', 'Down', 'Down', 'Down', 'Enter'); // My own authorization server (custom)
+    await term.waitFor(/MCP server URL/);
+    term.type(`http://127.0.0.1:${port}/mcp`);
+    term.keys('Enter');
+    await term.waitFor(/API URL of the action/);
+    term.type(`http://127.0.0.1:${port}/api/me`);
+    term.keys('Enter');
+    await term.waitFor(/Client id of the GPT Action's client on your server/);
+    term.type('my-gpt-client');
+    term.keys('Enter');
+    await term.waitFor(/GPT id/);
+    term.keys('Enter'); // later
+    await term.waitFor(/Write any of these files\?/);
+    term.keys('Enter'); // none
+    await term.waitFor(/Run gpt-oauth doctor now\?/);
+    term.type('n');
+    term.keys('Enter');
+    expect(await exitCodeFrom(s.exitFile, 15_000)).toBe(0);
+    const screen = term.screen();
+    expect(screen).toMatch(/✗ Discovery: 0 passed, 1 failed, 0 warnings/);
+    expect(screen).not.toMatch(/✔ Discovery/);
+    expect(screen).toMatch(/Client ID +my-gpt-client/);
+    expect(screen).toMatch(/Still to do:/);
+    expect(readFileSync(join(dir, 'gpt-oauth.yaml'), 'utf8')).toMatch(/clientId: my-gpt-client/);
+  });
+});

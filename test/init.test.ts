@@ -307,7 +307,10 @@ describe('init --provider custom and the connector templates', () => {
       const { dir, configDir } = workdir();
       const r = await inDir(dir, configDir, ['init', '--provider', 'custom', '--target', 'apps', '--mcp-url', toy.mcpUrl, '--templates', 'protected-resource,mcp-middleware', '--no-doctor']);
       expect(r.code, r.stderr).toBe(0);
-      expect(r.stderr).toMatch(/Discovery: \d+ passed, 1 failed/);
+      // A failure is marked as one, never with the ✔ of a clean discovery.
+      expect(r.stderr).toMatch(/✗ Discovery: \d+ passed, 1 failed/);
+      expect(r.stderr).not.toMatch(/✔ Discovery/);
+      expect(r.stdout).toMatch(/Still to do:\n  1\. Fix what discovery found failing on \S+ \(as\.pkce-s256\)/);
       expect(r.stderr).toMatch(/✗ as\.pkce-s256/);
       const prm = JSON.parse(readFileSync(join(dir, '.well-known/oauth-protected-resource.json'), 'utf8'));
       expect(prm).toMatchObject({ resource: toy.mcpUrl, bearer_methods_supported: ['header'] });
@@ -344,5 +347,64 @@ describe('init --provider custom and the connector templates', () => {
     } finally {
       await toy.close();
     }
+  });
+});
+
+describe('init --provider custom for a GPT Action (a second new user\'s trial)', () => {
+  it('fills the project file and the paste block from discovery, says what is left, and the doctor then needs no flags', async () => {
+    const { startSandbox } = await import('../src/sandbox/server.js');
+    const sb = await startSandbox({ gptClientSecret: 'custom-trial-secret' });
+    try {
+      const { dir, configDir } = workdir();
+      const r = await inDir(dir, configDir, ['init', '--provider', 'custom', '--target', 'both', '--mcp-url', sb.mcpUrl, '--api-url', sb.gpt.apiUrl, '--templates', 'all', '--no-input', '--yes', '--no-doctor'], { NO_COLOR: '1' });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/✔ Discovery: \d+ passed, 0 failed, 0 warnings/);
+      // What discovery found is in the project file and in what to paste.
+      const p = await parseProject(readFileSync(join(dir, 'gpt-oauth.yaml'), 'utf8'), 'gpt-oauth.yaml');
+      expect(p).toMatchObject({ provider: 'custom', target: 'both', issuer: sb.issuer, authUrl: sb.gpt.authUrl, tokenUrl: sb.gpt.tokenUrl });
+      expect(p.app).toBeUndefined();
+      expect(r.stdout).toContain(`Authorization URL      ${sb.gpt.authUrl}`);
+      expect(r.stdout).toContain(`Token URL              ${sb.gpt.tokenUrl}`);
+      expect(r.stdout).not.toMatch(/\(your authorization endpoint\)|\(your token endpoint\)/);
+      // What init cannot know is said as the steps left, with the flags that record it.
+      expect(r.stdout).toMatch(/Still to do:[\s\S]*Register a client for the GPT Action on your server[\s\S]*init --app CLIENT_ID --gpt-id g-…[\s\S]*GPT_OAUTH_CLIENT_SECRET/);
+      // The workflow's actions step gets a client id (a repository variable) and the secret.
+      const { parse } = await import('yaml');
+      const workflow = readFileSync(join(dir, '.github/workflows/chatgpt-oauth.yml'), 'utf8');
+      const actions = (parse(workflow).jobs.doctor.steps as { name?: string; with?: Record<string, string> }[]).find((x) => x.name === 'gpt-oauth doctor (actions)')!;
+      expect(actions.with).toMatchObject({ target: 'actions', 'client-id': '${{ vars.GPT_OAUTH_ACTION_CLIENT_ID }}', 'client-secret': '${{ secrets.GPT_OAUTH_CLIENT_SECRET }}' });
+      expect(workflow).toMatch(/# [^\n]*GPT_OAUTH_ACTION_CLIENT_ID/);
+
+      // The client and the GPT id, once the user has them: recorded, and the doctor needs no flags.
+      const again = await inDir(dir, configDir, ['init', '--app', sb.gpt.clientId, '--gpt-id', sb.gpt.gptId, '--no-input', '--templates', 'none', '--no-doctor'], { NO_COLOR: '1' });
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toContain(`Client ID              ${sb.gpt.clientId}`);
+      expect(again.stdout).not.toMatch(/--app CLIENT_ID|Register a client/);
+      expect(await parseProject(readFileSync(join(dir, 'gpt-oauth.yaml'), 'utf8'), 'gpt-oauth.yaml')).toMatchObject({ app: { clientId: sb.gpt.clientId }, gptId: sb.gpt.gptId, authUrl: sb.gpt.authUrl });
+      const doc = await inDir(dir, configDir, ['doctor', '--target', 'actions'], { GPT_OAUTH_CLIENT_SECRET: 'custom-trial-secret' });
+      expect(doc.code, doc.stdout + doc.stderr).toBe(0);
+      expect(doc.stdout).toMatch(/ChatGPT can connect/);
+    } finally {
+      await sb.close();
+    }
+  }, 60_000);
+
+  it('failed discovery is marked ✗, listed, and said at the end; init still writes its files (exit 0)', async () => {
+    const { createServer } = await import('node:net');
+    const srv = createServer();
+    await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
+    const port = (srv.address() as { port: number }).port;
+    await new Promise((res) => srv.close(res));
+    const { dir, configDir } = workdir();
+    const url = `http://127.0.0.1:${port}/mcp`;
+    const r = await inDir(dir, configDir, ['init', '--provider', 'custom', '--target', 'apps', '--mcp-url', url, '--templates', 'none', '--no-input', '--no-doctor'], { NO_COLOR: '1' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/✗ Discovery: 0 passed, 1 failed, 0 warnings\n  ✗ resource\./);
+    expect(r.stderr).not.toMatch(/✔ Discovery/);
+    expect(existsSync(join(dir, 'gpt-oauth.yaml'))).toBe(true);
+    expect(r.stdout).toContain(`1. Fix what discovery found failing on ${url} (resource.`);
+    const j = JSON.parse((await inDir(dir, configDir, ['--json', 'init', '--no-input', '--templates', 'none', '--no-doctor'])).stdout);
+    expect(j.discovery).toMatchObject({ url, passed: 0, failed: 1 });
+    expect(j.remaining[0]).toMatch(/^Fix what discovery found failing/);
   });
 });

@@ -56,10 +56,22 @@ export async function run(io: IO, o: InitOptions): Promise<number> {
 
   const result: InitResult = { configFile, target, provider, project, changes: [], templates: [] };
   if (sandbox || provider === 'custom') {
-    const found = provider === 'custom' && mcpUrl ? await checkCustomServer(io, mcpUrl, say) : {};
-    // What the server advertises fills the project and the templates (the user's flags win).
-    if (found.issuer) project.issuer ??= found.issuer;
+    const checked = provider === 'custom' && mcpUrl ? await checkCustomServer(io, mcpUrl, say) : undefined;
+    const found = checked?.found ?? {};
+    // What the server advertises fills the project, the paste block and the templates (the
+    // user's flags win); what discovery could not find this time keeps the project's answer.
+    if (provider === 'custom') {
+      project.issuer = found.issuer ?? defaults.issuer;
+      if (target !== 'apps') {
+        project.authUrl = found.authUrl ?? defaults.authUrl;
+        project.tokenUrl = found.tokenUrl ?? defaults.tokenUrl;
+        // The GPT Action's client is one the user registered on their own server: --app names it.
+        const clientId = a.app ?? defaults.app?.clientId;
+        if (clientId) project.app = { id: clientId, clientId, name: o.name ?? (a.app ? undefined : defaults.app?.name) ?? 'GPT Action' };
+      }
+    }
     if (found.scopes?.length && !o.scopes) project.scopes = found.scopes;
+    if (checked && mcpUrl) result.discovery = { url: mcpUrl, ...checked.summary, failedChecks: checked.failed };
     await saveProject(configFile, project);
     say(`${st.green('✔')} Wrote ${configFile}`);
     result.templates = await offerTemplates(io, o, prompt, project, dir, say, {}, found);

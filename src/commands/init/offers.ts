@@ -4,6 +4,7 @@ import type { IO } from '../../ui/io.js';
 import type { Prompter } from '../../ui/prompt.js';
 import { withSpinner } from '../../ui/spinner.js';
 import { safeText } from '../../text.js';
+import { style } from '../../ui/style.js';
 import { HttpClient } from '../../http/client.js';
 import { GITHUB_ACTION, VERSION } from '../../version.js';
 import { CREDENTIALS } from '../provider-credentials.js';
@@ -21,15 +22,49 @@ export interface Discovered { issuer?: string; jwksUri?: string; authUrl?: strin
  */
 const PLACEHOLDER = 'REPLACE-ME';
 
-/** "custom": nothing to provision; check what the user's own server advertises. */
-export async function checkCustomServer(io: IO, mcpUrl: string, say: (l?: string) => void): Promise<Discovered> {
+/** What `init --provider custom` learned from the user's server: its metadata and the discovery checks' outcome. */
+export interface CustomCheck {
+  found: Discovered;
+  summary: { passed: number; failed: number; warnings: number };
+  /** The failed checks (ids), said under the summary and again at the end. */
+  failed: string[];
+}
+
+/** Carries a discovery report with failures or warnings out of the spinner, so it does not end with ✔. */
+class NotClean extends Error {
+  constructor(readonly report: { summary: CustomCheck['summary'] }) { super('discovery found problems'); }
+}
+
+/**
+ * "custom": nothing to provision; check what the user's own server advertises. Failures and
+ * warnings are marked as such (✗ / !), never with the ✔ of a clean discovery; init goes on
+ * (the server may not be running yet) and says so at the end.
+ */
+export async function checkCustomServer(io: IO, mcpUrl: string, say: (l?: string) => void): Promise<CustomCheck> {
   const http = new HttpClient({ timeoutMs: 10_000, maxBytes: 1 << 20, userAgent: `gpt-oauth/${VERSION}` });
+  const st = style(io.color);
+  const line = (r: { summary: CustomCheck['summary'] }) => `Discovery: ${r.summary.passed} passed, ${r.summary.failed} failed, ${r.summary.warnings} warnings`;
   try {
     const { runAppsSuite } = await import('../../doctor/suites/apps.js');
-    const report = await withSpinner(io, `Reading what ${mcpUrl} advertises`, () => runAppsSuite({ mcpUrl, http, login: 'auto', selection: { only: ['resource.', 'prm.', 'as.'] } }),
-      (r) => `Discovery: ${r.summary.passed} passed, ${r.summary.failed} failed, ${r.summary.warnings} warnings`);
+    type AppsReport = Awaited<ReturnType<typeof runAppsSuite>>;
+    let report: AppsReport;
+    try {
+      report = await withSpinner(io, `Reading what ${mcpUrl} advertises`, async () => {
+        const r = await runAppsSuite({ mcpUrl, http, login: 'auto', selection: { only: ['resource.', 'prm.', 'as.'] } });
+        if (r.summary.failed || r.summary.warnings) throw new NotClean(r);
+        return r;
+      }, line);
+    } catch (err) {
+      if (!(err instanceof NotClean)) throw err;
+      report = err.report as AppsReport;
+      say(report.summary.failed ? `${st.red('✗')} ${line(report)}` : `${st.yellow('!')} ${line(report)}`);
+    }
     for (const c of report.checks.filter((x) => x.status === 'fail' || x.status === 'warn')) say(`  ${c.status === 'fail' ? '✗' : '!'} ${c.id}: ${safeText(c.detail, 300)}${c.fix ? `\n    fix: ${safeText(c.fix, 300)}` : ''}`);
-    return (report as { discovered?: Discovered }).discovered ?? {};
+    return {
+      found: (report as { discovered?: Discovered }).discovered ?? {},
+      summary: { passed: report.summary.passed, failed: report.summary.failed, warnings: report.summary.warnings },
+      failed: report.checks.filter((x) => x.status === 'fail').map((x) => x.id),
+    };
   } finally {
     await http.close();
   }
@@ -115,6 +150,8 @@ export async function offerOpen(io: IO, o: InitOptions, prompt: Prompter, provid
  * and actions, each with its own report files). The apps step passes the repository's saved
  * refresh token and client id (secret GPT_OAUTH_REFRESH_TOKEN, variable GPT_OAUTH_CLIENT_ID): the
  * action starts from the token when there is one and signs in with --login auto otherwise. The
+ * actions step passes the secret GPT_OAUTH_CLIENT_SECRET and, on a custom server, the client id
+ * from the variable GPT_OAUTH_ACTION_CLIENT_ID (a different client from the apps one). The
  * action picks up .gpt-oauth-baseline.yaml by itself.
  */
 function workflowSteps(p: { provider: string; target: string; mcpUrl?: string }): string {
@@ -133,6 +170,9 @@ function workflowSteps(p: { provider: string; target: string; mcpUrl?: string })
       ...(url ? [`          url: ${url}`] : []),
       ...(t === 'actions' ? ['          target: actions'] : []),
       ...(t === 'apps' && !sandbox ? ['          client-id: ${{ vars.GPT_OAUTH_CLIENT_ID }}', '          refresh-token: ${{ secrets.GPT_OAUTH_REFRESH_TOKEN }}'] : []),
+      // The GPT Action's client on the user's own server: init cannot know it, so a repository
+      // variable can give it (gpt-oauth.yaml's app.clientId serves when the variable is unset).
+      ...(t === 'actions' && p.provider === 'custom' ? ['          client-id: ${{ vars.GPT_OAUTH_ACTION_CLIENT_ID }}'] : []),
       ...(t === 'actions' && !sandbox ? ['          client-secret: ${{ secrets.GPT_OAUTH_CLIENT_SECRET }}'] : []),
       `          report: gpt-oauth-report${suffix}.md`,
       `          junit: gpt-oauth-junit${suffix}.xml`,

@@ -76,6 +76,8 @@ export interface Answers {
   apiUrl?: string;
   gptId?: string;
   scopes?: string[];
+  /** `--app`, or (custom, at a terminal) the client id the person gave for the GPT Action. */
+  app?: string;
 }
 
 /**
@@ -140,6 +142,11 @@ export async function ask(io: IO, o: InitOptions, prompt: Prompter, defaults: Pa
   for (const [u, flag] of [[mcpUrl, '--mcp-url'], [apiUrl, '--api-url']] as const) {
     if (u && isLocal(u)) say(`${st.yellow('!')} ${flag} ${safeText(u, 200)}: ChatGPT connects from OpenAI's servers and cannot reach ${new URL(u).hostname} — use a tunnel or a deployed URL (fine for trying the doctor locally).`);
   }
+  // Your own server: init cannot register the GPT Action's client, so it asks for one already there.
+  let app = o.app;
+  if (provider === 'custom' && wantsActions && app === undefined && !defaults.app && io.interactive) {
+    app = (await prompt.input('Client id of the GPT Action\'s client on your server, or leave empty to register one later', '--app')).trim() || undefined;
+  }
   let gptId = o.gptId ?? defaults.gptId;
   if (wantsActions && !sandbox && gptId === undefined && io.interactive) {
     gptId = (await prompt.input('GPT id (g-…, shown once the GPT is saved), or leave empty to add it later', '--gpt-id', {
@@ -150,7 +157,7 @@ export async function ask(io: IO, o: InitOptions, prompt: Prompter, defaults: Pa
   if (gptId) gptId = parseGptId(gptId);
   const scopes = o.scopes ? o.scopes.split(/[\s,]+/).filter(Boolean) : defaults.scopes ?? (wantsActions ? DEFAULT_SCOPES[provider] : undefined);
 
-  return { target, provider, env, mcpUrl, apiUrl, gptId, scopes };
+  return { target, provider, env, mcpUrl, apiUrl, gptId, scopes, app };
 }
 
 /** Loopback or a private address: unreachable from OpenAI's servers. */
