@@ -110,7 +110,9 @@ describe('5. a failing report leads with what failed', () => {
   it('the README shows the picture of a passing run as the doctor draws it', () => {
     const readme = readFileSync(join(new URL('..', import.meta.url).pathname, 'README.md'), 'utf8');
     const shown = /<!-- flow -->\n```mermaid\n([\s\S]*?)\n```\n<!-- \/flow -->/.exec(readme)?.[1];
-    expect(shown).toBe(flowDiagram({ ...sound.report, subject: 'https://mcp.example.com/mcp' }));
+    // The authorization server's host is where the run found its metadata.
+    const checks = sound.report.checks.map((c) => ({ ...c, detail: c.detail.replaceAll(sb.origin, 'https://auth.example.com') }));
+    expect(shown).toBe(flowDiagram({ ...sound.report, subject: 'https://mcp.example.com/mcp', checks }));
   });
 });
 
@@ -162,7 +164,13 @@ describe('a run from a kept refresh token', () => {
       for (const c of signIn) expect(c).toMatchObject({ status: 'skip', fix: expect.stringMatching(/^a run from the refresh token in RT makes no new sign-in/) });
       // Not applicable to the sandbox is not left out.
       expect(report.selection?.mode?.leftOut).not.toContain('resource.mixed-auth');
-      const md = renderMarkdown(report);
+      const md = renderMarkdown(report, http.trace);
+      // ChatGPT's path ticks only the steps whose checks ran: no sign-in, no registration, no
+      // code exchange (token.exchange left out, though token.scopes ran on the refreshed token).
+      const flow = flowDiagram(report, http.trace)!;
+      const marks = Object.fromEntries([...flow.matchAll(/Note over C,A: (\S+) (\d+)\. /g)].map((m) => [m[2], m[1]]));
+      expect(marks).toEqual({ 1: '✅', 2: '✅', 3: '✅', 4: '–', 5: '–', 6: '–', 7: '✅', 8: '✅', 9: '✅', 10: '–' });
+      expect(md).toContain(flow);
       expect(md).toMatch(/\*\*☑️ The \d+ security checks this run could do found no problem — not a verdict on the whole connection \\\(a run from the refresh token in RT makes no new sign-in and replays nothing: \d+ security checks left out\\\)\*\*/);
       expect(md).not.toMatch(/No security problems found|ChatGPT can connect/);
       // The terminal: the skips collapsed per step with their reason.

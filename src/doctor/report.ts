@@ -171,10 +171,7 @@ export function flowDiagram(report: Report, trace: TraceEntry[] = []): string | 
   try { const u = new URL(report.subject); host = u.host; path = u.pathname; } catch { /* a subject that is not a URL */ }
   const steps = report.target === 'actions' ? ACTIONS_FLOW : appsFlow(path);
   const byId = new Map(report.checks.map((c) => [c.id, c]));
-  // The authorization server's host, from the exchanges of the code exchange or its metadata.
-  const asEntry = trace.find((e) => e.tag === 'token.exchange' || e.tag === 'actions.token-response' || e.tag === 'as.metadata');
-  let asHost = '';
-  try { if (asEntry) asHost = new URL(asEntry.url).host; } catch { /* none */ }
+  const asHost = authorizationServerHost(report, trace);
   const lines = [
     'sequenceDiagram',
     '    participant C as ChatGPT (gpt-oauth)',
@@ -184,12 +181,20 @@ export function flowDiagram(report: Report, trace: TraceEntry[] = []): string | 
   ];
   let arrows = 0;
   let stopped = false;
+  // Checks this run left out: its mode's (no sign-in from a kept refresh token), or those
+  // --only/--skip did not select (absent from the report).
+  const leftOut = new Set(report.selection?.mode?.leftOut ?? []);
+  const selected = !!(report.selection?.only?.length || report.selection?.skip?.length);
   for (const [n, step] of steps.entries()) {
     const checks = step.checks.map((id) => byId.get(id)).filter((c): c is CheckResult => !!c && c.impact === 'chatgpt');
     const failed = checks.filter((c) => c.status === 'fail');
     const didNotRun = !failed.length && checks.some(notRun);
     const warned = !failed.length && !didNotRun && checks.some((c) => c.status === 'warn');
-    const ran = checks.some((c) => c.status !== 'skip');
+    // ✅ only if the checks behind the step ran and passed: none left out by the run's mode or
+    // the selection (a skip because a check does not apply, such as CIMD on a DCR server, is not
+    // one left out), and at least one ran.
+    const missed = step.checks.some((id) => leftOut.has(id) || (selected && !byId.has(id)));
+    const ran = !missed && checks.some((c) => c.status !== 'skip');
     const mark = failed.length ? '❌' : didNotRun ? '⏸️' : warned ? '⚠️' : ran ? '✅' : '–';
     lines.push(`    Note over C,A: ${mark} ${n + 1}. ${mermaidText(step.name)}`);
     for (const [i, [from, to, label]] of step.arrows.entries()) {
@@ -212,6 +217,27 @@ export function flowDiagram(report: Report, trace: TraceEntry[] = []): string | 
     }
   }
   return redact(lines.join('\n'));
+}
+
+/**
+ * The authorization server's host: where the run found its metadata (as.metadata), else the
+ * issuer the protected resource metadata names, else the exchanges of the code exchange. Never
+ * the MCP server's own metadata answer: an MCP server may serve a copy of its AS's metadata.
+ */
+function authorizationServerHost(report: Report, trace: TraceEntry[]): string {
+  const detail = (id: string, re: RegExp) => {
+    const c = report.checks.find((x) => x.id === id);
+    return c && c.status !== 'fail' && c.status !== 'skip' ? re.exec(c.detail)?.[1] : undefined;
+  };
+  const candidates = [
+    detail('as.metadata', /^found at (\S+)/),
+    detail('prm.document', /; authorization_servers: ([^\s,]+)/),
+    trace.find((e) => e.tag === 'token.exchange' || e.tag === 'actions.token-response')?.url,
+  ];
+  for (const u of candidates) {
+    try { if (u) return new URL(u).host; } catch { /* the next one */ }
+  }
+  return '';
 }
 
 /** --fix in the Markdown report: what was planned and applied, before/after, what stays. */
