@@ -199,6 +199,9 @@ describe('--save-refresh-token, then --refresh-token-env in CI', () => {
       // verdict is pass — both cover what this run could check (partial), and the CI job is green
       // (exit 0) as with --only.
       expect(r.code, r.stdout).toBe(0);
+      // No sign-in happens: the progress line says how the run starts instead of a login mode.
+      expect(r.stderr).toContain(`Checking ${sb.mcpUrl} as ChatGPT would (starting from the refresh token in GPT_OAUTH_REFRESH_TOKEN, no sign-in)…`);
+      expect(r.stderr).not.toMatch(/login: auto/);
       const report = JSON.parse(r.stdout);
       expect(report.verdict).toEqual({ chatgpt: 'partial', security: 'partial' });
       expect(report.selection.mode.why).toMatch(/a run from the refresh token in GPT_OAUTH_REFRESH_TOKEN makes no new sign-in/);
@@ -226,6 +229,9 @@ describe('--save-refresh-token, then --refresh-token-env in CI', () => {
       expect(Number(suite['@_skipped'])).toBe(APPS_CHECKS.filter((c) => (c.logins ?? 0) > 0 || c.id === 'authz.iss').length + 3);
       expect(Number(suite['@_failures'])).toBe(0);
       const md = readFileSync(summary, 'utf8');
+      // ChatGPT's path: the code exchange did not run (no code), so its step is not ticked.
+      expect(md).toMatch(/Note over C,A: – 6\. exchange the code/);
+      expect(md).not.toMatch(/✅ (4|5|6|10)\. /);
       if (existsSync(CHROMIUM)) expect(await renderMermaid(/```mermaid\n([\s\S]*?)```/.exec(md)![1]!)).toMatch(/<svg/);
 
       // The sandbox rotates refresh tokens: the same one again is refused. That is the tester's
