@@ -156,6 +156,44 @@ describe('baselines', () => {
     expect(regression.stdout).toMatch(/^Fix first: resource\.rejects-invalid-token/m);
   });
 
+  it('a run with only accepted failures looks like what it is: no red mark in the terminal, the report or its picture; JUnit skips them', async () => {
+    const dir = tmp();
+    const file = join(dir, 'bl.yaml');
+    const report = join(dir, 'r.md');
+    const junit = join(dir, 'r.xml');
+    toy = await startToy({ prmResourceSuffix: '/' });
+    expect((await runCli(['doctor', toy.mcpUrl, '--login', 'auto', '--write-baseline', file])).code).toBe(0);
+    const r = await runCli(['doctor', toy.mcpUrl, '--login', 'auto', '--baseline', file, '--report', report, '--junit', junit]);
+    expect(r.code, r.stdout).toBe(0);
+    // Still a failure of the server (ChatGPT would fail), said as a known problem, never ✗.
+    expect(r.stdout).not.toMatch(/✗/);
+    // (The wrong resource also breaks what follows from it: the reconnect, the token's audience.)
+    expect(r.stdout).toMatch(/^! ChatGPT would fail: 3 known problems, accepted in .*bl\.yaml \(prm\.resource, .*\) — no regression$/m);
+    expect(r.stdout).toMatch(/^ {2}! prm\.resource .*\[chatgpt\] known problem, accepted in .*bl\.yaml$/m);
+    // The totals count it as failed and say it is accepted, off the verdict lines.
+    expect(r.stdout).toMatch(/^ {2}all checks: \d+ passed, 3 failed \(3 accepted in .*bl\.yaml\), /m);
+    const md = readFileSync(report, 'utf8');
+    expect(md).not.toMatch(/❌/);
+    expect(md).toMatch(/^### ⚠️ 3 known problems, accepted in .*bl\.yaml$/m);
+    expect(md).toMatch(/^- ⚠️ \*\*`prm\.resource`\*\* \[chatgpt\] \(known problem, accepted in baseline\) — /m);
+    expect(md).toMatch(/Note over C,A: ⚠️ 2\. read the resource metadata/);
+    expect(md).toMatch(/prm\.resource failed \(a known problem, accepted in the baseline\) — ChatGPT stops here/);
+    const suite = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8')).testsuites.testsuite;
+    expect(Number(suite['@_failures'])).toBe(0);
+    const prm = [suite.testcase].flat().find((t: { '@_name': string }) => t['@_name'].startsWith('prm.resource'));
+    expect(prm.skipped['@_message']).toMatch(/^known problem, accepted in .*bl\.yaml: /);
+    await toy.close();
+
+    // A regression besides it: the regression is ❌ under its own heading, the known one stays ⚠️.
+    toy = await startToy({ prmResourceSuffix: '/', pkce: 'optional' });
+    const again = await runCli(['doctor', toy.mcpUrl, '--login', 'auto', '--baseline', file, '--report', report]);
+    expect(again.code).toBe(1);
+    const md2 = readFileSync(report, 'utf8');
+    expect(md2).toMatch(/^### ❌ \d+ regressions?$/m);
+    expect(md2).toMatch(/^- ⚠️ \*\*`prm\.resource`\*\*/m);
+    expect(md2).not.toMatch(/^- ❌ \*\*`prm\.resource`/m);
+  });
+
   it('a malformed baseline is a usage error', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 'b.yaml'), 'accepted: nope\n');
