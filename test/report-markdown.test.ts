@@ -142,6 +142,12 @@ describe('a selection (--only) is no verdict on the whole connection', () => {
       expect(md).toContain('**☑️ The 2 selected ChatGPT checks pass — not a verdict on the whole connection \\(--only prm.,token.lifetime\\)**');
       expect(md).toContain('**☑️ The selected security check found no problem — not a verdict on the whole connection \\(--only prm.,token.lifetime\\)**');
       expect(md).not.toMatch(/ChatGPT can connect|No security problems found/);
+      // ChatGPT's path ticks the step both prm checks ran for, no step the selection left out.
+      expect(flowDiagram(report)!.match(/Note over C,A: \S+ \d+\./g)).toEqual(['– 1.', '✅ 2.', '– 3.', '– 4.', '– 5.', '– 6.', '– 7.', '– 8.', '– 9.', '– 10.'].map((x) => `Note over C,A: ${x}`));
+      // A step only some of whose checks were selected is not ticked either.
+      const one = await runAppsSuite({ mcpUrl: sb.mcpUrl, http, login: 'auto', selection: { only: ['prm.resource'] } });
+      expect(one.checks.find((c) => c.id === 'prm.resource')?.status).toBe('pass');
+      expect(flowDiagram(one)).toMatch(/Note over C,A: – 2\. read the resource metadata/);
     } finally {
       await http.close();
     }
