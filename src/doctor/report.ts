@@ -182,8 +182,9 @@ const ACTIONS_FLOW: FlowStep[] = [
 /**
  * The flow as a picture a person reads in ten seconds: ChatGPT's path, one arrow per exchange, on
  * lanes for ChatGPT, the browser, the MCP server (or API) and the authorization server. A step
- * whose ChatGPT check failed ends in a cross, with the check and what ChatGPT shows there; a step
- * that could not run says so. At most 40 arrows.
+ * whose ChatGPT check failed ends in a cross, with the check and what ChatGPT shows there (⚠️, not
+ * ❌, when the baseline accepts it); a step that could not run says so (⏸️); ✅ only when the
+ * checks behind it ran — one the run's mode or selection left out makes it "–". At most 40 arrows.
  */
 export function flowDiagram(report: Report, trace: TraceEntry[] = []): string | undefined {
   let host = '';
