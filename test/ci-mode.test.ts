@@ -156,6 +156,44 @@ describe('baselines', () => {
     expect(regression.stdout).toMatch(/^Fix first: resource\.rejects-invalid-token/m);
   });
 
+  it('a run with only accepted failures looks like what it is: no red mark in the terminal, the report or its picture; JUnit skips them', async () => {
+    const dir = tmp();
+    const file = join(dir, 'bl.yaml');
+    const report = join(dir, 'r.md');
+    const junit = join(dir, 'r.xml');
+    toy = await startToy({ prmResourceSuffix: '/' });
+    expect((await runCli(['doctor', toy.mcpUrl, '--login', 'auto', '--write-baseline', file])).code).toBe(0);
+    const r = await runCli(['doctor', toy.mcpUrl, '--login', 'auto', '--baseline', file, '--report', report, '--junit', junit]);
+    expect(r.code, r.stdout).toBe(0);
+    // Still a failure of the server (ChatGPT would fail), said as a known problem, never ✗.
+    expect(r.stdout).not.toMatch(/✗/);
+    // (The wrong resource also breaks what follows from it: the reconnect, the token's audience.)
+    expect(r.stdout).toMatch(/^! ChatGPT would fail: 3 known problems, accepted in .*bl\.yaml \(prm\.resource, .*\) — no regression$/m);
+    expect(r.stdout).toMatch(/^ {2}! prm\.resource .*\[chatgpt\] known problem, accepted in .*bl\.yaml$/m);
+    // The totals count it as failed and say it is accepted, off the verdict lines.
+    expect(r.stdout).toMatch(/^ {2}all checks: \d+ passed, 3 failed \(3 accepted in .*bl\.yaml\), /m);
+    const md = readFileSync(report, 'utf8');
+    expect(md).not.toMatch(/❌/);
+    expect(md).toMatch(/^### ⚠️ 3 known problems, accepted in .*bl\.yaml$/m);
+    expect(md).toMatch(/^- ⚠️ \*\*`prm\.resource`\*\* \[chatgpt\] \(known problem, accepted in baseline\) — /m);
+    expect(md).toMatch(/Note over C,A: ⚠️ 2\. read the resource metadata/);
+    expect(md).toMatch(/prm\.resource failed \(a known problem, accepted in the baseline\) — ChatGPT stops here/);
+    const suite = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(junit, 'utf8')).testsuites.testsuite;
+    expect(Number(suite['@_failures'])).toBe(0);
+    const prm = [suite.testcase].flat().find((t: { '@_name': string }) => t['@_name'].startsWith('prm.resource'));
+    expect(prm.skipped['@_message']).toMatch(/^known problem, accepted in .*bl\.yaml: /);
+    await toy.close();
+
+    // A regression besides it: the regression is ❌ under its own heading, the known one stays ⚠️.
+    toy = await startToy({ prmResourceSuffix: '/', pkce: 'optional' });
+    const again = await runCli(['doctor', toy.mcpUrl, '--login', 'auto', '--baseline', file, '--report', report]);
+    expect(again.code).toBe(1);
+    const md2 = readFileSync(report, 'utf8');
+    expect(md2).toMatch(/^### ❌ \d+ regressions?$/m);
+    expect(md2).toMatch(/^- ⚠️ \*\*`prm\.resource`\*\*/m);
+    expect(md2).not.toMatch(/^- ❌ \*\*`prm\.resource`/m);
+  });
+
   it('a malformed baseline is a usage error', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 'b.yaml'), 'accepted: nope\n');
@@ -199,6 +237,9 @@ describe('--save-refresh-token, then --refresh-token-env in CI', () => {
       // verdict is pass — both cover what this run could check (partial), and the CI job is green
       // (exit 0) as with --only.
       expect(r.code, r.stdout).toBe(0);
+      // No sign-in happens: the progress line says how the run starts instead of a login mode.
+      expect(r.stderr).toContain(`Checking ${sb.mcpUrl} as ChatGPT would (starting from the refresh token in GPT_OAUTH_REFRESH_TOKEN, no sign-in)…`);
+      expect(r.stderr).not.toMatch(/login: auto/);
       const report = JSON.parse(r.stdout);
       expect(report.verdict).toEqual({ chatgpt: 'partial', security: 'partial' });
       expect(report.selection.mode.why).toMatch(/a run from the refresh token in GPT_OAUTH_REFRESH_TOKEN makes no new sign-in/);
@@ -226,6 +267,9 @@ describe('--save-refresh-token, then --refresh-token-env in CI', () => {
       expect(Number(suite['@_skipped'])).toBe(APPS_CHECKS.filter((c) => (c.logins ?? 0) > 0 || c.id === 'authz.iss').length + 3);
       expect(Number(suite['@_failures'])).toBe(0);
       const md = readFileSync(summary, 'utf8');
+      // ChatGPT's path: the code exchange did not run (no code), so its step is not ticked.
+      expect(md).toMatch(/Note over C,A: – 6\. exchange the code/);
+      expect(md).not.toMatch(/✅ (4|5|6|10)\. /);
       if (existsSync(CHROMIUM)) expect(await renderMermaid(/```mermaid\n([\s\S]*?)```/.exec(md)![1]!)).toMatch(/<svg/);
 
       // The sandbox rotates refresh tokens: the same one again is refused. That is the tester's

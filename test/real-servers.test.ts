@@ -12,6 +12,8 @@ import { runAppsSuite } from '../src/doctor/suites/apps.js';
 import { HttpClient } from '../src/http/client.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import type { Report } from '../src/doctor/types.js';
+import type { TraceEntry } from '../src/http/client.js';
+import { flowDiagram } from '../src/doctor/report.js';
 import { NOT_APPLICABLE_TO_SANDBOX } from './helpers/report-schema.js';
 import { startDelayProxy } from './helpers/delay-proxy.js';
 
@@ -94,9 +96,12 @@ describe('the MCP TypeScript SDK OAuth example server', () => {
 describe('the same SDK example with the fix the doctor suggests', () => {
   let child: ChildProcess;
   let report: Report;
+  let trace: TraceEntry[];
+  let port: number;
+  let authPort: number;
   beforeAll(async () => {
-    const port = await freePort();
-    const authPort = await freePort();
+    port = await freePort();
+    authPort = await freePort();
     child = spawn(process.execPath, [join(import.meta.dirname, 'helpers', 'sdk-fixed-server.mjs')], { env: { ...process.env, MCP_PORT: String(port), MCP_AUTH_PORT: String(authPort) }, stdio: ['ignore', 'pipe', 'pipe'] });
     await new Promise<void>((resolve, reject) => {
       let out = '';
@@ -106,9 +111,18 @@ describe('the same SDK example with the fix the doctor suggests', () => {
     });
     const h = http();
     report = await runAppsSuite({ mcpUrl: `http://localhost:${port}/mcp`, http: h, login: 'auto' });
+    trace = h.trace;
     await h.close();
   });
   afterAll(() => { child?.kill(); });
+
+  it("ChatGPT's path names the authorization server on its own port, not the MCP server (which serves a copy of its metadata)", () => {
+    const flow = flowDiagram(report, trace)!;
+    expect(flow).toContain(`participant M as MCP server localhost:${port}\n`);
+    expect(flow).toContain(`participant A as Authorization server localhost:${authPort}\n`);
+    // The same from the report alone (the job summary has no trace).
+    expect(flowDiagram(report)).toContain(`participant A as Authorization server localhost:${authPort}\n`);
+  });
 
   it('throwing InvalidTokenError in verifyAccessToken leaves no failed check', () => {
     const failed = report.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}: ${c.detail}`);

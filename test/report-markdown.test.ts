@@ -110,7 +110,9 @@ describe('5. a failing report leads with what failed', () => {
   it('the README shows the picture of a passing run as the doctor draws it', () => {
     const readme = readFileSync(join(new URL('..', import.meta.url).pathname, 'README.md'), 'utf8');
     const shown = /<!-- flow -->\n```mermaid\n([\s\S]*?)\n```\n<!-- \/flow -->/.exec(readme)?.[1];
-    expect(shown).toBe(flowDiagram({ ...sound.report, subject: 'https://mcp.example.com/mcp' }));
+    // The authorization server's host is where the run found its metadata.
+    const checks = sound.report.checks.map((c) => ({ ...c, detail: c.detail.replaceAll(sb.origin, 'https://auth.example.com') }));
+    expect(shown).toBe(flowDiagram({ ...sound.report, subject: 'https://mcp.example.com/mcp', checks }));
   });
 });
 
@@ -140,6 +142,12 @@ describe('a selection (--only) is no verdict on the whole connection', () => {
       expect(md).toContain('**☑️ The 2 selected ChatGPT checks pass — not a verdict on the whole connection \\(--only prm.,token.lifetime\\)**');
       expect(md).toContain('**☑️ The selected security check found no problem — not a verdict on the whole connection \\(--only prm.,token.lifetime\\)**');
       expect(md).not.toMatch(/ChatGPT can connect|No security problems found/);
+      // ChatGPT's path ticks the step both prm checks ran for, no step the selection left out.
+      expect(flowDiagram(report)!.match(/Note over C,A: \S+ \d+\./g)).toEqual(['– 1.', '✅ 2.', '– 3.', '– 4.', '– 5.', '– 6.', '– 7.', '– 8.', '– 9.', '– 10.'].map((x) => `Note over C,A: ${x}`));
+      // A step only some of whose checks were selected is not ticked either.
+      const one = await runAppsSuite({ mcpUrl: sb.mcpUrl, http, login: 'auto', selection: { only: ['prm.resource'] } });
+      expect(one.checks.find((c) => c.id === 'prm.resource')?.status).toBe('pass');
+      expect(flowDiagram(one)).toMatch(/Note over C,A: – 2\. read the resource metadata/);
     } finally {
       await http.close();
     }
@@ -162,7 +170,13 @@ describe('a run from a kept refresh token', () => {
       for (const c of signIn) expect(c).toMatchObject({ status: 'skip', fix: expect.stringMatching(/^a run from the refresh token in RT makes no new sign-in/) });
       // Not applicable to the sandbox is not left out.
       expect(report.selection?.mode?.leftOut).not.toContain('resource.mixed-auth');
-      const md = renderMarkdown(report);
+      const md = renderMarkdown(report, http.trace);
+      // ChatGPT's path ticks only the steps whose checks ran: no sign-in, no registration, no
+      // code exchange (token.exchange left out, though token.scopes ran on the refreshed token).
+      const flow = flowDiagram(report, http.trace)!;
+      const marks = Object.fromEntries([...flow.matchAll(/Note over C,A: (\S+) (\d+)\. /g)].map((m) => [m[2], m[1]]));
+      expect(marks).toEqual({ 1: '✅', 2: '✅', 3: '✅', 4: '–', 5: '–', 6: '–', 7: '✅', 8: '✅', 9: '✅', 10: '–' });
+      expect(md).toContain(flow);
       expect(md).toMatch(/\*\*☑️ The \d+ security checks this run could do found no problem — not a verdict on the whole connection \\\(a run from the refresh token in RT makes no new sign-in and replays nothing: \d+ security checks left out\\\)\*\*/);
       expect(md).not.toMatch(/No security problems found|ChatGPT can connect/);
       // The terminal: the skips collapsed per step with their reason.

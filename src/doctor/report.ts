@@ -72,9 +72,26 @@ function incompleteItems(checks: CheckResult[], incomplete: CheckResult[]): stri
   ];
 }
 
-/** One finding as a list item: the id and impact, what was seen, the fix, what ChatGPT shows. */
+/**
+ * The run's totals, every check of every impact (not the ChatGPT verdict's): "47 passed, 1 failed
+ * (1 accepted in bl.yaml), 0 warnings, 2 skipped". A failure the baseline accepts is still a
+ * failure of the server, counted as one and said to be accepted.
+ */
+export function countsText(report: Report): string {
+  const s = report.summary;
+  const accepted = new Set(report.baseline?.accepted ?? []);
+  const known = report.checks.filter((c) => c.status === 'fail' && accepted.has(c.id)).length;
+  const info = infoCount(report);
+  return `${s.passed} passed, ${s.failed} failed${known ? ` (${known} accepted in ${safeText(report.baseline!.file, 200)})` : ''}, ${s.warnings} warnings, ${s.skipped} skipped${info ? `, ${info} info` : ''}`;
+}
+
+/**
+ * One finding as a list item: the id and impact, what was seen, the fix, what ChatGPT shows. A
+ * failure the baseline accepts is marked ⚠️, not ❌: a known problem, no regression.
+ */
 function finding(c: CheckResult, accepted: boolean): string[] {
-  const lines = [`- ${ICON[c.status]} **\`${c.id}\`** [${c.impact}]${accepted ? ' (accepted in baseline)' : ''} — ${mdInline(c.detail)}`];
+  const icon = accepted && c.status === 'fail' ? '⚠️' : ICON[c.status];
+  const lines = [`- ${icon} **\`${c.id}\`** [${c.impact}]${accepted ? ` (${c.status === 'fail' ? 'known problem, ' : ''}accepted in baseline)` : ''} — ${mdInline(c.detail)}`];
   if (c.fix) lines.push(`  **Fix:** ${mdInline(c.fix)}`);
   if (c.chatgpt && c.status !== 'skip') lines.push(`  ChatGPT shows: “${md(c.chatgpt)}”`);
   // Two trailing spaces: the item's lines break where they do here.
@@ -83,7 +100,6 @@ function finding(c: CheckResult, accepted: boolean): string[] {
 
 export function renderMarkdown(raw: Report, trace: TraceEntry[] = []): string {
   const report = redactDeep(raw); // before Markdown escaping changes how a secret looks
-  const s = report.summary;
   const v = verdictLines(report);
   // A partial verdict (--only/--skip) is no warning and no pass: ☑️ what the selection covered, ℹ️ nothing selected.
   const icon = (x: { verdict: string; symbol: string }) => (x.verdict === 'pass' ? '✅' : x.verdict === 'fail' ? '❌' : x.verdict === 'partial' ? (x.symbol === '✓' ? '☑️' : 'ℹ️') : '⚠️');
@@ -94,7 +110,7 @@ export function renderMarkdown(raw: Report, trace: TraceEntry[] = []): string {
     `**${icon(v.chatgpt)} ${md(v.chatgpt.text)}**  `,
     `**${icon(v.security)} ${md(v.security.text)}**`,
     '',
-    `${s.passed} passed, ${s.failed} failed, ${s.warnings} warnings, ${s.skipped} skipped${infoCount(report) ? `, ${infoCount(report)} info` : ''} (${report.durationMs} ms${report.requests !== undefined ? `, ${report.requests} requests` : ''})`,
+    `All checks: ${md(countsText(report))} (${report.durationMs} ms${report.requests !== undefined ? `, ${report.requests} requests` : ''})`,
   ];
   const first = firstFix(report.checks, report.baseline?.accepted);
   if (first) out.push('', `**Fix first: \`${first.id}\`** — ${mdInline(first.detail)}`, first.fix ? `> ${mdInline(first.fix)}` : '');
@@ -104,12 +120,16 @@ export function renderMarkdown(raw: Report, trace: TraceEntry[] = []): string {
   // what the doctor could not finish. Passes and the checks that waited on a failure are folded.
   const rank = (c: CheckResult) => (c.impact === 'chatgpt' ? 0 : c.impact === 'security' ? 1 : 2);
   const byImpact = (xs: CheckResult[]) => [...xs].sort((a, b) => rank(a) - rank(b) || report.checks.indexOf(a) - report.checks.indexOf(b));
-  const failures = byImpact(report.checks.filter((c) => c.status === 'fail'));
+  // Regressions only: a failure the baseline accepts is a known problem, listed on its own (⚠️)
+  // so that a job the baseline keeps green shows no ❌.
+  const failures = byImpact(report.checks.filter((c) => c.status === 'fail' && !acceptedIds.has(c.id)));
+  const known = byImpact(report.checks.filter((c) => c.status === 'fail' && acceptedIds.has(c.id)));
   // The root cause first (the one "Fix first" names), then the rest in flow order.
-  if (first) failures.splice(0, failures.length, first, ...failures.filter((c) => c !== first));
+  for (const list of [failures, known]) if (first && list.includes(first)) list.splice(0, list.length, first, ...list.filter((c) => c !== first));
   const warnings = byImpact(report.checks.filter((c) => c.status === 'warn'));
   const incomplete = report.checks.filter((c) => c.incomplete);
-  if (failures.length) out.push('', `### ❌ ${failures.length} failed`, '', ...failures.flatMap((c) => finding(c, acceptedIds.has(c.id))));
+  if (failures.length) out.push('', `### ❌ ${failures.length} ${report.baseline ? `regression${failures.length === 1 ? '' : 's'}` : 'failed'}`, '', ...failures.flatMap((c) => finding(c, false)));
+  if (known.length) out.push('', `### ⚠️ ${known.length} known problem${known.length === 1 ? '' : 's'}, accepted in ${md(report.baseline!.file)}`, '', ...known.flatMap((c) => finding(c, true)));
   if (warnings.length) out.push('', `### ⚠️ ${warnings.length} warning${warnings.length === 1 ? '' : 's'}`, '', ...warnings.flatMap((c) => finding(c, acceptedIds.has(c.id))));
   if (incomplete.length) out.push('', `### ⏸️ ${incomplete.length} could not finish`, '', ...incompleteItems(report.checks, incomplete));
   const flow = flowDiagram(report, trace);
@@ -162,8 +182,9 @@ const ACTIONS_FLOW: FlowStep[] = [
 /**
  * The flow as a picture a person reads in ten seconds: ChatGPT's path, one arrow per exchange, on
  * lanes for ChatGPT, the browser, the MCP server (or API) and the authorization server. A step
- * whose ChatGPT check failed ends in a cross, with the check and what ChatGPT shows there; a step
- * that could not run says so. At most 40 arrows.
+ * whose ChatGPT check failed ends in a cross, with the check and what ChatGPT shows there (⚠️, not
+ * ❌, when the baseline accepts it); a step that could not run says so (⏸️); ✅ only when the
+ * checks behind it ran — one the run's mode or selection left out makes it "–". At most 40 arrows.
  */
 export function flowDiagram(report: Report, trace: TraceEntry[] = []): string | undefined {
   let host = '';
@@ -171,10 +192,7 @@ export function flowDiagram(report: Report, trace: TraceEntry[] = []): string | 
   try { const u = new URL(report.subject); host = u.host; path = u.pathname; } catch { /* a subject that is not a URL */ }
   const steps = report.target === 'actions' ? ACTIONS_FLOW : appsFlow(path);
   const byId = new Map(report.checks.map((c) => [c.id, c]));
-  // The authorization server's host, from the exchanges of the code exchange or its metadata.
-  const asEntry = trace.find((e) => e.tag === 'token.exchange' || e.tag === 'actions.token-response' || e.tag === 'as.metadata');
-  let asHost = '';
-  try { if (asEntry) asHost = new URL(asEntry.url).host; } catch { /* none */ }
+  const asHost = authorizationServerHost(report, trace);
   const lines = [
     'sequenceDiagram',
     '    participant C as ChatGPT (gpt-oauth)',
@@ -184,13 +202,24 @@ export function flowDiagram(report: Report, trace: TraceEntry[] = []): string | 
   ];
   let arrows = 0;
   let stopped = false;
+  // Checks this run left out: its mode's (no sign-in from a kept refresh token), or those
+  // --only/--skip did not select (absent from the report).
+  const leftOut = new Set(report.selection?.mode?.leftOut ?? []);
+  const acceptedIds = new Set(report.baseline?.accepted ?? []);
+  const selected = !!(report.selection?.only?.length || report.selection?.skip?.length);
   for (const [n, step] of steps.entries()) {
     const checks = step.checks.map((id) => byId.get(id)).filter((c): c is CheckResult => !!c && c.impact === 'chatgpt');
     const failed = checks.filter((c) => c.status === 'fail');
+    // A failure the baseline accepts: ChatGPT still stops there, but it is no regression.
+    const known = failed.length > 0 && failed.every((c) => acceptedIds.has(c.id));
     const didNotRun = !failed.length && checks.some(notRun);
     const warned = !failed.length && !didNotRun && checks.some((c) => c.status === 'warn');
-    const ran = checks.some((c) => c.status !== 'skip');
-    const mark = failed.length ? '❌' : didNotRun ? '⏸️' : warned ? '⚠️' : ran ? '✅' : '–';
+    // ✅ only if the checks behind the step ran and passed: none left out by the run's mode or
+    // the selection (a skip because a check does not apply, such as CIMD on a DCR server, is not
+    // one left out), and at least one ran.
+    const missed = step.checks.some((id) => leftOut.has(id) || (selected && !byId.has(id)));
+    const ran = !missed && checks.some((c) => c.status !== 'skip');
+    const mark = failed.length ? (known ? '⚠️' : '❌') : didNotRun ? '⏸️' : warned ? '⚠️' : ran ? '✅' : '–';
     lines.push(`    Note over C,A: ${mark} ${n + 1}. ${mermaidText(step.name)}`);
     for (const [i, [from, to, label]] of step.arrows.entries()) {
       if (arrows >= 40) break;
@@ -205,13 +234,34 @@ export function flowDiagram(report: Report, trace: TraceEntry[] = []): string | 
       const stops = !stopped;
       stopped = true;
       for (const c of failed.slice(0, 2)) {
-        lines.push(`    Note over C,A: ${mermaidText(`${c.id} failed${c.chatgpt ? ` — ChatGPT ${stops ? 'stops here and shows' : 'shows'}: ${c.chatgpt}` : ''}`, 160)}`);
+        lines.push(`    Note over C,A: ${mermaidText(`${c.id} failed${acceptedIds.has(c.id) ? ' (a known problem, accepted in the baseline)' : ''}${c.chatgpt ? ` — ChatGPT ${stops ? 'stops here and shows' : 'shows'}: ${c.chatgpt}` : ''}`, 160)}`);
       }
     } else if (didNotRun) {
       lines.push(`    Note over C,A: ${mermaidText(`not reached: ${checks.find(notRun)!.detail}`, 120)}`);
     }
   }
   return redact(lines.join('\n'));
+}
+
+/**
+ * The authorization server's host: where the run found its metadata (as.metadata), else the
+ * issuer the protected resource metadata names, else the exchanges of the code exchange. Never
+ * the MCP server's own metadata answer: an MCP server may serve a copy of its AS's metadata.
+ */
+function authorizationServerHost(report: Report, trace: TraceEntry[]): string {
+  const detail = (id: string, re: RegExp) => {
+    const c = report.checks.find((x) => x.id === id);
+    return c && c.status !== 'fail' && c.status !== 'skip' ? re.exec(c.detail)?.[1] : undefined;
+  };
+  const candidates = [
+    detail('as.metadata', /^found at (\S+)/),
+    detail('prm.document', /; authorization_servers: ([^\s,]+)/),
+    trace.find((e) => e.tag === 'token.exchange' || e.tag === 'actions.token-response')?.url,
+  ];
+  for (const u of candidates) {
+    try { if (u) return new URL(u).host; } catch { /* the next one */ }
+  }
+  return '';
 }
 
 /** --fix in the Markdown report: what was planned and applied, before/after, what stays. */

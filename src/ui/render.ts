@@ -2,7 +2,8 @@
 import { redact, redactDeep } from '../http/redact.js';
 import type { CheckResult, Status } from '../checks/types.js';
 import type { Report } from '../doctor/types.js';
-import { firstFix, infoCount, learnedLines, rootOf, verdictLines } from '../doctor/verdict.js';
+import { firstFix, learnedLines, rootOf, verdictLines } from '../doctor/verdict.js';
+import { countsText } from '../doctor/report.js';
 
 import { escapeJsonUnsafe, safeText } from '../text.js';
 import { style, type Style } from './style.js';
@@ -20,17 +21,18 @@ function paint(st: Style, status: Status, s: string): string {
  */
 export function renderHuman(report: Report, color: boolean, verbose = false): string {
   const st = style(color);
-  const s = report.summary;
   const lines: string[] = [];
   lines.push(st.bold(`gpt-oauth doctor · ${report.target} · ${safeText(report.subject, 200)}`));
-  const info = infoCount(report);
-  const counts = [`${s.passed} passed`, `${s.failed} failed`, `${s.warnings} warnings`, `${s.skipped} skipped`, ...(info ? [`${info} info`] : [])].join(', ');
-  const verdict = verdictBlock(report, st);
-  lines.push(`${verdict[0]}  ${st.dim(`${counts} · ${report.durationMs} ms${report.requests !== undefined ? ` · ${report.requests} requests` : ''}`)}`, verdict[1]!);
+  // The two verdicts, then the run's totals (every check, of every impact) on a line of their own.
+  lines.push(...verdictBlock(report, st), `  ${st.dim(`all checks: ${countsText(report)} · ${report.durationMs} ms${report.requests !== undefined ? ` · ${report.requests} requests` : ''}`)}`);
   const width = Math.max(...report.checks.map((c) => c.id.length));
   const byId = new Map(report.checks.map((c) => [c.id, c]));
+  // A failure the baseline accepts: a known problem, marked "!" (yellow), not a red ✗.
+  const accepted = new Set(report.baseline?.accepted ?? []);
   const full = (c: CheckResult) => {
-    lines.push(`  ${paint(st, c.status, c.incomplete ? '?' : SYMBOL[c.status])} ${c.id.padEnd(width)}  ${c.title}${c.status === 'fail' || c.status === 'warn' ? st.dim(` [${c.impact}]`) : ''}`);
+    const known = c.status === 'fail' && accepted.has(c.id);
+    const mark = known ? st.yellow('!') : paint(st, c.status, c.incomplete ? '?' : SYMBOL[c.status]);
+    lines.push(`  ${mark} ${c.id.padEnd(width)}  ${c.title}${c.status === 'fail' || c.status === 'warn' ? st.dim(` [${c.impact}]${known ? ` known problem, accepted in ${safeText(report.baseline!.file, 200)}` : ''}`) : ''}`);
     const detail = safeText(c.detail, c.status === 'pass' || c.status === 'info' ? 240 : 1000);
     if (detail) lines.push(`    ${c.status === 'pass' ? st.dim(detail) : detail}`);
     if (c.fix && (c.status === 'fail' || c.status === 'warn')) lines.push(`    ${st.cyan('fix:')} ${safeText(c.fix, 1000)}`);

@@ -54,8 +54,10 @@ async function runApps(io: IO, plan: Extract<DoctorPlan, { target: 'apps' }>): P
   registerClientCredentials(o.clientId, clientSecret ?? io.env.GPT_OAUTH_CLIENT_SECRET);
 
   const say = sayTo(io);
+  // How the run starts: a sign-in in the login mode, or (no sign-in) the refresh token it was given.
+  const checking = (url: string) => `Checking ${url} as ChatGPT would (${plan.refreshToken ? `starting from the refresh token in ${o.refreshTokenEnv}, no sign-in` : `login: ${login}`})…`;
   // The first line before anything heavy loads (oidc-provider, undici, the checks).
-  say(plan.sandbox ? 'Starting the sandbox…' : `Checking ${plan.url} as ChatGPT would (login: ${login})…`);
+  say(plan.sandbox ? 'Starting the sandbox…' : checking(plan.url!));
   const { startSandbox } = plan.sandbox ? await import('../../sandbox/server.js') : { startSandbox: undefined };
   const sandbox = startSandbox ? await startSandbox({ loginPage: login === 'browser' || login === 'command', mixedAuth: !!o.mixedAuth }) : undefined;
   const subject = plan.url ?? sandbox!.mcpUrl;
@@ -67,7 +69,7 @@ async function runApps(io: IO, plan: Extract<DoctorPlan, { target: 'apps' }>): P
   try {
     if (sandbox) {
       say(`Started the sandbox at ${sandbox.origin} (issuer ${sandbox.issuer}).`);
-      say(`Checking ${subject} as ChatGPT would (login: ${login})…`);
+      say(checking(subject));
     }
     const { runAppsSuite } = await import('../../doctor/suites/apps.js');
     const { APPS_CHECKS } = await import('../../checks/apps/index.js');
