@@ -34,10 +34,11 @@ export function isSelected(c: Selectable, sel: Selection = {}): boolean {
 }
 
 /** What `--only`/`--skip` left out of a catalog, per impact (for the report's `selection`). */
-export function selectionOf(catalog: readonly (Selectable & { impact: Impact })[], sel: Selection | undefined): ReportSelection | undefined {
+export function selectionOf(catalog: readonly (Selectable & { impact: Impact; alsoJudges?: Impact[] })[], sel: Selection | undefined): ReportSelection | undefined {
   if (!sel?.only?.length && !sel?.skip?.length) return undefined;
   const out = catalog.filter((c) => !isSelected(c, sel));
-  const n = (impact: Impact) => out.filter((c) => c.impact === impact).length;
+  // A check counts for each impact it judges (its own and its sub-tests', CheckDef.alsoJudges).
+  const n = (impact: Impact) => out.filter((c) => c.impact === impact || c.alsoJudges?.includes(impact)).length;
   return {
     ...(sel.only?.length ? { only: sel.only } : {}),
     ...(sel.skip?.length ? { skip: sel.skip } : {}),
@@ -295,6 +296,8 @@ const writesWhatIsRead = <C>(writer: CheckDef<C>, reader: CheckDef<C>) =>
 
 function resultOf<C>(def: CheckDef<C>, outcome: Outcome, durationMs: number): CheckResult {
   const impact = outcome.impact ?? def.impact;
+  // The impacts its tests judge besides this outcome's: the check's own and its sub-tests'.
+  const also = [...new Set([def.impact, ...(def.alsoJudges ?? [])])].filter((i) => i !== impact);
   // ChatGPT's message only where ChatGPT really shows one: a failure (or a warning that names
   // its own message) whose impact is `chatgpt`.
   const chatgpt = impact !== 'chatgpt' ? undefined
@@ -313,6 +316,7 @@ function resultOf<C>(def: CheckDef<C>, outcome: Outcome, durationMs: number): Ch
     durationMs,
     step: def.step,
     impact,
+    ...(also.length && def.alsoJudges?.length ? { alsoJudges: also } : {}),
     ...(chatgpt ? { chatgpt } : {}),
     ...(outcome.incomplete ? { incomplete: true as const } : {}),
     ...(outcome.explains?.length ? { explains: outcome.explains } : {}),
