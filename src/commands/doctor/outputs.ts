@@ -18,11 +18,15 @@ import { sayTo, type DoctorResult } from './run.js';
 /** `--list-checks`: the target's catalog (id, impact, severity, title), without a request. */
 export async function listChecks(io: IO, target: string): Promise<number> {
   const catalog = target === 'actions' ? (await import('../../checks/actions/index.js')).ACTIONS_CHECKS : (await import('../../checks/apps/index.js')).APPS_CHECKS;
-  const rows = (catalog as { id: string; impact: string; severity: string; title: string; step: string }[]).map((c) => ({ id: c.id, step: c.step, impact: c.impact, severity: c.severity, title: c.title }));
+  // alsoJudges: the impacts its sub-tests judge besides its own (actions.api-call: security).
+  const rows = (catalog as { id: string; impact: string; alsoJudges?: string[]; severity: string; title: string; step: string }[])
+    .map((c) => ({ id: c.id, step: c.step, impact: c.impact, ...(c.alsoJudges?.length ? { alsoJudges: c.alsoJudges } : {}), severity: c.severity, title: c.title }));
   if (io.json) io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
   else {
     const w = Math.max(...rows.map((r) => r.id.length));
-    io.stdout.write(`${rows.map((r) => `${r.id.padEnd(w)}  ${r.impact.padEnd(8)} ${r.severity.padEnd(8)} ${r.title}`).join('\n')}\n`);
+    const impact = (r: typeof rows[number]) => [r.impact, ...(r.alsoJudges ?? [])].join('+');
+    const wi = Math.max(8, ...rows.map((r) => impact(r).length + 1));
+    io.stdout.write(`${rows.map((r) => `${r.id.padEnd(w)}  ${impact(r).padEnd(wi)} ${r.severity.padEnd(8)} ${r.title}`).join('\n')}\n`);
   }
   return 0;
 }
