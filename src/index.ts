@@ -21,7 +21,10 @@ export interface RunDoctorOptions {
   login?: 'auto' | 'command';
   /** With `login: 'command'`: the command that signs in (see the README's --login command). */
   loginCommand?: string;
-  /** Check ids or prefixes to run (`['token.']`), or to leave out. */
+  /**
+   * Check ids or prefixes to run (`['token.']`), or to leave out; one that names no check (or a
+   * selection that leaves none) throws a TypeError before any request, as the CLI refuses it.
+   */
   only?: string[];
   skip?: string[];
   /** A predefined client instead of dynamic registration, and its secret. */
@@ -42,6 +45,12 @@ export async function runDoctor(o: RunDoctorOptions): Promise<Report> {
   let u: URL;
   try { u = new URL(o.url); } catch { throw new TypeError(`runDoctor: url is not a URL: ${String(o.url).slice(0, 200)}`); }
   if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new TypeError('runDoctor: url must be http(s)');
+  // An unknown `only`/`skip` id is refused before any request, in the CLI's words (exit 2 there).
+  if (o.only?.length || o.skip?.length) {
+    const [{ APPS_CHECKS }, { selectionProblem }] = await Promise.all([import('./checks/apps/index.js'), import('./checks/engine.js')]);
+    const problem = selectionProblem('apps', APPS_CHECKS, { only: o.only, skip: o.skip }, { only: 'only', skip: 'skip' });
+    if (problem) throw new TypeError(`runDoctor: ${problem.message}${problem.hint ? `${/[?.]$/.test(problem.message) ? '' : '.'} ${problem.hint}` : ''}`);
+  }
   o.signal?.throwIfAborted();
   const started = Date.now();
   const http = new HttpClient({

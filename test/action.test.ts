@@ -24,7 +24,7 @@ describe('action.yml, run as GitHub runs a composite action', () => {
   it('declares the inputs and outputs of the contract, and every input reaches the script through env', () => {
     const a = readAction();
     expect(Object.keys(a.inputs).sort()).toEqual(['args', 'baseline', 'client-id', 'client-secret', 'fail-on', 'junit', 'login', 'login-command', 'refresh-token', 'report', 'target', 'url', 'version']);
-    expect(Object.keys(a.outputs).sort()).toEqual(['report-path', 'verdict-chatgpt', 'verdict-security']);
+    expect(Object.keys(a.outputs).sort()).toEqual(['regressions', 'regressions-chatgpt', 'regressions-security', 'report-path', 'verdict-chatgpt', 'verdict-security']);
     expect(a.inputs.login!.default).toBe('auto');
     // No ${{ }} in a script (the runner refuses it too): inputs are data, never shell text.
     for (const s of a.runs.steps) if (s.run) expect(s.run).not.toMatch(/\$\{\{/);
@@ -34,7 +34,7 @@ describe('action.yml, run as GitHub runs a composite action', () => {
     const ws = mkdtempSync(join(tmpdir(), 'gpt-oauth-ws-'));
     const r = await runAction({ workspace: ws, env: baseEnv, inputs: { url: sandbox.url, version: actionRoot } });
     expect(r.exitCode, r.log).toBe(0);
-    expect(r.outputs).toEqual({ 'verdict-chatgpt': 'pass', 'verdict-security': 'pass', 'report-path': 'gpt-oauth-report.md' });
+    expect(r.outputs).toEqual({ 'verdict-chatgpt': 'pass', 'verdict-security': 'pass', regressions: '0', 'regressions-chatgpt': '0', 'regressions-security': '0', 'report-path': 'gpt-oauth-report.md' });
     expect(readFileSync(join(ws, 'gpt-oauth-report.md'), 'utf8')).toMatch(/ChatGPT can connect/);
     expect(readFileSync(join(ws, 'gpt-oauth-junit.xml'), 'utf8')).toMatch(/<testsuite/);
     expect(r.summary).toMatch(/sequenceDiagram/);
@@ -56,11 +56,55 @@ describe('action.yml, run as GitHub runs a composite action', () => {
     const gate = await runAction({ workspace: ws, env: baseEnv, inputs: { url: toy.mcpUrl, version: actionRoot, 'fail-on': 'chatgpt', report: 'out/doctor.md', args: '--only resource.' } });
     expect(gate.exitCode, gate.log).toBe(0);
     // --only resource.: the selected ChatGPT checks pass, which is no verdict on the whole connection.
-    expect(gate.outputs).toEqual({ 'verdict-chatgpt': 'partial', 'verdict-security': 'fail', 'report-path': 'out/doctor.md' });
+    expect(gate.outputs).toEqual({ 'verdict-chatgpt': 'partial', 'verdict-security': 'fail', regressions: '1', 'regressions-chatgpt': '0', 'regressions-security': '1', 'report-path': 'out/doctor.md' });
     const gateMd = readFileSync(join(ws, 'out/doctor.md'), 'utf8');
     expect(gateMd).toMatch(/rejects-invalid-token/);
     expect(gateMd).toMatch(/☑️ The \d+ selected ChatGPT checks pass — not a verdict on the whole connection \\\(--only resource\.\\\)/);
     expect(gate.summary).not.toMatch(/ChatGPT can connect/);
+  }, 180_000);
+});
+
+/**
+ * The README's follow-up step after the action (`if: always() && …`), evaluated as GitHub does
+ * for the forms it may use: `steps.doctor.outputs.X == 'v'` / `!= 'v'`, and `> N` (the output
+ * converted to a number, an empty one 0).
+ */
+function readmeFollowUp(): (outputs: Record<string, string>) => boolean {
+  const readme = readFileSync(join(actionRoot, 'README.md'), 'utf8');
+  const cond = /^\s*- if: always\(\) && (steps\.doctor\.outputs\..+)$/m.exec(readme)?.[1];
+  if (!cond) throw new Error('the README has no follow-up step reading steps.doctor.outputs');
+  const m = /^steps\.doctor\.outputs\.([\w-]+) (==|!=|>) (?:'([^']*)'|(\d+))$/.exec(cond.trim());
+  if (!m) throw new Error(`the test does not understand the README's condition ${cond}`);
+  const [, name, op, str, num] = m;
+  expect(Object.keys(readAction().outputs)).toContain(name);
+  return (outputs) => {
+    const v = outputs[name!] ?? '';
+    return op === '>' ? Number(v || 0) > Number(num) : (v === str) === (op === '==');
+  };
+}
+
+describe('with a baseline, the outputs let CI fail only on regressions (the README\'s recipe)', () => {
+  it('a ChatGPT failure the baseline accepts: exit 0, verdict-chatgpt still fail, 0 regressions, the follow-up step does not fail the job; without the baseline it does', async () => {
+    const broken = await startToy({ dropMeta: ['code_challenge_methods_supported'] });
+    try {
+      const followUp = readmeFollowUp();
+      const ws = mkdtempSync(join(tmpdir(), 'gpt-oauth-ws-'));
+      writeFileSync(join(ws, '.gpt-oauth-baseline.yaml'), 'accepted:\n  - id: as.pkce-s256\n    reason: known, fixed next sprint\n');
+      const known = await runAction({ workspace: ws, env: baseEnv, inputs: { url: broken.mcpUrl, version: actionRoot, junit: '' } });
+      expect(known.exitCode, known.log).toBe(0);
+      // The verdict describes the server: an accepted failure is still a failure.
+      expect(known.outputs).toMatchObject({ 'verdict-chatgpt': 'fail', regressions: '0', 'regressions-chatgpt': '0', 'regressions-security': '0' });
+      expect(known.log).toMatch(/no regression/);
+      expect(followUp(known.outputs)).toBe(false);
+
+      const ws2 = mkdtempSync(join(tmpdir(), 'gpt-oauth-ws-'));
+      const fresh = await runAction({ workspace: ws2, env: baseEnv, inputs: { url: broken.mcpUrl, version: actionRoot, junit: '' } });
+      expect(fresh.exitCode, fresh.log).toBe(1);
+      expect(fresh.outputs).toMatchObject({ 'verdict-chatgpt': 'fail', regressions: '1', 'regressions-chatgpt': '1', 'regressions-security': '0' });
+      expect(followUp(fresh.outputs)).toBe(true);
+    } finally {
+      await broken.close();
+    }
   }, 180_000);
 });
 

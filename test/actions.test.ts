@@ -47,6 +47,7 @@ describe('actions suite against the sandbox (confidential client with both GPT c
     expect(r.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id}: ${c.detail}`)).toEqual([]);
     expect(r.checks.map((c) => c.id)).toEqual(expect.arrayContaining(['actions.callback-urls', 'actions.no-pkce', 'actions.state', 'actions.token-exchange-method', 'actions.token-response', 'actions.refresh', 'actions.same-root-domain', 'actions.api-call', 'actions.empty-scope']));
     expect(r.gptEditor?.tokenExchangeMethod).toBe('Default (POST request)');
+    expect(r.verdict).toEqual({ chatgpt: 'pass', security: 'pass' });
   });
 });
 
@@ -104,7 +105,10 @@ describe('broken GPT-Action servers: each failure mode under its own id, with ad
     const x = check(r, 'actions.token-exchange-method');
     expect(x).toMatchObject({ status: 'skip', incomplete: true, fix: expect.stringMatching(/client secret/) });
     expect(x.chatgpt).toBeUndefined();
-    expect(r.verdict.chatgpt).toBe('incomplete');
+    // actions.api-call, which waits on it, holds the suite's security test (the garbage token):
+    // not run, the security verdict cannot be "No security problems found".
+    expect(check(r, 'actions.api-call')).toMatchObject({ status: 'skip', impact: 'chatgpt', alsoJudges: ['security'] });
+    expect(r.verdict).toEqual({ chatgpt: 'incomplete', security: 'incomplete' });
   });
 });
 
@@ -218,6 +222,14 @@ describe('--sandbox --target actions (CLI)', () => {
     const r = await runCli(['doctor', '--sandbox', '--target', 'actions', '--login', 'auto']);
     expect(r.code, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/10 passed, 0 failed/);
+    expect(r.stdout).toMatch(/^✓ No security problems found$/m);
+  });
+  it('a selection that leaves out the garbage-token test is no security verdict (partial)', async () => {
+    const r = await runCli(['doctor', '--sandbox', '--target', 'actions', '--login', 'auto', '--skip', 'actions.api-call', '--json']);
+    expect(r.code, r.stdout).toBe(0);
+    const j = JSON.parse(r.stdout) as Report;
+    expect(j.verdict).toEqual({ chatgpt: 'partial', security: 'partial' });
+    expect(j.selection?.notSelected).toEqual({ chatgpt: 1, security: 1, interop: 0 });
   });
   it('refuses --login browser with an explanation', async () => {
     const r = await runCli(['doctor', '--sandbox', '--target', 'actions', '--login', 'browser']);

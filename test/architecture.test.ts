@@ -77,6 +77,9 @@ describe('doctor validates everything before its first request', () => {
     expect(r.stdout.trim().split('\n')).toHaveLength(APPS_CHECKS.length);
     const j = JSON.parse((await runCli(['doctor', '--list-checks', '--target', 'actions', '--json'])).stdout);
     expect(j[0]).toMatchObject({ id: expect.stringMatching(/^actions\./), impact: expect.any(String), severity: expect.any(String), title: expect.any(String) });
+    // A check whose sub-test judges another impact says so (the garbage token: security).
+    expect(j.find((c: { id: string }) => c.id === 'actions.api-call')).toMatchObject({ impact: 'chatgpt', alsoJudges: ['security'] });
+    expect((await runCli(['doctor', '--list-checks', '--target', 'actions'])).stdout).toMatch(/^actions\.api-call\s+chatgpt\+security\s+critical\s+\S/m);
     expect(toy.requests.length - before).toBe(0);
   });
   it('an unknown id lists the known prefixes', async () => {

@@ -312,3 +312,33 @@ describe('HAR against the sandbox (real session cookies)', () => {
     expect(readFileSync(har, 'utf8')).not.toMatch(/_session=|_interaction=[A-Za-z0-9]/);
   });
 });
+
+describe('GitHub step outputs ($GITHUB_OUTPUT)', () => {
+  const outputs = (file: string) => Object.fromEntries(readFileSync(file, 'utf8').split('\n').filter((l) => /^[\w-]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+
+  it('with a baseline that accepts the one failure: the verdict still says fail, regressions=0, exit 0', async () => {
+    toy = await startToy({ dropMeta: ['code_challenge_methods_supported'] });
+    const dir = tmp();
+    writeFileSync(join(dir, 'bl.yaml'), 'accepted:\n  - id: as.pkce-s256\n    reason: known\n');
+    const env = { GITHUB_ACTIONS: 'true', GITHUB_OUTPUT: join(dir, 'out'), GITHUB_STEP_SUMMARY: join(dir, 'summary') };
+    const r = await runCli(['doctor', toy.mcpUrl, '--login', 'auto', '--baseline', join(dir, 'bl.yaml')], { env });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/no regression/);
+    expect(outputs(join(dir, 'out'))).toEqual({ 'verdict-chatgpt': 'fail', 'verdict-security': 'pass', regressions: '0', 'regressions-chatgpt': '0', 'regressions-security': '0' });
+  });
+
+  it('no security check selected: verdict-security=partial, and every place that documents partial says it covers that', async () => {
+    const dir = tmp();
+    const r = await runCli(['doctor', '--sandbox', '--login', 'auto', '--only', 'prm.'], { env: { GITHUB_ACTIONS: 'true', GITHUB_OUTPUT: join(dir, 'out') } });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/^- Security: not checked — no security check selected \(--only prm\.\)$/m);
+    expect(outputs(join(dir, 'out'))).toMatchObject({ 'verdict-security': 'partial' });
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const read = (f: string) => readFileSync(join(root, f), 'utf8').replace(/\s+/g, ' ');
+    const action = read('action.yml');
+    const securityOutput = /verdict-security: description: '([^']*)'/.exec(action)?.[1] ?? '';
+    expect(securityOutput).toMatch(/partial: .*--only prm\. selects none: partial, nothing checked/);
+    expect(read('README.md')).toMatch(/`partial` means: .* with no check of that kind selected \(`args: --only prm\.` selects no security check\) the verdict is `partial` too, and nothing of that kind was checked/);
+    expect(read('docs/contract.md')).toMatch(/a selection with no check of that impact \(`--only prm\.` for `security`\) makes it `partial` too, with nothing of that kind checked/);
+  });
+});

@@ -20,3 +20,10 @@ it('runs a selection, and stops when asked', async () => {
   setTimeout(() => controller.abort(), 100); // mid-run
   await expect(run).rejects.toThrow(/abort/i);
 }, 60_000);
+
+it('refuses an only or skip that names no check, before any request', async () => {
+  // A typo in skip would otherwise skip nothing, and the run would look like a full pass.
+  await expect(runDoctor({ url: sandbox.url, skip: ['prm.resourc'] })).rejects.toThrow(/^runDoctor: skip: no apps check matches "prm\.resourc" — did you mean prm\.resource\? Known prefixes: /);
+  await expect(runDoctor({ url: sandbox.url, only: ['nope.'] })).rejects.toThrow(TypeError);
+  await expect(runDoctor({ url: sandbox.url, only: ['prm.'], skip: ['prm.'] })).rejects.toThrow(/only and skip leave no check to run/);
+});

@@ -222,7 +222,7 @@ describe('a verdict is pass only if the checks behind it ran', () => {
     {
       const r = await runCli(['doctor', `http://127.0.0.1:${port}/mcp`, '--login', 'auto']);
       expect(r.code).toBe(1);
-      expect(r.stdout).toMatch(/^\? Security: incomplete — 23 of 23 security checks could not run because resource\.challenge failed$/m);
+      expect(r.stdout).toMatch(/^\? Security: incomplete — 25 of 25 security checks could not run because resource\.challenge failed$/m);
       expect(r.stdout).toMatch(/^Keys {2}- 2 skipped — they need resource\.challenge, which failed$/m);
       expect(r.stdout).toMatch(/^Authorization {2}- \d+ skipped — they need resource\.challenge, which failed$/m);
       for (const line of r.stdout.split('\n')) {
@@ -247,6 +247,13 @@ describe('what each verdict may claim (buildReport on given results)', () => {
     expect(await verdictOf([r('prm.document', 'chatgpt', 'pass'), noSignIn])).toEqual({ chatgpt: 'pass', security: 'incomplete' });
     const waiting = r('pkce.downgrade', 'security', 'skip', 'needs as.metadata, which failed');
     expect(await verdictOf([r('as.metadata', 'chatgpt', 'fail'), waiting])).toEqual({ chatgpt: 'fail', security: 'incomplete' });
+  });
+  it('a check whose sub-test judges security (alsoJudges): not run, the security verdict is incomplete, not pass', async () => {
+    const api = (status: string, detail = '', extra: object = {}) => r('actions.api-call', 'chatgpt', status, detail, { alsoJudges: ['security'], ...extra });
+    expect(await verdictOf([r('actions.token-exchange-method', 'chatgpt', 'pass'), api('pass')])).toEqual({ chatgpt: 'pass', security: 'pass' });
+    const waiting = api('skip', 'needs actions.token-exchange-method, which could not be completed');
+    expect(await verdictOf([r('actions.token-exchange-method', 'chatgpt', 'skip', 'refused', { incomplete: true }), waiting])).toEqual({ chatgpt: 'incomplete', security: 'incomplete' });
+    expect(await verdictOf([r('actions.token-exchange-method', 'chatgpt', 'pass'), api('skip', 'x', { incomplete: true })])).toEqual({ chatgpt: 'incomplete', security: 'incomplete' });
   });
   it('a selection that left checks out: partial, unless something selected failed or could not run', async () => {
     const left = { only: ['prm.'], notSelected: { chatgpt: 20, security: 23, interop: 3 } };

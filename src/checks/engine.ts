@@ -25,19 +25,61 @@ export function unknownSelectors(defs: Selectable[], patterns: string[] = []): s
 }
 
 /** The id prefixes of a catalog (`token.`, `refresh.`) and its step groups, for messages. */
-export function prefixesOf(defs: Selectable[]): string[] {
+function prefixesOf(defs: Selectable[]): string[] {
   return [...new Set(defs.map((d) => `${d.id.split('.')[0]}.`)), ...(defs.some((d) => d.step === 'Security') ? ['security'] : [])];
 }
 
-export function isSelected(c: Selectable, sel: Selection = {}): boolean {
+/** The candidate nearest to `typed` (edit distance at most 2, and less than a third of it), if any. */
+function closest(typed: string, candidates: string[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+      const row = [i];
+      for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = row;
+    }
+    return prev[b.length]!;
+  };
+  const t = typed.slice(0, 80);
+  let best: { c: string; d: number } | undefined;
+  for (const c of new Set(candidates)) {
+    const d = distance(t, c);
+    if (d <= 2 && d < Math.max(2, t.length / 3) && (!best || d < best.d)) best = { c, d };
+  }
+  return best?.c;
+}
+
+/**
+ * What is wrong with a selection, before any request: a selector that names no check of the
+ * catalog ("did you mean …?"), or one that leaves nothing to run. The CLI (`--only`/`--skip`,
+ * exit 2) and the library (`runDoctor`'s `only`/`skip`, a thrown error) say the same.
+ */
+export function selectionProblem(target: 'apps' | 'actions', defs: readonly Selectable[], sel: Selection, names = { only: '--only', skip: '--skip' }): { message: string; hint?: string } | undefined {
+  if (!sel.only?.length && !sel.skip?.length) return undefined;
+  for (const [flag, patterns] of [[names.only, sel.only], [names.skip, sel.skip]] as const) {
+    const unknown = unknownSelectors([...defs], patterns);
+    if (unknown.length) {
+      const guesses = unknown.map((u) => closest(u, [...prefixesOf([...defs]), ...defs.map((d) => d.id)])).filter((g): g is string => !!g);
+      return {
+        message: `${flag}: no ${target} check matches ${unknown.map((u) => `"${safeText(u, 80)}"`).join(', ')}${guesses.length ? ` — did you mean ${guesses.join(', ')}?` : ''}`,
+        hint: `Known prefixes: ${prefixesOf([...defs]).join(' ')} (gpt-oauth doctor --list-checks lists every id).`,
+      };
+    }
+  }
+  if (!defs.some((d) => isSelected(d, sel))) return { message: `${names.only} and ${names.skip} leave no check to run` };
+  return undefined;
+}
+
+function isSelected(c: Selectable, sel: Selection = {}): boolean {
   return (!sel.only?.length || matches(c, sel.only)) && !(sel.skip?.length && matches(c, sel.skip));
 }
 
 /** What `--only`/`--skip` left out of a catalog, per impact (for the report's `selection`). */
-export function selectionOf(catalog: readonly (Selectable & { impact: Impact })[], sel: Selection | undefined): ReportSelection | undefined {
+export function selectionOf(catalog: readonly (Selectable & { impact: Impact; alsoJudges?: Impact[] })[], sel: Selection | undefined): ReportSelection | undefined {
   if (!sel?.only?.length && !sel?.skip?.length) return undefined;
   const out = catalog.filter((c) => !isSelected(c, sel));
-  const n = (impact: Impact) => out.filter((c) => c.impact === impact).length;
+  // A check counts for each impact it judges (its own and its sub-tests', CheckDef.alsoJudges).
+  const n = (impact: Impact) => out.filter((c) => c.impact === impact || c.alsoJudges?.includes(impact)).length;
   return {
     ...(sel.only?.length ? { only: sel.only } : {}),
     ...(sel.skip?.length ? { skip: sel.skip } : {}),
@@ -295,6 +337,8 @@ const writesWhatIsRead = <C>(writer: CheckDef<C>, reader: CheckDef<C>) =>
 
 function resultOf<C>(def: CheckDef<C>, outcome: Outcome, durationMs: number): CheckResult {
   const impact = outcome.impact ?? def.impact;
+  // The impacts its tests judge besides this outcome's: the check's own and its sub-tests'.
+  const also = [...new Set([def.impact, ...(def.alsoJudges ?? [])])].filter((i) => i !== impact);
   // ChatGPT's message only where ChatGPT really shows one: a failure (or a warning that names
   // its own message) whose impact is `chatgpt`.
   const chatgpt = impact !== 'chatgpt' ? undefined
@@ -313,6 +357,7 @@ function resultOf<C>(def: CheckDef<C>, outcome: Outcome, durationMs: number): Ch
     durationMs,
     step: def.step,
     impact,
+    ...(also.length && def.alsoJudges?.length ? { alsoJudges: also } : {}),
     ...(chatgpt ? { chatgpt } : {}),
     ...(outcome.incomplete ? { incomplete: true as const } : {}),
     ...(outcome.explains?.length ? { explains: outcome.explains } : {}),

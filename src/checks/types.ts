@@ -32,6 +32,11 @@ export interface CheckResult {
   step: string;
   /** What the finding means: ChatGPT breaks, a security weakness, or strict clients break. */
   impact: Impact;
+  /**
+   * The other impacts this check's tests judge (see CheckDef.alsoJudges): a verdict of each rests
+   * on it too, so it is `pass` only if this check ran.
+   */
+  alsoJudges?: Impact[];
   /** The doctor itself could not finish this check (sign-in, its own environment): not a server fault. */
   incomplete?: true;
   /** Other checks whose failure this one's explains (its cause is theirs): "Fix first" picks it. */
@@ -83,6 +88,13 @@ export interface CheckDef<C> {
   rounds?: number;
   /** What a failure of this check means, unless an outcome says otherwise. */
   impact: Impact;
+  /**
+   * Impacts of this check's sub-tests besides `impact` (the outcomes `as(…)` gives another
+   * impact: actions.api-call's garbage token is a `security` test): the verdicts of those
+   * impacts rest on this check too — not run (incomplete, skipped for a need, left out by a
+   * selection), it makes them `incomplete` or `partial`, never `pass`.
+   */
+  alsoJudges?: Impact[];
   /** Shown by default when the check fails with impact `chatgpt` and no specific text is given. */
   chatgpt?: string;
   /**

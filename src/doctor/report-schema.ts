@@ -70,6 +70,7 @@ export const reportSchema = {
           spec: { type: 'array', items: { type: 'string' } },
           durationMs: { type: 'number', minimum: 0 },
           impact: { enum: ['chatgpt', 'security', 'interop'] },
+          alsoJudges: { type: 'array', items: { enum: ['chatgpt', 'security', 'interop'] } },
           incomplete: { const: true },
           explains: { type: 'array', items: { type: 'string', pattern: '^[a-z]+\\.[a-z0-9-]+$' } },
           references: { type: 'array', items: { type: 'object', required: ['id', 'url'], properties: { id: { type: 'string' }, url: { type: 'string', pattern: '^https://' } } } },

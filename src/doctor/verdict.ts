@@ -31,6 +31,12 @@ const NEEDS = /^needs (?:the result of )?([a-z]+\.[a-z0-9-]+), which /;
 const didNotRun = (c: CheckResult): boolean => !!c.incomplete || (c.status === 'skip' && NEEDS.test(c.detail));
 
 /**
+ * Whether a verdict of this impact rests on the check: its impact, or one its sub-tests judge
+ * (`alsoJudges`: actions.api-call's garbage token is a security test of a `chatgpt` check).
+ */
+const judges = (c: CheckResult, impact: Impact): boolean => c.impact === impact || !!c.alsoJudges?.includes(impact);
+
+/**
  * The root of a chain of "needs X, which did not run" skips: the check that failed, could not
  * finish or was not run in this mode (its id, and its result when the report has it).
  */
@@ -55,7 +61,7 @@ function verdicts(checks: CheckResult[], selection?: Report['selection']): Verdi
   const one = (impact: 'chatgpt' | 'security'): Verdict => {
     if (failed(checks, impact, none).length) return 'fail';
     // Not run: incomplete, unless the run's mode left it out (or what it waited for).
-    const notRun = checks.filter((c) => c.impact === impact && (didNotRun(c) || leftOut.has(c.id)));
+    const notRun = checks.filter((c) => judges(c, impact) && (didNotRun(c) || leftOut.has(c.id)));
     if (notRun.some((c) => !leftOut.has(rootOf(c, byId).id))) return 'incomplete';
     return notRun.length || selection?.notSelected[impact] ? 'partial' : 'pass';
   };
@@ -125,7 +131,7 @@ function brief(detail: string, max = 160, asides = false): string {
  */
 function notRunWhy(report: Report, impact: Impact): string {
   const byId = new Map(report.checks.map((c) => [c.id, c]));
-  const mine = report.checks.filter((c) => c.impact === impact);
+  const mine = report.checks.filter((c) => judges(c, impact));
   const notRun = mine.filter(didNotRun);
   if (!notRun.length) return '';
   // One group per cause: the many checks a mode cannot run share their fix (which says why),
@@ -197,7 +203,7 @@ export function verdictLines(report: Report): { chatgpt: Line; security: Line } 
     // A mode's left-out checks are in the report (skipped): they are not among those that ran.
     const leftOut = new Set(report.selection?.mode?.leftOut ?? []);
     const byId = new Map(report.checks.map((c) => [c.id, c]));
-    const mine = report.checks.filter((c) => c.impact === impact);
+    const mine = report.checks.filter((c) => judges(c, impact));
     const notRun = mine.filter((c) => leftOut.has(c.id) || (didNotRun(c) && leftOut.has(rootOf(c, byId).id)));
     const n = mine.length - notRun.length;
     const name = impact === 'chatgpt' ? 'ChatGPT' : 'security';

@@ -9,6 +9,8 @@ export const apiCall: CheckDef<ActionsContext> = {
   title: 'The API accepts the token and refuses a garbage token with 401',
   severity: 'critical',
   impact: 'chatgpt',
+  // Its garbage-token half is a security test: the security verdict rests on it too.
+  alsoJudges: ['security'],
   step: 'API',
   needs: ['actions.token-exchange-method'],
   spec: refs('RFC 6750 §2.1, §3.1', 'OpenAI GPT Actions production notes (45 s timeout, 100 000 characters)'),

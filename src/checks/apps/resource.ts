@@ -93,6 +93,8 @@ export const resourceRejectsInvalid: CheckDef<AppsContext> = {
   title: 'A garbage bearer token gets 401 with WWW-Authenticate',
   severity: 'high',
   impact: 'chatgpt',
+  // A garbage token accepted is a security failure: the security verdict rests on it too.
+  alsoJudges: ['security'],
   step: 'Resource',
   needs: ['prm.document'],
   spec: refs('RFC 6750 §3.1', 'MCP 2025-11-25 Authorization §Error Handling'),

@@ -294,6 +294,8 @@ export const tokenErrorFormat = prepared<AppsContext, { res: HttpResponse; badCl
   title: 'Token endpoint errors are RFC 6749 JSON with `error`',
   severity: 'medium',
   impact: 'interop',
+  // An invalid code accepted is a security failure: the security verdict rests on it too.
+  alsoJudges: ['security'],
   step: 'Tokens',
   needs: ['as.endpoints', 'dcr.register'],
   spec: refs('RFC 6749 §5.2', 'RFC 7636 §4.6'),

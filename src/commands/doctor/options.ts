@@ -152,42 +152,14 @@ export function validateUrlFlag(raw: string | undefined, flag: string): string |
   }
 }
 
-/** The candidate nearest to `typed` (edit distance at most 2, and less than a third of it), if any. */
-function closest(typed: string, candidates: string[]): string | undefined {
-  const distance = (a: string, b: string): number => {
-    let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-      const row = [i];
-      for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = row;
-    }
-    return prev[b.length]!;
-  };
-  const t = typed.slice(0, 80);
-  let best: { c: string; d: number } | undefined;
-  for (const c of new Set(candidates)) {
-    const d = distance(t, c);
-    if (d <= 2 && d < Math.max(2, t.length / 3) && (!best || d < best.d)) best = { c, d };
-  }
-  return best?.c;
-}
-
 /** `--only`/`--skip` must name checks of the target's catalog, and leave something to run. */
 async function checkSelection(target: 'apps' | 'actions', sel: Selection): Promise<void> {
   // Nothing to check without --only/--skip (and the catalog loads later, after the first line).
   if (!sel.only?.length && !sel.skip?.length) return;
   const catalog = target === 'apps' ? (await import('../../checks/apps/index.js')).APPS_CHECKS : (await import('../../checks/actions/index.js')).ACTIONS_CHECKS;
-  const { isSelected, prefixesOf, unknownSelectors } = await import('../../checks/engine.js');
-  const defs = catalog as { id: string; step: string }[];
-  for (const [flag, patterns] of [['--only', sel.only], ['--skip', sel.skip]] as const) {
-    const unknown = unknownSelectors(defs, patterns);
-    if (unknown.length) {
-      const guesses = unknown.map((u) => closest(u, [...prefixesOf(defs), ...defs.map((d) => d.id)])).filter((g): g is string => !!g);
-      throw new UsageError(`${flag}: no ${target} check matches ${unknown.map((u) => `"${safeText(u, 80)}"`).join(', ')}${guesses.length ? ` — did you mean ${guesses.join(', ')}?` : ''}`,
-        `Known prefixes: ${prefixesOf(defs).join(' ')} (gpt-oauth doctor --list-checks lists every id).`);
-    }
-  }
-  if (!defs.some((d) => isSelected(d, sel))) throw new UsageError('--only and --skip leave no check to run');
+  const { selectionProblem } = await import('../../checks/engine.js');
+  const problem = selectionProblem(target, catalog, sel);
+  if (problem) throw new UsageError(problem.message, problem.hint);
 }
 
 /** Without a URL, --sandbox or action inputs, the project file written by `init` says what to check. */

@@ -18,21 +18,32 @@ import { sayTo, type DoctorResult } from './run.js';
 /** `--list-checks`: the target's catalog (id, impact, severity, title), without a request. */
 export async function listChecks(io: IO, target: string): Promise<number> {
   const catalog = target === 'actions' ? (await import('../../checks/actions/index.js')).ACTIONS_CHECKS : (await import('../../checks/apps/index.js')).APPS_CHECKS;
-  const rows = (catalog as { id: string; impact: string; severity: string; title: string; step: string }[]).map((c) => ({ id: c.id, step: c.step, impact: c.impact, severity: c.severity, title: c.title }));
+  // alsoJudges: the impacts its sub-tests judge besides its own (actions.api-call: security).
+  const rows = (catalog as { id: string; impact: string; alsoJudges?: string[]; severity: string; title: string; step: string }[])
+    .map((c) => ({ id: c.id, step: c.step, impact: c.impact, ...(c.alsoJudges?.length ? { alsoJudges: c.alsoJudges } : {}), severity: c.severity, title: c.title }));
   if (io.json) io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
   else {
     const w = Math.max(...rows.map((r) => r.id.length));
-    io.stdout.write(`${rows.map((r) => `${r.id.padEnd(w)}  ${r.impact.padEnd(8)} ${r.severity.padEnd(8)} ${r.title}`).join('\n')}\n`);
+    const impact = (r: typeof rows[number]) => [r.impact, ...(r.alsoJudges ?? [])].join('+');
+    const wi = Math.max(8, ...rows.map((r) => impact(r).length + 1));
+    io.stdout.write(`${rows.map((r) => `${r.id.padEnd(w)}  ${impact(r).padEnd(wi)} ${r.severity.padEnd(8)} ${r.title}`).join('\n')}\n`);
   }
   return 0;
 }
 
 /**
- * GITHUB_OUTPUT lines. The path is the user's own, but a newline in it would inject another
- * output: it is written with the multi-line delimiter form and a random delimiter.
+ * GITHUB_OUTPUT lines. The verdicts say what is true of the server (a failure a baseline accepts
+ * is still a failure); `regressions` (and per impact) counts the failures the baseline does not
+ * accept — every failure without one — so a later step can fail the job only on regressions.
+ * The path is the user's own, but a newline in it would inject another output: it is written
+ * with the multi-line delimiter form and a random delimiter.
  */
 function githubOutputs(report: Report, reportPath: string | undefined): string {
-  const lines = [`verdict-chatgpt=${report.verdict.chatgpt}`, `verdict-security=${report.verdict.security}`];
+  const accepted = new Set(report.baseline?.accepted ?? []);
+  const regressions = report.checks.filter((c) => c.status === 'fail' && !accepted.has(c.id));
+  const of = (impact: string) => regressions.filter((c) => c.impact === impact).length;
+  const lines = [`verdict-chatgpt=${report.verdict.chatgpt}`, `verdict-security=${report.verdict.security}`,
+    `regressions=${regressions.length}`, `regressions-chatgpt=${of('chatgpt')}`, `regressions-security=${of('security')}`];
   if (reportPath) {
     const delimiter = `gpt_oauth_${randomUUID().replaceAll('-', '')}`;
     lines.push(`report-path<<${delimiter}`, reportPath, delimiter);
@@ -93,7 +104,7 @@ export async function render(io: IO, plan: DoctorPlan, result: DoctorResult): Pr
       }
     };
     if (io.env.GITHUB_STEP_SUMMARY) await append('GITHUB_STEP_SUMMARY', markdown);
-    // Step outputs (the action's verdict-chatgpt, verdict-security, report-path).
+    // Step outputs (the action's verdict-chatgpt, verdict-security, regressions…, report-path).
     if (io.env.GITHUB_OUTPUT) await append('GITHUB_OUTPUT', githubOutputs(report, o.report));
   }
   if (o.writeBaseline) {
