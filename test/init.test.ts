@@ -241,7 +241,7 @@ describe('--target both means both', () => {
     for (const [step, target] of [[apps!, 'apps'], [actions!, 'actions']] as const) {
       const run = await runAction({ workspace: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', GPT_OAUTH_CONFIG_DIR: configDir, GPT_OAUTH_SECRET_BACKEND: 'file' }, inputs: { ...inputsOfStep(step), version: actionRoot } });
       expect(run.exitCode, run.log).toBe(0);
-      expect(run.outputs).toEqual({ 'verdict-chatgpt': 'pass', 'verdict-security': 'pass', 'report-path': `gpt-oauth-report-${target}.md` });
+      expect(run.outputs).toEqual({ 'verdict-chatgpt': 'pass', 'verdict-security': 'pass', regressions: '0', 'regressions-chatgpt': '0', 'regressions-security': '0', 'report-path': `gpt-oauth-report-${target}.md` });
       expect(readFileSync(join(dir, `gpt-oauth-trace-${target}.har`), 'utf8')).toMatch(/"log"/);
     }
   }, 240_000);
