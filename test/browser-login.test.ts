@@ -58,6 +58,26 @@ describe('--login browser', () => {
     expect(differ).toEqual(['dcr.connector-callback']);
     expect(JSON.stringify(report)).not.toMatch(/asks on every sign-in/);
     expect(report.checks.find((c) => c.id === 'dcr.connector-callback')?.detail).toMatch(/loopback browser login cannot receive/);
+    // The sandbox sends RFC 9207 iss, so ChatGPT uses its stable callback: not having tried the
+    // per-connector one leaves the ChatGPT verdict whole.
+    expect((report as unknown as { verdict: unknown }).verdict).toEqual({ chatgpt: 'pass', security: 'pass' });
+  }, 120_000);
+
+  it.skipIf(!existsSync(CHROMIUM))('a server without RFC 9207 iss: the per-connector callback ChatGPT then uses could not be tried, so the ChatGPT verdict is partial, not pass', async () => {
+    const { startToy } = await import('./helpers/toy-server.js');
+    const toy = await startToy({ iss: 'unsupported' });
+    try {
+      const { r, report } = await browserRun([toy.mcpUrl]);
+      const rep = report as unknown as { verdict: Record<string, string>; selection?: { mode?: { why: string; leftOut: string[] } } };
+      expect(r.code, r.stderr).toBe(0);
+      expect(rep.verdict.chatgpt).toBe('partial');
+      expect(rep.selection?.mode?.leftOut).toContain('dcr.connector-callback');
+      expect(rep.selection?.mode?.why).toMatch(/--login browser cannot end a sign-in on ChatGPT's own redirect URI, which ChatGPT uses with this server/);
+      const { verdictLines } = await import('../src/doctor/verdict.js');
+      expect(verdictLines(report as never).chatgpt.text).toMatch(/^The \d+ ChatGPT checks this run could do pass — not a verdict on the whole connection \(--login browser cannot end a sign-in on ChatGPT's own redirect URI, which ChatGPT uses with this server: 1 ChatGPT check left out\)$/);
+    } finally {
+      await toy.close();
+    }
   }, 120_000);
 
   it.skipIf(!existsSync(CHROMIUM))('a server that asks consent for every new client: the person signs in once and allows each client once, in the same tab', async () => {

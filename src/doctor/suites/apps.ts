@@ -52,12 +52,21 @@ function catalogFor(o: AppsRunOptions): CheckDef<AppsContext>[] {
  * them is `partial` — what the run could check passed, never "ChatGPT can connect" — and exits 0
  * as `--only` does: a CI job from a saved refresh token is green when nothing it checks failed.
  */
-function leftOutByMode(results: CheckResult[], o: AppsRunOptions): { results: CheckResult[]; mode?: NonNullable<ReportSelection['mode']> } {
-  if (!o.refreshToken && !o.keepGrant) return { results };
+function leftOutByMode(results: CheckResult[], o: AppsRunOptions, issSupported: boolean): { results: CheckResult[]; mode?: NonNullable<ReportSelection['mode']> } {
   const source = o.refreshTokenSource ?? 'the environment';
   const leftOut: string[] = [];
+  let chatgptRedirect = false;
   const out = results.map((r) => {
     if (r.status !== 'skip' || r.incomplete) return r;
+    // --login browser cannot end a sign-in on ChatGPT's own redirect URI (needsChatgptRedirect).
+    // The per-connector callback is one ChatGPT uses only where the server lacks RFC 9207 iss:
+    // with iss, not having tried it does not touch the ChatGPT verdict (its finding would be interop).
+    if (/^this authorization must end on ChatGPT's own redirect URI/.test(r.detail) && !(r.id === 'dcr.connector-callback' && issSupported)) {
+      leftOut.push(r.id);
+      chatgptRedirect = true;
+      return r;
+    }
+    if (!o.refreshToken && !o.keepGrant) return r;
     const signIn = o.refreshToken && (/^needs a new authorization; not run when starting from the refresh token/.test(r.detail) || /^no code exchange when starting from /.test(r.detail));
     const revokes = REVOKES_GRANT.includes(r.id) && /^not run with (a kept refresh token|--save-refresh-token)/.test(r.detail);
     if (signIn || revokes) leftOut.push(r.id);
@@ -65,7 +74,10 @@ function leftOutByMode(results: CheckResult[], o: AppsRunOptions): { results: Ch
     if (revokes) return { ...r, fix: o.refreshToken ? 'run with --login auto, command or browser (without --refresh-token-env) to test this' : 'run without --save-refresh-token to test this' };
     return r;
   });
-  const why = o.refreshToken ? `a run from the refresh token in ${source} makes no new sign-in and replays nothing` : '--save-refresh-token replays nothing that could revoke the grant it saves';
+  const why = [
+    o.refreshToken ? `a run from the refresh token in ${source} makes no new sign-in and replays nothing` : o.keepGrant ? '--save-refresh-token replays nothing that could revoke the grant it saves' : '',
+    chatgptRedirect ? '--login browser cannot end a sign-in on ChatGPT\'s own redirect URI, which ChatGPT uses with this server' : '',
+  ].filter(Boolean).join('; ');
   return { results: out, ...(leftOut.length ? { mode: { why, leftOut } } : {}) };
 }
 
@@ -270,7 +282,7 @@ export async function runAppsSuite(o: AppsRunOptions): Promise<Report> {
   } finally {
     await login.close();
   }
-  const byMode = leftOutByMode(results, o);
+  const byMode = leftOutByMode(results, o, ctx?.s.as?.authorization_response_iss_parameter_supported === true);
   results = byMode.results;
   const selected = selectionOf(APPS_CHECKS, o.selection);
   const report = buildReport('apps', o.mcpUrl, startedAt, results, {
