@@ -9,6 +9,7 @@ import { startClerkFake } from './helpers/fakes/clerk.js';
 import { startSupabaseFake } from './helpers/fakes/supabase.js';
 import { startConsentSite } from './helpers/fakes/supabase-tenant.js';
 import { startTenantMcp } from './helpers/fakes/auth0-tenant.js';
+import { startTenantStack } from './helpers/tenant-project.js';
 import { BIN, runCli } from './helpers/cli.js';
 import { exitCodeFrom, hasTmux, Terminal } from './helpers/tmux.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -137,10 +138,9 @@ describe('doctor --fix on Clerk', () => {
 
 describe('doctor --fix on Supabase', () => {
   it('a fresh project: the server switch, registration, the consent path and the Site URL from --authorization-url; ChatGPT passes, aud listed as not fixable', async () => {
-    const f = await startSupabaseFake({ tenant: true });
-    const site = await startConsentSite(() => f.fake.origin);
-    const mcp = await startTenantMcp(f.tenant!.issuer, f.tenant!.publicJwks, { checkAudience: false, typ: false });
-    closers.push(() => mcp.close(), () => site.close(), async () => { expect(f.fake.violations).toEqual([]); await f.fake.close(); });
+    const stack = await startTenantStack(() => startSupabaseFake({ tenant: true }), startConsentSite);
+    const { f, site, mcp } = stack;
+    closers.push(() => stack.close());
     const r = await runCli(['doctor', mcp.mcpUrl, '--login', 'auto', '--fix', '--yes', '--allow-host', 'localhost', '--authorization-url', `${site.origin}/oauth/consent`, '--json'], { env: f.env });
     const report = JSON.parse(r.stdout) as Report;
     expect(validReport(report), JSON.stringify(validReport.errors)).toBe(true);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN } from './helpers/cli.js';
+import { freePort } from './helpers/free-port.js';
 import { exitCodeFrom, hasTmux, Terminal } from './helpers/tmux.js';
 import { startClerkFake, CLERK_KEY } from './helpers/fakes/clerk.js';
 import type { ProviderFake } from './helpers/provider-fake.js';
@@ -20,6 +21,16 @@ function start(dir: string, env: Record<string, string>): { term: Terminal; exit
   return { term: new Terminal(cmd, dir), exitFile };
 }
 
+
+/** The last two questions answered no (no template, no doctor run); init then exits 0. */
+async function endWithoutTemplatesOrDoctor(t: Terminal, exitFile: string): Promise<void> {
+  await t.waitFor(/Write any of these files\?/);
+  t.keys('Enter'); // none
+  await t.waitFor(/Run gpt-oauth doctor now\?/);
+  t.type('n');
+  t.keys('Enter');
+  expect(await exitCodeFrom(exitFile, 15_000)).toBe(0);
+}
 
 describe.skipIf(!hasTmux)('init, interactive (tmux)', () => {
   it('says in one line each what a GPT Action and a ChatGPT App are; the lists do not wrap around', async () => {
@@ -61,12 +72,7 @@ describe.skipIf(!hasTmux)('init, interactive (tmux)', () => {
     await term.waitFor(/Go ahead\?/);
     expect(term.screen()).toMatch(/create \(or reuse, if one has this name\) the OAuth app/);
     term.keys('Enter');
-    await term.waitFor(/Write any of these files\?/);
-    term.keys('Enter'); // none
-    await term.waitFor(/Run gpt-oauth doctor now\?/);
-    term.type('n');
-    term.keys('Enter');
-    expect(await exitCodeFrom(s.exitFile, 15_000)).toBe(0);
+    await endWithoutTemplatesOrDoctor(s.term, s.exitFile);
     const screen = term.screen();
     expect(screen).toMatch(/✔ .*Created the OAuth app ChatGPT api\.todo\.example/);
     expect(screen).toMatch(/✔ .*Checking the clerk credentials|✔ Clerk instance/);
@@ -119,12 +125,7 @@ describe.skipIf(!hasTmux)('re-running init interactively', () => {
     await term.waitFor(/Go ahead\?/);
     expect(term.screen()).not.toMatch(/What are you connecting|Which OAuth provider|API URL of the action/);
     term.keys('Enter');
-    await term.waitFor(/Write any of these files\?/);
-    term.keys('Enter');
-    await term.waitFor(/Run gpt-oauth doctor now\?/);
-    term.type('n');
-    term.keys('Enter');
-    expect(await exitCodeFrom(s.exitFile, 15_000)).toBe(0);
+    await endWithoutTemplatesOrDoctor(s.term, s.exitFile);
     expect(term.screen()).toMatch(/Reused the OAuth app/);
     expect(f.state.apps.size).toBe(1);
   });
@@ -132,11 +133,7 @@ describe.skipIf(!hasTmux)('re-running init interactively', () => {
 
 describe.skipIf(!hasTmux)('init --provider custom at a terminal', () => {
   it('asks for the GPT Action\'s client id, marks failed discovery ✗ (the spinner ends without ✔), and still writes the project file', async () => {
-    const { createServer } = await import('node:net');
-    const srv = createServer();
-    await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
-    const port = (srv.address() as { port: number }).port;
-    await new Promise((res) => srv.close(res));
+    const port = await freePort(); // nothing listens there
     const dir = mkdtempSync(join(tmpdir(), 'gpt-oauth-tty-'));
     const s = start(dir, {});
     term = s.term;
@@ -155,12 +152,7 @@ describe.skipIf(!hasTmux)('init --provider custom at a terminal', () => {
     term.keys('Enter');
     await term.waitFor(/GPT id/);
     term.keys('Enter'); // later
-    await term.waitFor(/Write any of these files\?/);
-    term.keys('Enter'); // none
-    await term.waitFor(/Run gpt-oauth doctor now\?/);
-    term.type('n');
-    term.keys('Enter');
-    expect(await exitCodeFrom(s.exitFile, 15_000)).toBe(0);
+    await endWithoutTemplatesOrDoctor(s.term, s.exitFile);
     const screen = term.screen();
     expect(screen).toMatch(/✗ Discovery: 0 passed, 1 failed, 0 warnings/);
     expect(screen).not.toMatch(/✔ Discovery/);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from './helpers/cli.js';
+import { freePort } from './helpers/free-port.js';
 import { startClerkFake } from './helpers/fakes/clerk.js';
 import { startSupabaseFake } from './helpers/fakes/supabase.js';
 import type { ProviderFake } from './helpers/provider-fake.js';
@@ -390,11 +391,7 @@ describe('init --provider custom for a GPT Action (a second new user\'s trial)',
   }, 60_000);
 
   it('failed discovery is marked ✗, listed, and said at the end; init still writes its files (exit 0)', async () => {
-    const { createServer } = await import('node:net');
-    const srv = createServer();
-    await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
-    const port = (srv.address() as { port: number }).port;
-    await new Promise((res) => srv.close(res));
+    const port = await freePort(); // nothing listens there
     const { dir, configDir } = workdir();
     const url = `http://127.0.0.1:${port}/mcp`;
     const r = await inDir(dir, configDir, ['init', '--provider', 'custom', '--target', 'apps', '--mcp-url', url, '--templates', 'none', '--no-input', '--no-doctor'], { NO_COLOR: '1' });

@@ -7,8 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { startSupabaseFake } from './helpers/fakes/supabase.js';
 import { startConsentSite } from './helpers/fakes/supabase-tenant.js';
-import { startTenantMcp } from './helpers/fakes/auth0-tenant.js';
-import { tenantProject } from './helpers/tenant-project.js';
+import { startTenantStack, tenantProject } from './helpers/tenant-project.js';
 import { runDoctor } from '../src/index.js';
 import { firstFix } from '../src/doctor/verdict.js';
 import type { Report } from '../src/doctor/types.js';
@@ -70,9 +69,8 @@ describe('a Supabase project, one setting at a time', () => {
 
 describe('Supabase\'s registration rate limit (per address)', () => {
   it('two runs in a row give the same verdict: ChatGPT\'s registrations go first, the doctor\'s own fall back', async () => {
-    const g = await startSupabaseFake({ tenant: true });
-    const own = await startConsentSite(() => g.fake.origin);
-    const server = await startTenantMcp(g.tenant!.issuer, g.tenant!.publicJwks, { checkAudience: false, typ: false });
+    const stack = await startTenantStack(() => startSupabaseFake({ tenant: true }), startConsentSite);
+    const { f: g, site: own, mcp: server } = stack;
     try {
       Object.assign(g.state.config, { oauth_server_enabled: true, oauth_server_allow_dynamic_registration: true, oauth_server_authorization_path: '/oauth/consent', site_url: own.origin });
       const run = () => runDoctor({ url: server.mcpUrl, login: 'auto', allowHosts: ['localhost'] });
@@ -87,9 +85,7 @@ describe('Supabase\'s registration rate limit (per address)', () => {
       expect(failures(second)).toEqual(failures(first));
       expect(second.notes?.join('\n')).toMatch(/rate-limited by the authorization server \(429 on POST http:\/\/127\.0\.0\.1:\d+\/auth\/v1\/oauth\/clients\/register, without Retry-After\)/);
     } finally {
-      await server.close();
-      await own.close();
-      await g.fake.close();
+      await stack.close();
     }
   }, 90_000);
 });

@@ -4,7 +4,6 @@
  * with an issuer that has a path.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,17 +15,9 @@ import type { TraceEntry } from '../src/http/client.js';
 import { flowDiagram } from '../src/doctor/report.js';
 import { NOT_APPLICABLE_TO_SANDBOX } from './helpers/report-schema.js';
 import { startDelayProxy } from './helpers/delay-proxy.js';
+import { freePort } from './helpers/free-port.js';
 
 const http = () => new HttpClient({ timeoutMs: 5000, maxBytes: 1 << 20, userAgent: 'test' });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('the MCP TypeScript SDK OAuth example server', () => {
   let child: ChildProcess;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
+import { freePort } from './helpers/free-port.js';
 import { startToy, type ToyFlags } from './helpers/toy-server.js';
 import { startSandbox } from '../src/sandbox/server.js';
 import { runAppsSuite } from '../src/doctor/suites/apps.js';
@@ -52,11 +53,7 @@ describe('the report leads and ends with both verdicts', () => {
 
 describe('the verdict line names the problem', () => {
   it('a closed port: what is wrong, in the detail\'s words, then the check id', async () => {
-    const { createServer } = await import('node:net');
-    const probe = createServer();
-    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
-    const port = (probe.address() as { port: number }).port;
-    await new Promise<void>((r) => probe.close(() => r()));
+    const port = await freePort();
     const r = await runCli(['doctor', `http://127.0.0.1:${port}/mcp`, '--login', 'auto']);
     expect(r.code).toBe(1);
     const lines = r.stdout.trim().split('\n');
@@ -214,11 +211,7 @@ describe('a verdict is pass only if the checks behind it ran', () => {
 
   it('after a failed discovery the lines name the root cause, never a step needing itself', async () => {
     // Nothing listens: resource.challenge fails and every other check waits on it.
-    const { createServer } = await import('node:net');
-    const probe = createServer();
-    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
-    const port = (probe.address() as { port: number }).port;
-    await new Promise<void>((r) => probe.close(() => r()));
+    const port = await freePort();
     {
       const r = await runCli(['doctor', `http://127.0.0.1:${port}/mcp`, '--login', 'auto']);
       expect(r.code).toBe(1);

@@ -57,6 +57,24 @@ export const pkceVerifierChecked = isolated<Code>({
 });
 
 /** The public client's code redeemed without a verifier: refused, or PKCE is optional for it. */
+/**
+ * What an authorization request the server should refuse came back with: its code (registered
+ * for redaction), or the outcome — a pass when it was refused (an error page, an `error` on the
+ * callback, no code), else the sign-in's own outcome (incomplete, declined).
+ */
+function codeOrRefusal(got: Authorized | { outcome: Outcome }, request: string): Outcome | { code: string; authorized: Authorized } {
+  if ('outcome' in got) {
+    if (got.outcome.status === 'fail') return pass(`the authorization request ${request} ended on an error page (${got.outcome.detail.slice(0, 160)})`);
+    return got.outcome;
+  }
+  const error = got.callback.searchParams.get('error');
+  if (error) return pass(`refused at the authorization endpoint: ${safeText(error, 60)}`);
+  const code = got.callback.searchParams.get('code');
+  if (!code) return pass(`no code was issued for the request ${request}`);
+  registerSecret(code, 'code');
+  return { code, authorized: got };
+}
+
 export const pkceRequired = isolated<Authorized | { outcome: Outcome } | undefined>({
   id: 'pkce.required',
   title: 'A public client\'s authorization request without code_challenge is refused (or its code cannot be redeemed)',
@@ -74,17 +92,11 @@ export const pkceRequired = isolated<Authorized | { outcome: Outcome } | undefin
   },
   async judge(ctx, got, client) {
     if (!got) return info('the run\'s client is confidential; PKCE is required of public clients (ChatGPT\'s)');
-    if ('outcome' in got) {
-      if (got.outcome.status === 'fail') return pass(`the authorization request without code_challenge ended on an error page (${got.outcome.detail.slice(0, 160)})`);
-      return got.outcome;
-    }
-    const error = got.callback.searchParams.get('error');
-    if (error) return pass(`refused at the authorization endpoint: ${safeText(error, 60)}`);
-    const code = got.callback.searchParams.get('code');
-    if (!code) return pass('no code was issued without code_challenge');
-    registerSecret(code, 'code');
+    const issued = codeOrRefusal(got, 'without code_challenge');
+    if (!('code' in issued)) return issued;
+    const { code, authorized } = issued;
     ctx.s.codeWithoutPkce = true;
-    const res = await tokenRequestAs(ctx, client, { grant_type: 'authorization_code', code, redirect_uri: got.redirectUri, resource: resourceOf(ctx) });
+    const res = await tokenRequestAs(ctx, client, { grant_type: 'authorization_code', code, redirect_uri: authorized.redirectUri, resource: resourceOf(ctx) });
     if (res.status === 200) {
       return fail('a public client got tokens for an authorization request without code_challenge: PKCE is optional, so an intercepted code can be redeemed',
         'Require code_challenge (S256) in every authorization request from a public client (token_endpoint_auth_method "none"), as OAuth 2.1 §4.1.1 and the MCP spec do.');
@@ -140,16 +152,10 @@ export const pkcePlainRefused = isolated<Authorized | { outcome: Outcome } | und
   },
   async judge(ctx, got, client) {
     if (!got) return skip('the metadata does not advertise S256 alone (code_challenge_methods_supported), so plain is not a downgrade of what it promises');
-    if ('outcome' in got) {
-      if (got.outcome.status === 'fail') return pass(`the authorization request with code_challenge_method=plain ended on an error page (${got.outcome.detail.slice(0, 160)})`);
-      return got.outcome;
-    }
-    const error = got.callback.searchParams.get('error');
-    if (error) return pass(`refused at the authorization endpoint: ${safeText(error, 60)}`);
-    const code = got.callback.searchParams.get('code');
-    if (!code) return pass('no code was issued for code_challenge_method=plain');
-    registerSecret(code, 'code');
-    const res = await tokenRequestAs(ctx, client, redeemForm(ctx, { ...got, code }));
+    const issued = codeOrRefusal(got, 'with code_challenge_method=plain');
+    if (!('code' in issued)) return issued;
+    const { code, authorized } = issued;
+    const res = await tokenRequestAs(ctx, client, redeemForm(ctx, { ...authorized, code }));
     if (res.status === 200) {
       return warn('the metadata advertises only S256, but an authorization request with code_challenge_method=plain got a code that its plain verifier redeemed: a silent downgrade, in which the verifier travels in the authorization request',
         'Refuse code_challenge_method values the metadata does not list (RFC 9700 §2.1.1: S256 is the method that does not expose the verifier).');
